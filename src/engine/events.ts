@@ -1,0 +1,65 @@
+// The typed events the engine emits. Renderers (tty/plain/json) and the journal consume these; the engine knows no UI.
+
+import type { ErrorClass } from '../errors.js';
+
+export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+export type RunStatus = 'succeeded' | 'failed' | 'interrupted';
+
+/** A table a step wants shown and journaled (e.g. refused CSRs: CSR, node, requestor, reason). */
+export interface ReportTable {
+  title: string;
+  columns: string[];
+  rows: string[][];
+}
+
+interface Base {
+  /** ISO-8601 timestamp from the run's clock. */
+  time: string;
+  runId: string;
+}
+
+export type EngineEvent =
+  | (Base & {
+      type: 'run-start';
+      runbook: { path: string; name: string; sha256: string };
+      /** Non-secret inputs only; secrets are never recorded. */
+      inputs: Record<string, unknown>;
+      /** Absolute deadline (ISO) when spec.deadline is set. */
+      deadline?: string;
+      steps: { id: string; name: string; type: string; needs: string[] }[];
+      resumedFrom?: string;
+    })
+  | (Base & { type: 'step-start'; stepId: string })
+  | (Base & { type: 'attempt-start'; stepId: string; attempt: number; maxAttempts: number; timeoutMs: number })
+  | (Base & {
+      type: 'attempt-end';
+      stepId: string;
+      attempt: number;
+      ok: boolean;
+      errorClass?: ErrorClass;
+      error?: string;
+      /** Delay before the next attempt when one will follow. */
+      retryInMs?: number;
+    })
+  | (Base & { type: 'step-progress'; stepId: string; detail: string })
+  | (Base & { type: 'step-log'; stepId: string; stream: 'stdout' | 'stderr'; line: string })
+  | (Base & { type: 'step-report'; stepId: string; table: ReportTable })
+  | (Base & { type: 'step-approval'; stepId: string; approved: boolean; by: string })
+  | (Base & {
+      type: 'step-end';
+      stepId: string;
+      status: StepStatus;
+      outputs?: Record<string, unknown>;
+      /** Why it was skipped/failed, e.g. "needs pending, which failed". */
+      reason?: string;
+      errorClass?: ErrorClass;
+      /** Reused from an earlier run on resume. */
+      reused?: boolean;
+      durationMs?: number;
+    })
+  | (Base & { type: 'run-end'; status: RunStatus; error?: string; durationMs: number });
+
+export type EngineEventType = EngineEvent['type'];
+
+/** Anything that wants the engine's events: a renderer, the journal, a test recorder. */
+export type EventSink = (event: EngineEvent) => void;

@@ -1,0 +1,97 @@
+// The contract every built-in step type implements. The engine decides what a failure means; steps just throw.
+
+import type { Clock } from '../time/clock.js';
+import type { ReportTable } from '../engine/events.js';
+import type { Exec } from '../proc/types.js';
+import type { KubeClient } from '../k8s/types.js';
+
+export type JsonSchema = Record<string, unknown>;
+
+/** A problem a step type finds in its (static) parameters beyond what its JSON Schema can say. */
+export interface ParamIssue {
+  /** Path inside `with`, dot/bracket form, e.g. `storage.pvc.create.accessMode` ('' = `with` itself). */
+  path: string;
+  message: string;
+}
+
+/** Everything a step may touch while it runs. Side effects come in here, never from globals. */
+export interface StepContext {
+  runId: string;
+  stepId: string;
+  /** 1-based attempt number. */
+  attempt: number;
+  /** Aborted on attempt timeout, run deadline, cancellation. Pass it to every wait and request. */
+  signal: AbortSignal;
+  clock: Clock;
+  /** Absolute clock time (ms) by which this attempt must end; no step waits or backs off past it. */
+  deadline: number;
+  /** Replace the live detail line (e.g. "3/5 nodes Ready"). */
+  progress(detail: string): void;
+  /** A line of step output for the UI/journal (redacted by the engine). */
+  log(line: string, stream?: 'stdout' | 'stderr'): void;
+  /** A table for the UI and journal (e.g. refused CSRs). */
+  report(table: ReportTable): void;
+  /** Environment for child processes (includes KUBECONFIG when a cluster is configured). */
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** Lazily connect to the cluster (the Kubernetes client is loaded only when a step needs it). */
+  kube(): Promise<KubeClient>;
+  exec: Exec;
+  /** Mask every secret value in `text` as `***`. */
+  redact(text: string): string;
+  /** Secret values in effect (to pass to processes as data, never to print). */
+  secrets: readonly string[];
+  /** Ask the operator (manual gates). Throws a permanent StepError when no terminal and not pre-approved. */
+  confirm(message: string): Promise<{ approved: boolean; by: string }>;
+  /** Run state directory (journal lives under it). */
+  stateDir: string;
+}
+
+/** What `plan` may use: reading only. `kube()` rejects when no cluster is reachable. */
+export interface PlanContext {
+  runId: string;
+  stepId: string;
+  signal: AbortSignal;
+  clock: Clock;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  kube(): Promise<KubeClient>;
+  exec: Exec;
+  redact(text: string): string;
+}
+
+/** A step's read-only preview for `opsbook plan`. */
+export interface PlanPreview {
+  /** One-line summary, e.g. "would approve 2 CSRs, refuse 1". */
+  summary: string;
+  tables?: ReportTable[];
+  /** Free-form lines (e.g. a diff). */
+  lines?: string[];
+}
+
+export interface OutputSpec {
+  type: string;
+  description: string;
+}
+
+export interface StepType<P = Record<string, unknown>, O extends Record<string, unknown> = Record<string, unknown>> {
+  /** `uses:` name, e.g. `approve-client-csrs`. */
+  type: string;
+  /** One line for `opsbook steps`. */
+  description: string;
+  /** JSON Schema (2020-12) for `with`; published as schemas/steps/<type>.schema.json. */
+  schema: JsonSchema;
+  outputs: Record<string, OutputSpec>;
+  /** true when run() changes something outside opsbook (cluster, files, processes). */
+  mutating: boolean;
+  /** Checks beyond the schema; values that are still `${{ }}` templates are left out of `params`. */
+  check?(params: Record<string, unknown>): ParamIssue[];
+  /** Fill defaults once (after templates are resolved and the schema passed). */
+  normalize?(params: Record<string, unknown>): P;
+  run(params: P, ctx: StepContext): Promise<O>;
+  /** Read-only preview; never mutates (server-side dry runs only). */
+  plan?(params: P, ctx: PlanContext): Promise<PlanPreview>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStepType = StepType<any, any>;
