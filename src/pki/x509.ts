@@ -1,5 +1,7 @@
 // The one module that imports @peculiar/x509; it binds the library to Node's WebCrypto once.
 
+// @peculiar/x509 2.x resolves its services through tsyringe, which needs the Reflect metadata polyfill loaded first.
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
