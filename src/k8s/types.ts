@@ -106,4 +106,11 @@ export interface KubeClient {
   request(path: string, signal?: AbortSignal): Promise<{ status: number; body: string }>;
   /** Resolve kind → resource name, scope and plural through discovery (CRDs included). */
   resolve(apiVersion: string, kind: string): Promise<{ resource: string; namespaced: boolean }>;
+  /** Namespace used for namespaced objects that name none (the kubeconfig context's, else `default`). */
+  readonly defaultNamespace?: string;
+  /** Resolve a kubectl-style resource name (`ds`, `daemonset`, `daemonsets.apps`) through discovery. */
+  resolveName?(
+    name: string,
+    signal?: AbortSignal,
+  ): Promise<{ apiVersion: string; kind: string; resource: string; namespaced: boolean }>;
 }

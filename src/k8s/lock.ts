@@ -1,0 +1,225 @@
+// A cluster-wide run lock on a coordination.k8s.io/v1 Lease, so two runs of one runbook never overlap on a cluster.
+
+import { CancelledError, StepError } from '../errors.js';
+import type { Clock } from '../time/clock.js';
+import { isAlreadyExists, isConflict } from './errors.js';
+import type { KubeClient, KubeObject } from './types.js';
+
+export interface LockHolder {
+  runId: string;
+  user: string;
+  host: string;
+}
+
+export interface AcquireLockOptions {
+  kube: KubeClient;
+  /** Lease name (the runbook's name by default, chosen by the caller). */
+  name: string;
+  /** @default 'kube-system' */
+  namespace?: string;
+  /** How long the lease stays valid without renewal; renewed every ttl/3. */
+  ttlMs: number;
+  holder: LockHolder;
+  clock: Clock;
+  /** Take the lease even when another live run holds it (`--break-lock`). */
+  breakLock?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface LockHandle {
+  readonly name: string;
+  readonly namespace: string;
+  /** Who held it before, when we took over an expired or broken lease. */
+  readonly previousHolder?: LockHolder & { since?: string };
+  /** Aborted (with a StepError) when renewal finds the lease taken over or expired: stop the run. */
+  readonly lost: AbortSignal;
+  /** Stops renewing and frees the lease if it is still ours. Idempotent; never throws. */
+  release(): Promise<void>;
+}
+
+const ANN = {
+  runId: 'opsbook.dev/run-id',
+  user: 'opsbook.dev/user',
+  host: 'opsbook.dev/host',
+} as const;
+
+const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' } as const;
+const MAX_CONFLICT_RETRIES = 5;
+
+interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+type Lease = KubeObject & { spec?: LeaseSpec };
+
+/** metav1.MicroTime: RFC 3339 with microseconds. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/Z$/, '000Z');
+}
+
+function identityOf(holder: LockHolder): string {
+  return `${holder.user}@${holder.host}/${holder.runId}`;
+}
+
+function holderOf(lease: Lease): (LockHolder & { since?: string }) | undefined {
+  const identity = lease.spec?.holderIdentity;
+  if (!identity) return undefined;
+  const a = lease.metadata.annotations ?? {};
+  return { runId: a[ANN.runId] ?? identity, user: a[ANN.user] ?? '?', host: a[ANN.host] ?? '?', since: lease.spec?.acquireTime };
+}
+
+/** True when the holder stopped renewing for longer than the lease duration (it crashed or lost the network). */
+export function isLeaseExpired(lease: Lease, now: number): boolean {
+  const spec = lease.spec ?? {};
+  if (!spec.holderIdentity) return true;
+  const renewed = Date.parse(spec.renewTime ?? spec.acquireTime ?? '');
+  if (!Number.isFinite(renewed)) return true;
+  return renewed + (spec.leaseDurationSeconds ?? 0) * 1000 < now;
+}
+
+function describeHolder(h: LockHolder & { since?: string }): string {
+  return `run ${h.runId} (user ${h.user} on host ${h.host})${h.since ? ` since ${h.since}` : ''}`;
+}
+
+function leaseBody(base: Lease | undefined, o: AcquireLockOptions, namespace: string, now: number): Lease {
+  const annotations = { ...(base?.metadata.annotations ?? {}), [ANN.runId]: o.holder.runId, [ANN.user]: o.holder.user, [ANN.host]: o.holder.host };
+  const transitions = (base?.spec?.leaseTransitions ?? 0) + (base?.spec?.holderIdentity ? 1 : 0);
+  return {
+    ...LEASE,
+    metadata: { ...(base?.metadata ?? {}), name: o.name, namespace, annotations },
+    spec: {
+      holderIdentity: identityOf(o.holder),
+      leaseDurationSeconds: Math.max(1, Math.ceil(o.ttlMs / 1000)),
+      acquireTime: microTime(now),
+      renewTime: microTime(now),
+      leaseTransitions: transitions,
+    },
+  };
+}
+
+/**
+ * Takes the Lease `namespace/name` for this run, or refuses (permanent StepError naming the holder) when another
+ * live run holds it. Expired leases are taken over; `breakLock` takes a live one. Renews in the background.
+ */
+export async function acquireLock(options: AcquireLockOptions): Promise<LockHandle> {
+  const { kube, clock, signal } = options;
+  const namespace = options.namespace ?? 'kube-system';
+  const ref = { ...LEASE, name: options.name, namespace };
+  let previousHolder: (LockHolder & { since?: string }) | undefined;
+  let lease: Lease | undefined;
+  for (let attempt = 0; ; attempt++) {
+    const current = await kube.get<Lease>(ref, signal);
+    const now = clock.now();
+    try {
+      if (!current) {
+        lease = await kube.create<Lease>(leaseBody(undefined, options, namespace, now), { signal });
+      } else {
+        const holder = holderOf(current);
+        const ours = holder?.runId === options.holder.runId;
+        if (holder && !ours && !options.breakLock && !isLeaseExpired(current, now)) {
+          throw new StepError(
+            `lock ${namespace}/${options.name} is held by ${describeHolder(holder)}; ` +
+              `wait for it to finish, or take the lock over with --break-lock if that run is gone`,
+            { errorClass: 'permanent', details: { lock: `${namespace}/${options.name}`, holder } },
+          );
+        }
+        if (holder && !ours) previousHolder = holder;
+        lease = await kube.replace<Lease>(leaseBody(current, options, namespace, now), { signal });
+      }
+      break;
+    } catch (error) {
+      // Someone else wrote the lease between our read and write: read again and decide afresh.
+      if ((isConflict(error) || isAlreadyExists(error)) && attempt < MAX_CONFLICT_RETRIES) continue;
+      throw error;
+    }
+  }
+  return startRenewing(options, namespace, lease!, previousHolder);
+}
+
+function startRenewing(options: AcquireLockOptions, namespace: string, acquired: Lease, previousHolder: LockHandle['previousHolder']): LockHandle {
+  const { kube, clock } = options;
+  const ref = { ...LEASE, name: options.name, namespace };
+  const stop = new AbortController();
+  const lost = new AbortController();
+  const intervalMs = Math.max(1, Math.floor(options.ttlMs / 3));
+  let lease = acquired;
+  let lastRenew = clock.now();
+
+  const isOurs = (l: Lease | undefined) => !!l && l.spec?.holderIdentity === identityOf(options.holder);
+  const loseLock = (why: string) => {
+    if (!lost.signal.aborted) lost.abort(new StepError(`lost lock ${namespace}/${options.name}: ${why}`, { errorClass: 'permanent' }));
+  };
+
+  async function renewOnce(): Promise<void> {
+    const now = clock.now();
+    const body: Lease = { ...lease, spec: { ...lease.spec, renewTime: microTime(now) } };
+    try {
+      lease = await kube.replace<Lease>(body, { signal: stop.signal });
+      lastRenew = now;
+    } catch (error) {
+      if (stop.signal.aborted) return;
+      if (!isConflict(error)) {
+        if (clock.now() - lastRenew > options.ttlMs) loseLock(`could not renew it for longer than its ttl (${(error as Error).message})`);
+        return;
+      }
+      const current = await kube.get<Lease>(ref, stop.signal).catch(() => undefined);
+      if (!current) return loseLock('the lease was deleted');
+      if (!isOurs(current)) {
+        const holder = holderOf(current);
+        return loseLock(holder ? `taken over by ${describeHolder(holder)}` : 'it was released by someone else');
+      }
+      lease = current; // ours, just a newer resourceVersion: the next tick renews it
+    }
+  }
+
+  const loop = (async () => {
+    while (!stop.signal.aborted && !lost.signal.aborted) {
+      try {
+        await clock.sleep(intervalMs, stop.signal);
+      } catch {
+        return;
+      }
+      await renewOnce().catch(() => {});
+    }
+  })();
+
+  let released: Promise<void> | undefined;
+  async function releaseOnce(): Promise<void> {
+    stop.abort(new CancelledError('lock released'));
+    await loop;
+    if (lost.signal.aborted) return;
+    try {
+      for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+        const current = await kube.get<Lease>(ref);
+        if (!isOurs(current)) return;
+        const annotations = { ...current!.metadata.annotations };
+        for (const key of Object.values(ANN)) delete annotations[key];
+        const freed: Lease = {
+          ...current!,
+          metadata: { ...current!.metadata, annotations },
+          spec: { ...current!.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: microTime(clock.now()) },
+        };
+        try {
+          await kube.replace(freed);
+          return;
+        } catch (error) {
+          if (!isConflict(error)) return;
+        }
+      }
+    } catch {
+      // best effort: an unreleased lease simply expires after its ttl
+    }
+  }
+
+  return {
+    name: options.name,
+    namespace,
+    previousHolder,
+    lost: lost.signal,
+    release: () => (released ??= releaseOnce()),
+  };
+}
