@@ -1,5 +1,6 @@
 // The http step types, registered with the engine through src/steps/registry.ts.
 
 import type { AnyStepType } from '../types.js';
+import { httpStep } from './http.js';
 
-export const steps: AnyStepType[] = [];
+export const steps: AnyStepType[] = [httpStep];

@@ -1,0 +1,103 @@
+// One HTTP exchange with Node's built-in fetch, turned into a plain response or a classified StepError.
+
+import { StepError } from '../../errors.js';
+import { formatDuration } from '../../ui/format-duration.js';
+import type { HttpMethod } from './params.js';
+import type { SecretMask } from './redact.js';
+
+/** What CEL expressions see as `response`. */
+export interface HttpResponse {
+  status: number;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  /** Parsed body when it is JSON, else null. */
+  json: unknown;
+  text: string;
+}
+
+export interface HttpRequest {
+  method: HttpMethod;
+  url: string;
+  headers: Record<string, string>;
+  body?: string;
+  /** Authorization header value, kept apart so nothing prints it. */
+  authorization?: string;
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+/** Builds the URL with the query parameters added. */
+export function buildUrl(base: string, query: Record<string, string>): string {
+  const url = new URL(base);
+  for (const [k, v] of Object.entries(query)) url.searchParams.append(k, v);
+  return url.toString();
+}
+
+/** The request body and its content type. */
+export function encodeBody(json: unknown, form: Record<string, string> | undefined): { body?: string; contentType?: string } {
+  if (form !== undefined) return { body: new URLSearchParams(form).toString(), contentType: 'application/x-www-form-urlencoded' };
+  if (json !== undefined) return { body: JSON.stringify(json), contentType: 'application/json' };
+  return {};
+}
+
+function parseJsonBody(text: string, contentType: string): unknown {
+  if (!text) return null;
+  if (!/json/i.test(contentType) && !/^\s*[[{]/.test(text)) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** Names a network failure by its code (ECONNREFUSED …), looking through undici's `cause`. */
+function describeNetworkError(error: unknown): { text: string; code?: string } {
+  let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
+  for (let i = 0; i < 4 && e; i++) {
+    if (typeof e.code === 'string') return { text: `${e.code}${e.message ? `: ${String(e.message)}` : ''}`, code: e.code };
+    e = e.cause as typeof e;
+  }
+  return { text: error instanceof Error ? error.message : String(error) };
+}
+
+/** Sends one request; throws transient StepErrors for network failures and timeouts, rethrows cancellation. */
+export async function sendRequest(request: HttpRequest, mask: SecretMask): Promise<HttpResponse> {
+  const timeout = AbortSignal.timeout(request.timeoutMs);
+  const headers: Record<string, string> = { accept: 'application/json, */*;q=0.5', ...request.headers };
+  if (request.authorization) headers.authorization = request.authorization;
+  const label = `${request.method} ${mask.redact(request.url)}`;
+  let res: Response;
+  try {
+    res = await fetch(request.url, {
+      method: request.method,
+      headers,
+      body: request.body,
+      signal: AbortSignal.any([request.signal, timeout]),
+      redirect: 'follow',
+    });
+  } catch (error) {
+    if (request.signal.aborted) throw request.signal.reason ?? error;
+    if (timeout.aborted) {
+      throw new StepError(`${label}: no response within ${formatDuration(request.timeoutMs)}`, { errorClass: 'transient' });
+    }
+    const { text } = describeNetworkError(error);
+    throw new StepError(`${label}: request failed (${mask.redact(text)})`, { errorClass: 'transient', cause: error });
+  }
+  let text: string;
+  try {
+    text = request.method === 'HEAD' ? '' : await res.text();
+  } catch (error) {
+    if (request.signal.aborted) throw request.signal.reason ?? error;
+    throw new StepError(`${label}: response body cut off (${mask.redact(describeNetworkError(error).text)})`, {
+      errorClass: 'transient',
+      cause: error,
+    });
+  }
+  const responseHeaders: Record<string, string> = {};
+  res.headers.forEach((value, key) => {
+    responseHeaders[key.toLowerCase()] = value;
+  });
+  const json = parseJsonBody(text, responseHeaders['content-type'] ?? '');
+  mask.addFromJson(json);
+  return { status: res.status, headers: responseHeaders, json, text };
+}
