@@ -1,0 +1,38 @@
+// Exit codes and error reporting: the one place that decides how a failure looks to the shell and the operator.
+
+import type { Writable } from 'node:stream';
+import { CancelledError, RunbookError, UsageError, formatDiagnostic } from '../errors.js';
+
+/** 0 succeeded, 1 the run failed, 2 invalid runbook or usage, 130 interrupted (128 + SIGINT). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+
+/** True for commander's own parse errors (thrown once `exitOverride()` is on). */
+function isCommanderError(error: unknown): error is { code: string; exitCode: number } {
+  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' &&
+    String((error as { code: string }).code).startsWith('commander.');
+}
+
+export function exitCodeFor(error: unknown): number {
+  if (error instanceof RunbookError || error instanceof UsageError) return EXIT.usage;
+  if (error instanceof CancelledError) return error.reason === 'interrupted' ? EXIT.interrupted : EXIT.failed;
+  if (isCommanderError(error)) {
+    const quiet = ['commander.helpDisplayed', 'commander.version'];
+    return quiet.includes(error.code) ? EXIT.ok : EXIT.usage;
+  }
+  return EXIT.failed;
+}
+
+/** Prints an error without a stack trace for expected failures (stack only with OPSBOOK_DEBUG=1). */
+export function reportError(error: unknown, stderr: Writable, options: { debug?: boolean } = {}): void {
+  if (isCommanderError(error)) return; // commander already printed its message
+  if (error instanceof RunbookError) {
+    for (const d of error.diagnostics) stderr.write(`${formatDiagnostic(d)}\n`);
+    if (error.diagnostics.length === 0) stderr.write(`opsbook: ${error.message}\n`);
+    else stderr.write(`${error.diagnostics.length} problem${error.diagnostics.length === 1 ? '' : 's'} found; nothing was run\n`);
+    return;
+  }
+  const expected = error instanceof UsageError || error instanceof CancelledError || (error as Error)?.name === 'StepError';
+  const message = error instanceof Error ? error.message : String(error);
+  stderr.write(`opsbook: ${message}\n`);
+  if (!expected && options.debug && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
+}

@@ -1,0 +1,51 @@
+// Event → text, as a map keyed by event type (one formatter per kind), shared by the plain and test renderers.
+
+import type { EngineEvent, EngineEventType } from '../engine/events.js';
+import { formatDuration } from './format-duration.js';
+import { formatTable } from './table.js';
+
+export interface FormatOptions {
+  /** Include durations (off in the deterministic test renderer). @default true */
+  durations?: boolean;
+}
+
+type EventOf<T extends EngineEventType> = Extract<EngineEvent, { type: T }>;
+type Formatter<T extends EngineEventType> = (event: EventOf<T>, options: Required<FormatOptions>) => string[];
+
+const took = (ms: number | undefined, o: Required<FormatOptions>) =>
+  o.durations && ms !== undefined ? ` in ${formatDuration(ms)}` : '';
+
+const formatters: { [T in EngineEventType]: Formatter<T> } = {
+  'run-start': (e) => [
+    `run ${e.runId} ${e.resumedFrom ? `resumes ${e.resumedFrom}` : 'started'}: ${e.runbook.name} (${e.runbook.path}), ` +
+      `${e.steps.length} step${e.steps.length === 1 ? '' : 's'}${e.deadline ? `, deadline ${e.deadline}` : ''}`,
+  ],
+  'step-start': (e) => [`${e.stepId}: started`],
+  'attempt-start': (e, o) => [
+    `${e.stepId}: attempt ${e.attempt}/${e.maxAttempts}${o.durations ? ` (timeout ${formatDuration(e.timeoutMs)})` : ''}`,
+  ],
+  'attempt-end': (e, o) =>
+    e.ok
+      ? [`${e.stepId}: attempt ${e.attempt} succeeded`]
+      : [
+          `${e.stepId}: attempt ${e.attempt} failed (${e.errorClass ?? 'error'}): ${e.error ?? 'unknown error'}` +
+            (e.retryInMs !== undefined ? `; retrying${o.durations ? ` in ${formatDuration(e.retryInMs)}` : ''}` : ''),
+        ],
+  'step-progress': (e) => [`${e.stepId}: ${e.detail}`],
+  'step-log': (e) => [`${e.stepId} ${e.stream === 'stderr' ? '!' : '|'} ${e.line}`],
+  'step-report': (e) => formatTable(e.table).map((l) => `${e.stepId}: ${l}`),
+  'step-approval': (e) => [`${e.stepId}: ${e.approved ? 'approved' : 'declined'} by ${e.by}`],
+  'step-end': (e, o) => {
+    if (e.reused) return [`${e.stepId}: succeeded earlier (outputs reused)`];
+    const why = e.reason ? `: ${e.reason}` : '';
+    const cls = e.status === 'failed' && e.errorClass ? ` (${e.errorClass})` : '';
+    return [`${e.stepId}: ${e.status}${took(e.durationMs, o)}${cls}${why}`];
+  },
+  'run-end': (e, o) => [`run ${e.runId} ${e.status}${took(e.durationMs, o)}${e.error ? `: ${e.error}` : ''}`],
+};
+
+/** Text lines for one engine event (no timestamp; renderers add their own prefix). */
+export function formatEvent(event: EngineEvent, options: FormatOptions = {}): string[] {
+  const formatter = formatters[event.type] as Formatter<EngineEventType>;
+  return formatter(event as never, { durations: options.durations ?? true });
+}

@@ -1,0 +1,249 @@
+// `--output tty`: listr2's live tree, fed by engine events. The only importer of listr2; the engine never sees it.
+
+import { Listr, ListrLogger, ProcessOutput, type ListrTask, type ListrTaskWrapper } from 'listr2';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { EngineEvent } from '../engine/events.js';
+import type { Clock } from '../time/clock.js';
+import { formatDuration } from './format-duration.js';
+import { formatEvent } from './format-event.js';
+import { formatTable } from './table.js';
+import type { Renderer } from './renderer.js';
+
+type StepEnd = Extract<EngineEvent, { type: 'step-end' }>;
+type RunStart = Extract<EngineEvent, { type: 'run-start' }>;
+type RunEnd = Extract<EngineEvent, { type: 'run-end' }>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Wrapper = ListrTaskWrapper<any, any, any>;
+
+interface StepView {
+  id: string;
+  name: string;
+  needs: string[];
+  attempt: number;
+  maxAttempts: number;
+  startedAt?: number;
+  detail?: string;
+  end?: StepEnd;
+  wrapper?: Wrapper;
+  settle?: (end: StepEnd) => void;
+}
+
+export interface TtyRendererOptions {
+  stdout: Writable;
+  stderr: Writable;
+  clock: Clock;
+  color: boolean;
+  /** listr2 renderer; tests pass 'test' for deterministic output. @default 'default' */
+  renderer?: 'default' | 'simple' | 'test';
+  /** Real-time refresh period of elapsed times and the deadline countdown. @default 1000 */
+  refreshMs?: number;
+}
+
+export interface TtyRenderer extends Renderer {
+  /** Asks a yes/no question inside the live tree (a plain prompt would be swallowed by listr2's output capture). */
+  ask(stepId: string, question: string, input: Readable): Promise<string>;
+}
+
+export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
+  const { clock } = options;
+  const views = new Map<string, StepView>();
+  const reports: string[] = [];
+  let start: RunStart | undefined;
+  let end: RunEnd | undefined;
+  let runWrapper: Wrapper | undefined;
+  let settleRun: ((e: RunEnd) => void) | undefined;
+  let running: Promise<unknown> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const doneIds = () => new Set([...views.values()].filter((v) => v.end).map((v) => v.id));
+
+  // Title carries the live state: waiting for which needs, attempt n/m and elapsed time, or the final duration.
+  const titleOf = (v: StepView): string => {
+    if (v.end) {
+      if (v.end.reused) return `${v.name} (reused from earlier run)`;
+      return v.end.durationMs !== undefined ? `${v.name} (${formatDuration(v.end.durationMs)})` : v.name;
+    }
+    if (v.startedAt === undefined) {
+      const done = doneIds();
+      const waiting = v.needs.filter((n) => !done.has(n));
+      return waiting.length > 0 ? `${v.name} (waiting for ${waiting.join(', ')})` : `${v.name} (queued)`;
+    }
+    const attempt = v.maxAttempts > 1 ? `attempt ${v.attempt}/${v.maxAttempts} · ` : '';
+    return `${v.name} [${attempt}${formatDuration(clock.now() - v.startedAt)}]`;
+  };
+
+  const runTitle = (): string => {
+    if (!start) return 'run';
+    const parts = [`${start.runbook.name} · run ${start.runId}`];
+    const elapsed = (end ? Date.parse(end.time) : clock.now()) - Date.parse(start.time);
+    parts.push(`${formatDuration(elapsed)} elapsed`);
+    if (start.deadline && !end) {
+      const left = Date.parse(start.deadline) - clock.now();
+      parts.push(left > 0 ? `deadline in ${formatDuration(left)}` : 'deadline passed');
+    }
+    return parts.join(' · ');
+  };
+
+  const refresh = () => {
+    if (runWrapper) runWrapper.title = runTitle();
+    for (const v of views.values()) if (v.wrapper && !v.end) v.wrapper.title = titleOf(v);
+  };
+
+  const settleStep = (v: StepView, wrapper: Wrapper, e: StepEnd, resolve: () => void, reject: (err: Error) => void) => {
+    wrapper.title = titleOf(v);
+    if (e.status === 'succeeded') return resolve();
+    if (e.status === 'skipped') {
+      wrapper.skip(e.reason ? `${v.name}: skipped (${e.reason})` : `${v.name}: skipped`);
+      return resolve();
+    }
+    if (e.status === 'cancelled') {
+      wrapper.skip(`${v.name}: cancelled${e.reason ? ` (${e.reason})` : ''}`);
+      return resolve();
+    }
+    reject(new Error(`${v.name}: ${e.reason ?? 'failed'}`));
+  };
+
+  const stepTask = (v: StepView): ListrTask => ({
+    title: titleOf(v),
+    task: (_ctx, wrapper: Wrapper) =>
+      new Promise<void>((resolve, reject) => {
+        v.wrapper = wrapper;
+        v.settle = (e) => settleStep(v, wrapper, e, resolve, reject);
+        wrapper.title = titleOf(v);
+        if (v.detail) wrapper.output = v.detail;
+        if (v.end) v.settle(v.end);
+      }),
+  });
+
+  const begin = (e: RunStart) => {
+    start = e;
+    for (const s of e.steps) views.set(s.id, { id: s.id, name: s.name || s.id, needs: s.needs, attempt: 0, maxAttempts: 1 });
+    // A terminal that reports no width (e.g. under `script`) would make log-update truncate every line to nothing.
+    const columns = (options.stdout as NodeJS.WriteStream).columns ?? 0;
+    const renderer = options.renderer ?? (columns > 0 ? 'default' : 'simple');
+    const processOutput = new ProcessOutput(options.stdout as NodeJS.WriteStream, options.stderr as NodeJS.WriteStream);
+    const root = new Listr(
+      [
+        {
+          title: runTitle(),
+          task: (_ctx, wrapper: Wrapper) => {
+            runWrapper = wrapper;
+            const runEnded = new Promise<void>((resolve, reject) => {
+              settleRun = (r) => (r.status === 'succeeded' ? resolve() : reject(new Error(`run ${r.status}${r.error ? `: ${r.error}` : ''}`)));
+              if (end) settleRun(end);
+            });
+            const steps = wrapper.newListr([...views.values()].map(stepTask), {
+              concurrent: true,
+              exitOnError: false,
+              rendererOptions: { collapseSubtasks: false, collapseSkips: false, collapseErrors: false },
+            });
+            // The run task ends with run-end, not when its last step does (the journal is written in between).
+            return steps.run().catch(() => undefined).then(() => runEnded);
+          },
+        },
+      ],
+      {
+        concurrent: false,
+        exitOnError: false,
+        registerSignalListeners: false,
+        renderer,
+        fallbackRenderer: 'simple',
+        fallbackRendererCondition: false,
+        forceTTY: renderer === 'default',
+        rendererOptions: {
+          logger: new ListrLogger({ processOutput, useIcons: true }),
+          collapseSubtasks: false,
+          collapseSkips: false,
+          showSkipMessage: true,
+          suffixSkips: false,
+          collapseErrors: false,
+          showErrorMessage: true,
+          removeEmptyLines: true,
+          formatOutput: 'truncate',
+        } as never,
+      },
+    );
+    running = root.run().catch(() => undefined);
+    timer = setInterval(refresh, options.refreshMs ?? 1000);
+    timer.unref();
+  };
+
+  const handlers: { [T in EngineEvent['type']]?: (e: Extract<EngineEvent, { type: T }>) => void } = {
+    'run-start': begin,
+    'step-start': (e) => {
+      const v = views.get(e.stepId);
+      if (v) v.startedAt = Date.parse(e.time);
+    },
+    'attempt-start': (e) => {
+      const v = views.get(e.stepId);
+      if (!v) return;
+      v.attempt = e.attempt;
+      v.maxAttempts = e.maxAttempts;
+    },
+    'attempt-end': (e) => {
+      const v = views.get(e.stepId);
+      if (v?.wrapper && !e.ok) v.wrapper.output = formatEvent(e)[0]!.slice(e.stepId.length + 2);
+    },
+    'step-progress': (e) => {
+      const v = views.get(e.stepId);
+      if (!v) return;
+      v.detail = e.detail;
+      if (v.wrapper) v.wrapper.output = e.detail;
+    },
+    'step-log': (e) => {
+      const v = views.get(e.stepId);
+      if (v?.wrapper && !v.detail) v.wrapper.output = e.line;
+    },
+    'step-report': (e) => void reports.push(...formatTable(e.table).map((l) => `${e.stepId}: ${l}`)),
+    'step-approval': (e) => {
+      const v = views.get(e.stepId);
+      if (v?.wrapper) v.wrapper.output = `${e.approved ? 'approved' : 'declined'} by ${e.by}`;
+    },
+    'step-end': (e) => {
+      const v = views.get(e.stepId);
+      if (!v) return;
+      v.end = e;
+      v.settle?.(e);
+      refresh();
+    },
+    'run-end': (e) => {
+      end = e;
+      // Steps that never started (cancelled run) still need settling so the tree can finish.
+      for (const v of views.values()) {
+        if (!v.end) {
+          v.end = { type: 'step-end', time: e.time, runId: e.runId, stepId: v.id, status: 'cancelled', reason: `run ${e.status}` };
+          v.settle?.(v.end);
+        }
+      }
+      if (runWrapper) runWrapper.title = runTitle();
+      settleRun?.(e);
+    },
+  };
+
+  return {
+    handle(event) {
+      (handlers[event.type] as ((e: EngineEvent) => void) | undefined)?.(event);
+    },
+    async close() {
+      await running;
+      if (timer) clearInterval(timer);
+      const lines = [...reports];
+      if (end) lines.push(formatEvent(end)[0]!);
+      if (lines.length > 0) options.stdout.write(`${lines.join('\n')}\n`);
+    },
+    ask(stepId, question, input) {
+      const v = views.get(stepId);
+      if (v?.wrapper) v.wrapper.output = `${question} [y/N] `;
+      else options.stderr.write(`${question} [y/N] `);
+      const rl = createInterface({ input, terminal: false });
+      return new Promise((resolve) => {
+        rl.once('line', (answer) => {
+          rl.close();
+          resolve(answer);
+        });
+        rl.once('close', () => resolve(''));
+      });
+    },
+  };
+}
