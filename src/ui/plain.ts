@@ -1,12 +1,16 @@
 // `--output plain`: one timestamped line per event, for CI logs and pipes.
 
 import type { Writable } from 'node:stream';
-import { styleText } from 'node:util';
 import type { EngineEvent } from '../engine/events.js';
 import { formatEvent } from './format-event.js';
 import type { Renderer } from './renderer.js';
 
-const STATUS_COLORS: Record<string, Parameters<typeof styleText>[0]> = {
+// Raw SGR codes: util.styleText drops colour when process.stdout is not a terminal, even if the caller asked for it.
+const SGR = { green: 32, red: 31, yellow: 33, gray: 90 } as const;
+type Color = keyof typeof SGR;
+const paint = (color: Color, text: string) => `\u001b[${SGR[color]}m${text}\u001b[39m`;
+
+const STATUS_COLORS: Record<string, Color> = {
   succeeded: 'green',
   failed: 'red',
   interrupted: 'yellow',
@@ -14,7 +18,7 @@ const STATUS_COLORS: Record<string, Parameters<typeof styleText>[0]> = {
   skipped: 'gray',
 };
 
-function colorFor(event: EngineEvent): Parameters<typeof styleText>[0] | undefined {
+function colorFor(event: EngineEvent): Color | undefined {
   if (event.type === 'step-end' || event.type === 'run-end') return STATUS_COLORS[event.status];
   if (event.type === 'attempt-end' && !event.ok) return 'yellow';
   if (event.type === 'step-log' && event.stream === 'stderr') return 'gray';
@@ -26,7 +30,7 @@ export function createPlainRenderer(stdout: Writable, options: { color: boolean 
     handle(event) {
       const color = options.color ? colorFor(event) : undefined;
       for (const line of formatEvent(event)) {
-        stdout.write(`${event.time} ${color ? styleText(color, line) : line}\n`);
+        stdout.write(`${event.time} ${color ? paint(color, line) : line}\n`);
       }
     },
     close: async () => {},

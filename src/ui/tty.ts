@@ -70,13 +70,13 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
       return waiting.length > 0 ? `${v.name} (waiting for ${waiting.join(', ')})` : `${v.name} (queued)`;
     }
     const attempt = v.maxAttempts > 1 ? `attempt ${v.attempt}/${v.maxAttempts} · ` : '';
-    return `${v.name} [${attempt}${formatDuration(clock.now() - v.startedAt)}]`;
+    return `${v.name} [${attempt}${formatDuration(Math.max(0, clock.now() - v.startedAt))}]`;
   };
 
   const runTitle = (): string => {
     if (!start) return 'run';
     const parts = [`${start.runbook.name} · run ${start.runId}`];
-    const elapsed = (end ? Date.parse(end.time) : clock.now()) - Date.parse(start.time);
+    const elapsed = Math.max(0, (end ? Date.parse(end.time) : clock.now()) - Date.parse(start.time));
     parts.push(`${formatDuration(elapsed)} elapsed`);
     if (start.deadline && !end) {
       const left = Date.parse(start.deadline) - clock.now();
@@ -173,13 +173,16 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
     'run-start': begin,
     'step-start': (e) => {
       const v = views.get(e.stepId);
-      if (v) v.startedAt = Date.parse(e.time);
+      if (!v) return;
+      v.startedAt = Date.parse(e.time);
+      if (v.wrapper) v.wrapper.title = titleOf(v);
     },
     'attempt-start': (e) => {
       const v = views.get(e.stepId);
       if (!v) return;
       v.attempt = e.attempt;
       v.maxAttempts = e.maxAttempts;
+      if (v.wrapper) v.wrapper.title = titleOf(v);
     },
     'attempt-end': (e) => {
       const v = views.get(e.stepId);

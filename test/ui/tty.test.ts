@@ -1,0 +1,55 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createTtyRenderer } from '../../src/ui/tty.js';
+import { VirtualClock } from '../../src/time/clock.js';
+import { sampleEvents } from './events.js';
+
+function capture() {
+  const stream = new PassThrough();
+  let text = '';
+  stream.on('data', (c: Buffer) => (text += c.toString()));
+  return { stream, text: () => text };
+}
+
+// listr2's own deterministic 'test' renderer shows what the live tree receives: titles, outputs, states.
+describe('tty renderer (listr2 adapter)', () => {
+  it('maps steps to listr2 tasks: titles with attempt n/m, detail lines, failures, skips, then report tables', async () => {
+    const out = capture();
+    const clock = new VirtualClock({ start: Date.parse('2026-01-01T00:00:00Z') });
+    const r = createTtyRenderer({ stdout: out.stream, stderr: out.stream, clock, color: false, renderer: 'test', refreshMs: 5 });
+    const original = process.stdout.write.bind(process.stdout);
+    let listrText = '';
+    // The listr2 test renderer logs through its own ProcessOutput (our stream); keep process.stdout untouched.
+    process.stdout.write = ((chunk: string) => ((listrText += chunk), true)) as typeof process.stdout.write;
+    try {
+      for (const e of sampleEvents) {
+        r.handle(e);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await r.close();
+    } finally {
+      process.stdout.write = original;
+    }
+    const text = out.text() + listrText;
+    expect(text).toContain('demo · run 20260101-000000-000-abcdef');
+    expect(text).toContain('deadline in 1h');
+    expect(text).toContain('Wait for nodes [attempt 1/2');
+    expect(text).toContain('1/2 nodes Ready');
+    expect(text).toContain('c (waiting for b)');
+    expect(text).toMatch(/c: skipped \(needs b, which failed\)/);
+    expect(text).toMatch(/"data":"FAILED","task":\{[^\n]*"title":"b \(1s\)"/);
+    expect(text).toMatch(/"data":"COMPLETED","task":\{[^\n]*"title":"Wait for nodes \(9s\)"/);
+    // After the tree: the step report tables and the run's outcome, as plain lines.
+    expect(out.text()).toContain('b:   csr-x  wrong requestor');
+    expect(out.text().trimEnd().split('\n').at(-1)).toBe('run 20260101-000000-000-abcdef failed in 10s: step b failed');
+  });
+
+  it('finishes even when the run ends before some steps started (interrupted)', async () => {
+    const out = capture();
+    const r = createTtyRenderer({ stdout: out.stream, stderr: out.stream, clock: new VirtualClock(), color: false, renderer: 'simple' });
+    r.handle(sampleEvents[0]!);
+    r.handle({ type: 'run-end', time: sampleEvents[0]!.time, runId: sampleEvents[0]!.runId, status: 'interrupted', durationMs: 0 });
+    await r.close();
+    expect(out.text()).toContain('run 20260101-000000-000-abcdef interrupted');
+  });
+});
