@@ -14,6 +14,8 @@ export interface InputSpec {
   /** Secret sources: an environment variable or a file path. */
   fromEnv?: string;
   fromFile?: string;
+  /** Where the input is declared, for diagnostics about missing or mistyped values. */
+  position?: SourcePosition;
 }
 
 export type RetryOn = 'transient' | 'timeout' | 'any';

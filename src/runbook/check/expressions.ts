@@ -1,0 +1,148 @@
+// Expression checks: CEL compiles, references exist, and a step reads only steps it depends on (directly or not).
+
+import { compileExpression, ExpressionError, type ExprReference } from '../../expr/cel.js';
+import { getWhenExpression, isTemplate, parseTemplate } from '../../expr/template.js';
+import type { PathSegment } from '../path.js';
+import { formatSuggestion } from '../suggest.js';
+import { isRecord, type CheckContext, type RawStep } from './context.js';
+import type { DependencyOrder } from './graph.js';
+
+interface StepReference {
+  /** Position in ctx.steps of the reading step. */
+  reader: number;
+  target: RawStep;
+  targetPosition: number;
+  reference: ExprReference;
+  path: PathSegment[];
+}
+
+/** Compiles every expression of the runbook and checks what it reads. */
+export function checkExpressions(ctx: CheckContext, graph: DependencyOrder): void {
+  const positionOf = new Map<RawStep, number>();
+  ctx.steps.forEach((step, position) => positionOf.set(step, position));
+  const stepReferences: StepReference[] = [];
+  const spec = isRecord(ctx.root.spec) ? ctx.root.spec : {};
+  if (typeof spec.deadline === 'string' && isTemplate(spec.deadline)) {
+    forEachExpression(ctx, spec.deadline, ['spec', 'deadline'], (reference, path) => {
+      if (reference.root === 'steps') ctx.report(path, 'the deadline is set when the run starts: it can use inputs and run, not steps');
+      else checkContextReference(ctx, reference, path);
+    });
+  }
+  ctx.steps.forEach((step, position) => {
+    const base: PathSegment[] = ['spec', 'steps', step.index];
+    const onReference = (reference: ExprReference, path: PathSegment[]): void => {
+      if (reference.root !== 'steps') return checkContextReference(ctx, reference, path);
+      const target = checkStepReference(ctx, step, reference, path);
+      if (target) stepReferences.push({ reader: position, target, targetPosition: positionOf.get(target)!, reference, path });
+    };
+    if (typeof step.raw.when === 'string') {
+      checkSource(ctx, getWhenExpression(step.raw.when), [...base, 'when'], onReference);
+    }
+    walkStrings(step.raw.with, [...base, 'with'], (text, path) => forEachExpression(ctx, text, path, onReference));
+    walkStrings(step.raw.env, [...base, 'env'], (text, path) => forEachExpression(ctx, text, path, onReference));
+  });
+  if (stepReferences.length > 0) checkDependencies(ctx, graph, stepReferences);
+}
+
+function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, path: PathSegment[]) => void): void {
+  if (typeof value === 'string') visit(value, path);
+  else if (Array.isArray(value)) value.forEach((item, i) => walkStrings(item, [...path, i], visit));
+  else if (isRecord(value)) for (const [key, item] of Object.entries(value)) walkStrings(item, [...path, key], visit);
+}
+
+type OnReference = (reference: ExprReference, path: PathSegment[]) => void;
+
+function forEachExpression(ctx: CheckContext, text: string, path: PathSegment[], onReference: OnReference): void {
+  if (!isTemplate(text)) return;
+  let parts;
+  try {
+    parts = parseTemplate(text);
+  } catch (error) {
+    ctx.report(path, (error as Error).message);
+    return;
+  }
+  for (const part of parts) if (part.kind === 'expr') checkSource(ctx, part.source, path, onReference);
+}
+
+function checkSource(ctx: CheckContext, source: string, path: PathSegment[], onReference: OnReference): void {
+  let references: ExprReference[];
+  try {
+    references = compileExpression(source).references;
+  } catch (error) {
+    if (!(error instanceof ExpressionError)) throw error;
+    const where = error.column !== undefined ? ` at column ${error.column}` : '';
+    ctx.report(path, `invalid expression '${source}': ${error.message}${where}`);
+    return;
+  }
+  for (const reference of references) onReference(reference, path);
+}
+
+function checkContextReference(ctx: CheckContext, reference: ExprReference, path: PathSegment[]): void {
+  if (reference.name === undefined) return;
+  if (reference.root === 'inputs' && !ctx.inputs.has(reference.name)) {
+    const known = [...ctx.inputs.keys()];
+    const hint = formatSuggestion(reference.name, known) || (known.length ? ` (inputs: ${known.join(', ')})` : ' (spec.inputs declares none)');
+    ctx.report(path, `unknown input '${reference.name}'${hint}`);
+  }
+  if (reference.root === 'run' && reference.name !== 'id' && reference.name !== 'startedAt') {
+    ctx.report(path, `unknown field run.${reference.name} (run has id and startedAt)`);
+  }
+}
+
+function checkStepReference(ctx: CheckContext, reader: RawStep, reference: ExprReference, path: PathSegment[]): RawStep | undefined {
+  if (reference.name === undefined) {
+    ctx.report(path, "read a step through steps.<id>.outputs.<name> or steps.<id>.status, not the whole 'steps'");
+    return undefined;
+  }
+  const target = ctx.byId.get(reference.name);
+  if (!target) {
+    ctx.report(path, `unknown step '${reference.name}'${formatSuggestion(reference.name, ctx.byId.keys())}`);
+    return undefined;
+  }
+  if (target === reader) {
+    ctx.report(path, `step '${reference.name}' cannot read its own outputs or status`);
+    return undefined;
+  }
+  if (reference.field !== undefined && reference.field !== 'outputs' && reference.field !== 'status') {
+    ctx.report(path, `steps.${reference.name}.${reference.field} does not exist (a step has outputs and status)`);
+  }
+  const declared = target.stepType?.outputs;
+  if (reference.field === 'outputs' && reference.key !== undefined && declared && !('*' in declared) && !(reference.key in declared)) {
+    const names = Object.keys(declared);
+    const list = names.length ? `outputs: ${names.join(', ')}` : 'it has no outputs';
+    ctx.report(path, `step '${reference.name}' (${target.type}) has no output '${reference.key}'${formatSuggestion(reference.key, names) || ` (${list})`}`);
+  }
+  return target;
+}
+
+// Ancestor sets as bitsets over the referenced steps only, filled in topological order: O(steps × referenced / 32).
+function checkDependencies(ctx: CheckContext, graph: DependencyOrder, references: StepReference[]): void {
+  const bitOf = new Map<number, number>();
+  for (const ref of references) if (!bitOf.has(ref.targetPosition)) bitOf.set(ref.targetPosition, bitOf.size);
+  const words = Math.ceil(bitOf.size / 32);
+  const ancestors: (Uint32Array | undefined)[] = new Array(ctx.steps.length);
+  const empty = new Uint32Array(words);
+  for (const node of graph.order) {
+    const deps = graph.deps[node]!;
+    if (deps.length === 1 && !bitOf.has(deps[0]!)) {
+      ancestors[node] = ancestors[deps[0]!] ?? empty; // share: nothing new to add
+      continue;
+    }
+    const set = new Uint32Array(words);
+    for (const dep of deps) {
+      const inherited = ancestors[dep];
+      if (inherited) for (let w = 0; w < words; w++) set[w]! |= inherited[w]!;
+      const bit = bitOf.get(dep);
+      if (bit !== undefined) set[bit >>> 5]! |= 1 << (bit & 31);
+    }
+    ancestors[node] = set;
+  }
+  for (const ref of references) {
+    const set = ancestors[ref.reader];
+    if (!set) continue; // on or behind a cycle, already reported
+    const bit = bitOf.get(ref.targetPosition)!;
+    if (set[bit >>> 5]! & (1 << (bit & 31))) continue;
+    const what = ref.reference.field === 'status' ? 'status' : 'outputs';
+    ctx.report(ref.path, `reads steps.${ref.target.id}.${what} but does not depend on '${ref.target.id}': add it to needs (directly or through a step that needs it)`);
+  }
+}

@@ -1,0 +1,85 @@
+// Step-level semantic checks: ids, needs, uses, parameters, retry policy, templates in shell scripts.
+
+import { parseDuration } from '../duration.js';
+import { formatSuggestion } from '../suggest.js';
+import { isTemplate } from '../../expr/template.js';
+import { checkStepParams } from '../params.js';
+import { buildStepParams } from '../step-params.js';
+import { isRecord, type CheckContext, type RawStep } from './context.js';
+
+/** Runs every step-level check and reports through the context. */
+export function checkSteps(ctx: CheckContext): void {
+  checkDuplicateIds(ctx);
+  for (const step of ctx.steps) {
+    checkNeeds(ctx, step);
+    checkUses(ctx, step);
+    checkParams(ctx, step);
+    checkShellScript(ctx, step);
+    checkBackoff(ctx, ['spec', 'steps', step.index, 'retry'], step.raw.retry);
+  }
+  const spec = ctx.root.spec;
+  if (isRecord(spec) && isRecord(spec.defaults)) checkBackoff(ctx, ['spec', 'defaults', 'retry'], spec.defaults.retry);
+}
+
+function checkDuplicateIds(ctx: CheckContext): void {
+  for (const step of ctx.steps) {
+    if (step.id === undefined) continue;
+    const first = ctx.byId.get(step.id)!;
+    if (first !== step) {
+      ctx.report(['spec', 'steps', step.index, 'id'], `duplicate step id '${step.id}' (first used by spec.steps[${first.index}])`);
+    }
+  }
+}
+
+function checkNeeds(ctx: CheckContext, step: RawStep): void {
+  for (const need of step.needs) {
+    if (ctx.byId.has(need.id)) continue;
+    const hint = formatSuggestion(need.id, ctx.byId.keys());
+    ctx.report(need.path, `needs unknown step '${need.id}'${hint}`);
+  }
+}
+
+function checkUses(ctx: CheckContext, step: RawStep): void {
+  const uses = step.raw.uses;
+  if (typeof uses !== 'string' || !uses || step.stepType) return;
+  const names = ctx.registry.list().map((type) => type.type);
+  const hint = formatSuggestion(uses, names) || ' (run `opsbook steps` to list step types)';
+  ctx.report(['spec', 'steps', step.index, 'uses'], `unknown step type '${uses}'${hint}`);
+}
+
+function checkParams(ctx: CheckContext, step: RawStep): void {
+  const base = ['spec', 'steps', step.index];
+  if (step.raw.with !== undefined && !isRecord(step.raw.with)) return; // the schema already said so
+  if (!step.stepType) return;
+  const params = buildStepParams(step.raw);
+  if (step.raw.workingDirectory !== undefined && step.type !== 'shell') {
+    ctx.report([...base, 'workingDirectory'], `only shell steps have a working directory (this step uses '${step.type}')`, { target: 'key' });
+  }
+  for (const issue of checkStepParams(step.stepType, params, { skipTemplates: true })) {
+    // `run:` and `workingDirectory` live at the step level; point there rather than at a `with` that is not written.
+    const top = issue.at[0];
+    const atStep = top === 'workingDirectory' || (typeof step.raw.run === 'string' && top === 'run');
+    const prefix = atStep ? base : [...base, 'with'];
+    ctx.report([...prefix, ...issue.segments], issue.message, { target: issue.target, at: [...prefix, ...issue.at] });
+  }
+}
+
+function checkShellScript(ctx: CheckContext, step: RawStep): void {
+  const inRun = typeof step.raw.run === 'string' ? step.raw.run : undefined;
+  const withRun = step.type === 'shell' && isRecord(step.raw.with) && typeof step.raw.with.run === 'string' ? step.raw.with.run : undefined;
+  const script = inRun ?? withRun;
+  if (script === undefined || !isTemplate(script)) return;
+  const path = inRun !== undefined ? ['spec', 'steps', step.index, 'run'] : ['spec', 'steps', step.index, 'with', 'run'];
+  ctx.report(path, '${{ }} is not allowed in a shell script (it would be pasted into the code: script injection); ' +
+    'pass the value through env: (e.g. env: { NODES: "${{ inputs.nodes }}" }) and use "$NODES"');
+}
+
+function checkBackoff(ctx: CheckContext, path: (string | number)[], retry: unknown): void {
+  if (!isRecord(retry) || !isRecord(retry.backoff)) return;
+  const { initial, max } = retry.backoff;
+  const initialMs = typeof initial === 'string' ? parseDuration(initial) : undefined;
+  const maxMs = typeof max === 'string' ? parseDuration(max) : undefined;
+  if (initialMs !== undefined && maxMs !== undefined && maxMs < initialMs) {
+    ctx.report([...path, 'backoff', 'max'], `must be ≥ initial (got ${max} < ${initial})`);
+  }
+}

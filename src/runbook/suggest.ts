@@ -1,0 +1,40 @@
+// "did you mean" hints for typos in keys, step types, step ids and input names.
+
+/** Edit distance, capped for speed: anything above `max` returns max + 1. */
+export function editDistance(a: string, b: string, max = 3): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      rowMin = Math.min(rowMin, current[j]!);
+    }
+    if (rowMin > max) return max + 1;
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** Close candidates to `word`, best first (at most 3). */
+export function findCloseNames(word: string, candidates: Iterable<string>): string[] {
+  const lower = word.toLowerCase();
+  const scored: [string, number][] = [];
+  for (const candidate of candidates) {
+    const c = candidate.toLowerCase();
+    const limit = Math.max(1, Math.min(3, Math.floor(Math.max(word.length, candidate.length) / 3)));
+    let score = editDistance(lower, c, limit);
+    if (score > limit && (c.startsWith(lower) || lower.startsWith(c)) && Math.min(c.length, lower.length) >= 3) score = limit;
+    if (score <= limit) scored.push([candidate, score]);
+  }
+  return scored.sort((x, y) => x[1] - y[1] || x[0].localeCompare(y[0])).slice(0, 3).map(([name]) => name);
+}
+
+/** ` (did you mean 'x'?)`, or '' when nothing is close. */
+export function formatSuggestion(word: string, candidates: Iterable<string>): string {
+  const close = findCloseNames(word, candidates);
+  if (close.length === 0) return '';
+  return ` (did you mean ${close.map((name) => `'${name}'`).join(' or ')}?)`;
+}

@@ -1,0 +1,57 @@
+// The validation pipeline: YAML → schema → semantic checks, all problems in one pass, then normalisation.
+
+import type { Diagnostic } from '../errors.js';
+import type { StepRegistry } from '../steps/registry.js';
+import type { Runbook } from './types.js';
+import { parseYamlWithPositions } from './yaml.js';
+import { validateAgainstSchema } from './ajv.js';
+import { runbookSchema } from './schema.js';
+import { formatPath, type PathSegment } from './path.js';
+import { readCheckContext, type ReportOptions } from './check/context.js';
+import { checkSteps } from './check/steps.js';
+import { checkCycles } from './check/graph.js';
+import { checkExpressions } from './check/expressions.js';
+import { checkInputs } from './check/inputs.js';
+import { normalizeRunbook } from './normalize.js';
+
+export interface ValidationResult {
+  /** Sorted by position; empty when the runbook is valid. */
+  diagnostics: Diagnostic[];
+  /** The normalised runbook, when there is no diagnostic. */
+  runbook?: Runbook;
+}
+
+/** Validates runbook text completely; never throws for bad content. */
+export function validateRunbookText(text: string, file: string, options: { registry: StepRegistry }): ValidationResult {
+  const parsed = parseYamlWithPositions(text, file);
+  if (parsed.diagnostics.length > 0) return { diagnostics: sortDiagnostics(parsed.diagnostics) };
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const report = (path: PathSegment[], message: string, opts: ReportOptions = {}): void => {
+    const { line, col } = parsed.locate(opts.at ?? path, opts.target ?? 'value');
+    const diagnostic = { file, line, col, path: formatPath(path), message };
+    const key = `${line}:${col}:${diagnostic.path}:${message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    diagnostics.push(diagnostic);
+  };
+  if (parsed.value === undefined || parsed.value === null) {
+    report([], 'the file is empty: expected a runbook (apiVersion: opsbook.dev/v1, kind: Runbook, metadata, spec)');
+    return { diagnostics };
+  }
+  for (const issue of validateAgainstSchema(runbookSchema, parsed.value)) report(issue.path, issue.message, { at: issue.at, target: issue.target });
+  const ctx = readCheckContext(parsed.value, options.registry, report);
+  if (ctx) {
+    checkInputs(ctx);
+    checkSteps(ctx);
+    const graph = checkCycles(ctx);
+    checkExpressions(ctx, graph);
+  }
+  if (diagnostics.length > 0) return { diagnostics: sortDiagnostics(diagnostics) };
+  return { diagnostics, runbook: normalizeRunbook(parsed.value as Record<string, unknown>, file, parsed.locate) };
+}
+
+/** By file, then line, then column (stable for equal positions). */
+export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col));
+}

@@ -1,0 +1,125 @@
+// The only importer of 'yaml': parses with source positions so any field path maps back to line:col.
+
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, stringify } from 'yaml';
+import type { Document, Node as YamlNode } from 'yaml';
+import { RunbookError, type Diagnostic } from '../errors.js';
+import type { SourcePosition } from './types.js';
+import type { PathSegment } from './path.js';
+
+/** Where to point for a path: the key (`need:`) or its value. */
+export type PositionTarget = 'key' | 'value';
+
+export type Locate = (path: readonly PathSegment[], target?: PositionTarget) => SourcePosition;
+
+export interface ParsedYaml {
+  /** Plain JS value of the (first) document; undefined when empty or unreadable. */
+  value: unknown;
+  /** Maps a field path to the nearest existing node's line:col (1-based). */
+  locate: Locate;
+  /** Syntax errors, all of them, each with its position. */
+  diagnostics: Diagnostic[];
+}
+
+const MAX_ALIASES = 1000;
+
+/** Parses one YAML document keeping positions; never throws for bad input. */
+export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const at = (offset: number): SourcePosition => {
+    const { line, col } = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
+    return { line, col };
+  };
+  const diagnostics: Diagnostic[] = [];
+  const list = Array.isArray(docs) ? docs : [docs];
+  for (const doc of list) {
+    for (const error of doc.errors) {
+      const pos = at(error.pos[0]);
+      diagnostics.push({ file, ...pos, path: '(yaml)', message: describeYamlError(error.message) });
+    }
+  }
+  const nonEmpty = list.filter((doc) => doc.contents !== null || doc.errors.length > 0);
+  if (nonEmpty.length > 1) {
+    const second = nonEmpty[1]!;
+    diagnostics.push({
+      file, ...at(second.range[0]), path: '(yaml)',
+      message: `expected one YAML document, found ${nonEmpty.length} (one runbook per file)`,
+    });
+  }
+  const doc = nonEmpty[0] ?? list[0];
+  let value: unknown;
+  if (doc && diagnostics.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIASES });
+    } catch (error) {
+      diagnostics.push({ file, line: 1, col: 1, path: '(yaml)', message: (error as Error).message });
+    }
+  }
+  return { value, locate: createLocator(doc, at), diagnostics };
+}
+
+/** First line of the yaml package's message, without its own position suffix. */
+function describeYamlError(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+function createLocator(doc: Document | undefined, at: (offset: number) => SourcePosition): Locate {
+  return (path, target = 'value') => {
+    if (!doc || !doc.contents) return { line: 1, col: 1 };
+    let node: unknown = doc.contents;
+    let best = rangeStart(node) ?? 0;
+    for (let i = 0; i < path.length; i++) {
+      if (isAlias(node)) node = node.resolve(doc);
+      const segment = path[i]!;
+      let next: unknown;
+      let keyNode: unknown;
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isPair(item) && keyOf(item.key) === String(segment));
+        keyNode = pair?.key;
+        next = pair?.value;
+      } else if (isSeq(node) && typeof segment === 'number') {
+        next = node.items[segment];
+      }
+      const last = i === path.length - 1;
+      if (last && target === 'key' && keyNode) return at(rangeStart(keyNode) ?? best);
+      if (next === undefined || next === null) {
+        const keyStart = keyNode ? rangeStart(keyNode) : undefined;
+        return at(keyStart ?? best);
+      }
+      node = next;
+      best = rangeStart(node) ?? best;
+    }
+    return at(best);
+  };
+}
+
+function keyOf(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as YamlNode | undefined)?.range;
+  return range ? range[0] : undefined;
+}
+
+/** Every document of a multi-document YAML text as plain values (for scenario files, --values, fixtures). */
+export function parseYamlDocuments(text: string, file = '<yaml>'): unknown[] {
+  const lineCounter = new LineCounter();
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const list = Array.isArray(docs) ? docs : [docs];
+  const diagnostics: Diagnostic[] = [];
+  for (const doc of list) {
+    for (const error of doc.errors) {
+      const { line, col } = lineCounter.linePos(error.pos[0]);
+      diagnostics.push({ file, line, col, path: '(yaml)', message: describeYamlError(error.message) });
+    }
+  }
+  if (diagnostics.length > 0) throw new RunbookError(`${file}: invalid YAML`, diagnostics);
+  return list.filter((doc) => doc.contents !== null).map((doc) => doc.toJS({ maxAliasCount: MAX_ALIASES }));
+}
+
+/** YAML text for a plain value (for `opsbook` outputs and generated files). */
+export function stringifyYaml(value: unknown): string {
+  return stringify(value, { lineWidth: 0 });
+}
