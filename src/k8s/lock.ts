@@ -3,6 +3,7 @@
 import { CancelledError, StepError } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { isAlreadyExists, isConflict } from './errors.js';
+import { formatMicroTime } from './time.js';
 import type { KubeClient, KubeObject } from './types.js';
 
 export interface LockHolder {
@@ -56,11 +57,6 @@ interface LeaseSpec {
 
 type Lease = KubeObject & { spec?: LeaseSpec };
 
-/** metav1.MicroTime: RFC 3339 with microseconds. */
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/Z$/, '000Z');
-}
-
 function identityOf(holder: LockHolder): string {
   return `${holder.user}@${holder.host}/${holder.runId}`;
 }
@@ -94,8 +90,8 @@ function leaseBody(base: Lease | undefined, o: AcquireLockOptions, namespace: st
     spec: {
       holderIdentity: identityOf(o.holder),
       leaseDurationSeconds: Math.max(1, Math.ceil(o.ttlMs / 1000)),
-      acquireTime: microTime(now),
-      renewTime: microTime(now),
+      acquireTime: formatMicroTime(now),
+      renewTime: formatMicroTime(now),
       leaseTransitions: transitions,
     },
   };
@@ -156,7 +152,7 @@ function startRenewing(options: AcquireLockOptions, namespace: string, acquired:
 
   async function renewOnce(): Promise<void> {
     const now = clock.now();
-    const body: Lease = { ...lease, spec: { ...lease.spec, renewTime: microTime(now) } };
+    const body: Lease = { ...lease, spec: { ...lease.spec, renewTime: formatMicroTime(now) } };
     try {
       lease = await kube.replace<Lease>(body, { signal: stop.signal });
       lastRenew = now;
@@ -201,7 +197,7 @@ function startRenewing(options: AcquireLockOptions, namespace: string, acquired:
         const freed: Lease = {
           ...current!,
           metadata: { ...current!.metadata, annotations },
-          spec: { ...current!.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: microTime(clock.now()) },
+          spec: { ...current!.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: formatMicroTime(clock.now()) },
         };
         try {
           await kube.replace(freed);

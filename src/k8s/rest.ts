@@ -5,6 +5,7 @@ import type { Clock } from '../time/clock.js';
 import { createDiscovery, type ResolvedResource } from './discovery.js';
 import { isNotFound, toApiError, toNetworkError } from './errors.js';
 import { createInformer } from './informer.js';
+import { formatKubeTime } from './time.js';
 import type { HttpRequest, QueryParams, Transport } from './transport.js';
 import type {
   CsrCondition, Informer, KubeClient, KubeObject, ListOptions, ObjectRef, PatchType, WriteOptions,
@@ -22,11 +23,6 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   strategic: 'application/strategic-merge-patch+json',
   apply: 'application/apply-patch+yaml',
 };
-
-/** RFC 3339 without fractions, the format of metav1.Time. */
-export function formatKubeTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function createRestClient(transport: Transport, options: RestClientOptions): KubeClient {
   const defaultNamespace = options.defaultNamespace || 'default';

@@ -1,0 +1,99 @@
+// `k8s-get`: read one object or a list and output it, or a value computed from it with CEL.
+
+import { StepError } from '../../errors.js';
+import type { KubeClient, KubeObject } from '../../k8s/types.js';
+import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
+import { checkExpressionParam, evaluateValue } from './cel.js';
+import { checkTarget, resolveTarget, targetProperties, type ResolvedTarget, type TargetParams } from './target.js';
+
+export interface GetParams extends TargetParams {
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** CEL over `object` (one object) or `items` (a list). */
+  value?: string;
+  /** A missing object gives `found: false` instead of failing. */
+  ignoreNotFound: boolean;
+}
+
+export interface GetOutputs extends Record<string, unknown> {
+  found: boolean;
+  object?: KubeObject;
+  items?: KubeObject[];
+  count: number;
+  value?: unknown;
+}
+
+const schema: JsonSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'k8s-get',
+  description:
+    'Reads one object (with a name) or a list (without; filtered by labelSelector/fieldSelector) of any kind the server ' +
+    'serves, and outputs it, or a value computed with CEL: `object.spec.clusterID` of `clusterversion/version`.',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...targetProperties,
+    labelSelector: { type: 'string', description: 'Label selector for a list, e.g. `app=etcd-defrag`.' },
+    fieldSelector: { type: 'string', description: 'Field selector for a list, e.g. `spec.signerName=kubernetes.io/kubelet-serving`.' },
+    value: { type: 'string', minLength: 1, description: 'CEL over `object` (one object) or `items` (a list); its result is output `value`.' },
+    ignoreNotFound: { type: 'boolean', default: false, description: 'Output found=false instead of failing when the object does not exist.' },
+  },
+};
+
+async function read(kube: KubeClient, p: GetParams, signal: AbortSignal): Promise<{ target: ResolvedTarget; outputs: GetOutputs }> {
+  const target = await resolveTarget(kube, p, signal);
+  if (target.name) {
+    const object = await kube.get({ ...target, name: target.name }, signal);
+    if (!object) {
+      if (p.ignoreNotFound) return { target, outputs: { found: false, count: 0 } };
+      throw new StepError(`${target.display} not found`, { errorClass: 'permanent' });
+    }
+    const outputs: GetOutputs = { found: true, object, count: 1 };
+    if (p.value) outputs.value = evaluateValue(p.value, { object });
+    return { target, outputs };
+  }
+  const { items } = await kube.list(target.apiVersion, target.kind, {
+    namespace: target.namespace, labelSelector: p.labelSelector, fieldSelector: p.fieldSelector, signal,
+  });
+  const outputs: GetOutputs = { found: items.length > 0, items, count: items.length };
+  if (p.value) outputs.value = evaluateValue(p.value, { items });
+  return { target, outputs };
+}
+
+export const k8sGet: StepType<GetParams, GetOutputs> = {
+  type: 'k8s-get',
+  description: 'Read a Kubernetes object or list (any kind) and output it or a CEL value computed from it',
+  schema,
+  outputs: {
+    found: { type: 'boolean', description: 'The object exists (one object) or the list is not empty.' },
+    object: { type: 'object', description: 'The object (when a name was given and it exists).' },
+    items: { type: 'array', description: 'The listed objects (when no name was given).' },
+    count: { type: 'integer', description: 'Number of objects read.' },
+    value: { type: 'any', description: 'Result of the `value` CEL expression.' },
+  },
+  mutating: false,
+  check(params) {
+    const p = params as Partial<GetParams>;
+    const single = p.name !== undefined || (typeof p.resource === 'string' && p.resource.includes('/'));
+    const issues = checkTarget(p, { nameRequired: false });
+    if (single && (p.labelSelector !== undefined || p.fieldSelector !== undefined)) {
+      issues.push({ path: 'labelSelector', message: 'selectors apply to lists; drop the name to list' });
+    }
+    issues.push(...checkExpressionParam('value', p.value, [single ? 'object' : 'items']));
+    return issues;
+  },
+  normalize: (params) => ({ ignoreNotFound: false, ...(params as Partial<GetParams>) }) as GetParams,
+  async run(p, ctx: StepContext) {
+    const kube = await ctx.kube();
+    const { target, outputs } = await read(kube, p, ctx.signal);
+    ctx.progress(target.name ? `read ${target.display}` : `listed ${outputs.count} ${target.display}`);
+    return outputs;
+  },
+  async plan(p, ctx: PlanContext): Promise<PlanPreview> {
+    const kube = await ctx.kube();
+    const { target, outputs } = await read(kube, p, ctx.signal);
+    const what = target.name ? (outputs.found ? 'exists' : 'not found') : `${outputs.count} objects`;
+    const value = p.value && outputs.value !== undefined ? `; value = ${JSON.stringify(outputs.value)}` : '';
+    return { summary: `reads ${target.display} (${what}${value})` };
+  },
+};

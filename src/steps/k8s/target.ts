@@ -1,0 +1,95 @@
+// How k8s steps name what they act on: apiVersion/kind/name/namespace, or kubectl's `resource: daemonset/etcd-defrag`.
+
+import { StepError } from '../../errors.js';
+import type { KubeClient } from '../../k8s/types.js';
+import type { JsonSchema, ParamIssue } from '../types.js';
+
+export interface TargetParams {
+  apiVersion?: string;
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  /** `daemonset/etcd-defrag`, `ds/etcd-defrag`, `configs.imageregistry.operator.openshift.io/cluster`, or just a type. */
+  resource?: string;
+}
+
+/** A target resolved through discovery: what the client needs plus a display name. */
+export interface ResolvedTarget {
+  apiVersion: string;
+  kind: string;
+  name?: string;
+  /** Set for namespaced kinds only. */
+  namespace?: string;
+  namespaced: boolean;
+  /** e.g. `daemonset/etcd-defrag -n kube-system`. */
+  display: string;
+}
+
+/** Schema properties shared by every step that names objects. */
+export const targetProperties: Record<string, JsonSchema> = {
+  apiVersion: { type: 'string', minLength: 1, description: 'API version, e.g. `apps/v1` or `config.openshift.io/v1`.' },
+  kind: { type: 'string', minLength: 1, description: 'Kind, e.g. `DaemonSet` (any kind the server serves, CRDs included).' },
+  name: { type: 'string', minLength: 1, description: 'Object name.' },
+  namespace: { type: 'string', minLength: 1, description: 'Namespace of a namespaced kind (default: the kubeconfig context\'s).' },
+  resource: {
+    type: 'string',
+    pattern: '^[A-Za-z0-9.-]+(/[a-z0-9.:-]+)?$',
+    description: 'kubectl shorthand instead of apiVersion/kind/name: `daemonset/etcd-defrag`, `clusterversion/version`, `nodes`.',
+  },
+};
+
+/** Exactly one way of naming the type: `resource`, or `apiVersion` + `kind`. */
+export function checkTarget(p: TargetParams, options: { nameRequired: boolean }): ParamIssue[] {
+  const issues: ParamIssue[] = [];
+  if (p.resource !== undefined) {
+    if (p.apiVersion !== undefined || p.kind !== undefined) {
+      issues.push({ path: 'resource', message: 'give either resource or apiVersion+kind, not both' });
+    }
+    const slash = p.resource.indexOf('/');
+    if (slash >= 0 && p.name !== undefined) issues.push({ path: 'name', message: `resource "${p.resource}" already names the object` });
+    if (options.nameRequired && slash < 0 && p.name === undefined) {
+      issues.push({ path: 'resource', message: `must name one object, e.g. "${p.resource}/NAME"` });
+    }
+    return issues;
+  }
+  if (p.apiVersion === undefined) issues.push({ path: 'apiVersion', message: 'required (or use resource: kind/name)' });
+  if (p.kind === undefined) issues.push({ path: 'kind', message: 'required (or use resource: kind/name)' });
+  if (options.nameRequired && p.name === undefined) issues.push({ path: 'name', message: 'required' });
+  return issues;
+}
+
+/** Resolves the target through discovery (CRDs included); namespaced kinds get the context namespace by default. */
+export async function resolveTarget(kube: KubeClient, p: TargetParams, signal?: AbortSignal): Promise<ResolvedTarget> {
+  let apiVersion = p.apiVersion;
+  let kind = p.kind;
+  let name = p.name;
+  let namespaced: boolean;
+  let typeName: string;
+  if (p.resource !== undefined) {
+    const [type, objectName] = p.resource.split('/', 2) as [string, string | undefined];
+    if (!kube.resolveName) throw new StepError('this Kubernetes client cannot resolve `resource:` names; use apiVersion and kind');
+    const found = await kube.resolveName(type, signal);
+    ({ apiVersion, kind, namespaced } = found);
+    name = objectName ?? name;
+    typeName = type;
+  } else {
+    if (!apiVersion || !kind) throw new StepError('apiVersion and kind are required');
+    ({ namespaced } = await kube.resolve(apiVersion, kind));
+    typeName = kind.toLowerCase();
+  }
+  const namespace = namespaced ? p.namespace ?? kube.defaultNamespace ?? 'default' : undefined;
+  const display = `${typeName}${name ? `/${name}` : ''}${namespace ? ` -n ${namespace}` : ''}`;
+  return { apiVersion: apiVersion!, kind: kind!, name, namespace, namespaced, display };
+}
+
+/** `metadata.name=NAME` plus any extra field selector, so a single-object watch stays one list + one watch. */
+export function nameFieldSelector(name: string | undefined, extra?: string): string | undefined {
+  const parts = [name ? `metadata.name=${name}` : undefined, extra].filter((s): s is string => !!s);
+  return parts.length > 0 ? parts.join(',') : undefined;
+}
+
+/** `kind/name` (`-n ns`) of an object, for outputs and messages. */
+export function describeObject(obj: { kind?: string; metadata: { name?: string; namespace?: string } }): string {
+  const ns = obj.metadata.namespace ? ` -n ${obj.metadata.namespace}` : '';
+  return `${(obj.kind ?? 'object').toLowerCase()}/${obj.metadata.name ?? '?'}${ns}`;
+}
