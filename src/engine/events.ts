@@ -55,6 +55,8 @@ export type EngineEvent =
       errorClass?: ErrorClass;
       /** Reused from an earlier run on resume. */
       reused?: boolean;
+      /** Why a skipped step was skipped: its own `when`, a failed dependency, or the run halting (fail-fast, deadline, interrupt). */
+      skip?: 'when' | 'needs' | 'halted';
       durationMs?: number;
     })
   | (Base & { type: 'run-end'; status: RunStatus; error?: string; durationMs: number });

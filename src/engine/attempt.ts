@@ -1,0 +1,87 @@
+// One attempt of a step: its own timeout (on the run's clock), the run's signal, and a bounded wait for cleanup.
+
+import { StepError } from '../errors.js';
+import type { AnyStepType } from '../steps/types.js';
+import { createStepContext } from './context.js';
+import type { RunState } from './state.js';
+
+export interface AttemptPlan {
+  stepId: string;
+  attempt: number;
+  stepType: AnyStepType;
+  params: unknown;
+  env: Record<string, string | undefined>;
+  /** Time this attempt may take. */
+  budgetMs: number;
+  /** Message when the budget runs out (names the timeout or retry.maxDuration). */
+  timeoutMessage: string;
+}
+
+/**
+ * Runs the attempt; resolves with its outputs or rejects with the step's error, the attempt's timeout (a `timeout`
+ * StepError) or the run's cancellation (a CancelledError). A step that ignores its signal is not waited for forever.
+ */
+export async function runAttempt(run: RunState, plan: AttemptPlan): Promise<Record<string, unknown>> {
+  const { clock } = run.options;
+  const timeout = new AbortController();
+  const finished = new AbortController();
+  clock.sleep(plan.budgetMs, finished.signal).then(
+    () => timeout.abort(new StepError(plan.timeoutMessage, { errorClass: 'timeout' })),
+    () => {},
+  );
+  const signal = AbortSignal.any([run.signal, timeout.signal]);
+  const deadline = Math.min(clock.now() + plan.budgetMs, run.deadline?.at ?? Infinity);
+  const ctx = createStepContext(run, { stepId: plan.stepId, attempt: plan.attempt, signal, deadline, env: plan.env });
+  const work = Promise.resolve().then(() => plan.stepType.run(plan.params, ctx));
+  try {
+    const outputs = await raceAbort(work, signal);
+    return toOutputs(outputs);
+  } catch (error) {
+    if (!signal.aborted) throw error;
+    // Let the step finish its own cleanup (e.g. killing its processes) before the attempt is declared over.
+    await settleWithin(work, run.options.killGraceMs + 2000);
+    throw signal.reason;
+  } finally {
+    finished.abort();
+  }
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+// Real time on purpose: processes die in real time whatever clock the run uses.
+function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref?.();
+    promise.then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    );
+  });
+}
+
+function toOutputs(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}

@@ -1,0 +1,66 @@
+// Builds the StepContext a step attempt runs with: the only door from a step to time, processes, cluster and UI.
+
+import { StepError } from '../errors.js';
+import type { Exec } from '../proc/types.js';
+import type { StepContext } from '../steps/types.js';
+import type { RunState } from './state.js';
+
+/** Lines of output one attempt may send to the UI and journal; the rest is counted, not shown. */
+const MAX_LOG_LINES = 5000;
+const MAX_LINE_CHARS = 4096;
+
+export interface AttemptScope {
+  stepId: string;
+  attempt: number;
+  signal: AbortSignal;
+  /** Absolute clock time the attempt must end by. */
+  deadline: number;
+  env: Record<string, string | undefined>;
+}
+
+export function createStepContext(run: RunState, scope: AttemptScope): StepContext {
+  const { stepId } = scope;
+  const { options, emit, redactor } = run;
+  let logLines = 0;
+  const exec: Exec = (file, args, execOptions) =>
+    options.exec(file, args, { killGraceMs: options.killGraceMs, ...execOptions });
+  return {
+    runId: run.runId,
+    stepId,
+    attempt: scope.attempt,
+    signal: scope.signal,
+    clock: options.clock,
+    deadline: scope.deadline,
+    progress: (detail) => emit({ type: 'step-progress', stepId, detail }),
+    log: (line, stream = 'stdout') => {
+      logLines++;
+      if (logLines > MAX_LOG_LINES) {
+        if (logLines === MAX_LOG_LINES + 1) {
+          emit({ type: 'step-log', stepId, stream: 'stderr', line: `[opsbook: more than ${MAX_LOG_LINES} lines; the rest is not shown]` });
+        }
+        return;
+      }
+      const text = line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}…` : line;
+      emit({ type: 'step-log', stepId, stream, line: text });
+    },
+    report: (table) => emit({ type: 'step-report', stepId, table }),
+    env: scope.env,
+    cwd: options.cwd,
+    kube: options.kube,
+    exec,
+    redact: redactor.text,
+    secrets: redactor.secrets,
+    confirm: (message) => confirmGate(run, stepId, message, scope.signal),
+    stateDir: options.stateDir,
+  };
+}
+
+/** A manual gate: pre-approved ids pass without asking; every answer is journaled with who gave it. */
+async function confirmGate(run: RunState, stepId: string, message: string, signal: AbortSignal) {
+  const answer = run.options.approvals.includes(stepId)
+    ? { approved: true, by: '--approve flag' }
+    : await run.options.confirm({ stepId, message: run.redactor.text(message), signal });
+  if (typeof answer?.approved !== 'boolean') throw new StepError(`manual gate ${stepId}: no answer`, { errorClass: 'permanent' });
+  run.emit({ type: 'step-approval', stepId, approved: answer.approved, by: answer.by });
+  return answer;
+}

@@ -1,0 +1,13 @@
+// The engine's public API: run, resume, plan and list runbook runs. The CLI wires real defaults into these.
+
+export { executeRunbook, type RunResult, type StepResult } from './run.js';
+export { resumeRunbook, type ResumeOptions } from './resume.js';
+export { planRunbook, type PlanOptions, type RunbookPlan, type PlanStep } from './plan/index.js';
+export { listRuns, summarizeRun, type RunSummary } from './journal/list.js';
+export { readJournal, parseJournal } from './journal/read.js';
+export { replayJournal, type RunHistory } from './journal/replay.js';
+export { readRunMetadata, type RunMetadata } from './journal/metadata.js';
+export { createRunId, isRunId, journalPathFor, runDirFor } from './journal/paths.js';
+export { createRedactor, MASK, type Redactor } from './redact.js';
+export type { ExecuteOptions, ConfirmFn, ConfirmRequest } from './options.js';
+export type { EngineEvent, EventSink, RunStatus, StepStatus } from './events.js';

@@ -1,0 +1,34 @@
+// Where a run's files live under the state directory, and how run ids are made.
+
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+
+export function runsDir(stateDir: string): string {
+  return join(stateDir, 'runs');
+}
+
+export function runDirFor(stateDir: string, runId: string): string {
+  return join(runsDir(stateDir), runId);
+}
+
+export function journalPathFor(stateDir: string, runId: string): string {
+  return join(runDirFor(stateDir, runId), 'journal.ndjson');
+}
+
+export function metadataPathFor(stateDir: string, runId: string): string {
+  return join(runDirFor(stateDir, runId), 'run.json');
+}
+
+const RUN_ID = /^\d{8}-\d{6}-\d{3}-[0-9a-f]{6}$/;
+
+/** true for ids made by createRunId (also keeps `..` and slashes out of paths). */
+export function isRunId(text: string): boolean {
+  return RUN_ID.test(text);
+}
+
+/** A sortable id: UTC time to the millisecond, then random hex so parallel runs never collide. */
+export function createRunId(nowMs: number): string {
+  const iso = new Date(nowMs).toISOString(); // 2026-11-23T18:45:01.123Z
+  const stamp = `${iso.slice(0, 10).replaceAll('-', '')}-${iso.slice(11, 19).replaceAll(':', '')}-${iso.slice(20, 23)}`;
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}

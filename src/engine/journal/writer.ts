@@ -1,0 +1,56 @@
+// Appends events to the journal: each line is written at once (survives a killed process) and fdatasync'ed in
+// groups — once per event-loop turn, and synchronously for run-start/run-end — so 1,000-step runs stay cheap.
+
+import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { EngineEvent } from '../events.js';
+
+export interface JournalWriter {
+  readonly path: string;
+  append(event: EngineEvent): void;
+  /** Syncs and closes; later appends are ignored. */
+  close(): void;
+}
+
+/** Cuts a torn last line (power loss mid-write) so appended events start on a clean line. */
+export function trimTornTail(path: string): void {
+  const bytes = readFileSync(path);
+  if (bytes.length === 0 || bytes[bytes.length - 1] === 0x0a) return;
+  truncateSync(path, bytes.lastIndexOf(0x0a) + 1);
+}
+
+/** Opens (creating) the journal for appending. */
+export function openJournal(path: string): JournalWriter {
+  mkdirSync(dirname(path), { recursive: true });
+  const fd = openSync(path, 'a');
+  let closed = false;
+  let dirty = false;
+  let syncScheduled = false;
+
+  const sync = (): void => {
+    syncScheduled = false;
+    if (closed || !dirty) return;
+    dirty = false;
+    fdatasyncSync(fd);
+  };
+
+  return {
+    path,
+    append(event) {
+      if (closed) return;
+      writeSync(fd, `${JSON.stringify(event)}\n`);
+      dirty = true;
+      if (event.type === 'run-start' || event.type === 'run-end') return sync();
+      if (!syncScheduled) {
+        syncScheduled = true;
+        setImmediate(sync);
+      }
+    },
+    close() {
+      if (closed) return;
+      sync();
+      closed = true;
+      closeSync(fd);
+    },
+  };
+}

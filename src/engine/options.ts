@@ -1,0 +1,106 @@
+// The executor's options: everything with a side effect comes in here; real defaults are filled once.
+
+import { CancelledError, StepError, UsageError } from '../errors.js';
+import type { KubeClient } from '../k8s/types.js';
+import type { Exec } from '../proc/types.js';
+import type { Runbook } from '../runbook/types.js';
+import type { StepRegistry } from '../steps/registry.js';
+import { systemClock, type Clock } from '../time/clock.js';
+import type { EventSink } from './events.js';
+
+/** What a manual gate asks the operator. */
+export interface ConfirmRequest {
+  stepId: string;
+  message: string;
+  signal: AbortSignal;
+}
+
+export type ConfirmFn = (request: ConfirmRequest) => Promise<{ approved: boolean; by: string }>;
+
+export interface ExecuteOptions {
+  /** The normalised runbook (loadRunbook). */
+  runbook: Runbook;
+  /** Resolved input values, secrets included (they are passed to steps, never recorded). */
+  inputs: Record<string, unknown>;
+  /** Extra values to mask; values of `secret` inputs are added automatically. */
+  secretValues?: readonly string[];
+  registry: StepRegistry;
+  /** The journal goes to `<stateDir>/runs/<runId>/journal.ndjson`. */
+  stateDir: string;
+  /** @default a new sortable id */
+  runId?: string;
+  /** @default systemClock */
+  clock?: Clock;
+  onEvent?: EventSink;
+  /** Root cancellation: abort with `new CancelledError(msg, 'interrupted')` on Ctrl-C. */
+  signal?: AbortSignal;
+  /** @default rejects: no cluster configured */
+  kube?: () => Promise<KubeClient>;
+  /** @default execProcess (src/proc/exec.ts) */
+  exec?: Exec;
+  /** Environment for child processes. @default {} */
+  env?: Record<string, string | undefined>;
+  /** @default process.cwd() */
+  cwd?: string;
+  /** Prompt for manual gates. @default fails: no terminal to ask */
+  confirm?: ConfirmFn;
+  /** Step ids approved up front (`--approve`). */
+  approvals?: readonly string[];
+  /** Overrides spec.concurrency. */
+  concurrency?: number;
+  /** Source of jitter. @default Math.random */
+  random?: () => number;
+  /** Grace between SIGTERM and SIGKILL for cancelled processes (real ms). @default 5000 */
+  killGraceMs?: number;
+}
+
+export interface EngineOptions extends Required<Omit<ExecuteOptions, 'runId' | 'signal' | 'onEvent' | 'exec'>> {
+  runId?: string;
+  signal?: AbortSignal;
+  onEvent: EventSink;
+  exec: Exec;
+}
+
+/** Fills defaults and checks the few things the runbook's validation cannot (they come from the caller). */
+export async function normalizeOptions(options: ExecuteOptions): Promise<EngineOptions> {
+  const concurrency = options.concurrency ?? options.runbook.concurrency;
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new UsageError(`concurrency must be a whole number ≥ 1 (got ${String(concurrency)})`);
+  }
+  const secretInputs = Object.values(options.runbook.inputs)
+    .filter((input) => input.type === 'secret')
+    .map((input) => options.inputs[input.name])
+    .filter((value): value is string => typeof value === 'string');
+  return {
+    ...options,
+    secretValues: [...(options.secretValues ?? []), ...secretInputs],
+    clock: options.clock ?? systemClock,
+    onEvent: options.onEvent ?? (() => {}),
+    kube: options.kube ?? rejectKube,
+    exec: options.exec ?? (await loadDefaultExec()),
+    env: options.env ?? {},
+    cwd: options.cwd ?? process.cwd(),
+    confirm: options.confirm ?? refuseConfirm,
+    approvals: options.approvals ?? [],
+    concurrency,
+    random: options.random ?? Math.random,
+    killGraceMs: options.killGraceMs ?? 5000,
+  };
+}
+
+// execa is loaded only when a run actually needs processes and no Exec was injected.
+async function loadDefaultExec(): Promise<Exec> {
+  return (await import('../proc/exec.js')).execProcess;
+}
+
+async function rejectKube(): Promise<KubeClient> {
+  throw new StepError('no cluster configured (pass --kubeconfig or set $KUBECONFIG)', { errorClass: 'permanent' });
+}
+
+async function refuseConfirm(request: ConfirmRequest): Promise<{ approved: boolean; by: string }> {
+  if (request.signal.aborted) throw request.signal.reason ?? new CancelledError('cancelled');
+  throw new StepError(
+    `manual gate ${request.stepId} needs approval but there is no terminal to ask; pass --approve ${request.stepId}`,
+    { errorClass: 'permanent' },
+  );
+}

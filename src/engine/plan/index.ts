@@ -1,0 +1,200 @@
+// `opsbook plan`: waves, effective policies, worst-case durations against the deadline, and read-only previews.
+// Nothing here runs a shell step or sends a mutating request.
+
+import type { KubeClient } from '../../k8s/types.js';
+import type { Exec } from '../../proc/types.js';
+import { formatDuration } from '../../runbook/duration.js';
+import type { RetryPolicy, Runbook, StepSpec } from '../../runbook/types.js';
+import type { StepRegistry } from '../../steps/registry.js';
+import type { PlanPreview } from '../../steps/types.js';
+import { systemClock, type Clock } from '../../time/clock.js';
+import { describeDeadline, resolveDeadlineMs } from '../deadline.js';
+import { createRedactor } from '../redact.js';
+import { computeWaves, findCriticalPath } from './graph.js';
+import { previewStep, type PreviewScope } from './preview.js';
+import { planWhen, resolvePlanValue, type PlannedWhen } from './values.js';
+import { computeWorstCase } from './worst-case.js';
+
+export { KNOWN_AFTER_RUN } from './values.js';
+
+export interface PlanOptions {
+  runbook: Runbook;
+  /** Resolved inputs (secrets included; they are only used, never shown). */
+  inputs: Record<string, unknown>;
+  registry: StepRegistry;
+  secretValues?: readonly string[];
+  /** @default systemClock */
+  clock?: Clock;
+  /** Cluster for previews; omitted → previews say "unavailable: no cluster configured". */
+  kube?: () => Promise<KubeClient>;
+  /** For previews that read with a process; default refuses (plan runs nothing). */
+  exec?: Exec;
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  concurrency?: number;
+  signal?: AbortSignal;
+  /** Ask step types for live previews. @default true */
+  previews?: boolean;
+  /** Bound on one preview. @default 30000 */
+  previewTimeoutMs?: number;
+}
+
+export interface PlanStep {
+  id: string;
+  name: string;
+  type: string;
+  needs: string[];
+  wave: number;
+  mutating: boolean;
+  always: boolean;
+  continueOnError: boolean;
+  /** Per attempt. */
+  timeoutMs: number;
+  retry: RetryPolicy;
+  /** All attempts time out and every backoff is at its longest, capped by retry.maxDuration. */
+  worstCaseMs: number;
+  when?: PlannedWhen;
+  /** Parameters with inputs resolved; values only a run can produce read "(known after run)". */
+  with: Record<string, unknown>;
+  /** Paths inside `with`/`env` that are known after run. */
+  knownAfterRun: string[];
+  preview?: PlanPreview;
+  /** Why there is no preview (no cluster, no preview for this type, error …). */
+  previewUnavailable?: string;
+}
+
+export interface RunbookPlan {
+  runbook: { name: string; file: string; sha256: string };
+  concurrency: number;
+  deadline?: { source: string; ms: number };
+  waves: string[][];
+  steps: PlanStep[];
+  criticalPath: { steps: string[]; worstCaseMs: number };
+  warnings: string[];
+}
+
+/** Builds the plan; throws only for a deadline that does not resolve (RunbookError), like a run would. */
+export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
+  const { runbook } = options;
+  const clock = options.clock ?? systemClock;
+  const secrets = [...(options.secretValues ?? []), ...secretInputValues(runbook, options.inputs)];
+  const redactor = createRedactor(secrets);
+  const context = { inputs: options.inputs, steps: {}, run: { id: 'plan', startedAt: new Date(clock.now()).toISOString() } };
+  const deadlineMs = resolveDeadlineMs(runbook, context);
+  const { waves, waveOf } = computeWaves(runbook.steps);
+  const worstCase = new Map(runbook.steps.map((step) => [step.id, computeWorstCase(step)]));
+  const criticalPath = findCriticalPath(runbook.steps, worstCase);
+  const warnings: string[] = [];
+  const scope: PreviewScope = {
+    runId: 'plan',
+    signal: options.signal ?? new AbortController().signal,
+    clock,
+    env: options.env ?? {},
+    cwd: options.cwd ?? process.cwd(),
+    kube: options.kube ?? noCluster,
+    exec: options.exec ?? refuseExec,
+    redactor,
+    timeoutMs: options.previewTimeoutMs ?? 30_000,
+  };
+
+  const steps: PlanStep[] = [];
+  const previews: (() => Promise<void>)[] = [];
+  for (const step of runbook.steps) {
+    const planned = planStep(step, context, waveOf.get(step.id)!, worstCase.get(step.id)!, warnings);
+    steps.push(planned);
+    const stepType = options.registry.get(step.type);
+    planned.mutating = stepType?.mutating ?? false;
+    if (!stepType) planned.previewUnavailable = `unknown step type ${step.type}`;
+    else if (planned.when?.result === false) planned.previewUnavailable = 'skipped: when is false';
+    else if (planned.knownAfterRun.some((p) => p.startsWith('with'))) planned.previewUnavailable = 'parameters are known after run';
+    else if (options.previews === false) planned.previewUnavailable = 'previews not requested';
+    else if (!stepType.plan) planned.previewUnavailable = 'this step type has no preview';
+    else {
+      const params = planned.with;
+      previews.push(async () => {
+        const outcome = await previewStep(stepType, step.id, params, scope);
+        if ('preview' in outcome) planned.preview = outcome.preview;
+        else planned.previewUnavailable = outcome.unavailable;
+      });
+    }
+    planned.with = redactor.value(planned.with);
+  }
+  await runLimited(previews, PREVIEW_CONCURRENCY);
+
+  const deadline = deadlineMs === undefined ? undefined : { source: runbook.deadline!, ms: deadlineMs };
+  if (deadline && criticalPath.worstCaseMs > deadline.ms) {
+    warnings.push(
+      `worst case ${formatDuration(criticalPath.worstCaseMs)} along ${criticalPath.steps.join(' → ')} exceeds ` +
+        `${describeDeadline(deadline)}: the run may be cut off by its deadline`,
+    );
+  }
+  return {
+    runbook: { name: runbook.metadata.name, file: runbook.file, sha256: runbook.sha256 },
+    concurrency: options.concurrency ?? runbook.concurrency,
+    ...(deadline ? { deadline } : {}),
+    waves,
+    steps,
+    criticalPath,
+    warnings: warnings.map(redactor.text),
+  };
+}
+
+function planStep(
+  step: StepSpec,
+  context: Parameters<typeof planWhen>[1],
+  wave: number,
+  worstCaseMs: number,
+  warnings: string[],
+): PlanStep {
+  const knownAfterRun: string[] = [];
+  const errors: string[] = [];
+  const params = resolvePlanValue(step.with, context, 'with', knownAfterRun, errors) as Record<string, unknown>;
+  resolvePlanValue(step.env, context, 'env', knownAfterRun, errors);
+  const when = step.when === undefined ? undefined : planWhen(step.when, context);
+  for (const error of errors) warnings.push(`step ${step.id}: ${error}`);
+  if (when?.result === 'undetermined' && when.reason && !when.reason.startsWith('depends on')) {
+    warnings.push(`step ${step.id}: when: ${when.reason}`);
+  }
+  return {
+    id: step.id,
+    name: step.name,
+    type: step.type,
+    needs: step.needs,
+    wave,
+    mutating: false,
+    always: step.always,
+    continueOnError: step.continueOnError,
+    timeoutMs: step.timeoutMs,
+    retry: step.retry,
+    worstCaseMs,
+    ...(when ? { when } : {}),
+    with: params,
+    knownAfterRun,
+  };
+}
+
+function secretInputValues(runbook: Runbook, inputs: Record<string, unknown>): string[] {
+  return Object.values(runbook.inputs)
+    .filter((input) => input.type === 'secret')
+    .map((input) => inputs[input.name])
+    .filter((value): value is string => typeof value === 'string');
+}
+
+/** Previews read the cluster; a few at a time keeps a big runbook from flooding the API server. */
+const PREVIEW_CONCURRENCY = 4;
+
+async function runLimited(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+}
+
+async function noCluster(): Promise<KubeClient> {
+  throw new Error('no cluster configured');
+}
+
+const refuseExec: Exec = async (file) => {
+  throw new Error(`plan does not run processes (${file})`);
+};

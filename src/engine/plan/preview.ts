@@ -1,0 +1,55 @@
+// A step's read-only preview for `opsbook plan`: any failure becomes "unavailable: reason", never a plan error.
+
+import { StepError } from '../../errors.js';
+import type { KubeClient } from '../../k8s/types.js';
+import type { Exec } from '../../proc/types.js';
+import { validateStepParams } from '../../runbook/params.js';
+import type { AnyStepType, PlanPreview } from '../../steps/types.js';
+import type { Clock } from '../../time/clock.js';
+import type { Redactor } from '../redact.js';
+
+export interface PreviewScope {
+  runId: string;
+  signal: AbortSignal;
+  clock: Clock;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  kube: () => Promise<KubeClient>;
+  exec: Exec;
+  redactor: Redactor;
+  timeoutMs: number;
+}
+
+export type PreviewOutcome = { preview: PlanPreview } | { unavailable: string };
+
+export async function previewStep(
+  stepType: AnyStepType,
+  stepId: string,
+  params: Record<string, unknown>,
+  scope: PreviewScope,
+): Promise<PreviewOutcome> {
+  if (!stepType.plan) return { unavailable: 'this step type has no preview' };
+  const issues = validateStepParams(stepType, params);
+  if (issues.length > 0) {
+    return { unavailable: `invalid parameters: ${issues.map((i) => `with${i.path ? `.${i.path}` : ''}: ${i.message}`).join('; ')}` };
+  }
+  const signal = AbortSignal.any([scope.signal, AbortSignal.timeout(scope.timeoutMs)]);
+  try {
+    const normalized = stepType.normalize ? stepType.normalize(params) : params;
+    const preview = await stepType.plan(normalized, {
+      runId: scope.runId,
+      stepId,
+      signal,
+      clock: scope.clock,
+      env: scope.env,
+      cwd: scope.cwd,
+      kube: scope.kube,
+      exec: scope.exec,
+      redact: scope.redactor.text,
+    });
+    return { preview: scope.redactor.value(preview) };
+  } catch (error) {
+    const message = signal.aborted && !(error instanceof StepError) ? 'preview timed out' : (error as Error).message;
+    return { unavailable: scope.redactor.text(message) };
+  }
+}

@@ -1,0 +1,185 @@
+// The executor's orchestrator: set up journal, redaction, signals and deadline, schedule the steps, sum up the run.
+
+import { resolve } from 'node:path';
+import { CancelledError, UsageError } from '../errors.js';
+import type { Runbook } from '../runbook/types.js';
+import { createEmitter } from './emitter.js';
+import { resolveDeadlineMs, armDeadline } from './deadline.js';
+import type { RunStatus, StepStatus } from './events.js';
+import { writeRunMetadata } from './journal/metadata.js';
+import { claimRun } from './journal/owner.js';
+import { createRunId, isRunId, journalPathFor } from './journal/paths.js';
+import { openJournal, trimTornTail } from './journal/writer.js';
+import { normalizeOptions, type EngineOptions, type ExecuteOptions } from './options.js';
+import { createRedactor } from './redact.js';
+import { scheduleSteps, type ReusedOutcomes } from './scheduler.js';
+import type { RunDeadline, RunState, StepOutcome } from './state.js';
+
+export interface StepResult {
+  /** 'pending' only if the engine could not reach the step (it always tries to settle every step). */
+  status: StepStatus | 'pending';
+  outputs: Record<string, unknown>;
+  error?: string;
+  errorClass?: StepOutcome['errorClass'];
+  reason?: string;
+  /** Reused from the run being resumed. */
+  reused?: boolean;
+}
+
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  /** Why the run failed or was interrupted (redacted). */
+  error?: string;
+  steps: Record<string, StepResult>;
+  journalPath: string;
+  durationMs: number;
+}
+
+/** Runs a normalised runbook to the end; never throws for step failures (see `status`), only for bad options. */
+export async function executeRunbook(options: ExecuteOptions): Promise<RunResult> {
+  return runRunbook(await normalizeOptions(options), { reused: new Map() });
+}
+
+export interface RunStart {
+  /** The run being resumed: its id and journal are reused. */
+  resumeOf?: string;
+  reused: ReusedOutcomes;
+}
+
+/** Shared by executeRunbook and resumeRunbook. */
+export async function runRunbook(options: EngineOptions, start: RunStart): Promise<RunResult> {
+  const { clock, runbook } = options;
+  const startedAt = clock.now();
+  const runId = start.resumeOf ?? options.runId ?? createRunId(startedAt);
+  if (!isRunId(runId) && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(runId)) {
+    throw new UsageError(`run id ${JSON.stringify(runId)} may only hold letters, digits, '.', '_' and '-'`);
+  }
+  const runInfo = { id: runId, startedAt: new Date(startedAt).toISOString() };
+  const deadlineMs = resolveDeadlineMs(runbook, { inputs: options.inputs, steps: {}, run: runInfo });
+  const deadline: RunDeadline | undefined =
+    deadlineMs === undefined ? undefined : { source: runbook.deadline!, ms: deadlineMs, at: startedAt + deadlineMs };
+
+  const journalPath = journalPathFor(options.stateDir, runId);
+  if (start.resumeOf) trimTornTail(journalPath);
+  const journal = openJournal(journalPath);
+  const releaseRun = claimRun(options.stateDir, runId);
+  const redactor = createRedactor(options.secretValues);
+  const publicInputs = redactor.value(selectPublicInputs(runbook, options.inputs));
+  const runbookRef = { path: resolve(options.cwd, runbook.file), name: runbook.metadata.name, sha256: runbook.sha256 };
+  if (!start.resumeOf) {
+    writeRunMetadata(options.stateDir, {
+      runId,
+      runbook: runbookRef,
+      inputs: publicInputs,
+      secretInputs: Object.values(runbook.inputs).filter((i) => i.type === 'secret').map((i) => i.name),
+      startedAt: runInfo.startedAt,
+    });
+  }
+
+  const controller = new AbortController();
+  const finished = new AbortController();
+  const onAbort = () => controller.abort(toInterrupt(options.signal!.reason));
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const emit = createEmitter(runId, clock, redactor, journal, options.onEvent);
+  const run: RunState = {
+    runId,
+    runbook,
+    options,
+    emit,
+    redactor,
+    signal: controller.signal,
+    startedAt,
+    deadline,
+    inputs: options.inputs,
+    runInfo,
+    states: new Map(),
+  };
+  emit({
+    type: 'run-start',
+    runbook: runbookRef,
+    inputs: publicInputs,
+    ...(deadline ? { deadline: new Date(deadline.at).toISOString() } : {}),
+    steps: runbook.steps.map((s) => ({ id: s.id, name: s.name, type: s.type, needs: s.needs })),
+    ...(start.resumeOf ? { resumedFrom: start.resumeOf } : {}),
+  });
+  if (deadline) armDeadline(deadline, clock, controller, finished.signal);
+
+  try {
+    let outcomes: Map<string, StepOutcome>;
+    let summary: { status: RunStatus; error?: string };
+    try {
+      outcomes = await scheduleSteps(run, options.concurrency, start.reused);
+      summary = summarizeRun(run, outcomes);
+    } catch (error) {
+      outcomes = new Map();
+      summary = { status: 'failed', error: `engine error: ${(error as Error).message}` };
+    }
+    const durationMs = clock.now() - startedAt;
+    const error = summary.error === undefined ? undefined : redactor.text(summary.error);
+    emit({ type: 'run-end', status: summary.status, ...(error !== undefined ? { error } : {}), durationMs });
+    return {
+      runId,
+      status: summary.status,
+      ...(error !== undefined ? { error } : {}),
+      steps: collectStepResults(runbook, outcomes, redactor.value.bind(redactor)),
+      journalPath,
+      durationMs,
+    };
+  } finally {
+    finished.abort();
+    options.signal?.removeEventListener('abort', onAbort);
+    journal.close();
+    releaseRun();
+  }
+}
+
+/** Inputs safe to record: secret-typed ones are left out entirely. */
+function selectPublicInputs(runbook: Runbook, inputs: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(inputs)) {
+    if (runbook.inputs[name]?.type !== 'secret') out[name] = value;
+  }
+  return out;
+}
+
+function toInterrupt(reason: unknown): CancelledError {
+  if (reason instanceof CancelledError) return reason;
+  const message = reason instanceof Error ? reason.message : 'interrupted';
+  return new CancelledError(message, 'interrupted', { cause: reason });
+}
+
+function summarizeRun(run: RunState, outcomes: Map<string, StepOutcome>): { status: RunStatus; error?: string } {
+  if (run.signal.aborted) {
+    const reason = run.signal.reason as CancelledError;
+    return { status: reason.reason === 'interrupted' ? 'interrupted' : 'failed', error: reason.message };
+  }
+  for (const step of run.runbook.steps) {
+    const outcome = outcomes.get(step.id);
+    if (!outcome) continue;
+    if (outcome.status === 'cancelled' || (outcome.status === 'failed' && !step.continueOnError)) {
+      return { status: 'failed', error: `step ${step.id} failed: ${outcome.error ?? outcome.reason ?? outcome.status}` };
+    }
+  }
+  return { status: 'succeeded' };
+}
+
+function collectStepResults(
+  runbook: Runbook,
+  outcomes: Map<string, StepOutcome>,
+  redact: <T>(value: T) => T,
+): Record<string, StepResult> {
+  const steps: Record<string, StepResult> = {};
+  for (const step of runbook.steps) {
+    const outcome = outcomes.get(step.id);
+    if (!outcome) {
+      steps[step.id] = { status: 'pending', outputs: {} };
+      continue;
+    }
+    const { skip: _skip, ...rest } = outcome;
+    steps[step.id] = redact(rest);
+  }
+  return steps;
+}

@@ -1,0 +1,93 @@
+// The Exec contract implemented with execa (the only module importing it). Each process leads its own group.
+
+import { execa, type Options } from 'execa';
+import { StepError } from '../errors.js';
+import type { Exec, ExecOptions, ExecResult } from './types.js';
+import { createLineCollector } from './lines.js';
+import { terminateGroup } from './kill.js';
+
+const DEFAULT_GRACE_MS = 5000;
+const DEFAULT_MAX_BUFFER = 1024 * 1024;
+
+/**
+ * Runs `file args` without a shell. Never throws for a non-zero exit; throws a permanent StepError when the program
+ * cannot be started. On `signal` abort, the whole process group gets SIGTERM, then SIGKILL after `killGraceMs`.
+ */
+export const execProcess: Exec = async (file, args, options = {}) => {
+  const command = [file, ...args].join(' ');
+  if (options.signal?.aborted) throw options.signal.reason;
+  const maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
+  const onLine = options.onLine;
+  const stdout = createLineCollector(onLine && ((line) => onLine('stdout', line)), maxBuffer);
+  const stderr = createLineCollector(onLine && ((line) => onLine('stderr', line)), maxBuffer);
+
+  const execaOptions: Options = {
+    cwd: options.cwd,
+    env: options.env,
+    extendEnv: options.extendEnv ?? true,
+    reject: false,
+    buffer: false,
+    detached: true,
+    stripFinalNewline: false,
+    ...(options.input === undefined ? { stdin: 'ignore' as const } : { input: options.input }),
+  };
+  const subprocess = execa(file, [...args], execaOptions);
+
+  subprocess.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+  subprocess.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+
+  const killing = watchAbort(subprocess.pid, options);
+  try {
+    const result = await subprocess;
+    await killing.done();
+    return toResult(command, result, subprocess.pid, stdout.end(), stderr.end());
+  } finally {
+    killing.dispose();
+  }
+};
+
+interface AbortWatch {
+  /** Waits for a started kill sequence to finish, so no process of the group outlives the call. */
+  done(): Promise<void>;
+  dispose(): void;
+}
+
+function watchAbort(pid: number | undefined, options: ExecOptions): AbortWatch {
+  let terminating: Promise<void> | undefined;
+  const onAbort = () => {
+    if (pid !== undefined) terminating ??= terminateGroup(pid, options.killGraceMs ?? DEFAULT_GRACE_MS);
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    done: async () => {
+      if (terminating) await terminating;
+    },
+    dispose: () => options.signal?.removeEventListener('abort', onAbort),
+  };
+}
+
+interface ExecaOutcome {
+  exitCode?: number;
+  signal?: string;
+  failed?: boolean;
+  code?: string;
+  originalMessage?: string;
+  cause?: unknown;
+}
+
+function toResult(command: string, raw: unknown, pid: number | undefined, out: string, err: string): ExecResult {
+  const result = raw as ExecaOutcome;
+  const spawnError = result.cause as NodeJS.ErrnoException | undefined;
+  if (pid === undefined || (result.exitCode === undefined && result.signal === undefined && spawnError?.code)) {
+    const reason = spawnError?.code === 'ENOENT' ? 'command not found' : (spawnError?.message ?? result.originalMessage);
+    throw new StepError(`cannot start ${command}: ${reason}`, { errorClass: 'permanent', cause: spawnError });
+  }
+  return {
+    command,
+    exitCode: result.exitCode,
+    signal: result.signal,
+    stdout: out,
+    stderr: err,
+    pid,
+  };
+}
