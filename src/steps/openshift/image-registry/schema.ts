@@ -21,7 +21,7 @@ const pvcStorage: JsonSchema = {
       properties: {
         name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', default: 'image-registry-storage' },
         size: { type: 'string', pattern: QUANTITY, default: '100Gi' },
-        storageClassName: { type: 'string', minLength: 1 },
+        storageClassName: { type: 'string', description: 'Storage class; empty or unset = the cluster default.' },
         accessMode: { enum: ['ReadWriteOnce', 'ReadWriteMany'], default: 'ReadWriteOnce' },
       },
     },
