@@ -12,8 +12,11 @@ export interface ClientPolicyEnv {
   now: number;
   maxAgeMs: number;
   allowExistingNode: boolean;
-  /** true when a Node of this name exists and was not registered through a CSR this run approved. */
-  nodeExists(name: string): boolean;
+  /**
+   * true when a Node of this name exists and this CSR is not a rotation duplicate of one this run approved
+   * (the caller decides; see the approve step).
+   */
+  nodeExists(name: string, csr: CsrRecord): boolean;
 }
 
 function refuse(check: CheckId, reason: string, final = true): Verdict {
@@ -47,7 +50,7 @@ export function evaluateClientCsr(csr: CsrRecord, env: ClientPolicyEnv): Verdict
   if (usages) return refuse('usages', usages);
   const key = checkKey(request.key);
   if (key) return refuse('key', key);
-  if (!env.allowExistingNode && env.nodeExists(name)) {
+  if (!env.allowExistingNode && env.nodeExists(name, csr)) {
     return refuse('existing-node', `Node ${name} already exists (a new client certificate would take over its identity)`);
   }
   if (csr.createdAt === undefined) return refuse('max-age', 'creationTimestamp is missing');

@@ -1,0 +1,120 @@
+// One list+watch per resource a CSR step reads (CSRs, Nodes, Machines), and a wait for "something changed".
+
+import { CancelledError, StepError, toStepError } from '../../errors.js';
+import type { Clock } from '../../time/clock.js';
+import type { Informer, KubeClient, KubeObject } from '../../k8s/types.js';
+import type { ClusterIdentityData, NodeAddress } from '../../csr/identity.js';
+
+export interface ClusterView {
+  csrs(): KubeObject[];
+  nodes(): KubeObject[];
+  machines(): KubeObject[];
+  /** Bumped on every watch event of any informer. */
+  readonly version: number;
+  /**
+   * Resolves 'change' once `version` moved past `since`, 'deadline' when the clock reaches `deadline`;
+   * rejects when `signal` aborts.
+   */
+  waitForChange(since: number, deadline: number, signal: AbortSignal): Promise<'change' | 'deadline'>;
+  stop(): void;
+}
+
+export interface ClusterViewOptions {
+  csrs?: boolean;
+  nodes?: boolean;
+  machines?: boolean;
+  clock: Clock;
+  signal: AbortSignal;
+}
+
+/** Starts the informers the step needs and waits for their first list. */
+export async function startClusterView(kube: KubeClient, options: ClusterViewOptions): Promise<ClusterView> {
+  const informers: { csrs?: Informer; nodes?: Informer; machines?: Informer } = {};
+  if (options.csrs) informers.csrs = kube.informer('certificates.k8s.io/v1', 'CertificateSigningRequest', { signal: options.signal });
+  if (options.nodes) informers.nodes = kube.informer('v1', 'Node', { signal: options.signal });
+  if (options.machines) informers.machines = kube.informer('machine.openshift.io/v1beta1', 'Machine', { signal: options.signal });
+  const all = Object.values(informers) as Informer[];
+  let version = 0;
+  let wake: (() => void) | undefined;
+  const unsubscribe = all.map((informer) =>
+    informer.onChange(() => {
+      version += 1;
+      wake?.();
+    }),
+  );
+  const stop = () => {
+    for (const off of unsubscribe) off();
+    for (const informer of all) informer.stop();
+  };
+  try {
+    await Promise.all(all.map((informer) => informer.ready()));
+  } catch (error) {
+    stop();
+    throw toStepError(error);
+  }
+  return {
+    csrs: () => informers.csrs?.items() ?? [],
+    nodes: () => informers.nodes?.items() ?? [],
+    machines: () => informers.machines?.items() ?? [],
+    get version() {
+      return version;
+    },
+    async waitForChange(since, deadline, signal) {
+      if (version > since) return 'change';
+      if (signal.aborted) throw abortError(signal);
+      const local = new AbortController();
+      const linked = AbortSignal.any([signal, local.signal]);
+      try {
+        return await new Promise<'change' | 'deadline'>((resolve, reject) => {
+          wake = () => resolve('change');
+          options.clock.sleep(Math.max(0, deadline - options.clock.now()), linked).then(
+            () => resolve('deadline'),
+            () => (signal.aborted ? reject(abortError(signal)) : undefined),
+          );
+        });
+      } finally {
+        wake = undefined;
+        local.abort();
+      }
+    },
+    stop,
+  };
+}
+
+/** The error to surface when the engine aborts us: its own reason when it gave one. */
+export function abortError(signal: AbortSignal): Error {
+  const reason = signal.reason as unknown;
+  if (reason instanceof StepError || reason instanceof CancelledError) return reason;
+  if (reason instanceof Error) return reason;
+  return new CancelledError(String(reason ?? 'aborted'));
+}
+
+interface NodeObject extends KubeObject {
+  status?: { addresses?: NodeAddress[]; conditions?: { type?: string; status?: string }[] };
+}
+
+interface MachineObject extends KubeObject {
+  status?: { addresses?: NodeAddress[]; nodeRef?: { name?: string } };
+}
+
+/** Nodes and Machines reduced to what identity checks read. */
+export function readIdentityData(nodes: KubeObject[], machines: KubeObject[]): ClusterIdentityData {
+  return {
+    nodes: new Map(nodes.map((n) => [n.metadata.name ?? '', (n as NodeObject).status?.addresses ?? []])),
+    machines: machines.map((m) => ({
+      name: m.metadata.name ?? '',
+      nodeRef: (m as MachineObject).status?.nodeRef?.name,
+      addresses: (m as MachineObject).status?.addresses ?? [],
+    })),
+  };
+}
+
+export type NodeReadiness = 'Ready' | 'NotReady' | 'Unknown' | 'Missing';
+
+export function readNodeReadiness(node: KubeObject | undefined): NodeReadiness {
+  if (!node) return 'Missing';
+  const ready = (node as NodeObject).status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.status === 'True') return 'Ready';
+  if (ready?.status === 'False') return 'NotReady';
+  return 'Unknown';
+}

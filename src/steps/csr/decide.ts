@@ -1,0 +1,100 @@
+// One pass over the CSRs as they are now: what to approve, what to refuse (and why), what a newer CSR supersedes.
+
+import type { CsrKind, CsrRecord, CheckId, Verdict } from '../../csr/types.js';
+import { CLIENT_SIGNER, SERVING_SIGNER } from '../../csr/types.js';
+import { readSignerName } from '../../csr/record.js';
+import type { KubeObject } from '../../k8s/types.js';
+import type { SelectorParams } from './params.js';
+
+/** What differs between the client and the serving approver. */
+export interface ApproverKind {
+  kind: CsrKind;
+  /** "client" or "serving", for messages. */
+  label: string;
+  signer: string;
+  /** The node a CSR is for (CN for client CSRs, requestor for serving ones). */
+  nodeOf(record: CsrRecord): string | undefined;
+  /** For CSRs of a foreign signer: does this step report them (they impersonate its kind)? */
+  claimsForeign(record: CsrRecord): boolean;
+  evaluate(record: CsrRecord): Verdict;
+}
+
+export interface ApproveParams extends SelectorParams {
+  /** Deny refused CSRs (with the reason) instead of leaving them pending. @default false */
+  deny: boolean;
+  /** `deny`: deny older valid duplicates once a newer CSR of the node is approved. @default 'approve' */
+  supersede: 'approve' | 'deny';
+  /** Approvals in flight at once. @default 16 */
+  concurrency: number;
+}
+
+export interface Refusal {
+  record: CsrRecord;
+  node: string;
+  check: CheckId;
+  reason: string;
+  final: boolean;
+}
+
+export interface Decisions {
+  approve: CsrRecord[];
+  /** Valid duplicates to deny once `by` is approved (supersede: deny). */
+  supersede: { record: CsrRecord; by: string }[];
+  refused: Refusal[];
+  /** Node → approved CSRs of this kind (any approver). */
+  approvedByNode: Map<string, CsrRecord[]>;
+}
+
+const KUBELET_SIGNERS = new Set([CLIENT_SIGNER, SERVING_SIGNER]);
+
+/** CSR objects a step of this kind must read (its own signer, plus foreign signers that may impersonate it). */
+export function selectCsrObjects(objects: KubeObject[], kind: ApproverKind): KubeObject[] {
+  return objects.filter((o) => {
+    const signer = readSignerName(o);
+    return signer === kind.signer || !KUBELET_SIGNERS.has(signer);
+  });
+}
+
+const byAge = (a: CsrRecord, b: CsrRecord) => (a.createdAt ?? 0) - (b.createdAt ?? 0) || a.name.localeCompare(b.name);
+
+/**
+ * Decide every pending CSR. `skip` holds CSRs already settled (in flight, or finally refused) that must not be
+ * evaluated again, so a refusal is never turned into an approval later.
+ */
+export function decideCsrs(records: CsrRecord[], kind: ApproverKind, params: ApproveParams, skip: ReadonlySet<string>): Decisions {
+  const decisions: Decisions = { approve: [], supersede: [], refused: [], approvedByNode: new Map() };
+  const valid = new Map<string, CsrRecord[]>();
+  for (const record of records) {
+    const ours = record.signerName === kind.signer;
+    if (!ours && !kind.claimsForeign(record)) continue;
+    const node = kind.nodeOf(record);
+    if (record.state === 'approved') {
+      if (ours && node) push(decisions.approvedByNode, node, record);
+      continue;
+    }
+    if (record.state !== 'pending' || skip.has(record.uid)) continue;
+    const verdict = kind.evaluate(record);
+    if (verdict.approve) push(valid, node!, record);
+    else decisions.refused.push({ record, node: node ?? '', check: verdict.check, reason: verdict.reason, final: verdict.final });
+  }
+  for (const [node, pending] of valid) {
+    pending.sort(byAge);
+    if (params.supersede === 'approve') {
+      decisions.approve.push(...pending);
+      continue;
+    }
+    const approved = [...(decisions.approvedByNode.get(node) ?? [])].sort(byAge);
+    const newestApproved = approved.at(-1);
+    const newest = pending.at(-1)!;
+    const winner = newestApproved && byAge(newestApproved, newest) > 0 ? newestApproved : newest;
+    if (winner === newest) decisions.approve.push(newest);
+    for (const record of pending) if (record !== winner) decisions.supersede.push({ record, by: winner.name });
+  }
+  return decisions;
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

@@ -1,0 +1,126 @@
+// Parameters the four CSR steps share (inventory or match, identity source): one schema fragment, one normaliser.
+
+import { isIP } from 'node:net';
+import { DURATION_PATTERN, parseDuration } from '../../runbook/duration.js';
+import { StepError } from '../../errors.js';
+import { createNodeSelector } from '../../csr/inventory.js';
+import type { IdentitySource } from '../../csr/identity.js';
+import type { NodeIdentity, NodeSelector } from '../../csr/types.js';
+import type { JsonSchema, ParamIssue } from '../types.js';
+
+const NODE_NAME = { type: 'string', minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' };
+
+/** JSON Schema properties every CSR step accepts. */
+export const selectorProperties: Record<string, JsonSchema> = {
+  nodes: {
+    description:
+      'Inventory of the machines expected to join: names, or {name, addresses, hostnames}. The safe default; use this or match.',
+    type: 'array',
+    minItems: 1,
+    items: {
+      oneOf: [
+        NODE_NAME,
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['name'],
+          properties: {
+            name: NODE_NAME,
+            addresses: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'IP addresses the node may claim in its serving certificate' },
+            hostnames: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'DNS names the node may claim in its serving certificate' },
+          },
+        },
+      ],
+    },
+  },
+  match: {
+    description: 'Instead of an inventory: a regex the whole node name must match (anchored). Requires count.',
+    type: 'string',
+    minLength: 1,
+  },
+  count: { description: 'With match: how many matching nodes are expected.', type: 'integer', minimum: 1 },
+  identity: {
+    description:
+      "Where a node's IPs and DNS names come from: inventory (its addresses/hostnames plus the Node's status.addresses) or machines (Machine objects' status.addresses).",
+    enum: ['inventory', 'machines'],
+    default: 'inventory',
+  },
+};
+
+export const durationSchema = (description: string, fallback: string): JsonSchema => ({
+  type: 'string',
+  pattern: DURATION_PATTERN,
+  description,
+  default: fallback,
+});
+
+/** Normalised selector parameters: plain data (journal-safe); the RegExp is built at run time. */
+export interface SelectorParams {
+  nodes?: NodeIdentity[];
+  match?: string;
+  count: number;
+  identity: IdentitySource;
+}
+
+/** Checks the schema cannot express: nodes xor match, count with match, a compilable regex, IPs, duplicates. */
+export function checkSelectorParams(params: Record<string, unknown>): ParamIssue[] {
+  const issues: ParamIssue[] = [];
+  if (params.nodes !== undefined && params.match !== undefined) {
+    issues.push({ path: 'match', message: 'give either nodes (an inventory) or match, not both' });
+  }
+  if (params.match !== undefined) {
+    if (params.count === undefined) issues.push({ path: 'count', message: 'match needs count: how many matching nodes are expected' });
+    try {
+      new RegExp(String(params.match));
+    } catch (error) {
+      issues.push({ path: 'match', message: `not a valid regular expression: ${(error as Error).message}` });
+    }
+  }
+  if (params.count !== undefined && params.match === undefined && params.nodes !== undefined) {
+    issues.push({ path: 'count', message: 'count only applies to match (the inventory gives the count)' });
+  }
+  if (Array.isArray(params.nodes)) {
+    const seen = new Set<string>();
+    params.nodes.forEach((entry, i) => {
+      const name = typeof entry === 'string' ? entry : (entry as { name?: string })?.name;
+      if (typeof name === 'string') {
+        if (seen.has(name)) issues.push({ path: `nodes[${i}]`, message: `node ${name} is listed twice` });
+        seen.add(name);
+      }
+      const addresses = typeof entry === 'object' && entry ? (entry as { addresses?: unknown }).addresses : undefined;
+      if (Array.isArray(addresses)) {
+        addresses.forEach((ip, j) => {
+          if (typeof ip === 'string' && isIP(ip) === 0) {
+            issues.push({ path: `nodes[${i}].addresses[${j}]`, message: `expected an IP address, got ${JSON.stringify(ip)}` });
+          }
+        });
+      }
+    });
+  }
+  return issues;
+}
+
+export function normalizeSelectorParams(params: Record<string, unknown>): SelectorParams {
+  const identity = (params.identity as IdentitySource | undefined) ?? 'inventory';
+  if (Array.isArray(params.nodes)) {
+    const nodes = (params.nodes as (string | Partial<NodeIdentity>)[]).map((entry) =>
+      typeof entry === 'string'
+        ? { name: entry, addresses: [], hostnames: [] }
+        : { name: String(entry.name), addresses: entry.addresses ?? [], hostnames: entry.hostnames ?? [] },
+    );
+    return { nodes, count: nodes.length, identity };
+  }
+  if (typeof params.match === 'string') return { match: params.match, count: Number(params.count ?? 1), identity };
+  throw new StepError('with.nodes (an inventory) or with.match is required', { errorClass: 'permanent' });
+}
+
+export function buildSelector(params: SelectorParams): NodeSelector {
+  return createNodeSelector(params.nodes ? { nodes: params.nodes } : { match: params.match, count: params.count });
+}
+
+/** Duration text → ms, throwing a permanent error naming the field. */
+export function toMs(value: unknown, field: string, fallback: string): number {
+  const ms = parseDuration(String(value ?? fallback));
+  if (ms === undefined) throw new StepError(`with.${field}: expected a duration like 1h or 90s, got ${JSON.stringify(value)}`);
+  return ms;
+}

@@ -1,0 +1,71 @@
+// Tables and progress lines for the CSR steps: what was refused and why, what a plan would do.
+
+import type { ReportTable } from '../../engine/events.js';
+import type { CheckId, CsrRecord, NodeSelector } from '../../csr/types.js';
+import type { ApproveParams, Decisions, Refusal } from './decide.js';
+
+export interface RefusedOutput {
+  csr: string;
+  node: string;
+  requestor: string;
+  check: CheckId;
+  reason: string;
+  denied: boolean;
+  [key: string]: unknown;
+}
+
+export function toRefusedOutput(refusal: Refusal, denied: ReadonlySet<string>): RefusedOutput {
+  return {
+    csr: refusal.record.name,
+    node: refusal.node,
+    requestor: refusal.record.username,
+    check: refusal.check,
+    reason: refusal.reason,
+    denied: denied.has(refusal.record.name),
+  };
+}
+
+export function buildRefusalTable(label: string, refusals: Refusal[], denied: ReadonlySet<string>): ReportTable {
+  return {
+    title: `Refused ${label} CSRs`,
+    columns: ['CSR', 'node', 'requestor', 'reason'],
+    rows: refusals
+      .map((r) => [r.record.name, r.node || '-', r.record.username, `${denied.has(r.record.name) ? 'denied: ' : ''}${r.check}: ${r.reason}`])
+      .sort((a, b) => a[0]!.localeCompare(b[0]!)),
+  };
+}
+
+export function buildDecisionTable(
+  label: string,
+  decisions: Decisions,
+  params: ApproveParams,
+  nodeOf: (record: CsrRecord) => string | undefined,
+): ReportTable {
+  const rows: string[][] = [];
+  for (const record of decisions.approve) rows.push([record.name, nodeOf(record) ?? '-', record.username, 'approve', 'all checks pass']);
+  for (const { record, by } of decisions.supersede) rows.push([record.name, nodeOf(record) ?? '-', record.username, 'deny', `superseded by ${by}`]);
+  for (const r of decisions.refused) {
+    const action = params.deny && r.final ? 'deny' : 'refuse (leave pending)';
+    rows.push([r.record.name, r.node || '-', r.record.username, action, `${r.check}: ${r.reason}`]);
+  }
+  return { title: `Pending ${label} CSRs`, columns: ['CSR', 'node', 'requestor', 'action', 'reason'], rows };
+}
+
+/** e.g. "client CSRs approved for 3/5 nodes (waiting for worker-3, worker-4); 1 refused". */
+export function describeApproveProgress(
+  label: string,
+  selector: NodeSelector,
+  approved: Map<string, string[]>,
+  missing: string[],
+  refused: number,
+): string {
+  const total = selector.mode === 'inventory' ? selector.nodes.size : selector.count;
+  const have = selector.mode === 'inventory' ? total - missing.length : Math.min(total, approved.size);
+  const waiting = missing.length > 0 ? ` (waiting for ${abbreviate(missing)})` : '';
+  return `${label} CSRs approved for ${have}/${total} nodes${waiting}${refused > 0 ? `; ${refused} refused` : ''}`;
+}
+
+/** At most five names, then "+N more", so the detail line stays one line. */
+export function abbreviate(names: string[], max = 5): string {
+  return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} +${names.length - max} more`;
+}

@@ -1,0 +1,131 @@
+// wait-for-pending: waits until every inventory node has a pending CSR of the given kind (client or serving).
+
+import { StepError } from '../../errors.js';
+import type { KubeObject } from '../../k8s/types.js';
+import { claimedClientNode } from '../../csr/client-policy.js';
+import { findMissingNodes, isSelectedNode, listExpectedNodes } from '../../csr/inventory.js';
+import { nodeNameOf, readCsrKind, readCsrRecord, readCsrState, readUsername } from '../../csr/record.js';
+import type { CsrKind, NodeSelector } from '../../csr/types.js';
+import type { PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
+import { abortError, startClusterView } from './cluster-view.js';
+import { buildSelector, checkSelectorParams, normalizeSelectorParams, selectorProperties, type SelectorParams } from './params.js';
+import { abbreviate } from './report.js';
+
+export interface WaitForPendingParams extends SelectorParams {
+  kind: CsrKind;
+}
+
+export interface WaitForPendingOutputs {
+  /** Node → its pending CSRs of the kind. */
+  csrs: Record<string, string[]>;
+  /** Nodes with a pending CSR of the kind. */
+  nodes: string[];
+  [key: string]: unknown;
+}
+
+interface PendingState {
+  pending: Map<string, string[]>;
+  /** Nodes whose CSR of this kind is already approved: done, so re-runs and resumes do not hang. */
+  approved: Set<string>;
+}
+
+/** Node each CSR of the kind is for (client: the CN, which needs the parsed request; serving: the requestor). */
+async function readPendingState(objects: KubeObject[], kind: CsrKind, selector: NodeSelector): Promise<PendingState> {
+  const state: PendingState = { pending: new Map(), approved: new Set() };
+  const ofKind = objects.filter((o) => readCsrKind(o) === kind);
+  const nodes = await Promise.all(
+    ofKind.map(async (o) => (kind === 'client' ? claimedClientNode(await readCsrRecord(o)) : nodeNameOf(readUsername(o)))),
+  );
+  ofKind.forEach((object, i) => {
+    const node = nodes[i];
+    if (!node || !isSelectedNode(selector, node)) return;
+    const csrState = readCsrState(object).state;
+    if (csrState === 'pending') state.pending.set(node, [...(state.pending.get(node) ?? []), object.metadata.name ?? '']);
+    else if (csrState === 'approved') state.approved.add(node);
+  });
+  return state;
+}
+
+function toOutputs(state: PendingState, selector: NodeSelector): WaitForPendingOutputs {
+  const nodes = listExpectedNodes(selector, state.pending.keys()).filter((n) => state.pending.has(n));
+  return { csrs: Object.fromEntries(nodes.map((n) => [n, [...state.pending.get(n)!].sort()])), nodes };
+}
+
+function label(kind: CsrKind): string {
+  return kind === 'client' ? 'client' : 'serving';
+}
+
+async function runWaitForPending(params: WaitForPendingParams, ctx: StepContext): Promise<WaitForPendingOutputs> {
+  const kube = await ctx.kube();
+  const selector = buildSelector(params);
+  const view = await startClusterView(kube, { csrs: true, clock: ctx.clock, signal: ctx.signal });
+  try {
+    for (;;) {
+      const since = view.version;
+      const state = await readPendingState(view.csrs(), params.kind, selector);
+      const satisfied = new Set([...state.pending.keys(), ...state.approved]);
+      const { done, missing } = findMissingNodes(selector, satisfied);
+      const total = selector.mode === 'inventory' ? selector.nodes.size : selector.count;
+      ctx.progress(
+        `${label(params.kind)} CSRs pending for ${Math.min(total, satisfied.size)}/${total} nodes` +
+          (missing.length > 0 ? ` (waiting for ${abbreviate(missing)})` : ''),
+      );
+      if (done) return toOutputs(state, selector);
+      const timedOut = () =>
+        new StepError(`no pending ${label(params.kind)} CSR for ${missing.join(', ')}`, { errorClass: 'timeout', details: { missing } });
+      const woke = await view.waitForChange(since, ctx.deadline, ctx.signal).catch((error: unknown) => {
+        if (!ctx.signal.aborted) throw error;
+        const reason = abortError(ctx.signal);
+        throw reason.name === 'CancelledError' && (reason as { reason?: string }).reason === 'interrupted' ? reason : timedOut();
+      });
+      if (woke === 'deadline') throw timedOut();
+    }
+  } finally {
+    view.stop();
+  }
+}
+
+async function planWaitForPending(params: WaitForPendingParams, ctx: PlanContext): Promise<PlanPreview> {
+  const kube = await ctx.kube();
+  const selector = buildSelector(params);
+  const { items } = await kube.list('certificates.k8s.io/v1', 'CertificateSigningRequest', { signal: ctx.signal });
+  const state = await readPendingState(items, params.kind, selector);
+  const { missing } = findMissingNodes(selector, [...state.pending.keys(), ...state.approved]);
+  const names = listExpectedNodes(selector, [...state.pending.keys(), ...state.approved]);
+  const rows = [...new Set([...names, ...missing.filter((m) => selector.mode === 'inventory' && !names.includes(m))])].map((node) => [
+    node,
+    state.pending.get(node)?.join(', ') ?? '-',
+    state.approved.has(node) ? 'approved' : state.pending.has(node) ? 'pending' : 'none yet',
+  ]);
+  return {
+    summary:
+      missing.length === 0
+        ? `every node has a ${label(params.kind)} CSR pending or approved`
+        : `would wait for ${label(params.kind)} CSRs of ${abbreviate(missing)}`,
+    tables: [{ title: `${label(params.kind)} CSRs per node`, columns: ['node', 'pending CSRs', 'state'], rows }],
+  };
+}
+
+export const waitForPending: StepType<WaitForPendingParams, WaitForPendingOutputs> = {
+  type: 'wait-for-pending',
+  description: 'Wait until every inventory node has a pending client (or serving) CSR',
+  mutating: false,
+  schema: {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'wait-for-pending',
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      ...selectorProperties,
+      kind: { description: 'Which CSR to wait for: client (first) or server (after the client one is approved).', enum: ['client', 'server'], default: 'client' },
+    },
+  },
+  outputs: {
+    csrs: { type: 'object', description: 'node → its pending CSR names' },
+    nodes: { type: 'string[]', description: 'nodes with a pending CSR of the kind' },
+  },
+  check: checkSelectorParams,
+  normalize: (params) => ({ ...normalizeSelectorParams(params), kind: params.kind === 'server' ? 'server' : 'client' }),
+  run: runWaitForPending,
+  plan: planWaitForPending,
+};
