@@ -1,18 +1,22 @@
 // "did you mean" hints for typos in keys, step types, step ids and input names.
 
-/** Edit distance, capped for speed: anything above `max` returns max + 1. */
+/** Edit distance where swapping two neighbours counts as one edit (typos like `fecth`); above `max` returns max + 1. */
 export function editDistance(a: string, b: string, max = 3): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
+  let before: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-      rowMin = Math.min(rowMin, current[j]!);
+      let best = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, before[j - 2]! + 1);
+      current[j] = best;
+      rowMin = Math.min(rowMin, best);
     }
     if (rowMin > max) return max + 1;
+    before = previous;
     previous = current;
   }
   return previous[b.length]!;
@@ -24,7 +28,8 @@ export function findCloseNames(word: string, candidates: Iterable<string>): stri
   const scored: [string, number][] = [];
   for (const candidate of candidates) {
     const c = candidate.toLowerCase();
-    const limit = Math.max(1, Math.min(3, Math.floor(Math.max(word.length, candidate.length) / 3)));
+    const longest = Math.max(word.length, candidate.length);
+    const limit = longest < 3 ? 0 : Math.min(3, Math.ceil(longest / 4));
     let score = editDistance(lower, c, limit);
     if (score > limit && (c.startsWith(lower) || lower.startsWith(c)) && Math.min(c.length, lower.length) >= 3) score = limit;
     if (score <= limit) scored.push([candidate, score]);

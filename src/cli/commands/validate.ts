@@ -1,0 +1,43 @@
+// `opsbook validate FILE…`: every problem of every file, `file:line:col: path: message`; exit 2 when any.
+
+import type { Command } from 'commander';
+import { getProcessIo, type CliIo } from '../io.js';
+
+interface ValidateFlags {
+  output?: string;
+}
+
+export function registerValidateCommand(program: Command): void {
+  program
+    .command('validate')
+    .description('check runbooks (YAML, schema, step parameters, expressions, dependencies) without running anything')
+    .argument('<files...>', 'runbook files')
+    .option('--output <mode>', 'plain (lines) or json (diagnostics as a JSON array)')
+    .action(async (files: string[], flags: ValidateFlags) => {
+      process.exitCode = await validateCommand(files, flags, getProcessIo());
+    });
+}
+
+/** Prints diagnostics to stderr (or JSON to stdout) and `ok: FILE` for clean files; returns the exit code. */
+export async function validateCommand(files: string[], flags: ValidateFlags, io: CliIo): Promise<number> {
+  const [{ checkRunbookFiles }, { createStepRegistry }, { formatDiagnostic }] = await Promise.all([
+    import('../../runbook/index.js'),
+    import('../../steps/registry.js'),
+    import('../../errors.js'),
+  ]);
+  const registry = createStepRegistry();
+  const diagnostics = await checkRunbookFiles(files, { registry });
+  if (flags.output === 'json') {
+    io.stdout.write(`${JSON.stringify({ valid: diagnostics.length === 0, diagnostics }, null, 2)}\n`);
+    return diagnostics.length === 0 ? 0 : 2;
+  }
+  const bad = new Set(diagnostics.map((d) => d.file));
+  for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+  for (const file of files) if (!bad.has(file)) io.stdout.write(`ok: ${file}\n`);
+  if (diagnostics.length > 0) {
+    const n = diagnostics.length;
+    io.stderr.write(`${n} problem${n === 1 ? '' : 's'} in ${bad.size} of ${files.length} file${files.length === 1 ? '' : 's'}\n`);
+    return 2;
+  }
+  return 0;
+}

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { checkRunbookFiles, loadRunbook, loadRunbookText } from '../../src/runbook/index.js';
+import { formatDiagnostic, RunbookError } from '../../src/errors.js';
+import { createTestRegistry } from './registry.js';
+
+const registry = createTestRegistry();
+const fixtures = 'test/fixtures/runbooks';
+const invalid = (name: string): string => path.join(fixtures, 'invalid', name);
+
+async function lines(file: string): Promise<string[]> {
+  return (await checkRunbookFiles([file], { registry })).map(formatDiagnostic);
+}
+
+describe('validation reports every problem at file:line:col', () => {
+  const cases: Record<string, string[]> = {
+    'yaml-syntax.yaml': [
+      '5:3: (yaml): Map keys must be unique',
+      '10:1: (yaml): Missing closing "quote',
+      '10:1: (yaml): Flow sequence in block collection must be sufficiently indented and end with a ]',
+    ],
+    'unknown-key.yaml': ["11:7: spec.steps[1]: unknown key 'need' (did you mean 'needs'?)"],
+    'duplicate-id.yaml': ["9:11: spec.steps[1].id: duplicate step id 'build' (first used by spec.steps[0])"],
+    'unknown-need.yaml': ["11:22: spec.steps[1].needs[1]: needs unknown step 'fecth' (did you mean 'fetch'?)"],
+    'cycle.yaml': ['9:15: spec.steps[0].needs[0]: dependency cycle: a → c → b → a', '18:15: spec.steps[3].needs[0]: dependency cycle: d → d'],
+    'unknown-uses.yaml': ["8:13: spec.steps[0].uses: unknown step type 'wait-for-pendng' (did you mean 'wait-for-pending'?)"],
+    'bad-with.yaml': [
+      "13:19: spec.steps[0].with.interval: must be a duration like 10s, got '5 minutes'",
+      '14:17: spec.steps[0].with.expect: must be ≥ 1, got 0',
+      "15:9: spec.steps[0].with: unknown key 'extra' (expected one of: nodes, interval, expect)",
+      "18:13: spec.steps[1].with: missing required key 'message'",
+      "21:22: spec.steps[2].with.nodes: 'localhost' is not a node name",
+    ],
+    'bad-cel.yaml': [
+      `12:12: spec.steps[0].env.X: invalid expression 'inputs.nodes.join(",") +': Unexpected token: EOF at column 25`,
+      "13:13: spec.steps[0].when: invalid expression 'size(inputs.nodes) >': Unexpected token: EOF at column 21",
+      "16:24: spec.steps[1].with.message: '${{' is never closed with '}}'",
+    ],
+    'bad-references.yaml': [
+      '8:13: spec.deadline: the deadline is set when the run starts: it can use inputs and run, not steps',
+      "12:22: spec.steps[0].with.nodes: unknown input 'node' (did you mean 'nodes'?)",
+      "16:16: spec.steps[1].env.COUNT: reads steps.pending.outputs but does not depend on 'pending': add it to needs (directly or through a step that needs it)",
+      "17:15: spec.steps[1].env.CSRS: step 'pending' (wait-for-pending) has no output 'csr' (did you mean 'csrs'?)",
+      "17:15: spec.steps[1].env.CSRS: reads steps.pending.outputs but does not depend on 'pending': add it to needs (directly or through a step that needs it)",
+      "18:16: spec.steps[1].env.OTHER: unknown step 'nope'",
+      '19:14: spec.steps[1].env.RUN: unknown field run.user (run has id and startedAt)',
+      "23:17: spec.steps[2].env.S: reads steps.pending.status but does not depend on 'pending': add it to needs (directly or through a step that needs it)",
+      "24:13: spec.steps[2].when: reads steps.unrelated.status but does not depend on 'unrelated': add it to needs (directly or through a step that needs it)",
+    ],
+    'backoff.yaml': [
+      '9:37: spec.defaults.retry.backoff.max: must be ≥ initial (got 5s < 10s)',
+      '16:16: spec.steps[0].retry.backoff.max: must be ≥ initial (got 30s < 1m)',
+    ],
+    'template-in-run.yaml': [
+      '10:12: spec.steps[0].run: ${{ }} is not allowed in a shell script (it would be pasted into the code: script injection); pass the value through env: (e.g. env: { NODES: "${{ inputs.nodes }}" }) and use "$NODES"',
+      '15:20: spec.steps[1].with.run: ${{ }} is not allowed in a shell script (it would be pasted into the code: script injection); pass the value through env: (e.g. env: { NODES: "${{ inputs.nodes }}" }) and use "$NODES"',
+    ],
+    'schema-values.yaml': [
+      "4:9: metadata.name: must be a DNS-1123 label (lowercase letters, digits and -, at most 63), got 'Bad_Name'",
+      "5:3: metadata: unknown key 'labels' (expected one of: name, description)",
+      `8:16: spec.inputs.n.type: must be one of "string", "number", "integer", "boolean", "array", "object", "duration", "secret", got 'integr' (did you mean 'integer'?)`,
+      "9:5: spec.inputs: key 'my-input' must be an input name (letters, digits, _)",
+      "10:38: spec.inputs.count.default: must be an integer, got 'x'",
+      "11:13: spec.deadline: must be a duration like 90s or 1h30m, or a ${{ }} expression, got '5 minutes'",
+      '12:16: spec.concurrency: must be ≥ 1, got 0',
+      "14:11: spec.steps[0].id: must be a step id of lowercase letters, digits and -, got 'A'",
+      "16:16: spec.steps[0].timeout: must be a duration like 90s or 1h30m, got '5 minutes'",
+      `17:32: spec.steps[0].retry.on[1]: must be one of "transient", "timeout", "any", got 'sometimes'`,
+      "18:7: spec.steps[1]: has both 'uses' and 'run': a step is either a step type or a shell script, keep one",
+      "21:7: spec.steps[2]: needs 'uses' (a step type, see `opsbook steps`) or 'run' (a shell script)",
+    ],
+    'missing-top.yaml': ["1:1: (root): missing required key 'metadata'"],
+    'not-a-map.yaml': ['1:1: (root): must be a map, got a list'],
+  };
+  for (const [name, expected] of Object.entries(cases)) {
+    it(name, async () => {
+      const file = invalid(name);
+      expect(await lines(file)).toEqual(expected.map((line) => `${file}:${line}`));
+    });
+  }
+
+  it('every invalid fixture is covered by a case above', async () => {
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(path.join(fixtures, 'invalid')).sort()).toEqual(Object.keys(cases).sort());
+  });
+});
+
+describe('loadRunbook', () => {
+  it('throws a RunbookError carrying all diagnostics sorted by position', async () => {
+    const error = await loadRunbook(invalid('bad-with.yaml'), { registry }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RunbookError);
+    const diagnostics = (error as RunbookError).diagnostics;
+    expect(diagnostics).toHaveLength(5);
+    expect(diagnostics.map((d) => d.line)).toEqual([13, 14, 15, 18, 21]);
+  });
+
+  it('accepts the valid fixtures', async () => {
+    for (const name of ['approve-csrs.yaml', 'minimal.yaml', 'shell-dag.yaml']) {
+      const file = path.join(fixtures, 'valid', name);
+      await expect(loadRunbook(file, { registry })).resolves.toMatchObject({ file, apiVersion: 'opsbook.dev/v1' });
+    }
+  });
+
+  it('reports an unreadable file as a usage problem, and as a diagnostic in checkRunbookFiles', async () => {
+    await expect(loadRunbook('nope/missing.yaml', { registry })).rejects.toThrow(/cannot read nope\/missing.yaml: no such file/);
+    expect(await lines('nope/missing.yaml')).toEqual(['nope/missing.yaml:1:1: (file): cannot read: no such file']);
+  });
+
+  it('reports an empty file and a second document', () => {
+    const at = (text: string): string[] => {
+      try {
+        loadRunbookText(text, 'x.yaml', { registry });
+        return [];
+      } catch (error) {
+        return (error as RunbookError).diagnostics.map(formatDiagnostic);
+      }
+    };
+    expect(at('')).toEqual(['x.yaml:1:1: (root): the file is empty: expected a runbook (apiVersion: opsbook.dev/v1, kind: Runbook, metadata, spec)']);
+    const valid = readFileSync(path.join(fixtures, 'valid', 'minimal.yaml'), 'utf8');
+    expect(at(`${valid}---\nkind: Other\n`)).toEqual(['x.yaml:9:1: (yaml): expected one YAML document, found 2 (one runbook per file)']);
+  });
+
+  it('skips templated values in `with` at validation (checked again at run time)', () => {
+    const text = `apiVersion: opsbook.dev/v1
+kind: Runbook
+metadata: { name: t }
+spec:
+  inputs: { nodes: { type: array }, n: { type: integer, default: 2 } }
+  steps:
+    - id: a
+      uses: wait-for-pending
+      with: { nodes: "\${{ inputs.nodes }}", expect: "\${{ inputs.n }}" }
+`;
+    expect(loadRunbookText(text, 't.yaml', { registry }).steps[0]!.with).toEqual({ nodes: '${{ inputs.nodes }}', expect: '${{ inputs.n }}' });
+  });
+
+  it('accepts dependencies through intermediate steps and outputs of shell steps (free-form)', () => {
+    const text = `apiVersion: opsbook.dev/v1
+kind: Runbook
+metadata: { name: t }
+spec:
+  steps:
+    - { id: one, run: echo 1 }
+    - { id: two, run: echo 2, needs: one }
+    - { id: three, run: 'echo "$X"', needs: [two], env: { X: "\${{ steps.one.outputs.whatever }}" } }
+`;
+    expect(loadRunbookText(text, 't.yaml', { registry }).steps[2]!.needs).toEqual(['two']);
+  });
+});
