@@ -12,6 +12,9 @@ export interface FormatOptions {
 type EventOf<T extends EngineEventType> = Extract<EngineEvent, { type: T }>;
 type Formatter<T extends EngineEventType> = (event: EventOf<T>, options: Required<FormatOptions>) => string[];
 
+// Plain output is one line per record: multi-line messages (e.g. a command's stderr) are folded.
+const oneLine = (text: string) => text.trim().replace(/\s*\n\s*/g, '; ');
+
 const took = (ms: number | undefined, o: Required<FormatOptions>) =>
   o.durations && ms !== undefined ? ` in ${formatDuration(ms)}` : '';
 
@@ -28,7 +31,7 @@ const formatters: { [T in EngineEventType]: Formatter<T> } = {
     e.ok
       ? [`${e.stepId}: attempt ${e.attempt} succeeded`]
       : [
-          `${e.stepId}: attempt ${e.attempt} failed (${e.errorClass ?? 'error'}): ${e.error ?? 'unknown error'}` +
+          `${e.stepId}: attempt ${e.attempt} failed (${e.errorClass ?? 'error'}): ${oneLine(e.error ?? 'unknown error')}` +
             (e.retryInMs !== undefined ? `; retrying${o.durations ? ` in ${formatDuration(e.retryInMs)}` : ''}` : ''),
         ],
   'step-progress': (e) => [`${e.stepId}: ${e.detail}`],
@@ -37,11 +40,11 @@ const formatters: { [T in EngineEventType]: Formatter<T> } = {
   'step-approval': (e) => [`${e.stepId}: ${e.approved ? 'approved' : 'declined'} by ${e.by}`],
   'step-end': (e, o) => {
     if (e.reused) return [`${e.stepId}: succeeded earlier (outputs reused)`];
-    const why = e.reason ? `: ${e.reason}` : '';
+    const why = e.reason ? `: ${oneLine(e.reason)}` : '';
     const cls = e.status === 'failed' && e.errorClass ? ` (${e.errorClass})` : '';
     return [`${e.stepId}: ${e.status}${took(e.durationMs, o)}${cls}${why}`];
   },
-  'run-end': (e, o) => [`run ${e.runId} ${e.status}${took(e.durationMs, o)}${e.error ? `: ${e.error}` : ''}`],
+  'run-end': (e, o) => [`run ${e.runId} ${e.status}${took(e.durationMs, o)}${e.error ? `: ${oneLine(e.error)}` : ''}`],
 };
 
 /** Text lines for one engine event (no timestamp; renderers add their own prefix). */

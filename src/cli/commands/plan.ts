@@ -1,0 +1,46 @@
+// `opsbook plan FILE`: what a run would do — waves, policies, worst case vs deadline, step previews. No side effects.
+
+import type { Command } from 'commander';
+import path from 'node:path';
+import { getProcessIo, type CliIo } from '../io.js';
+import { addClusterOptions, addInputOptions, parsePositiveInt, type CommonFlags } from '../options.js';
+
+type PlanFlags = Pick<CommonFlags, 'kubeconfig' | 'context' | 'set' | 'values' | 'concurrency'> & { output?: string };
+
+export function registerPlanCommand(program: Command): void {
+  const command = program.command('plan').description('show what a run would do, without doing anything').argument('<file>', 'runbook YAML file');
+  addClusterOptions(command);
+  addInputOptions(command);
+  command
+    .option('--concurrency <n>', 'steps running at once (overrides spec.concurrency)', parsePositiveInt)
+    .option('--output <mode>', 'tty/plain (text) or json')
+    .action(async (file: string, flags: PlanFlags) => {
+      process.exitCode = await planCommand(file, flags, getProcessIo());
+    });
+}
+
+export async function planCommand(file: string, flags: PlanFlags, io: CliIo): Promise<number> {
+  const [{ prepareRun }, { createKubeFactory, createChildEnv }, { planRunbook }, { formatPlan }, { systemClock }] = await Promise.all([
+    import('../prepare.js'),
+    import('../kube.js'),
+    import('../../engine/index.js'),
+    import('../../ui/plan.js'),
+    import('../../time/clock.js'),
+  ]);
+  const prepared = await prepareRun(file, { set: flags.set, valuesFile: flags.values }, io);
+  const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
+  const plan = await planRunbook({
+    runbook: prepared.runbook,
+    inputs: prepared.inputs,
+    secretValues: prepared.secretValues,
+    registry: prepared.registry,
+    clock: systemClock,
+    kube: createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock: systemClock }),
+    env: createChildEnv(io.env, kubeconfigPath),
+    cwd: io.cwd,
+    concurrency: flags.concurrency,
+  });
+  if (flags.output === 'json') io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+  else io.stdout.write(`${formatPlan(plan).join('\n')}\n`);
+  return 0;
+}

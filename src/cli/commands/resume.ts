@@ -1,0 +1,73 @@
+// `opsbook resume RUN_ID`: continue a failed or interrupted run; finished steps keep their recorded outputs.
+
+import type { Command } from 'commander';
+import path from 'node:path';
+import { UsageError } from '../../errors.js';
+import { getProcessIo, type CliIo } from '../io.js';
+import { addRunOptions, resolveColor, resolveOutputMode, resolveStateDir } from '../options.js';
+import type { RunFlags } from './run.js';
+
+interface ResumeFlags extends RunFlags {
+  allowChanged?: boolean;
+}
+
+export function registerResumeCommand(program: Command): void {
+  addRunOptions(program.command('resume').description('resume a failed or interrupted run').argument('<run-id>', 'id shown by `opsbook runs`'))
+    .option('--allow-changed', 'resume even though the runbook file changed since the run started')
+    .option('--break-lock', 'take over the cluster lock (spec.lock) even if another run holds it')
+    .action(async (runId: string, flags: ResumeFlags) => {
+      process.exitCode = await resumeCommand(runId, flags, getProcessIo());
+    });
+}
+
+export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo): Promise<number> {
+  const [{ prepareRun }, { runSession }, { createKubeFactory, createChildEnv }, { resumeRunbook, readJournal }, paths, { systemClock }] =
+    await Promise.all([
+      import('../prepare.js'),
+      import('../session.js'),
+      import('../kube.js'),
+      import('../../engine/index.js'),
+      import('../../engine/journal/paths.js'),
+      import('../../time/clock.js'),
+    ]);
+  const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
+  if (!paths.isRunId(runId)) throw new UsageError(`${runId} is not a run id (see \`opsbook runs\`)`);
+  const events = await readJournal(paths.journalPathFor(stateDir, runId)).catch((error: unknown) => {
+    throw new UsageError(`no run ${runId} in ${stateDir} (see \`opsbook runs\`)`, { cause: error });
+  });
+  const start = events.find((e) => e.type === 'run-start');
+  if (!start || start.type !== 'run-start') throw new UsageError(`run ${runId} has no start record in its journal`);
+  // Secrets were never journaled: they come again from env/file or a prompt; the rest from the journal.
+  const prepared = await prepareRun(start.runbook.path, { set: flags.set, valuesFile: flags.values, baseValues: start.inputs }, io);
+  const clock = systemClock;
+  const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
+  const kube = createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock });
+  const { exitCode } = await runSession({
+    io,
+    runbook: prepared.runbook,
+    runId,
+    clock,
+    mode: resolveOutputMode(flags.output, io.stdout.isTTY),
+    color: resolveColor(flags.color, io.env, io.stdout.isTTY),
+    kube,
+    approvals: flags.approve,
+    breakLock: flags.breakLock ?? false,
+    start: (ui) =>
+      resumeRunbook({
+        ...ui,
+        runId,
+        allowChanged: flags.allowChanged ?? false,
+        runbook: prepared.runbook,
+        inputs: prepared.inputs,
+        secretValues: prepared.secretValues,
+        registry: prepared.registry,
+        stateDir,
+        clock,
+        kube,
+        env: createChildEnv(io.env, kubeconfigPath),
+        cwd: io.cwd,
+        concurrency: flags.concurrency,
+      }),
+  });
+  return exitCode;
+}

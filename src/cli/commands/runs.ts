@@ -1,0 +1,49 @@
+// `opsbook runs`: the runs in the state directory, newest first (id, runbook, status, started, duration).
+
+import type { Command } from 'commander';
+import { getProcessIo, type CliIo } from '../io.js';
+import { resolveStateDir } from '../options.js';
+
+interface RunsFlags {
+  stateDir?: string;
+  output?: 'tty' | 'plain' | 'json';
+}
+
+export function registerRunsCommand(program: Command): void {
+  program
+    .command('runs')
+    .description('list runs recorded in the state directory')
+    .option('--state-dir <dir>', 'where run journals live (else $OPSBOOK_STATE_DIR, else .opsbook/)')
+    .option('--output <mode>', 'tty/plain (table) or json')
+    .action(async (flags: RunsFlags) => {
+      process.exitCode = await runsCommand(flags, getProcessIo());
+    });
+}
+
+export async function runsCommand(flags: RunsFlags, io: CliIo): Promise<number> {
+  const [{ listRuns }, { formatDuration }, { formatTable }] = await Promise.all([
+    import('../../engine/index.js'),
+    import('../../ui/format-duration.js'),
+    import('../../ui/table.js'),
+  ]);
+  const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
+  const runs = await listRuns(stateDir);
+  if (flags.output === 'json') {
+    io.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+    return 0;
+  }
+  if (runs.length === 0) {
+    io.stdout.write(`no runs in ${stateDir}\n`);
+    return 0;
+  }
+  const rows = runs.map((r) => [
+    r.runId,
+    `${r.runbook.name} (${r.runbook.path})`,
+    r.status,
+    r.startedAt,
+    r.durationMs === undefined ? '-' : formatDuration(r.durationMs),
+  ]);
+  const [, ...lines] = formatTable({ title: '', columns: ['run', 'runbook', 'status', 'started', 'duration'], rows });
+  io.stdout.write(`${lines.map((l) => l.slice(2)).join('\n')}\n`);
+  return 0;
+}

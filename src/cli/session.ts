@@ -1,0 +1,90 @@
+// One run with its real surroundings: renderer, Ctrl-C, manual gates, the cluster lock; returns the exit code.
+
+import os from 'node:os';
+import type { ExecuteOptions } from '../engine/options.js';
+import type { EngineEvent } from '../engine/events.js';
+import type { KubeClient } from '../k8s/types.js';
+import type { Runbook } from '../runbook/types.js';
+import type { Clock } from '../time/clock.js';
+import { createRenderer, type OutputMode, type Renderer } from '../ui/renderer.js';
+import { createConfirm } from './confirm.js';
+import { EXIT } from './exit.js';
+import { installInterruptHandler } from './interrupt.js';
+import type { CliIo } from './io.js';
+import { acquireRunLock, type HeldLock } from './lock.js';
+
+/** What the engine reports back (the part the CLI needs). */
+export interface RunOutcome {
+  runId: string;
+  status: 'succeeded' | 'failed' | 'interrupted';
+  error?: string;
+}
+
+export interface SessionOptions {
+  io: CliIo;
+  runbook: Runbook;
+  runId: string;
+  clock: Clock;
+  mode: OutputMode;
+  color: boolean;
+  kube: () => Promise<KubeClient>;
+  approvals: string[];
+  breakLock: boolean;
+  /** Extra listener (rehearse keeps the events for its summary). */
+  onEvent?: (event: EngineEvent) => void;
+  /** Renderer to use instead of the mode's (rehearse with --output json prints only its summary). */
+  renderer?: Renderer;
+  /** Starts the engine (executeRunbook or resumeRunbook) with the CLI-provided options. */
+  start: (options: Pick<ExecuteOptions, 'onEvent' | 'signal' | 'confirm' | 'approvals' | 'runId'>) => Promise<RunOutcome>;
+}
+
+export function exitCodeForStatus(status: RunOutcome['status']): number {
+  return status === 'succeeded' ? EXIT.ok : status === 'interrupted' ? EXIT.interrupted : EXIT.failed;
+}
+
+export async function runSession(options: SessionOptions): Promise<{ exitCode: number; outcome?: RunOutcome }> {
+  const { io } = options;
+  if (!options.color) io.env.NO_COLOR = '1'; // listr2's colour library reads it when first loaded
+  const renderer = options.renderer ?? (await createRenderer({ mode: options.mode, stdout: io.stdout, stderr: io.stderr, color: options.color, clock: options.clock }));
+  const controller = new AbortController();
+  const removeInterrupt = installInterruptHandler(controller, io.stderr);
+  let lock: HeldLock | undefined;
+  let outcome: RunOutcome | undefined;
+  try {
+    if (options.runbook.lock) {
+      lock = await acquireRunLock({
+        kube: options.kube,
+        spec: options.runbook.lock,
+        holder: { runId: options.runId, user: safeUser(), host: os.hostname() },
+        clock: options.clock,
+        breakLock: options.breakLock,
+        signal: controller.signal,
+      });
+      lock.lost.addEventListener('abort', () => controller.abort(lock!.lost.reason), { once: true });
+    }
+    const ask = 'ask' in renderer ? (renderer as { ask: NonNullable<Parameters<typeof createConfirm>[0]['ask']> }).ask : undefined;
+    outcome = await options.start({
+      runId: options.runId,
+      signal: controller.signal,
+      approvals: options.approvals,
+      confirm: createConfirm({ stdin: io.stdin, stderr: io.stderr, ask }),
+      onEvent: (event) => {
+        renderer.handle(event);
+        options.onEvent?.(event);
+      },
+    });
+  } finally {
+    await lock?.release();
+    await renderer.close();
+    removeInterrupt();
+  }
+  return { exitCode: exitCodeForStatus(outcome.status), outcome };
+}
+
+function safeUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return 'unknown';
+  }
+}
