@@ -1,0 +1,46 @@
+// `sleep`: waits a duration on the run's clock (scaled in rehearsals, virtual in tests); cancellable.
+
+import { parseDuration, formatDuration, DURATION_PATTERN } from '../../runbook/duration.js';
+import type { JsonSchema, StepType } from '../types.js';
+
+export interface SleepParams {
+  durationMs: number;
+}
+
+const schema: JsonSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'sleep',
+  description: 'Waits for a duration (cancellable; never past the step timeout or the run deadline).',
+  type: 'object',
+  additionalProperties: false,
+  required: ['duration'],
+  properties: {
+    duration: {
+      description: 'How long, e.g. `90s`, `1h30m`, `500ms`, or a number of milliseconds.',
+      oneOf: [
+        { type: 'string', pattern: DURATION_PATTERN },
+        { type: 'number', minimum: 0 },
+      ],
+    },
+  },
+};
+
+export const sleepStep: StepType<SleepParams, { sleptMs: number }> = {
+  type: 'sleep',
+  description: 'Wait for a duration (cancellable)',
+  schema,
+  outputs: { sleptMs: { type: 'integer', description: 'How long it waited, in ms.' } },
+  mutating: false,
+  normalize(params) {
+    const duration = params.duration;
+    return { durationMs: typeof duration === 'number' ? duration : parseDuration(String(duration))! };
+  },
+  async run(params, ctx) {
+    ctx.progress(`sleeping ${formatDuration(params.durationMs)}`);
+    await ctx.clock.sleep(params.durationMs, ctx.signal);
+    return { sleptMs: params.durationMs };
+  },
+  async plan(params) {
+    return { summary: `would wait ${formatDuration(params.durationMs)}` };
+  },
+};
