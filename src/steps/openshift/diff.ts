@@ -12,9 +12,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Leaf-level differences; objects are walked, arrays and scalars compared whole. */
 export function diffValues(before: unknown, after: unknown, path: string): FieldChange[] {
+  // A field appearing or vanishing is shown leaf by leaf, unless it is an empty object (emptyDir: {} is meaningful).
+  if (before === undefined && isObject(after) && Object.keys(after).length > 0) before = {};
+  if (after === undefined && isObject(before) && Object.keys(before).length > 0) after = {};
   if (isObject(before) && isObject(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-    // An empty object appearing or vanishing is itself a change (emptyDir: {} is meaningful).
     if (keys.length === 0) return [];
     return keys.flatMap((k) => diffValues(before[k], after[k], path ? `${path}.${k}` : k));
   }

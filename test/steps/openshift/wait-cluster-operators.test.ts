@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { StepError } from '../../../src/errors.js';
+import { steps } from '../../../src/steps/openshift/index.js';
+import { waitClusterOperatorsStep as step } from '../../../src/steps/openshift/wait-cluster-operators.js';
+import { createPlanContext, createTestContext, planStep, prepareParams, runStep } from './context.js';
+import { fixture, startCluster, type SimCluster } from './sim.js';
+
+let cluster: SimCluster | undefined;
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = undefined;
+});
+
+interface OperatorOutput {
+  name: string;
+  available: string;
+  progressing: string;
+  degraded: string;
+}
+
+describe('wait-cluster-operators', () => {
+  it('is registered', () => {
+    expect(steps.map((s) => s.type)).toContain('wait-cluster-operators');
+  });
+
+  it('waits for operators that settle late, naming the unsettled ones and why while it waits', async () => {
+    cluster = await startCluster(fixture('operators-late.yaml'));
+    const { sim, kube } = cluster;
+    const start = sim.clock.now();
+    const { ctx, recorded } = createTestContext({ clock: sim.clock, kube, timeoutMs: 60 * 60_000 });
+    const out = await runStep(step, {}, ctx);
+    expect(sim.clock.now() - start).toBeGreaterThanOrEqual(20 * 60_000);
+    const operators = out.operators as OperatorOutput[];
+    expect(operators.map((o) => o.name)).toEqual(['authentication', 'console', 'etcd']);
+    expect(operators.every((o) => o.available === 'True' && o.progressing === 'False' && o.degraded === 'False')).toBe(true);
+    expect(recorded.progress[0]).toMatch(/^2\/3 not settled: authentication Available=False/);
+    expect(recorded.progress[0]).toContain('console Available=False (Deploying: console pods starting)');
+    // console passes through Degraded: shown, waited out, not fatal
+    expect(recorded.progress.some((p) => p.includes('console Degraded=True (RouteHealthDegraded: route not reachable yet)'))).toBe(true);
+    expect(recorded.reports).toEqual([]);
+  });
+
+  it('only waits for the named operators', async () => {
+    cluster = await startCluster(fixture('operators-late.yaml'));
+    const { sim, kube } = cluster;
+    const start = sim.clock.now();
+    const { ctx } = createTestContext({ clock: sim.clock, kube, timeoutMs: 60 * 60_000 });
+    const out = await runStep(step, { names: ['etcd', 'authentication'] }, ctx);
+    expect(out.settled).toEqual(['authentication', 'etcd']);
+    expect(sim.clock.now() - start).toBeLessThan(20 * 60_000);
+  });
+
+  it('accepts Progressing=True when allowed', async () => {
+    cluster = await startCluster(fixture('operators-late.yaml'));
+    const { sim, kube } = cluster;
+    const { ctx } = createTestContext({ clock: sim.clock, kube, timeoutMs: 60 * 60_000 });
+    const out = await runStep(step, { names: ['console'], allowProgressing: ['console'] }, ctx);
+    expect((out.operators as OperatorOutput[])[0]).toMatchObject({ name: 'console', available: 'True', degraded: 'False' });
+  });
+
+  it('times out on an operator that stays Degraded, with the `oc get clusteroperators` table', async () => {
+    cluster = await startCluster(fixture('operators-degraded.yaml'));
+    const { sim, kube } = cluster;
+    const { ctx, recorded } = createTestContext({ clock: sim.clock, kube, timeoutMs: 30 * 60_000 });
+    const error = (await runStep(step, {}, ctx).catch((e: unknown) => e)) as StepError;
+    expect(error).toBeInstanceOf(StepError);
+    expect(error.errorClass).toBe('timeout');
+    expect(error.message).toMatch(/^cluster operators did not settle within 29m5\ds?: 1\/2 not settled: ingress Degraded=True/);
+    expect(recorded.reports).toHaveLength(1);
+    const table = recorded.reports[0]!;
+    expect(table.columns).toEqual(['name', 'available', 'progressing', 'degraded', 'since', 'message']);
+    expect(table.rows).toHaveLength(1);
+    const [name, available, progressing, degraded, since, message] = table.rows[0]!;
+    expect([name, available, progressing, degraded]).toEqual(['ingress', 'True', 'False', 'True']);
+    expect(Date.parse(since!)).not.toBeNaN();
+    expect(message).toBe('IngressControllerDegraded: The "default" ingress controller reports Degraded=True: PodsScheduled=False');
+  });
+
+  it('settles when the degraded operator is ignored', async () => {
+    cluster = await startCluster(fixture('operators-degraded.yaml'));
+    const { sim, kube } = cluster;
+    const { ctx } = createTestContext({ clock: sim.clock, kube, timeoutMs: 30 * 60_000 });
+    const out = await runStep(step, { ignore: ['ingress'] }, ctx);
+    expect(out.settled).toEqual(['etcd']);
+  });
+
+  it('fails on a named operator that does not exist, saying so', async () => {
+    cluster = await startCluster(fixture('operators-degraded.yaml'));
+    const { sim, kube } = cluster;
+    const { ctx, recorded } = createTestContext({ clock: sim.clock, kube, timeoutMs: 5 * 60_000 });
+    const error = (await runStep(step, { names: ['nope'] }, ctx).catch((e: unknown) => e)) as StepError;
+    expect(error.errorClass).toBe('timeout');
+    expect(recorded.reports[0]!.rows[0]).toEqual(['nope', 'Unknown', 'Unknown', 'Unknown', '', 'ClusterOperator not found']);
+  });
+
+  it('plans by listing what is not settled now, changing nothing', async () => {
+    cluster = await startCluster(fixture('operators-degraded.yaml'));
+    const preview = await planStep(step, {}, createPlanContext(cluster.kube, cluster.sim.clock));
+    expect(preview.summary).toBe('would wait for 2/2 cluster operators to settle');
+    expect(preview.tables![0]!.rows.map((r) => r[0])).toEqual(['etcd', 'ingress']);
+  });
+
+  it('rejects an operator both named and ignored', () => {
+    expect(() => prepareParams(step, { names: ['a'], ignore: ['a'] })).toThrow('names[0]: a is both waited for and ignored');
+  });
+});
