@@ -59,7 +59,10 @@ function formatParams(params: Record<string, unknown> | undefined): string | und
 /** Text lines of a plan. */
 export function formatPlan(plan: PlanView): string[] {
   const out: string[] = [];
-  const deadline = plan.deadline ? `, deadline ${formatDuration(plan.deadline.ms)} (${plan.deadline.source})` : ', no deadline';
+  const deadlineText = plan.deadline ? formatDuration(plan.deadline.ms) : '';
+  const deadline = plan.deadline
+    ? `, deadline ${deadlineText}${plan.deadline.source !== deadlineText ? ` (${plan.deadline.source})` : ''}`
+    : ', no deadline';
   out.push(`Plan for ${plan.runbook.name} (${plan.runbook.file}): ${plan.steps.length} steps in ${plan.waves.length} waves, concurrency ${plan.concurrency}${deadline}`);
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
   plan.waves.forEach((wave, i) => {
@@ -73,7 +76,8 @@ export function formatPlan(plan: PlanView): string[] {
       out.push(`  ${s.id}${s.name !== s.id ? ` "${s.name}"` : ''} (${flags})${s.needs.length ? ` needs ${s.needs.join(', ')}` : ''}`);
       out.push(`    timeout ${formatDuration(s.timeoutMs)} per attempt; ${formatRetry(s.retry)}; worst case ${formatDuration(s.worstCaseMs)}`);
       if (s.when) out.push(`    ${formatWhen(s.when)}`);
-      const params = formatParams(s.with);
+      // A shell script is already shown by the preview; the other parameters still matter.
+      const params = formatParams(s.preview && s.with ? Object.fromEntries(Object.entries(s.with).filter(([k]) => k !== 'run')) : s.with);
       if (params) out.push(`    with ${params}`);
       if (s.preview) {
         out.push(`    preview: ${s.preview.summary}`);

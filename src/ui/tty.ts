@@ -129,17 +129,20 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
           title: runTitle(),
           task: (_ctx, wrapper: Wrapper) => {
             runWrapper = wrapper;
-            const runEnded = new Promise<void>((resolve, reject) => {
-              settleRun = (r) => (r.status === 'succeeded' ? resolve() : reject(new Error(`run ${r.status}${r.error ? `: ${r.error}` : ''}`)));
-              if (end) settleRun(end);
-            });
-            const steps = wrapper.newListr([...views.values()].map(stepTask), {
+            // An untitled (hidden) subtask keeps the tree alive until run-end (the journal is written after the
+            // last step); the outcome itself is printed once, under the tree, by close().
+            const runEndTask: ListrTask = {
+              task: () =>
+                new Promise<void>((resolve) => {
+                  settleRun = () => resolve();
+                  if (end) settleRun(end);
+                }),
+            };
+            return wrapper.newListr([...[...views.values()].map(stepTask), runEndTask], {
               concurrent: true,
               exitOnError: false,
               rendererOptions: { collapseSubtasks: false, collapseSkips: false, collapseErrors: false },
             });
-            // The run task ends with run-end, not when its last step does (the journal is written in between).
-            return steps.run().catch(() => undefined).then(() => runEnded);
           },
         },
       ],
