@@ -23,7 +23,7 @@ export function normalizeRunbook(doc: Raw, file: string, locate: Locate): Runboo
   const inputs: Record<string, InputSpec> = {};
   for (const [name, raw] of Object.entries<Raw>(spec.inputs ?? {})) inputs[name] = normalizeInput(name, raw, locate);
   const defaultTimeout = durationMs(defaults.timeout ?? RUNBOOK_DEFAULTS.timeout);
-  const defaultRetry = mergeRetry(undefined, defaults.retry);
+  const defaultRetry: Raw | undefined = defaults.retry;
   const steps = (spec.steps as Raw[]).map((raw, index): StepSpec => {
     const step: StepSpec = {
       id: raw.id,
@@ -75,24 +75,22 @@ function normalizeInput(name: string, raw: Raw, locate: Locate): InputSpec {
 }
 
 // Step retry fields override the defaults' fields one by one (backoff too), then built-in defaults fill the rest.
-function mergeRetry(base: RetryPolicy | undefined, raw: Raw | undefined): RetryPolicy {
+function mergeRetry(defaultsRaw: Raw | undefined, stepRaw: Raw | undefined): RetryPolicy {
   const d = RUNBOOK_DEFAULTS.retry;
-  const backoff: Raw = raw?.backoff ?? {};
-  const initialMs = backoff.initial !== undefined ? durationMs(backoff.initial) : (base?.backoff.initialMs ?? durationMs(d.backoff.initial));
-  const explicitMax = backoff.max !== undefined ? durationMs(backoff.max) : base?.backoff.maxMs;
+  const raw: Raw = { ...defaultsRaw, ...stepRaw, backoff: { ...defaultsRaw?.backoff, ...stepRaw?.backoff } };
+  const initialMs = durationMs(raw.backoff.initial ?? d.backoff.initial);
   const policy: RetryPolicy = {
-    attempts: raw?.attempts ?? base?.attempts ?? d.attempts,
+    attempts: raw.attempts ?? d.attempts,
     backoff: {
       initialMs,
-      factor: backoff.factor ?? base?.backoff.factor ?? d.backoff.factor,
+      factor: raw.backoff.factor ?? d.backoff.factor,
       // a defaulted max never sits below the initial delay
-      maxMs: explicitMax ?? Math.max(durationMs(d.backoff.max), initialMs),
-      jitter: backoff.jitter ?? base?.backoff.jitter ?? d.backoff.jitter,
+      maxMs: raw.backoff.max !== undefined ? durationMs(raw.backoff.max) : Math.max(durationMs(d.backoff.max), initialMs),
+      jitter: raw.backoff.jitter ?? d.backoff.jitter,
     },
-    on: [...(raw?.on ?? base?.on ?? d.on)],
+    on: [...(raw.on ?? d.on)],
   };
-  const maxDuration = raw?.maxDuration !== undefined ? durationMs(raw.maxDuration) : base?.maxDurationMs;
-  if (maxDuration !== undefined) policy.maxDurationMs = maxDuration;
+  if (raw.maxDuration !== undefined) policy.maxDurationMs = durationMs(raw.maxDuration);
   return policy;
 }
 

@@ -51,6 +51,7 @@ describe('validation reports every problem at file:line:col', () => {
     'backoff.yaml': [
       '9:37: spec.defaults.retry.backoff.max: must be ≥ initial (got 5s < 10s)',
       '16:16: spec.steps[0].retry.backoff.max: must be ≥ initial (got 30s < 1m)',
+      '19:36: spec.steps[1].retry.backoff.initial: must be ≤ the backoff max it inherits from spec.defaults.retry (got 20s > 5s)',
     ],
     'template-in-run.yaml': [
       '10:12: spec.steps[0].run: ${{ }} is not allowed in a shell script (it would be pasted into the code: script injection); pass the value through env: (e.g. env: { NODES: "${{ inputs.nodes }}" }) and use "$NODES"',

@@ -9,16 +9,18 @@ import { isRecord, type CheckContext, type RawStep } from './context.js';
 
 /** Runs every step-level check and reports through the context. */
 export function checkSteps(ctx: CheckContext): void {
+  const spec = ctx.root.spec;
+  const defaultsRetry = isRecord(spec) && isRecord(spec.defaults) ? spec.defaults.retry : undefined;
+  const defaultBackoff = isRecord(defaultsRetry) && isRecord(defaultsRetry.backoff) ? defaultsRetry.backoff : undefined;
   checkDuplicateIds(ctx);
   for (const step of ctx.steps) {
     checkNeeds(ctx, step);
     checkUses(ctx, step);
     checkParams(ctx, step);
     checkShellScript(ctx, step);
-    checkBackoff(ctx, ['spec', 'steps', step.index, 'retry'], step.raw.retry);
+    checkBackoff(ctx, ['spec', 'steps', step.index, 'retry'], step.raw.retry, defaultBackoff);
   }
-  const spec = ctx.root.spec;
-  if (isRecord(spec) && isRecord(spec.defaults)) checkBackoff(ctx, ['spec', 'defaults', 'retry'], spec.defaults.retry);
+  checkBackoff(ctx, ['spec', 'defaults', 'retry'], defaultsRetry, undefined);
 }
 
 function checkDuplicateIds(ctx: CheckContext): void {
@@ -74,12 +76,16 @@ function checkShellScript(ctx: CheckContext, step: RawStep): void {
     'pass the value through env: (e.g. env: { NODES: "${{ inputs.nodes }}" }) and use "$NODES"');
 }
 
-function checkBackoff(ctx: CheckContext, path: (string | number)[], retry: unknown): void {
+// max < initial within one retry block, or between a step's initial and the max it inherits from spec.defaults.
+function checkBackoff(ctx: CheckContext, path: (string | number)[], retry: unknown, inherited: Record<string, unknown> | undefined): void {
   if (!isRecord(retry) || !isRecord(retry.backoff)) return;
-  const { initial, max } = retry.backoff;
-  const initialMs = typeof initial === 'string' ? parseDuration(initial) : undefined;
-  const maxMs = typeof max === 'string' ? parseDuration(max) : undefined;
-  if (initialMs !== undefined && maxMs !== undefined && maxMs < initialMs) {
-    ctx.report([...path, 'backoff', 'max'], `must be ≥ initial (got ${max} < ${initial})`);
-  }
+  const own = retry.backoff;
+  const ms = (value: unknown): number | undefined => (typeof value === 'string' ? parseDuration(value) : undefined);
+  const initial = own.initial ?? inherited?.initial;
+  const max = own.max ?? inherited?.max;
+  const initialMs = ms(initial);
+  const maxMs = ms(max);
+  if (initialMs === undefined || maxMs === undefined || maxMs >= initialMs) return;
+  if (own.max !== undefined) ctx.report([...path, 'backoff', 'max'], `must be ≥ initial (got ${String(max)} < ${String(initial)})`);
+  else ctx.report([...path, 'backoff', 'initial'], `must be ≤ the backoff max it inherits from spec.defaults.retry (got ${String(initial)} > ${String(max)})`);
 }
