@@ -1,0 +1,118 @@
+import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listRuns, parseJournal, readJournal, readRunMetadata } from '../../src/engine/index.js';
+import { createRunId, isRunId, journalPathFor } from '../../src/engine/journal/paths.js';
+import { makeRunbook, makeStateDir, makeStep, runWithVirtualClock, T0 } from './fixtures.js';
+
+let state: ReturnType<typeof makeStateDir>;
+beforeEach(() => {
+  state = makeStateDir();
+});
+afterEach(() => state.cleanup());
+
+describe('journal', () => {
+  it('records one event per line, exactly the events the sink saw, in order', async () => {
+    const runbook = makeRunbook(
+      [
+        makeStep('a', { type: 'flaky', with: { failures: 1 }, retry: { attempts: 2 } }),
+        makeStep('b', { needs: ['a'], type: 'echo', with: { v: 1 } }),
+      ],
+      { inputs: { region: { name: 'region', type: 'string', required: true } } },
+    );
+    const { result, events } = await runWithVirtualClock(runbook, state.dir, { inputs: { region: 'eu' }, runId: 'fixed-run' });
+    expect(result.journalPath).toBe(journalPathFor(state.dir, 'fixed-run'));
+    const journal = await readJournal(result.journalPath);
+    expect(journal).toEqual(events);
+    expect(journal.map((e) => (e.type.startsWith('step') || e.type.startsWith('attempt') ? `${e.type}:${(e as { stepId: string }).stepId}` : e.type))).toEqual([
+      'run-start',
+      'step-start:a',
+      'attempt-start:a',
+      'attempt-end:a',
+      'attempt-start:a',
+      'attempt-end:a',
+      'step-end:a',
+      'step-start:b',
+      'attempt-start:b',
+      'attempt-end:b',
+      'step-end:b',
+      'run-end',
+    ]);
+    expect(journal[0]).toMatchObject({
+      type: 'run-start',
+      runId: 'fixed-run',
+      time: new Date(T0).toISOString(),
+      inputs: { region: 'eu' },
+      runbook: { name: 'test', sha256: 'a'.repeat(64) },
+      steps: [
+        { id: 'a', name: 'a', type: 'flaky', needs: [] },
+        { id: 'b', name: 'b', type: 'echo', needs: ['a'] },
+      ],
+    });
+    expect(journal.find((e) => e.type === 'attempt-end')).toMatchObject({ ok: false, errorClass: 'transient', retryInMs: 1000 });
+    expect(journal.find((e) => e.type === 'step-end' && e.stepId === 'b')).toMatchObject({ status: 'succeeded', outputs: { v: 1 } });
+    expect(journal.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded', durationMs: 1000 });
+    expect(readFileSync(result.journalPath, 'utf8').split('\n').at(-1)).toBe('');
+  });
+
+  it('writes run metadata without secret inputs', async () => {
+    const runbook = makeRunbook([makeStep('a')], {
+      inputs: {
+        region: { name: 'region', type: 'string', required: true },
+        token: { name: 'token', type: 'secret', required: true, fromEnv: 'TOKEN' },
+      },
+    });
+    const { result } = await runWithVirtualClock(runbook, state.dir, { inputs: { region: 'eu', token: 's3cr3t-value' } });
+    const metadata = readRunMetadata(state.dir, result.runId)!;
+    expect(metadata.inputs).toEqual({ region: 'eu' });
+    expect(metadata.secretInputs).toEqual(['token']);
+    expect(metadata.runbook.sha256).toBe('a'.repeat(64));
+    for (const file of readdirSync(`${state.dir}/runs/${result.runId}`)) {
+      expect(readFileSync(`${state.dir}/runs/${result.runId}/${file}`, 'utf8')).not.toContain('s3cr3t-value');
+    }
+  });
+
+  it('tolerates a torn last line, but not a broken line in the middle', () => {
+    const good = '{"type":"run-start","runId":"r","time":"t"}\n{"type":"step-start","runId":"r","time":"t","stepId":"a"}\n';
+    expect(parseJournal(`${good}{"type":"step-e`)).toMatchObject({ tornTail: true, events: [{ type: 'run-start' }, { type: 'step-start' }] });
+    expect(parseJournal(good)).toMatchObject({ tornTail: false });
+    expect(() => parseJournal(`{"type":"run-st\n${good}`)).toThrow(/journal:1: journal line is not JSON/);
+  });
+
+  it('reads back a journal whose last write was torn', async () => {
+    const { result } = await runWithVirtualClock(makeRunbook([makeStep('a')]), state.dir);
+    appendFileSync(result.journalPath, '{"type":"step-start","runId":"x","ti');
+    const events = await readJournal(result.journalPath);
+    expect(events.at(-1)!.type).toBe('run-end');
+  });
+
+  it('makes sortable, path-safe run ids', () => {
+    const first = createRunId(T0);
+    const second = createRunId(T0 + 1);
+    expect(first).toMatch(/^20260101-000000-000-[0-9a-f]{6}$/);
+    expect(isRunId(first)).toBe(true);
+    expect(isRunId('../etc')).toBe(false);
+    expect([second, first].sort()).toEqual([first, second]);
+  });
+
+  it('lists runs newest first with runbook, status, start and duration', async () => {
+    const ok = await runWithVirtualClock(makeRunbook([makeStep('a', { type: 'wait', with: { ms: 2000 } })]), state.dir, { runId: '20260101-000000-000-aaaaaa' });
+    const bad = await runWithVirtualClock(makeRunbook([makeStep('a', { type: 'fail', with: { message: 'nope' } })]), state.dir, { runId: '20260101-000001-000-bbbbbb' });
+    appendFileSync(journalPathFor(state.dir, bad.result.runId), 'torn');
+    const runs = await listRuns(state.dir);
+    expect(runs.map((r) => [r.runId, r.status, r.durationMs])).toEqual([
+      ['20260101-000001-000-bbbbbb', 'failed', 0],
+      ['20260101-000000-000-aaaaaa', 'succeeded', 2000],
+    ]);
+    expect(runs[0]).toMatchObject({ runbook: { name: 'test' }, startedAt: new Date(T0).toISOString(), error: 'step a failed: nope', resumes: 0 });
+    expect(ok.result.status).toBe('succeeded');
+  });
+
+  it('lists a run without run-end whose process is gone as crashed', async () => {
+    const { result } = await runWithVirtualClock(makeRunbook([makeStep('a')]), state.dir);
+    const lines = readFileSync(result.journalPath, 'utf8').trimEnd().split('\n');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(result.journalPath, `${lines.slice(0, -1).join('\n')}\n`);
+    const [run] = await listRuns(state.dir);
+    expect(run!.status).toBe('crashed');
+  });
+});
