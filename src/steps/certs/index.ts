@@ -1,5 +1,6 @@
 // The certs step types, registered with the engine through src/steps/registry.ts.
 
 import type { AnyStepType } from '../types.js';
+import { certExpiryStep } from './cert-expiry.js';
 
-export const steps: AnyStepType[] = [];
+export const steps: AnyStepType[] = [certExpiryStep];

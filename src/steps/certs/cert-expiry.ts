@@ -1,0 +1,128 @@
+// `cert-expiry`: the `kubeadm certs check-expiration` view of every node, parsed natively, with warn/fail windows.
+
+import { StepError } from '../../errors.js';
+import { formatDuration } from '../../runbook/duration.js';
+import { checkNodes, normalizeNodes, type NodeSpec } from '../../node/index.js';
+import type { JsonSchema, StepType } from '../types.js';
+import { buildTables, classifyInventory, type CertExpiry } from './expiry.js';
+import { readInventory } from './inventory.js';
+import { forEachNode } from './nodes.js';
+import { DEFAULT_KUBELET_PKI_DIR, DEFAULT_KUBERNETES_DIR, commonProperties, durationSchema, toMs } from './params.js';
+
+export type CertificateGroup = 'control-plane' | 'ca' | 'kubelet';
+
+export interface CertExpiryParams {
+  nodes: NodeSpec[];
+  kubernetesDir: string;
+  kubeletPkiDir: string;
+  include: { leaves: boolean; cas: boolean; kubelet: boolean };
+  warnWithinMs: number;
+  failWithinMs: number | undefined;
+}
+
+export interface NodeExpiry {
+  node: string;
+  certificates: CertExpiry[];
+}
+
+export interface CertExpiryOutputs extends Record<string, unknown> {
+  nodes: NodeExpiry[];
+  /** Certificates (all nodes) expired or expiring within warnWithin. */
+  expiring: number;
+  expired: number;
+  /** Files missing, unreadable or not a certificate. */
+  missing: number;
+  /** Earliest expiry seen (ISO), if any certificate was read. */
+  soonestExpiry: string | undefined;
+}
+
+const schema: JsonSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'cert-expiry',
+  description: 'Checks the expiry of the certificates kubeadm manages (and the kubelet\'s), per node.',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...commonProperties,
+    kubeletPkiDir: { type: 'string', minLength: 1, default: DEFAULT_KUBELET_PKI_DIR, description: 'Where the kubelet keeps kubelet-client-current.pem / kubelet-server-current.pem.' },
+    certificates: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { enum: ['control-plane', 'ca', 'kubelet'] },
+      default: ['control-plane', 'ca', 'kubelet'],
+      description: 'Which groups to check: kubeadm leaf certificates, the CAs, the kubelet\'s certificates.',
+    },
+    warnWithin: durationSchema('Flag certificates expiring within this (e.g. `30d`).', '30d'),
+    failWithin: durationSchema('Fail the step when any certificate expires within this (expired ones included).'),
+  },
+};
+
+export const certExpiryStep: StepType<CertExpiryParams, CertExpiryOutputs> = {
+  type: 'cert-expiry',
+  description: 'Report certificate expiry on control-plane nodes (kubeadm check-expiration table), optionally failing',
+  schema,
+  outputs: {
+    nodes: { type: 'array', description: 'Per node: every certificate with status, expires, residual time, CA, externally managed.' },
+    expiring: { type: 'integer', description: 'Certificates expired or expiring within warnWithin.' },
+    expired: { type: 'integer', description: 'Certificates already expired.' },
+    missing: { type: 'integer', description: 'Certificate files missing, unreadable or invalid.' },
+    soonestExpiry: { type: 'string', description: 'Earliest expiry among the certificates read (ISO-8601).' },
+  },
+  mutating: false,
+  check: (params) => checkNodes(params.nodes),
+  normalize(params) {
+    const groups = (params.certificates as CertificateGroup[] | undefined) ?? ['control-plane', 'ca', 'kubelet'];
+    return {
+      nodes: normalizeNodes(params.nodes),
+      kubernetesDir: (params.kubernetesDir as string | undefined) ?? DEFAULT_KUBERNETES_DIR,
+      kubeletPkiDir: (params.kubeletPkiDir as string | undefined) ?? DEFAULT_KUBELET_PKI_DIR,
+      include: { leaves: groups.includes('control-plane'), cas: groups.includes('ca'), kubelet: groups.includes('kubelet') },
+      warnWithinMs: toMs(params.warnWithin, 30 * 86_400_000)!,
+      failWithinMs: toMs(params.failWithin, undefined),
+    };
+  },
+  async run(params, ctx) {
+    const nodes = await forEachNode(params.nodes, ctx.exec, async (node, spec) => {
+      ctx.progress(`reading certificates on ${spec.name}`);
+      const inventory = await readInventory(node, { ...params, signal: ctx.signal });
+      const certificates = classifyInventory(inventory, windowsOf(params, ctx.clock.now()), params.include);
+      for (const table of buildTables(spec.name, certificates)) ctx.report(table);
+      for (const c of certificates) {
+        if (c.status === 'expired') ctx.log(`${spec.name}: ${c.name} EXPIRED on ${c.expires} (${c.path})`, 'stderr');
+        else if (c.status === 'failing' || c.status === 'warning') ctx.log(`${spec.name}: ${c.name} expires in ${c.residual} (${c.expires})`, 'stderr');
+        else if (c.status !== 'ok') ctx.log(`${spec.name}: ${c.name} ${c.status}: ${c.error ?? c.path}`, 'stderr');
+      }
+      return { node: spec.name, certificates };
+    });
+    const outputs = summarise(nodes);
+    const failing = nodes.flatMap((n) => n.certificates.filter((c) => c.status === 'failing' || c.status === 'expired').map((c) => `${n.node}/${c.name}`));
+    if (params.failWithinMs !== undefined && failing.length > 0) {
+      throw new StepError(
+        `${failing.length} certificate(s) expired or expiring within ${formatDuration(params.failWithinMs)}: ${failing.join(', ')}`,
+        { errorClass: 'permanent', details: outputs },
+      );
+    }
+    return outputs;
+  },
+  async plan(params) {
+    const groups = [params.include.leaves && 'control-plane', params.include.cas && 'CA', params.include.kubelet && 'kubelet'].filter(Boolean);
+    return { summary: `would read ${groups.join(', ')} certificates on ${params.nodes.map((n) => n.name).join(', ')} (read-only)` };
+  },
+};
+
+function windowsOf(params: CertExpiryParams, now: number) {
+  return { now, warnWithinMs: params.warnWithinMs, failWithinMs: params.failWithinMs };
+}
+
+function summarise(nodes: NodeExpiry[]): CertExpiryOutputs {
+  const all = nodes.flatMap((n) => n.certificates);
+  const expiries = all.filter((c) => c.expires).map((c) => c.expires!).sort();
+  return {
+    nodes,
+    expiring: all.filter((c) => c.status === 'warning' || c.status === 'failing' || c.status === 'expired').length,
+    expired: all.filter((c) => c.status === 'expired').length,
+    missing: all.filter((c) => c.status === 'missing' || c.status === 'unreadable' || c.status === 'invalid').length,
+    soonestExpiry: expiries[0],
+  };
+}

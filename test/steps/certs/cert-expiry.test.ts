@@ -1,0 +1,82 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rmSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { certExpiryStep } from '../../../src/steps/certs/cert-expiry.js';
+import { StepError } from '../../../src/errors.js';
+import { VirtualClock } from '../../../src/time/clock.js';
+import { createPkiFixture, type PkiFixture } from '../../helpers/pki-fixture.js';
+import { createTestContext } from './context.js';
+
+const DAY = 86_400_000;
+let pki: PkiFixture;
+
+beforeAll(async () => {
+  pki = await createPkiFixture({
+    externalCas: ['front-proxy-ca'],
+    expiries: { 'scheduler.conf': Date.now() + 10 * DAY },
+  });
+});
+afterAll(() => pki?.cleanup());
+
+const params = (extra: Record<string, unknown> = {}) =>
+  certExpiryStep.normalize!({ nodes: [{ transport: 'local', name: 'cp-1' }], kubernetesDir: pki.kubernetesDir, kubeletPkiDir: pki.kubeletPkiDir, ...extra });
+
+describe('cert-expiry', () => {
+  it('reports every kubeadm certificate, the CAs and the kubelet certificates against the clock', async () => {
+    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }) });
+    const out = await certExpiryStep.run(params(), ctx);
+    const certs = out.nodes[0]!.certificates;
+    expect(certs.map((c) => c.name)).toEqual([
+      'admin.conf', 'apiserver', 'apiserver-etcd-client', 'apiserver-kubelet-client', 'controller-manager.conf',
+      'etcd-healthcheck-client', 'etcd-peer', 'etcd-server', 'front-proxy-client', 'scheduler.conf', 'super-admin.conf',
+      'ca', 'etcd-ca', 'front-proxy-ca', 'kubelet-client-current.pem', 'kubelet-server-current.pem',
+    ]);
+    const byName = Object.fromEntries(certs.map((c) => [c.name, c]));
+    expect(byName['apiserver']!.status).toBe('expired');
+    expect(byName['apiserver']!.residual).toBe('<invalid>');
+    expect(byName['apiserver']!.expires).toBe(new Date(pki.expiries.apiserver).toISOString());
+    expect(byName['scheduler.conf']!.status).toBe('warning');
+    expect(byName['scheduler.conf']!.residual).toMatch(/^(9|10)d$/);
+    expect(byName['front-proxy-client']!).toMatchObject({ status: 'ok', residual: '199d', certificateAuthority: 'front-proxy-ca', externallyManaged: true });
+    expect(byName['front-proxy-ca']!.externallyManaged).toBe(true);
+    expect(byName['ca']!).toMatchObject({ status: 'ok', residual: '9y', externallyManaged: false });
+    expect(byName['kubelet-client-current.pem']!.status).toBe('ok');
+    expect(out.expired).toBe(9);
+    expect(out.missing).toBe(0);
+
+    const [leafTable, caTable, kubeletTable] = ctx.tables;
+    expect(leafTable!.columns).toEqual(['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'CERTIFICATE AUTHORITY', 'EXTERNALLY MANAGED']);
+    expect(leafTable!.rows[1]).toEqual(['apiserver', expect.stringMatching(/^[A-Z][a-z]{2} \d\d, \d{4} \d\d:\d\d UTC$/), '<invalid>', 'ca', 'no']);
+    expect(caTable!.columns).toEqual(['CERTIFICATE AUTHORITY', 'EXPIRES', 'RESIDUAL TIME', 'EXTERNALLY MANAGED']);
+    expect(caTable!.rows.map((r) => r[0])).toEqual(['ca', 'etcd-ca', 'front-proxy-ca']);
+    expect(kubeletTable!.rows).toHaveLength(2);
+  });
+
+  it('measures expiry relative to the injected clock, not the wall clock', async () => {
+    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now - 400 * DAY }) });
+    const out = await certExpiryStep.run(params({ certificates: ['control-plane'] }), ctx);
+    expect(out.expired).toBe(0);
+    expect(out.nodes[0]!.certificates.every((c) => c.group === 'leaf')).toBe(true);
+  });
+
+  it('fails the step when a certificate expires within failWithin, after reporting everything', async () => {
+    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }) });
+    const error = await certExpiryStep.run(params({ failWithin: '30d', certificates: ['kubelet', 'ca'] }), ctx).then(() => undefined, (e: unknown) => e);
+    expect(error).toBeUndefined();
+    const failed = await certExpiryStep.run(params({ failWithin: '30d' }), ctx).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(StepError);
+    expect((failed as StepError).message).toMatch(/expired or expiring within 30d: cp-1\/admin.conf, cp-1\/apiserver/);
+    expect(ctx.tables.length).toBeGreaterThan(0);
+  });
+
+  it('reports missing files instead of crashing', async () => {
+    const empty = join(pki.root, 'empty-kubernetes');
+    mkdirSync(empty, { recursive: true });
+    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }) });
+    const out = await certExpiryStep.run(params({ kubernetesDir: empty, kubeletPkiDir: join(pki.root, 'nope') }), ctx);
+    expect(out.missing).toBe(16);
+    expect(out.nodes[0]!.certificates.every((c) => c.status === 'missing')).toBe(true);
+    expect(ctx.tables[0]!.rows[0]![0]).toBe('!MISSING! admin.conf');
+    rmSync(empty, { recursive: true });
+  });
+});
