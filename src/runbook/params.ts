@@ -28,7 +28,14 @@ export function checkStepParams(
   options: { skipTemplates: boolean },
 ): DetailedParamIssue[] {
   const issues: DetailedParamIssue[] = [];
-  for (const issue of validateAgainstSchema(stepType.schema, params)) {
+  let schemaIssues;
+  try {
+    schemaIssues = validateAgainstSchema(stepType.schema, params);
+  } catch (error) {
+    // a broken step schema is the step author's bug; say so rather than crash validation
+    return [{ path: '', message: `step type '${stepType.type}' has an unusable parameter schema: ${(error as Error).message}`, segments: [], at: [], target: 'value' }];
+  }
+  for (const issue of schemaIssues) {
     if (options.skipTemplates && crossesTemplate(params, issue.path)) continue;
     issues.push({ path: formatWithPath(issue.path), message: issue.message, segments: issue.path, at: issue.at, target: issue.target });
   }

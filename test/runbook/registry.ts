@@ -36,7 +36,7 @@ export const testStepTypes: AnyStepType[] = [
         expect: { type: 'integer', minimum: 1 },
       },
     },
-    outputs: { csrs: { type: 'string[]', description: 'names of the pending CSRs' }, count: { type: 'integer', description: 'how many' } },
+    outputs: { csrs: { type: 'object', description: 'node → its pending CSR names' }, nodes: { type: 'string[]', description: 'nodes with a pending CSR' } },
     mutating: false,
     check: (params) => (Array.isArray(params.nodes) && params.nodes.includes('localhost') ? [{ path: 'nodes', message: "'localhost' is not a node name" }] : []),
     run: noRun,

@@ -38,7 +38,7 @@ export async function stepsCommand(type: string | undefined, flags: StepsFlags, 
     return 0;
   }
   const outputsOf = (outputs: Record<string, { type: string }>): string =>
-    '*' in outputs ? 'any key written to $OPSBOOK_OUTPUT' : Object.keys(outputs).length === 0 ? '(none)' : Object.entries(outputs).map(([k, o]) => `${k}: ${o.type}`).join(', ');
+    '*' in outputs ? 'free-form (any key)' : Object.keys(outputs).length === 0 ? '(none)' : Object.entries(outputs).map(([k, o]) => `${k}: ${o.type}`).join(', ');
   const lines: string[] = [];
   if (type === undefined) {
     if (steps.length === 0) lines.push('no step types registered');
@@ -57,7 +57,7 @@ export async function stepsCommand(type: string | undefined, flags: StepsFlags, 
       lines.push(`  ${p.name}: ${p.type} (${extra})${p.description ? ` — ${p.description}` : ''}`);
     }
     lines.push('', 'outputs (steps.<id>.outputs.<name>)');
-    if ('*' in step.outputs) lines.push('  any key written to $OPSBOOK_OUTPUT (key=value lines or a JSON object)');
+    if ('*' in step.outputs) lines.push(`  free-form (any key)${step.outputs['*']!.description ? ` — ${step.outputs['*']!.description}` : ''}`);
     else if (Object.keys(step.outputs).length === 0) lines.push('  (none)');
     else for (const [name, o] of Object.entries(step.outputs)) lines.push(`  ${name}: ${o.type} — ${o.description}`);
     lines.push('', `schema: schemas/steps/${step.type}.schema.json (or \`opsbook schema ${step.type}\`)`);

@@ -35,9 +35,7 @@ export function checkExpressions(ctx: CheckContext, graph: DependencyOrder): voi
       const target = checkStepReference(ctx, step, reference, path);
       if (target) stepReferences.push({ reader: position, target, targetPosition: positionOf.get(target)!, reference, path });
     };
-    if (typeof step.raw.when === 'string') {
-      checkSource(ctx, getWhenExpression(step.raw.when), [...base, 'when'], onReference);
-    }
+    if (typeof step.raw.when === 'string') checkWhen(ctx, step.raw.when, [...base, 'when'], onReference);
     walkStrings(step.raw.with, [...base, 'with'], (text, path) => forEachExpression(ctx, text, path, onReference));
     walkStrings(step.raw.env, [...base, 'env'], (text, path) => forEachExpression(ctx, text, path, onReference));
   });
@@ -62,6 +60,17 @@ function forEachExpression(ctx: CheckContext, text: string, path: PathSegment[],
     return;
   }
   for (const part of parts) if (part.kind === 'expr') checkSource(ctx, part.source, path, onReference);
+}
+
+function checkWhen(ctx: CheckContext, when: string, path: PathSegment[], onReference: OnReference): void {
+  let source: string;
+  try {
+    source = getWhenExpression(when);
+  } catch (error) {
+    ctx.report(path, (error as Error).message);
+    return;
+  }
+  checkSource(ctx, source, path, onReference);
 }
 
 function checkSource(ctx: CheckContext, source: string, path: PathSegment[], onReference: OnReference): void {
@@ -116,7 +125,9 @@ function checkStepReference(ctx: CheckContext, reader: RawStep, reference: ExprR
 }
 
 // Ancestor sets as bitsets over the referenced steps only, filled in topological order: O(steps × referenced / 32).
-function checkDependencies(ctx: CheckContext, graph: DependencyOrder, references: StepReference[]): void {
+function checkDependencies(ctx: CheckContext, graph: DependencyOrder, all: StepReference[]): void {
+  const references = all.filter((ref) => !graph.deps[ref.reader]!.includes(ref.targetPosition)); // direct needs: nothing to compute
+  if (references.length === 0) return;
   const bitOf = new Map<number, number>();
   for (const ref of references) if (!bitOf.has(ref.targetPosition)) bitOf.set(ref.targetPosition, bitOf.size);
   const words = Math.ceil(bitOf.size / 32);
