@@ -1,0 +1,128 @@
+// One kubelet per joining machine: client CSR (re-posted while pending), Node registration, serving CSR, Ready.
+
+import { generateKeyPair, type KeyPair } from '../../pki/keys.js';
+import { encodeCsrForApi, generateCsr } from '../../pki/csr.js';
+import type { UserInfo } from '../api/auth.js';
+import type { JoiningMachine, Scenario } from '../scenario/types.js';
+import type { KObject } from '../store/types.js';
+import type { ClusterAccess } from './access.js';
+import { bootstrapperIdentity, nodeIdentity } from './identities.js';
+import { buildNode, nodeCondition } from './objects.js';
+import { sleepFor, sleepUntil, spawn, type Scheduler } from './schedule.js';
+
+export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
+export const SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
+export const MACHINE_NAMESPACE = 'openshift-machine-api';
+
+export type KubeletPhase = 'waiting' | 'client-csr' | 'registered' | 'serving-csr' | 'ready';
+
+export interface KubeletState {
+  node: string;
+  phase: KubeletPhase;
+  clientCsrs: string[];
+  servingCsrs: string[];
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** SANs a serving certificate asks for: DNS names and IPs from the machine's addresses. */
+export function sansOf(addresses: JoiningMachine['addresses']): { dnsNames: string[]; ipAddresses: string[] } {
+  const dnsNames = addresses.filter((a) => a.type === 'Hostname' || a.type.endsWith('DNS')).map((a) => a.address);
+  const ipAddresses = addresses.filter((a) => a.type.endsWith('IP')).map((a) => a.address);
+  return { dnsNames: [...new Set(dnsNames)], ipAddresses: [...new Set(ipAddresses)] };
+}
+
+export class Kubelet {
+  readonly state: KubeletState;
+  private keys: KeyPair | undefined;
+
+  constructor(
+    private readonly machine: JoiningMachine,
+    private readonly scenario: Scenario,
+    private readonly access: ClusterAccess,
+    private readonly s: Scheduler,
+  ) {
+    this.state = { node: machine.name, phase: 'waiting', clientCsrs: [], servingCsrs: [] };
+  }
+
+  start(): void {
+    spawn(this.s, `kubelet ${this.machine.name}`, () => this.run());
+  }
+
+  private async run(): Promise<void> {
+    const m = this.machine;
+    if (!(await sleepUntil(this.s, m.joinAt))) return;
+    const openshift = this.scenario.flavour === 'openshift';
+    if (openshift) await this.setMachine({ phase: 'Provisioned' });
+    this.keys = await generateKeyPair(m.keyType);
+    const rsa = m.keyType.startsWith('rsa');
+    this.state.phase = 'client-csr';
+    const bootstrap = this.access.as(bootstrapperIdentity(this.scenario.kubelet.bootstrapIdentity));
+    const client = await this.requestCertificate(bootstrap, CLIENT_SIGNER, rsa ? ['digital signature', 'key encipherment', 'client auth'] : ['digital signature', 'client auth'], {}, this.state.clientCsrs);
+    if (!client) return;
+    const asNode = this.access.as(nodeIdentity(m.name));
+    const kubeletVersion = this.scenario.kubernetesVersion;
+    await asNode.create('nodes', buildNode({ name: m.name, roles: m.roles, addresses: m.addresses, labels: m.labels, ready: false, kubeletVersion }, this.s.clock.now()));
+    this.state.phase = 'registered';
+    if (openshift) await this.setMachine({ phase: 'Running', nodeRef: { kind: 'Node', name: m.name } });
+    this.state.phase = 'serving-csr';
+    const serving = await this.requestCertificate(asNode, SERVING_SIGNER, rsa ? ['digital signature', 'key encipherment', 'server auth'] : ['digital signature', 'server auth'], sansOf(m.addresses), this.state.servingCsrs);
+    if (!serving) return;
+    if (!(await sleepFor(this.s, m.readyDelay))) return;
+    await asNode.updateStatus('nodes', undefined, m.name, (node: KObject) => {
+      const status = node.status as Json;
+      const now = this.s.clock.now();
+      status.conditions = (status.conditions as Json[]).map((c) => (c.type === 'Ready' ? nodeCondition('Ready', true, now, 'KubeletReady', 'kubelet is posting ready status') : c));
+    });
+    this.state.phase = 'ready';
+  }
+
+  /**
+   * Posts a CSR and waits for its certificate; a CSR still pending after the retry interval is abandoned
+   * and a new one posted, as the kubelet does — so late approval leaves several pending CSRs per node.
+   */
+  private async requestCertificate(
+    as: ClusterAccess,
+    signerName: string,
+    usages: string[],
+    sans: { dnsNames?: string[]; ipAddresses?: string[] },
+    record: string[],
+  ): Promise<string | undefined> {
+    const mine = new Set<string>();
+    let resolveIssued!: (cert: string) => void;
+    const issued = new Promise<string>((resolve) => (resolveIssued = resolve));
+    const unsubscribe = as.subscribe('certificatesigningrequests', (event) => {
+      const csr = event.stored.object as Json;
+      if (mine.has(csr.metadata.name) && csr.status?.certificate) resolveIssued(csr.status.certificate as string);
+    });
+    try {
+      for (;;) {
+        const csr = await generateCsr({ commonName: `system:node:${this.machine.name}`, organizations: ['system:nodes'], ...sans, keys: this.keys });
+        const created = await as.create('certificatesigningrequests', {
+          metadata: { generateName: 'csr-' },
+          spec: { request: encodeCsrForApi(csr.pem), signerName, usages },
+        });
+        mine.add(created.metadata.name);
+        record.push(created.metadata.name);
+        const local = new AbortController();
+        const timeout = this.s.clock
+          .sleep(this.scenario.kubelet.csrRetryInterval, AbortSignal.any([this.s.signal, local.signal]))
+          .then(() => 'retry' as const, () => 'stopped' as const);
+        const outcome = await Promise.race([issued, timeout]);
+        local.abort();
+        if (outcome === 'stopped') return undefined;
+        if (outcome !== 'retry') return outcome;
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  private async setMachine(status: Json): Promise<void> {
+    await this.access.updateStatus('machines', MACHINE_NAMESPACE, this.machine.name, (machine: KObject) => {
+      machine.status = { ...((machine.status as Json) ?? {}), ...status };
+    });
+  }
+}
+
+export type { UserInfo };

@@ -1,0 +1,361 @@
+// The HTTPS front of the simulated API server: auth, content negotiation, faults, counters, then ApiCore or watch.
+
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { parseYamlDocuments } from '../../runbook/yaml.js';
+import { indexResources, type ResourceDef } from '../resources.js';
+import type { ObjectStore } from '../store/store.js';
+import type { StoredObject } from '../store/types.js';
+import { Authenticator, authorize, impersonate, isAdmin, type UserInfo } from './auth.js';
+import type { ApiCore, PatchKind, WriteOptions } from './core.js';
+import type { Counters } from './counters.js';
+import { aggregatedContentType, buildDiscovery, wantsAggregated, type DiscoveryDocs } from './discovery.js';
+import type { FaultInjector } from './faults.js';
+import { decodeProtobufObject } from './protobuf.js';
+import { routeResource, type ResourceRoute } from './router.js';
+import { ApiError, badRequest, forbidden, internalError, methodNotAllowed, serviceUnavailable, tooManyRequests } from './status.js';
+import { renderTable, type IncludeObject } from './tables.js';
+import { serveWatch } from './watch.js';
+
+export interface ApiServerOptions {
+  core: ApiCore;
+  store: ObjectStore;
+  defs: ResourceDef[];
+  auth: Authenticator;
+  counters: Counters;
+  faults: FaultInjector;
+  tls: { key: string; cert: string };
+  version: Record<string, string>;
+  bookmarkIntervalMs: number;
+  /** Default server-side watch timeout (real seconds) when the client sends none. */
+  watchTimeoutSeconds: number;
+  /** OpenAPI documents served at /openapi/v2 and /openapi/v3 paths (JSON text by path). */
+  openapi: (path: string) => string | undefined;
+}
+
+const MAX_BODY = 3 * 1024 * 1024;
+const JSON_TYPE = 'application/json';
+const PROTOBUF_TYPE = 'application/vnd.kubernetes.protobuf';
+const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
+
+const PATCH_TYPES: Record<string, PatchKind> = {
+  'application/merge-patch+json': 'merge',
+  'application/json-patch+json': 'json',
+  'application/strategic-merge-patch+json': 'strategic',
+  'application/apply-patch+yaml': 'apply',
+};
+
+function send(res: ServerResponse, code: number, body: string, contentType = JSON_TYPE, headers: Record<string, string> = {}): void {
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, error: unknown): void {
+  const apiError = error instanceof ApiError ? error : internalError((error as Error)?.message ?? String(error));
+  const headers: Record<string, string> = {};
+  if (apiError.details?.retryAfterSeconds !== undefined) headers['Retry-After'] = String(apiError.details.retryAfterSeconds);
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  send(res, apiError.code, JSON.stringify(apiError.toStatus()), JSON_TYPE, headers);
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) reject(new ApiError(413, 'BadRequest', 'the request body is too large'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw badRequest(`the request body could not be decoded: ${(error as Error).message}`);
+  }
+}
+
+/** The verb counted and authorized for a resource request. */
+function verbOf(method: string, route: ResourceRoute, watch: boolean): string {
+  switch (method) {
+    case 'GET':
+      return route.name ? (watch ? 'watch' : 'get') : watch ? 'watch' : 'list';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return route.name ? 'delete' : 'deletecollection';
+    default:
+      return method.toLowerCase();
+  }
+}
+
+function tableRequest(accept: string | undefined, query: URLSearchParams): { include: IncludeObject } | undefined {
+  if (!accept || !accept.includes('as=Table')) return undefined;
+  const include = query.get('includeObject');
+  return { include: include === 'None' || include === 'Object' ? include : 'Metadata' };
+}
+
+export class ApiServer {
+  private readonly server: Server;
+  private readonly index: Map<string, ResourceDef>;
+  private discovery: DiscoveryDocs | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly versionJson: string;
+
+  constructor(private readonly options: ApiServerOptions) {
+    this.index = indexResources(options.defs);
+    this.versionJson = JSON.stringify(options.version);
+    this.server = createServer({ key: options.tls.key, cert: options.tls.cert, keepAliveTimeout: 60_000 }, (req, res) => {
+      this.handle(req, res).catch((error: unknown) => sendError(res, error));
+    });
+    this.server.on('secureConnection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    this.server.on('tlsClientError', () => {});
+  }
+
+  /** Listens on 127.0.0.1 and resolves the port. */
+  listen(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        const address = this.server.address();
+        const actual = typeof address === 'object' && address ? address.port : port;
+        this.discovery = buildDiscovery(this.options.defs, `127.0.0.1:${actual}`);
+        resolve(actual);
+      });
+    });
+  }
+
+  /** Stops accepting, ends watches and idle keep-alive connections. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      for (const socket of this.sockets) socket.destroy();
+      this.server.closeAllConnections?.();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    const { counters } = this.options;
+    if (HEALTH.has(path) || path.startsWith('/readyz/') || path.startsWith('/livez/')) {
+      counters.count('get', path);
+      return send(res, 200, 'ok', 'text/plain; charset=utf-8');
+    }
+    if (path === '/version') {
+      counters.count('get', '/version');
+      return send(res, 200, this.versionJson);
+    }
+    const requester = this.options.auth.authenticate(req.headers.authorization);
+    const user = impersonate(requester, req.headers, req.headersDistinct as Record<string, string[]>);
+    const route = routeResource(path, this.index);
+    if (!route) return this.handleNonResource(req, res, path, user);
+    const watch = route.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
+    const method = req.method ?? 'GET';
+    const verb = verbOf(method, route, watch);
+    const resourceKey = route.subresource ? `${route.def.resource}/${route.subresource}` : route.def.resource;
+    counters.count(verb, resourceKey);
+    if (this.options.faults.enabled) {
+      const proceed = await this.injectFault(req, res, verb, resourceKey);
+      if (!proceed) return;
+    }
+    await this.handleResource(req, res, route, verb, query, user, watch);
+  }
+
+  /** Applies the scenario's faults; false when the request was answered (or dropped) by a fault. */
+  private async injectFault(req: IncomingMessage, res: ServerResponse, verb: string, resource: string): Promise<boolean> {
+    const decision = this.options.faults.decide(verb, resource);
+    if (decision.delayMs > 0) {
+      this.options.counters.countFault('latency');
+      await new Promise((r) => setTimeout(r, decision.delayMs));
+    }
+    switch (decision.kind) {
+      case 'none':
+        return true;
+      case 'reset':
+        this.options.counters.countFault('reset');
+        req.socket.destroy();
+        return false;
+      case 'throttle':
+        this.options.counters.countFault('429');
+        sendError(res, tooManyRequests(decision.retryAfterSeconds));
+        return false;
+      case 'error':
+        this.options.counters.countFault(String(decision.code));
+        sendError(res, decision.code === 503 ? serviceUnavailable('the server is currently unable to handle the request') : internalError('injected fault'));
+        return false;
+    }
+  }
+
+  private handleNonResource(req: IncomingMessage, res: ServerResponse, path: string, user: UserInfo): void {
+    const { counters } = this.options;
+    const docs = this.discovery!;
+    if (req.method !== 'GET') throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+    if (path === '/debug/counters') {
+      if (!isAdmin(user)) throw forbidden(user.username, 'get', { group: '', resource: 'debug' });
+      return send(res, 200, JSON.stringify({ requests: counters.snapshot(), faults: counters.faultSnapshot(), total: counters.totalRequests }));
+    }
+    const aggregated = (path === '/api' || path === '/apis') && wantsAggregated(req.headers.accept);
+    if (aggregated) {
+      counters.count('get', `discovery`);
+      const body = path === '/api' ? docs.aggregatedCore[aggregated] : docs.aggregatedApis[aggregated];
+      return send(res, 200, body, aggregatedContentType(aggregated));
+    }
+    const legacy = docs.legacy.get(path.replace(/\/$/, ''));
+    if (legacy) {
+      counters.count('get', 'discovery');
+      return send(res, 200, legacy);
+    }
+    if (path.startsWith('/openapi/')) {
+      counters.count('get', 'openapi');
+      const doc = this.options.openapi(path);
+      if (doc) return send(res, 200, doc);
+    }
+    counters.count('get', 'notfound');
+    throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
+  }
+
+  private async handleResource(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: ResourceRoute,
+    verb: string,
+    query: URLSearchParams,
+    user: UserInfo,
+    watch: boolean,
+  ): Promise<void> {
+    const { core, store } = this.options;
+    const { def, namespace, name, subresource } = route;
+    const table = tableRequest(req.headers.accept, query);
+    if (verb === 'get' || verb === 'list') {
+      if (name) {
+        const stored = core.get(user, def, namespace, name);
+        return this.sendObject(res, 200, def, stored, table);
+      }
+      const limit = query.get('limit');
+      const result = core.list(user, def, namespace, {
+        labelSelector: query.get('labelSelector'),
+        fieldSelector: query.get('fieldSelector'),
+        limit: limit ? Number(limit) : undefined,
+        continue: query.get('continue'),
+      });
+      const listMeta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
+      if (result.continue) listMeta.continue = result.continue;
+      if (result.remainingItemCount !== undefined) listMeta.remainingItemCount = result.remainingItemCount;
+      if (table) {
+        return send(res, 200, JSON.stringify(renderTable(def, result.items.map((s) => s.object), listMeta, store.now(), table.include)));
+      }
+      const head = `{"kind":"${def.kind}List","apiVersion":"${def.apiVersion}","metadata":${JSON.stringify(listMeta)},"items":[`;
+      return send(res, 200, `${head}${result.items.map((s) => s.json).join(',')}]}`);
+    }
+    if (verb === 'watch') {
+      authorize(user, 'watch', def, { namespace, name });
+      const timeout = Number(query.get('timeoutSeconds'));
+      const fieldSelector = name ? [query.get('fieldSelector'), `metadata.name=${name}`].filter(Boolean).join(',') : query.get('fieldSelector');
+      return serveWatch(
+        res,
+        {
+          def,
+          namespace,
+          labelSelector: query.get('labelSelector'),
+          fieldSelector,
+          resourceVersion: query.get('resourceVersion'),
+          allowBookmarks: query.get('allowWatchBookmarks') === 'true',
+          sendInitialEvents: query.get('sendInitialEvents') === 'true',
+          timeoutSeconds: timeout > 0 ? timeout : this.options.watchTimeoutSeconds,
+          table,
+        },
+        {
+          store,
+          bookmarkIntervalMs: this.options.bookmarkIntervalMs,
+          cutAfterMs: this.options.faults.watchCutMs,
+          cutAbrupt: this.options.faults.watchCutAbrupt,
+          onCut: () => this.options.counters.countFault('watch-cut'),
+        },
+      );
+    }
+    const raw = await readBody(req);
+    const contentType = (req.headers['content-type'] ?? JSON_TYPE).split(';')[0]!.trim();
+    const protobuf = contentType === PROTOBUF_TYPE;
+    const text = protobuf ? '' : raw.toString('utf8');
+    const decode = (): unknown => (protobuf ? decodeProtobufObject(raw) : parseJson(text));
+    const dryRun = query.getAll('dryRun');
+    if (dryRun.some((d) => d !== 'All')) throw badRequest(`Invalid dryRun value: ${dryRun.join(',')}`);
+    const options: WriteOptions = {
+      dryRun: dryRun.length > 0,
+      fieldManager: query.get('fieldManager') ?? undefined,
+      force: query.get('force') === 'true',
+    };
+    switch (verb) {
+      case 'create': {
+        if (name) throw methodNotAllowed(`POST is not supported on ${def.resource}/${name}`);
+        options.fieldManager ??= defaultManager(req);
+        const result = await core.create(user, def, namespace, decode(), options);
+        return this.sendObject(res, 201, def, result.stored, table);
+      }
+      case 'update': {
+        options.fieldManager ??= defaultManager(req);
+        const result = await core.update(user, def, namespace, name!, subresource, decode(), options);
+        return this.sendObject(res, 200, def, result.stored, table);
+      }
+      case 'patch': {
+        const kind = PATCH_TYPES[contentType];
+        if (!kind) {
+          throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`);
+        }
+        const body = kind === 'apply' ? parseYamlDocuments(text, 'apply-patch')[0] : parseJson(text);
+        if (kind !== 'apply') options.fieldManager ??= defaultManager(req);
+        const result = await core.patch(user, def, namespace, name!, subresource, kind, body, options);
+        return this.sendObject(res, result.created ? 201 : 200, def, result.stored, table);
+      }
+      case 'delete': {
+        const body = parseJson(text) as { preconditions?: { resourceVersion?: string; uid?: string }; dryRun?: string[] } | undefined;
+        if (body?.dryRun?.includes('All')) options.dryRun = true;
+        const stored = core.delete(user, def, namespace, name!, { ...options, preconditions: body?.preconditions });
+        return this.sendObject(res, 200, def, stored, table);
+      }
+      case 'deletecollection': {
+        const result = core.list(user, def, namespace, { labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') });
+        const deleted = result.items.map((s) => core.delete(user, def, s.object.metadata.namespace, s.object.metadata.name, options));
+        return send(res, 200, `{"kind":"${def.kind}List","apiVersion":"${def.apiVersion}","metadata":{"resourceVersion":"${store.resourceVersion}"},"items":[${deleted.map((s) => s.json).join(',')}]}`);
+      }
+      default:
+        throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+    }
+  }
+
+  private sendObject(res: ServerResponse, code: number, def: ResourceDef, stored: StoredObject, table: { include: IncludeObject } | undefined): void {
+    if (table) {
+      return send(res, code, JSON.stringify(renderTable(def, [stored.object], { resourceVersion: String(stored.rv) }, this.options.store.now(), table.include)));
+    }
+    send(res, code, stored.json);
+  }
+}
+
+/** The field manager the real server derives from the User-Agent when the client names none. */
+function defaultManager(req: IncomingMessage): string {
+  const agent = req.headers['user-agent'] ?? 'unknown';
+  return agent.split('/')[0]!.slice(0, 128) || 'unknown';
+}
+
+export { Authenticator };

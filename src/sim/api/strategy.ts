@@ -1,0 +1,91 @@
+// Per-resource write rules (what create resets, what an update may change, what is valid), as real strategies do.
+
+import type { ResourceDef } from '../resources.js';
+import type { KObject } from '../store/types.js';
+import type { UserInfo } from './auth.js';
+import { applyCsrApproval, applyCsrStatus, checkCsrUpdate, prepareCsrCreate } from './csr-rules.js';
+import { badRequest, invalid, type FieldCause } from './status.js';
+
+const CSR = 'certificatesigningrequests';
+
+/** Resets what a client may not set on create and stamps server-owned fields. */
+export async function prepareCreate(def: ResourceDef, object: KObject, user: UserInfo): Promise<void> {
+  if (def.resource === CSR) return prepareCsrCreate(object, user);
+  if (def.statusOwnedBySubresource) delete object.status;
+  if (def.resource === 'namespaces') {
+    object.spec = { finalizers: ['kubernetes'], ...((object.spec as object) ?? {}) };
+    object.status = { phase: 'Active' };
+  }
+  if (def.resource === 'pods') object.status = { phase: 'Pending', ...((object.status as object) ?? {}) };
+  if (def.resource === 'persistentvolumeclaims') object.status = { phase: 'Pending' };
+}
+
+/** The object an update of `subresource` produces from the stored one and the client's body. */
+export function prepareUpdate(def: ResourceDef, old: KObject, incoming: KObject, subresource: string | undefined, now: number): KObject {
+  let next: KObject;
+  if (def.resource === CSR) {
+    if (subresource === 'approval') return applyCsrApproval(old, incoming, now);
+    if (subresource === 'status') return applyCsrStatus(old, incoming);
+    next = structuredClone(incoming);
+    checkCsrUpdate(old, next);
+  } else if (subresource === 'status') {
+    next = structuredClone(old);
+    next.status = structuredClone(incoming.status);
+    if (next.status === undefined) delete next.status;
+  } else if (subresource) {
+    throw badRequest(`subresource ${subresource} is not supported for ${def.resource}`);
+  } else {
+    next = structuredClone(incoming);
+    if (def.subresources.includes('status')) {
+      if (old.status === undefined) delete next.status;
+      else next.status = structuredClone(old.status);
+    }
+  }
+  const meta = next.metadata;
+  meta.uid = old.metadata.uid;
+  meta.creationTimestamp = old.metadata.creationTimestamp;
+  meta.name = old.metadata.name;
+  if (old.metadata.namespace) meta.namespace = old.metadata.namespace;
+  else delete meta.namespace;
+  if (old.metadata.deletionTimestamp) meta.deletionTimestamp = old.metadata.deletionTimestamp;
+  if (old.metadata.generateName) meta.generateName = old.metadata.generateName;
+  if (def.generation) {
+    const changed = JSON.stringify(old.spec) !== JSON.stringify(next.spec);
+    meta.generation = (old.metadata.generation ?? 1) + (changed ? 1 : 0);
+  } else delete meta.generation;
+  return next;
+}
+
+const MANAGEMENT_STATES = ['Managed', 'Unmanaged', 'Removed', 'Force'];
+const ROLLOUT_STRATEGIES = ['RollingUpdate', 'Recreate'];
+
+/** Field-level validation that answers 422 Invalid. */
+export function validateObject(def: ResourceDef, object: KObject): void {
+  const causes: FieldCause[] = [];
+  const spec = (object.spec ?? {}) as Record<string, unknown>;
+  if (def.resource === 'leases' && spec.leaseDurationSeconds !== undefined) {
+    if (!Number.isInteger(spec.leaseDurationSeconds) || (spec.leaseDurationSeconds as number) <= 0) {
+      causes.push({ field: 'spec.leaseDurationSeconds', message: `Invalid value: ${JSON.stringify(spec.leaseDurationSeconds)}: must be greater than 0` });
+    }
+  }
+  if ((def.resource === 'deployments' || def.resource === 'configs') && spec.replicas !== undefined) {
+    if (!Number.isInteger(spec.replicas) || (spec.replicas as number) < 0) {
+      causes.push({ field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(spec.replicas)}: must be greater than or equal to 0` });
+    }
+  }
+  if (def.resource === 'configs') {
+    if (spec.managementState !== undefined && !MANAGEMENT_STATES.includes(String(spec.managementState))) {
+      causes.push({ field: 'spec.managementState', message: `Unsupported value: ${JSON.stringify(spec.managementState)}: supported values: ${MANAGEMENT_STATES.map((s) => `"${s}"`).join(', ')}`, reason: 'FieldValueNotSupported' });
+    }
+    if (spec.rolloutStrategy !== undefined && !ROLLOUT_STRATEGIES.includes(String(spec.rolloutStrategy))) {
+      causes.push({ field: 'spec.rolloutStrategy', message: `Unsupported value: ${JSON.stringify(spec.rolloutStrategy)}: supported values: "RollingUpdate", "Recreate"`, reason: 'FieldValueNotSupported' });
+    }
+  }
+  if (def.resource === 'persistentvolumeclaims') {
+    const modes = spec.accessModes;
+    if (!Array.isArray(modes) || modes.length === 0) causes.push({ field: 'spec.accessModes', message: 'Required value: at least 1 access mode is required', reason: 'FieldValueRequired' });
+    const storage = (spec.resources as { requests?: { storage?: unknown } } | undefined)?.requests?.storage;
+    if (storage === undefined) causes.push({ field: 'spec.resources[storage]', message: 'Required value', reason: 'FieldValueRequired' });
+  }
+  if (causes.length > 0) throw invalid(def.kind, def.group, object.metadata.name, causes);
+}

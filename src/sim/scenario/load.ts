@@ -1,0 +1,60 @@
+// Reads, validates (schemas/scenario.schema.json) and normalises scenario files and objects.
+
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { RunbookError, type Diagnostic } from '../../errors.js';
+import { validateAgainstSchema } from '../../runbook/ajv.js';
+import { formatPath, type PathSegment } from '../../runbook/path.js';
+import { parseYamlWithPositions, type Locate } from '../../runbook/yaml.js';
+import type { ScenarioInput } from './input.js';
+import { normalizeScenario } from './normalize.js';
+import type { Scenario } from './types.js';
+
+let schema: object | undefined;
+
+/** The scenario JSON Schema, read once from schemas/ (the same file in src and dist layouts). */
+export function getScenarioSchema(): object {
+  schema ??= JSON.parse(readFileSync(new URL('../../../schemas/scenario.schema.json', import.meta.url), 'utf8')) as object;
+  return schema;
+}
+
+/** Cross-field rules the schema cannot express (unique names, references to machines). */
+function checkReferences(input: ScenarioInput): Array<{ path: PathSegment[]; message: string }> {
+  const problems: Array<{ path: PathSegment[]; message: string }> = [];
+  const seen = new Map<string, string>();
+  const note = (name: string, path: PathSegment[]) => {
+    const first = seen.get(name);
+    if (first) problems.push({ path, message: `duplicate node name "${name}" (already used at ${first})` });
+    else seen.set(name, formatPath(path));
+  };
+  (input.nodes ?? []).forEach((n, i) => note(n.name, ['nodes', i, 'name']));
+  (input.machines ?? []).forEach((m, i) => note(m.name, ['machines', i, 'name']));
+  const machines = new Set((input.machines ?? []).map((m) => m.name));
+  const all = new Set(seen.keys());
+  (input.rogues ?? []).forEach((r, i) => {
+    if (r.node && r.kind !== 'unknown-machine' && !all.has(r.node)) problems.push({ path: ['rogues', i, 'node'], message: `"${r.node}" is not a node or machine of this scenario` });
+    if (r.victim && !all.has(r.victim)) problems.push({ path: ['rogues', i, 'victim'], message: `"${r.victim}" is not a node or machine of this scenario` });
+    if (!r.node && r.kind !== 'unknown-machine' && machines.size === 0) problems.push({ path: ['rogues', i], message: `a ${r.kind} rogue needs a joining machine (or "node")` });
+  });
+  return problems;
+}
+
+/** Validates and normalises a scenario object; `file`/`locate` give diagnostics their line:col. */
+export function parseScenario(value: unknown, file = '<scenario>', locate?: Locate): Scenario {
+  const at = (path: PathSegment[], target: 'key' | 'value' = 'value') => (locate ? locate(path, target) : { line: 1, col: 1 });
+  const issues = validateAgainstSchema(getScenarioSchema(), value);
+  const diagnostics: Diagnostic[] = issues.map((issue) => ({ file, ...at(issue.at, issue.target), path: formatPath(issue.path), message: issue.message }));
+  if (diagnostics.length === 0) {
+    for (const p of checkReferences(value as ScenarioInput)) diagnostics.push({ file, ...at(p.path), path: formatPath(p.path), message: p.message });
+  }
+  if (diagnostics.length > 0) throw new RunbookError(`${file}: invalid scenario`, diagnostics);
+  return normalizeScenario(value as ScenarioInput);
+}
+
+/** Reads a scenario YAML file; errors point at file:line:col. */
+export async function loadScenario(path: string): Promise<Scenario> {
+  const text = await readFile(path, 'utf8');
+  const parsed = parseYamlWithPositions(text, path);
+  if (parsed.diagnostics.length > 0) throw new RunbookError(`${path}: invalid YAML`, parsed.diagnostics);
+  return parseScenario(parsed.value, path, parsed.locate);
+}
