@@ -4,7 +4,17 @@
 import { exitCodeFor, reportError } from './exit.js';
 import { createProgram } from './program.js';
 
+// A closed pipe (`opsbook run … | head`) must not crash a run midway: keep running, drop the output.
+function ignoreClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+    });
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
+  ignoreClosedPipes();
   try {
     await createProgram().parseAsync(argv);
   } catch (error) {

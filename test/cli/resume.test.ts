@@ -1,0 +1,75 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { fixture, journalEvents, makeTempDir, runIds, type TempDir } from './fixtures.js';
+
+let tmp: TempDir;
+beforeEach(() => (tmp = makeTempDir()));
+afterEach(() => tmp.cleanup());
+
+describe('opsbook resume / runs (end to end)', () => {
+  it('resumes a failed run: finished steps are not re-run, their outputs are reused, the rest completes', async () => {
+    const first = await runCli(['run', fixture('resume.yaml'), '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
+    expect(first.exitCode).toBe(1);
+    const [runId] = runIds(tmp.stateDir);
+
+    const listed = await runCli(['runs', '--state-dir', tmp.stateDir]);
+    expect(listed.exitCode).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`${runId}\\s+cli-resume \\(.*resume\\.yaml\\)\\s+failed\\s+\\d{4}-`));
+
+    writeFileSync(path.join(tmp.dir, 'ready'), '');
+    const resumed = await runCli(['resume', runId!, '--state-dir', tmp.stateDir]);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.exitCode).toBe(0);
+    expect(resumed.stdout).toContain('once: succeeded earlier (outputs reused)');
+    expect(resumed.stdout).toContain('gate | ready with abc');
+    expect(readFileSync(path.join(tmp.dir, 'once.count'), 'utf8')).toBe('ran\n');
+    expect(journalEvents(tmp.stateDir, runId!).at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
+
+    const json = await runCli(['runs', '--state-dir', tmp.stateDir, '--output', 'json']);
+    expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ runId, status: 'succeeded' })]);
+  });
+
+  it('refuses to resume with exit 2 when the runbook changed, unless --allow-changed', async () => {
+    const file = path.join(tmp.dir, 'rb.yaml');
+    writeFileSync(file, readFileSync(fixture('resume.yaml'), 'utf8'));
+    expect((await runCli(['run', file, '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`])).exitCode).toBe(1);
+    const [runId] = runIds(tmp.stateDir);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('echo "ready with $TOKEN"', 'echo "changed with $TOKEN"'));
+    writeFileSync(path.join(tmp.dir, 'ready'), '');
+    const refused = await runCli(['resume', runId!, '--state-dir', tmp.stateDir]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/changed/);
+    expect(refused.stderr).toContain('--allow-changed');
+    const allowed = await runCli(['resume', runId!, '--state-dir', tmp.stateDir, '--allow-changed']);
+    expect(allowed.exitCode).toBe(0);
+    expect(allowed.stdout).toContain('gate | changed with abc');
+  });
+
+  it('an unknown run id is a usage error (exit 2)', async () => {
+    const r = await runCli(['resume', '20260101-000000-000-abcdef', '--state-dir', tmp.stateDir]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('no run 20260101-000000-000-abcdef');
+    expect(existsSync(path.join(tmp.stateDir, 'runs', '20260101-000000-000-abcdef'))).toBe(false);
+  });
+
+  it('runs on an empty state dir says so', async () => {
+    const r = await runCli(['runs', '--state-dir', tmp.stateDir]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('no runs in');
+  });
+
+  it('uses $OPSBOOK_STATE_DIR when --state-dir is not given', async () => {
+    const r = await runCli(['run', fixture('ok.yaml')], { env: { OPSBOOK_STATE_DIR: tmp.stateDir }, cwd: tmp.dir });
+    expect(r.exitCode).toBe(0);
+    expect(runIds(tmp.stateDir)).toHaveLength(1);
+    expect(existsSync(path.join(tmp.dir, '.opsbook'))).toBe(false);
+  });
+
+  it('defaults the state dir to .opsbook/ in the working directory', async () => {
+    const r = await runCli(['run', fixture('ok.yaml')], { cwd: tmp.dir, env: { OPSBOOK_STATE_DIR: undefined } });
+    expect(r.exitCode).toBe(0);
+    expect(runIds(path.join(tmp.dir, '.opsbook'))).toHaveLength(1);
+  });
+});
