@@ -7,7 +7,7 @@ import { readCsrRecord } from '../../csr/record.js';
 import { findMissingNodes } from '../../csr/inventory.js';
 import type { ClusterIdentityData } from '../../csr/identity.js';
 import type { PlanContext, PlanPreview, StepContext } from '../types.js';
-import { abortError, readIdentityData, startClusterView } from './cluster-view.js';
+import { abortError, MACHINE_NAMESPACE, readIdentityData, startClusterView, stopWaitingAt } from './cluster-view.js';
 import { APPROVE_REASON, DENY_REASON, runMarker, writeCsrCondition } from './conditions.js';
 import { decideCsrs, selectCsrObjects, type ApproveParams, type ApproverKind, type Decisions, type Refusal } from './decide.js';
 import { buildSelector } from './params.js';
@@ -120,6 +120,7 @@ function newAttemptState(): AttemptState {
 export async function runApprover<P extends ApproveParams>(factory: ApproverFactory<P>, params: P, ctx: StepContext): Promise<ApproveOutputs> {
   const kube = await ctx.kube();
   const selector = buildSelector(params);
+  const giveUpAt = stopWaitingAt(ctx);
   const view = await startClusterView(kube, {
     csrs: true,
     nodes: true,
@@ -145,7 +146,7 @@ export async function runApprover<P extends ApproveParams>(factory: ApproverFact
       const { done, missing } = findMissingNodes(selector, approved.keys());
       ctx.progress(describeApproveProgress(factory.label, selector, approved, missing, pendingRefusals(state).length));
       if (done) return buildOutputs(state, approved);
-      const woke = await view.waitForChange(since, ctx.deadline, ctx.signal).catch((error: unknown) => {
+      const woke = await view.waitForChange(since, giveUpAt, ctx.signal).catch((error: unknown) => {
         throw ctx.signal.aborted ? timeoutError(factory.label, missing, state, abortError(ctx.signal)) : error;
       });
       if (woke === 'deadline') throw timeoutError(factory.label, missing, state);
@@ -286,7 +287,9 @@ export async function planApprover<P extends ApproveParams>(factory: ApproverFac
   const [csrs, nodes, machines] = await Promise.all([
     kube.list('certificates.k8s.io/v1', 'CertificateSigningRequest', { signal: ctx.signal }),
     kube.list('v1', 'Node', { signal: ctx.signal }),
-    factory.needsMachines(params) ? kube.list('machine.openshift.io/v1beta1', 'Machine', { signal: ctx.signal }) : { items: [] },
+    factory.needsMachines(params)
+      ? kube.list('machine.openshift.io/v1beta1', 'Machine', { namespace: MACHINE_NAMESPACE, signal: ctx.signal })
+      : { items: [] },
   ]);
   const pass = await readPass(csrs.items, factory, new Map());
   const state = newAttemptState();

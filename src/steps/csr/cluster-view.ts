@@ -5,6 +5,9 @@ import type { Clock } from '../../time/clock.js';
 import type { Informer, KubeClient, KubeObject } from '../../k8s/types.js';
 import type { ClusterIdentityData, NodeAddress } from '../../csr/identity.js';
 
+/** Where OpenShift's Machine API keeps Machine objects. */
+export const MACHINE_NAMESPACE = 'openshift-machine-api';
+
 export interface ClusterView {
   csrs(): KubeObject[];
   nodes(): KubeObject[];
@@ -32,7 +35,9 @@ export async function startClusterView(kube: KubeClient, options: ClusterViewOpt
   const informers: { csrs?: Informer; nodes?: Informer; machines?: Informer } = {};
   if (options.csrs) informers.csrs = kube.informer('certificates.k8s.io/v1', 'CertificateSigningRequest', { signal: options.signal });
   if (options.nodes) informers.nodes = kube.informer('v1', 'Node', { signal: options.signal });
-  if (options.machines) informers.machines = kube.informer('machine.openshift.io/v1beta1', 'Machine', { signal: options.signal });
+  if (options.machines) {
+    informers.machines = kube.informer('machine.openshift.io/v1beta1', 'Machine', { namespace: MACHINE_NAMESPACE, signal: options.signal });
+  }
   const all = Object.values(informers) as Informer[];
   let version = 0;
   let wake: (() => void) | undefined;
@@ -117,4 +122,14 @@ export function readNodeReadiness(node: KubeObject | undefined): NodeReadiness {
   if (ready?.status === 'True') return 'Ready';
   if (ready?.status === 'False') return 'NotReady';
   return 'Unknown';
+}
+
+/**
+ * When a wait should give up: a little before the attempt's deadline, so the step's own error (which names the
+ * nodes still missing) wins the race against the engine's generic timeout.
+ */
+export function stopWaitingAt(ctx: { deadline: number; clock: Clock }): number {
+  const budget = ctx.deadline - ctx.clock.now();
+  if (!Number.isFinite(budget)) return ctx.deadline;
+  return ctx.deadline - Math.min(10_000, Math.max(1000, budget * 0.01));
 }

@@ -7,7 +7,7 @@ import { findMissingNodes, isSelectedNode, listExpectedNodes } from '../../csr/i
 import { nodeNameOf, readCsrKind, readCsrRecord, readCsrState, readUsername } from '../../csr/record.js';
 import type { CsrKind, NodeSelector } from '../../csr/types.js';
 import type { PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
-import { abortError, startClusterView } from './cluster-view.js';
+import { abortError, startClusterView, stopWaitingAt } from './cluster-view.js';
 import { buildSelector, checkSelectorParams, normalizeSelectorParams, selectorProperties, type SelectorParams } from './params.js';
 import { abbreviate } from './report.js';
 
@@ -58,6 +58,7 @@ function label(kind: CsrKind): string {
 async function runWaitForPending(params: WaitForPendingParams, ctx: StepContext): Promise<WaitForPendingOutputs> {
   const kube = await ctx.kube();
   const selector = buildSelector(params);
+  const giveUpAt = stopWaitingAt(ctx);
   const view = await startClusterView(kube, { csrs: true, clock: ctx.clock, signal: ctx.signal });
   try {
     for (;;) {
@@ -73,7 +74,7 @@ async function runWaitForPending(params: WaitForPendingParams, ctx: StepContext)
       if (done) return toOutputs(state, selector);
       const timedOut = () =>
         new StepError(`no pending ${label(params.kind)} CSR for ${missing.join(', ')}`, { errorClass: 'timeout', details: { missing } });
-      const woke = await view.waitForChange(since, ctx.deadline, ctx.signal).catch((error: unknown) => {
+      const woke = await view.waitForChange(since, giveUpAt, ctx.signal).catch((error: unknown) => {
         if (!ctx.signal.aborted) throw error;
         const reason = abortError(ctx.signal);
         throw reason.name === 'CancelledError' && (reason as { reason?: string }).reason === 'interrupted' ? reason : timedOut();

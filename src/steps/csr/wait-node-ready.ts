@@ -5,7 +5,7 @@ import type { KubeObject } from '../../k8s/types.js';
 import { findMissingNodes, isSelectedNode, listExpectedNodes } from '../../csr/inventory.js';
 import type { NodeSelector } from '../../csr/types.js';
 import type { PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
-import { abortError, readNodeReadiness, startClusterView, type NodeReadiness } from './cluster-view.js';
+import { abortError, readNodeReadiness, startClusterView, stopWaitingAt, type NodeReadiness } from './cluster-view.js';
 import { buildSelector, checkSelectorParams, normalizeSelectorParams, selectorProperties, type SelectorParams } from './params.js';
 import { abbreviate } from './report.js';
 
@@ -49,6 +49,7 @@ function toOutputs(readiness: Readiness): WaitNodeReadyOutputs {
 async function runWaitNodeReady(params: SelectorParams, ctx: StepContext): Promise<WaitNodeReadyOutputs> {
   const kube = await ctx.kube();
   const selector = buildSelector(params);
+  const giveUpAt = stopWaitingAt(ctx);
   const view = await startClusterView(kube, { nodes: true, clock: ctx.clock, signal: ctx.signal });
   try {
     for (;;) {
@@ -59,7 +60,7 @@ async function runWaitNodeReady(params: SelectorParams, ctx: StepContext): Promi
       if (readiness.done) return toOutputs(readiness);
       const timedOut = () =>
         new StepError(`nodes not Ready: ${line}`, { errorClass: 'timeout', details: { nodes: Object.fromEntries(readiness.states) } });
-      const woke = await view.waitForChange(since, ctx.deadline, ctx.signal).catch((error: unknown) => {
+      const woke = await view.waitForChange(since, giveUpAt, ctx.signal).catch((error: unknown) => {
         if (!ctx.signal.aborted) throw error;
         const reason = abortError(ctx.signal);
         throw reason.name === 'CancelledError' && (reason as { reason?: string }).reason === 'interrupted' ? reason : timedOut();

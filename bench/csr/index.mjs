@@ -1,0 +1,221 @@
+#!/usr/bin/env node
+// bench/csr — 1,000 machines join at once (2,000 CSRs, no artificial delays). In one run it measures
+//   (a) the approve-csrs runbook (`opsbook run`, one process) until every node is Ready, and
+//   (b) the documented procedure as an operator scripts it: once a second,
+//       kubectl get csr -o go-template='…{{if not .status}}…' | xargs --no-run-if-empty kubectl certificate approve
+//       until every node is Ready (real kubectl).
+// Each side gets its own fresh simulated cluster (`opsbook sim serve`, a separate process), so request counters
+// and memory are separable. Peak RSS is getrusage(RUSAGE_CHILDREN).ru_maxrss taken by a tiny python wrapper:
+// the largest single process among everything the measured command ran (opsbook's node process for (a);
+// the biggest of bash/kubectl/xargs for (b)).
+// Targets (issue 4): opsbook ≥ 10× faster than (b), ≤ 1.2 API requests per CSR, ≤ 200 MB peak RSS.
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseYamlDocuments } from '../../dist/runbook/yaml.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(root, 'dist', 'cli', 'main.js');
+const machines = Number(process.env.CSR_BENCH_MACHINES ?? 1000);
+const csrCount = machines * 2;
+const work = mkdtempSync(path.join(tmpdir(), 'opsbook-bench-csr-'));
+
+const names = Array.from({ length: machines }, (_, i) => `worker-${String(i).padStart(4, '0')}`);
+
+/** The benchmark scenario: three Ready masters, `machines` workers joining at t=0 with zero delays. */
+function writeScenario() {
+  const scenario = {
+    apiVersion: 'opsbook.dev/v1alpha1',
+    kind: 'Scenario',
+    name: `bench-${machines}-workers`,
+    description: `${machines} machines join at once; no artificial delays`,
+    flavour: 'openshift',
+    timeScale: 1,
+    kubelet: { readyDelay: '0s', csrRetryInterval: '15m' },
+    nodes: ['master-0', 'master-1', 'master-2'].map((name, i) => ({
+      name,
+      roles: ['master'],
+      ready: true,
+      addresses: [{ type: 'InternalIP', address: `10.0.0.${i + 2}` }, { type: 'Hostname', address: name }],
+    })),
+    machines: names.map((name, i) => ({
+      name,
+      joinAt: '0s',
+      readyDelay: '0s',
+      addresses: [
+        { type: 'InternalIP', address: `10.${1 + Math.floor(i / 65536)}.${Math.floor(i / 256) % 256}.${i % 256}` },
+        { type: 'Hostname', address: name },
+      ],
+    })),
+  };
+  const file = path.join(work, 'scenario.json');
+  writeFileSync(file, JSON.stringify(scenario));
+  return file;
+}
+
+/** `opsbook sim serve` in its own process; resolves once it prints its URL. */
+async function startSim(scenarioFile, label) {
+  const kubeconfig = path.join(work, `kubeconfig-${label}`);
+  const child = spawn(process.execPath, [cli, 'sim', 'serve', '--scenario', scenarioFile, '--kubeconfig-out', kubeconfig, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const url = await new Promise((resolve, reject) => {
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (https:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    child.on('exit', (code) => reject(new Error(`sim serve exited (${code}): ${err || out}`)));
+  });
+  const config = parseYamlDocuments(readFileSync(kubeconfig, 'utf8'))[0];
+  const cluster = config.clusters[0].cluster;
+  const user = config.users[0].user;
+  const ca = cluster['certificate-authority-data'] ? Buffer.from(cluster['certificate-authority-data'], 'base64') : readFileSync(cluster['certificate-authority']);
+  const get = (p) =>
+    new Promise((resolve, reject) => {
+      const req = request(new URL(p, url), { ca, headers: { Authorization: `Bearer ${user.token}` } }, (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body)) : reject(new Error(`${p}: ${res.statusCode} ${body}`))));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const stop = () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.on('exit', resolve);
+      child.kill('SIGTERM');
+    });
+  return { url, kubeconfig, get, stop, pid: child.pid };
+}
+
+/** Waits (untimed, uncounted) until the kubelets have posted every client CSR: the docs' "once all are Pending". */
+async function waitForClientCsrs(sim) {
+  for (;;) {
+    const list = await sim.get('/apis/certificates.k8s.io/v1/certificatesigningrequests');
+    if (list.items.length >= machines) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const WRAPPER = `
+import json, resource, subprocess, sys, time
+start = time.monotonic()
+code = subprocess.run(sys.argv[2:], stdout=open(sys.argv[1], 'w'), stderr=subprocess.STDOUT).returncode
+wall = time.monotonic() - start
+print(json.dumps({"code": code, "wallSeconds": wall, "maxRssKiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+`;
+
+/** Runs a command under the rusage wrapper: wall time, exit code, largest process RSS. */
+function measure(label, argv, env) {
+  const log = path.join(work, `${label}.log`);
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', ['-c', WRAPPER, log, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', () => {
+      try {
+        resolve({ ...JSON.parse(out), log });
+      } catch (error) {
+        reject(new Error(`${label}: wrapper output ${out}: ${error}`));
+      }
+    });
+  });
+}
+
+function requestsDelta(before, after) {
+  const delta = {};
+  for (const [key, value] of Object.entries(after.requests)) {
+    const d = value - (before.requests[key] ?? 0);
+    if (d > 0) delta[key] = d;
+  }
+  return { total: after.total - before.total, byKey: delta };
+}
+
+async function runSide(label, scenarioFile, run) {
+  const sim = await startSim(scenarioFile, label);
+  try {
+    await waitForClientCsrs(sim);
+    const before = await sim.get('/debug/counters');
+    const result = await run(sim);
+    const after = await sim.get('/debug/counters');
+    const nodes = await sim.get('/api/v1/nodes');
+    const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    const csrs = await sim.get('/apis/certificates.k8s.io/v1/certificatesigningrequests');
+    const approved = csrs.items.filter((c) => c.status?.conditions?.some((x) => x.type === 'Approved')).length;
+    // The three GETs above come after `after`, so they are not counted.
+    return { ...result, requests: requestsDelta(before, after), ready, approved, totalCsrs: csrs.items.length };
+  } finally {
+    await sim.stop();
+  }
+}
+
+function opsbookSide(sim) {
+  const values = path.join(work, 'values.json');
+  writeFileSync(values, JSON.stringify({ nodes: names }));
+  return measure(
+    'opsbook',
+    [process.execPath, cli, 'run', path.join(root, 'runbooks', 'approve-csrs.yaml'), '--kubeconfig', sim.kubeconfig, '--values', values, '--output', 'plain', '--state-dir', path.join(work, 'state')],
+    { NO_COLOR: '1' },
+  );
+}
+
+function kubectlSide(sim) {
+  const home = path.join(work, 'home');
+  mkdirSync(home, { recursive: true });
+  const expectedReady = machines + 3;
+  const script = `
+set -u
+while :; do
+  kubectl get csr -o go-template='{{range .items}}{{if not .status}}{{.metadata.name}}{{"\\n"}}{{end}}{{end}}' | xargs --no-run-if-empty kubectl certificate approve >/dev/null
+  ready=$(kubectl get nodes -o go-template='{{range .items}}{{range .status.conditions}}{{if eq .type "Ready"}}{{.status}}{{"\\n"}}{{end}}{{end}}{{end}}' | grep -c True)
+  [ "$ready" -ge ${expectedReady} ] && break
+  sleep 1
+done`;
+  return measure('kubectl', ['bash', '-c', script], { KUBECONFIG: sim.kubeconfig, HOME: home, KUBECACHEDIR: path.join(home, 'cache') });
+}
+
+function fmt(n, digits = 2) {
+  return Number(n).toFixed(digits);
+}
+
+try {
+  const scenarioFile = writeScenario();
+  console.log(`bench/csr: ${machines} joining machines (${csrCount} CSRs), sim in a separate process (opsbook sim serve)`);
+  const a = await runSide('opsbook', scenarioFile, opsbookSide);
+  const b = await runSide('kubectl', scenarioFile, kubectlSide);
+  const rows = [
+    ['', 'opsbook approve-csrs', 'kubectl loop (docs)'],
+    ['exit code', String(a.code), String(b.code)],
+    ['nodes Ready', `${a.ready}/${machines + 3}`, `${b.ready}/${machines + 3}`],
+    ['CSRs approved', `${a.approved}/${a.totalCsrs}`, `${b.approved}/${b.totalCsrs}`],
+    ['wall time (s)', fmt(a.wallSeconds), fmt(b.wallSeconds)],
+    ['API requests', String(a.requests.total), String(b.requests.total)],
+    ['API requests per CSR', fmt(a.requests.total / csrCount, 3), fmt(b.requests.total / csrCount, 3)],
+    ['peak RSS (MB)', fmt(a.maxRssKiB / 1024, 1), fmt(b.maxRssKiB / 1024, 1)],
+  ];
+  for (const row of rows) console.log(`  ${row[0].padEnd(22)} ${row[1].padStart(22)} ${row[2].padStart(22)}`);
+  console.log(`  opsbook requests: ${JSON.stringify(a.requests.byKey)}`);
+  console.log(`  kubectl requests: ${JSON.stringify(b.requests.byKey)}`);
+  const speedup = b.wallSeconds / a.wallSeconds;
+  const perCsr = a.requests.total / csrCount;
+  const rssMb = a.maxRssKiB / 1024;
+  console.log(`  speed-up vs kubectl loop: ${fmt(speedup, 1)}× (target ≥ 10×) ${speedup >= 10 ? 'OK' : 'MISSED'}`);
+  console.log(`  requests per CSR: ${fmt(perCsr, 3)} vs ${fmt(b.requests.total / csrCount, 3)} (ratio ${fmt(b.requests.total / a.requests.total, 1)}×; target ≤ 1.2) ${perCsr <= 1.2 ? 'OK' : 'MISSED'}`);
+  console.log(`  opsbook peak RSS: ${fmt(rssMb, 1)} MB vs ${fmt(b.maxRssKiB / 1024, 1)} MB (target ≤ 200 MB) ${rssMb <= 200 ? 'OK' : 'MISSED'}`);
+  console.log('  RSS: getrusage(RUSAGE_CHILDREN).ru_maxrss of a wrapper = the largest single process it ran (opsbook: the node process; loop: max over bash/kubectl/xargs)');
+  if (a.code !== 0 || a.ready < machines + 3) {
+    console.log(`  opsbook run failed; log: ${a.log}`);
+    process.exitCode = 1;
+  }
+} finally {
+  if (process.exitCode !== 1) rmSync(work, { recursive: true, force: true });
+}

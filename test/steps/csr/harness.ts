@@ -1,0 +1,101 @@
+// Runs CSR steps against a real simulated cluster through the real Kubernetes client: no mocks, only a hand-built
+// StepContext (what the engine would pass) that records progress lines and report tables.
+
+import { createKubeClient } from '../../../src/k8s/client.js';
+import type { KubeClient } from '../../../src/k8s/types.js';
+import type { ReportTable } from '../../../src/engine/events.js';
+import { startSimulation, type Simulation } from '../../../src/sim/index.js';
+import type { ScenarioInput } from '../../../src/sim/index.js';
+import type { AnyStepType, StepContext } from '../../../src/steps/types.js';
+
+export interface Cluster {
+  sim: Simulation;
+  kube: KubeClient;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(scenario: string | ScenarioInput, timeScale?: number): Promise<Cluster> {
+  const sim = await startSimulation({ scenario, timeScale });
+  const kube = await createKubeClient({ kubeconfigPath: sim.kubeconfigPath, clock: sim.clock });
+  return { sim, kube, stop: () => sim.stop() };
+}
+
+export interface StepRun<O> {
+  outputs?: O;
+  error?: Error & { errorClass?: string; details?: unknown };
+  progress: string[];
+  reports: ReportTable[];
+}
+
+/** Validate-free run of one step the way the engine calls it: check → normalize → run with a deadline. */
+export async function runStep<O>(
+  step: AnyStepType,
+  params: Record<string, unknown>,
+  cluster: Cluster,
+  options: { timeoutMs?: number; runId?: string; stepId?: string; attempt?: number } = {},
+): Promise<StepRun<O>> {
+  const issues = step.check?.(params) ?? [];
+  if (issues.length > 0) throw new Error(`bad params: ${JSON.stringify(issues)}`);
+  const normalized = step.normalize ? step.normalize(params) : params;
+  const progress: string[] = [];
+  const reports: ReportTable[] = [];
+  const clock = cluster.sim.clock;
+  const controller = new AbortController();
+  const ctx: StepContext = {
+    runId: options.runId ?? 'test-run',
+    stepId: options.stepId ?? step.type,
+    attempt: options.attempt ?? 1,
+    signal: controller.signal,
+    clock,
+    deadline: clock.now() + (options.timeoutMs ?? 600_000),
+    progress: (line) => progress.push(line),
+    log: () => {},
+    report: (table) => reports.push(table),
+    env: {},
+    cwd: process.cwd(),
+    kube: async () => cluster.kube,
+    exec: () => {
+      throw new Error('no processes in CSR steps');
+    },
+    redact: (text) => text,
+    secrets: [],
+    confirm: async () => ({ approved: false, by: 'test' }),
+    stateDir: '/nonexistent',
+  };
+  try {
+    return { outputs: (await step.run(normalized, ctx)) as O, progress, reports };
+  } catch (error) {
+    return { error: error as StepRun<O>['error'], progress, reports };
+  } finally {
+    controller.abort();
+  }
+}
+
+export async function planStep(step: AnyStepType, params: Record<string, unknown>, cluster: Cluster, runId = 'plan-run') {
+  const normalized = step.normalize ? step.normalize(params) : params;
+  return step.plan!(normalized, {
+    runId,
+    stepId: step.type,
+    signal: new AbortController().signal,
+    clock: cluster.sim.clock,
+    env: {},
+    cwd: process.cwd(),
+    kube: async () => cluster.kube,
+    exec: () => {
+      throw new Error('plan runs no process');
+    },
+    redact: (text) => text,
+  });
+}
+
+/** Machine entries for an in-code scenario. */
+export function worker(name: string, ip: string, extra: Partial<NonNullable<ScenarioInput['machines']>[number]> = {}) {
+  return {
+    name,
+    addresses: [
+      { type: 'InternalIP' as const, address: ip },
+      { type: 'Hostname' as const, address: name },
+    ],
+    ...extra,
+  };
+}
