@@ -1,8 +1,8 @@
 // `${{ expr }}` templates: a whole-template value keeps its type, mixed strings interpolate.
 
-import { compileExpression, ExpressionError } from './cel.js';
+import { compileExpression, ExpressionError, type ExprReference } from './cel.js';
 
-export { ExpressionError } from './cel.js';
+export { ExpressionError, type ExprReference } from './cel.js';
 
 /** What expressions can read at run time. */
 export interface ExprContext {
@@ -107,4 +107,23 @@ export function evaluateWhen(source: string | boolean, context: ExprContext): bo
 /** The CEL source of a `when:` (tolerates a `${{ }}` wrapper). */
 export function getWhenExpression(source: string): string {
   return isTemplate(source) ? (getWholeExpression(source) ?? source) : source;
+}
+
+/** Everything the templates inside `value` read (e.g. to show "known after run" when a step's outputs are used). */
+export function listTemplateReferences(value: unknown): ExprReference[] {
+  const found: ExprReference[] = [];
+  const visit = (item: unknown): void => {
+    if (typeof item === 'string') {
+      if (!isTemplate(item)) return;
+      for (const part of parseTemplate(item)) if (part.kind === 'expr') found.push(...compileExpression(part.source).references);
+    } else if (Array.isArray(item)) item.forEach(visit);
+    else if (item && typeof item === 'object') Object.values(item).forEach(visit);
+  };
+  visit(value);
+  return found;
+}
+
+/** What a `when:` condition reads. */
+export function listWhenReferences(source: string): ExprReference[] {
+  return compileExpression(getWhenExpression(source)).references;
 }

@@ -12,6 +12,7 @@ import { checkSteps } from './check/steps.js';
 import { checkCycles } from './check/graph.js';
 import { checkExpressions } from './check/expressions.js';
 import { checkInputs } from './check/inputs.js';
+import { checkTemplatePlacement } from './check/placement.js';
 import { normalizeRunbook } from './normalize.js';
 
 export interface ValidationResult {
@@ -27,9 +28,14 @@ export function validateRunbookText(text: string, file: string, options: { regis
   if (parsed.diagnostics.length > 0) return { diagnostics: sortDiagnostics(parsed.diagnostics) };
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
+  const schemaPaths = new Set<string>();
+  let semantic = false;
   const report = (path: PathSegment[], message: string, opts: ReportOptions = {}): void => {
+    const shown = formatPath(path);
+    if (!semantic) schemaPaths.add(shown);
+    else if (schemaPaths.has(shown)) return; // the schema already said what is wrong with this value
     const { line, col } = parsed.locate(opts.at ?? path, opts.target ?? 'value');
-    const diagnostic = { file, line, col, path: formatPath(path), message };
+    const diagnostic = { file, line, col, path: shown, message };
     const key = `${line}:${col}:${diagnostic.path}:${message}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -40,9 +46,11 @@ export function validateRunbookText(text: string, file: string, options: { regis
     return { diagnostics };
   }
   for (const issue of validateAgainstSchema(runbookSchema, parsed.value)) report(issue.path, issue.message, { at: issue.at, target: issue.target });
+  semantic = true;
   const ctx = readCheckContext(parsed.value, options.registry, report);
   if (ctx) {
     checkInputs(ctx);
+    checkTemplatePlacement(ctx);
     checkSteps(ctx);
     const graph = checkCycles(ctx);
     checkExpressions(ctx, graph);

@@ -86,3 +86,14 @@ describe('template parsing', () => {
     expect(() => parseTemplate('${{   }}')).toThrow('empty expression');
   });
 });
+
+describe('listing references', () => {
+  it('lists what templates and when conditions read', async () => {
+    const { listTemplateReferences, listWhenReferences } = await import('../../src/expr/template.js');
+    const refs = listTemplateReferences({ a: ['${{ steps.pending.outputs.nodes }}'], b: 'x ${{ inputs.n }} ${{ run.id }}', c: 3 });
+    expect(refs.map((r) => [r.root, r.name, r.field, r.key])).toEqual([
+      ['steps', 'pending', 'outputs', 'nodes'], ['inputs', 'n', undefined, undefined], ['run', 'id', undefined, undefined],
+    ]);
+    expect(listWhenReferences('${{ steps.a.status == "failed" }}').map((r) => r.name)).toEqual(['a']);
+  });
+});

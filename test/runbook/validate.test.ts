@@ -71,6 +71,12 @@ describe('validation reports every problem at file:line:col', () => {
       "18:7: spec.steps[1]: has both 'uses' and 'run': a step is either a step type or a shell script, keep one",
       "21:7: spec.steps[2]: needs 'uses' (a step type, see `opsbook steps`) or 'run' (a shell script)",
     ],
+    'template-placement.yaml': [
+      '5:16: metadata.description: ${{ }} is not evaluated here: expressions work in with, env, when and spec.deadline',
+      '8:35: spec.inputs.who.default: ${{ }} is not evaluated here: expressions work in with, env, when and spec.deadline',
+      '11:13: spec.steps[0].name: ${{ }} is not evaluated here: expressions work in with, env, when and spec.deadline',
+      "14:15: spec.steps[0].needs[0]: must be a step id of lowercase letters, digits and -, got '${{ inputs.who }}'",
+    ],
     'missing-top.yaml': ["1:1: (root): missing required key 'metadata'"],
     'not-a-map.yaml': ['1:1: (root): must be a map, got a list'],
   };
