@@ -62,7 +62,7 @@ export interface EngineOptions extends Required<Omit<ExecuteOptions, 'runId' | '
 }
 
 /** Fills defaults and checks the few things the runbook's validation cannot (they come from the caller). */
-export async function normalizeOptions(options: ExecuteOptions): Promise<EngineOptions> {
+export function normalizeOptions(options: ExecuteOptions): EngineOptions {
   const concurrency = options.concurrency ?? options.runbook.concurrency;
   if (!Number.isInteger(concurrency) || concurrency < 1) {
     throw new UsageError(`concurrency must be a whole number ≥ 1 (got ${String(concurrency)})`);
@@ -77,7 +77,7 @@ export async function normalizeOptions(options: ExecuteOptions): Promise<EngineO
     clock: options.clock ?? systemClock,
     onEvent: options.onEvent ?? (() => {}),
     kube: options.kube ?? rejectKube,
-    exec: options.exec ?? (await loadDefaultExec()),
+    exec: options.exec ?? execLazily,
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
     confirm: options.confirm ?? refuseConfirm,
@@ -88,10 +88,8 @@ export async function normalizeOptions(options: ExecuteOptions): Promise<EngineO
   };
 }
 
-// execa is loaded only when a run actually needs processes and no Exec was injected.
-async function loadDefaultExec(): Promise<Exec> {
-  return (await import('../proc/exec.js')).execProcess;
-}
+// execa is loaded only when a step actually starts a process.
+const execLazily: Exec = async (file, args, execOptions) => (await import('../proc/exec.js')).execProcess(file, args, execOptions);
 
 async function rejectKube(): Promise<KubeClient> {
   throw new StepError('no cluster configured (pass --kubeconfig or set $KUBECONFIG)', { errorClass: 'permanent' });

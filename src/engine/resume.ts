@@ -43,7 +43,7 @@ export async function resumeRunbook(options: ResumeOptions): Promise<RunResult> 
     );
   }
   const reused = selectReusable(history.steps, new Set(runbook.steps.map((s) => s.id)));
-  const engine = await normalizeOptions({ ...options, runId: undefined });
+  const engine = normalizeOptions({ ...options, runId: undefined });
   return runRunbook(engine, { resumeOf: runId, reused });
 }
 

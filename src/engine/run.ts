@@ -38,7 +38,7 @@ export interface RunResult {
 
 /** Runs a normalised runbook to the end; never throws for step failures (see `status`), only for bad options. */
 export async function executeRunbook(options: ExecuteOptions): Promise<RunResult> {
-  return runRunbook(await normalizeOptions(options), { reused: new Map() });
+  return runRunbook(normalizeOptions(options), { reused: new Map() });
 }
 
 export interface RunStart {

@@ -15,7 +15,8 @@ import { VirtualClock } from '../../src/time/clock.js';
 
 export const T0 = Date.parse('2026-01-01T00:00:00Z');
 
-type StepInit = Partial<Omit<StepSpec, 'retry'>> & { retry?: Partial<StepSpec['retry']> & { backoff?: Partial<StepSpec['retry']['backoff']> } };
+type RetryInit = Partial<Omit<StepSpec['retry'], 'backoff'>> & { backoff?: Partial<StepSpec['retry']['backoff']> };
+type StepInit = Partial<Omit<StepSpec, 'retry'>> & { retry?: RetryInit };
 
 /** A normalised step with the runbook engineer's defaults (10m timeout, 1 attempt, 1s×2 max 30s backoff). */
 export function makeStep(id: string, init: StepInit = {}): StepSpec {
