@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerGraphCommand } from './commands/graph.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerRehearseCommand } from './commands/rehearse.js';
 import { registerResumeCommand } from './commands/resume.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommand } from './commands/runs.js';
@@ -35,5 +36,6 @@ export function createProgram(): Command {
   registerStepsCommand(program);
   registerGraphCommand(program);
   registerSchemaCommand(program);
+  registerRehearseCommand(program);
   return program;
 }

@@ -1,0 +1,98 @@
+// `opsbook rehearse RUNBOOK --scenario FILE`: run a runbook end to end against an in-process simulated cluster.
+
+import { InvalidArgumentError, type Command } from 'commander';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { getProcessIo, type CliIo } from '../io.js';
+import { addInputOptions, addOutputOptions, parsePositiveInt, resolveColor, resolveOutputMode, resolveStateDir, type CommonFlags } from '../options.js';
+
+interface RehearseFlags extends Omit<CommonFlags, 'kubeconfig' | 'context'> {
+  scenario: string;
+  timeScale?: number;
+}
+
+function parseScale(value: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError(`must be a number > 0 (got ${value})`);
+  return n;
+}
+
+export function registerRehearseCommand(program: Command): void {
+  const command = program
+    .command('rehearse')
+    .description('run a runbook against a simulated cluster, then show what the cluster looks like')
+    .argument('<runbook>', 'runbook YAML file')
+    .requiredOption('--scenario <file>', 'scenario YAML file (see runbooks/scenarios/)')
+    .option('--time-scale <n>', "simulated seconds per real second (default: the scenario's)", parseScale)
+    .option('--state-dir <dir>', 'keep the journal here (default: a temporary directory, removed afterwards)')
+    .option('--concurrency <n>', 'steps running at once (overrides spec.concurrency)', parsePositiveInt)
+    .option('--approve <step-id>', 'pre-approve a manual gate (repeatable)', (v: string, p: string[] = []) => [...p, v], []);
+  addInputOptions(command);
+  addOutputOptions(command);
+  command.action(async (file: string, flags: RehearseFlags) => {
+    process.exitCode = await rehearseCommand(file, flags, getProcessIo());
+  });
+}
+
+export async function rehearseCommand(file: string, flags: RehearseFlags, io: CliIo): Promise<number> {
+  const [{ prepareRun }, { runSession }, { createKubeFactory, createChildEnv }, { executeRunbook, createRunId }, { startSimulation }, { formatRehearsal }] =
+    await Promise.all([
+      import('../prepare.js'),
+      import('../session.js'),
+      import('../kube.js'),
+      import('../../engine/index.js'),
+      import('../../sim/index.js'),
+      import('../../ui/rehearsal.js'),
+    ]);
+  const prepared = await prepareRun(file, { set: flags.set, valuesFile: flags.values }, io);
+  const sim = await startSimulation({ scenario: path.resolve(io.cwd, flags.scenario), timeScale: flags.timeScale });
+  const tempState = flags.stateDir ? undefined : mkdtempSync(path.join(tmpdir(), 'opsbook-rehearse-'));
+  try {
+    // The engine runs on the simulation's clock, so timeouts, backoff and the deadline scale with it.
+    const clock = sim.clock;
+    const kube = createKubeFactory({ kubeconfigPath: sim.kubeconfigPath, env: io.env, clock });
+    const mode = resolveOutputMode(flags.output, io.stdout.isTTY);
+    const runId = createRunId(clock.now());
+    const { exitCode, outcome } = await runSession({
+      io,
+      runbook: prepared.runbook,
+      runId,
+      clock,
+      mode,
+      color: resolveColor(flags.color, io.env, io.stdout.isTTY),
+      kube,
+      approvals: flags.approve,
+      breakLock: false,
+      // With --output json the one JSON document printed is the rehearsal report, not the event stream.
+      renderer: mode === 'json' ? { handle: () => {}, close: async () => {} } : undefined,
+      start: (ui) =>
+        executeRunbook({
+          ...ui,
+          runbook: prepared.runbook,
+          inputs: prepared.inputs,
+          secretValues: prepared.secretValues,
+          registry: prepared.registry,
+          stateDir: tempState ?? resolveStateDir(flags.stateDir, io.env, io.cwd),
+          clock,
+          kube,
+          env: createChildEnv(io.env, sim.kubeconfigPath),
+          cwd: io.cwd,
+          concurrency: flags.concurrency,
+        }),
+    });
+    const report = {
+      runbook: { name: prepared.runbook.metadata.name, file: prepared.runbook.file },
+      scenario: sim.scenario.name,
+      timeScale: flags.timeScale ?? sim.scenario.timeScale,
+      outcome: { runId, status: outcome?.status ?? 'failed', error: outcome?.error, exitCode },
+      cluster: sim.summary(),
+    };
+    if (mode === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else io.stdout.write(`\n${formatRehearsal(report).join('\n')}\n`);
+    return exitCode;
+  } finally {
+    await sim.stop();
+    if (tempState) rmSync(tempState, { recursive: true, force: true });
+  }
+}
