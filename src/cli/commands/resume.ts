@@ -21,24 +21,20 @@ export function registerResumeCommand(program: Command): void {
 }
 
 export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo): Promise<number> {
-  const [{ prepareRun }, { runSession }, { createKubeFactory, createChildEnv }, { resumeRunbook, readJournal }, paths, { systemClock }] =
+  const [{ prepareRun }, { runSession }, { createKubeFactory, createChildEnv }, { resumeRunbook, readRunMetadata, isRunId }, { systemClock }] =
     await Promise.all([
       import('../prepare.js'),
       import('../session.js'),
       import('../kube.js'),
       import('../../engine/index.js'),
-      import('../../engine/journal/paths.js'),
       import('../../time/clock.js'),
     ]);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
-  if (!paths.isRunId(runId)) throw new UsageError(`${runId} is not a run id (see \`opsbook runs\`)`);
-  const events = await readJournal(paths.journalPathFor(stateDir, runId)).catch((error: unknown) => {
-    throw new UsageError(`no run ${runId} in ${stateDir} (see \`opsbook runs\`)`, { cause: error });
-  });
-  const start = events.find((e) => e.type === 'run-start');
-  if (!start || start.type !== 'run-start') throw new UsageError(`run ${runId} has no start record in its journal`);
-  // Secrets were never journaled: they come again from env/file or a prompt; the rest from the journal.
-  const prepared = await prepareRun(start.runbook.path, { set: flags.set, valuesFile: flags.values, baseValues: start.inputs }, io);
+  if (!isRunId(runId)) throw new UsageError(`${runId} is not a run id (see \`opsbook runs\`)`);
+  const metadata = await readRunMetadata(stateDir, runId);
+  if (!metadata) throw new UsageError(`no run ${runId} in ${stateDir} (see \`opsbook runs\`)`);
+  // Secrets were never stored: they come again from env/file or a prompt; the other inputs from the run's record.
+  const prepared = await prepareRun(metadata.runbook.path, { set: flags.set, valuesFile: flags.values, baseValues: metadata.inputs }, io);
   const clock = systemClock;
   const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
   const kube = createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock });
