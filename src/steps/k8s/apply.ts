@@ -50,6 +50,8 @@ const schema: JsonSchema = {
   },
 };
 
+const PLAN_ACTION: Record<ApplyAction, string> = { created: 'create', changed: 'change', unchanged: 'none' };
+
 function withNamespace(object: KubeObject, namespace: string | undefined): KubeObject {
   if (!namespace || object.metadata.namespace) return object;
   return { ...object, metadata: { ...object.metadata, namespace } };
@@ -123,7 +125,7 @@ export const k8sApply: StepType<ApplyParams, ApplyOutputs> = {
       tables: [{
         title: 'server-side apply (dry run)',
         columns: ['OBJECT', 'ACTION', 'CHANGES'],
-        rows: outcomes.map((o) => [describeObject(o.manifest.object), o.action, String(o.changes.length)]),
+        rows: outcomes.map((o) => [describeObject(o.manifest.object), PLAN_ACTION[o.action], o.action === 'created' ? '-' : String(o.changes.length)]),
       }],
       lines: outcomes.flatMap((o) => o.changes.map((line) => `${describeObject(o.manifest.object)}: ${line}`)),
     };

@@ -98,7 +98,9 @@ export const k8sWait: StepType<WaitParams, WaitOutputs> = {
     const kube = await ctx.kube();
     const target = await resolveTarget(kube, p, ctx.signal);
     const single = target.name !== undefined;
-    const what = p.deleted ? 'to be deleted' : `for \`${p.condition}\``;
+    const selectors = [p.labelSelector && `-l ${p.labelSelector}`, p.fieldSelector && `--field-selector ${p.fieldSelector}`].filter(Boolean);
+    const subject = single ? target.display : `${p.deleted ? 'every' : p.for === 'all' ? 'every' : 'any'} ${[target.display, ...selectors].join(' ')}`;
+    const what = p.deleted ? 'to be deleted' : `to satisfy \`${p.condition}\``;
     let lastMatched: KubeObject[] = [];
     const items = await watchUntil(
       kube, target, { labelSelector: p.labelSelector, fieldSelector: p.fieldSelector },
@@ -108,7 +110,7 @@ export const k8sWait: StepType<WaitParams, WaitOutputs> = {
         return verdict;
       },
       ctx,
-      `waiting for ${target.display}${single ? '' : ` (${p.for})`} ${what}`,
+      `waiting for ${subject} ${what}`,
     );
     return { object: single ? items[0] : undefined, items, matched: lastMatched.map(nameOf) };
   },

@@ -22,9 +22,11 @@ beforeAll(async () => {
     flavour: 'openshift',
     timeScale: 20,
     cluster: { clusterID: '3c2e7a30-5a1f-4d3e-9b7a-1f0c6d2e8a44' },
+    nodes: ['master-0', 'master-1', 'master-2'].map((name) => ({ name, roles: ['master'], ready: true })),
+    // 20 simulated seconds = 1 real second: long enough to be seen rolling, short enough for a unit test
     workloads: [
-      { kind: 'DaemonSet', namespace: 'kube-system', name: 'etcd-defrag', replicas: 3, rolloutDuration: '4s' },
-      { kind: 'Deployment', namespace: 'default', name: 'web', replicas: 2, rolloutDuration: '4s' },
+      { kind: 'DaemonSet', namespace: 'kube-system', name: 'etcd-defrag', replicas: 3, rolloutDuration: '20s' },
+      { kind: 'Deployment', namespace: 'default', name: 'web', replicas: 2, rolloutDuration: '20s' },
     ],
   });
   dir = await mkdtemp(join(tmpdir(), 'opsbook-k8s-steps-'));
@@ -197,7 +199,7 @@ describe('k8s-wait', () => {
     const error = await run(k8sWait, { resource: 'configmap/never', namespace: 'default', condition: ready }, 2_000).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StepError);
     expect((error as StepError).errorClass).toBe('timeout');
-    expect((error as StepError).message).toMatch(/^timed out waiting for configmap\/never -n default for `has\(object\.data\.ready\).*`; last seen: condition false/);
+    expect((error as StepError).message).toMatch(/^timed out waiting for configmap\/never -n default to satisfy `has\(object\.data\.ready\).*`; last seen: condition false/);
   });
 });
 
@@ -208,7 +210,8 @@ describe('k8s-rollout-restart', () => {
     expect(preview.summary).toBe('would restart daemonset/etcd-defrag -n kube-system and wait for the rollout');
     const { outputs, recorded } = await run(k8sRolloutRestart, params);
     expect(outputs.status).toBe('daemon set "etcd-defrag" successfully rolled out');
-    expect(recorded.progress.length).toBeGreaterThan(0);
+    expect(recorded.progress.slice(0, -1).some((line) => /out of 3 new pods have been updated|spec update to be observed/.test(line))).toBe(true);
+    expect(recorded.progress.at(-1)).toBe('daemon set "etcd-defrag" successfully rolled out');
     const ds = await cluster.kube.get<KubeObject & { spec: { template: { metadata: { annotations: Record<string, string> } } } }>(
       { apiVersion: 'apps/v1', kind: 'DaemonSet', name: 'etcd-defrag', namespace: 'kube-system' },
     );
@@ -217,8 +220,9 @@ describe('k8s-rollout-restart', () => {
   });
 
   it('restarts a Deployment and refuses kinds that do not roll out', async () => {
-    const { outputs } = await run(k8sRolloutRestart, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'default' });
+    const { outputs, recorded } = await run(k8sRolloutRestart, { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'default' });
     expect(outputs.status).toBe('deployment "web" successfully rolled out');
+    expect(recorded.progress.length).toBeGreaterThan(1);
     const error = await run(k8sRolloutRestart, { resource: 'configmap/patch-me', namespace: 'default' }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/rollout restart works on apps\/v1 Deployment, DaemonSet, StatefulSet/);
   });
