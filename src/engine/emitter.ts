@@ -12,10 +12,26 @@ export type EventBody = DistributiveOmit<EngineEvent, 'time' | 'runId'>;
 
 export type Emit = (body: EventBody) => void;
 
-export function createEmitter(runId: string, clock: Clock, redactor: Redactor, journal: JournalWriter, sink: EventSink): Emit {
+/** `onJournalError` is told once when the journal cannot be written (disk full …); events still reach the sink. */
+export function createEmitter(
+  runId: string,
+  clock: Clock,
+  redactor: Redactor,
+  journal: JournalWriter,
+  sink: EventSink,
+  onJournalError: (error: Error) => void,
+): Emit {
+  let journalBroken = false;
   return (body) => {
     const event = redactor.value({ time: new Date(clock.now()).toISOString(), runId, ...body } as EngineEvent);
-    journal.append(event);
+    if (!journalBroken) {
+      try {
+        journal.append(event);
+      } catch (error) {
+        journalBroken = true;
+        onJournalError(error as Error);
+      }
+    }
     try {
       sink(event);
     } catch {

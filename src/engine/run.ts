@@ -83,7 +83,10 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const emit = createEmitter(runId, clock, redactor, journal, options.onEvent);
+  // Without a journal the run could not be resumed: stop it rather than carry on unrecorded.
+  const onJournalError = (error: Error) =>
+    controller.abort(new CancelledError(`cannot write the journal ${journalPath}: ${error.message}`, 'aborted', { cause: error }));
+  const emit = createEmitter(runId, clock, redactor, journal, options.onEvent, onJournalError);
   const run: RunState = {
     runId,
     runbook,

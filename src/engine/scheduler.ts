@@ -73,11 +73,13 @@ export function scheduleSteps(run: RunState, concurrency: number, reused: Reused
         if (running >= concurrency) break;
         head++;
         running++;
-        runStep(run, step).then((outcome) => {
-          running--;
-          complete(step, outcome);
-          pump();
-        });
+        runStep(run, step)
+          .catch((error: unknown): StepOutcome => ({ status: 'failed', outputs: {}, error: `engine error: ${(error as Error).message}` }))
+          .then((outcome) => {
+            running--;
+            complete(step, outcome);
+            pump();
+          });
       }
       if (running === 0 && head >= ready.length) resolve(outcomes);
     };

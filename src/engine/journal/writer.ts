@@ -26,6 +26,7 @@ export function openJournal(path: string): JournalWriter {
   let closed = false;
   let dirty = false;
   let syncScheduled = false;
+  let failure: Error | undefined;
 
   const sync = (): void => {
     syncScheduled = false;
@@ -33,22 +34,31 @@ export function openJournal(path: string): JournalWriter {
     dirty = false;
     fdatasyncSync(fd);
   };
+  // A deferred sync has no caller to throw to: keep its error for the next append.
+  const syncLater = (): void => {
+    try {
+      sync();
+    } catch (error) {
+      failure ??= error as Error;
+    }
+  };
 
   return {
     path,
     append(event) {
       if (closed) return;
+      if (failure) throw failure;
       writeSync(fd, `${JSON.stringify(event)}\n`);
       dirty = true;
       if (event.type === 'run-start' || event.type === 'run-end') return sync();
       if (!syncScheduled) {
         syncScheduled = true;
-        setImmediate(sync);
+        setImmediate(syncLater);
       }
     },
     close() {
       if (closed) return;
-      sync();
+      syncLater();
       closed = true;
       closeSync(fd);
     },
