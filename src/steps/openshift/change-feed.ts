@@ -66,6 +66,6 @@ export function createChangeFeed(informers: Informer<KubeObject>[]): ChangeFeed 
  */
 export function computeGiveUpAt(deadline: number, now: number): number {
   if (!Number.isFinite(deadline)) return Infinity;
-  const margin = Math.min(1000, Math.max(0, (deadline - now) / 100));
+  const margin = Math.min(10_000, Math.max(0, (deadline - now) / 100));
   return deadline - margin;
 }

@@ -5,7 +5,7 @@ import { configureImageRegistryStep as step } from '../../../src/steps/openshift
 import { steps } from '../../../src/steps/openshift/index.js';
 import { REGISTRY_CONFIG } from '../../../src/steps/openshift/resources.js';
 import { createPlanContext, createTestContext, planStep, prepareParams, runStep } from './context.js';
-import { bundledScenario, startCluster, type SimCluster } from './sim.js';
+import { fixture, startCluster, type SimCluster } from './sim.js';
 
 const CONFIGS = 'configs.imageregistry.operator.openshift.io';
 const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'openshift-image-registry' };
@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<SimCluster> {
-  cluster = await startCluster(bundledScenario('image-registry-removed'));
+  cluster = await startCluster(fixture('registry-removed.yaml'));
   return cluster;
 }
 
@@ -97,15 +97,15 @@ describe('configure-image-registry', () => {
     const before = await readSpec(c);
     const preview = await planStep(step, { storage: { pvc: { create: {} } } }, createPlanContext(c.kube, c.sim.clock));
     expect(preview.summary).toMatch(/^would change \d+ field\(s\) of configs.imageregistry.operator.openshift.io\/cluster and create its PersistentVolumeClaim$/);
-    expect(preview.lines).toEqual(
-      expect.arrayContaining([
-        'default: rolloutStrategy: Recreate (required by ReadWriteOnce (block) storage)',
-        '+ PersistentVolumeClaim openshift-image-registry/image-registry-storage (100Gi, ReadWriteOnce, default storage class)',
-        '~ spec.managementState: "Removed" → "Managed"',
-        '~ spec.storage.pvc.claim: (unset) → "image-registry-storage"',
-        '~ spec.rolloutStrategy: (unset) → "Recreate"',
-      ]),
-    );
+    expect(preview.summary).toContain('would change 3 field(s)');
+    expect(preview.lines).toEqual([
+      'default: rolloutStrategy: Recreate (required by ReadWriteOnce (block) storage)',
+      'default: replicas: 1 (required by ReadWriteOnce (block) storage; no high availability)',
+      '+ PersistentVolumeClaim openshift-image-registry/image-registry-storage (100Gi, ReadWriteOnce, default storage class)',
+      '~ spec.managementState: "Removed" → "Managed"',
+      '~ spec.rolloutStrategy: "RollingUpdate" → "Recreate"',
+      '~ spec.storage.pvc.claim: (unset) → "image-registry-storage"',
+    ]);
     expect(await readSpec(c)).toEqual(before);
     expect(await c.kube.get({ ...PVC, name: 'image-registry-storage' })).toBeUndefined();
   });
@@ -127,6 +127,49 @@ describe('configure-image-registry', () => {
     const out = await runStep(step, { storage: { pvc: { claim: 'registry-block' } } }, good.ctx);
     expect(out.defaultsApplied).toHaveLength(2);
     expect(await readSpec(c)).toMatchObject({ storage: { pvc: { claim: 'registry-block' } }, replicas: 1, rolloutStrategy: 'Recreate' });
+  });
+
+  describe('while waiting, an operator that degrades', () => {
+    // Deletes the claim right after the patch, while the registry rolls out; the operator then reports PVCNotFound.
+    function deleteClaimAfterPatch(c: SimCluster, ctx: ReturnType<typeof createTestContext>['ctx'], recreateAfterMs?: number): void {
+      const log = ctx.log;
+      ctx.log = (line) => {
+        log(line);
+        if (!line.startsWith('patched ')) return;
+        void (async () => {
+          const pvc = await c.kube.get({ ...PVC, name: 'image-registry-storage' });
+          await c.kube.delete({ ...PVC, name: 'image-registry-storage' });
+          if (recreateAfterMs === undefined) return;
+          await c.sim.clock.sleep(recreateAfterMs);
+          await c.kube.create({ ...PVC, metadata: { name: 'image-registry-storage', namespace: PVC.namespace }, spec: pvc!.spec });
+        })();
+      };
+    }
+
+    it('fails with the operator\'s Degraded message once it lasts longer than degradedGrace', async () => {
+      const c = await start();
+      const { ctx, recorded } = createTestContext({ clock: c.sim.clock, kube: c.kube, timeoutMs: 30 * 60_000 });
+      deleteClaimAfterPatch(c, ctx);
+      const error = (await runStep(step, { storage: { pvc: { create: {} } }, degradedGrace: '1m' }, ctx).catch((e: unknown) => e)) as StepError;
+      expect(error).toBeInstanceOf(StepError);
+      expect(error.errorClass).toBe('permanent');
+      expect(error.message).toMatch(
+        /^image-registry operator is Degraded for 1m\d*s?: PVCNotFound: Degraded: persistentvolumeclaim "image-registry-storage" not found/,
+      );
+      expect(recorded.progress).toContain(
+        'image-registry Degraded=True (PVCNotFound: Degraded: persistentvolumeclaim "image-registry-storage" not found in namespace openshift-image-registry)',
+      );
+      expect(recorded.reports[0]!.rows[0]!.slice(0, 4)).toEqual(['image-registry', 'False', 'False', 'True']);
+    });
+
+    it('is waited out when Degraded passes within the grace', async () => {
+      const c = await start();
+      const { ctx, recorded } = createTestContext({ clock: c.sim.clock, kube: c.kube, timeoutMs: 30 * 60_000 });
+      deleteClaimAfterPatch(c, ctx, 30_000);
+      const out = await runStep(step, { storage: { pvc: { create: {} } } }, ctx);
+      expect(out.operator).toMatchObject({ available: 'True', progressing: 'False', degraded: 'False' });
+      expect(recorded.progress.some((p) => p.startsWith('image-registry Degraded=True (PVCNotFound'))).toBe(true);
+    });
   });
 
   describe('rejected at validation, before touching the cluster', () => {
