@@ -1,5 +1,6 @@
 // The approval loop both approve steps share: watch, decide, approve (bounded), deny if asked, until every node is done.
 
+import { setMaxListeners } from 'node:events';
 import { StepError, toStepError } from '../../errors.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import type { CsrKind, CsrRecord, NodeSelector } from '../../csr/types.js';
@@ -211,11 +212,14 @@ async function applyDecisions(
   ctx: StepContext,
 ): Promise<void> {
   const failures: unknown[] = [];
+  // Every request in flight listens on the signal; a bounded pool needs more than the default 10 listeners.
+  const signal = AbortSignal.any([ctx.signal]);
+  setMaxListeners(params.concurrency * 2 + 16, signal);
   const approvals = decisions.approve;
   for (const record of approvals) state.settled.add(record.uid);
   const approval = { type: 'Approved' as const, reason: APPROVE_REASON, message: `Approved by ${stepMarker(ctx)}: node identity checks passed` };
   const approveResults = await runBounded(approvals, params.concurrency, (record) =>
-    writeCsrCondition(kube, pass.objects.get(record.uid)!, approval, ctx.signal),
+    writeCsrCondition(kube, pass.objects.get(record.uid)!, approval, signal),
   );
   const approvedNow = new Set<string>();
   approveResults.forEach((result, i) => {
@@ -255,7 +259,7 @@ async function applyDecisions(
       kube,
       pass.objects.get(record.uid)!,
       { type: 'Denied', reason: DENY_REASON, message: `Denied by ${stepMarker(ctx)}: ${message}` },
-      ctx.signal,
+      signal,
     ),
   );
   denyResults.forEach((result, i) => {
