@@ -2,8 +2,8 @@
 
 import type { AnyStepType, ParamIssue } from '../steps/types.js';
 import { validateAgainstSchema } from './ajv.js';
-import { formatPath, type PathSegment } from './path.js';
-import { isTemplate } from '../expr/template.js';
+import { formatPath, getAtPath, type PathSegment } from './path.js';
+import { containsTemplate, isTemplate } from '../expr/template.js';
 
 export interface DetailedParamIssue extends ParamIssue {
   /** Field path inside `with`. */
@@ -37,6 +37,8 @@ export function checkStepParams(
   }
   for (const issue of schemaIssues) {
     if (options.skipTemplates && crossesTemplate(params, issue.path)) continue;
+    // a combinator cannot be decided while part of the value is still a template
+    if (options.skipTemplates && (issue.keyword === 'oneOf' || issue.keyword === 'anyOf') && containsTemplate(getAtPath(params, issue.path))) continue;
     issues.push({ path: formatWithPath(issue.path), message: issue.message, segments: issue.path, at: issue.at, target: issue.target });
   }
   if (stepType.check && issues.length === 0) {

@@ -24,6 +24,8 @@ export interface SchemaIssue {
   /** Point at the key (`need:`) rather than at its value. */
   target: 'key' | 'value';
   message: string;
+  /** The JSON Schema keyword that failed (`oneOf`, `type`, …). */
+  keyword: string;
 }
 
 const COMBINATORS = new Set(['oneOf', 'anyOf', 'propertyNames', 'not', 'if']);
@@ -31,7 +33,16 @@ const COMBINATORS = new Set(['oneOf', 'anyOf', 'propertyNames', 'not', 'if']);
 /** One issue per real problem; branch noise of oneOf/anyOf/propertyNames is folded into the parent's message. */
 export function describeSchemaErrors(errors: readonly RawSchemaError[], root: unknown): SchemaIssue[] {
   const parents = errors.filter((e) => COMBINATORS.has(e.keyword));
-  const kept = errors.filter((e) => !parents.some((p) => p !== e && isBranchOf(e, p)));
+  // When exactly one branch of a oneOf/anyOf fits the value's type, that branch's own errors say more than the combinator.
+  const unfolded = new Map<RawSchemaError, string>();
+  for (const parent of parents) {
+    const branch = findOnlyMatchingBranch(parent);
+    if (branch !== undefined) unfolded.set(parent, `${parent.schemaPath}/${branch}/`);
+  }
+  const kept = errors.filter((e) => {
+    if (unfolded.has(e)) return false;
+    return !parents.some((p) => p !== e && isBranchOf(e, p) && !(unfolded.has(p) && e.schemaPath.startsWith(unfolded.get(p)!)));
+  });
   const issues: SchemaIssue[] = [];
   const seen = new Set<string>();
   for (const error of kept) {
@@ -45,13 +56,36 @@ export function describeSchemaErrors(errors: readonly RawSchemaError[], root: un
   return issues;
 }
 
+function findOnlyMatchingBranch(error: RawSchemaError): number | undefined {
+  if (error.keyword !== 'oneOf' && error.keyword !== 'anyOf') return undefined;
+  if (error.keyword === 'oneOf' && Array.isArray(error.params.passingSchemas)) return undefined; // several matched
+  const branches = error.schema;
+  if (!Array.isArray(branches)) return undefined;
+  const actual = jsonType(error.data);
+  const matching = branches.flatMap((branch: unknown, i) => {
+    const type = (branch as { type?: unknown } | null)?.type;
+    if (type === undefined) return [];
+    const types = Array.isArray(type) ? type : [type];
+    return types.includes(actual) || (actual === 'integer' && types.includes('number')) ? [i] : [];
+  });
+  const typed = branches.every((branch: unknown) => (branch as { type?: unknown } | null)?.type !== undefined);
+  return typed && matching.length === 1 ? matching[0] : undefined;
+}
+
+function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
 function isBranchOf(error: RawSchemaError, parent: RawSchemaError): boolean {
   return error.schemaPath.startsWith(`${parent.schemaPath}/`) && error.instancePath.startsWith(parent.instancePath);
 }
 
 function describeError(error: RawSchemaError, root: unknown): SchemaIssue | undefined {
   const path = parsePointer(error.instancePath, root);
-  const issue = (message: string, at = path, target: 'key' | 'value' = 'value'): SchemaIssue => ({ path, at, target, message });
+  const issue = (message: string, at = path, target: 'key' | 'value' = 'value'): SchemaIssue => ({ path, at, target, message, keyword: error.keyword });
   const found = describeValue(error.data);
   const expected = error.parentSchema?.['x-expected'];
   const p = error.params;
@@ -100,10 +134,29 @@ function describeError(error: RawSchemaError, root: unknown): SchemaIssue | unde
     }
     case 'oneOf': case 'anyOf':
       if (typeof expected === 'string') return issue(`must be ${expected}, got ${found}`);
-      return issue(describeStepForm(error.data) ?? `must match ${error.keyword === 'oneOf' ? 'exactly one' : 'one'} of the allowed forms, got ${found}`);
+      return issue((isStepSchema(error.parentSchema) ? describeStepForm(error.data) : undefined) ?? describeForms(error, found));
     default:
       return issue(`${error.message ?? 'is invalid'}${error.data === undefined ? '' : `, got ${found}`}`);
   }
+}
+
+function isStepSchema(schema: Record<string, unknown> | undefined): boolean {
+  const properties = schema?.properties as Record<string, unknown> | undefined;
+  return Boolean(properties && 'uses' in properties && 'run' in properties && 'needs' in properties);
+}
+
+/** "must be a list or a map, got 5" from the branches' types, or a plain statement when they do not say. */
+function describeForms(error: RawSchemaError, found: string): string {
+  const branches = Array.isArray(error.schema) ? (error.schema as { type?: unknown; required?: unknown }[]) : [];
+  const types = branches.flatMap((b) => (b?.type === undefined ? [] : Array.isArray(b.type) ? b.type : [b.type])) as string[];
+  if (error.keyword === 'oneOf' && Array.isArray(error.params.passingSchemas)) {
+    const required = branches.map((b) => (Array.isArray(b?.required) ? (b.required as string[]).join('+') : '')).filter(Boolean);
+    return required.length === branches.length ? `must have exactly one of ${required.map((r) => `'${r}'`).join(', ')}` : 'matches more than one allowed form; it must match exactly one';
+  }
+  if (types.length === branches.length && types.length > 0) return `must be ${listTypes([...new Set(types)])}, got ${found}`;
+  const required = branches.map((b) => (Array.isArray(b?.required) ? (b.required as string[]).join('+') : ''));
+  if (required.every(Boolean)) return `needs one of ${required.map((r) => `'${r}'`).join(', ')}`;
+  return `must match ${error.keyword === 'oneOf' ? 'exactly one' : 'one'} of the allowed forms, got ${found}`;
 }
 
 /** The step `uses` XOR `run` rule, said plainly. */

@@ -155,3 +155,45 @@ spec:
     expect(loadRunbookText(text, 't.yaml', { registry }).steps[2]!.needs).toEqual(['two']);
   });
 });
+
+describe('oneOf/anyOf in step schemas', () => {
+  const oneOfStep = {
+    type: 'inventory', description: 'test', mutating: false, outputs: {}, run: async () => ({}),
+    schema: {
+      type: 'object', additionalProperties: false,
+      properties: {
+        nodes: { oneOf: [{ type: 'array', items: { oneOf: [{ type: 'string' }, { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string' }, addresses: { type: 'array', items: { type: 'string' } } } }] } }, { type: 'object', required: ['inventory'] }] },
+        every: { oneOf: [{ type: 'string', pattern: '^[0-9]+s$' }, { type: 'integer', minimum: 0 }] },
+      },
+    },
+  };
+  const registry = createTestRegistry([oneOfStep]);
+  const check = (withText: string): string[] => {
+    const text = `apiVersion: opsbook.dev/v1\nkind: Runbook\nmetadata: { name: t }\nspec:\n  inputs: { a: { type: array } }\n  steps:\n    - id: s\n      uses: inventory\n      with: ${withText}\n`;
+    try {
+      loadRunbookText(text, 't.yaml', { registry });
+      return [];
+    } catch (error) {
+      return (error as RunbookError).diagnostics.map(formatDiagnostic);
+    }
+  };
+
+  it('reports the errors of the one branch that fits the value type, not the combinator', () => {
+    expect(check('{ nodes: [{ nam: x }] }')).toEqual([
+      "t.yaml:9:23: spec.steps[0].with.nodes[0]: missing required key 'name'",
+      "t.yaml:9:25: spec.steps[0].with.nodes[0]: unknown key 'nam' (did you mean 'name'?)",
+    ]);
+    expect(check('{ every: -1 }')).toEqual(['t.yaml:9:22: spec.steps[0].with.every: must be ≥ 0, got -1']);
+  });
+
+  it('names the allowed types when no branch fits', () => {
+    expect(check('{ nodes: 5, every: true }')).toEqual([
+      't.yaml:9:22: spec.steps[0].with.nodes: must be a list or a map, got 5',
+      't.yaml:9:32: spec.steps[0].with.every: must be a string or an integer, got true',
+    ]);
+  });
+
+  it('leaves a oneOf holding a template to run time', () => {
+    expect(check('{ nodes: [{ name: x, addresses: "${{ inputs.a }}" }] }')).toEqual([]);
+  });
+});
