@@ -79,7 +79,7 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
 
   const controller = new AbortController();
   const finished = new AbortController();
-  const onAbort = () => controller.abort(toInterrupt(options.signal!.reason));
+  const onAbort = () => controller.abort(toCancellation(options.signal!.reason));
   if (options.signal?.aborted) onAbort();
   else options.signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -148,10 +148,14 @@ function selectPublicInputs(runbook: Runbook, inputs: Record<string, unknown>): 
   return out;
 }
 
-function toInterrupt(reason: unknown): CancelledError {
+/**
+ * Why the caller aborted: a CancelledError says it itself; a bare abort() counts as an interrupt (exit 130); any other
+ * error (e.g. the cluster lock was lost) fails the run with its message.
+ */
+function toCancellation(reason: unknown): CancelledError {
   if (reason instanceof CancelledError) return reason;
-  const message = reason instanceof Error ? reason.message : 'interrupted';
-  return new CancelledError(message, 'interrupted', { cause: reason });
+  if (reason instanceof Error && reason.name !== 'AbortError') return new CancelledError(reason.message, 'aborted', { cause: reason });
+  return new CancelledError('interrupted', 'interrupted', { cause: reason });
 }
 
 function summarizeRun(run: RunState, outcomes: Map<string, StepOutcome>): { status: RunStatus; error?: string } {

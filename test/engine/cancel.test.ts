@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CancelledError } from '../../src/errors.js';
+import { CancelledError, StepError } from '../../src/errors.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { executeRunbook } from '../../src/engine/index.js';
 import { readJournal } from '../../src/engine/journal/read.js';
@@ -42,6 +42,23 @@ describe('cancellation', () => {
     expect(journal.at(-1)).toMatchObject({ type: 'run-end', status: 'interrupted' });
   });
 
+  it('a bare abort() counts as an interrupt; an abort with another error (lost lock) fails the run with its message', async () => {
+    for (const [reason, status, error] of [
+      [undefined, 'interrupted', 'interrupted'],
+      [new StepError('lost lock kube-system/test: taken over by run r2'), 'failed', 'lost lock kube-system/test: taken over by run r2'],
+    ] as const) {
+      const controller = new AbortController();
+      const { result } = await runWithVirtualClock(makeRunbook([makeStep('long', { type: 'hang' })]), state.dir, {
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.type === 'attempt-start') setImmediate(() => controller.abort(reason));
+        },
+      });
+      expect(result).toMatchObject({ status, error });
+      expect(result.steps.long!.status).toBe('cancelled');
+    }
+  });
+
   it('an interrupt kills the shell step and its child processes', async () => {
     const controller = new AbortController();
     const events: EngineEvent[] = [];
@@ -55,7 +72,7 @@ describe('cancellation', () => {
       killGraceMs: 2000,
       onEvent: (event) => {
         events.push(event);
-        if (event.type === 'step-log' && pidsFrom(events).length === 2) controller.abort(new Error('SIGINT'));
+        if (event.type === 'step-log' && pidsFrom(events).length === 2) controller.abort(new CancelledError('interrupted by user (Ctrl-C)', 'interrupted'));
       },
     });
     expect(result.status).toBe('interrupted');
