@@ -4,6 +4,7 @@ import { execa, type Options } from 'execa';
 import { StepError } from '../errors.js';
 import type { Exec, ExecOptions, ExecResult } from './types.js';
 import { createLineCollector } from './lines.js';
+import { trackGroup } from './groups.js';
 import { terminateGroup } from './kill.js';
 
 const DEFAULT_GRACE_MS = 5000;
@@ -37,11 +38,13 @@ export const execProcess: Exec = async (file, args, options = {}) => {
   subprocess.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
 
   const killing = watchAbort(subprocess.pid, options);
+  const untrack = subprocess.pid === undefined ? () => {} : trackGroup(subprocess.pid);
   try {
     const result = await subprocess;
     await killing.done();
     return toResult(command, result, subprocess.pid, stdout.end(), stderr.end());
   } finally {
+    untrack();
     killing.dispose();
   }
 };

@@ -86,3 +86,16 @@ describe('line collector', () => {
     expect(lines).toEqual(['héllo', 'world', 'last']);
   });
 });
+
+describe('abrupt exit', () => {
+  it('kills running process groups when our process exits without cancelling (second Ctrl-C)', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { join } = await import('node:path');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures/exit-runner.ts')], { encoding: 'utf8', timeout: 20_000 });
+    expect(child.status).toBe(130);
+    const pids = child.stdout.trim().split('\n').map(Number);
+    expect(pids).toHaveLength(2);
+    for (let i = 0; i < 50 && pids.some(isProcessAlive); i++) await new Promise((r) => setTimeout(r, 20));
+    for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
+  });
+});
