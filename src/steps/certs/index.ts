@@ -2,5 +2,6 @@
 
 import type { AnyStepType } from '../types.js';
 import { certExpiryStep } from './cert-expiry.js';
+import { renewCertsStep } from './renew-certs.js';
 
-export const steps: AnyStepType[] = [certExpiryStep];
+export const steps: AnyStepType[] = [certExpiryStep, renewCertsStep];

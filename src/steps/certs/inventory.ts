@@ -23,6 +23,8 @@ export interface CertRecord {
   content?: string;
   /** The private key PEM (leaves: beside the cert or embedded in the kubeconfig; CAs: the CA key). */
   keyPem?: string;
+  /** Why a CA's key is not in `keyPem`: absent (external CA) or present but unreadable (an error, never "external"). */
+  keyProblem?: 'missing' | 'unreadable';
   leaf?: LeafEntry;
 }
 
@@ -64,11 +66,12 @@ export async function readInventory(node: NodeTransport, options: InventoryOptio
     ? CAS.map((ca) => {
         const record = parsed(ca.name, 'ca', k8s(ca.certPath), text(k8s(ca.certPath)), problemOf(k8s(ca.certPath)));
         record.keyPem = text(k8s(ca.keyPath));
-        record.externallyManaged = record.keyPem === undefined;
+        record.keyProblem = record.keyPem === undefined ? (problemOf(k8s(ca.keyPath)) ?? 'missing') : undefined;
+        record.externallyManaged = record.keyProblem === 'missing';
         return record;
       })
     : [];
-  const caKeyMissing = (name: CaName) => cas.find((c) => c.name === name)?.keyPem === undefined;
+  const caKeyMissing = (name: CaName) => cas.find((c) => c.name === name)?.keyProblem === 'missing';
 
   const leaves: CertRecord[] = options.include.leaves
     ? LEAVES.map((leaf) => {

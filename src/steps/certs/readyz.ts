@@ -1,0 +1,63 @@
+// Waits until the API server answers /readyz: through the run's cluster client, or an HTTPS URL trusting the node's CA.
+
+import { request } from 'node:https';
+import { StepError } from '../../errors.js';
+import { formatDuration } from '../../runbook/duration.js';
+import type { KubeClient } from '../../k8s/types.js';
+import type { Clock } from '../../time/clock.js';
+
+export interface ReadyzOptions {
+  /** e.g. `https://10.0.0.1:6443/readyz`; undefined = the run's cluster (`ctx.kube()`). */
+  url?: string;
+  /** PEM trusted for `url` (the node's cluster CA by default). */
+  caPem?: string;
+  timeoutMs: number;
+  intervalMs: number;
+  clock: Clock;
+  signal: AbortSignal;
+  kube(): Promise<KubeClient>;
+  progress(detail: string): void;
+}
+
+type Probe = () => Promise<{ status: number; body: string }>;
+
+/** Resolves once /readyz answers 200; throws a timeout StepError after `timeoutMs` of clock time. */
+export async function waitForReadyz(nodeName: string, options: ReadyzOptions): Promise<{ probes: number; waitedMs: number }> {
+  const probe: Probe = options.url
+    ? () => httpsGet(options.url!, options.caPem, options.signal)
+    : async () => (await options.kube()).request('/readyz', options.signal);
+  const start = options.clock.now();
+  let last = 'no answer yet';
+  for (let probes = 1; ; probes++) {
+    try {
+      const answer = await probe();
+      if (answer.status === 200) return { probes, waitedMs: options.clock.now() - start };
+      last = `HTTP ${answer.status}: ${answer.body.trim().split('\n').slice(-1)[0] ?? ''}`;
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      last = (error as Error).message;
+    }
+    const waited = options.clock.now() - start;
+    options.progress(`${nodeName}: waiting for the API server /readyz (${formatDuration(waited)}): ${last}`);
+    if (waited + options.intervalMs > options.timeoutMs) {
+      throw new StepError(`${nodeName}: the API server did not answer /readyz within ${formatDuration(options.timeoutMs)} after the restart (last: ${last})`, {
+        errorClass: 'timeout',
+      });
+    }
+    await options.clock.sleep(options.intervalMs, options.signal);
+  }
+}
+
+function httpsGet(url: string, caPem: string | undefined, signal: AbortSignal): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', ca: caPem, signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
