@@ -47,9 +47,10 @@ export class ClusterAccess {
     return this.core.store.list(this.def(resource), namespace).map((s) => s.object);
   }
 
-  async create(resource: string, object: NewObject): Promise<KObject> {
+  /** `createdAt` backdates creationTimestamp (scenario history such as CSRs posted before the start). */
+  async create(resource: string, object: NewObject, createdAt?: number): Promise<KObject> {
     const def = this.def(resource);
-    const result = await this.core.create(this.user, def, object.metadata.namespace as string | undefined, object, { fieldManager: this.manager() });
+    const result = await this.core.create(this.user, def, object.metadata.namespace as string | undefined, object, { fieldManager: this.manager(), createdAt });
     return result.stored.object;
   }
 

@@ -3,7 +3,11 @@
 import type { ClusterPki } from '../pki.js';
 import type { RogueKind, Scenario } from '../scenario/types.js';
 import type { ClusterAccess } from './access.js';
+import { ImageRegistryOperator } from './image-registry.js';
 import { Kubelet, type KubeletState } from './kubelet.js';
+import { startOperators } from './operators.js';
+import { startRogues } from './rogues.js';
+import { RolloutController } from './rollout.js';
 import type { Scheduler } from './schedule.js';
 import { startSigner } from './signer.js';
 
@@ -22,11 +26,20 @@ export interface ActorContext {
 }
 
 export async function startActors(ctx: ActorContext): Promise<Actors> {
+  const { access, scenario, scheduler } = ctx;
   const stops: Array<() => void> = [];
-  stops.push(startSigner(ctx.access, ctx.pki, ctx.scheduler));
-  const kubelets = ctx.scenario.machines.map((m) => new Kubelet(m, ctx.scenario, ctx.access, ctx.scheduler));
+  stops.push(startSigner(access, ctx.pki, scheduler));
+  if (scenario.flavour === 'openshift') {
+    await startOperators(access, scenario.operators, scheduler);
+    if (scenario.imageRegistry) {
+      stops.push(await new ImageRegistryOperator(access, scenario.imageRegistry, scenario.openshiftVersion, scheduler).start());
+    }
+  }
+  stops.push(await new RolloutController(access, scenario, scheduler).start());
+  const kubelets = scenario.machines.map((m) => new Kubelet(m, scenario, access, scheduler));
   for (const k of kubelets) k.start();
   const rogues = new Map<string, RogueKind>();
+  startRogues(access, scenario, scheduler, (name, rogue) => rogues.set(name, rogue.kind));
   return {
     kubelets: () => kubelets.map((k) => k.state),
     rogues: () => rogues,

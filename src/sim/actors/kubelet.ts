@@ -58,7 +58,7 @@ export class Kubelet {
     const rsa = m.keyType.startsWith('rsa');
     this.state.phase = 'client-csr';
     const bootstrap = this.access.as(bootstrapperIdentity(this.scenario.kubelet.bootstrapIdentity));
-    const client = await this.requestCertificate(bootstrap, CLIENT_SIGNER, rsa ? ['digital signature', 'key encipherment', 'client auth'] : ['digital signature', 'client auth'], {}, this.state.clientCsrs);
+    const client = await this.requestCertificate(bootstrap, CLIENT_SIGNER, rsa ? ['digital signature', 'key encipherment', 'client auth'] : ['digital signature', 'client auth'], {}, this.state.clientCsrs, this.s.startedAt + m.joinAt);
     if (!client) return;
     const asNode = this.access.as(nodeIdentity(m.name));
     const kubeletVersion = this.scenario.kubernetesVersion;
@@ -66,7 +66,7 @@ export class Kubelet {
     this.state.phase = 'registered';
     if (openshift) await this.setMachine({ phase: 'Running', nodeRef: { kind: 'Node', name: m.name } });
     this.state.phase = 'serving-csr';
-    const serving = await this.requestCertificate(asNode, SERVING_SIGNER, rsa ? ['digital signature', 'key encipherment', 'server auth'] : ['digital signature', 'server auth'], sansOf(m.addresses), this.state.servingCsrs);
+    const serving = await this.requestCertificate(asNode, SERVING_SIGNER, rsa ? ['digital signature', 'key encipherment', 'server auth'] : ['digital signature', 'server auth'], sansOf(m.addresses), this.state.servingCsrs, this.s.clock.now());
     if (!serving) return;
     if (!(await sleepFor(this.s, m.readyDelay))) return;
     await asNode.updateStatus('nodes', undefined, m.name, (node: KObject) => {
@@ -87,6 +87,7 @@ export class Kubelet {
     usages: string[],
     sans: { dnsNames?: string[]; ipAddresses?: string[] },
     record: string[],
+    firstPostAt: number,
   ): Promise<string | undefined> {
     const mine = new Set<string>();
     let resolveIssued!: (cert: string) => void;
@@ -96,17 +97,25 @@ export class Kubelet {
       if (mine.has(csr.metadata.name) && csr.status?.certificate) resolveIssued(csr.status.certificate as string);
     });
     try {
+      const interval = this.scenario.kubelet.csrRetryInterval;
+      // A machine that joined before the scenario started has already posted (and abandoned) CSRs since then.
+      let postedAt = firstPostAt;
       for (;;) {
         const csr = await generateCsr({ commonName: `system:node:${this.machine.name}`, organizations: ['system:nodes'], ...sans, keys: this.keys });
-        const created = await as.create('certificatesigningrequests', {
-          metadata: { generateName: 'csr-' },
-          spec: { request: encodeCsrForApi(csr.pem), signerName, usages },
-        });
+        const now = this.s.clock.now();
+        const created = await as.create(
+          'certificatesigningrequests',
+          { metadata: { generateName: 'csr-' }, spec: { request: encodeCsrForApi(csr.pem), signerName, usages } },
+          postedAt < now ? postedAt : undefined,
+        );
         mine.add(created.metadata.name);
         record.push(created.metadata.name);
+        const wait = Math.max(0, postedAt + interval - now);
+        postedAt = Math.max(postedAt + interval, now);
+        if (wait === 0) continue;
         const local = new AbortController();
         const timeout = this.s.clock
-          .sleep(this.scenario.kubelet.csrRetryInterval, AbortSignal.any([this.s.signal, local.signal]))
+          .sleep(wait, AbortSignal.any([this.s.signal, local.signal]))
           .then(() => 'retry' as const, () => 'stopped' as const);
         const outcome = await Promise.race([issued, timeout]);
         local.abort();

@@ -18,6 +18,8 @@ export interface WriteOptions {
   fieldManager?: string;
   /** Server-side apply: take over conflicting fields. */
   force?: boolean;
+  /** In-process only (never from HTTP): creation time to record, for history a scenario starts with. */
+  createdAt?: number;
 }
 
 export interface ListOptions {
@@ -124,6 +126,7 @@ export class ApiCore {
     delete object.metadata.managedFields;
     await prepareCreate(def, object, user);
     validateObject(def, object);
+    if (options.createdAt !== undefined) object.metadata.creationTimestamp = formatTime(options.createdAt);
     if (options.fieldManager) recordUpdate(undefined, object, options.fieldManager, undefined, formatTime(this.store.now()));
     return this.commitCreate(def, object, options);
   }

@@ -8,8 +8,28 @@ import { badRequest, invalid, type FieldCause } from './status.js';
 
 const CSR = 'certificatesigningrequests';
 
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** API defaults kubectl relies on (rollout status needs the DaemonSet update strategy type). */
+export function applyDefaults(def: ResourceDef, object: KObject): void {
+  if (def.resource !== 'daemonsets' && def.resource !== 'deployments') return;
+  const spec = ((object.spec as Json | undefined) ?? {}) as Json;
+  object.spec = spec;
+  spec.revisionHistoryLimit ??= 10;
+  if (def.resource === 'daemonsets') {
+    spec.updateStrategy ??= { type: 'RollingUpdate' };
+    if (spec.updateStrategy.type === 'RollingUpdate') spec.updateStrategy.rollingUpdate ??= { maxUnavailable: 1, maxSurge: 0 };
+  } else {
+    spec.replicas ??= 1;
+    spec.progressDeadlineSeconds ??= 600;
+    spec.strategy ??= { type: 'RollingUpdate' };
+    if (spec.strategy.type === 'RollingUpdate') spec.strategy.rollingUpdate ??= { maxUnavailable: '25%', maxSurge: '25%' };
+  }
+}
+
 /** Resets what a client may not set on create and stamps server-owned fields. */
 export async function prepareCreate(def: ResourceDef, object: KObject, user: UserInfo): Promise<void> {
+  applyDefaults(def, object);
   if (def.resource === CSR) return prepareCsrCreate(object, user);
   if (def.statusOwnedBySubresource) delete object.status;
   if (def.resource === 'namespaces') {
@@ -41,6 +61,7 @@ export function prepareUpdate(def: ResourceDef, old: KObject, incoming: KObject,
       else next.status = structuredClone(old.status);
     }
   }
+  applyDefaults(def, next);
   const meta = next.metadata;
   meta.uid = old.metadata.uid;
   meta.creationTimestamp = old.metadata.creationTimestamp;

@@ -16,6 +16,7 @@ const DEFAULT_OPERATORS = [
 function toMs(value: DurationInput | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value === 'number') return value;
+  if (value.startsWith('-')) return -(parseDuration(value.slice(1)) ?? 0);
   return parseDuration(value) ?? fallback;
 }
 
