@@ -23,6 +23,14 @@ function pidsFrom(events: EngineEvent[]): number[] {
     .map(Number);
 }
 
+/** Asserts both processes are gone, killing any survivor so a failure leaves nothing running. */
+function expectAllGone(pids: number[]): void {
+  const alive = pids.filter(isProcessAlive);
+  for (const pid of alive) process.kill(pid, 'SIGKILL');
+  expect(pids).toHaveLength(2);
+  expect(alive).toEqual([]);
+}
+
 describe('cancellation', () => {
   it('an interrupt cancels running steps, journals "interrupted" and ends the run interrupted', async () => {
     const controller = new AbortController();
@@ -76,9 +84,7 @@ describe('cancellation', () => {
       },
     });
     expect(result.status).toBe('interrupted');
-    const pids = pidsFrom(events);
-    expect(pids).toHaveLength(2);
-    for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
+    expectAllGone(pidsFrom(events));
   });
 
   it('an attempt timeout kills a shell that ignores SIGTERM, with SIGKILL after the grace period', async () => {
@@ -93,9 +99,7 @@ describe('cancellation', () => {
       onEvent: (event) => events.push(event),
     });
     expect(result.steps.stubborn).toMatchObject({ status: 'failed', errorClass: 'timeout', error: 'attempt 1 timed out after 1s500ms' });
-    const pids = pidsFrom(events);
-    expect(pids).toHaveLength(2);
-    for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
+    expectAllGone(pidsFrom(events));
   });
 
   it('a step that ignores its signal does not hold the run forever', async () => {

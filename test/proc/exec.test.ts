@@ -55,7 +55,9 @@ describe('execProcess', () => {
     });
     expect(result.signal).toBe('SIGTERM');
     expect(pids).toHaveLength(2);
-    for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
+    const alive = pids.filter(isProcessAlive);
+    killLeftovers(alive);
+    expect(alive).toEqual([]);
   });
 
   it('SIGKILLs the group after the grace period when SIGTERM is ignored', async () => {
@@ -70,7 +72,9 @@ describe('execProcess', () => {
       },
     });
     expect(result.signal).toBe('SIGKILL');
-    for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
+    const alive = pids.filter(isProcessAlive);
+    killLeftovers(alive);
+    expect(alive).toEqual([]);
   });
 });
 
@@ -95,7 +99,22 @@ describe('abrupt exit', () => {
     expect(child.status).toBe(130);
     const pids = child.stdout.trim().split('\n').map(Number);
     expect(pids).toHaveLength(2);
-    for (let i = 0; i < 50 && pids.some(isProcessAlive); i++) await new Promise((r) => setTimeout(r, 20));
-    for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
+    try {
+      for (let i = 0; i < 50 && pids.some(isProcessAlive); i++) await new Promise((r) => setTimeout(r, 20));
+      for (const pid of pids) expect(isProcessAlive(pid)).toBe(false);
+    } finally {
+      killLeftovers(pids);
+    }
   });
 });
+
+/** Cleans up after a failed assertion so a broken build does not leave sleeping processes behind. */
+function killLeftovers(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      if (pid > 0 && isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
