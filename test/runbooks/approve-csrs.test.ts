@@ -87,9 +87,19 @@ describe('runbooks/approve-csrs.yaml rehearsed on the bundled scenarios', () => 
       ...refusedIn(r.result.steps['approve-client']!.outputs),
       ...refusedIn(r.result.steps['approve-server']!.outputs),
     ];
+    const expectedCheck: Record<string, RegExp> = {
+      'wrong-requestor': /^requestor$/,
+      'unknown-machine': /^inventory$/,
+      'foreign-san': /^(dns|ip)-identity$/,
+      'client-with-sans': /^sans$/,
+      'wrong-signer': /^signer$/,
+      'cn-mismatch': /^common-name$/,
+    };
+    expect(new Set(rogues.map((c) => c.rogue))).toEqual(new Set(Object.keys(expectedCheck)));
     for (const rogue of rogues) {
       const entry = refused.find((x) => x.csr === rogue.name);
       expect(entry, `${rogue.name} (${rogue.rogue}) is reported`).toBeDefined();
+      expect(entry!.check).toMatch(expectedCheck[rogue.rogue!]!);
       expect(entry!.reason.length).toBeGreaterThan(10);
     }
     const reports = r.events.filter((e) => e.type === 'step-report');
@@ -125,5 +135,18 @@ describe('runbooks/approve-csrs.yaml rehearsed on the bundled scenarios', () => 
     expect(JSON.stringify(s.access.list('certificatesigningrequests'))).toBe(before.csrs);
     const writes = Object.entries(s.counters()).filter(([key, n]) => !/^(get|list|watch) /.test(key) && n !== (before.counters[key] ?? 0));
     expect(writes).toEqual([]);
+  });
+});
+
+describe('npm start: opsbook rehearse runbooks/approve-csrs.yaml --scenario two-workers', () => {
+  it('succeeds with no --set (the default inventory is the scenario\'s) and shows both workers Ready', async () => {
+    const { runCli } = await import('../helpers/cli.js');
+    const result = await runCli(['rehearse', RUNBOOK, '--scenario', scenario('two-workers'), '--output', 'json'], { timeout: 120_000 });
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    const out = JSON.parse(result.stdout) as { outcome: { status: string }; cluster: { nodes: { name: string; status: string }[]; csrs: { approved: number } } };
+    expect(out.outcome.status).toBe('succeeded');
+    expect(out.cluster.nodes.filter((n) => n.name.startsWith('worker-')).map((n) => n.status)).toEqual(['Ready', 'Ready']);
+    expect(out.cluster.csrs.approved).toBe(4);
   });
 });
