@@ -1,6 +1,7 @@
 // What a write would change: compares the live object with the server's dry-run answer, ignoring server bookkeeping.
 
 import type { KubeObject } from '../../k8s/types.js';
+import { isSecretPath } from './secrets.js';
 
 const BOOKKEEPING = new Set(['resourceVersion', 'managedFields', 'generation', 'creationTimestamp', 'uid', 'selfLink']);
 
@@ -33,7 +34,10 @@ export function diffObjects(before: unknown, after: unknown, path = ''): string[
   return [`${path || '(object)'}: ${show(before)} → ${show(after)}`];
 }
 
-/** Lines describing how a write turns `live` into `result`; empty when nothing but bookkeeping changes. */
+/** Lines describing how a write turns `live` into `result`; empty when nothing but bookkeeping changes. Secret values are not shown. */
 export function describeChange(live: KubeObject | undefined, result: KubeObject): string[] {
-  return diffObjects(stripBookkeeping(live) ?? {}, stripBookkeeping(result));
+  return diffObjects(stripBookkeeping(live) ?? {}, stripBookkeeping(result)).map((line) => {
+    const path = line.slice(0, line.indexOf(': '));
+    return isSecretPath(result, path) ? `${path}: (secret value changed)` : line;
+  });
 }

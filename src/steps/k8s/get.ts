@@ -4,6 +4,7 @@ import { StepError } from '../../errors.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { checkExpressionParam, evaluateValue } from './cel.js';
+import { maskSecret } from './secrets.js';
 import { checkTarget, resolveTarget, targetProperties, type ResolvedTarget, type TargetParams } from './target.js';
 
 export interface GetParams extends TargetParams {
@@ -28,7 +29,8 @@ const schema: JsonSchema = {
   title: 'k8s-get',
   description:
     'Reads one object (with a name) or a list (without; filtered by labelSelector/fieldSelector) of any kind the server ' +
-    'serves, and outputs it, or a value computed with CEL: `object.spec.clusterID` of `clusterversion/version`.',
+    'serves, and outputs it, or a value computed with CEL: `object.spec.clusterID` of `clusterversion/version`. ' +
+    'Secret values are masked (`***`) so they never reach outputs or the journal.',
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -43,7 +45,7 @@ const schema: JsonSchema = {
 async function read(kube: KubeClient, p: GetParams, signal: AbortSignal): Promise<{ target: ResolvedTarget; outputs: GetOutputs }> {
   const target = await resolveTarget(kube, p, signal);
   if (target.name) {
-    const object = await kube.get({ ...target, name: target.name }, signal);
+    const object = maskSecret(await kube.get({ ...target, name: target.name }, signal));
     if (!object) {
       if (p.ignoreNotFound) return { target, outputs: { found: false, count: 0 } };
       throw new StepError(`${target.display} not found`, { errorClass: 'permanent' });
@@ -52,9 +54,10 @@ async function read(kube: KubeClient, p: GetParams, signal: AbortSignal): Promis
     if (p.value) outputs.value = evaluateValue(p.value, { object });
     return { target, outputs };
   }
-  const { items } = await kube.list(target.apiVersion, target.kind, {
+  const listed = await kube.list(target.apiVersion, target.kind, {
     namespace: target.namespace, labelSelector: p.labelSelector, fieldSelector: p.fieldSelector, signal,
   });
+  const items = listed.items.map((item) => maskSecret(item));
   const outputs: GetOutputs = { found: items.length > 0, items, count: items.length };
   if (p.value) outputs.value = evaluateValue(p.value, { items });
   return { target, outputs };

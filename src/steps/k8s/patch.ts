@@ -5,6 +5,7 @@ import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import { parseYamlDocuments } from '../../runbook/yaml.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { describeChange } from './diff.js';
+import { maskSecret } from './secrets.js';
 import { checkTarget, resolveTarget, targetProperties, type TargetParams } from './target.js';
 
 export interface PatchParams extends TargetParams {
@@ -93,11 +94,11 @@ export const k8sPatch: StepType<PatchParams, PatchOutputs> = {
     const { target, ref, patch, live, changes } = await preview(kube, p, ctx.signal);
     if (changes.length === 0) {
       ctx.log(`${target.display} already as patched; nothing sent`);
-      return { object: live, changed: false, changes };
+      return { object: maskSecret(live), changed: false, changes };
     }
     const object = await kube.patch(ref, patch, p.type, { signal: ctx.signal });
     for (const line of changes) ctx.log(`${target.display}: ${line}`);
-    return { object, changed: true, changes };
+    return { object: maskSecret(object), changed: true, changes };
   },
   async plan(p, ctx: PlanContext): Promise<PlanPreview> {
     const kube = await ctx.kube();

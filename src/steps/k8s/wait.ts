@@ -3,6 +3,7 @@
 import type { KubeObject } from '../../k8s/types.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { checkExpressionParam, evaluateCondition, summarizeState } from './cel.js';
+import { maskSecret } from './secrets.js';
 import { checkTarget, describeObject, resolveTarget, targetProperties, type TargetParams } from './target.js';
 import { watchUntil, type Verdict } from './watch-until.js';
 
@@ -112,7 +113,8 @@ export const k8sWait: StepType<WaitParams, WaitOutputs> = {
       ctx,
       `waiting for ${subject} ${what}`,
     );
-    return { object: single ? items[0] : undefined, items, matched: lastMatched.map(nameOf) };
+    const masked = items.map((item) => maskSecret(item));
+    return { object: single ? masked[0] : undefined, items: masked, matched: lastMatched.map(nameOf) };
   },
   async plan(p, ctx: PlanContext): Promise<PlanPreview> {
     const kube = await ctx.kube();

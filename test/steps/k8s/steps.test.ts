@@ -203,6 +203,26 @@ describe('k8s-wait', () => {
   });
 });
 
+describe('Secret values', () => {
+  it('never reach outputs or plan lines', async () => {
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: 'default' }, data: { token: b64('s3cr3t-one') } };
+    await run(k8sApply, { manifests: [secret] });
+    const got = await run(k8sGet, { resource: 'secret/creds', namespace: 'default', value: 'object.data.token' });
+    expect(JSON.stringify(got.outputs)).not.toMatch(/s3cr3t|czNjcjN0/);
+    expect((got.outputs.object as KubeObject & { data: Record<string, string> }).data).toEqual({ token: '***' });
+    expect(got.outputs.value).toBe('***');
+
+    const preview = await plan(k8sApply, { manifests: [{ ...secret, data: { token: b64('s3cr3t-two') } }] });
+    expect(JSON.stringify(preview)).not.toMatch(/s3cr3t|czNjcjN0/);
+    expect(preview.lines).toEqual(['secret/creds -n default: data.token: (secret value changed)']);
+
+    const patched = await run(k8sPatch, { resource: 'secret/creds', namespace: 'default', patch: { data: { token: b64('s3cr3t-three') } } });
+    expect(JSON.stringify(patched)).not.toMatch(/s3cr3t|czNjcjN0/);
+    expect(patched.outputs.changes).toEqual(['data.token: (secret value changed)']);
+  });
+});
+
 describe('k8s-rollout-restart', () => {
   it('sends the kubectl restart patch and waits like rollout status (DaemonSet)', async () => {
     const params = { resource: 'daemonset/etcd-defrag', namespace: 'kube-system' } satisfies Partial<RolloutRestartParams>;
