@@ -1,0 +1,70 @@
+// post-install.yaml rehearsed end to end by the real CLI on a cluster whose image registry bootstrapped as Removed,
+// and planned (server-side dry runs only) against a running simulation.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { createKubeClient } from '../../src/k8s/client.js';
+import { startSimulation, type Simulation } from '../../src/sim/index.js';
+import { runCli } from '../helpers/cli.js';
+
+const SCALE = 120;
+const SCENARIO = 'test/steps/openshift/fixtures/registry-removed.yaml';
+const REGISTRY = { apiVersion: 'imageregistry.operator.openshift.io/v1', kind: 'Config', name: 'cluster' };
+
+function rehearse(...set: string[]) {
+  return runCli(
+    ['rehearse', 'runbooks/post-install.yaml', '--scenario', SCENARIO, '--time-scale', String(SCALE), '--output', 'plain', ...set.flatMap((s) => ['--set', s])],
+    { timeout: 120_000 },
+  );
+}
+
+let sim: Simulation | undefined;
+afterEach(async () => {
+  await sim?.stop();
+  sim = undefined;
+});
+
+describe('runbooks/post-install.yaml', () => {
+  it('production (default): ReadWriteOnce claim, Recreate, one replica, every operator settled', async () => {
+    const result = await rehearse();
+    const output = result.stdout + result.stderr;
+    expect(result.exitCode, output).toBe(0);
+    expect(output).toContain('registry-lab: skipped');
+    expect(output).toContain('PersistentVolumeClaim openshift-image-registry/image-registry-storage created');
+    expect(output).toContain('set rolloutStrategy: Recreate (required by ReadWriteOnce (block) storage)');
+    expect(output).toContain('spec.managementState: "Removed" → "Managed"');
+    expect(output).toMatch(/image-registry\s+True\s+False\s+False\s+Ready/);
+    expect(output).toMatch(/create\s+persistentvolumeclaims\s+1/);
+    expect(output).toMatch(/patch\s+configs\s+1/);
+  });
+
+  it('lab: emptyDir with nonProduction, no claim', async () => {
+    const result = await rehearse('storage=emptyDir');
+    const output = result.stdout + result.stderr;
+    expect(result.exitCode, output).toBe(0);
+    expect(output).toContain('registry-production: skipped');
+    expect(output).toContain('spec.storage.emptyDir: (unset) → {}');
+    expect(output).toMatch(/image-registry\s+True\s+False\s+False\s+Ready/);
+    expect(output).not.toMatch(/create\s+persistentvolumeclaims/);
+  });
+
+  it('refuses a storage choice it does not know before touching the cluster', async () => {
+    const result = await rehearse('storage=emptydir');
+    const output = result.stdout + result.stderr;
+    expect(result.exitCode).toBe(1);
+    expect(output).toContain("input storage must be pvc or emptyDir (got 'emptydir')");
+    expect(output).not.toMatch(/patch\s+configs/);
+  });
+
+  it('plans the registry change from a server-side dry run and changes nothing', async () => {
+    sim = await startSimulation({ scenario: SCENARIO, timeScale: SCALE });
+    const result = await runCli(['plan', 'runbooks/post-install.yaml', '--kubeconfig', sim.kubeconfigPath], { timeout: 60_000 });
+    const output = result.stdout + result.stderr;
+    expect(result.exitCode, output).toBe(0);
+    expect(output).toContain('~ spec.managementState: "Removed" → "Managed"');
+    expect(output).toContain('+ PersistentVolumeClaim openshift-image-registry/image-registry-storage (100Gi, ReadWriteOnce, default storage class)');
+    const kube = await createKubeClient({ kubeconfigPath: sim.kubeconfigPath });
+    const config = await kube.get(REGISTRY);
+    expect(config!.spec).toMatchObject({ managementState: 'Removed' });
+    expect(await kube.get({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'openshift-image-registry', name: 'image-registry-storage' })).toBeUndefined();
+  });
+});
