@@ -132,12 +132,15 @@ export function createInformer<T extends KubeObject>(source: InformerSource<T>):
       delay = Math.min(delay * 2, maxMs);
     };
     while (!signal.aborted) {
+      let listing = false;
       try {
+        listing = needList;
         if (needList) {
           const listed = await source.list(signal);
           replaceAll(listed.items);
           resourceVersion = listed.resourceVersion;
           needList = false;
+          listing = false;
           if (!ready) {
             ready = true;
             resolveReady();
@@ -147,17 +150,19 @@ export function createInformer<T extends KubeObject>(source: InformerSource<T>):
         const started = clock.now();
         const result = await watchOnce(resourceVersion);
         resourceVersion = result.resourceVersion;
+        const quiet = result.events === 0 && clock.now() - started < MIN_QUIET_WATCH_MS;
         if (result.expired) {
           needList = true; // our resourceVersion left the server's history: only a fresh list is consistent
+          if (quiet) await backOff(); // a server answering every watch with 410 must not make us spin
         } else if (result.events > 0) {
           delay = initialMs;
-        } else if (clock.now() - started < MIN_QUIET_WATCH_MS) {
+        } else if (quiet) {
           await backOff();
         }
       } catch (error) {
         if (signal.aborted) break;
-        if (isExpired(error)) {
-          needList = true;
+        if (isExpired(error) && !listing) {
+          needList = true; // a watch too old for the server's history: relist at once, as client-go does
           continue;
         }
         if (!ready && classifyError(error) === 'permanent') {

@@ -164,6 +164,21 @@ describe('createInformer', () => {
     await expect(waiting2).rejects.toThrow(/stopped/);
   });
 
+  it('backs off when every watch is answered with 410 at once', async () => {
+    const src = scriptedSource();
+    const clock = new VirtualClock({ autoAdvance: false });
+    src.queueList([], '1');
+    src.queueList([], '1');
+    const inf = createInformer<KubeObject>({ ...src, clock, describe: 'cm', backoff: { initialMs: 100, maxMs: 1000 } });
+    (await src.nextWatch(1)).push({ type: 'ERROR', object: { code: 410, reason: 'Expired' } });
+    await new Promise((r) => setImmediate(r));
+    expect(src.log).toEqual(['list', 'watch@1']); // waiting, not relisting in a loop
+    await clock.advance(100);
+    await src.nextWatch(2);
+    expect(src.log).toEqual(['list', 'watch@1', 'list', 'watch@1']);
+    inf.stop();
+  });
+
   it('does not spin when watches keep closing immediately without events', async () => {
     const src = scriptedSource();
     const clock = new VirtualClock({ autoAdvance: false });
