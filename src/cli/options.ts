@@ -33,9 +33,12 @@ export function addClusterOptions(command: Command): Command {
 }
 
 /** Adds `--output` and `--no-color`. */
-export function addOutputOptions(command: Command): Command {
+export function addOutputOptions(
+  command: Command,
+  description = 'tty (live tree), plain (timestamped lines) or json (NDJSON events); default tty on a terminal, else plain',
+): Command {
   return command
-    .addOption(new Option('--output <mode>', 'tty (live tree), plain (timestamped lines) or json (NDJSON events); default tty on a terminal, else plain').choices(['tty', 'plain', 'json']))
+    .addOption(new Option('--output <mode>', description).choices(['tty', 'plain', 'json']))
     .option('--no-color', 'disable colours');
 }
 

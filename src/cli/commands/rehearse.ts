@@ -29,7 +29,7 @@ export function registerRehearseCommand(program: Command): void {
     .option('--concurrency <n>', 'steps running at once (overrides spec.concurrency)', parsePositiveInt)
     .option('--approve <step-id>', 'pre-approve a manual gate (repeatable)', (v: string, p: string[] = []) => [...p, v], []);
   addInputOptions(command);
-  addOutputOptions(command);
+  addOutputOptions(command, 'tty or plain: live progress then the cluster as text; json: the outcome and cluster as one JSON document');
   command.action(async (file: string, flags: RehearseFlags) => {
     process.exitCode = await rehearseCommand(file, flags, getProcessIo());
   });
