@@ -16,7 +16,7 @@ export interface PreparedStep {
 
 /** Runs attempts until one succeeds, the policy stops retrying, or time runs out; throws the last StepError. */
 export async function runAttempts(run: RunState, step: StepSpec, prepared: PreparedStep): Promise<Record<string, unknown>> {
-  const { clock, random } = run.options;
+  const { clock } = run.options;
   const policy = step.retry;
   const maxEnd = policy.maxDurationMs === undefined ? Infinity : clock.now() + policy.maxDurationMs;
   for (let attempt = 1; ; attempt++) {
@@ -51,19 +51,29 @@ export async function runAttempts(run: RunState, step: StepSpec, prepared: Prepa
       await clock.sleep(next.delayMs, run.signal);
     }
   }
+}
 
-  function decideNext(run: RunState, step: StepSpec, failure: StepError, attempt: number, maxEnd: number) {
-    if (attempt >= policy.attempts || !isRetryable(failure, policy)) return { error: failure };
-    const delayMs = computeRetryDelay(failure, attempt, policy, random);
-    const startAt = clock.now() + delayMs;
-    if (startAt >= maxEnd) {
-      return { error: withNote(failure, `no retry: attempt ${attempt + 1} would start after retry.maxDuration ${formatDuration(policy.maxDurationMs!)}`) };
-    }
-    if (run.deadline && startAt >= run.deadline.at) {
-      return { error: withNote(failure, `no retry: attempt ${attempt + 1} would start after the run deadline`) };
-    }
-    return { error: failure, delayMs };
+/** Retry or not: the policy must cover the failure, and the next attempt must start before maxDuration and the deadline. */
+function decideNext(
+  run: RunState,
+  step: StepSpec,
+  failure: StepError,
+  attempt: number,
+  maxEnd: number,
+): { error: StepError; delayMs?: number } {
+  const { clock, random } = run.options;
+  const policy = step.retry;
+  if (attempt >= policy.attempts || !isRetryable(failure, policy)) return { error: failure };
+  const delayMs = computeRetryDelay(failure, attempt, policy, random);
+  const startAt = clock.now() + delayMs;
+  if (startAt >= maxEnd) {
+    const limit = formatDuration(policy.maxDurationMs!);
+    return { error: withNote(failure, `no retry: attempt ${attempt + 1} would start after retry.maxDuration ${limit}`) };
   }
+  if (run.deadline && startAt >= run.deadline.at) {
+    return { error: withNote(failure, `no retry: attempt ${attempt + 1} would start after the run deadline`) };
+  }
+  return { error: failure, delayMs };
 }
 
 function withNote(error: StepError, note: string): StepError {

@@ -5,36 +5,16 @@ import { CancelledError, UsageError } from '../errors.js';
 import type { Runbook } from '../runbook/types.js';
 import { createEmitter } from './emitter.js';
 import { resolveDeadlineMs, armDeadline } from './deadline.js';
-import type { RunStatus, StepStatus } from './events.js';
-import { writeRunMetadata } from './journal/metadata.js';
-import { claimRun } from './journal/owner.js';
+import type { RunStatus } from './events.js';
 import { createRunId, isRunId, journalPathFor } from './journal/paths.js';
-import { openJournal, trimTornTail } from './journal/writer.js';
+import { openRunRecord } from './journal/record.js';
 import { normalizeOptions, type EngineOptions, type ExecuteOptions } from './options.js';
 import { createRedactor } from './redact.js';
 import { scheduleSteps, type ReusedOutcomes } from './scheduler.js';
+import { collectStepResults, summarizeRun, type RunResult } from './result.js';
 import type { RunDeadline, RunState, StepOutcome } from './state.js';
 
-export interface StepResult {
-  /** 'pending' only if the engine could not reach the step (it always tries to settle every step). */
-  status: StepStatus | 'pending';
-  outputs: Record<string, unknown>;
-  error?: string;
-  errorClass?: StepOutcome['errorClass'];
-  reason?: string;
-  /** Reused from the run being resumed. */
-  reused?: boolean;
-}
-
-export interface RunResult {
-  runId: string;
-  status: RunStatus;
-  /** Why the run failed or was interrupted (redacted). */
-  error?: string;
-  steps: Record<string, StepResult>;
-  journalPath: string;
-  durationMs: number;
-}
+export type { RunResult, StepResult } from './result.js';
 
 /** Runs a normalised runbook to the end; never throws for step failures (see `status`), only for bad options. */
 export async function executeRunbook(options: ExecuteOptions): Promise<RunResult> {
@@ -61,21 +41,15 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
     deadlineMs === undefined ? undefined : { source: runbook.deadline!, ms: deadlineMs, at: startedAt + deadlineMs };
 
   const journalPath = journalPathFor(options.stateDir, runId);
-  if (start.resumeOf) trimTornTail(journalPath);
-  const journal = openJournal(journalPath);
-  const releaseRun = claimRun(options.stateDir, runId);
   const redactor = createRedactor(options.secretValues);
   const publicInputs = redactor.value(selectPublicInputs(runbook, options.inputs));
   const runbookRef = { path: resolve(options.cwd, runbook.file), name: runbook.metadata.name, sha256: runbook.sha256 };
-  if (!start.resumeOf) {
-    writeRunMetadata(options.stateDir, {
-      runId,
-      runbook: runbookRef,
-      inputs: publicInputs,
-      secretInputs: Object.values(runbook.inputs).filter((i) => i.type === 'secret').map((i) => i.name),
-      startedAt: runInfo.startedAt,
-    });
-  }
+  const secretInputs = Object.values(runbook.inputs).filter((i) => i.type === 'secret').map((i) => i.name);
+  const record = openRunRecord(
+    options.stateDir,
+    { runId, runbook: runbookRef, inputs: publicInputs, secretInputs, startedAt: runInfo.startedAt },
+    start.resumeOf !== undefined,
+  );
 
   const controller = new AbortController();
   const finished = new AbortController();
@@ -86,7 +60,7 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
   // Without a journal the run could not be resumed: stop it rather than carry on unrecorded.
   const onJournalError = (error: Error) =>
     controller.abort(new CancelledError(`cannot write the journal ${journalPath}: ${error.message}`, 'aborted', { cause: error }));
-  const emit = createEmitter(runId, clock, redactor, journal, options.onEvent, onJournalError);
+  const emit = createEmitter(runId, clock, redactor, record.journal, options.onEvent, onJournalError);
   const run: RunState = {
     runId,
     runbook,
@@ -134,8 +108,7 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
   } finally {
     finished.abort();
     options.signal?.removeEventListener('abort', onAbort);
-    journal.close();
-    releaseRun();
+    record.close();
   }
 }
 
@@ -156,37 +129,4 @@ function toCancellation(reason: unknown): CancelledError {
   if (reason instanceof CancelledError) return reason;
   if (reason instanceof Error && reason.name !== 'AbortError') return new CancelledError(reason.message, 'aborted', { cause: reason });
   return new CancelledError('interrupted', 'interrupted', { cause: reason });
-}
-
-function summarizeRun(run: RunState, outcomes: Map<string, StepOutcome>): { status: RunStatus; error?: string } {
-  if (run.signal.aborted) {
-    const reason = run.signal.reason as CancelledError;
-    return { status: reason.reason === 'interrupted' ? 'interrupted' : 'failed', error: reason.message };
-  }
-  for (const step of run.runbook.steps) {
-    const outcome = outcomes.get(step.id);
-    if (!outcome) continue;
-    if (outcome.status === 'cancelled' || (outcome.status === 'failed' && !step.continueOnError)) {
-      return { status: 'failed', error: `step ${step.id} failed: ${outcome.error ?? outcome.reason ?? outcome.status}` };
-    }
-  }
-  return { status: 'succeeded' };
-}
-
-function collectStepResults(
-  runbook: Runbook,
-  outcomes: Map<string, StepOutcome>,
-  redact: <T>(value: T) => T,
-): Record<string, StepResult> {
-  const steps: Record<string, StepResult> = {};
-  for (const step of runbook.steps) {
-    const outcome = outcomes.get(step.id);
-    if (!outcome) {
-      steps[step.id] = { status: 'pending', outputs: {} };
-      continue;
-    }
-    const { skip: _skip, ...rest } = outcome;
-    steps[step.id] = redact(rest);
-  }
-  return steps;
 }
