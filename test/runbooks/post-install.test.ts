@@ -7,7 +7,7 @@ import { startSimulation, type Simulation } from '../../src/sim/index.js';
 import { runCli } from '../helpers/cli.js';
 
 const SCALE = 120;
-const SCENARIO = 'test/steps/openshift/fixtures/registry-removed.yaml';
+const SCENARIO = 'runbooks/scenarios/image-registry-removed.yaml';
 const REGISTRY = { apiVersion: 'imageregistry.operator.openshift.io/v1', kind: 'Config', name: 'cluster' };
 
 function rehearse(...set: string[]) {

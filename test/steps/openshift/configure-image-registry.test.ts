@@ -5,7 +5,7 @@ import { configureImageRegistryStep as step } from '../../../src/steps/openshift
 import { steps } from '../../../src/steps/openshift/index.js';
 import { REGISTRY_CONFIG } from '../../../src/steps/openshift/resources.js';
 import { createPlanContext, createTestContext, planStep, prepareParams, runStep } from './context.js';
-import { fixture, startCluster, type SimCluster } from './sim.js';
+import { bundledScenario, startCluster, type SimCluster } from './sim.js';
 
 const CONFIGS = 'configs.imageregistry.operator.openshift.io';
 const PVC = { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'openshift-image-registry' };
@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<SimCluster> {
-  cluster = await startCluster(fixture('registry-removed.yaml'));
+  cluster = await startCluster(bundledScenario('image-registry-removed'));
   return cluster;
 }
 
