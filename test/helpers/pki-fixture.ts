@@ -1,7 +1,7 @@
 // Builds a real kubeadm-layout PKI with openssl in a temp dir: 10-year CAs, expired or expiring leaves, kubeconfigs.
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -71,6 +71,8 @@ export interface PkiFixture {
   expiries: Record<LeafName, number>;
   /** sha256 of every file under root, by relative path (to prove byte-identical restores). */
   hashTree(): Record<string, string>;
+  /** A copy in a new temp dir (building costs seconds of key generation; copying does not). */
+  clone(): PkiFixture;
   cleanup(): void;
 }
 
@@ -127,13 +129,22 @@ export async function createPkiFixture(options: PkiFixtureOptions = {}): Promise
   rmSync(work, { recursive: true, force: true });
   for (const ca of options.externalCas ?? []) rmSync(join(k8s, `${CA_FILES[ca]}.key`));
 
+  return describeFixture(root, now, expiries);
+}
+
+function describeFixture(root: string, now: number, expiries: Record<LeafName, number>): PkiFixture {
   return {
     root,
-    kubernetesDir: k8s,
-    kubeletPkiDir,
+    kubernetesDir: join(root, 'kubernetes'),
+    kubeletPkiDir: join(root, 'kubelet-pki'),
     now,
     expiries,
     hashTree: () => hashTree(root),
+    clone: () => {
+      const copy = mkdtempSync(join(tmpdir(), 'opsbook-pki-'));
+      cpSync(root, copy, { recursive: true, preserveTimestamps: true });
+      return describeFixture(copy, now, expiries);
+    },
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
 }

@@ -57,7 +57,9 @@ export function parseCheckExpiration(text: string): KubeadmExpiration {
       : ['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'CERTIFICATE AUTHORITY', 'EXTERNALLY MANAGED'];
     const starts = columnStarts(header, names);
     for (i = i + 1; i < lines.length && lines[i]!.trim() !== ''; i++) {
-      const cells = starts.map((start, c) => lines[i]!.slice(start, starts[c + 1] ?? undefined).trim());
+      const line = lines[i]!;
+      // kubeadm prints a missing certificate as `!MISSING! name` alone on its row, wider than the first column.
+      const cells = line.startsWith('!MISSING!') ? [line.trim()] : starts.map((start, c) => line.slice(start, starts[c + 1] ?? undefined).trim());
       const row = toRow(cells, isCaTable);
       (isCaTable ? out.authorities : out.certificates).push(row);
     }

@@ -1,0 +1,113 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { renewCertsStep } from '../../../src/steps/certs/renew-certs.js';
+import { parseCheckExpiration } from '../../../src/steps/certs/kubeadm.js';
+import { StepError } from '../../../src/errors.js';
+import { VirtualClock } from '../../../src/time/clock.js';
+import { createPkiFixture, CA_FILES, type PkiFixture } from '../../helpers/pki-fixture.js';
+import { createTestContext } from './context.js';
+import { FAKE_BIN, createFakeRuntime, openssl, readyzCluster, type FakeRuntime } from './renew-setup.js';
+
+let base: PkiFixture;
+let pki: PkiFixture | undefined;
+let runtime: FakeRuntime | undefined;
+
+beforeAll(async () => {
+  base = await createPkiFixture();
+});
+afterAll(() => base?.cleanup());
+afterEach(() => {
+  pki?.cleanup();
+  runtime?.cleanup();
+  pki = runtime = undefined;
+  delete process.env.FAKE_KUBEADM_FAIL_AFTER;
+});
+
+const params = (p: PkiFixture, extra: Record<string, unknown> = {}) =>
+  renewCertsStep.normalize!({
+    nodes: [{ name: 'cp-1', transport: 'local' }],
+    kubernetesDir: p.kubernetesDir,
+    strategy: 'kubeadm',
+    kubeadm: join(FAKE_BIN, 'kubeadm'),
+    crictl: join(FAKE_BIN, 'crictl'),
+    ...extra,
+  });
+
+describe('renew-certs (kubeadm)', () => {
+  it('runs `kubeadm certs renew all`, verifies the chains and new dates, parses check-expiration', async () => {
+    pki = base.clone();
+    runtime = createFakeRuntime();
+    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }), kube: readyzCluster().kube });
+    const out = await renewCertsStep.run(params(pki), ctx);
+    const certDir = `--cert-dir=${pki.kubernetesDir}/pki`;
+    expect(runtime.calls('kubeadm')).toEqual([
+      ['certs', 'renew', 'all', certDir],
+      ['certs', 'check-expiration', certDir],
+    ]);
+    const node = out.nodes[0]!;
+    expect(node.renewed).toHaveLength(11);
+    for (const r of node.renewed) expect(r.newExpiry > r.previousExpiry).toBe(true);
+    const check = node.kubeadmCheck!;
+    expect(check.certificates.map((c) => c.name)).toContain('etcd-peer');
+    expect(check.certificates.find((c) => c.name === 'apiserver')).toMatchObject({ residual: '364d', certificateAuthority: 'ca', externallyManaged: false });
+    expect(check.authorities.map((c) => [c.name, c.residual])).toEqual([['ca', '9y'], ['etcd-ca', '9y'], ['front-proxy-ca', '9y']]);
+    expect(openssl('verify', '-CAfile', join(pki.kubernetesDir, `${CA_FILES['etcd-ca']}.crt`), join(pki.kubernetesDir, 'pki/etcd/server.crt')).trim()).toMatch(/: OK$/);
+    expect(ctx.logs.some((l) => /Done renewing certificates/.test(l))).toBe(true);
+    expect(runtime.calls('crictl').filter((a) => a[0] === 'stop')).toHaveLength(4);
+  }, 60_000);
+
+  it('renews certificates one by one when only some are due', async () => {
+    pki = base.clone();
+    runtime = createFakeRuntime();
+    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }), kube: readyzCluster().kube });
+    const out = await renewCertsStep.run(params(pki, { renewWithin: '30d', restart: { enabled: false }, readyz: { enabled: false } }), ctx);
+    const renews = runtime.calls('kubeadm').filter((a) => a[1] === 'renew').map((a) => a[2]);
+    expect(renews).toHaveLength(10);
+    expect(renews).not.toContain('front-proxy-client');
+    expect(renews).not.toContain('all');
+    expect(out.nodes[0]!.restarted).toEqual([]);
+    expect(runtime.calls('crictl')).toEqual([]);
+  }, 60_000);
+
+  it('restores the backup byte for byte when kubeadm fails halfway', async () => {
+    pki = base.clone();
+    runtime = createFakeRuntime();
+    process.env.FAKE_KUBEADM_FAIL_AFTER = '3';
+    const before = pki.hashTree();
+    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }), kube: readyzCluster().kube });
+    const error = (await renewCertsStep.run(params(pki), ctx).catch((e: unknown) => e)) as StepError;
+    expect(error).toBeInstanceOf(StepError);
+    expect(error.message).toMatch(/renewal failed before any restart — .* restored from .*: .*kubeadm certs renew all.*failed to renew apiserver-kubelet-client/);
+    const after = pki.hashTree();
+    const backups = Object.keys(after).filter((k) => k.includes('kubernetes-backup-'));
+    expect(backups).toHaveLength(1);
+    delete after[backups[0]!];
+    expect(after).toEqual(before);
+    expect(runtime.calls('crictl')).toEqual([]);
+  }, 60_000);
+});
+
+describe('parseCheckExpiration', () => {
+  it('reads both tables, missing rows and <invalid> residual times', () => {
+    const text = `[check-expiration] Reading configuration from the cluster...
+[check-expiration] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'
+
+CERTIFICATE                EXPIRES                  RESIDUAL TIME   CERTIFICATE AUTHORITY   EXTERNALLY MANAGED
+admin.conf                 Dec 30, 2020 23:36 UTC   <invalid>       ca                      no
+!MISSING! front-proxy-client
+super-admin.conf           Jan 02, 2027 01:02 UTC   364d            ca                      yes
+
+CERTIFICATE AUTHORITY   EXPIRES                  RESIDUAL TIME   EXTERNALLY MANAGED
+ca                      Dec 28, 2029 23:36 UTC   9y              no
+`;
+    const parsed = parseCheckExpiration(text);
+    expect(parsed.certificates).toEqual([
+      { name: 'admin.conf', expires: 'Dec 30, 2020 23:36 UTC', expiresAt: '2020-12-30T23:36:00.000Z', residual: '<invalid>', certificateAuthority: 'ca', externallyManaged: false, missing: false },
+      { name: 'front-proxy-client', expires: '', residual: '', certificateAuthority: '', externallyManaged: false, missing: true },
+      { name: 'super-admin.conf', expires: 'Jan 02, 2027 01:02 UTC', expiresAt: '2027-01-02T01:02:00.000Z', residual: '364d', certificateAuthority: 'ca', externallyManaged: true, missing: false },
+    ]);
+    expect(parsed.authorities).toEqual([
+      { name: 'ca', expires: 'Dec 28, 2029 23:36 UTC', expiresAt: '2029-12-28T23:36:00.000Z', residual: '9y', externallyManaged: false, missing: false },
+    ]);
+  });
+});
