@@ -1,4 +1,5 @@
-// `npm run schemas`: writes schemas/runbook.schema.json and schemas/steps/<type>.schema.json from the code, removing stale step files.
+// `npm run schemas`: writes schemas/runbook.schema.json, schemas/steps/<type>.schema.json (removing stale ones) and the
+// precompiled validators in src/runbook/generated/validators.ts, all from the code.
 
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -6,9 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { createStepRegistry } from '../src/steps/registry.js';
 import { getRunbookSchema } from '../src/runbook/schema.js';
 import { buildSchemaFiles } from '../src/runbook/step-schemas.js';
+import { generateValidatorsModule } from '../src/runbook/ajv.js';
+import { runbookSchema } from '../src/runbook/schema.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const files = buildSchemaFiles(createStepRegistry().list(), getRunbookSchema());
+const steps = createStepRegistry().list();
+const files = buildSchemaFiles(steps, getRunbookSchema());
 await mkdir(path.join(root, 'schemas/steps'), { recursive: true });
 for (const [relative, text] of files) await writeFile(path.join(root, relative), text);
 for (const name of await readdir(path.join(root, 'schemas/steps'))) {
@@ -18,4 +22,6 @@ for (const name of await readdir(path.join(root, 'schemas/steps'))) {
     process.stdout.write(`removed ${relative}\n`);
   }
 }
-process.stdout.write(`wrote ${files.size} schema files\n`);
+// Precompiled validators so a cold `opsbook validate` needs no ajv compile (keyed by content: stale ones are simply unused).
+await writeFile(path.join(root, 'src/runbook/generated/validators.ts'), generateValidatorsModule([runbookSchema, ...steps.map((s) => s.schema)]));
+process.stdout.write(`wrote ${files.size} schema files and src/runbook/generated/validators.ts\n`);

@@ -1,35 +1,48 @@
-// The only importer of ajv: compiles JSON Schemas (2020-12) once and reports every error, in human words.
+// The only importer of ajv: validates against JSON Schemas (2020-12) and reports every error, in human words.
+// Validators for the runbook schema and the built-in step schemas are precompiled (src/runbook/generated, keyed by
+// schema content), so a cold `opsbook validate` never loads ajv; any other schema is compiled here on first use.
 
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import { describeSchemaErrors, type SchemaIssue } from './schema-messages.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020 as Ajv2020Type, ValidateFunction } from 'ajv/dist/2020.js';
+import { getSchemaKey } from './canonical-json.js';
+import { describeSchemaErrors, type RawSchemaError, type SchemaIssue } from './schema-messages.js';
+import { validators as precompiled } from './generated/validators.js';
 
 export type { SchemaIssue } from './schema-messages.js';
 
-// ajv-formats ships CommonJS; under NodeNext its default export is the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => void;
+type Validate = ((value: unknown) => boolean) & { errors?: RawSchemaError[] | null };
 
-let instance: Ajv2020 | undefined;
-const compiled = new WeakMap<object, ValidateFunction>();
+const require = createRequire(import.meta.url);
+const OPTIONS = { allErrors: true, verbose: true, strict: false } as const;
+const EXTRA_KEYWORDS = ['x-expected', 'x-opsbook-outputs', 'x-opsbook-mutating'];
 
-function getAjv(): Ajv2020 {
-  if (!instance) {
-    // strict off: step schemas come from many areas; `x-expected` is our message annotation.
-    instance = new Ajv2020({ allErrors: true, verbose: true, strict: false });
-    addFormats(instance);
-    instance.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+let instance: Ajv2020Type | undefined;
+const compiled = new WeakMap<object, Validate>();
+
+// ajv and ajv-formats are CommonJS: loaded synchronously, and only when a schema has no precompiled validator.
+function createAjv(options: Record<string, unknown>): Ajv2020Type {
+  const { Ajv2020 } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const formats = require('ajv-formats') as { default?: (ajv: Ajv2020Type) => void } & ((ajv: Ajv2020Type) => void);
+  const ajv = new Ajv2020(options);
+  (formats.default ?? formats)(ajv);
+  for (const keyword of EXTRA_KEYWORDS) ajv.addKeyword({ keyword });
+  return ajv;
+}
+
+function getValidator(schema: object): Validate {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = (precompiled as Record<string, Validate>)[getSchemaKey(schema)];
+    // strict off: step schemas come from many areas; `x-` keywords are annotations.
+    validate ??= (instance ??= createAjv(OPTIONS)).compile(schema) as ValidateFunction as Validate;
+    compiled.set(schema, validate);
   }
-  return instance;
+  return validate;
 }
 
 /** Validates `value` against `schema` (compiled once per schema object); [] when valid. */
 export function validateAgainstSchema(schema: object, value: unknown): SchemaIssue[] {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = getAjv().compile(schema);
-    compiled.set(schema, validate);
-  }
+  const validate = getValidator(schema);
   if (validate(value)) return [];
   return describeSchemaErrors(validate.errors ?? [], value);
 }
@@ -37,8 +50,29 @@ export function validateAgainstSchema(schema: object, value: unknown): SchemaIss
 /** Throws when `schema` is not a valid JSON Schema (used to vet step types' schemas in tests). */
 export function assertValidSchema(schema: object): void {
   // strictSchema catches unknown keywords (typos like `requried`); union types and the rest are fine in JSON Schema.
-  const ajv = new Ajv2020({ strictSchema: true, strictTypes: false, strictTuples: false, strictRequired: false, allErrors: true });
-  addFormats(ajv);
-  for (const keyword of ['x-expected', 'x-opsbook-outputs', 'x-opsbook-mutating']) ajv.addKeyword({ keyword });
-  ajv.compile(schema);
+  createAjv({ strictSchema: true, strictTypes: false, strictTuples: false, strictRequired: false, allErrors: true }).compile(schema);
+}
+
+/** ESM source of precompiled validators for `schemas`, exported as `validators` keyed by getSchemaKey(schema). */
+export function generateValidatorsModule(schemas: readonly object[]): string {
+  const ajv = createAjv({ ...OPTIONS, code: { source: true, esm: true } });
+  const exports: Record<string, string> = {};
+  for (const schema of schemas) {
+    const key = getSchemaKey(schema);
+    if (exports[key]) continue;
+    const { $id: _id, $schema: _s, ...rest } = schema as Record<string, unknown>;
+    ajv.addSchema({ ...rest, $id: key });
+    exports[key] = key;
+  }
+  const standalone = require('ajv/dist/standalone/index.js') as { default: (ajv: Ajv2020Type, refs: Record<string, string>) => string };
+  const code = standalone.default(ajv, exports);
+  return [
+    '// @ts-nocheck',
+    '// Generated by `npm run schemas` (scripts/publish-schemas.ts) from the runbook and step schemas: do not edit.',
+    "import { createRequire } from 'node:module';",
+    'const require = createRequire(import.meta.url);',
+    code.replace(/^"use strict";/, ''),
+    `export const validators = { ${Object.keys(exports).map((k) => `${k}`).join(', ')} };`,
+    '',
+  ].join('\n');
 }

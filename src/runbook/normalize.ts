@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto';
 import type { InputSpec, InputType, LockSpec, RetryOn, RetryPolicy, Runbook, StepSpec } from './types.js';
 import { parseDuration } from './duration.js';
 import { buildStepParams } from './step-params.js';
+import { canonicalJson } from './canonical-json.js';
+
+export { canonicalJson } from './canonical-json.js';
 import type { Locate } from './yaml.js';
 
 /** Defaults the runbook format promises (documented in the schema and README). */
@@ -117,14 +120,4 @@ export function hashRunbook(runbook: Runbook): string {
     steps: rest.steps.map(({ position: _p, ...step }) => step),
   };
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
-}
-
-/** JSON with object keys sorted at every level, so equal values hash equally. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => {
-    if (!item || typeof item !== 'object' || Array.isArray(item)) return item;
-    const sorted: Record<string, unknown> = {};
-    for (const key of Object.keys(item).sort()) sorted[key] = (item as Record<string, unknown>)[key];
-    return sorted;
-  }) ?? 'null';
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createStepRegistry } from '../../src/steps/registry.js';
 import { getRunbookSchema } from '../../src/runbook/index.js';
-import { assertValidSchema, validateAgainstSchema } from '../../src/runbook/ajv.js';
+import { assertValidSchema, generateValidatorsModule, validateAgainstSchema } from '../../src/runbook/ajv.js';
+import { runbookSchema } from '../../src/runbook/schema.js';
 import { buildSchemaFiles } from '../../src/runbook/step-schemas.js';
 import { parseYamlDocuments } from '../../src/runbook/yaml.js';
 
@@ -13,6 +14,11 @@ describe('published schemas', () => {
     for (const [path, text] of files) expect(readFileSync(path, 'utf8'), path).toBe(text);
     const published = readdirSync('schemas/steps').map((name) => `schemas/steps/${name}`);
     expect(published.sort()).toEqual([...files.keys()].filter((p) => p.startsWith('schemas/steps/')).sort());
+  });
+
+  it('precompiled validators are in sync with the schemas (run `npm run schemas`)', () => {
+    const expected = generateValidatorsModule([runbookSchema, ...createStepRegistry().list().map((s) => s.schema)]);
+    expect(readFileSync('src/runbook/generated/validators.ts', 'utf8') === expected).toBe(true);
   });
 
   it('are valid JSON Schema 2020-12 in strict mode', () => {

@@ -197,3 +197,15 @@ describe('oneOf/anyOf in step schemas', () => {
     expect(check('{ nodes: [{ name: x, addresses: "${{ inputs.a }}" }] }')).toEqual([]);
   });
 });
+
+describe('precompiled and runtime-compiled validators agree', () => {
+  it('reports the same diagnostics for a schema whether it was precompiled or not', async () => {
+    const { validateAgainstSchema } = await import('../../src/runbook/ajv.js');
+    const { runbookSchema } = await import('../../src/runbook/schema.js');
+    const copy = JSON.parse(JSON.stringify(runbookSchema)) as object; // same content → precompiled; a changed one → compiled now
+    const changed = { ...copy, title: 'changed' };
+    const doc = { apiVersion: 'v0', kind: 'Runbook', metadata: { name: 'X' }, spec: { steps: [{ id: 'a', need: [] }], concurrency: 0 } };
+    expect(validateAgainstSchema(changed, doc)).toEqual(validateAgainstSchema(copy, doc));
+    expect(validateAgainstSchema(copy, doc).length).toBeGreaterThan(3);
+  });
+});
