@@ -1,6 +1,6 @@
 // A cluster-wide run lock on a coordination.k8s.io/v1 Lease, so two runs of one runbook never overlap on a cluster.
 
-import { CancelledError, StepError } from '../errors.js';
+import { CancelledError, StepError, classifyError } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { isAlreadyExists, isConflict } from './errors.js';
 import { formatMicroTime } from './time.js';
@@ -46,6 +46,7 @@ const ANN = {
 
 const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' } as const;
 const MAX_CONFLICT_RETRIES = 5;
+const MAX_TRANSIENT_RETRIES = 4;
 
 interface LeaseSpec {
   holderIdentity?: string;
@@ -107,10 +108,13 @@ export async function acquireLock(options: AcquireLockOptions): Promise<LockHand
   const ref = { ...LEASE, name: options.name, namespace };
   let previousHolder: (LockHolder & { since?: string }) | undefined;
   let lease: Lease | undefined;
-  for (let attempt = 0; ; attempt++) {
-    const current = await kube.get<Lease>(ref, signal);
-    const now = clock.now();
+  let conflicts = 0;
+  let failures = 0;
+  while (!lease) {
+    previousHolder = undefined;
     try {
+      const current = await kube.get<Lease>(ref, signal);
+      const now = clock.now();
       if (!current) {
         lease = await kube.create<Lease>(leaseBody(undefined, options, namespace, now), { signal });
       } else {
@@ -126,10 +130,15 @@ export async function acquireLock(options: AcquireLockOptions): Promise<LockHand
         if (holder && !ours) previousHolder = holder;
         lease = await kube.replace<Lease>(leaseBody(current, options, namespace, now), { signal });
       }
-      break;
     } catch (error) {
       // Someone else wrote the lease between our read and write: read again and decide afresh.
-      if ((isConflict(error) || isAlreadyExists(error)) && attempt < MAX_CONFLICT_RETRIES) continue;
+      if ((isConflict(error) || isAlreadyExists(error)) && ++conflicts <= MAX_CONFLICT_RETRIES) continue;
+      // A flaky API server must not fail the run before it starts; the re-read makes a lost answer harmless.
+      if (classifyError(error) === 'transient' && ++failures <= MAX_TRANSIENT_RETRIES) {
+        const retryAfter = error instanceof StepError ? error.retryAfterMs : undefined;
+        await clock.sleep(retryAfter ?? 250 * 2 ** failures, signal);
+        continue;
+      }
       throw error;
     }
   }
@@ -150,36 +159,45 @@ function startRenewing(options: AcquireLockOptions, namespace: string, acquired:
     if (!lost.signal.aborted) lost.abort(new StepError(`lost lock ${namespace}/${options.name}: ${why}`, { errorClass: 'permanent' }));
   };
 
-  async function renewOnce(): Promise<void> {
+  /** One renewal; false when it failed in a way worth retrying soon. */
+  async function renewOnce(): Promise<boolean> {
     const now = clock.now();
     const body: Lease = { ...lease, spec: { ...lease.spec, renewTime: formatMicroTime(now) } };
     try {
       lease = await kube.replace<Lease>(body, { signal: stop.signal });
       lastRenew = now;
+      return true;
     } catch (error) {
-      if (stop.signal.aborted) return;
+      if (stop.signal.aborted) return true;
       if (!isConflict(error)) {
         if (clock.now() - lastRenew > options.ttlMs) loseLock(`could not renew it for longer than its ttl (${(error as Error).message})`);
-        return;
+        return false;
       }
       const current = await kube.get<Lease>(ref, stop.signal).catch(() => undefined);
-      if (!current) return loseLock('the lease was deleted');
+      if (!current) {
+        loseLock('the lease was deleted');
+        return true;
+      }
       if (!isOurs(current)) {
         const holder = holderOf(current);
-        return loseLock(holder ? `taken over by ${describeHolder(holder)}` : 'it was released by someone else');
+        loseLock(holder ? `taken over by ${describeHolder(holder)}` : 'it was released by someone else');
+        return true;
       }
-      lease = current; // ours, just a newer resourceVersion: the next tick renews it
+      lease = current; // ours, just a newer resourceVersion: renew it again soon
+      return false;
     }
   }
 
   const loop = (async () => {
+    let ok = true;
     while (!stop.signal.aborted && !lost.signal.aborted) {
       try {
-        await clock.sleep(intervalMs, stop.signal);
+        // after a failed renewal, retry sooner so a blip does not cost the lease
+        await clock.sleep(ok ? intervalMs : Math.max(1, Math.floor(intervalMs / 4)), stop.signal);
       } catch {
         return;
       }
-      await renewOnce().catch(() => {});
+      ok = await renewOnce().catch(() => false);
     }
   })();
 
@@ -188,26 +206,22 @@ function startRenewing(options: AcquireLockOptions, namespace: string, acquired:
     stop.abort(new CancelledError('lock released'));
     await loop;
     if (lost.signal.aborted) return;
-    try {
-      for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      try {
         const current = await kube.get<Lease>(ref);
-        if (!isOurs(current)) return;
-        const annotations = { ...current!.metadata.annotations };
+        if (!current || !isOurs(current)) return;
+        const annotations = { ...current.metadata.annotations };
         for (const key of Object.values(ANN)) delete annotations[key];
-        const freed: Lease = {
-          ...current!,
-          metadata: { ...current!.metadata, annotations },
-          spec: { ...current!.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: formatMicroTime(clock.now()) },
-        };
-        try {
-          await kube.replace(freed);
-          return;
-        } catch (error) {
-          if (!isConflict(error)) return;
-        }
+        await kube.replace({
+          ...current,
+          metadata: { ...current.metadata, annotations },
+          spec: { ...current.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: formatMicroTime(clock.now()) },
+        });
+        return;
+      } catch (error) {
+        // best effort: an unreleased lease simply expires after its ttl
+        if (!isConflict(error) && classifyError(error) !== 'transient') return;
       }
-    } catch {
-      // best effort: an unreleased lease simply expires after its ttl
     }
   }
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepError } from '../../src/errors.js';
 import { acquireLock, isLeaseExpired } from '../../src/k8s/lock.js';
 import type { KubeObject } from '../../src/k8s/types.js';
-import { systemClock, VirtualClock } from '../../src/time/clock.js';
+import { createScaledClock, systemClock, VirtualClock } from '../../src/time/clock.js';
 import { startTestCluster, type TestCluster } from './helpers.js';
 
 let cluster: TestCluster;
@@ -92,6 +92,25 @@ describe('acquireLock', () => {
     const lease = (await kube.get(leaseRef('broken'))) as KubeObject & { spec: { holderIdentity: string } };
     expect(lease.spec.holderIdentity).toBe('user-b@host-b/b');
     await b.release();
+  });
+});
+
+describe('acquireLock on a flaky API server', () => {
+  it('retries transient errors (re-reading each time) and gives up with a transient error when they persist', async () => {
+    const flaky = await startTestCluster({ faults: { seed: 7, errors: [{ verbs: ['get', 'create'], resources: ['leases'], rate: 0.5, code: 503 }] } });
+    const dead = await startTestCluster({ faults: { seed: 1, errors: [{ verbs: ['get'], resources: ['leases'], rate: 1, code: 503 }] } });
+    try {
+      const clock = createScaledClock(100);
+      const handle = await acquireLock({ kube: flaky.kube, name: 'flaky', ttlMs: 60_000, holder: holder('f'), clock });
+      expect(flaky.sim.faults()).not.toEqual({});
+      await handle.release();
+      const error = (await acquireLock({ kube: dead.kube, name: 'dead', ttlMs: 60_000, holder: holder('d'), clock }).catch((e: unknown) => e)) as StepError;
+      expect(error.errorClass).toBe('transient');
+      expect(dead.counters()['get leases']).toBe(5); // the first try and four retries
+    } finally {
+      await flaky.stop();
+      await dead.stop();
+    }
   });
 });
 
