@@ -9,6 +9,7 @@ import { registerResumeCommand } from './commands/resume.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommand } from './commands/runs.js';
 import { registerSchemaCommand } from './commands/schema.js';
+import { registerSimCommand } from './commands/sim.js';
 import { registerStepsCommand } from './commands/steps.js';
 import { registerValidateCommand } from './commands/validate.js';
 
@@ -37,5 +38,6 @@ export function createProgram(): Command {
   registerGraphCommand(program);
   registerSchemaCommand(program);
   registerRehearseCommand(program);
+  registerSimCommand(program);
   return program;
 }

@@ -54,12 +54,17 @@ export function formatRehearsal(report: RehearsalReport): string[] {
   const rogueApproved = c.items.filter((i) => i.rogue && i.state === 'approved');
   if (rogueApproved.length > 0) out.push(`WARNING: ${rogueApproved.length} rogue CSR(s) were approved: ${rogueApproved.map((i) => i.name).join(', ')}`);
   if (cluster.operators.length > 0) {
+    // Settled, unremarkable operators collapse into one line; the ones worth a look keep their conditions.
+    const settled = (o: (typeof cluster.operators)[number]) =>
+      o.available === 'True' && o.progressing === 'False' && o.degraded === 'False' && o.reason === 'AsExpected';
+    const notable = cluster.operators.filter((o) => !settled(o));
+    const quiet = cluster.operators.filter(settled);
     out.push('');
     out.push(
       ...formatTable({
-        title: `Cluster operators (${cluster.operators.length})`,
+        title: `Cluster operators (${cluster.operators.length}${quiet.length ? `; ${quiet.length} Available and settled not listed` : ''})`,
         columns: ['name', 'available', 'progressing', 'degraded', 'reason', 'message'],
-        rows: cluster.operators.map((o) => [o.name, o.available, o.progressing, o.degraded, o.reason, o.message]),
+        rows: notable.map((o) => [o.name, o.available, o.progressing, o.degraded, o.reason, o.message]),
       }),
     );
   }
