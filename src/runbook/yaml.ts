@@ -35,7 +35,7 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
   for (const doc of list) {
     for (const error of doc.errors) {
       const pos = at(error.pos[0]);
-      diagnostics.push({ file, ...pos, path: '(yaml)', message: describeYamlError(error.message) });
+      diagnostics.push({ file, ...pos, path: '(yaml)', message: describeYamlError(error.message, error.code, readKeyAt(text, error.pos[0])) });
     }
   }
   const nonEmpty = list.filter((doc) => doc.contents !== null || doc.errors.length > 0);
@@ -58,8 +58,15 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
   return { value, locate: createLocator(doc, at), diagnostics };
 }
 
-/** First line of the yaml package's message, without its own position suffix. */
-function describeYamlError(message: string): string {
+function readKeyAt(text: string, offset: number): string {
+  const end = text.indexOf('\n', offset);
+  const line = text.slice(offset, end < 0 ? undefined : end);
+  return line.split(/:(\s|$)/)[0]!.slice(0, 60);
+}
+
+/** First line of the yaml package's message, without its own position suffix; duplicate keys are named. */
+function describeYamlError(message: string, code?: string, source?: string): string {
+  if (code === 'DUPLICATE_KEY' && source) return `duplicate key '${source.trim()}' (each key may appear once in a map)`;
   return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
 }
 

@@ -16,7 +16,7 @@ async function lines(file: string): Promise<string[]> {
 describe('validation reports every problem at file:line:col', () => {
   const cases: Record<string, string[]> = {
     'yaml-syntax.yaml': [
-      '5:3: (yaml): Map keys must be unique',
+      "5:3: (yaml): duplicate key 'name' (each key may appear once in a map)",
       '10:1: (yaml): Missing closing "quote',
       '10:1: (yaml): Flow sequence in block collection must be sufficiently indented and end with a ]',
     ],
@@ -207,5 +207,37 @@ describe('precompiled and runtime-compiled validators agree', () => {
     const doc = { apiVersion: 'v0', kind: 'Runbook', metadata: { name: 'X' }, spec: { steps: [{ id: 'a', need: [] }], concurrency: 0 } };
     expect(validateAgainstSchema(changed, doc)).toEqual(validateAgainstSchema(copy, doc));
     expect(validateAgainstSchema(copy, doc).length).toBeGreaterThan(3);
+  });
+});
+
+describe('large runbooks', () => {
+  const header = 'apiVersion: opsbook.dev/v1\nkind: Runbook\nmetadata: { name: big }\nspec:\n  steps:\n';
+
+  it('validates a 10,000-step chain whose last step reads the first (no recursion limits)', () => {
+    const n = 10_000;
+    let text = header;
+    for (let i = 0; i < n; i++) text += `    - { id: s${i}, run: "true"${i ? `, needs: [s${i - 1}]` : ''}${i === n - 1 ? ', env: { X: "${{ steps.s0.outputs.x }}" }' : ''} }\n`;
+    const runbook = loadRunbookText(text, 'big.yaml', { registry });
+    expect(runbook.steps).toHaveLength(n);
+    expect(runbook.steps[n - 1]!.position).toEqual({ line: 5 + n, col: 7 });
+  });
+
+  it('reports a 10,000-step cycle once, and a missing dependency deep in a long chain', () => {
+    const n = 10_000;
+    let text = header;
+    for (let i = 0; i < n; i++) text += `    - { id: s${i}, run: "true", needs: [s${(i + 1) % n}] }\n`;
+    text += '    - { id: other, run: "true" }\n    - { id: reader, run: "true", needs: [other], env: { X: "${{ steps.lonely.status }}" } }\n    - { id: lonely, run: "true" }\n';
+    const error = (() => {
+      try {
+        loadRunbookText(text, 'cycle.yaml', { registry });
+      } catch (e) {
+        return e as RunbookError;
+      }
+      throw new Error('expected a RunbookError');
+    })();
+    const messages = error.diagnostics.map((d) => d.message);
+    expect(messages).toHaveLength(2);
+    expect(messages[0]).toMatch(/^dependency cycle: s0 → s1 → s2 → .* → s9999 → s0$/);
+    expect(messages[1]).toBe("reads steps.lonely.status but does not depend on 'lonely': add it to needs (directly or through a step that needs it)");
   });
 });
