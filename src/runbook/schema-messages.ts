@@ -39,9 +39,17 @@ export function describeSchemaErrors(errors: readonly RawSchemaError[], root: un
     const branch = findOnlyMatchingBranch(parent);
     if (branch !== undefined) unfolded.set(parent, `${parent.schemaPath}/${branch}/`);
   }
+  // parents by instance path, so finding an error's parents looks only at its own path's prefixes (no errors × parents scan)
+  const byInstance = new Map<string, RawSchemaError[]>();
+  for (const parent of parents) byInstance.set(parent.instancePath, [...(byInstance.get(parent.instancePath) ?? []), parent]);
   const kept = errors.filter((e) => {
     if (unfolded.has(e)) return false;
-    return !parents.some((p) => p !== e && isBranchOf(e, p) && !(unfolded.has(p) && e.schemaPath.startsWith(unfolded.get(p)!)));
+    for (const prefix of listPrefixes(e.instancePath)) {
+      for (const p of byInstance.get(prefix) ?? []) {
+        if (p !== e && isBranchOf(e, p) && !(unfolded.has(p) && e.schemaPath.startsWith(unfolded.get(p)!))) return false;
+      }
+    }
+    return true;
   });
   const issues: SchemaIssue[] = [];
   const seen = new Set<string>();
@@ -77,6 +85,18 @@ function jsonType(value: unknown): string {
   if (Array.isArray(value)) return 'array';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
   return typeof value;
+}
+
+/** '/a/b' → ['', '/a', '/a/b'] */
+function listPrefixes(pointer: string): string[] {
+  const out = [''];
+  let index = pointer.indexOf('/', 1);
+  while (index > 0) {
+    out.push(pointer.slice(0, index));
+    index = pointer.indexOf('/', index + 1);
+  }
+  if (pointer) out.push(pointer);
+  return out;
 }
 
 function isBranchOf(error: RawSchemaError, parent: RawSchemaError): boolean {
