@@ -12,8 +12,8 @@ export interface FormatOptions {
 type EventOf<T extends EngineEventType> = Extract<EngineEvent, { type: T }>;
 type Formatter<T extends EngineEventType> = (event: EventOf<T>, options: Required<FormatOptions>) => string[];
 
-// Plain output is one line per record: multi-line messages (e.g. a command's stderr) are folded.
-const oneLine = (text: string) => text.trim().replace(/(:?)\s*\n\s*/g, (_m, colon: string) => (colon ? ': ' : '; '));
+/** Folds a multi-line message (e.g. a command's stderr) into one line: plain output is one line per record. */
+export const oneLine = (text: string) => text.trim().replace(/(:?)\s*\n\s*/g, (_m, colon: string) => (colon ? ': ' : '; '));
 
 const took = (ms: number | undefined, o: Required<FormatOptions>) =>
   o.durations && ms !== undefined ? ` in ${formatDuration(ms)}` : '';

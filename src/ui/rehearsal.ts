@@ -2,6 +2,7 @@
 
 import type { SimSummary } from '../sim/summary.js';
 import { formatDuration } from './format-duration.js';
+import { oneLine } from './format-event.js';
 import { formatTable } from './table.js';
 
 export interface RehearsalOutcome {
@@ -39,7 +40,7 @@ export function formatRehearsal(report: RehearsalReport): string[] {
     `Rehearsal of ${report.runbook.name} (${report.runbook.file}) on scenario ${report.scenario} (${cluster.flavour}), ` +
       `time scale ${report.timeScale}×, ${formatDuration(cluster.elapsedMs)} of simulated time`,
   );
-  out.push(`Outcome: run ${outcome.runId} ${outcome.status}${outcome.error ? `: ${outcome.error.replace(/\s*\n\s*/g, '; ')}` : ''}`);
+  out.push(`Outcome: run ${outcome.runId} ${outcome.status}${outcome.error ? `: ${oneLine(outcome.error)}` : ''}`);
   out.push('');
   out.push(...formatTable({ title: `Nodes (${cluster.nodes.length})`, columns: ['name', 'status', 'roles'], rows: cluster.nodes.map((n) => [n.name, n.status, n.roles.join(',') || '<none>']) }));
   out.push('');

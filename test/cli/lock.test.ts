@@ -1,0 +1,58 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startSimulation, type Simulation } from '../../src/sim/index.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import { fixture, makeTempDir, runIds, type TempDir } from './fixtures.js';
+
+let sim: Simulation;
+let tmp: TempDir;
+beforeAll(async () => {
+  sim = await startSimulation({ scenario: fixture('scenario-tiny.yaml'), timeScale: 1 });
+});
+afterAll(async () => sim?.stop());
+beforeEach(() => (tmp = makeTempDir()));
+afterEach(() => tmp.cleanup());
+
+const args = (gate: string, stateDir: string, ...extra: string[]) =>
+  ['run', fixture('locked.yaml'), '--kubeconfig', sim.kubeconfigPath, '--state-dir', stateDir, '--set', `gate=${gate}`, '--output', 'plain', ...extra];
+
+describe('cluster lock around a run (spec.lock, end to end against the simulated API)', () => {
+  it('a second run is refused with exit 1 naming the holder; Ctrl-C on the first releases the lock; --break-lock takes it over', async () => {
+    const gate = path.join(tmp.dir, 'gate');
+    const first = startCli(args(gate, path.join(tmp.dir, 'a')));
+    await first.waitForOutput('holding the lock');
+    const [firstRun] = runIds(path.join(tmp.dir, 'a'));
+
+    const refused = await runCli(args(gate, path.join(tmp.dir, 'b')));
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('cli-locked');
+    expect(refused.stderr).toContain(firstRun!);
+    expect(refused.stderr).toContain('--break-lock');
+    expect(refused.stderr).not.toMatch(/\n\s+at /);
+
+    first.kill('SIGINT');
+    expect((await first.result).exitCode).toBe(130);
+
+    // Released after Ctrl-C: the next run gets it at once (the gate is open so it finishes).
+    writeFileSync(gate, '');
+    const next = await runCli(args(gate, path.join(tmp.dir, 'c')));
+    expect(next.stderr).toBe('');
+    expect(next.exitCode).toBe(0);
+  });
+
+  it('--break-lock takes over a lock held by a live run', async () => {
+    const gate = path.join(tmp.dir, 'gate');
+    const holder = startCli(args(gate, path.join(tmp.dir, 'a')));
+    try {
+      await holder.waitForOutput('holding the lock');
+      const other = path.join(tmp.dir, 'gate2');
+      writeFileSync(other, '');
+      const breaker = await runCli(args(other, path.join(tmp.dir, 'b'), '--break-lock'));
+      expect(breaker.exitCode).toBe(0);
+    } finally {
+      holder.kill('SIGINT');
+      await holder.result;
+    }
+  });
+});
