@@ -55,15 +55,15 @@ export interface Recorded {
 /** A StepContext wired to a real client; records what the step shows. */
 export function createStepContext(
   kube: KubeClient,
-  options: { clock: Clock; timeoutMs?: number; cwd?: string; signal?: AbortSignal },
+  options: { clock: Clock; timeoutMs?: number; cwd?: string; signal?: AbortSignal; stepId?: string; attempt?: number },
 ): { ctx: StepContext; recorded: Recorded; abort(reason?: unknown): void } {
   const controller = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
   const recorded: Recorded = { progress: [], logs: [], reports: [] };
   const ctx: StepContext = {
     runId: 'test-run',
-    stepId: 'step',
-    attempt: 1,
+    stepId: options.stepId ?? 'step',
+    attempt: options.attempt ?? 1,
     signal,
     clock: options.clock,
     deadline: options.clock.now() + (options.timeoutMs ?? 60_000),

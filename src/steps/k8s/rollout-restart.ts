@@ -27,7 +27,8 @@ const schema: JsonSchema = {
   title: 'k8s-rollout-restart',
   description:
     'Restarts a Deployment, DaemonSet or StatefulSet the way `kubectl rollout restart` does (the restartedAt pod template ' +
-    'annotation), then waits like `kubectl rollout status` until the rollout completes.',
+    'annotation), then waits like `kubectl rollout status` until the rollout completes. A retry of the same run and step ' +
+    'does not restart again (the object is marked opsbook.dev/restarted-by); it waits for the rollout already started.',
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -38,8 +39,15 @@ const schema: JsonSchema = {
   },
 };
 
-function restartPatch(at: string) {
-  return { spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } };
+/** Marks which run/step restarted the workload (object metadata: no rollout of its own), so a retry only waits. */
+export const RESTARTED_BY = 'opsbook.dev/restarted-by';
+
+function restartPatch(at: string, by: string) {
+  return { metadata: { annotations: { [RESTARTED_BY]: by } }, spec: { template: { metadata: { annotations: { [RESTARTED_AT]: at } } } } };
+}
+
+interface Workload extends KubeObject {
+  spec?: { template?: { metadata?: { annotations?: Record<string, string> } } };
 }
 
 function rolloutKind(target: ResolvedTarget): RolloutKind {
@@ -63,10 +71,20 @@ export const k8sRolloutRestart: StepType<RolloutRestartParams, RolloutRestartOut
     const kube = await ctx.kube();
     const target = await resolveTarget(kube, p, ctx.signal);
     const kind = rolloutKind(target);
-    const restartedAt = formatKubeTime(ctx.clock.now());
-    const patched = await kube.patch({ ...target, name: target.name! }, restartPatch(restartedAt), 'strategic', { signal: ctx.signal });
-    const generation = patched.metadata.generation ?? 0;
-    ctx.log(`${target.display} restarted (${RESTARTED_AT}=${restartedAt})`);
+    const ref = { ...target, name: target.name! };
+    const by = `${ctx.runId}/${ctx.stepId}`;
+    const live = await kube.get<Workload>(ref, ctx.signal);
+    if (!live) throw new StepError(`${target.display} not found`, { errorClass: 'permanent' });
+    let restartedAt = live.spec?.template?.metadata?.annotations?.[RESTARTED_AT];
+    let generation = live.metadata.generation ?? 0;
+    if (live.metadata.annotations?.[RESTARTED_BY] === by && restartedAt) {
+      ctx.log(`${target.display} was already restarted by this step at ${restartedAt}; waiting for that rollout`);
+    } else {
+      restartedAt = formatKubeTime(ctx.clock.now());
+      const patched = await kube.patch(ref, restartPatch(restartedAt, by), 'strategic', { signal: ctx.signal });
+      generation = patched.metadata.generation ?? 0;
+      ctx.log(`${target.display} restarted (${RESTARTED_AT}=${restartedAt})`);
+    }
     if (!p.wait) return { restartedAt, generation, status: 'restart requested' };
     let status = '';
     await watchUntil(kube, target, {}, (items: KubeObject[]) => {
@@ -83,7 +101,7 @@ export const k8sRolloutRestart: StepType<RolloutRestartParams, RolloutRestartOut
     const live = await kube.get({ ...target, name: target.name! }, ctx.signal);
     if (!live) throw new StepError(`${target.display} not found`, { errorClass: 'permanent' });
     const at = formatKubeTime(ctx.clock.now());
-    await kube.patch({ ...target, name: target.name! }, restartPatch(at), 'strategic', { dryRun: true, signal: ctx.signal });
+    await kube.patch({ ...target, name: target.name! }, restartPatch(at, `${ctx.runId}/${ctx.stepId}`), 'strategic', { dryRun: true, signal: ctx.signal });
     return {
       summary: `would restart ${target.display}${p.wait ? ' and wait for the rollout' : ''}`,
       lines: [`spec.template.metadata.annotations["${RESTARTED_AT}"] → ${at}`, `current rollout: ${judgeRollout(kind, live).detail}`],

@@ -38,10 +38,18 @@ afterAll(async () => {
 });
 
 /** Validates like the engine would (check + normalize), then runs. */
-async function run<P, O extends Record<string, unknown>>(step: StepType<P, O>, params: Record<string, unknown>, timeoutMs = 30_000) {
+let stepCounter = 0;
+
+async function run<P, O extends Record<string, unknown>>(
+  step: StepType<P, O>,
+  params: Record<string, unknown>,
+  timeoutMs = 30_000,
+  identity: { stepId?: string; attempt?: number } = {},
+) {
   expect(step.check?.(params) ?? []).toEqual([]);
   const p = step.normalize ? step.normalize(params) : (params as P);
-  const { ctx, recorded } = createStepContext(cluster.kube, { clock: cluster.sim.clock, timeoutMs, cwd: dir });
+  const stepId = identity.stepId ?? `step-${++stepCounter}`;
+  const { ctx, recorded } = createStepContext(cluster.kube, { clock: cluster.sim.clock, timeoutMs, cwd: dir, stepId, attempt: identity.attempt });
   const outputs = await step.run(p, ctx);
   return { outputs, recorded };
 }
@@ -237,6 +245,16 @@ describe('k8s-rollout-restart', () => {
     );
     expect(ds?.spec.template.metadata.annotations[RESTARTED_AT]).toBe(outputs.restartedAt);
     expect(outputs.restartedAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
+
+  it('does not restart again when the same run retries the step', async () => {
+    const params = { resource: 'deployment/web', namespace: 'default', wait: false };
+    const first = await run(k8sRolloutRestart, params, 30_000, { stepId: 'restart-web' });
+    const retry = await run(k8sRolloutRestart, params, 30_000, { stepId: 'restart-web', attempt: 2 });
+    expect(retry.outputs).toMatchObject({ restartedAt: first.outputs.restartedAt, generation: first.outputs.generation });
+    expect(retry.recorded.logs[0]).toMatch(/already restarted by this step/);
+    const other = await run(k8sRolloutRestart, { ...params, wait: true }, 30_000, { stepId: 'restart-web-again' });
+    expect(other.recorded.logs[0]).toMatch(/^deployment\/web -n default restarted \(kubectl\.kubernetes\.io\/restartedAt=/);
   });
 
   it('restarts a Deployment and refuses kinds that do not roll out', async () => {
