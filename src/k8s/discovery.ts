@@ -75,6 +75,16 @@ export function createDiscovery(fetchJson: FetchJson): Discovery {
   }
 
   async function resolveName(name: string, signal?: AbortSignal): Promise<ResolvedResource> {
+    const cached = groupVersions !== undefined;
+    const found = await findName(name, signal);
+    if (found || !cached) return orNotFound(found, name);
+    // A CRD may have been added since the group list was read: read discovery afresh, once.
+    groupVersions = undefined;
+    cache.clear();
+    return orNotFound(await findName(name, signal), name);
+  }
+
+  async function findName(name: string, signal?: AbortSignal): Promise<ResolvedResource | undefined> {
     const lower = name.toLowerCase();
     const dot = lower.indexOf('.');
     const base = dot < 0 ? lower : lower.slice(0, dot);
@@ -87,10 +97,15 @@ export function createDiscovery(fetchJson: FetchJson): Discovery {
       );
       if (hit) return { apiVersion, kind: hit.kind, resource: hit.name, namespaced: hit.namespaced };
     }
-    throw new StepError(`the server doesn't have a resource type "${name}"`);
+    return undefined;
   }
 
   return { resolve, resolveName };
+}
+
+function orNotFound(found: ResolvedResource | undefined, name: string): ResolvedResource {
+  if (!found) throw new StepError(`the server doesn't have a resource type "${name}"`);
+  return found;
 }
 
 // `apps` matches apps/v1; `v1.apps` pins the version; no qualifier matches every group, core first.
