@@ -29,6 +29,8 @@ export interface ExprReference {
 export interface CompiledExpression {
   source: string;
   references: ExprReference[];
+  /** The CEL type the checker infers (`bool`, `int`, `list<string>`, `dyn` when it depends on values). */
+  type: string;
   evaluate(context: Record<string, unknown>): unknown;
 }
 
@@ -86,6 +88,7 @@ export function compileExpression(source: string, variables: readonly string[] =
   const compiled: CompiledExpression = {
     source,
     references: collectReferences(parsed.ast),
+    type: checked.type ?? 'dyn',
     evaluate(context) {
       try {
         return fromCel(parsed(toCel(context) as Record<string, unknown>));

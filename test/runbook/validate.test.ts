@@ -36,6 +36,7 @@ describe('validation reports every problem at file:line:col', () => {
       `12:12: spec.steps[0].env.X: invalid expression 'inputs.nodes.join(",") +': Unexpected token: EOF at column 25`,
       "13:13: spec.steps[0].when: invalid expression 'size(inputs.nodes) >': Unexpected token: EOF at column 21",
       "16:24: spec.steps[1].with.message: '${{' is never closed with '}}'",
+      "19:13: spec.steps[2].when: must be a condition (bool), but 'size(inputs.nodes) + 1' is of type int",
     ],
     'bad-references.yaml': [
       '8:13: spec.deadline: the deadline is set when the run starts: it can use inputs and run, not steps',

@@ -70,20 +70,23 @@ function checkWhen(ctx: CheckContext, when: string, path: PathSegment[], onRefer
     ctx.report(path, (error as Error).message);
     return;
   }
-  checkSource(ctx, source, path, onReference);
+  const type = checkSource(ctx, source, path, onReference);
+  if (type !== undefined && type !== 'bool' && type !== 'dyn') ctx.report(path, `must be a condition (bool), but '${source}' is of type ${type}`);
 }
 
-function checkSource(ctx: CheckContext, source: string, path: PathSegment[], onReference: OnReference): void {
-  let references: ExprReference[];
+/** Compiles one expression, reports problems, hands on its references; returns the inferred type when it compiles. */
+function checkSource(ctx: CheckContext, source: string, path: PathSegment[], onReference: OnReference): string | undefined {
+  let compiled;
   try {
-    references = compileExpression(source).references;
+    compiled = compileExpression(source);
   } catch (error) {
     if (!(error instanceof ExpressionError)) throw error;
     const where = error.column !== undefined ? ` at column ${error.column}` : '';
     ctx.report(path, `invalid expression '${source}': ${error.message}${where}`);
-    return;
+    return undefined;
   }
-  for (const reference of references) onReference(reference, path);
+  for (const reference of compiled.references) onReference(reference, path);
+  return compiled.type;
 }
 
 function checkContextReference(ctx: CheckContext, reference: ExprReference, path: PathSegment[]): void {
