@@ -3,5 +3,6 @@
 import type { AnyStepType } from '../types.js';
 import { certExpiryStep } from './cert-expiry.js';
 import { renewCertsStep } from './renew-certs.js';
+import { writeKubeconfigStep } from './write-kubeconfig.js';
 
-export const steps: AnyStepType[] = [certExpiryStep, renewCertsStep];
+export const steps: AnyStepType[] = [certExpiryStep, renewCertsStep, writeKubeconfigStep];

@@ -86,7 +86,7 @@ const schema: JsonSchema = {
       description: 'Wait for the API server after each node\'s restart.',
       properties: {
         enabled: { type: 'boolean', default: true },
-        url: { type: 'string', pattern: '^https://', description: 'Probe this URL, trusting the node\'s cluster CA (default: /readyz through the run\'s cluster connection).' },
+        url: { type: 'string', pattern: '^(https://.+)?$', description: 'Probe this URL, trusting the node\'s cluster CA (empty/absent: /readyz through the run\'s cluster connection).' },
         timeout: durationSchema('Give up after this long.', '5m'),
         interval: durationSchema('Between probes.', '5s'),
       },
@@ -126,7 +126,7 @@ export const renewCertsStep: StepType<RenewCertsParams, RenewCertsOutputs> = {
       },
       readyz: {
         enabled: readyz.enabled !== false,
-        url: readyz.url as string | undefined,
+        url: (readyz.url as string | undefined) || undefined,
         timeoutMs: toMs(readyz.timeout, 5 * 60_000)!,
         intervalMs: toMs(readyz.interval, 5000)!,
       },

@@ -1,0 +1,122 @@
+// The bundled §4 runbook, end to end through the real CLI: local transport on an openssl-built kubeadm PKI,
+// kubeadm/crictl stand-ins on PATH, the simulated cluster for /readyz, the kubeconfig secret and etcd-defrag.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulation, type Simulation } from '../../src/sim/index.js';
+import { runCli, repoRoot } from '../helpers/cli.js';
+import { createPkiFixture, hashTree, type PkiFixture } from '../helpers/pki-fixture.js';
+import { FAKE_BIN, createFakeRuntime, openssl, type FakeRuntime } from '../steps/certs/renew-setup.js';
+
+const RUNBOOK = join(repoRoot, 'runbooks/renew-control-plane-certs.yaml');
+let sim: Simulation;
+let pki: PkiFixture;
+let runtime: FakeRuntime;
+let work: string;
+const OLD_KUBECONFIG = 'apiVersion: v1\nkind: Config\nclusters: [{name: old, cluster: {server: "https://10.200.0.50:443"}}]\nusers: [{name: old, user: {token: expired}}]\n';
+
+beforeAll(async () => {
+  [pki, sim] = await Promise.all([
+    createPkiFixture(),
+    startSimulation({
+      scenario: {
+        name: 'renew-certs',
+        flavour: 'kubernetes',
+        timeScale: 600,
+        nodes: [{ name: 'cp-1', roles: ['control-plane'] }],
+        workloads: [{ kind: 'DaemonSet', namespace: 'kube-system', name: 'etcd-defrag', replicas: 1, rolloutDuration: '10s' }],
+      },
+    }),
+  ]);
+  await sim.access.create('namespaces', { metadata: { name: 'cluster-cluster1' } });
+  await sim.access.create('secrets', {
+    metadata: { name: 'cluster1-kubeconfig', namespace: 'cluster-cluster1' },
+    type: 'Opaque',
+    data: { value: Buffer.from(sim.kubeconfig).toString('base64') },
+  });
+  runtime = createFakeRuntime(['etcd']);
+  work = mkdtempSync(join(tmpdir(), 'opsbook-renew-runbook-'));
+  writeFileSync(join(work, 'workstation.kubeconfig'), OLD_KUBECONFIG, { mode: 0o600 });
+}, 60_000);
+
+afterAll(async () => {
+  await sim?.stop();
+  pki?.cleanup();
+  runtime?.cleanup();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+function writeValues(extra: Record<string, unknown> = {}): string {
+  const file = join(work, `values-${Math.random().toString(16).slice(2)}.json`);
+  writeFileSync(file, JSON.stringify({
+    nodes: [{ name: 'cp-1', transport: 'local' }],
+    kubernetesDir: pki.kubernetesDir,
+    kubeletPkiDir: pki.kubeletPkiDir,
+    strategy: 'kubeadm',
+    // The simulated API server takes bearer tokens only, so "the node's admin.conf" is the simulation's kubeconfig.
+    adminKubeconfig: sim.kubeconfigPath,
+    clusterName: 'cluster1',
+    clusterNamespace: 'cluster-cluster1',
+    workstationKubeconfig: join(work, 'workstation.kubeconfig'),
+    ...extra,
+  }));
+  return file;
+}
+
+const cliEnv = () => ({
+  PATH: `${FAKE_BIN}:${process.env.PATH}`,
+  FAKE_CRICTL_STATE: runtime.statePath,
+  FAKE_BIN_LOG: runtime.logPath,
+  OPSBOOK_STATE_DIR: join(work, 'state'),
+});
+
+describe('runbooks/renew-control-plane-certs.yaml', () => {
+  it('plan shows what would be renewed per node and changes nothing', async () => {
+    const before = hashTree(pki.root);
+    const result = await runCli(['plan', RUNBOOK, '--kubeconfig', sim.kubeconfigPath, '--values', writeValues()], { env: cliEnv(), timeout: 120_000 });
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/would renew 10 certificate\(s\) on 1 node\(s\) with kubeadm/);
+    expect(hashTree(pki.root)).toEqual(before);
+    expect(runtime.calls()).toEqual([]);
+  }, 120_000);
+
+  it('runs §4 end to end: check, rolling renewal, API check, kubeconfig refresh, etcd-defrag restart, kubelet check', async () => {
+    const result = await runCli(['run', RUNBOOK, '--kubeconfig', sim.kubeconfigPath, '--values', writeValues(), '--output', 'json'], {
+      env: cliEnv(),
+      timeout: 180_000,
+    });
+    const events = result.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+    const ends = Object.fromEntries(events.filter((e) => e.type === 'step-end').map((e) => [e.stepId, e]));
+    expect(result.exitCode, result.stderr + JSON.stringify(ends, null, 1).slice(0, 4000)).toBe(0);
+    expect(Object.keys(ends)).toEqual(['check-expiry', 'renew', 'check-api', 'kubeconfig-secret', 'refresh-kubeconfig', 'check-workstation', 'restart-etcd-defrag', 'check-kubelet']);
+    for (const e of Object.values(ends)) expect(e.status, e.stepId).toBe('succeeded');
+
+    expect(ends['check-expiry'].outputs.expired).toBe(10);
+    const renewed = ends['renew'].outputs.nodes[0];
+    expect(renewed.renewed).toHaveLength(10);
+    expect(renewed.backup).toMatch(/kubernetes-backup-.*\.tar\.gz$/);
+    expect(openssl('verify', '-CAfile', join(pki.kubernetesDir, 'pki/ca.crt'), join(pki.kubernetesDir, 'pki/apiserver.crt')).trim()).toMatch(/: OK$/);
+
+    // kubeadm on the node; crictl stopped exactly the four control-plane containers (etcd retried once), never etcd-defrag.
+    expect(runtime.calls('kubeadm').map((a) => a.slice(0, 3).join(' '))).toContain('certs check-expiration --cert-dir=' + join(pki.kubernetesDir, 'pki'));
+    const state = runtime.state();
+    expect(state.containers.filter((c) => c.state === 'exited').map((c) => c.name).sort()).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
+    expect(state.containers.filter((c) => c.name === 'etcd-defrag').map((c) => c.state)).toEqual(['running']);
+    expect(runtime.calls('crictl').filter((a) => a[0] === 'stop')).toHaveLength(5);
+
+    // Workstation kubeconfig replaced by the secret's value, the old one kept.
+    expect(readFileSync(join(work, 'workstation.kubeconfig'), 'utf8')).toBe(sim.kubeconfig);
+    const backups = readdirSync(work).filter((f) => f.startsWith('workstation.kubeconfig.bak-'));
+    expect(backups).toHaveLength(1);
+    expect(readFileSync(join(work, backups[0]!), 'utf8')).toBe(OLD_KUBECONFIG);
+    expect(JSON.stringify(events)).not.toContain(sim.adminToken);
+
+    // etcd-defrag rolled, in the simulated cluster.
+    const ds = sim.access.get('daemonsets', 'kube-system', 'etcd-defrag')!;
+    expect((ds.spec as any).template.metadata.annotations['kubectl.kubernetes.io/restartedAt']).toBeDefined();
+    expect(ends['check-kubelet'].outputs.nodes[0].certificates.map((c: { name: string }) => c.name)).toEqual(['kubelet-client-current.pem', 'kubelet-server-current.pem']);
+  }, 180_000);
+});
