@@ -291,7 +291,8 @@ export class ApiCore {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw badRequest(`the body of the request was in an unknown format - expected a ${def.kind} object`);
     }
-    const object = structuredClone(body) as KObject;
+    // Bodies are freshly parsed (HTTP) or built by the caller for this call (actors): no defensive copy.
+    const object = body as KObject;
     if (object.kind && object.kind !== def.kind) {
       throw badRequest(`the API version in the data (${object.apiVersion}) does not match the expected API version (${def.apiVersion}) or kind ${object.kind} is not ${def.kind}`);
     }

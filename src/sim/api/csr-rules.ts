@@ -125,8 +125,8 @@ export function applyCsrApproval(old: KObject, incoming: KObject, now: number): 
     c.lastUpdateTime ??= before?.lastUpdateTime ?? stamp;
     c.lastTransitionTime ??= before && before.status === c.status ? (before.lastTransitionTime ?? stamp) : stamp;
   }
-  const result = structuredClone(old);
-  result.metadata = { ...result.metadata, ...pickMetadataChanges(incoming) };
+  // Stored objects are never mutated in place, so sharing spec with the old version is safe.
+  const result: KObject = { ...old, metadata: { ...old.metadata, ...pickMetadataChanges(incoming) } };
   result.status = { ...((old.status ?? {}) as object), conditions: next };
   return result;
 }
