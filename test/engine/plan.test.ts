@@ -103,6 +103,20 @@ describe('plan', () => {
     expect(refused.steps[0]!.previewUnavailable).toBe('connect ECONNREFUSED 127.0.0.1:6443');
   });
 
+  it('gives up on a preview that hangs, and says so', async () => {
+    const hanging: AnyStepType = { ...previewing, type: 'hanging', plan: () => new Promise(() => {}) };
+    const runbook = makeRunbook([makeStep('stuck', { type: 'hanging' }), makeStep('fine', { type: 'previewing', with: { nodes: [] } })]);
+    const plan = await planRunbook({
+      runbook,
+      inputs: {},
+      registry: makeRegistry([hanging, previewing]),
+      kube: async () => ({ server: 'https://sim' }) as never,
+      previewTimeoutMs: 50,
+    });
+    expect(plan.steps[0]!.previewUnavailable).toBe('preview timed out');
+    expect(plan.steps[1]!.preview!.summary).toBe('would approve 0 CSRs on https://sim');
+  });
+
   it('runs no shell step', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'opsbook-plan-'));
     try {

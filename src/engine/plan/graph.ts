@@ -3,9 +3,11 @@
 import type { StepSpec } from '../../runbook/types.js';
 
 /** Steps grouped by level: wave 0 has no needs, wave n needs something in wave n-1. Input order kept inside a wave. */
-export function computeWaves(steps: readonly StepSpec[]): { waves: string[][]; waveOf: Map<string, number> } {
+export function computeWaves(
+  steps: readonly StepSpec[],
+  order: readonly StepSpec[] = topologicalOrder(steps),
+): { waves: string[][]; waveOf: Map<string, number> } {
   const waveOf = new Map<string, number>();
-  const order = topologicalOrder(steps);
   for (const step of order) {
     let wave = 0;
     for (const need of step.needs) wave = Math.max(wave, (waveOf.get(need) ?? -1) + 1);
@@ -44,10 +46,11 @@ export function topologicalOrder(steps: readonly StepSpec[]): StepSpec[] {
 export function findCriticalPath(
   steps: readonly StepSpec[],
   worstCase: ReadonlyMap<string, number>,
+  order: readonly StepSpec[] = topologicalOrder(steps),
 ): { steps: string[]; worstCaseMs: number } {
   const finish = new Map<string, number>();
   const via = new Map<string, string | undefined>();
-  for (const step of topologicalOrder(steps)) {
+  for (const step of order) {
     let start = 0;
     let from: string | undefined;
     for (const need of step.needs) {

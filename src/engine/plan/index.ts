@@ -10,7 +10,8 @@ import type { PlanPreview } from '../../steps/types.js';
 import { systemClock, type Clock } from '../../time/clock.js';
 import { describeDeadline, resolveDeadlineMs } from '../deadline.js';
 import { createRedactor } from '../redact.js';
-import { computeWaves, findCriticalPath } from './graph.js';
+import { computeWaves, findCriticalPath, topologicalOrder } from './graph.js';
+import { runPreviewPool, type PreviewTask } from './pool.js';
 import { previewStep, type PreviewScope } from './preview.js';
 import { planWhen, resolvePlanValue, type PlannedWhen } from './values.js';
 import { computeWorstCase } from './worst-case.js';
@@ -81,24 +82,23 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
   const redactor = createRedactor(secrets);
   const context = { inputs: options.inputs, steps: {}, run: { id: 'plan', startedAt: new Date(clock.now()).toISOString() } };
   const deadlineMs = resolveDeadlineMs(runbook, context);
-  const { waves, waveOf } = computeWaves(runbook.steps);
+  const order = topologicalOrder(runbook.steps);
+  const { waves, waveOf } = computeWaves(runbook.steps, order);
   const worstCase = new Map(runbook.steps.map((step) => [step.id, computeWorstCase(step)]));
-  const criticalPath = findCriticalPath(runbook.steps, worstCase);
+  const criticalPath = findCriticalPath(runbook.steps, worstCase, order);
   const warnings: string[] = [];
   const scope: PreviewScope = {
     runId: 'plan',
-    signal: options.signal ?? new AbortController().signal,
     clock,
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
     kube: options.kube ?? noCluster,
     exec: options.exec ?? refuseExec,
     redactor,
-    timeoutMs: options.previewTimeoutMs ?? 30_000,
   };
 
   const steps: PlanStep[] = [];
-  const previews: (() => Promise<void>)[] = [];
+  const previews: PreviewTask[] = [];
   for (const step of runbook.steps) {
     const planned = planStep(step, context, waveOf.get(step.id)!, worstCase.get(step.id)!, warnings);
     steps.push(planned);
@@ -111,15 +111,19 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
     else if (!stepType.plan) planned.previewUnavailable = 'this step type has no preview';
     else {
       const params = planned.with;
-      previews.push(async () => {
-        const outcome = await previewStep(stepType, step.id, params, scope);
+      previews.push(async (signal) => {
+        const outcome = await previewStep(stepType, step.id, params, scope, signal);
         if ('preview' in outcome) planned.preview = outcome.preview;
         else planned.previewUnavailable = outcome.unavailable;
       });
     }
     planned.with = redactor.value(planned.with);
   }
-  await runLimited(previews, PREVIEW_CONCURRENCY);
+  await runPreviewPool(previews, {
+    concurrency: PREVIEW_CONCURRENCY,
+    timeoutMs: options.previewTimeoutMs ?? 30_000,
+    signal: options.signal ?? new AbortController().signal,
+  });
 
   const deadline = deadlineMs === undefined ? undefined : { source: runbook.deadline!, ms: deadlineMs };
   if (deadline && criticalPath.worstCaseMs > deadline.ms) {
@@ -182,14 +186,6 @@ function secretInputValues(runbook: Runbook, inputs: Record<string, unknown>): s
 
 /** Previews read the cluster; a few at a time keeps a big runbook from flooding the API server. */
 const PREVIEW_CONCURRENCY = 4;
-
-async function runLimited(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) await tasks[next++]!();
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-}
 
 async function noCluster(): Promise<KubeClient> {
   throw new Error('no cluster configured');

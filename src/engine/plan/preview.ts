@@ -10,14 +10,12 @@ import type { Redactor } from '../redact.js';
 
 export interface PreviewScope {
   runId: string;
-  signal: AbortSignal;
   clock: Clock;
   env: Record<string, string | undefined>;
   cwd: string;
   kube: () => Promise<KubeClient>;
   exec: Exec;
   redactor: Redactor;
-  timeoutMs: number;
 }
 
 export type PreviewOutcome = { preview: PlanPreview } | { unavailable: string };
@@ -27,16 +25,16 @@ export async function previewStep(
   stepId: string,
   params: Record<string, unknown>,
   scope: PreviewScope,
+  signal: AbortSignal,
 ): Promise<PreviewOutcome> {
   if (!stepType.plan) return { unavailable: 'this step type has no preview' };
   const issues = validateStepParams(stepType, params);
   if (issues.length > 0) {
     return { unavailable: `invalid parameters: ${issues.map((i) => `with${i.path ? `.${i.path}` : ''}: ${i.message}`).join('; ')}` };
   }
-  const signal = AbortSignal.any([scope.signal, AbortSignal.timeout(scope.timeoutMs)]);
   try {
     const normalized = stepType.normalize ? stepType.normalize(params) : params;
-    const preview = await stepType.plan(normalized, {
+    const preview = await untilAborted(signal, stepType.plan(normalized, {
       runId: scope.runId,
       stepId,
       signal,
@@ -46,10 +44,22 @@ export async function previewStep(
       kube: scope.kube,
       exec: scope.exec,
       redact: scope.redactor.text,
-    });
+    }));
     return { preview: scope.redactor.value(preview) };
   } catch (error) {
-    const message = signal.aborted && !(error instanceof StepError) ? 'preview timed out' : (error as Error).message;
-    return { unavailable: scope.redactor.text(message) };
+    const reason = signal.aborted && !(error instanceof StepError) ? signal.reason : error;
+    return { unavailable: scope.redactor.text(reason instanceof Error ? reason.message : String(reason)) };
   }
+}
+
+/** A preview that ignores its signal must not hold up the plan. */
+function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  let onAbort = (): void => {};
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  aborted.catch(() => {});
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
