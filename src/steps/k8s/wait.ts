@@ -14,6 +14,8 @@ export interface WaitParams extends TargetParams {
   condition?: string;
   /** With a selector: every matching object (at least one) or any one of them. */
   for: 'all' | 'any';
+  /** With a selector: at least this many objects must exist (`all`) or satisfy the condition (`any`). */
+  minCount: number;
   /** Wait until the object (or every matching object) is gone. */
   deleted: boolean;
 }
@@ -42,6 +44,10 @@ const schema: JsonSchema = {
     fieldSelector: { type: 'string', description: 'Wait on every object matching this field selector (no name).' },
     condition: { type: 'string', minLength: 1, description: 'CEL over `object` that must become true.' },
     for: { enum: ['all', 'any'], default: 'all', description: 'With a selector: all matching objects (at least one) or any one.' },
+    minCount: {
+      type: 'integer', minimum: 1, default: 1,
+      description: 'With a selector: how many objects must match (`all`: exist, every one satisfying; `any`: satisfy), e.g. 3 nodes.',
+    },
     deleted: { type: 'boolean', default: false, description: 'Wait until the object (every matching object) no longer exists.' },
   },
   // condition is required unless deleted: true
@@ -67,10 +73,12 @@ export function judgeWait(p: WaitParams, single: boolean, items: KubeObject[]): 
     return { done: r.ok, matched, detail: `${r.ok ? 'condition met' : 'condition false'}: ${r.why ?? summarizeState(r.o)}` };
   }
   const pending = results.filter((r) => !r.ok).map((r) => nameOf(r.o));
-  const done = p.for === 'any' ? matched.length > 0 : items.length > 0 && pending.length === 0;
+  const min = p.minCount ?? 1;
+  const done = p.for === 'any' ? matched.length >= min : items.length >= min && pending.length === 0;
   if (items.length === 0) return { done, matched, detail: 'no matching objects yet' };
+  const want = min > 1 ? `, want ${min}` : '';
   const shown = pending.slice(0, 5).join(', ') + (pending.length > 5 ? `, +${pending.length - 5} more` : '');
-  return { done, matched, detail: `${matched.length}/${items.length} match${pending.length ? ` (waiting for ${shown})` : ''}` };
+  return { done, matched, detail: `${matched.length}/${items.length} match${want}${pending.length ? ` (waiting for ${shown})` : ''}` };
 }
 
 export const k8sWait: StepType<WaitParams, WaitOutputs> = {
@@ -91,10 +99,11 @@ export const k8sWait: StepType<WaitParams, WaitOutputs> = {
       issues.push({ path: 'labelSelector', message: 'give a name or a selector, not both' });
     }
     if (p.deleted === true && p.condition !== undefined) issues.push({ path: 'condition', message: 'not used with deleted: true' });
+    if (single && p.minCount !== undefined) issues.push({ path: 'minCount', message: 'applies to selector waits; drop the name' });
     issues.push(...checkExpressionParam('condition', p.condition, ['object']));
     return issues;
   },
-  normalize: (params) => ({ for: 'all', deleted: false, ...(params as Partial<WaitParams>) }) as WaitParams,
+  normalize: (params) => ({ for: 'all', deleted: false, minCount: 1, ...(params as Partial<WaitParams>) }) as WaitParams,
   async run(p, ctx: StepContext) {
     const kube = await ctx.kube();
     const target = await resolveTarget(kube, p, ctx.signal);

@@ -96,7 +96,7 @@ describe('judgeWait', () => {
     apiVersion: 'v1', kind: 'Node', metadata: { name },
     ...(ready ? { status: { conditions: [{ type: 'Ready', status: ready, reason: 'KubeletReady' }] } } : {}),
   });
-  const p = (extra: Partial<WaitParams> = {}): WaitParams => ({ condition: cond, for: 'all', deleted: false, ...extra });
+  const p = (extra: Partial<WaitParams> = {}): WaitParams => ({ condition: cond, for: 'all', deleted: false, minCount: 1, ...extra });
 
   it('single object: missing, not yet (missing status counts as false), met', () => {
     expect(judgeWait(p(), true, []).detail).toBe('does not exist yet');
@@ -109,6 +109,9 @@ describe('judgeWait', () => {
     const items = [node('a', 'True'), node('b', 'False')];
     expect(judgeWait(p(), false, items)).toMatchObject({ done: false, detail: '1/2 match (waiting for b)' });
     expect(judgeWait(p({ for: 'any' }), false, items).done).toBe(true);
+    expect(judgeWait(p({ for: 'any', minCount: 2 }), false, items).done).toBe(false);
+    expect(judgeWait(p({ minCount: 3 }), false, [node('a', 'True'), node('b', 'True')])).toMatchObject({ done: false, detail: '2/2 match, want 3' });
+    expect(judgeWait(p({ minCount: 2 }), false, [node('a', 'True'), node('b', 'True')]).done).toBe(true);
     expect(judgeWait(p(), false, []).done).toBe(false);
     expect(judgeWait(p({ deleted: true, condition: undefined }), false, items).detail).toBe('still present: a, b');
     expect(judgeWait(p({ deleted: true, condition: undefined }), false, []).done).toBe(true);
