@@ -33,7 +33,7 @@ export async function resumeRunbook(options: ResumeOptions): Promise<RunResult> 
   if (!recorded) throw new UsageError(`run ${runId} has an empty journal (${journalPath}); start a new run instead`);
   if (history.status === 'succeeded') throw new UsageError(`run ${runId} already succeeded; there is nothing to resume`);
   if (history.status === undefined && isRunActive(stateDir, runId)) {
-    throw new UsageError(`run ${runId} is still running in another process; wait for it or stop it first`);
+    throw new UsageError(`run ${runId} is still running; wait for it to end or stop it first`);
   }
   if (recorded.sha256 !== runbook.sha256 && !options.allowChanged) {
     throw new UsageError(

@@ -168,6 +168,31 @@ describe('resume', () => {
     }
   });
 
+  it('refuses to resume a run that is still running, and lists it as running', async () => {
+    const controller = new AbortController();
+    const registry = makeRegistry(makeTestSteps());
+    const book = makeRunbook([makeStep('long', { type: 'hang' })]);
+    let started!: () => void;
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const run = executeRunbook({
+      runbook: book,
+      inputs: {},
+      registry,
+      stateDir: state.dir,
+      runId: '20260101-000000-000-cccccc',
+      clock: new VirtualClock({ start: T0, autoAdvance: false }),
+      signal: controller.signal,
+      onEvent: (e) => e.type === 'attempt-start' && started(),
+    });
+    await running;
+    expect((await listRuns(state.dir))[0]!.status).toBe('running');
+    await expect(resumeRunbook({ runId: '20260101-000000-000-cccccc', runbook: book, inputs: {}, registry, stateDir: state.dir })).rejects.toThrow(
+      'run 20260101-000000-000-cccccc is still running; wait for it to end or stop it first',
+    );
+    controller.abort();
+    expect((await run).status).toBe('interrupted');
+  });
+
   it('resumes an interrupted run', async () => {
     const controller = new AbortController();
     const calls: string[] = [];

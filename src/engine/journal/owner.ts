@@ -28,7 +28,7 @@ export function isRunActive(stateDir: string, runId: string): boolean {
   } catch {
     return false;
   }
-  if (owner.host !== hostname() || owner.pid === process.pid) return false;
+  if (owner.host !== hostname()) return false;
   try {
     process.kill(owner.pid, 0);
     return true;
