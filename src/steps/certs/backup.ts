@@ -14,19 +14,22 @@ tar -C "$tmp" -xzpf "$archive"
 if [ -e "$dir" ]; then mv "$dir" "$tmp/replaced"; fi
 mv "$tmp/$base" "$dir"`;
 
+// Never overwrites an earlier backup: the archive name is unique per node and second.
 const BACKUP_SCRIPT = `set -e
 dir=$1; archive=$2
+if [ -e "$archive" ]; then echo "$archive already exists; refusing to overwrite a backup" >&2; exit 1; fi
 mkdir -p "$(dirname "$archive")"
 tar -C "$(dirname "$dir")" -czpf "$archive.partial" "$(basename "$dir")"
 mv -f "$archive.partial" "$archive"`;
 
-/** `kubernetes-backup-20261123T184501Z.tar.gz`-style archive path for a directory. */
-export function backupPath(kubernetesDir: string, backupDir: string | undefined, now: number): string {
+/** `kubernetes-backup-20261123T184501Z-cp-1.tar.gz`-style archive path for a directory. */
+export function backupPath(kubernetesDir: string, backupDir: string | undefined, now: number, nodeName: string): string {
   const trimmed = kubernetesDir.replace(/\/+$/, '');
   const base = trimmed.slice(trimmed.lastIndexOf('/') + 1) || 'kubernetes';
   const dir = backupDir ?? (trimmed.slice(0, trimmed.lastIndexOf('/')) || '/');
   const stamp = new Date(now).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${dir.replace(/\/+$/, '')}/${base}-backup-${stamp}.tar.gz`;
+  const node = nodeName.replace(/[^A-Za-z0-9._-]+/g, '_');
+  return `${dir.replace(/\/+$/, '')}/${base}-backup-${stamp}-${node}.tar.gz`;
 }
 
 export async function createBackup(node: NodeTransport, kubernetesDir: string, archive: string, signal?: AbortSignal): Promise<void> {

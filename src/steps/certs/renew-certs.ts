@@ -184,7 +184,7 @@ async function renewNode(node: NodeTransport, params: RenewCertsParams, ctx: Ste
     return { node: name, renewed: [], skipped, restarted: [] };
   }
 
-  const backup = backupPath(params.kubernetesDir, params.backupDir, now);
+  const backup = backupPath(params.kubernetesDir, params.backupDir, now, name);
   ctx.progress(`${name}: backing up ${params.kubernetesDir}`);
   await createBackup(node, params.kubernetesDir, backup, ctx.signal);
   ctx.log(`${name}: backed up ${params.kubernetesDir} to ${backup}`);

@@ -95,7 +95,7 @@ describe('renew-certs (native)', () => {
 
     // Backup taken first, named with the clock's time.
     expect(out.backups).toHaveLength(1);
-    expect(out.backups[0]).toMatch(/kubernetes-backup-\d{8}T\d{6}Z\.tar\.gz$/);
+    expect(out.backups[0]).toMatch(/kubernetes-backup-\d{8}T\d{6}Z-cp-1\.tar\.gz$/);
     expect(existsSync(out.backups[0]!)).toBe(true);
 
     // Restarts: exact names, etcd-defrag never, DeadlineExceeded retried.

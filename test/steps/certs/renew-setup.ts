@@ -12,6 +12,9 @@ export interface FakeRuntime {
   dir: string;
   statePath: string;
   logPath: string;
+  /** Wrapper scripts with the stand-ins' environment baked in (ssh sessions do not pass our environment). */
+  crictl: string;
+  kubeadm: string;
   state(): { containers: { id: string; name: string; state: string }[]; deadlineOnce: string[] };
   calls(program?: string): string[][];
   cleanup(): void;
@@ -30,10 +33,17 @@ export function createFakeRuntime(deadlineOnce: string[] = []): FakeRuntime {
   writeFileSync(logPath, '');
   process.env.FAKE_CRICTL_STATE = statePath;
   process.env.FAKE_BIN_LOG = logPath;
+  const wrapper = (program: string) => {
+    const path = join(dir, program);
+    writeFileSync(path, `#!/bin/sh\nexport FAKE_CRICTL_STATE='${statePath}' FAKE_BIN_LOG='${logPath}'\nexec '${join(FAKE_BIN, program)}' "$@"\n`, { mode: 0o755 });
+    return path;
+  };
   return {
     dir,
     statePath,
     logPath,
+    crictl: wrapper('crictl'),
+    kubeadm: wrapper('kubeadm'),
     state: () => JSON.parse(readFileSync(statePath, 'utf8')),
     calls: (program) =>
       readFileSync(logPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { program: string; args: string[] })
