@@ -8,10 +8,13 @@ export class ExpressionError extends Error {
   override name = 'ExpressionError';
   readonly source: string;
   readonly column: number | undefined;
-  constructor(message: string, source: string, options: { column?: number; cause?: unknown } = {}) {
+  /** For template errors: the 0-based index in the template string where the problem is. */
+  readonly offset: number | undefined;
+  constructor(message: string, source: string, options: { column?: number; offset?: number; cause?: unknown } = {}) {
     super(message, { cause: options.cause });
     this.source = source;
     this.column = options.column;
+    this.offset = options.offset;
   }
 }
 

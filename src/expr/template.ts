@@ -13,8 +13,8 @@ export interface ExprContext {
 
 export type TemplatePart =
   | { kind: 'text'; text: string }
-  /** `offset` is where the expression source starts inside the string (0-based). */
-  | { kind: 'expr'; source: string; offset: number };
+  /** `offset`: where the expression source starts inside the string; `start`: where its `${{` is (both 0-based). */
+  | { kind: 'expr'; source: string; offset: number; start: number };
 
 const OPEN = '${{';
 const CLOSE = '}}';
@@ -44,12 +44,12 @@ export function parseTemplate(text: string): TemplatePart[] {
     }
     if (open > index) parts.push({ kind: 'text', text: text.slice(index, open) });
     const close = text.indexOf(CLOSE, open + OPEN.length);
-    if (close < 0) throw new ExpressionError("'${{' is never closed with '}}'", text, { column: open + 1 });
+    if (close < 0) throw new ExpressionError("'${{' is never closed with '}}'", text, { column: open + 1, offset: open });
     const raw = text.slice(open + OPEN.length, close);
     const lead = raw.length - raw.trimStart().length;
     const source = raw.trim();
-    if (!source) throw new ExpressionError("empty expression '${{ }}'", text, { column: open + 1 });
-    parts.push({ kind: 'expr', source, offset: open + OPEN.length + lead });
+    if (!source) throw new ExpressionError("empty expression '${{ }}'", text, { column: open + 1, offset: open });
+    parts.push({ kind: 'expr', source, offset: open + OPEN.length + lead, start: open });
     index = close + CLOSE.length;
   }
   return parts;

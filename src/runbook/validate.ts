@@ -34,7 +34,8 @@ export function validateRunbookText(text: string, file: string, options: { regis
     const shown = formatPath(path);
     if (!semantic) schemaPaths.add(shown);
     else if (schemaPaths.has(shown)) return; // the schema already said what is wrong with this value
-    const { line, col } = parsed.locate(opts.at ?? path, opts.target ?? 'value');
+    const where = opts.at ?? path;
+    const { line, col } = opts.index !== undefined ? parsed.locateInString(where, opts.index) : parsed.locate(where, opts.target ?? 'value');
     const diagnostic = { file, line, col, path: shown, message };
     const key = `${line}:${col}:${diagnostic.path}:${message}`;
     if (seen.has(key)) return;

@@ -11,11 +11,15 @@ export type PositionTarget = 'key' | 'value';
 
 export type Locate = (path: readonly PathSegment[], target?: PositionTarget) => SourcePosition;
 
+/** Position of character `index` of the string value at `path` (exact for plain, simple quoted and `|` scalars). */
+export type LocateInString = (path: readonly PathSegment[], index: number) => SourcePosition;
+
 export interface ParsedYaml {
   /** Plain JS value of the (first) document; undefined when empty or unreadable. */
   value: unknown;
   /** Maps a field path to the nearest existing node's line:col (1-based). */
   locate: Locate;
+  locateInString: LocateInString;
   /** Syntax errors, all of them, each with its position. */
   diagnostics: Diagnostic[];
 }
@@ -55,7 +59,8 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
       diagnostics.push({ file, line: 1, col: 1, path: '(yaml)', message: (error as Error).message });
     }
   }
-  return { value, locate: createLocator(doc, at), diagnostics };
+  const locate = createLocator(doc, at);
+  return { value, locate, locateInString: createStringLocator(doc, text, at, locate), diagnostics };
 }
 
 function readKeyAt(text: string, offset: number): string {
@@ -100,6 +105,41 @@ function createLocator(doc: Document | undefined, at: (offset: number) => Source
   };
 }
 
+function createStringLocator(doc: Document | undefined, text: string, at: (offset: number) => SourcePosition, locate: Locate): LocateInString {
+  return (path, index) => {
+    const node = doc ? findNode(doc, path) : undefined;
+    if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return locate(path);
+    const value = node.value;
+    const [start, end] = node.range;
+    const source = text.slice(start, end);
+    if (!value.includes('\n')) {
+      if (node.type === 'PLAIN' && source === value) return at(start + index);
+      if ((node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE') && source.slice(1, -1) === value) return at(start + 1 + index);
+    }
+    if (node.type === 'BLOCK_LITERAL') {
+      const before = value.slice(0, index);
+      const lineInValue = before.split('\n').length - 1;
+      const colInLine = index - (before.lastIndexOf('\n') + 1);
+      const header = at(start);
+      const firstContent = text.slice(text.indexOf('\n', start) + 1);
+      const indent = /^( *)\S/m.exec(firstContent)?.[1]?.length ?? 0;
+      return { line: header.line + 1 + lineInValue, col: indent + colInLine + 1 };
+    }
+    return locate(path);
+  };
+}
+
+function findNode(doc: Document, path: readonly PathSegment[]): unknown {
+  let node: unknown = doc.contents;
+  for (const segment of path) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (isMap(node)) node = node.items.find((item) => isPair(item) && keyOf(item.key) === String(segment))?.value;
+    else if (isSeq(node) && typeof segment === 'number') node = node.items[segment];
+    else return undefined;
+  }
+  return isAlias(node) ? node.resolve(doc) : node;
+}
+
 function keyOf(key: unknown): string | undefined {
   if (isScalar(key)) return String(key.value);
   return undefined;
@@ -123,7 +163,8 @@ export function parseYamlDocuments(text: string, file = '<yaml>'): unknown[] {
     }
   }
   if (diagnostics.length > 0) throw new RunbookError(`${file}: invalid YAML`, diagnostics);
-  return list.filter((doc) => doc.contents !== null).map((doc) => doc.toJS({ maxAliasCount: MAX_ALIASES }));
+  // empty documents (a trailing `---`, as in many manifest files) are dropped
+  return list.map((doc) => doc.toJS({ maxAliasCount: MAX_ALIASES }) as unknown).filter((value) => value !== null && value !== undefined);
 }
 
 /** YAML text for a plain value (for `opsbook` outputs and generated files). */

@@ -76,7 +76,7 @@ describe('template parsing', () => {
   it('splits text and expressions with the expression offset', () => {
     expect(parseTemplate('a ${{ x }} b')).toEqual([
       { kind: 'text', text: 'a ' },
-      { kind: 'expr', source: 'x', offset: 6 },
+      { kind: 'expr', source: 'x', offset: 6, start: 2 },
       { kind: 'text', text: ' b' },
     ]);
     expect(getWholeExpression('${{ a }}${{ b }}')).toBeUndefined();

@@ -22,6 +22,8 @@ export interface ReportOptions {
   target?: 'key' | 'value';
   /** Where to point, when not `path` itself. */
   at?: PathSegment[];
+  /** Point at this character of the string value (e.g. the `${{` at fault). */
+  index?: number;
 }
 
 export interface CheckContext {

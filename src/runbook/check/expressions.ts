@@ -7,14 +7,23 @@ import { formatSuggestion } from '../suggest.js';
 import { isRecord, type CheckContext, type RawStep } from './context.js';
 import type { DependencyOrder } from './graph.js';
 
+/** Where an expression sits: its field, where to point (`index`), where its CEL source starts in the string (`offset`). */
+interface Site {
+  path: PathSegment[];
+  index?: number;
+  offset?: number;
+}
+
 interface StepReference {
   /** Position in ctx.steps of the reading step. */
   reader: number;
   target: RawStep;
   targetPosition: number;
   reference: ExprReference;
-  path: PathSegment[];
+  site: Site;
 }
+
+const report = (ctx: CheckContext, site: Site, message: string): void => ctx.report(site.path, message, { index: site.index });
 
 /** Compiles every expression of the runbook and checks what it reads. */
 export function checkExpressions(ctx: CheckContext, graph: DependencyOrder): void {
@@ -23,17 +32,17 @@ export function checkExpressions(ctx: CheckContext, graph: DependencyOrder): voi
   const stepReferences: StepReference[] = [];
   const spec = isRecord(ctx.root.spec) ? ctx.root.spec : {};
   if (typeof spec.deadline === 'string' && isTemplate(spec.deadline)) {
-    forEachExpression(ctx, spec.deadline, ['spec', 'deadline'], (reference, path) => {
-      if (reference.root === 'steps') ctx.report(path, 'the deadline is set when the run starts: it can use inputs and run, not steps');
-      else checkContextReference(ctx, reference, path);
+    forEachExpression(ctx, spec.deadline, ['spec', 'deadline'], (reference, site) => {
+      if (reference.root === 'steps') report(ctx, site, 'the deadline is set when the run starts: it can use inputs and run, not steps');
+      else checkContextReference(ctx, reference, site);
     });
   }
   ctx.steps.forEach((step, position) => {
     const base: PathSegment[] = ['spec', 'steps', step.index];
-    const onReference = (reference: ExprReference, path: PathSegment[]): void => {
-      if (reference.root !== 'steps') return checkContextReference(ctx, reference, path);
-      const target = checkStepReference(ctx, step, reference, path);
-      if (target) stepReferences.push({ reader: position, target, targetPosition: positionOf.get(target)!, reference, path });
+    const onReference = (reference: ExprReference, site: Site): void => {
+      if (reference.root !== 'steps') return checkContextReference(ctx, reference, site);
+      const target = checkStepReference(ctx, step, reference, site);
+      if (target) stepReferences.push({ reader: position, target, targetPosition: positionOf.get(target)!, reference, site });
     };
     if (typeof step.raw.when === 'string') checkWhen(ctx, step.raw.when, [...base, 'when'], onReference);
     walkStrings(step.raw.with, [...base, 'with'], (text, path) => forEachExpression(ctx, text, path, onReference));
@@ -48,7 +57,7 @@ function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, 
   else if (isRecord(value)) for (const [key, item] of Object.entries(value)) walkStrings(item, [...path, key], visit);
 }
 
-type OnReference = (reference: ExprReference, path: PathSegment[]) => void;
+type OnReference = (reference: ExprReference, site: Site) => void;
 
 function forEachExpression(ctx: CheckContext, text: string, path: PathSegment[], onReference: OnReference): void {
   if (!isTemplate(text)) return;
@@ -56,10 +65,12 @@ function forEachExpression(ctx: CheckContext, text: string, path: PathSegment[],
   try {
     parts = parseTemplate(text);
   } catch (error) {
-    ctx.report(path, (error as Error).message);
+    report(ctx, { path, index: (error as ExpressionError).offset }, (error as Error).message);
     return;
   }
-  for (const part of parts) if (part.kind === 'expr') checkSource(ctx, part.source, path, onReference);
+  for (const part of parts) {
+    if (part.kind === 'expr') checkSource(ctx, part.source, { path, index: part.start, offset: part.offset }, onReference);
+  }
 }
 
 function checkWhen(ctx: CheckContext, when: string, path: PathSegment[], onReference: OnReference): void {
@@ -67,62 +78,64 @@ function checkWhen(ctx: CheckContext, when: string, path: PathSegment[], onRefer
   try {
     source = getWhenExpression(when);
   } catch (error) {
-    ctx.report(path, (error as Error).message);
+    report(ctx, { path, index: (error as ExpressionError).offset }, (error as Error).message);
     return;
   }
-  const type = checkSource(ctx, source, path, onReference);
-  if (type !== undefined && type !== 'bool' && type !== 'dyn') ctx.report(path, `must be a condition (bool), but '${source}' is of type ${type}`);
+  const site: Site = source === when ? { path, index: 0, offset: 0 } : { path };
+  const type = checkSource(ctx, source, site, onReference);
+  if (type !== undefined && type !== 'bool' && type !== 'dyn') report(ctx, site, `must be a condition (bool), but '${source}' is of type ${type}`);
 }
 
 /** Compiles one expression, reports problems, hands on its references; returns the inferred type when it compiles. */
-function checkSource(ctx: CheckContext, source: string, path: PathSegment[], onReference: OnReference): string | undefined {
+function checkSource(ctx: CheckContext, source: string, site: Site, onReference: OnReference): string | undefined {
   let compiled;
   try {
     compiled = compileExpression(source);
   } catch (error) {
     if (!(error instanceof ExpressionError)) throw error;
     const where = error.column !== undefined ? ` at column ${error.column}` : '';
-    ctx.report(path, `invalid expression '${source}': ${error.message}${where}`);
+    const index = error.column !== undefined && site.offset !== undefined ? site.offset + error.column - 1 : site.index;
+    report(ctx, { path: site.path, index }, `invalid expression '${source}': ${error.message}${where}`);
     return undefined;
   }
-  for (const reference of compiled.references) onReference(reference, path);
+  for (const reference of compiled.references) onReference(reference, site);
   return compiled.type;
 }
 
-function checkContextReference(ctx: CheckContext, reference: ExprReference, path: PathSegment[]): void {
+function checkContextReference(ctx: CheckContext, reference: ExprReference, site: Site): void {
   if (reference.name === undefined) return;
   if (reference.root === 'inputs' && !ctx.inputs.has(reference.name)) {
     const known = [...ctx.inputs.keys()];
     const hint = formatSuggestion(reference.name, known) || (known.length ? ` (inputs: ${known.join(', ')})` : ' (spec.inputs declares none)');
-    ctx.report(path, `unknown input '${reference.name}'${hint}`);
+    report(ctx, site, `unknown input '${reference.name}'${hint}`);
   }
   if (reference.root === 'run' && reference.name !== 'id' && reference.name !== 'startedAt') {
-    ctx.report(path, `unknown field run.${reference.name} (run has id and startedAt)`);
+    report(ctx, site, `unknown field run.${reference.name} (run has id and startedAt)`);
   }
 }
 
-function checkStepReference(ctx: CheckContext, reader: RawStep, reference: ExprReference, path: PathSegment[]): RawStep | undefined {
+function checkStepReference(ctx: CheckContext, reader: RawStep, reference: ExprReference, site: Site): RawStep | undefined {
   if (reference.name === undefined) {
-    ctx.report(path, "read a step through steps.<id>.outputs.<name> or steps.<id>.status, not the whole 'steps'");
+    report(ctx, site, "read a step through steps.<id>.outputs.<name> or steps.<id>.status, not the whole 'steps'");
     return undefined;
   }
   const target = ctx.byId.get(reference.name);
   if (!target) {
-    ctx.report(path, `unknown step '${reference.name}'${formatSuggestion(reference.name, ctx.byId.keys())}`);
+    report(ctx, site, `unknown step '${reference.name}'${formatSuggestion(reference.name, ctx.byId.keys())}`);
     return undefined;
   }
   if (target === reader) {
-    ctx.report(path, `step '${reference.name}' cannot read its own outputs or status`);
+    report(ctx, site, `step '${reference.name}' cannot read its own outputs or status`);
     return undefined;
   }
   if (reference.field !== undefined && reference.field !== 'outputs' && reference.field !== 'status') {
-    ctx.report(path, `steps.${reference.name}.${reference.field} does not exist (a step has outputs and status)`);
+    report(ctx, site, `steps.${reference.name}.${reference.field} does not exist (a step has outputs and status)`);
   }
   const declared = target.stepType?.outputs;
   if (reference.field === 'outputs' && reference.key !== undefined && declared && !('*' in declared) && !(reference.key in declared)) {
     const names = Object.keys(declared);
     const list = names.length ? `outputs: ${names.join(', ')}` : 'it has no outputs';
-    ctx.report(path, `step '${reference.name}' (${target.type}) has no output '${reference.key}'${formatSuggestion(reference.key, names) || ` (${list})`}`);
+    report(ctx, site, `step '${reference.name}' (${target.type}) has no output '${reference.key}'${formatSuggestion(reference.key, names) || ` (${list})`}`);
   }
   return target;
 }
@@ -157,6 +170,6 @@ function checkDependencies(ctx: CheckContext, graph: DependencyOrder, all: StepR
     const bit = bitOf.get(ref.targetPosition)!;
     if (set[bit >>> 5]! & (1 << (bit & 31))) continue;
     const what = ref.reference.field === 'status' ? 'status' : 'outputs';
-    ctx.report(ref.path, `reads steps.${ref.target.id}.${what} but does not depend on '${ref.target.id}': add it to needs (directly or through a step that needs it)`);
+    report(ctx, ref.site, `reads steps.${ref.target.id}.${what} but does not depend on '${ref.target.id}': add it to needs (directly or through a step that needs it)`);
   }
 }

@@ -9,7 +9,7 @@ const EVALUATED_STEP_KEYS = new Set(['with', 'env', 'when', 'run']); // run: has
 export function checkTemplatePlacement(ctx: CheckContext): void {
   const visit = (value: unknown, path: PathSegment[]): void => {
     if (typeof value === 'string') {
-      if (isTemplate(value)) ctx.report(path, '${{ }} is not evaluated here: expressions work in with, env, when and spec.deadline');
+      if (isTemplate(value)) ctx.report(path, '${{ }} is not evaluated here: expressions work in with, env, when and spec.deadline', { index: value.indexOf('${{') });
     } else if (Array.isArray(value)) value.forEach((item, i) => visit(item, [...path, i]));
     else if (isRecord(value)) for (const [key, item] of Object.entries(value)) visitChild(key, item, path);
   };

@@ -73,7 +73,7 @@ function checkShellScript(ctx: CheckContext, step: RawStep): void {
   if (script === undefined || !isTemplate(script)) return;
   const path = inRun !== undefined ? ['spec', 'steps', step.index, 'run'] : ['spec', 'steps', step.index, 'with', 'run'];
   ctx.report(path, '${{ }} is not allowed in a shell script (it would be pasted into the code: script injection); ' +
-    'pass the value through env: (e.g. env: { NODES: "${{ inputs.nodes }}" }) and use "$NODES"');
+    'pass the value through env: (e.g. env: { NODES: "${{ inputs.nodes }}" }) and use "$NODES"', { index: script.indexOf('${{') });
 }
 
 // max < initial within one retry block, or between a step's initial and the max it inherits from spec.defaults.
