@@ -245,8 +245,8 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
       const rl = createInterface({ input, terminal: false });
       return new Promise((resolve) => {
         rl.once('line', (answer) => {
+          resolve(answer); // before close(): the close handler below would otherwise answer '' first
           rl.close();
-          resolve(answer);
         });
         rl.once('close', () => resolve(''));
       });

@@ -20,6 +20,11 @@ export interface CliOptions {
   input?: string;
   /** Kill the CLI after this many ms. @default 60000 */
   timeout?: number;
+  /**
+   * Run inside a pseudo-terminal (util-linux `script`), so stdin/stdout are TTYs: live tree, y/N prompts.
+   * stdin stays open for `write()`. Output then has terminal escapes and CRLF line ends.
+   */
+  tty?: boolean;
 }
 
 export interface CliResult {
@@ -31,7 +36,20 @@ export interface CliResult {
   timedOut: boolean;
 }
 
+const shellQuote = (arg: string) => `'${arg.replaceAll("'", `'\\''`)}'`;
+
 function spawnCli(args: readonly string[], options: CliOptions): ResultPromise {
+  if (options.tty) {
+    const command = [process.execPath, '--import', tsxLoader, cliEntry, ...args].map(shellQuote).join(' ');
+    return execa('script', ['-qefc', `stty cols 120 rows 40; exec ${command}`, '/dev/null'], {
+      cwd: options.cwd ?? repoRoot,
+      env: { TERM: 'xterm-256color', ...options.env },
+      stdin: 'pipe',
+      timeout: options.timeout ?? 60_000,
+      reject: false,
+      stripFinalNewline: false,
+    });
+  }
   return execa(process.execPath, ['--import', tsxLoader, cliEntry, ...args], {
     cwd: options.cwd ?? repoRoot,
     env: { NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
@@ -62,6 +80,8 @@ export interface RunningCli {
   pid: number | undefined;
   /** Send a signal to the CLI process (e.g. 'SIGINT' to simulate Ctrl-C). */
   kill(signal: NodeJS.Signals): void;
+  /** Type into the CLI's stdin (with `tty: true`, as keystrokes: end lines with '\r'). */
+  write(text: string): void;
   /** Resolves once stdout+stderr so far match `pattern`; rejects if the CLI exits first. */
   waitForOutput(pattern: RegExp | string): Promise<string>;
   result: Promise<CliResult>;
@@ -87,6 +107,7 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   const result = child.then(toResult);
+  void result.then(() => child.stdin?.destroy());
   void result.then((r) => {
     for (const w of waiters.splice(0)) {
       w.reject(new Error(`CLI exited (${r.exitCode ?? r.signal}) before the expected output; got:\n${seen}`));
@@ -95,6 +116,7 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
   return {
     pid: child.pid,
     kill: (signal) => void child.kill(signal),
+    write: (text) => void child.stdin?.write(text),
     waitForOutput(pattern) {
       const test = (s: string) => (typeof pattern === 'string' ? s.includes(pattern) : pattern.test(s));
       if (test(seen)) return Promise.resolve(seen);

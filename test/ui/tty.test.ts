@@ -52,4 +52,19 @@ describe('tty renderer (listr2 adapter)', () => {
     await r.close();
     expect(out.text()).toContain('run 20260101-000000-000-abcdef interrupted');
   });
+
+  it('asks a manual-gate question inside the tree and returns the typed line', async () => {
+    const out = capture();
+    const r = createTtyRenderer({ stdout: out.stream, stderr: out.stream, clock: new VirtualClock(), color: false, renderer: 'simple' });
+    r.handle(sampleEvents[0]!);
+    r.handle({ type: 'step-start', time: sampleEvents[0]!.time, runId: sampleEvents[0]!.runId, stepId: 'a' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const input = new PassThrough();
+    const answer = r.ask('a', 'a: Drain the node?', input);
+    input.write('y\n');
+    await expect(answer).resolves.toBe('y');
+    r.handle({ type: 'run-end', time: sampleEvents[0]!.time, runId: sampleEvents[0]!.runId, status: 'succeeded', durationMs: 0 });
+    await r.close();
+    expect(out.text()).toContain('a: Drain the node? [y/N]');
+  });
 });

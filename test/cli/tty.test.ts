@@ -1,0 +1,25 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startCli } from '../helpers/cli.js';
+import { fixture, journalEvents, makeTempDir, runIds, type TempDir } from './fixtures.js';
+
+let tmp: TempDir;
+beforeEach(() => (tmp = makeTempDir()));
+afterEach(() => tmp.cleanup());
+
+// A real pseudo-terminal: the default output is the live tree and a manual gate asks y/N.
+describe('on a terminal (end to end, via a pseudo-terminal)', () => {
+  it.each([
+    ['y', 0, true],
+    ['n', 1, false],
+  ])('a manual gate asks y/N in the live tree; answering %s → exit %d', async (key, exitCode, approved) => {
+    const cli = startCli(['run', fixture('gate.yaml'), '--state-dir', tmp.stateDir], { tty: true });
+    await cli.waitForOutput('Drain the node now? [y/N]');
+    cli.write(`${key}\r`);
+    const r = await cli.result;
+    expect(r.exitCode).toBe(exitCode);
+    expect(r.stdout).toContain('cli-gate · run '); // the listr2 tree's run title
+    const approval = journalEvents(tmp.stateDir, runIds(tmp.stateDir)[0]!).find((e) => e.type === 'step-approval');
+    expect(approval).toMatchObject({ stepId: 'confirm', approved });
+    expect(approval!.by).not.toBe('--approve flag');
+  });
+});
