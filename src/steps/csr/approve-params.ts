@@ -7,7 +7,8 @@ import { normalizeSelectorParams, selectorProperties } from './params.js';
 export const approveProperties: Record<string, JsonSchema> = {
   ...selectorProperties,
   deny: {
-    description: 'Deny refused CSRs with the reason (default: leave them pending; another approver may own them).',
+    description:
+      'Deny refused CSRs with the reason (default: leave them pending; another approver may own them). A refusal that may still resolve (the Node has not registered yet) is never denied.',
     type: 'boolean',
     default: false,
   },

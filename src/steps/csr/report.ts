@@ -25,6 +25,12 @@ export function toRefusedOutput(refusal: Refusal, denied: ReadonlySet<string>): 
   };
 }
 
+/** One live log line per refusal, as it happens (the table comes at the end of the step). */
+export function describeRefusal(label: string, refusal: Refusal): string {
+  const later = refusal.final ? '' : ' (checked again when the node registers)';
+  return `refused ${label} CSR ${refusal.record.name} (node ${refusal.node || '-'}, requestor ${refusal.record.username}): ${refusal.check}: ${refusal.reason}${later}`;
+}
+
 export function buildRefusalTable(label: string, refusals: Refusal[], denied: ReadonlySet<string>): ReportTable {
   return {
     title: `Refused ${label} CSRs`,
