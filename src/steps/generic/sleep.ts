@@ -1,5 +1,6 @@
 // `sleep`: waits a duration on the run's clock (scaled in rehearsals, virtual in tests); cancellable.
 
+import { StepError } from '../../errors.js';
 import { parseDuration, formatDuration, DURATION_PATTERN } from '../../runbook/duration.js';
 import type { JsonSchema, StepType } from '../types.js';
 
@@ -36,6 +37,14 @@ export const sleepStep: StepType<SleepParams, { sleptMs: number }> = {
     return { durationMs: typeof duration === 'number' ? duration : parseDuration(String(duration))! };
   },
   async run(params, ctx) {
+    const left = ctx.deadline - ctx.clock.now();
+    if (params.durationMs > left) {
+      // Waiting only to be cut off helps nobody: say so now.
+      throw new StepError(
+        `sleep ${formatDuration(params.durationMs)} would outlast the time left (${formatDuration(Math.max(0, left))} before the step timeout or run deadline)`,
+        { errorClass: 'timeout' },
+      );
+    }
     ctx.progress(`sleeping ${formatDuration(params.durationMs)}`);
     await ctx.clock.sleep(params.durationMs, ctx.signal);
     return { sleptMs: params.durationMs };

@@ -122,6 +122,20 @@ describe('pause', () => {
 });
 
 describe('fail and sleep', () => {
+  it('sleep is cancelled with the run', async () => {
+    const controller = new AbortController();
+    const clock = new VirtualClock({ start: T0, autoAdvance: false });
+    const { result } = await run([makeStep('nap', { type: 'sleep', with: { duration: '1h' }, timeoutMs: 7_200_000 })], {
+      clock,
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === 'step-progress') setImmediate(() => controller.abort());
+      },
+    });
+    expect(result.steps.nap!.status).toBe('cancelled');
+    expect(result.status).toBe('interrupted');
+  });
+
   it('fail ends the step with its message, usually behind a when', async () => {
     const { result } = await run([
       makeStep('guard', { type: 'fail', when: '1 > 2', with: { message: 'never' } }),
@@ -131,7 +145,7 @@ describe('fail and sleep', () => {
     expect(result.steps.assert).toMatchObject({ status: 'failed', errorClass: 'permanent', error: 'cluster is not healthy' });
   });
 
-  it('sleep waits its duration on the run clock and is cancelled by the step timeout', async () => {
+  it('sleep waits its duration on the run clock and refuses at once to outlast its timeout', async () => {
     const clock = new VirtualClock({ start: T0 });
     const { result, events } = await run(
       [
@@ -143,8 +157,12 @@ describe('fail and sleep', () => {
     );
     expect(result.steps.nap).toMatchObject({ status: 'succeeded', outputs: { sleptMs: 5_400_000 } });
     expect(result.steps.ms!.outputs).toEqual({ sleptMs: 250 });
-    expect(result.steps.cut).toMatchObject({ status: 'failed', errorClass: 'timeout' });
-    expect(clock.now() - T0).toBe(5_400_000 + 250 + 60_000);
+    expect(result.steps.cut).toMatchObject({
+      status: 'failed',
+      errorClass: 'timeout',
+      error: 'sleep 2h would outlast the time left (1m before the step timeout or run deadline)',
+    });
+    expect(clock.now() - T0).toBe(5_400_000 + 250);
     expect(eventsOf(events, 'step-progress')[0]!.detail).toBe('sleeping 1h30m');
   });
 });
