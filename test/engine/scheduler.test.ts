@@ -47,6 +47,12 @@ describe('DAG scheduling', () => {
     expect(eventsOf(events, 'step-start').map(at)).toEqual([0, 0, 0]);
   });
 
+  it('refuses a concurrency below 1 or a run id that is not path-safe, before anything runs', async () => {
+    const runbook = makeRunbook([makeStep('a')]);
+    await expect(runWithVirtualClock(runbook, state.dir, { concurrency: 0 })).rejects.toThrow('concurrency must be a whole number ≥ 1 (got 0)');
+    await expect(runWithVirtualClock(runbook, state.dir, { runId: '../escape' })).rejects.toThrow(/may only hold letters, digits/);
+  });
+
   it('treats a step skipped by its own when as done for its dependents', async () => {
     const runbook = makeRunbook(
       [makeStep('a', { when: 'inputs.enabled' }), makeStep('b', { needs: ['a'] })],
