@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execProcess } from '../../src/proc/exec.js';
@@ -175,6 +175,29 @@ describe('ssh transport', () => {
     await node.close();
     expect(error.errorClass).toBe('permanent');
     expect(error.message).toMatch(/authentication failed/);
+  });
+});
+
+describe('local transport with sudo', () => {
+  it('prefixes every command, file operations included, with `sudo -n --`', async () => {
+    // A stand-in sudo on PATH (no real sudo here): records its argv and runs the command.
+    const bin = join(dir, 'sudo-bin');
+    const log = join(dir, 'sudo.log');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, 'sudo'), `#!/bin/sh\nprintf '%s %s %s\\n' "$1" "$2" "$3" >> '${log}'\n[ "$1" = -n ] && shift\n[ "$1" = -- ] && shift\nexec "$@"\n`, { mode: 0o755 });
+    const savedPath = process.env.PATH;
+    process.env.PATH = `${bin}:${savedPath}`;
+    try {
+      const node = openNode(normalizeNode({ transport: 'local', sudo: true }), execProcess);
+      expect((await node.run(['id', '-u'])).stdout.trim()).toMatch(/^\d+$/);
+      await node.writeFile(join(dir, 'sudo-file'), 'x');
+      expect((await node.readFile(join(dir, 'sudo-file'))).toString()).toBe('x');
+      const lines = readFileSync(log, 'utf8').trim().split('\n');
+      expect(lines).toHaveLength(3);
+      expect(lines).toEqual(['-n -- id', '-n -- sh', '-n -- sh']);
+    } finally {
+      process.env.PATH = savedPath;
+    }
   });
 });
 

@@ -206,6 +206,11 @@ async function renewNode(node: NodeTransport, params: RenewCertsParams, ctx: Ste
       }));
       renewed = await verifyRenewed(node, expected, { ...inventoryOptions(params), exactExpiry: false, signal: ctx.signal });
       kubeadmCheck = await checkExpirationWithKubeadm(node, kubeadmOptions);
+      ctx.report({
+        title: `${name}: kubeadm certs check-expiration`,
+        columns: ['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'CERTIFICATE AUTHORITY', 'EXTERNALLY MANAGED'],
+        rows: kubeadmCheck.certificates.map((c) => [c.missing ? `!MISSING! ${c.name}` : c.name, c.expires, c.residual, c.certificateAuthority ?? '', c.externallyManaged ? 'yes' : 'no']),
+      });
     }
   } catch (error) {
     throw await rollBack(node, params, backup, error, ctx);

@@ -53,6 +53,7 @@ describe('renew-certs (kubeadm)', () => {
     expect(check.authorities.map((c) => [c.name, c.residual])).toEqual([['ca', '9y'], ['etcd-ca', '9y'], ['front-proxy-ca', '9y']]);
     expect(openssl('verify', '-CAfile', join(pki.kubernetesDir, `${CA_FILES['etcd-ca']}.crt`), join(pki.kubernetesDir, 'pki/etcd/server.crt')).trim()).toMatch(/: OK$/);
     expect(ctx.logs.some((l) => /Done renewing certificates/.test(l))).toBe(true);
+    expect(ctx.tables.find((t) => t.title === 'cp-1: kubeadm certs check-expiration')!.rows[0]).toEqual(['admin.conf', expect.stringMatching(/UTC$/), '364d', 'ca', 'no']);
     expect(runtime.calls('crictl').filter((a) => a[0] === 'stop')).toHaveLength(4);
   }, 60_000);
 
