@@ -76,7 +76,7 @@ export function judgeWait(p: WaitParams, single: boolean, items: KubeObject[]): 
   const min = p.minCount ?? 1;
   const done = p.for === 'any' ? matched.length >= min : items.length >= min && pending.length === 0;
   if (items.length === 0) return { done, matched, detail: 'no matching objects yet' };
-  const want = min > 1 ? `, want ${min}` : '';
+  const want = (p.for === 'any' ? matched.length : items.length) < min ? `, want ${min}` : '';
   const shown = pending.slice(0, 5).join(', ') + (pending.length > 5 ? `, +${pending.length - 5} more` : '');
   return { done, matched, detail: `${matched.length}/${items.length} match${want}${pending.length ? ` (waiting for ${shown})` : ''}` };
 }
