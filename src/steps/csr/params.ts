@@ -69,7 +69,9 @@ export function checkSelectorParams(params: Record<string, unknown>): ParamIssue
     issues.push({ path: 'match', message: 'give either nodes (an inventory) or match, not both' });
   }
   if (params.match !== undefined) {
-    if (params.count === undefined) issues.push({ path: 'count', message: 'match needs count: how many matching nodes are expected' });
+    if (params.count === undefined && params.nodes === undefined) {
+      issues.push({ path: 'count', message: 'match needs count: how many matching nodes are expected' });
+    }
     try {
       new RegExp(String(params.match));
     } catch (error) {
