@@ -105,9 +105,18 @@ export const certExpiryStep: StepType<CertExpiryParams, CertExpiryOutputs> = {
     }
     return outputs;
   },
-  async plan(params) {
-    const groups = [params.include.leaves && 'control-plane', params.include.cas && 'CA', params.include.kubelet && 'kubelet'].filter(Boolean);
-    return { summary: `would read ${groups.join(', ')} certificates on ${params.nodes.map((n) => n.name).join(', ')} (read-only)` };
+  // Reading certificates is read-only, so plan shows the same tables the run will.
+  async plan(params, ctx) {
+    const nodes = await forEachNode(params.nodes, ctx.exec, async (node, spec) => {
+      const inventory = await readInventory(node, { ...params, signal: ctx.signal });
+      return { node: spec.name, certificates: classifyInventory(inventory, windowsOf(params, ctx.clock.now()), params.include) };
+    });
+    const outputs = summarise(nodes);
+    return {
+      summary: `${outputs.expired} expired, ${outputs.expiring} expiring within ${formatDuration(params.warnWithinMs)}, ${outputs.missing} missing on ${nodes.map((n) => n.node).join(', ')}` +
+        (params.failWithinMs !== undefined ? ` (fails when any expires within ${formatDuration(params.failWithinMs)})` : ''),
+      tables: nodes.flatMap((n) => buildTables(n.node, n.certificates)),
+    };
   },
 };
 

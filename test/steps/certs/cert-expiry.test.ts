@@ -5,7 +5,7 @@ import { certExpiryStep } from '../../../src/steps/certs/cert-expiry.js';
 import { StepError } from '../../../src/errors.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { createPkiFixture, type PkiFixture } from '../../helpers/pki-fixture.js';
-import { createTestContext } from './context.js';
+import { createTestContext, createPlanContext } from './context.js';
 
 const DAY = 86_400_000;
 let pki: PkiFixture;
@@ -67,6 +67,13 @@ describe('cert-expiry', () => {
     expect(failed).toBeInstanceOf(StepError);
     expect((failed as StepError).message).toMatch(/expired or expiring within 30d: cp-1\/admin.conf, cp-1\/apiserver/);
     expect(ctx.tables.length).toBeGreaterThan(0);
+  });
+
+  it('plan reads the same tables without failing, even within failWithin', async () => {
+    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }) });
+    const preview = await certExpiryStep.plan!(params({ failWithin: '30d' }), createPlanContext(ctx));
+    expect(preview.summary).toBe('9 expired, 10 expiring within 30d, 0 missing on cp-1 (fails when any expires within 30d)');
+    expect(preview.tables!.map((t) => t.title)).toEqual(['cp-1: certificates', 'cp-1: certificate authorities', 'cp-1: kubelet certificates']);
   });
 
   it('reports missing files instead of crashing', async () => {
