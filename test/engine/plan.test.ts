@@ -51,8 +51,22 @@ describe('plan', () => {
     expect(plan.warnings).toEqual([
       'worst case 2h5m15s along pending → approve → ready exceeds spec.deadline ${{ inputs.window }} (= 1h): the run may be cut off by its deadline',
     ]);
+    expect(plan.worstCaseMs).toBe(plan.criticalPath.worstCaseMs);
     expect(plan.steps.find((s) => s.id === 'approve')).toMatchObject({ wave: 1, timeoutMs: 600_000, retry: { attempts: 3, maxDurationMs: 900_000 } });
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+  });
+
+  it('warns when the concurrency limit, not the critical path, makes the worst case exceed the deadline', async () => {
+    const steps = ['a', 'b', 'c', 'd', 'e'].map((id) => makeStep(id, { timeoutMs: 10 * 60_000 }));
+    const plan = await planRunbook({ runbook: makeRunbook(steps, { concurrency: 2, deadline: '25m' }), inputs: {}, registry });
+    expect(plan.criticalPath.worstCaseMs).toBe(10 * 60_000);
+    expect(plan.worstCaseMs).toBe(30 * 60_000);
+    expect(plan.warnings).toEqual([
+      'worst case 30m with concurrency 2 exceeds spec.deadline 25m (the critical path alone fits): the run may be cut off by its deadline',
+    ]);
+    const wider = await planRunbook({ runbook: makeRunbook(steps, { concurrency: 2, deadline: '25m' }), inputs: {}, registry, concurrency: 5 });
+    expect(wider.worstCaseMs).toBe(10 * 60_000);
+    expect(wider.warnings).toEqual([]);
   });
 
   it('shows values only a run can produce as known after run and such whens as undetermined', async () => {

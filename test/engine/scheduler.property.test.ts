@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
+import { simulateWorstCase } from '../../src/engine/plan/simulate.js';
 import { at, makeRunbook, makeStateDir, makeStep, runWithVirtualClock } from './fixtures.js';
 
 let state: ReturnType<typeof makeStateDir>;
@@ -68,6 +69,18 @@ describe('scheduler properties', () => {
         }
         expect(result.status).toBe(failAt === undefined ? 'succeeded' : 'failed');
         if (failAt === undefined) expect(starts.size).toBe(steps.length);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("plan's worst-case simulation matches a run in which every step takes its worst case", async () => {
+    await fc.assert(
+      fc.asyncProperty(dagArbitrary, async ({ concurrency, steps }) => {
+        const runbook = makeRunbook(steps.map((s) => makeStep(s.id, { needs: s.needs, type: 'wait', with: { ms: s.seconds * 1000 } })), { concurrency });
+        const { result } = await runWithVirtualClock(runbook, state.dir);
+        const worst = new Map(steps.map((s) => [s.id, s.seconds * 1000]));
+        expect(simulateWorstCase(runbook.steps, worst, concurrency)).toBe(result.durationMs);
       }),
       { numRuns: 60 },
     );

@@ -13,6 +13,7 @@ import { createRedactor } from '../redact.js';
 import { computeWaves, findCriticalPath, topologicalOrder } from './graph.js';
 import { runPreviewPool, type PreviewTask } from './pool.js';
 import { previewStep, type PreviewScope } from './preview.js';
+import { simulateWorstCase } from './simulate.js';
 import { planWhen, resolvePlanValue, type PlannedWhen } from './values.js';
 import { computeWorstCase } from './worst-case.js';
 
@@ -71,6 +72,8 @@ export interface RunbookPlan {
   waves: string[][];
   steps: PlanStep[];
   criticalPath: { steps: string[]; worstCaseMs: number };
+  /** Whole-run worst case honouring the concurrency limit (≥ the critical path). */
+  worstCaseMs: number;
   warnings: string[];
 }
 
@@ -86,6 +89,8 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
   const { waves, waveOf } = computeWaves(runbook.steps, order);
   const worstCase = new Map(runbook.steps.map((step) => [step.id, computeWorstCase(step)]));
   const criticalPath = findCriticalPath(runbook.steps, worstCase, order);
+  const concurrency = options.concurrency ?? runbook.concurrency;
+  const worstCaseMs = simulateWorstCase(runbook.steps, worstCase, concurrency);
   const warnings: string[] = [];
   const scope: PreviewScope = {
     runId: 'plan',
@@ -131,14 +136,20 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
       `worst case ${formatDuration(criticalPath.worstCaseMs)} along ${criticalPath.steps.join(' → ')} exceeds ` +
         `${describeDeadline(deadline)}: the run may be cut off by its deadline`,
     );
+  } else if (deadline && worstCaseMs > deadline.ms) {
+    warnings.push(
+      `worst case ${formatDuration(worstCaseMs)} with concurrency ${concurrency} exceeds ${describeDeadline(deadline)} ` +
+        '(the critical path alone fits): the run may be cut off by its deadline',
+    );
   }
   return {
     runbook: { name: runbook.metadata.name, file: runbook.file, sha256: runbook.sha256 },
-    concurrency: options.concurrency ?? runbook.concurrency,
+    concurrency,
     ...(deadline ? { deadline } : {}),
     waves,
     steps,
     criticalPath,
+    worstCaseMs,
     warnings: warnings.map(redactor.text),
   };
 }
