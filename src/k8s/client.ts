@@ -142,7 +142,7 @@ function createClientNodeTransport(kc: KubeConfig): Transport {
 
   async function send(request: HttpRequest): Promise<HttpResponse> {
     const ctx = new RequestContext(buildUrl(server, request.path, request.query), request.method as ClientHttpMethod);
-    ctx.setHeaderParam('Accept', 'application/json');
+    ctx.setHeaderParam('Accept', request.accept ?? 'application/json');
     if (cluster.proxyUrl) {
       await kc.applySecurityAuthentication(ctx); // proxy agents are built by client-node itself
     } else {

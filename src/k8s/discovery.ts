@@ -19,8 +19,49 @@ export interface ResolvedResource {
   namespaced: boolean;
 }
 
-/** Fetches a discovery document (parsed JSON); throws StepError like any API call. */
-export type FetchJson = (path: string, signal?: AbortSignal) => Promise<unknown>;
+/** Fetches a discovery document (parsed JSON) with an optional Accept header; throws StepError like any API call. */
+export type FetchJson = (path: string, signal?: AbortSignal, accept?: string) => Promise<unknown>;
+
+/** Aggregated discovery (Kubernetes 1.26+): every group's resources in one answer; older servers send the legacy list. */
+const AGGREGATED_ACCEPT = [
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+  'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList',
+  'application/json',
+].join(',');
+
+interface AggregatedList {
+  kind?: string;
+  items?: {
+    metadata?: { name?: string };
+    versions?: {
+      version: string;
+      resources?: { resource: string; responseKind?: { kind?: string }; scope?: string; singularResource?: string; shortNames?: string[] }[];
+    }[];
+  }[];
+}
+
+/** Group versions (preferred first) and their resources from an aggregated document, or undefined for a legacy one. */
+function readAggregated(doc: unknown): { apiVersion: string; resources: ApiResource[] }[] | undefined {
+  const list = doc as AggregatedList;
+  if (list?.kind !== 'APIGroupDiscoveryList') return undefined;
+  const out: { apiVersion: string; resources: ApiResource[] }[] = [];
+  for (const group of list.items ?? []) {
+    const name = group.metadata?.name ?? '';
+    for (const v of group.versions ?? []) {
+      out.push({
+        apiVersion: name ? `${name}/${v.version}` : v.version,
+        resources: (v.resources ?? []).map((r) => ({
+          name: r.resource,
+          kind: r.responseKind?.kind ?? '',
+          namespaced: r.scope === 'Namespaced',
+          singularName: r.singularResource,
+          shortNames: r.shortNames,
+        })),
+      });
+    }
+  }
+  return out;
+}
 
 export interface Discovery {
   /** The resource serving `kind` in `apiVersion`; refetches once so a CRD created meanwhile is found. */
@@ -61,15 +102,21 @@ export function createDiscovery(fetchJson: FetchJson): Discovery {
     return { apiVersion, kind, resource: found.name, namespaced: found.namespaced };
   }
 
+  // One request each for /api and /apis when the server speaks aggregated discovery (it also fills the per-version cache).
+  async function readRoot(path: '/api' | '/apis', signal?: AbortSignal): Promise<string[]> {
+    const doc = await fetchJson(path, signal, AGGREGATED_ACCEPT);
+    const aggregated = readAggregated(doc);
+    if (aggregated) {
+      for (const gv of aggregated) if (!cache.has(gv.apiVersion)) cache.set(gv.apiVersion, Promise.resolve(gv.resources));
+      return aggregated.map((gv) => gv.apiVersion);
+    }
+    if (path === '/api') return (doc as { versions?: string[] }).versions ?? ['v1'];
+    const groups = (doc as { groups?: { preferredVersion?: { groupVersion: string }; versions?: { groupVersion: string }[] }[] }).groups ?? [];
+    return groups.map((g) => g.preferredVersion?.groupVersion ?? g.versions?.[0]?.groupVersion).filter((gv): gv is string => !!gv);
+  }
+
   function listGroupVersions(signal?: AbortSignal): Promise<string[]> {
-    groupVersions ??= (async () => {
-      const core = (await fetchJson('/api', signal)) as { versions?: string[] };
-      const apis = (await fetchJson('/apis', signal)) as {
-        groups?: { name: string; preferredVersion?: { groupVersion: string }; versions?: { groupVersion: string }[] }[];
-      };
-      const groups = (apis.groups ?? []).map((g) => g.preferredVersion?.groupVersion ?? g.versions?.[0]?.groupVersion);
-      return [...(core.versions ?? ['v1']), ...groups.filter((gv): gv is string => !!gv)];
-    })();
+    groupVersions ??= Promise.all([readRoot('/api', signal), readRoot('/apis', signal)]).then(([core, groups]) => [...core, ...groups]);
     groupVersions.catch(() => (groupVersions = undefined));
     return groupVersions;
   }

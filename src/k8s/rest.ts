@@ -26,7 +26,7 @@ const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
 
 export function createRestClient(transport: Transport, options: RestClientOptions): KubeClient {
   const defaultNamespace = options.defaultNamespace || 'default';
-  const discovery = createDiscovery((path, signal) => call('get', path, { method: 'GET', path, signal }));
+  const discovery = createDiscovery((path, signal, accept) => call('get', path, { method: 'GET', path, signal, accept }));
 
   async function call<T = unknown>(verb: string, target: string, request: HttpRequest): Promise<T> {
     let response;

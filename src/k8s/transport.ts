@@ -11,6 +11,8 @@ export interface HttpRequest {
   query?: QueryParams;
   body?: string;
   contentType?: string;
+  /** @default 'application/json' */
+  accept?: string;
   signal?: AbortSignal;
 }
 

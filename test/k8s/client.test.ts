@@ -117,6 +117,15 @@ describe('createKubeClient against the simulated API server', () => {
     await expect(kube.resolveName!('gizmos')).rejects.toThrow(/doesn't have a resource type "gizmos"/);
   });
 
+  it('reads aggregated discovery once for kubectl names and reuses it for kinds', async () => {
+    const fresh = await cluster.connect();
+    const before = cluster.counters()['get discovery'] ?? 0;
+    expect(await fresh.resolveName!('csr')).toMatchObject({ apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', namespaced: false });
+    expect(await fresh.resolve('coordination.k8s.io/v1', 'Lease')).toEqual({ resource: 'leases', namespaced: true });
+    expect(await fresh.resolveName!('lease')).toMatchObject({ resource: 'leases' });
+    expect((cluster.counters()['get discovery'] ?? 0) - before).toBe(2); // /api and /apis, aggregated
+  });
+
   it('reads raw paths', async () => {
     expect(await cluster.kube.request('/readyz')).toEqual({ status: 200, body: 'ok' });
   });

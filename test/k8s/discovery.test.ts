@@ -23,6 +23,26 @@ function server() {
 }
 
 describe('createDiscovery', () => {
+  it('uses aggregated discovery when the server offers it: two requests for every group', async () => {
+    const requests: string[] = [];
+    const aggregated = (items: unknown[]) => ({ kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', items });
+    const docs: Record<string, unknown> = {
+      '/api': aggregated([{ metadata: {}, versions: [{ version: 'v1', resources: [{ resource: 'nodes', responseKind: { kind: 'Node' }, scope: 'Cluster', singularResource: 'node', shortNames: ['no'] }] }] }]),
+      '/apis': aggregated([{ metadata: { name: 'example.com' }, versions: [
+        { version: 'v2', resources: [{ resource: 'widgets', responseKind: { kind: 'Widget' }, scope: 'Namespaced', singularResource: 'widget' }] },
+        { version: 'v1', resources: [{ resource: 'widgets', responseKind: { kind: 'Widget' }, scope: 'Namespaced', singularResource: 'widget' }] },
+      ] }]),
+    };
+    const d = createDiscovery(async (path, _signal, accept) => {
+      requests.push(`${path} ${accept?.includes('apidiscovery') ? 'aggregated' : 'plain'}`);
+      return docs[path];
+    });
+    expect(await d.resolveName('widget')).toEqual({ apiVersion: 'example.com/v2', kind: 'Widget', resource: 'widgets', namespaced: true });
+    expect(await d.resolveName('no')).toMatchObject({ apiVersion: 'v1', kind: 'Node' });
+    expect(await d.resolve('example.com/v1', 'Widget')).toMatchObject({ resource: 'widgets' });
+    expect(requests).toEqual(['/api aggregated', '/apis aggregated']);
+  });
+
   it('caches group versions and ignores subresources', async () => {
     const s = server();
     const d = createDiscovery(s.fetchJson);
