@@ -3,12 +3,14 @@
 import type { InputType } from './types.js';
 import { parseDuration } from './duration.js';
 import { describeValue } from './schema-messages.js';
+import { formatSuggestion } from './suggest.js';
 
 export type Coerced = { ok: true; value: unknown } | { ok: false; message: string };
 
 interface TypeSpec {
   type: InputType;
   items?: Record<string, unknown>;
+  enum?: unknown[];
 }
 
 const ok = (value: unknown): Coerced => ({ ok: true, value });
@@ -16,6 +18,24 @@ const fail = (message: string): Coerced => ({ ok: false, message });
 
 /** Types a value written as text (--set name=value, an env var, a file). Arrays: JSON or a comma list. */
 export function coerceInputText(spec: TypeSpec, text: string): Coerced {
+  return checkEnum(spec, typeText(spec, text));
+}
+
+/** Checks a structured value (a default, a --values file entry) against the declared type. */
+export function coerceInputValue(spec: TypeSpec, value: unknown): Coerced {
+  return checkEnum(spec, typeValue(spec, value));
+}
+
+function checkEnum(spec: TypeSpec, typed: Coerced): Coerced {
+  if (!typed.ok || !spec.enum) return typed;
+  const values = spec.type === 'array' && Array.isArray(typed.value) ? typed.value : [typed.value];
+  const bad = values.find((v) => !spec.enum!.includes(v));
+  if (bad === undefined) return typed;
+  const allowed = spec.enum.map((v) => JSON.stringify(v)).join(', ');
+  return fail(`must be one of ${allowed}, got ${describeValue(bad)}${typeof bad === 'string' ? formatSuggestion(bad, spec.enum.map(String)) : ''}`);
+}
+
+function typeText(spec: TypeSpec, text: string): Coerced {
   switch (spec.type) {
     case 'string': case 'secret':
       return ok(text);
@@ -56,8 +76,7 @@ export function coerceInputText(spec: TypeSpec, text: string): Coerced {
   }
 }
 
-/** Checks a structured value (a default, a --values file entry) against the declared type. */
-export function coerceInputValue(spec: TypeSpec, value: unknown): Coerced {
+function typeValue(spec: TypeSpec, value: unknown): Coerced {
   switch (spec.type) {
     case 'string': case 'secret':
       return typeof value === 'string' ? ok(value) : fail(`must be a string, got ${describeValue(value)}${typeof value === 'number' ? ' (quote it)' : ''}`);

@@ -71,6 +71,7 @@ function normalizeInput(name: string, raw: Raw, locate: Locate): InputSpec {
   };
   if (raw.description !== undefined) input.description = raw.description;
   if (raw.items !== undefined) input.items = raw.items;
+  if (raw.enum !== undefined) input.enum = raw.enum;
   if ('default' in raw) input.default = raw.default;
   if (raw.fromEnv !== undefined) input.fromEnv = raw.fromEnv;
   if (raw.fromFile !== undefined) input.fromFile = raw.fromFile;

@@ -43,8 +43,17 @@ const input = {
   additionalProperties: false,
   required: ['type'],
   properties: {
-    type: { enum: ['string', 'number', 'integer', 'boolean', 'array', 'object', 'duration', 'secret'] },
-    description: { type: 'string' },
+    type: {
+      enum: ['string', 'number', 'integer', 'boolean', 'array', 'object', 'duration', 'secret'],
+      description: 'How --set text is typed; secret values are redacted everywhere and never journaled.',
+    },
+    description: { type: 'string', description: 'Shown to whoever runs the runbook.' },
+    enum: {
+      type: 'array',
+      minItems: 1,
+      items: { type: ['string', 'number', 'integer', 'boolean'] },
+      description: 'The only values allowed (for arrays: for each item).',
+    },
     items: {
       type: 'object',
       additionalProperties: false,
@@ -55,7 +64,12 @@ const input = {
       },
     },
     default: { description: 'Value used when none is given; must match the type.' },
-    fromEnv: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$', 'x-expected': 'an environment variable name' },
+    fromEnv: {
+      type: 'string',
+      pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+      'x-expected': 'an environment variable name',
+      description: 'Read the value from this environment variable when not given with --set/--values.',
+    },
     fromFile: { type: 'string', minLength: 1, description: 'Read the value from this file (trailing newline removed).' },
   },
 };
@@ -126,6 +140,7 @@ export const runbookSchema = {
       properties: {
         inputs: {
           type: 'object',
+          description: 'Values given at run time (--set name=value, --values FILE, fromEnv, fromFile, default); read as inputs.<name>.',
           propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', 'x-expected': 'an input name (letters, digits, _)' },
           additionalProperties: input,
         },
@@ -139,16 +154,17 @@ export const runbookSchema = {
         defaults: {
           type: 'object',
           additionalProperties: false,
-          properties: { timeout: { ...duration, description: 'Per attempt.' }, retry },
+          description: 'Inherited by every step unless it overrides (retry fields one by one).',
+          properties: { timeout: { ...duration, description: 'Per attempt (default: 10m).' }, retry },
         },
         lock: {
           type: 'object',
           additionalProperties: false,
           description: 'Hold a cluster Lease while the run lasts.',
           properties: {
-            name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253 },
-            namespace: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63 },
-            ttl: duration,
+            name: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', maxLength: 253, 'x-expected': 'a Lease name', description: 'Lease name (default: metadata.name).' },
+            namespace: { type: 'string', pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', maxLength: 63, 'x-expected': 'a namespace name', description: 'Lease namespace (default: kube-system).' },
+            ttl: { ...duration, description: 'How long the Lease lasts without renewal (default: 60s).' },
           },
         },
         steps: { type: 'array', items: step, description: 'The steps, run as a DAG along needs.' },

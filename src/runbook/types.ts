@@ -9,6 +9,8 @@ export interface InputSpec {
   /** JSON-Schema-ish item type for arrays (as written in the runbook). */
   items?: Record<string, unknown>;
   default?: unknown;
+  /** Allowed values (for arrays: for each item). */
+  enum?: unknown[];
   /** true when there is no default and no fromEnv/fromFile source. */
   required: boolean;
   /** Secret sources: an environment variable or a file path. */

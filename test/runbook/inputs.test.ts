@@ -100,3 +100,39 @@ function byPosition(a: string, b: string): number {
   const [lb, cb] = pos(b);
   return la! - lb! || ca! - cb!;
 }
+
+describe('enum inputs', () => {
+  const enumRunbook = loadRunbookText(`apiVersion: opsbook.dev/v1
+kind: Runbook
+metadata: { name: enums }
+spec:
+  inputs:
+    identity: { type: string, enum: [inventory, machines], default: inventory }
+    kinds: { type: array, items: { type: string }, enum: [client, server], default: [client] }
+  steps:
+    - { id: a, run: echo }
+`, 'enums.yaml', { registry: createTestRegistry() });
+
+  it('accepts listed values and refuses others with a hint', async () => {
+    expect((await resolveInputs(enumRunbook, { set: ['identity=machines', 'kinds=client,server'] })).values).toEqual({ identity: 'machines', kinds: ['client', 'server'] });
+    await expect(resolveInputs(enumRunbook, { set: ['identity=machine', 'kinds=[\"client\",\"bogus\"]'] })).rejects.toMatchObject({
+      diagnostics: [
+        { line: 6, col: 5, path: 'spec.inputs.identity', message: `--set identity: must be one of "inventory", "machines", got 'machine' (did you mean 'machines'?)` },
+        { line: 7, col: 5, path: 'spec.inputs.kinds', message: `--set kinds: must be one of "client", "server", got 'bogus'` },
+      ],
+    });
+  });
+
+  it('checks the default against the enum at validation', () => {
+    expect(() => loadRunbookText(`apiVersion: opsbook.dev/v1
+kind: Runbook
+metadata: { name: enums }
+spec:
+  inputs:
+    identity: { type: string, enum: [inventory, machines], default: nodes }
+  steps: [{ id: a, run: echo }]
+`, 'e.yaml', { registry: createTestRegistry() })).toThrow(expect.objectContaining({
+      diagnostics: [{ file: 'e.yaml', line: 6, col: 69, path: 'spec.inputs.identity.default', message: `must be one of "inventory", "machines", got 'nodes'` }],
+    }));
+  });
+});

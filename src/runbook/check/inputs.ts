@@ -14,7 +14,7 @@ export function checkInputs(ctx: CheckContext): void {
     if (spec.items !== undefined && type !== 'array') ctx.report([...path, 'items'], `only inputs of type array have items (this one is ${type})`, { target: 'key' });
     if ('default' in spec) {
       const items = isRecord(spec.items) ? spec.items : undefined;
-      const typed = coerceInputValue({ type: type as InputType, items }, spec.default);
+      const typed = coerceInputValue({ type: type as InputType, items, enum: Array.isArray(spec.enum) ? spec.enum : undefined }, spec.default);
       if (!typed.ok) ctx.report([...path, 'default'], typed.message);
       if (type === 'secret') ctx.report([...path, 'default'], 'a secret cannot have a default (it would be stored in the runbook); use fromEnv or fromFile');
     }
