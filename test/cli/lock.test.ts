@@ -17,7 +17,7 @@ afterEach(() => tmp.cleanup());
 const args = (gate: string, stateDir: string, ...extra: string[]) =>
   ['run', fixture('locked.yaml'), '--kubeconfig', sim.kubeconfigPath, '--state-dir', stateDir, '--set', `gate=${gate}`, '--output', 'plain', ...extra];
 
-describe('cluster lock around a run (spec.lock, end to end against the simulated API)', () => {
+describe('cluster lock around a run (spec.lock, end to end against the simulated API)', { timeout: 120_000 }, () => {
   it('a second run is refused with exit 1 naming the holder; Ctrl-C on the first releases the lock; --break-lock takes it over', async () => {
     const gate = path.join(tmp.dir, 'gate');
     const first = startCli(args(gate, path.join(tmp.dir, 'a')));
@@ -39,7 +39,7 @@ describe('cluster lock around a run (spec.lock, end to end against the simulated
     const next = await runCli(args(gate, path.join(tmp.dir, 'c')));
     expect(next.stderr).toBe('');
     expect(next.exitCode).toBe(0);
-  });
+  }, 90_000);
 
   it('--break-lock takes over a lock held by a live run', async () => {
     const gate = path.join(tmp.dir, 'gate');
@@ -54,5 +54,5 @@ describe('cluster lock around a run (spec.lock, end to end against the simulated
       holder.kill('SIGINT');
       await holder.result;
     }
-  });
+  }, 90_000);
 });

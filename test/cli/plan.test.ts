@@ -8,7 +8,7 @@ let tmp: TempDir;
 beforeEach(() => (tmp = makeTempDir()));
 afterEach(() => tmp.cleanup());
 
-describe('opsbook plan (end to end)', () => {
+describe('opsbook plan (end to end)', { timeout: 120_000 }, () => {
   it('prints waves, policies, worst case vs deadline and undetermined conditions, and touches nothing', async () => {
     const mark = path.join(tmp.dir, 'touched');
     const r = await runCli(['plan', fixture('touch.yaml'), '--set', `mark=${mark}`], { cwd: tmp.dir });

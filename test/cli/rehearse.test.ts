@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { fixture } from './fixtures.js';
 
-describe('opsbook rehearse (end to end)', () => {
+describe('opsbook rehearse (end to end)', { timeout: 120_000 }, () => {
   it('runs the runbook on the simulated cluster with its scaled clock; shell steps reach it through KUBECONFIG; --output json is the report', async () => {
     const r = await runCli(['rehearse', fixture('kubectl.yaml'), '--scenario', fixture('scenario-tiny.yaml'), '--output', 'json']);
     expect(r.stderr).toBe('');
@@ -19,10 +19,10 @@ describe('opsbook rehearse (end to end)', () => {
   });
 
   it('prints live progress, then the outcome and the cluster as text', async () => {
-    const r = await runCli(['rehearse', fixture('kubectl.yaml'), '--scenario', fixture('scenario-tiny.yaml'), '--time-scale', '600']);
+    const r = await runCli(['rehearse', fixture('kubectl.yaml'), '--scenario', fixture('scenario-tiny.yaml'), '--time-scale', '120']);
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain('nodes | node/master-0');
-    expect(r.stdout).toMatch(/Rehearsal of cli-kubectl .* on scenario tiny \(openshift\), time scale 600×/);
+    expect(r.stdout).toMatch(/Rehearsal of cli-kubectl .* on scenario tiny \(openshift\), time scale 120×/);
     expect(r.stdout).toMatch(/Outcome: run \S+ succeeded/);
     expect(r.stdout).toMatch(/Nodes \(2\)\n\s+NAME\s+STATUS\s+ROLES\n\s+master-0\s+Ready\s+master/);
     expect(r.stdout).toMatch(/CSRs: 0 approved, 0 denied, 0 pending/);

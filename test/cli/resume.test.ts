@@ -8,7 +8,7 @@ let tmp: TempDir;
 beforeEach(() => (tmp = makeTempDir()));
 afterEach(() => tmp.cleanup());
 
-describe('opsbook resume / runs (end to end)', () => {
+describe('opsbook resume / runs (end to end)', { timeout: 120_000 }, () => {
   it('resumes a failed run: finished steps are not re-run, their outputs are reused, the rest completes', async () => {
     const first = await runCli(['run', fixture('resume.yaml'), '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
     expect(first.exitCode).toBe(1);

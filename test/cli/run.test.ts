@@ -6,7 +6,7 @@ let tmp: TempDir;
 beforeEach(() => (tmp = makeTempDir()));
 afterEach(() => tmp.cleanup());
 
-describe('opsbook run (end to end)', () => {
+describe('opsbook run (end to end)', { timeout: 120_000 }, () => {
   it('runs a runbook: exit 0, plain lines by default without a TTY, outputs flow between steps, journal written', async () => {
     const r = await runCli(['run', fixture('ok.yaml'), '--state-dir', tmp.stateDir]);
     expect(r.stderr).toBe('');

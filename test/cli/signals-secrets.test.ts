@@ -17,7 +17,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-describe('Ctrl-C (end to end)', () => {
+describe('Ctrl-C (end to end)', { timeout: 120_000 }, () => {
   it('first SIGINT cancels gracefully: exit 130, journal ends "interrupted", the step process is gone', async () => {
     const cli = startCli(['run', fixture('slow.yaml'), '--state-dir', tmp.stateDir, '--output', 'json']);
     await cli.waitForOutput('"line":"waiting pid=');
@@ -46,7 +46,7 @@ describe('Ctrl-C (end to end)', () => {
   });
 });
 
-describe('second Ctrl-C (end to end)', () => {
+describe('second Ctrl-C (end to end)', { timeout: 120_000 }, () => {
   it('stops at once even while a step ignores SIGTERM (the graceful cancel would wait for its grace period)', async () => {
     const cli = startCli(['run', fixture('stubborn.yaml'), '--state-dir', tmp.stateDir, '--output', 'json']);
     const seen = await cli.waitForOutput('"line":"waiting pid=');
@@ -71,7 +71,7 @@ describe('second Ctrl-C (end to end)', () => {
   });
 });
 
-describe('secrets (end to end)', () => {
+describe('secrets (end to end)', { timeout: 120_000 }, () => {
   const secret = 's3cr3t-V4lue-xyz';
 
   it('never appear in stdout, stderr or the journal, in any output mode', async () => {

@@ -7,7 +7,7 @@ beforeEach(() => (tmp = makeTempDir()));
 afterEach(() => tmp.cleanup());
 
 // A real pseudo-terminal: the default output is the live tree and a manual gate asks y/N.
-describe('on a terminal (end to end, via a pseudo-terminal)', () => {
+describe('on a terminal (end to end, via a pseudo-terminal)', { timeout: 120_000 }, () => {
   it.each([
     ['y', 0, true],
     ['n', 1, false],
