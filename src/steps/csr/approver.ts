@@ -7,7 +7,7 @@ import { applyDecisions } from './apply.js';
 import { abortError, startClusterView, stopWaitingAt } from './cluster-view.js';
 import { decideCsrs, type ApproveParams } from './decide.js';
 import { buildSelector } from './params.js';
-import { buildRefusalTable, describeApproveProgress, describeRefusal, toRefusedOutput } from './report.js';
+import { abbreviate, buildRefusalTable, describeApproveProgress, describeRefusal, toRefusedOutput } from './report.js';
 import {
   buildOutputs,
   buildWorld,
@@ -70,8 +70,9 @@ export async function runApprover<P extends ApproveParams>(factory: ApproverFact
 function timeoutError(label: string, missing: string[], state: AttemptState, cause?: Error): StepError {
   const refusals = pendingRefusals(state);
   const forMissing = refusals.filter((r) => missing.includes(r.node));
-  const why = forMissing.length > 0 ? `; refused for them: ${forMissing.map((r) => `${r.record.name} (${r.node}): ${r.reason}`).join('; ')}` : '';
-  const message = `no approved ${label} CSR for ${missing.join(', ')}${why}`;
+  const why = forMissing.length > 0 ? `; refused for them: ${forMissing.slice(0, 10).map((r) => `${r.record.name} (${r.node}): ${r.reason}`).join('; ')}` : '';
+  // The full lists are in details; the message stays readable with a thousand nodes.
+  const message = `no approved ${label} CSR for ${abbreviate(missing, 20)}${why}${forMissing.length > 10 ? ` (+${forMissing.length - 10} more)` : ''}`;
   // A run-level cancel (Ctrl-C) keeps its own error; a timeout or deadline gets the nodes named.
   if (cause && cause.name === 'CancelledError' && (cause as { reason?: string }).reason === 'interrupted') return toStepError(cause);
   return new StepError(message, {

@@ -73,7 +73,7 @@ async function runWaitForPending(params: WaitForPendingParams, ctx: StepContext)
       );
       if (done) return toOutputs(state, selector);
       const timedOut = () =>
-        new StepError(`no pending ${label(params.kind)} CSR for ${missing.join(', ')}`, { errorClass: 'timeout', details: { missing } });
+        new StepError(`no pending ${label(params.kind)} CSR for ${abbreviate(missing, 20)}`, { errorClass: 'timeout', details: { missing } });
       const woke = await view.waitForChange(since, giveUpAt, ctx.signal).catch((error: unknown) => {
         if (!ctx.signal.aborted) throw error;
         const reason = abortError(ctx.signal);
