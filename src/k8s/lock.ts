@@ -45,6 +45,12 @@ const ANN = {
 } as const;
 
 const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' } as const;
+/** Marks leases opsbook created; any other Lease (e.g. a controller's leader election) is never taken over. */
+const MANAGED_BY = 'app.kubernetes.io/managed-by';
+
+function isOpsbookLease(lease: Lease): boolean {
+  return lease.metadata.labels?.[MANAGED_BY] === 'opsbook' || lease.metadata.annotations?.[ANN.runId] !== undefined;
+}
 const MAX_CONFLICT_RETRIES = 5;
 const MAX_TRANSIENT_RETRIES = 4;
 
@@ -85,9 +91,10 @@ function describeHolder(h: LockHolder & { since?: string }): string {
 function leaseBody(base: Lease | undefined, o: AcquireLockOptions, namespace: string, now: number): Lease {
   const annotations = { ...(base?.metadata.annotations ?? {}), [ANN.runId]: o.holder.runId, [ANN.user]: o.holder.user, [ANN.host]: o.holder.host };
   const transitions = (base?.spec?.leaseTransitions ?? 0) + (base?.spec?.holderIdentity ? 1 : 0);
+  const labels = { ...(base?.metadata.labels ?? {}), [MANAGED_BY]: 'opsbook' };
   return {
     ...LEASE,
-    metadata: { ...(base?.metadata ?? {}), name: o.name, namespace, annotations },
+    metadata: { ...(base?.metadata ?? {}), name: o.name, namespace, labels, annotations },
     spec: {
       holderIdentity: identityOf(o.holder),
       leaseDurationSeconds: Math.max(1, Math.ceil(o.ttlMs / 1000)),
@@ -118,6 +125,13 @@ export async function acquireLock(options: AcquireLockOptions): Promise<LockHand
       if (!current) {
         lease = await kube.create<Lease>(leaseBody(undefined, options, namespace, now), { signal });
       } else {
+        if (!isOpsbookLease(current)) {
+          throw new StepError(
+            `lease ${namespace}/${options.name} exists but is not an opsbook lock (holder ${current.spec?.holderIdentity ?? 'none'}); ` +
+              'it may be a controller\'s leader election: choose another spec.lock.name',
+            { errorClass: 'permanent', details: { lock: `${namespace}/${options.name}` } },
+          );
+        }
         const holder = holderOf(current);
         const ours = holder?.runId === options.holder.runId;
         if (holder && !ours && !options.breakLock && !isLeaseExpired(current, now)) {

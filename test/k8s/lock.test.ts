@@ -95,6 +95,24 @@ describe('acquireLock', () => {
   });
 });
 
+describe('acquireLock and leases it does not own', () => {
+  it('never takes over a Lease opsbook did not create, not even with breakLock', async () => {
+    const { kube } = cluster;
+    const longAgo = new Date(Date.now() - 3_600_000).toISOString().replace('Z', '000Z');
+    await kube.create({
+      apiVersion: 'coordination.k8s.io/v1', kind: 'Lease',
+      metadata: { name: 'kube-scheduler-like', namespace: 'kube-system' },
+      spec: { holderIdentity: 'master-0_1234', leaseDurationSeconds: 15, acquireTime: longAgo, renewTime: longAgo },
+    });
+    for (const breakLock of [false, true]) {
+      const error = (await acquireLock({ kube, name: 'kube-scheduler-like', ttlMs: 60_000, holder: holder('x'), clock: systemClock, breakLock })
+        .catch((e: unknown) => e)) as StepError;
+      expect(error.errorClass).toBe('permanent');
+      expect(error.message).toMatch(/exists but is not an opsbook lock \(holder master-0_1234\)/);
+    }
+  });
+});
+
 describe('acquireLock on a flaky API server', () => {
   it('retries transient errors (re-reading each time) and gives up with a transient error when they persist', async () => {
     const flaky = await startTestCluster({ faults: { seed: 7, errors: [{ verbs: ['get', 'create'], resources: ['leases'], rate: 0.5, code: 503 }] } });
