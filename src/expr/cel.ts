@@ -3,7 +3,7 @@
 import { Environment } from '@marcbachmann/cel-js';
 import { collectReferences, type ExprReference } from './references.js';
 import { fromCel, toCel } from './convert.js';
-import { quoteDashedStepIds } from './step-ids.js';
+import { quoteDashedStepIds, type RewrittenSource } from './step-ids.js';
 
 export type { ExprReference } from './references.js';
 export { fromCel, toCel } from './convert.js';
@@ -70,11 +70,11 @@ export function compileExpression(source: string, variables: readonly string[] =
   const cacheKey = variables === RUNBOOK_VARIABLES ? source : `${variables.join(',')}\u0000${source}`;
   const hit = cache.get(cacheKey);
   if (hit) return hit;
-  const rewritten = variables.includes('steps') ? quoteDashedStepIds(source) : source;
+  const rewritten = variables.includes('steps') ? quoteDashedStepIds(source) : { text: source, toSourceOffset: (n: number) => n };
   const env = getEnvironment(variables);
   let parsed: ReturnType<Environment['parse']>;
   try {
-    parsed = env.parse(rewritten);
+    parsed = env.parse(rewritten.text);
   } catch (error) {
     throw toExpressionError(error, source, rewritten);
   }
@@ -112,9 +112,9 @@ export function checkCel(source: string, variableNames: readonly string[]): stri
   }
 }
 
-function toExpressionError(error: unknown, source: string, rewritten: string): ExpressionError {
+function toExpressionError(error: unknown, source: string, rewritten: RewrittenSource): ExpressionError {
   const e = error as { summary?: string; message?: string; range?: { start: number } };
   const summary = (e.summary ?? e.message ?? String(error)).split('\n')[0]!;
-  const column = e.range && rewritten === source ? e.range.start + 1 : undefined;
+  const column = e.range ? rewritten.toSourceOffset(e.range.start) + 1 : undefined;
   return new ExpressionError(summary, source, { column, cause: error });
 }

@@ -49,3 +49,16 @@ describe('number conversion at the CEL boundary', () => {
     expect(fromCel({ a: [1n, 1.5], m: new Map([['k', 3n]]), t: new Date(0) })).toEqual({ a: [1, 1.5], m: { k: 3 }, t: '1970-01-01T00:00:00.000Z' });
   });
 });
+
+describe('dashed step ids', () => {
+  it('keeps error columns in terms of the source as written', () => {
+    try {
+      compileExpression('steps.wait-ready.status == "ok" &&');
+      expect.unreachable();
+    } catch (error) {
+      expect((error as ExpressionError).column).toBe(35);
+    }
+    expect(() => compileExpression('steps.a-b.outputs.x + steps.c-d.outputs.y')).not.toThrow();
+    expect(compileExpression('steps.a-b.outputs.x + steps.c-d.outputs.y').references.map((r) => r.name)).toEqual(['a-b', 'c-d']);
+  });
+});
