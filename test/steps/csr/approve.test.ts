@@ -178,6 +178,24 @@ describe('approve-client-csrs / approve-server-csrs against the simulated cluste
     ]);
   });
 
+  it('approves kubeadm bootstrap-token requestors on a kubernetes-flavoured cluster', async () => {
+    const c = await twoWorkers({ flavour: 'kubernetes', kubelet: { bootstrapIdentity: 'bootstrap-token' } });
+    await runStep(step('wait-for-pending'), { nodes }, c);
+    const client = await runStep<ApproveOutputs>(step('approve-client-csrs'), { nodes }, c);
+    expect(client.error).toBeUndefined();
+    expect(client.outputs!.approved).toHaveLength(2);
+    const requestors = c.sim.summary().csrs.items.filter((x) => client.outputs!.approved.includes(x.name)).map((x) => x.requestor);
+    expect(requestors).toEqual([expect.stringMatching(/^system:bootstrap:/), expect.stringMatching(/^system:bootstrap:/)]);
+    const narrowed = await runStep<ApproveOutputs>(
+      step('approve-client-csrs'),
+      { nodes, requestors: ['system:serviceaccount:openshift-machine-config-operator:node-bootstrapper'] },
+      c,
+      { runId: 'other-run', timeoutMs: 60_000 },
+    );
+    expect(narrowed.error).toBeUndefined(); // already approved counts as done, whoever approved it
+    expect(narrowed.outputs!.approved).toEqual([]);
+  });
+
   it('accepts match: <regex> with a count instead of an inventory', async () => {
     const c = await twoWorkers();
     const pending = await runStep<{ nodes: string[] }>(step('wait-for-pending'), { match: 'worker-[0-9]+', count: 2 }, c);
