@@ -166,7 +166,7 @@ describe('resume', () => {
       if (shellPid && isProcessAlive(shellPid)) process.kill(-shellPid, 'SIGKILL');
       rmSync(workDir, { recursive: true, force: true });
     }
-  });
+  }, 90_000);
 
   it('refuses to resume a run that is still running, and lists it as running', async () => {
     const controller = new AbortController();
