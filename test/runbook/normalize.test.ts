@@ -23,7 +23,7 @@ describe('normalizeRunbook', () => {
   it('merges step retry over spec.defaults field by field, fills the lock and keeps when/always/continueOnError', async () => {
     const runbook = await loadRunbook('test/fixtures/runbooks/valid/shell-dag.yaml', { registry });
     const byId = Object.fromEntries(runbook.steps.map((s) => [s.id, s]));
-    expect(runbook.lock).toEqual({ name: 'shell-dag', namespace: 'kube-system', ttlMs: 60_000 });
+    expect(runbook.lock).toBeUndefined();
     expect(runbook.deadline).toBe('10m');
     expect(runbook.concurrency).toBe(2);
     expect(byId.start!.retry).toEqual({ attempts: 2, backoff: { initialMs: 100, factor: 2, maxMs: 1000, jitter: false }, on: ['transient'] });
@@ -33,6 +33,11 @@ describe('normalizeRunbook', () => {
     expect(byId.right!).toMatchObject({ when: 'inputs.enabled', continueOnError: true });
     expect(byId.join!.needs).toEqual(['left', 'right']);
     expect(runbook.inputs.count).toMatchObject({ type: 'integer', default: 2, required: false, position: { line: 10, col: 5 } });
+  });
+
+  it('fills the lock from metadata.name and defaults', async () => {
+    const runbook = await loadRunbook('test/fixtures/runbooks/valid/with-lock.yaml', { registry });
+    expect(runbook.lock).toEqual({ name: 'with-lock', namespace: 'kube-system', ttlMs: 120_000 });
   });
 
   it('never lets a defaulted backoff max sit below the initial delay; step-level workingDirectory moves into with', () => {
