@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point: parse argv, run the command, turn the outcome into an exit code. The only place that reads argv.
 
+import module from 'node:module';
 import { exitCodeFor, reportError } from './exit.js';
 import { createProgram } from './program.js';
 
@@ -14,6 +15,8 @@ function ignoreClosedPipes(): void {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // Node ≥ 22.1 caches compiled code between runs (cold start); absent on Node 20, where this is a no-op.
+  (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
   ignoreClosedPipes();
   try {
     await createProgram().parseAsync(argv);
