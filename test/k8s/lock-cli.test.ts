@@ -72,6 +72,14 @@ describe('spec.lock through `opsbook run`', { timeout: 120_000 }, () => {
     expect(third.exitCode).toBe(0);
   });
 
+  it('releases the lease when the run fails', async () => {
+    const failed = await runCli(args(await writeRunbook('failing', 'echo about-to-fail; exit 3')), { timeout: 30_000 });
+    expect(failed.exitCode).toBe(1);
+    const after = await lease('failing');
+    expect(after).toBeDefined();
+    expect(after?.spec.holderIdentity).toBeUndefined();
+  });
+
   it('takes over a lease whose holder crashed', async () => {
     const hourAgo = new Date(Date.now() - 3_600_000).toISOString().replace('Z', '000Z');
     await cluster.kube.create({
