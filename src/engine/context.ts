@@ -22,8 +22,9 @@ export function createStepContext(run: RunState, scope: AttemptScope): StepConte
   const { stepId } = scope;
   const { options, emit, redactor } = run;
   let logLines = 0;
+  // Processes die with the attempt even when a step forgets to pass its signal.
   const exec: Exec = (file, args, execOptions) =>
-    options.exec(file, args, { killGraceMs: options.killGraceMs, ...execOptions });
+    options.exec(file, args, { killGraceMs: options.killGraceMs, signal: scope.signal, ...execOptions });
   return {
     runId: run.runId,
     stepId,
