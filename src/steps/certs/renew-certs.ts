@@ -222,34 +222,44 @@ async function renewNode(node: NodeTransport, params: RenewCertsParams, ctx: Ste
     rows: renewed.map((r) => [r.name, formatKubeadmTime(Date.parse(r.previousExpiry)), formatKubeadmTime(Date.parse(r.newExpiry)), r.ca]),
   });
 
+  // Past this point the new certificates are in place and verified: failures are reported, never rolled back.
   let restarted: Restarted[] = [];
-  if (params.restart.enabled) {
-    ctx.progress(`${name}: restarting control-plane containers`);
-    restarted = await restartControlPlane(node, {
-      crictl: params.crictl,
-      containers: params.restart.containers,
-      attempts: params.restart.attempts,
-      retryDelayMs: params.restart.retryDelayMs,
-      clock: ctx.clock,
-      signal: ctx.signal,
-      log: (line) => ctx.log(line),
-    });
-  }
   let readyAfterMs: number | undefined;
-  if (params.readyz.enabled) {
-    const caPem = params.readyz.url ? (await node.readFile(joinNodePath(params.kubernetesDir, 'pki/ca.crt'), ctx.signal)).toString() : undefined;
-    const ready = await waitForReadyz(name, {
-      url: params.readyz.url,
-      caPem,
-      timeoutMs: params.readyz.timeoutMs,
-      intervalMs: params.readyz.intervalMs,
-      clock: ctx.clock,
-      signal: ctx.signal,
-      kube: ctx.kube,
-      progress: ctx.progress,
-    });
-    readyAfterMs = ready.waitedMs;
-    ctx.log(`${name}: API server ready after ${formatDuration(ready.waitedMs)}`);
+  try {
+    if (params.restart.enabled) {
+      ctx.progress(`${name}: restarting control-plane containers`);
+      restarted = await restartControlPlane(node, {
+        crictl: params.crictl,
+        containers: params.restart.containers,
+        attempts: params.restart.attempts,
+        retryDelayMs: params.restart.retryDelayMs,
+        clock: ctx.clock,
+        signal: ctx.signal,
+        log: (line) => ctx.log(line),
+      });
+    }
+    if (params.readyz.enabled) {
+      const caPem = params.readyz.url ? (await node.readFile(joinNodePath(params.kubernetesDir, 'pki/ca.crt'), ctx.signal)).toString() : undefined;
+      const ready = await waitForReadyz(name, {
+        url: params.readyz.url,
+        caPem,
+        timeoutMs: params.readyz.timeoutMs,
+        intervalMs: params.readyz.intervalMs,
+        clock: ctx.clock,
+        signal: ctx.signal,
+        kube: ctx.kube,
+        progress: ctx.progress,
+      });
+      readyAfterMs = ready.waitedMs;
+      ctx.log(`${name}: API server ready after ${formatDuration(ready.waitedMs)}`);
+    }
+  } catch (error) {
+    const cause = toStepError(error);
+    throw new StepError(
+      `${name}: certificates renewed and verified (backup ${backup}), but ${restarted.length < params.restart.containers.length && params.restart.enabled ? 'restarting the control plane' : 'waiting for the API server'} failed: ${cause.message}`,
+      // Permanent: a retry would find nothing due and skip the restart, hiding the problem.
+      { errorClass: 'permanent', cause: error, details: { node: name, backup, renewed: renewed.map((r) => r.name), errorClass: cause.errorClass } },
+    );
   }
   return { node: name, backup, renewed, skipped, restarted, ...(kubeadmCheck ? { kubeadmCheck } : {}), ...(readyAfterMs !== undefined ? { readyAfterMs } : {}) };
 }

@@ -185,8 +185,8 @@ describe('renew-certs (native)', () => {
     runtime = createFakeRuntime();
     const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }), kube: readyzCluster(Array(1000).fill(500)).kube });
     const error = (await renewCertsStep.run(params(pki, { readyz: { timeout: '2m', interval: '10s' } }), ctx).catch((e: unknown) => e)) as StepError;
-    expect(error.errorClass).toBe('timeout');
-    expect(error.message).toMatch(/did not answer \/readyz within 2m after the restart.*HTTP 500/);
+    expect(error.errorClass).toBe('permanent');
+    expect(error.message).toMatch(/^cp-1: certificates renewed and verified \(backup .*\), but waiting for the API server failed: cp-1: the API server did not answer \/readyz within 2m after the restart.*HTTP 500/);
   }, 60_000);
 });
 
