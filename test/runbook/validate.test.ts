@@ -129,6 +129,20 @@ describe('loadRunbook', () => {
     expect(at(`${valid}---\nkind: Other\n`)).toEqual(['x.yaml:9:1: (yaml): expected one YAML document, found 2 (one runbook per file)']);
   });
 
+  it('requires a templated deadline to name a duration input', () => {
+    const text = `apiVersion: opsbook.dev/v1
+kind: Runbook
+metadata: { name: dl }
+spec:
+  inputs: { window: { type: integer, default: 5 } }
+  deadline: \${{ inputs.window }}
+  steps: [{ id: a, run: echo }]
+`;
+    expect(() => loadRunbookText(text, 'dl.yaml', { registry })).toThrow(expect.objectContaining({
+      diagnostics: [{ file: 'dl.yaml', line: 6, col: 13, path: 'spec.deadline', message: "must be a duration, but input 'window' is of type integer (declare it type: duration)" }],
+    }));
+  });
+
   it('skips templated values in `with` at validation (checked again at run time)', () => {
     const text = `apiVersion: opsbook.dev/v1
 kind: Runbook

@@ -36,6 +36,7 @@ export function checkExpressions(ctx: CheckContext, graph: DependencyOrder): voi
       if (reference.root === 'steps') report(ctx, site, 'the deadline is set when the run starts: it can use inputs and run, not steps');
       else checkContextReference(ctx, reference, site);
     });
+    checkDeadlineInput(ctx, spec.deadline);
   }
   ctx.steps.forEach((step, position) => {
     const base: PathSegment[] = ['spec', 'steps', step.index];
@@ -49,6 +50,15 @@ export function checkExpressions(ctx: CheckContext, graph: DependencyOrder): voi
     walkStrings(step.raw.env, [...base, 'env'], (text, path) => forEachExpression(ctx, text, path, onReference));
   });
   if (stepReferences.length > 0) checkDependencies(ctx, graph, stepReferences);
+}
+
+// `deadline: ${{ inputs.window }}` must name a duration input (a typo'd type would only fail when the run starts).
+function checkDeadlineInput(ctx: CheckContext, deadline: string): void {
+  const name = /^\s*\$\{\{\s*inputs\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}\s*$/.exec(deadline)?.[1];
+  const type = name !== undefined ? ctx.inputs.get(name)?.type : undefined;
+  if (typeof type === 'string' && type !== 'duration' && type !== 'string') {
+    ctx.report(['spec', 'deadline'], `must be a duration, but input '${name}' is of type ${type} (declare it type: duration)`);
+  }
 }
 
 function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, path: PathSegment[]) => void): void {
