@@ -32,14 +32,12 @@ export interface CreateKubeClientOptions extends KubeconfigSourceOptions {
 
 /**
  * Connects to the cluster the kubeconfig names (kubectl precedence: `kubeconfig` text, `kubeconfigPath`,
- * `$KUBECONFIG` from `env`, `~/.kube/config` under `homeDir`). Nothing is sent until the first call.
+ * `$KUBECONFIG` from `env` (none when omitted), `~/.kube/config` under `homeDir` (@default os.homedir())).
+ * Nothing is sent until the first call.
  */
 export async function createKubeClient(options: CreateKubeClientOptions = {}): Promise<KubeClient> {
-  const kc = await loadKubeConfig({
-    ...options,
-    env: options.env ?? process.env,
-    homeDir: options.homeDir ?? homedir(),
-  });
+  // The environment comes from the caller (src/cli passes its own): this module never reads process.env.
+  const kc = await loadKubeConfig({ ...options, homeDir: options.homeDir ?? homedir() });
   const transport = createClientNodeTransport(kc);
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
   return createRestClient(transport, { defaultNamespace: namespace, clock: options.clock ?? systemClock });

@@ -7,7 +7,7 @@ export interface KubeconfigSourceOptions {
   kubeconfig?: string;
   /** Explicit file (like `--kubeconfig`); wins over $KUBECONFIG. */
   kubeconfigPath?: string;
-  /** Environment to read `KUBECONFIG` from. */
+  /** Environment to read `KUBECONFIG` from (the caller's; none when omitted). */
   env?: Record<string, string | undefined>;
   /** Home directory for `~/.kube/config`. */
   homeDir?: string;
