@@ -96,6 +96,7 @@ export function createRestClient(transport: Transport, options: RestClientOption
         list: (signal) => client.list<T>(apiVersion, kind, { ...opts, signal }),
         watch: async (resourceVersion, onEvent, signal) => {
           const { path } = await locate({ apiVersion, kind, namespace: opts.namespace }, signal);
+          // The server ends each watch after 10 minutes, so a connection that died silently is noticed and resumed.
           const query = {
             resourceVersion, allowWatchBookmarks: true, labelSelector: opts.labelSelector,
             fieldSelector: opts.fieldSelector, timeoutSeconds: 600,
