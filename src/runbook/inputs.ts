@@ -95,7 +95,7 @@ function parseSetFlags(flags: string[], runbook: Runbook, fail: (spec: InputSpec
   for (const flag of flags) {
     const eq = flag.indexOf('=');
     if (eq <= 0) {
-      fail(undefined, '--set', `expected name=value, got '${flag}'`);
+      fail(undefined, '--set', `expected name=value, got an argument without '=' (not shown: it may be a secret)`);
       continue;
     }
     const name = flag.slice(0, eq);

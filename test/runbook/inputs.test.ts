@@ -63,7 +63,7 @@ describe('resolveInputs', () => {
   it('reports every missing or mistyped input at its declaration, before anything runs', async () => {
     expect(await problems({ set: ['count=three', 'dry=maybe', 'ports=1,x', 'window=5 minutes', 'labels=[1]', 'nmae=x', 'bad'], env: {}, readFile: async () => { throw new Error('EACCES'); } })).toEqual([
       "inputs.yaml:1:1: --set: unknown input 'nmae' (did you mean 'name'?)",
-      "inputs.yaml:1:1: --set: expected name=value, got 'bad'",
+      "inputs.yaml:1:1: --set: expected name=value, got an argument without '=' (not shown: it may be a secret)",
       "inputs.yaml:6:5: spec.inputs.name: input 'name' (string) is required and has no value: set --set name=... or --values FILE",
       "inputs.yaml:7:5: spec.inputs.count: --set count: must be an integer, got 'three'",
       "inputs.yaml:9:5: spec.inputs.dry: --set dry: must be true or false, got 'maybe'",
