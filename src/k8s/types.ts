@@ -63,7 +63,7 @@ export interface Informer<T extends KubeObject = KubeObject> {
   ready(): Promise<void>;
   /** Current objects, keyed `namespace/name` (or `name` for cluster-scoped). */
   items(): T[];
-  /** Called for every change after the initial list (and once per object on relist). */
+  /** Called for every change after the initial list; a relist reports the differences it finds (ADDED/MODIFIED/DELETED). */
   onChange(listener: (event: WatchEvent<T>) => void): () => void;
   /** Resolves when `predicate(items)` holds, checked after every change; rejects on signal abort. */
   waitFor(predicate: (items: T[]) => boolean, signal?: AbortSignal): Promise<T[]>;
