@@ -29,7 +29,7 @@ export interface PlanOptions {
   clock?: Clock;
   /** Cluster for previews; omitted → previews say "unavailable: no cluster configured". */
   kube?: () => Promise<KubeClient>;
-  /** For previews that read with a process; default refuses (plan runs nothing). */
+  /** For previews that read through a process (e.g. `openssl` over ssh); step plans are read-only by contract. @default execProcess */
   exec?: Exec;
   env?: Record<string, string | undefined>;
   cwd?: string;
@@ -98,7 +98,7 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
     kube: options.kube ?? noCluster,
-    exec: options.exec ?? refuseExec,
+    exec: options.exec ?? execLazily,
     redactor,
   };
 
@@ -202,6 +202,5 @@ async function noCluster(): Promise<KubeClient> {
   throw new Error('no cluster configured');
 }
 
-const refuseExec: Exec = async (file) => {
-  throw new Error(`plan does not run processes (${file})`);
-};
+// execa is loaded only if a preview actually starts a process.
+const execLazily: Exec = async (file, args, execOptions) => (await import('../../proc/exec.js')).execProcess(file, args, execOptions);

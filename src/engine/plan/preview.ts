@@ -42,7 +42,7 @@ export async function previewStep(
       env: scope.env,
       cwd: scope.cwd,
       kube: scope.kube,
-      exec: scope.exec,
+      exec: (file, args, execOptions) => scope.exec(file, args, { signal, ...execOptions }),
       redact: scope.redactor.text,
     }));
     return { preview: scope.redactor.value(preview) };
