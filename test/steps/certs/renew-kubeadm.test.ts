@@ -88,6 +88,21 @@ describe('renew-certs (kubeadm)', () => {
   }, 60_000);
 });
 
+describe('renew-certs restart failures', () => {
+  it('gives up after the configured attempts on repeated DeadlineExceeded, saying the certificates are already renewed', async () => {
+    pki = base.clone();
+    runtime = createFakeRuntime(['etcd', 'etcd', 'etcd']);
+    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }), kube: readyzCluster().kube });
+    const error = (await renewCertsStep.run(params(pki, { restart: { attempts: 2, retryDelay: '1m' } }), ctx).catch((e: unknown) => e)) as StepError;
+    expect(error.message).toMatch(/^cp-1: certificates renewed and verified \(backup .*\), but restarting the control plane failed: cp-1: crictl stop \w+ \(etcd\) failed after 2 attempt\(s\): .*DeadlineExceeded/);
+    expect(error.errorClass).toBe('permanent');
+    expect(runtime.state().deadlineOnce).toEqual(['etcd']);
+    // Renewed certificates stay: no rollback after verification.
+    const end = openssl('x509', '-in', join(pki.kubernetesDir, 'pki/apiserver.crt'), '-noout', '-enddate').trim().replace('notAfter=', '');
+    expect(Date.parse(end)).toBeGreaterThan(base.expiries.apiserver + 300 * 86_400_000);
+  }, 60_000);
+});
+
 describe('parseCheckExpiration', () => {
   it('reads both tables, missing rows and <invalid> residual times', () => {
     const text = `[check-expiration] Reading configuration from the cluster...
