@@ -7,23 +7,26 @@ import { isRecord, type CheckContext } from './context.js';
 const EVALUATED_STEP_KEYS = new Set(['with', 'env', 'when', 'run']); // run: has its own, sharper message
 
 export function checkTemplatePlacement(ctx: CheckContext): void {
-  const visit = (value: unknown, path: PathSegment[]): void => {
+  const path: PathSegment[] = []; // one stack, copied only when something is reported (10,000-step runbooks)
+  const visit = (value: unknown): void => {
     if (typeof value === 'string') {
-      if (isTemplate(value)) ctx.report(path, '${{ }} is not evaluated here: expressions work in with, env, when and spec.deadline', { index: value.indexOf('${{') });
-    } else if (Array.isArray(value)) value.forEach((item, i) => visit(item, [...path, i]));
-    else if (isRecord(value)) for (const [key, item] of Object.entries(value)) visitChild(key, item, path);
-  };
-  const visitChild = (key: string, item: unknown, path: PathSegment[]): void => {
-    const here = [...path, key];
-    if (here.length === 2 && here[0] === 'spec' && key === 'deadline') return;
-    if (here.length === 2 && here[0] === 'spec' && key === 'steps' && Array.isArray(item)) {
-      item.forEach((step, i) => {
-        if (!isRecord(step)) return visit(step, [...here, i]);
-        for (const [k, v] of Object.entries(step)) if (!EVALUATED_STEP_KEYS.has(k)) visit(v, [...here, i, k]);
-      });
+      if (isTemplate(value)) {
+        ctx.report([...path], '${{ }} is not evaluated here: expressions work in with, env, when and spec.deadline', { index: value.indexOf('${{') });
+      }
       return;
     }
-    visit(item, here);
+    const entries: [PathSegment, unknown][] = Array.isArray(value) ? value.map((item, i) => [i, item]) : isRecord(value) ? Object.entries(value) : [];
+    for (const [key, item] of entries) {
+      path.push(key);
+      if (!isEvaluated(path)) visit(item);
+      path.pop();
+    }
   };
-  visit(ctx.root, []);
+  visit(ctx.root);
+}
+
+function isEvaluated(path: readonly PathSegment[]): boolean {
+  if (path[0] !== 'spec') return false;
+  if (path.length === 2) return path[1] === 'deadline';
+  return path.length === 4 && path[1] === 'steps' && EVALUATED_STEP_KEYS.has(String(path[3]));
 }
