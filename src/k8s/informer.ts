@@ -127,8 +127,9 @@ export function createInformer<T extends KubeObject>(source: InformerSource<T>):
     let needList = true;
     let resourceVersion = '';
     let delay = initialMs;
-    const backOff = async () => {
-      await clock.sleep(delay, signal);
+    // A server's Retry-After (429/503 on a list) wins over our own schedule when it asks for longer.
+    const backOff = async (retryAfterMs = 0) => {
+      await clock.sleep(Math.max(delay, retryAfterMs), signal);
       delay = Math.min(delay * 2, maxMs);
     };
     while (!signal.aborted) {
@@ -173,7 +174,7 @@ export function createInformer<T extends KubeObject>(source: InformerSource<T>):
         }
         needList = true; // a dropped stream may have lost events: relist after the backoff
         try {
-          await backOff();
+          await backOff((error as { retryAfterMs?: number }).retryAfterMs);
         } catch {
           break;
         }

@@ -134,6 +134,21 @@ describe('createInformer', () => {
     inf.stop();
   });
 
+  it('waits as long as a throttled list asks (Retry-After) before listing again', async () => {
+    const src = scriptedSource();
+    const clock = new VirtualClock({ autoAdvance: false });
+    src.queueListError(new StepError('list: TooManyRequests (429)', { errorClass: 'transient', retryAfterMs: 5000 }));
+    src.queueList([], '1');
+    const inf = createInformer<KubeObject>({ ...src, clock, describe: 'cm', backoff: { initialMs: 100, maxMs: 1000 } });
+    await new Promise((r) => setImmediate(r));
+    await clock.advance(4999);
+    expect(src.log).toEqual(['list']);
+    await clock.advance(1);
+    await inf.ready();
+    expect(src.log.slice(0, 2)).toEqual(['list', 'list']);
+    inf.stop();
+  });
+
   it('retries a transient first list, and fails ready() on a permanent one', async () => {
     const src = scriptedSource();
     src.queueListError(new StepError('list: ServiceUnavailable (503)', { errorClass: 'transient' }));
