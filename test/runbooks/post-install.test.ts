@@ -23,7 +23,7 @@ afterEach(async () => {
   sim = undefined;
 });
 
-describe('runbooks/post-install.yaml', () => {
+describe('runbooks/post-install.yaml', { timeout: 120_000 }, () => {
   it('production (default): ReadWriteOnce claim, Recreate, one replica, every operator settled', async () => {
     const result = await rehearse();
     const output = result.stdout + result.stderr;

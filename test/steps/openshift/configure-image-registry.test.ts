@@ -16,7 +16,8 @@ afterEach(async () => {
 });
 
 async function start(): Promise<SimCluster> {
-  cluster = await startCluster(bundledScenario('image-registry-removed'));
+  // the scenario's own 60×: its 2-minute registry rollout lasts 2 s, long enough to watch it even on a loaded machine
+  cluster = await startCluster(bundledScenario('image-registry-removed'), 60);
   return cluster;
 }
 

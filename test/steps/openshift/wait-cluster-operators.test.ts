@@ -28,14 +28,14 @@ describe('wait-cluster-operators', () => {
     const { sim, kube } = cluster;
     const { ctx, recorded } = createTestContext({ clock: sim.clock, kube, timeoutMs: 60 * 60_000 });
     const out = await runStep(step, {}, ctx);
-    // console settles 20 simulated minutes after the start
-    expect(sim.clock.now() - sim.startedAt).toBeGreaterThanOrEqual(20 * 60_000);
+    // console settles 40 simulated minutes after the start
+    expect(sim.clock.now() - sim.startedAt).toBeGreaterThanOrEqual(40 * 60_000);
     const operators = out.operators as OperatorOutput[];
     // image-registry comes with every OpenShift simulation (Removed, hence Available)
     expect(operators.map((o) => o.name)).toEqual(['authentication', 'console', 'etcd', 'image-registry']);
     expect(operators.every((o) => o.available === 'True' && o.progressing === 'False' && o.degraded === 'False')).toBe(true);
-    expect(recorded.progress[0]).toMatch(/^2\/4 not settled: authentication Available=False/);
-    expect(recorded.progress[0]).toContain('console Available=False (Deploying: console pods starting)');
+    // the first look (how far the scenario got depends on the machine's speed): both late operators named, with why
+    expect(recorded.progress[0]).toMatch(/^2\/4 not settled: authentication Available=False \(.+\); console (Available|Degraded)=\w+ \(.+\)$/);
     // console passes through Degraded: shown, waited out, not fatal
     expect(recorded.progress.some((p) => p.includes('console Degraded=True (RouteHealthDegraded: route not reachable yet)'))).toBe(true);
     expect(recorded.reports).toEqual([]);
@@ -47,8 +47,9 @@ describe('wait-cluster-operators', () => {
     const { ctx } = createTestContext({ clock: sim.clock, kube, timeoutMs: 60 * 60_000 });
     const out = await runStep(step, { names: ['etcd', 'authentication'] }, ctx);
     expect(out.settled).toEqual(['authentication', 'etcd']);
-    expect(sim.clock.now() - sim.startedAt).toBeGreaterThanOrEqual(10 * 60_000);
-    expect(sim.clock.now() - sim.startedAt).toBeLessThan(20 * 60_000);
+    // authentication settles at 30m; console (not named) only at 40m
+    expect(sim.clock.now() - sim.startedAt).toBeGreaterThanOrEqual(30 * 60_000);
+    expect(sim.clock.now() - sim.startedAt).toBeLessThan(40 * 60_000);
   });
 
   it('accepts Progressing=True when allowed', async () => {
@@ -56,7 +57,9 @@ describe('wait-cluster-operators', () => {
     const { sim, kube } = cluster;
     const { ctx } = createTestContext({ clock: sim.clock, kube, timeoutMs: 60 * 60_000 });
     const out = await runStep(step, { names: ['console'], allowProgressing: ['console'] }, ctx);
-    expect((out.operators as OperatorOutput[])[0]).toMatchObject({ name: 'console', available: 'True', degraded: 'False' });
+    // done in the 25m–40m phase: Available, not Degraded, still Progressing
+    expect((out.operators as OperatorOutput[])[0]).toMatchObject({ name: 'console', available: 'True', progressing: 'True', degraded: 'False' });
+    expect(sim.clock.now() - sim.startedAt).toBeLessThan(40 * 60_000);
   });
 
   it('times out on an operator that stays Degraded, with the `oc get clusteroperators` table', async () => {
@@ -66,7 +69,7 @@ describe('wait-cluster-operators', () => {
     const error = (await runStep(step, {}, ctx).catch((e: unknown) => e)) as StepError;
     expect(error).toBeInstanceOf(StepError);
     expect(error.errorClass).toBe('timeout');
-    expect(error.message).toMatch(/^cluster operators did not settle within \d+m\d+s: 1\/3 not settled: ingress Degraded=True/);
+    expect(error.message).toMatch(/^cluster operators did not settle within \d+m(\d+s)?: 1\/3 not settled: ingress Degraded=True/);
     expect(recorded.reports).toHaveLength(1);
     const table = recorded.reports[0]!;
     expect(table.columns).toEqual(['name', 'available', 'progressing', 'degraded', 'since', 'message']);
