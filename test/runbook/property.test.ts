@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { RunbookError } from '../../src/errors.js';
-import { loadRunbookText, validateRunbookText } from '../../src/runbook/index.js';
+import { loadRunbookText, resolveInputs, validateRunbookText } from '../../src/runbook/index.js';
+import { evaluateWhen, ExpressionError, resolveTemplates } from '../../src/expr/template.js';
 import { stringifyYaml } from '../../src/runbook/yaml.js';
 import { createTestRegistry } from './registry.js';
 
@@ -99,5 +100,51 @@ describe('validation never crashes with the built-in step types', () => {
       const result = validateRunbookText(stringifyYaml(d), 'prop.yaml', { registry: builtIn });
       expect(Array.isArray(result.diagnostics)).toBe(true);
     }), { numRuns: 300 });
+  });
+});
+
+describe('inputs and templates never crash on random values', () => {
+  const runbook = loadRunbookText(`apiVersion: opsbook.dev/v1
+kind: Runbook
+metadata: { name: p }
+spec:
+  inputs:
+    s: { type: string, default: x }
+    n: { type: number, default: 1 }
+    i: { type: integer, default: 1 }
+    b: { type: boolean, default: true }
+    d: { type: duration, default: 1s }
+    a: { type: array, items: { type: integer }, default: [] }
+    o: { type: object, default: {} }
+    e: { type: string, enum: [x, y], default: x }
+    k: { type: secret, fromEnv: K }
+  steps: [{ id: a, run: echo }]
+`, 'p.yaml', { registry });
+
+  it('resolveInputs answers with values or a RunbookError', async () => {
+    const name = fc.constantFrom('s', 'n', 'i', 'b', 'd', 'a', 'o', 'e', 'k', 'zz', '', '=');
+    const set = fc.array(fc.tuple(name, fc.oneof(fc.string({ maxLength: 10 }), fc.json())).map(([k, v]) => `${k}=${v}`), { maxLength: 5 });
+    const values = fc.dictionary(name, value, { maxKeys: 4 });
+    await fc.assert(fc.asyncProperty(set, values, fc.option(fc.string({ maxLength: 8 })), async (s, v, k) => {
+      try {
+        const resolved = await resolveInputs(runbook, { set: s, values: v, env: k === null ? {} : { K: k } });
+        expect(Object.keys(resolved.values).sort()).toEqual(['a', 'b', 'd', 'e', 'i', 'k', 'n', 'o', 's']);
+      } catch (error) {
+        expect(error).toBeInstanceOf(RunbookError);
+      }
+    }), { numRuns: 300 });
+  });
+
+  it('resolveTemplates answers with a value or an ExpressionError', () => {
+    const source = fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('inputs.n + 1', 'inputs.a.map(x, x * 2)', 'steps.a.outputs.x', 'size(inputs.s)', 'inputs.o.k', '1 / 0', 'int("x")', 'inputs.n / 0.0'));
+    const ctx = { inputs: { n: 2, s: 'abc', a: [1, 2], o: {} }, steps: { a: { outputs: { x: 1 }, status: 'succeeded' } }, run: { id: 'r', startedAt: 't' } };
+    fc.assert(fc.property(source, fc.boolean(), (src, whole) => {
+      try {
+        resolveTemplates(whole ? `\${{ ${src} }}` : `x \${{ ${src} }} y`, ctx);
+        evaluateWhen(src, ctx);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ExpressionError);
+      }
+    }), { numRuns: 500 });
   });
 });
