@@ -3,24 +3,23 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import type { Runbook } from '../runbook/types.js';
 
 /** Reads a line without echoing it (the terminal's own echo is muted while typing). */
 function readHidden(stdin: Readable, stderr: Writable, question: string): Promise<string> {
   let muted = false;
-  const rl = createInterface({
-    input: stdin,
-    output: {
-      write: (chunk: string) => {
-        if (!muted) stderr.write(chunk);
-        return true;
-      },
-    } as unknown as Writable,
-    terminal: true,
+  // readline echoes typed characters through its output; muting that output hides the secret.
+  const output = new Writable({
+    write(chunk, _encoding, callback) {
+      if (!muted) stderr.write(chunk);
+      callback();
+    },
   });
+  const rl = createInterface({ input: stdin, output, terminal: true });
   return new Promise((resolve) => {
     rl.question(question, (answer) => {
+      muted = false;
       rl.close();
       stderr.write('\n');
       resolve(answer);

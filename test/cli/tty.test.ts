@@ -23,3 +23,21 @@ describe('on a terminal (end to end, via a pseudo-terminal)', { timeout: 120_000
     expect(approval!.by).not.toBe('--approve flag');
   });
 });
+
+describe('secret inputs on a terminal (end to end, via a pseudo-terminal)', { timeout: 120_000 }, () => {
+  it('asks for a missing secret without echoing it, uses it, and keeps it out of the output and journal', async () => {
+    const secret = 'typed-S3cret-42';
+    const cli = startCli(['run', fixture('secret.yaml'), '--state-dir', tmp.stateDir, '--output', 'plain'], {
+      tty: true,
+      env: { CLI_TEST_TOKEN: undefined },
+    });
+    await cli.waitForOutput('secret input token:');
+    cli.write(`${secret}\r`);
+    const r = await cli.result;
+    expect(r.exitCode).toBe(1); // the fixture's last step fails on purpose
+    expect(r.stdout).toContain('use | token is ***');
+    expect(r.stdout).not.toContain(secret);
+    const journal = JSON.stringify(journalEvents(tmp.stateDir, runIds(tmp.stateDir)[0]!));
+    expect(journal).not.toContain(secret);
+  });
+});
