@@ -108,6 +108,14 @@ describe('configure-image-registry', () => {
     expect(counters['watch clusteroperators'] ?? 0).toBe(0);
   });
 
+  it('does not wait on an Unmanaged registry (the operator ignores its config)', async () => {
+    const c = await start();
+    const { ctx, recorded } = createTestContext({ clock: c.sim.clock, kube: c.kube, timeoutMs: 30 * 60_000 });
+    const out = await runStep(step, { managementState: 'Unmanaged' }, ctx);
+    expect(out).toMatchObject({ patched: true, changed: ['spec.managementState: "Removed" → "Unmanaged"'], operator: null });
+    expect(recorded.logs).toContain('managementState Unmanaged: the operator does not act on the config; not waiting for it');
+  });
+
   it('plan shows the diff from a server-side dry run and the claim it would create, changing nothing', async () => {
     const c = await start();
     const before = await readSpec(c);

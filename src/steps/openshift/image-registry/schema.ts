@@ -57,7 +57,7 @@ export const registrySchema: JsonSchema = {
     },
     replicas: { type: 'integer', minimum: 1, description: 'Registry pods (ReadWriteOnce/emptyDir storage: 1).' },
     rolloutStrategy: { enum: ['RollingUpdate', 'Recreate'], description: 'Deployment strategy (ReadWriteOnce storage: Recreate).' },
-    wait: { type: 'boolean', default: true, description: 'Wait for the image-registry operator to settle.' },
+    wait: { type: 'boolean', default: true, description: 'Wait for the image-registry operator to settle (never with managementState Unmanaged, which it ignores).' },
     nonProduction: { type: 'boolean', default: false, description: 'Acknowledge a lab cluster (allows emptyDir).' },
     degradedGrace: {
       type: 'string',

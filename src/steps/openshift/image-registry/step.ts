@@ -99,7 +99,10 @@ export const configureImageRegistryStep: StepType<RegistryParams, Record<string,
     } else {
       ctx.log(`${REGISTRY_CONFIG_NAME} already as desired; nothing sent`);
     }
-    const operator = p.wait ? await waitForRegistryOperator(kube, ctx, generation, p.degradedGraceMs) : undefined;
+    // An Unmanaged operator ignores the config, so nothing it reports would tell us about our change.
+    const wait = p.wait && p.managementState !== 'Unmanaged';
+    if (p.wait && !wait) ctx.log('managementState Unmanaged: the operator does not act on the config; not waiting for it');
+    const operator = wait ? await waitForRegistryOperator(kube, ctx, generation, p.degradedGraceMs) : undefined;
     return {
       patched: patch !== undefined,
       changed,
