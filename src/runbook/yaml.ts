@@ -29,7 +29,7 @@ const MAX_ALIASES = 1000;
 /** Parses one YAML document keeping positions; never throws for bad input. */
 export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const at = (offset: number): SourcePosition => {
     const { line, col } = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
     return { line, col };
@@ -153,7 +153,7 @@ function rangeStart(node: unknown): number | undefined {
 /** Every document of a multi-document YAML text as plain values (for scenario files, --values, fixtures). */
 export function parseYamlDocuments(text: string, file = '<yaml>'): unknown[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false });
+  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const diagnostics: Diagnostic[] = [];
   for (const doc of list) {

@@ -129,6 +129,30 @@ describe('loadRunbook', () => {
     expect(at(`${valid}---\nkind: Other\n`)).toEqual(['x.yaml:9:1: (yaml): expected one YAML document, found 2 (one runbook per file)']);
   });
 
+  it('supports anchors and << merge keys, with positions of the overriding keys', () => {
+    const text = `apiVersion: opsbook.dev/v1
+kind: Runbook
+metadata: { name: merge }
+spec:
+  steps:
+    - &base
+      id: a
+      run: echo a
+      timeout: 1m
+    - <<: *base
+      id: b
+      needs: [a]
+    - <<: *base
+      id: c
+      timeout: soon
+`;
+    expect(() => loadRunbookText(text, 'm.yaml', { registry })).toThrow(expect.objectContaining({
+      diagnostics: [{ file: 'm.yaml', line: 15, col: 16, path: 'spec.steps[2].timeout', message: "must be a duration like 90s or 1h30m, got 'soon'" }],
+    }));
+    const fixed = loadRunbookText(text.replace('soon', '2m'), 'm.yaml', { registry });
+    expect(fixed.steps.map((s) => [s.id, s.timeoutMs, s.with.run])).toEqual([['a', 60_000, 'echo a'], ['b', 60_000, 'echo a'], ['c', 120_000, 'echo a']]);
+  });
+
   it('requires a templated deadline to name a duration input', () => {
     const text = `apiVersion: opsbook.dev/v1
 kind: Runbook
