@@ -4,9 +4,8 @@
 import type { KubeClient } from '../../k8s/types.js';
 import type { Exec } from '../../proc/types.js';
 import { formatDuration } from '../../runbook/duration.js';
-import type { RetryPolicy, Runbook, StepSpec } from '../../runbook/types.js';
+import type { Runbook } from '../../runbook/types.js';
 import type { StepRegistry } from '../../steps/registry.js';
-import type { PlanPreview } from '../../steps/types.js';
 import { systemClock, type Clock } from '../../time/clock.js';
 import { describeDeadline, resolveDeadlineMs } from '../deadline.js';
 import { createRedactor } from '../redact.js';
@@ -14,10 +13,11 @@ import { computeWaves, findCriticalPath, topologicalOrder } from './graph.js';
 import { runPreviewPool, type PreviewTask } from './pool.js';
 import { previewStep, type PreviewScope } from './preview.js';
 import { simulateWorstCase } from './simulate.js';
-import { planWhen, resolvePlanValue, type PlannedWhen } from './values.js';
+import { planStep, type PlanStep } from './step.js';
 import { computeWorstCase } from './worst-case.js';
 
 export { KNOWN_AFTER_RUN } from './values.js';
+export type { PlanStep } from './step.js';
 
 export interface PlanOptions {
   runbook: Runbook;
@@ -39,30 +39,6 @@ export interface PlanOptions {
   previews?: boolean;
   /** Bound on one preview. @default 30000 */
   previewTimeoutMs?: number;
-}
-
-export interface PlanStep {
-  id: string;
-  name: string;
-  type: string;
-  needs: string[];
-  wave: number;
-  mutating: boolean;
-  always: boolean;
-  continueOnError: boolean;
-  /** Per attempt. */
-  timeoutMs: number;
-  retry: RetryPolicy;
-  /** All attempts time out and every backoff is at its longest, capped by retry.maxDuration. */
-  worstCaseMs: number;
-  when?: PlannedWhen;
-  /** Parameters with inputs resolved; values only a run can produce read "(known after run)". */
-  with: Record<string, unknown>;
-  /** Paths inside `with`/`env` that are known after run. */
-  knownAfterRun: string[];
-  preview?: PlanPreview;
-  /** Why there is no preview (no cluster, no preview for this type, error …). */
-  previewUnavailable?: string;
 }
 
 export interface RunbookPlan {
@@ -151,40 +127,6 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
     criticalPath,
     worstCaseMs,
     warnings: warnings.map(redactor.text),
-  };
-}
-
-function planStep(
-  step: StepSpec,
-  context: Parameters<typeof planWhen>[1],
-  wave: number,
-  worstCaseMs: number,
-  warnings: string[],
-): PlanStep {
-  const knownAfterRun: string[] = [];
-  const errors: string[] = [];
-  const params = resolvePlanValue(step.with, context, 'with', knownAfterRun, errors) as Record<string, unknown>;
-  resolvePlanValue(step.env, context, 'env', knownAfterRun, errors);
-  const when = step.when === undefined ? undefined : planWhen(step.when, context);
-  for (const error of errors) warnings.push(`step ${step.id}: ${error}`);
-  if (when?.result === 'undetermined' && when.reason && !when.reason.startsWith('depends on')) {
-    warnings.push(`step ${step.id}: when: ${when.reason}`);
-  }
-  return {
-    id: step.id,
-    name: step.name,
-    type: step.type,
-    needs: step.needs,
-    wave,
-    mutating: false,
-    always: step.always,
-    continueOnError: step.continueOnError,
-    timeoutMs: step.timeoutMs,
-    retry: step.retry,
-    worstCaseMs,
-    ...(when ? { when } : {}),
-    with: params,
-    knownAfterRun,
   };
 }
 
