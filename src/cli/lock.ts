@@ -5,6 +5,8 @@ import type { LockSpec } from '../runbook/types.js';
 import type { Clock } from '../time/clock.js';
 
 export interface HeldLock {
+  /** Who held it before, when an expired or broken lease was taken over. */
+  previousHolder?: { runId: string; user: string; host: string; since?: string };
   /** Aborted when renewal finds the lease taken over: the run must stop. */
   lost: AbortSignal;
   /** Idempotent; never throws. */

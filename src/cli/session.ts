@@ -61,6 +61,10 @@ export async function runSession(options: SessionOptions): Promise<{ exitCode: n
         signal: controller.signal,
       });
       lock.lost.addEventListener('abort', () => controller.abort(lock!.lost.reason), { once: true });
+      const previous = lock.previousHolder;
+      if (previous) {
+        io.stderr.write(`took over the cluster lock from run ${previous.runId} (${previous.user} on ${previous.host}${previous.since ? `, since ${previous.since}` : ''})\n`);
+      }
     }
     const ask = 'ask' in renderer ? (renderer as { ask: NonNullable<Parameters<typeof createConfirm>[0]['ask']> }).ask : undefined;
     outcome = await options.start({

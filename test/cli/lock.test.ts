@@ -50,6 +50,7 @@ describe('cluster lock around a run (spec.lock, end to end against the simulated
       writeFileSync(other, '');
       const breaker = await runCli(args(other, path.join(tmp.dir, 'b'), '--break-lock'));
       expect(breaker.exitCode).toBe(0);
+      expect(breaker.stderr).toMatch(/took over the cluster lock from run \d{8}-/);
     } finally {
       holder.kill('SIGINT');
       await holder.result;
