@@ -1,5 +1,6 @@
 // The Exec contract implemented with execa (the only module importing it). Each process leads its own group.
 
+import { statSync } from 'node:fs';
 import { execa, type Options } from 'execa';
 import { StepError } from '../errors.js';
 import type { Exec, ExecOptions, ExecResult } from './types.js';
@@ -17,6 +18,10 @@ const DEFAULT_MAX_BUFFER = 1024 * 1024;
 export const execProcess: Exec = async (file, args, options = {}) => {
   const command = [file, ...args].join(' ');
   if (options.signal?.aborted) throw options.signal.reason;
+  // Node reports a missing cwd as ENOENT of the program; say what is really missing.
+  if (options.cwd !== undefined && !isDirectory(options.cwd)) {
+    throw new StepError(`cannot start ${file}: working directory ${options.cwd} does not exist`, { errorClass: 'permanent' });
+  }
   const maxBuffer = options.maxBuffer ?? DEFAULT_MAX_BUFFER;
   const onLine = options.onLine;
   const stdout = createLineCollector(onLine && ((line) => onLine('stdout', line)), maxBuffer);
@@ -42,7 +47,7 @@ export const execProcess: Exec = async (file, args, options = {}) => {
   try {
     const result = await subprocess;
     await killing.done();
-    return toResult(command, result, subprocess.pid, stdout.end(), stderr.end());
+    return toResult(file, command, result, subprocess.pid, stdout.end(), stderr.end());
   } finally {
     untrack();
     killing.dispose();
@@ -78,12 +83,12 @@ interface ExecaOutcome {
   cause?: unknown;
 }
 
-function toResult(command: string, raw: unknown, pid: number | undefined, out: string, err: string): ExecResult {
+function toResult(file: string, command: string, raw: unknown, pid: number | undefined, out: string, err: string): ExecResult {
   const result = raw as ExecaOutcome;
   const spawnError = result.cause as NodeJS.ErrnoException | undefined;
   if (pid === undefined || (result.exitCode === undefined && result.signal === undefined && spawnError?.code)) {
     const reason = spawnError?.code === 'ENOENT' ? 'command not found' : (spawnError?.message ?? result.originalMessage);
-    throw new StepError(`cannot start ${command}: ${reason}`, { errorClass: 'permanent', cause: spawnError });
+    throw new StepError(`cannot start ${file}: ${reason}`, { errorClass: 'permanent', cause: spawnError });
   }
   return {
     command,
@@ -93,4 +98,12 @@ function toResult(command: string, raw: unknown, pid: number | undefined, out: s
     stderr: err,
     pid,
   };
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

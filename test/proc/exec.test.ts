@@ -42,6 +42,12 @@ describe('execProcess', () => {
     expect((error as StepError).message).toBe('cannot start opsbook-no-such-program: command not found');
   });
 
+  it('names a missing working directory instead of blaming the program', async () => {
+    await expect(execProcess('bash', ['-c', 'true'], { cwd: '/nonexistent/opsbook' })).rejects.toThrow(
+      'cannot start bash: working directory /nonexistent/opsbook does not exist',
+    );
+  });
+
   it('on abort sends SIGTERM to the whole group: the child of the shell dies too', async () => {
     const controller = new AbortController();
     const pids: number[] = [];
