@@ -2,6 +2,7 @@
 
 import { parsePointer, type PathSegment } from './path.js';
 import { formatSuggestion } from './suggest.js';
+import { DURATION_PATTERN } from './duration.js';
 import { foldCombinatorErrors } from './schema-fold.js';
 
 /** The subset of ajv's ErrorObject we read (verbose mode). */
@@ -72,6 +73,7 @@ function describeError(error: RawSchemaError, root: unknown): SchemaIssue | unde
     case 'pattern':
     case 'format':
       if (typeof expected === 'string') return issue(`must be ${expected}, got ${found}`);
+      if (p.pattern === DURATION_PATTERN) return issue(`must be a duration like 90s or 1h30m, got ${found}`);
       return issue(`must match ${error.keyword === 'format' ? `format '${p.format}'` : `/${p.pattern}/`}, got ${found}`);
     case 'minimum': case 'maximum': case 'exclusiveMinimum': case 'exclusiveMaximum':
       return issue(`must be ${p.comparison.replace('>=', '≥').replace('<=', '≤')} ${p.limit}, got ${found}`);
@@ -86,8 +88,9 @@ function describeError(error: RawSchemaError, root: unknown): SchemaIssue | unde
     case 'minProperties':
       return issue(`must have at least ${p.limit} key${p.limit === 1 ? '' : 's'}`);
     case 'uniqueItems': {
+      const [first, second] = [Number(p.i), Number(p.j)].sort((a, b) => a - b);
       const items = error.data as unknown[];
-      return issue(`must not repeat items (items ${p.j} and ${p.i} are both ${describeValue(items[p.i])})`, [...path, p.i]);
+      return issue(`must not repeat items (items ${first} and ${second} are both ${describeValue(items[second!])})`, [...path, second!]);
     }
     case 'propertyNames': {
       const name = String(p.propertyName ?? error.propertyName);
