@@ -1,4 +1,4 @@
-// A small Assisted-Installer-like REST server for tests: SSO token endpoint, day-2 cluster import, infra-envs, one host
+// A small Assisted-Installer-like REST server for tests: SSO token endpoint, day-2 cluster import, infra-envs, a host
 // whose validations fail first and pass later, the install action and its status progression. Time comes from an
 // injected clock so a 15-minute JWT lifetime and a long install take no real time.
 
@@ -24,6 +24,8 @@ export interface AssistedInstallerOptions {
   hostname?: string;
   /** Called once when the host reaches added-to-existing-cluster (tests start the node's CSRs there). */
   onHostAdded?: (hostname: string) => void;
+  /** A second machine booted from the same ISO, registering with the first and passing its validations at once. */
+  strayHostname?: string;
 }
 
 export interface RecordedRequest {
@@ -37,7 +39,10 @@ export interface RecordedRequest {
 
 interface Host {
   id: string;
+  hostname: string;
   registeredAt: number;
+  /** Validations pass this long after registration. */
+  passAfter: number;
   installStartedAt?: number;
   addedNotified: boolean;
 }
@@ -46,7 +51,7 @@ interface State {
   tokens: Map<string, number>;
   cluster?: { id: string; name: string; openshiftClusterId: string; apiVipDnsname: string };
   infraEnv?: { id: string; name: string; createdAt: number; imageType: string };
-  host?: Host;
+  hosts: Host[];
   bootRequestedAt?: number;
   events: { event_time: string; message: string; severity: string }[];
 }
@@ -60,6 +65,8 @@ export interface AssistedInstallerServer {
   /** Boot the discovery ISO now (instead of waiting hostBootsAfterMs). */
   bootHost(): void;
   hostStatus(): string | undefined;
+  /** Status of every registered host, by hostname. */
+  hostStatuses(): Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -80,24 +87,27 @@ export async function startAssistedInstaller(options: AssistedInstallerOptions):
   const passAfter = options.validationsPassAfterMs ?? 10 * 60_000;
   const installFor = options.installDurationMs ?? 20 * 60_000;
   const hostname = options.hostname ?? 'worker-0';
-  const state: State = { tokens: new Map(), events: [] };
+  const state: State = { tokens: new Map(), hosts: [], events: [] };
   const requests: RecordedRequest[] = [];
   const iso = (t: number) => new Date(t).toISOString();
   const addEvent = (message: string) => state.events.push({ event_time: iso(clock.now()), message, severity: 'info' });
 
-  // The host's lifecycle is a function of the clock: no timers, so a virtual clock drives it deterministically.
-  const currentHost = (): Host | undefined => {
-    if (!state.host && state.infraEnv) {
+  // The hosts' lifecycle is a function of the clock: no timers, so a virtual clock drives it deterministically.
+  const currentHosts = (): Host[] => {
+    if (state.hosts.length === 0 && state.infraEnv) {
       const bootAt = state.bootRequestedAt ?? state.infraEnv.createdAt + bootAfter;
       if (clock.now() >= bootAt) {
-        state.host = { id: randomUUID(), registeredAt: bootAt, addedNotified: false };
-        addEvent(`Host ${hostname}: registered to cluster`);
+        const booted = [{ hostname, passAfter }, ...(options.strayHostname ? [{ hostname: options.strayHostname, passAfter: 0 }] : [])];
+        for (const b of booted) {
+          state.hosts.push({ id: randomUUID(), registeredAt: bootAt, addedNotified: false, ...b });
+          addEvent(`Host ${b.hostname}: registered to cluster`);
+        }
       }
     }
-    return state.host;
+    return state.hosts;
   };
 
-  const validationsPass = (host: Host) => clock.now() >= host.registeredAt + passAfter;
+  const validationsPass = (host: Host) => clock.now() >= host.registeredAt + host.passAfter;
 
   const hostStatus = (host: Host): { status: string; stage: string; percentage: number } => {
     if (host.installStartedAt === undefined) return { status: validationsPass(host) ? 'known' : 'insufficient', stage: '', percentage: 0 };
@@ -105,8 +115,8 @@ export async function startAssistedInstaller(options: AssistedInstallerOptions):
     if (elapsed >= installFor) {
       if (!host.addedNotified) {
         host.addedNotified = true;
-        addEvent(`Host ${hostname}: added to existing cluster`);
-        options.onHostAdded?.(hostname);
+        addEvent(`Host ${host.hostname}: added to existing cluster`);
+        options.onHostAdded?.(host.hostname);
       }
       return { status: 'added-to-existing-cluster', stage: 'Done', percentage: 100 };
     }
@@ -139,7 +149,7 @@ export async function startAssistedInstaller(options: AssistedInstallerOptions):
       kind: 'AddToExistingClusterHost',
       infra_env_id: state.infraEnv!.id,
       cluster_id: state.cluster!.id,
-      requested_hostname: hostname,
+      requested_hostname: host.hostname,
       role: 'worker',
       status,
       status_info: status === 'insufficient' ? 'Host cannot be installed due to following failing validation(s): NTP' : status,
@@ -214,16 +224,15 @@ export async function startAssistedInstaller(options: AssistedInstallerOptions):
     const clusterMatch = /^\/clusters\/([^/]+)$/.exec(path);
     if (method === 'GET' && clusterMatch) {
       if (clusterMatch[1] !== state.cluster?.id) return reply(404, { code: '404', reason: 'cluster not found' });
-      const host = currentHost();
-      return reply(200, { id: state.cluster.id, name: state.cluster.name, status: 'adding-hosts', hosts: host ? [renderHost(host)] : [] });
+      return reply(200, { id: state.cluster.id, name: state.cluster.name, status: 'adding-hosts', hosts: currentHosts().map(renderHost) });
     }
     const installMatch = /^\/infra-envs\/([^/]+)\/hosts\/([^/]+)\/actions\/install$/.exec(path);
     if (method === 'POST' && installMatch) {
-      const host = currentHost();
-      if (installMatch[1] !== state.infraEnv?.id || !host || installMatch[2] !== host.id) return reply(404, { code: '404', reason: 'host not found' });
+      const host = currentHosts().find((h) => h.id === installMatch[2]);
+      if (installMatch[1] !== state.infraEnv?.id || !host) return reply(404, { code: '404', reason: 'host not found' });
       if (hostStatus(host).status !== 'known') return reply(409, { code: '409', reason: `host is ${hostStatus(host).status}, not known` });
       host.installStartedAt = clock.now();
-      addEvent(`Host ${hostname}: installation started`);
+      addEvent(`Host ${host.hostname}: installation started`);
       return reply(202, renderHost(host));
     }
     if (method === 'GET' && path === '/events') {
@@ -273,9 +282,10 @@ export async function startAssistedInstaller(options: AssistedInstallerOptions):
       state.bootRequestedAt = clock.now();
     },
     hostStatus: () => {
-      const host = currentHost();
+      const host = currentHosts().find((h) => h.hostname === hostname);
       return host && hostStatus(host).status;
     },
+    hostStatuses: () => Object.fromEntries(currentHosts().map((h) => [h.hostname, hostStatus(h).status])),
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

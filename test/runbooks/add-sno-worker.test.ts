@@ -65,6 +65,8 @@ describe('runbooks/add-sno-worker.yaml', { timeout: 180_000 }, () => {
       validationsPassAfterMs: 8 * 60_000,
       installDurationMs: 20 * 60_000,
       hostname: 'worker-1',
+      // booted from the same ISO and ready first: must not be installed, the CSR steps would never approve it
+      strayHostname: 'lab-laptop',
     });
     const result = await rehearse(ai);
     const output = result.stdout + result.stderr;
@@ -80,10 +82,10 @@ describe('runbooks/add-sno-worker.yaml', { timeout: 180_000 }, () => {
     expect(imported).toEqual({ name: 'sno-day2', api_vip_dnsname: 'api.sno.example.com', openshift_cluster_id: CLUSTER_ID });
     const infraEnv = ai.requests.find((r) => r.path.endsWith('/infra-envs') && r.method === 'POST')!.body as Record<string, unknown>;
     expect(infraEnv).toMatchObject({ pull_secret: PULL_SECRET, image_type: 'full-iso' });
-    expect(ai.hostStatus()).toBe('added-to-existing-cluster');
+    expect(ai.hostStatuses()).toEqual({ 'worker-1': 'added-to-existing-cluster', 'lab-laptop': 'known' });
 
     // validations failed first, and the live detail said which
-    expect(output).toContain('worker-1: insufficient (ntp-synced=failure, api-int-domain-name-resolved-correctly=pending)');
+    expect(output).toContain('worker-1: insufficient (ntp-synced=failure, api-int-domain-name-resolved-correctly=pending); lab-laptop: known');
     expect(output).toMatch(/installing-in-progress, Writing image to disk \d+%/);
     expect(output).toContain('https://api.openshift.com/api/assisted-images/images/');
 
