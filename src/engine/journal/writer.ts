@@ -1,5 +1,7 @@
-// Appends events to the journal: each line is written at once (survives a killed process) and fdatasync'ed in
-// groups — once per event-loop turn, and synchronously for run-start/run-end — so 1,000-step runs stay cheap.
+// Appends events to the journal. Each line is written at once (a killed process loses nothing), and fdatasync'ed in
+// groups: once per event-loop turn, and synchronously for run-start/run-end. Measured here: one fdatasync ≈ 0.2 ms and
+// a no-op step makes 4 events, so syncing every line alone would cost ~0.8 ms per step against a 0.5 ms budget.
+// On power loss at most the events of the last loop turn are lost; resume then re-runs that step (retries are idempotent).
 
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
