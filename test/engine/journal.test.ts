@@ -54,6 +54,19 @@ describe('journal', () => {
     expect(readFileSync(result.journalPath, 'utf8').split('\n').at(-1)).toBe('');
   });
 
+  it('has each event in the file before anyone sees it (a crash right after loses nothing shown)', async () => {
+    const mismatches: string[] = [];
+    const { result } = await runWithVirtualClock(makeRunbook([makeStep('a'), makeStep('b', { needs: ['a'] })]), state.dir, {
+      runId: 'ordered-run',
+      onEvent: (event) => {
+        const lines = readFileSync(journalPathFor(state.dir, 'ordered-run'), 'utf8').trimEnd().split('\n');
+        if (lines.at(-1) !== JSON.stringify(event)) mismatches.push(event.type);
+      },
+    });
+    expect(result.status).toBe('succeeded');
+    expect(mismatches).toEqual([]);
+  });
+
   it('writes run metadata without secret inputs', async () => {
     const runbook = makeRunbook([makeStep('a')], {
       inputs: {
