@@ -2,6 +2,7 @@
 
 import type { ReportTable } from '../../engine/events.js';
 import type { KubeObject } from '../../k8s/types.js';
+import { formatDuration } from '../../ui/format-duration.js';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -83,10 +84,17 @@ export function describeUnsettled(state: OperatorState, allowProgressing = false
   return `${state.name} ${type}=${condition.status}${why ? ` (${why})` : ''}`;
 }
 
+/** How long ago a condition last changed, the way `oc get clusteroperators` shows SINCE ("12m"). */
+function formatSince(since: string | undefined, now: number): string {
+  const at = since ? Date.parse(since) : NaN;
+  return Number.isNaN(at) ? '' : formatDuration(Math.max(0, now - at));
+}
+
 /** The `oc get clusteroperators` view: name, Available, Progressing, Degraded, since, message. */
 export function formatOperatorTable(
   title: string,
   states: OperatorState[],
+  now: number,
   allowProgressing: (name: string) => boolean = () => false,
 ): ReportTable {
   return {
@@ -100,7 +108,7 @@ export function formatOperatorTable(
         s.available.status,
         s.progressing.status,
         s.degraded.status,
-        shown.since ?? '',
+        formatSince(shown.since, now),
         [shown.reason, shown.message].filter(Boolean).join(': '),
       ];
     }),

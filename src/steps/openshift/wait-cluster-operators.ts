@@ -89,7 +89,7 @@ async function runWait(p: WaitOperatorsParams, ctx: StepContext): Promise<Record
       const detail = describeWaiting(p, states, unsettled);
       ctx.progress(detail);
       if ((await feed.next(ctx.clock, giveUpAt, ctx.signal)) === 'time' && ctx.clock.now() >= giveUpAt) {
-        const table = formatOperatorTable('Cluster operators not settled', unsettled, (n) => progressAllowed(p, n));
+        const table = formatOperatorTable('Cluster operators not settled', unsettled, ctx.clock.now(), (n) => progressAllowed(p, n));
         ctx.report(table);
         throw new StepError(`cluster operators did not settle within ${formatDuration(ctx.clock.now() - started)}: ${detail}`, {
           errorClass: 'timeout',
@@ -138,7 +138,7 @@ export const waitClusterOperatorsStep: StepType<WaitOperatorsParams, Record<stri
         unsettled.length === 0 && states.length > 0
           ? `all ${states.length} cluster operators already settled`
           : `would wait for ${unsettled.length}/${states.length} cluster operators to settle`,
-      tables: unsettled.length > 0 ? [formatOperatorTable('Not settled now', unsettled, (n) => progressAllowed(p, n))] : [],
+      tables: unsettled.length > 0 ? [formatOperatorTable('Not settled now', unsettled, ctx.clock.now(), (n) => progressAllowed(p, n))] : [],
     };
   },
 };

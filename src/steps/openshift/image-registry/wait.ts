@@ -57,7 +57,7 @@ export async function waitForRegistryOperator(
       degradedSince = observed && state.degraded.status === 'True' ? (degradedSince ?? now) : undefined;
       if (degradedSince !== undefined && now - degradedSince >= graceMs) {
         const why = [state.degraded.reason, state.degraded.message].filter(Boolean).join(': ') || 'no message';
-        ctx.report(formatOperatorTable('image-registry operator', [state]));
+        ctx.report(formatOperatorTable('image-registry operator', [state], ctx.clock.now()));
         throw new StepError(`image-registry operator is Degraded for ${formatDuration(now - degradedSince)}: ${why}`, {
           errorClass: 'permanent',
           details: { operator: state },
@@ -72,7 +72,7 @@ export async function waitForRegistryOperator(
       );
       const wakeAt = Math.min(giveUpAt, degradedSince !== undefined ? degradedSince + graceMs : Infinity);
       if ((await feed.next(ctx.clock, wakeAt, ctx.signal)) === 'time' && ctx.clock.now() >= giveUpAt) {
-        ctx.report(formatOperatorTable('image-registry operator', [state]));
+        ctx.report(formatOperatorTable('image-registry operator', [state], ctx.clock.now()));
         throw new StepError(
           `image-registry operator did not settle within ${formatDuration(ctx.clock.now() - started)}: ${describeUnsettled(state)}`,
           { errorClass: 'timeout', details: { operator: state } },
