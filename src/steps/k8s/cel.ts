@@ -13,11 +13,13 @@ export function checkExpressionParam(path: string, source: unknown, variables: s
 }
 
 /** A value for an output; an evaluation error is the step's failure (permanent: the data will not change). */
-export function evaluateValue(source: string, variables: Record<string, unknown>): unknown {
+export function evaluateValue(source: string, variables: Record<string, unknown>, hint?: string): unknown {
   try {
     return evaluateCel(source, variables);
   } catch (error) {
-    throw new StepError(`value \`${source}\`: ${(error as Error).message}`, { errorClass: 'permanent', cause: error });
+    const message = (error as Error).message;
+    const extra = hint && /unknown variable/i.test(message) ? ` (${hint})` : '';
+    throw new StepError(`value \`${source}\`: ${message}${extra}`, { errorClass: 'permanent', cause: error });
   }
 }
 

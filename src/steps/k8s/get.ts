@@ -5,7 +5,7 @@ import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { checkExpressionParam, evaluateValue } from './cel.js';
 import { maskSecret } from './secrets.js';
-import { checkTarget, resolveTarget, targetProperties, type ResolvedTarget, type TargetParams } from './target.js';
+import { checkTarget, resolveTarget, targetProperties, targetRequirement, type ResolvedTarget, type TargetParams } from './target.js';
 
 export interface GetParams extends TargetParams {
   labelSelector?: string;
@@ -33,6 +33,7 @@ const schema: JsonSchema = {
     'Secret values are masked (`***`) so they never reach outputs or the journal.',
   type: 'object',
   additionalProperties: false,
+  ...targetRequirement({ nameRequired: false }),
   properties: {
     ...targetProperties,
     labelSelector: { type: 'string', description: 'Label selector for a list, e.g. `app=etcd-defrag`.' },
@@ -51,7 +52,7 @@ async function read(kube: KubeClient, p: GetParams, signal: AbortSignal): Promis
       throw new StepError(`${target.display} not found`, { errorClass: 'permanent' });
     }
     const outputs: GetOutputs = { found: true, object, count: 1 };
-    if (p.value) outputs.value = evaluateValue(p.value, { object });
+    if (p.value) outputs.value = evaluateValue(p.value, { object }, 'one object is read: use `object`');
     return { target, outputs };
   }
   const listed = await kube.list(target.apiVersion, target.kind, {
@@ -59,7 +60,7 @@ async function read(kube: KubeClient, p: GetParams, signal: AbortSignal): Promis
   });
   const items = listed.items.map((item) => maskSecret(item));
   const outputs: GetOutputs = { found: items.length > 0, items, count: items.length };
-  if (p.value) outputs.value = evaluateValue(p.value, { items });
+  if (p.value) outputs.value = evaluateValue(p.value, { items }, 'a list (no name) is read: use `items`');
   return { target, outputs };
 }
 
@@ -78,11 +79,11 @@ export const k8sGet: StepType<GetParams, GetOutputs> = {
   check(params) {
     const p = params as Partial<GetParams>;
     const single = p.name !== undefined || (typeof p.resource === 'string' && p.resource.includes('/'));
-    const issues = checkTarget(p, { nameRequired: false });
-    if (single && (p.labelSelector !== undefined || p.fieldSelector !== undefined)) {
-      issues.push({ path: 'labelSelector', message: 'selectors apply to lists; drop the name to list' });
-    }
-    issues.push(...checkExpressionParam('value', p.value, [single ? 'object' : 'items']));
+    const list = p.labelSelector !== undefined || p.fieldSelector !== undefined;
+    const issues = checkTarget(p);
+    if (single && list) issues.push({ path: 'labelSelector', message: 'selectors apply to lists; drop the name to list' });
+    // a templated name is left out of params, so "no name" does not prove a list
+    issues.push(...checkExpressionParam('value', p.value, single ? ['object'] : list ? ['items'] : ['object', 'items']));
     return issues;
   },
   normalize: (params) => ({ ignoreNotFound: false, ...(params as Partial<GetParams>) }) as GetParams,

@@ -6,7 +6,7 @@ import { parseYamlDocuments } from '../../runbook/yaml.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { describeChange } from './diff.js';
 import { maskSecret } from './secrets.js';
-import { checkTarget, resolveTarget, targetProperties, type TargetParams } from './target.js';
+import { checkTarget, requireName, resolveTarget, targetProperties, targetRequirement, type TargetParams } from './target.js';
 
 export interface PatchParams extends TargetParams {
   /** Object (merge/strategic), array of operations (json), or the same as YAML/JSON text. */
@@ -30,6 +30,7 @@ const schema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
   required: ['patch'],
+  ...targetRequirement({ nameRequired: true }),
   properties: {
     ...targetProperties,
     patch: {
@@ -50,8 +51,8 @@ function parsePatch(patch: unknown): unknown {
 
 /** Dry run first: the server computes the result, so the step knows whether the real patch would change anything. */
 async function preview(kube: KubeClient, p: PatchParams, signal: AbortSignal) {
-  const target = await resolveTarget(kube, p, signal);
-  const ref = { ...target, name: target.name! };
+  const target = requireName(await resolveTarget(kube, p, signal));
+  const ref = { ...target };
   const patch = parsePatch(p.patch);
   const live = await kube.get(ref, signal);
   if (!live) throw new StepError(`${target.display} not found`, { errorClass: 'permanent' });
@@ -71,7 +72,7 @@ export const k8sPatch: StepType<PatchParams, PatchOutputs> = {
   mutating: true,
   check(params) {
     const p = params as Partial<PatchParams>;
-    const issues = checkTarget(p, { nameRequired: true });
+    const issues = checkTarget(p);
     const type = p.type ?? 'merge';
     if (type === 'json' && p.patch !== undefined && typeof p.patch === 'object' && !Array.isArray(p.patch)) {
       issues.push({ path: 'patch', message: 'a json patch is a list of operations ({op, path, value})' });

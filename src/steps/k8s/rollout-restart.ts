@@ -5,7 +5,7 @@ import type { KubeObject } from '../../k8s/types.js';
 import { formatKubeTime } from '../../k8s/time.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { judgeRollout, ROLLOUT_KINDS, type RolloutKind } from './rollout-status.js';
-import { checkTarget, resolveTarget, targetProperties, type ResolvedTarget, type TargetParams } from './target.js';
+import { checkTarget, requireName, resolveTarget, targetProperties, targetRequirement, type ResolvedTarget, type TargetParams } from './target.js';
 import { watchUntil } from './watch-until.js';
 
 export interface RolloutRestartParams extends TargetParams {
@@ -31,6 +31,7 @@ const schema: JsonSchema = {
     'does not restart again (the object is marked opsbook.dev/restarted-by); it waits for the rollout already started.',
   type: 'object',
   additionalProperties: false,
+  ...targetRequirement({ nameRequired: true }),
   properties: {
     ...targetProperties,
     kind: { enum: [...ROLLOUT_KINDS], description: 'Deployment, DaemonSet or StatefulSet.' },
@@ -65,13 +66,13 @@ export const k8sRolloutRestart: StepType<RolloutRestartParams, RolloutRestartOut
     status: { type: 'string', description: 'The last rollout status line.' },
   },
   mutating: true,
-  check: (params) => checkTarget(params as TargetParams, { nameRequired: true }),
+  check: (params) => checkTarget(params as TargetParams),
   normalize: (params) => ({ wait: true, ...params }) as RolloutRestartParams,
   async run(p, ctx: StepContext) {
     const kube = await ctx.kube();
-    const target = await resolveTarget(kube, p, ctx.signal);
+    const target = requireName(await resolveTarget(kube, p, ctx.signal));
     const kind = rolloutKind(target);
-    const ref = { ...target, name: target.name! };
+    const ref = { ...target };
     const by = `${ctx.runId}/${ctx.stepId}`;
     const live = await kube.get<Workload>(ref, ctx.signal);
     if (!live) throw new StepError(`${target.display} not found`, { errorClass: 'permanent' });
@@ -96,12 +97,12 @@ export const k8sRolloutRestart: StepType<RolloutRestartParams, RolloutRestartOut
   },
   async plan(p, ctx: PlanContext): Promise<PlanPreview> {
     const kube = await ctx.kube();
-    const target = await resolveTarget(kube, p, ctx.signal);
+    const target = requireName(await resolveTarget(kube, p, ctx.signal));
     const kind = rolloutKind(target);
-    const live = await kube.get({ ...target, name: target.name! }, ctx.signal);
+    const live = await kube.get({ ...target }, ctx.signal);
     if (!live) throw new StepError(`${target.display} not found`, { errorClass: 'permanent' });
     const at = formatKubeTime(ctx.clock.now());
-    await kube.patch({ ...target, name: target.name! }, restartPatch(at, `${ctx.runId}/${ctx.stepId}`), 'strategic', { dryRun: true, signal: ctx.signal });
+    await kube.patch({ ...target }, restartPatch(at, `${ctx.runId}/${ctx.stepId}`), 'strategic', { dryRun: true, signal: ctx.signal });
     return {
       summary: `would restart ${target.display}${p.wait ? ' and wait for the rollout' : ''}`,
       lines: [`spec.template.metadata.annotations["${RESTARTED_AT}"] → ${at}`, `current rollout: ${judgeRollout(kind, live).detail}`],

@@ -38,24 +38,29 @@ export const targetProperties: Record<string, JsonSchema> = {
   },
 };
 
-/** Exactly one way of naming the type: `resource`, or `apiVersion` + `kind`. */
-export function checkTarget(p: TargetParams, options: { nameRequired: boolean }): ParamIssue[] {
+/**
+ * Schema clauses for how the target is named: `resource`, or `apiVersion` + `kind` (+ `name` when one object is
+ * required). Presence lives in the schema because check() never sees values that are still `${{ }}` templates.
+ */
+export function targetRequirement(options: { nameRequired: boolean }): JsonSchema {
+  return { anyOf: [{ required: ['resource'] }, { required: options.nameRequired ? ['apiVersion', 'kind', 'name'] : ['apiVersion', 'kind'] }] };
+}
+
+/** Contradictions between the ways of naming the target (only among values present, templates are left out). */
+export function checkTarget(p: TargetParams): ParamIssue[] {
   const issues: ParamIssue[] = [];
-  if (p.resource !== undefined) {
-    if (p.apiVersion !== undefined || p.kind !== undefined) {
-      issues.push({ path: 'resource', message: 'give either resource or apiVersion+kind, not both' });
-    }
-    const slash = p.resource.indexOf('/');
-    if (slash >= 0 && p.name !== undefined) issues.push({ path: 'name', message: `resource "${p.resource}" already names the object` });
-    if (options.nameRequired && slash < 0 && p.name === undefined) {
-      issues.push({ path: 'resource', message: `must name one object, e.g. "${p.resource}/NAME"` });
-    }
-    return issues;
+  if (p.resource === undefined) return issues;
+  if (p.apiVersion !== undefined || p.kind !== undefined) {
+    issues.push({ path: 'resource', message: 'give either resource or apiVersion+kind, not both' });
   }
-  if (p.apiVersion === undefined) issues.push({ path: 'apiVersion', message: 'required (or use resource: kind/name)' });
-  if (p.kind === undefined) issues.push({ path: 'kind', message: 'required (or use resource: kind/name)' });
-  if (options.nameRequired && p.name === undefined) issues.push({ path: 'name', message: 'required' });
+  if (p.resource.includes('/') && p.name !== undefined) issues.push({ path: 'name', message: `resource "${p.resource}" already names the object` });
   return issues;
+}
+
+/** Steps acting on one object: the resolved target must name it. */
+export function requireName(target: ResolvedTarget): ResolvedTarget & { name: string } {
+  if (!target.name) throw new StepError(`${target.display}: name one object (e.g. resource: ${target.display.split(' ')[0]}/NAME, or name:)`);
+  return target as ResolvedTarget & { name: string };
 }
 
 /** Resolves the target through discovery (CRDs included); namespaced kinds get the context namespace by default. */

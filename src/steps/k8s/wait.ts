@@ -4,7 +4,7 @@ import type { KubeObject } from '../../k8s/types.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { checkExpressionParam, evaluateCondition, summarizeState } from './cel.js';
 import { maskSecret } from './secrets.js';
-import { checkTarget, describeObject, resolveTarget, targetProperties, type TargetParams } from './target.js';
+import { checkTarget, describeObject, resolveTarget, targetProperties, targetRequirement, type TargetParams } from './target.js';
 import { watchUntil, type Verdict } from './watch-until.js';
 
 export interface WaitParams extends TargetParams {
@@ -38,6 +38,7 @@ const schema: JsonSchema = {
     "Example: `object.status.conditions.exists(c, c.type == 'Available' && c.status == 'True')`.",
   type: 'object',
   additionalProperties: false,
+  ...targetRequirement({ nameRequired: false }),
   properties: {
     ...targetProperties,
     labelSelector: { type: 'string', description: 'Wait on every object matching this label selector (no name).' },
@@ -94,7 +95,7 @@ export const k8sWait: StepType<WaitParams, WaitOutputs> = {
   check(params) {
     const p = params as Partial<WaitParams>;
     const single = p.name !== undefined || (typeof p.resource === 'string' && p.resource.includes('/'));
-    const issues = checkTarget(p, { nameRequired: false });
+    const issues = checkTarget(p);
     if (single && (p.labelSelector !== undefined || p.fieldSelector !== undefined)) {
       issues.push({ path: 'labelSelector', message: 'give a name or a selector, not both' });
     }

@@ -13,6 +13,7 @@ import { k8sPatch } from '../../../src/steps/k8s/patch.js';
 import { k8sRolloutRestart } from '../../../src/steps/k8s/rollout-restart.js';
 import { judgeRollout } from '../../../src/steps/k8s/rollout-status.js';
 import { judgeWait, k8sWait, type WaitParams } from '../../../src/steps/k8s/wait.js';
+import { validateStepParams } from '../../../src/runbook/index.js';
 
 function workload(kind: string, generation: number, spec: Record<string, unknown>, status: Record<string, unknown>): KubeObject {
   return { apiVersion: 'apps/v1', kind, metadata: { name: 'w', namespace: 'ns', generation }, spec, status };
@@ -125,13 +126,30 @@ describe('judgeWait', () => {
 describe('parameter checks', () => {
   it('names the field at fault', () => {
     expect(k8sGet.check!({ resource: 'clusterversion/version', value: 'object.spec.' })[0]).toMatchObject({ path: 'value' });
-    expect(k8sGet.check!({ apiVersion: 'v1' })).toEqual([{ path: 'kind', message: 'required (or use resource: kind/name)' }]);
     expect(k8sGet.check!({ resource: 'nodes', labelSelector: 'a=b', value: 'size(items) > 0' })).toEqual([]);
+    expect(k8sGet.check!({ resource: 'nodes', labelSelector: 'a=b', value: 'object.metadata.name' })[0]).toMatchObject({ path: 'value' });
+    expect(k8sGet.check!({ resource: 'ds/x', kind: 'DaemonSet' })[0]).toMatchObject({ path: 'resource', message: 'give either resource or apiVersion+kind, not both' });
     expect(k8sWait.check!({ resource: 'ds/x', labelSelector: 'a=b', condition: 'true' })[0]).toMatchObject({ path: 'labelSelector' });
-    expect(k8sPatch.check!({ resource: 'daemonsets', patch: {} })[0]).toMatchObject({ path: 'resource', message: 'must name one object, e.g. "daemonsets/NAME"' });
+    expect(k8sWait.check!({ resource: 'ds/x', name: 'y', condition: 'true' })[0]).toMatchObject({ path: 'name' });
     expect(k8sPatch.check!({ resource: 'ds/x', type: 'json', patch: { a: 1 } })[0]).toMatchObject({ path: 'patch' });
     expect(k8sPatch.check!({ resource: 'ds/x', patch: [{ op: 'add' }] })[0]).toMatchObject({ path: 'patch' });
-    expect(k8sRolloutRestart.check!({ apiVersion: 'apps/v1', kind: 'DaemonSet' })).toEqual([{ path: 'name', message: 'required' }]);
     expect(k8sApply.check!({ manifests: [{ kind: 'ConfigMap' }] })).toEqual([{ path: 'manifests[0]', message: 'apiVersion is missing' }]);
+  });
+
+  it('leaves a templated name to run time (check never sees template values)', () => {
+    // `name: ${{ inputs.cluster }}-kubeconfig` is left out of params at load time: not a list, so `object` is allowed
+    expect(k8sGet.check!({ apiVersion: 'v1', kind: 'Secret', namespace: 'x', value: 'has(object.data.value)' })).toEqual([]);
+    expect(k8sPatch.check!({ apiVersion: 'v1', kind: 'ConfigMap', patch: {} })).toEqual([]);
+    expect(k8sRolloutRestart.check!({ apiVersion: 'apps/v1', kind: 'DaemonSet' })).toEqual([]);
+  });
+
+  it('requires a way to name the target in the schema', () => {
+    expect(validateStepParams(k8sPatch, { apiVersion: 'v1', kind: 'ConfigMap', patch: {} })).toEqual([
+      { path: '', message: "needs one of 'resource', 'apiVersion+kind+name'" },
+    ]);
+    expect(validateStepParams(k8sGet, { apiVersion: 'v1' })).toEqual([{ path: '', message: "needs one of 'resource', 'apiVersion+kind'" }]);
+    expect(validateStepParams(k8sRolloutRestart, { resource: 'daemonset/etcd-defrag', namespace: 'kube-system' })).toEqual([]);
+    expect(validateStepParams(k8sWait, { resource: 'nodes' })[0]).toEqual({ path: '', message: "missing required key 'condition'" });
+    expect(validateStepParams(k8sWait, { resource: 'nodes', deleted: true })).toEqual([]);
   });
 });

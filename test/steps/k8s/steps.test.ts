@@ -142,6 +142,8 @@ describe('k8s-patch', () => {
     expect(error).toBeInstanceOf(StepError);
     expect((error as StepError).errorClass).toBe('permanent');
     expect((error as StepError).message).toBe('configmap/absent -n default not found');
+    const unnamed = await run(k8sPatch, { resource: 'configmaps', namespace: 'default', patch: { data: {} } }).catch((e: unknown) => e);
+    expect((unnamed as StepError).message).toBe('configmaps -n default: name one object (e.g. resource: configmaps/NAME, or name:)');
   });
 });
 
