@@ -82,6 +82,20 @@ function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
   });
 }
 
+/**
+ * Outputs as the journal will hold them (a JSON round trip), so a resumed run sees exactly what a fresh one saw;
+ * BigInts become numbers (strings beyond 2^53), and a value JSON cannot hold fails the step, not the journal.
+ */
 function toOutputs(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  if (Object.keys(value).length === 0) return {};
+  try {
+    return JSON.parse(JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? bigintToJson(item) : item)));
+  } catch (error) {
+    throw new StepError(`outputs cannot be recorded as JSON: ${(error as Error).message}`, { errorClass: 'permanent', cause: error });
+  }
+}
+
+function bigintToJson(value: bigint): number | string {
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
 }

@@ -67,6 +67,36 @@ describe('journal', () => {
     expect(mismatches).toEqual([]);
   });
 
+  it('records outputs as JSON so a resumed run sees what a fresh one saw; unrecordable outputs fail the step', async () => {
+    const odd = {
+      type: 'odd',
+      description: 'returns values JSON does not hold as they are',
+      schema: { type: 'object' },
+      outputs: {},
+      mutating: false,
+      async run(params: { circular?: boolean }) {
+        if (params.circular) {
+          const loop: Record<string, unknown> = {};
+          loop.self = loop;
+          return loop;
+        }
+        return { small: 10n, huge: 2n ** 64n, at: new Date(0), nested: [{ n: 1n }] };
+      },
+    };
+    const { makeRegistry, makeTestSteps } = await import('./fixtures.js');
+    const { result } = await runWithVirtualClock(
+      makeRunbook([makeStep('ok', { type: 'odd' }), makeStep('loop', { type: 'odd', with: { circular: true }, continueOnError: true })]),
+      state.dir,
+      { registry: makeRegistry([...makeTestSteps(), odd]) },
+    );
+    const expected = { small: 10, huge: '18446744073709551616', at: '1970-01-01T00:00:00.000Z', nested: [{ n: 1 }] };
+    expect(result.steps.ok!.outputs).toEqual(expected);
+    const journal = await readJournal(result.journalPath);
+    expect(journal.find((e) => e.type === 'step-end' && e.stepId === 'ok')).toMatchObject({ outputs: expected });
+    expect(result.steps.loop).toMatchObject({ status: 'failed', errorClass: 'permanent' });
+    expect(result.steps.loop!.error).toMatch(/^outputs cannot be recorded as JSON: /);
+  });
+
   it('writes run metadata without secret inputs', async () => {
     const runbook = makeRunbook([makeStep('a')], {
       inputs: {
