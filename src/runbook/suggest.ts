@@ -22,7 +22,7 @@ export function editDistance(a: string, b: string, max = 3): number {
   return previous[b.length]!;
 }
 
-/** Close candidates to `word`, best first (at most 3). */
+/** The closest candidates to `word` (at most 3, equally close). */
 export function findCloseNames(word: string, candidates: Iterable<string>): string[] {
   const lower = word.toLowerCase();
   const scored: [string, number][] = [];
@@ -34,7 +34,9 @@ export function findCloseNames(word: string, candidates: Iterable<string>): stri
     if (score > limit && (c.startsWith(lower) || lower.startsWith(c)) && Math.min(c.length, lower.length) >= 3) score = limit;
     if (score <= limit) scored.push([candidate, score]);
   }
-  return scored.sort((x, y) => x[1] - y[1] || x[0].localeCompare(y[0])).slice(0, 3).map(([name]) => name);
+  const best = Math.min(...scored.map(([, score]) => score));
+  // only the closest ones: a second-best guess next to a near-certain one is noise
+  return scored.filter(([, score]) => score === best).sort((x, y) => x[0].localeCompare(y[0])).slice(0, 3).map(([name]) => name);
 }
 
 /** ` (did you mean 'x'?)`, or '' when nothing is close. */

@@ -3,6 +3,7 @@
 import type { StepRegistry } from '../../steps/registry.js';
 import type { AnyStepType } from '../../steps/types.js';
 import type { PathSegment } from '../path.js';
+import { formatSuggestion } from '../suggest.js';
 
 export interface RawStep {
   index: number;
@@ -34,7 +35,11 @@ export interface CheckContext {
   inputs: Map<string, Record<string, unknown>>;
   registry: StepRegistry;
   report(path: PathSegment[], message: string, options?: ReportOptions): void;
+  /** " (did you mean 'x'?)" — on a budget, so thousands of typos cannot turn validation quadratic. */
+  hint(word: string, candidates: Iterable<string>): string;
 }
+
+const HINT_BUDGET = 100;
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -63,7 +68,9 @@ export function readCheckContext(
   if (isRecord(spec.inputs)) {
     for (const [name, value] of Object.entries(spec.inputs)) inputs.set(name, isRecord(value) ? value : {});
   }
-  return { root, steps, byId, inputs, registry, report };
+  let hints = 0;
+  const hint = (word: string, candidates: Iterable<string>): string => (hints++ < HINT_BUDGET ? formatSuggestion(word, candidates) : '');
+  return { root, steps, byId, inputs, registry, report, hint };
 }
 
 function readNeeds(needs: unknown, index: number): RawStep['needs'] {

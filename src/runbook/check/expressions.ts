@@ -3,7 +3,6 @@
 import { compileExpression, ExpressionError, type ExprReference } from '../../expr/cel.js';
 import { getWhenExpression, isTemplate, parseTemplate } from '../../expr/template.js';
 import type { PathSegment } from '../path.js';
-import { formatSuggestion } from '../suggest.js';
 import { isRecord, type CheckContext, type RawStep } from './context.js';
 import type { DependencyOrder } from './graph.js';
 
@@ -116,7 +115,7 @@ function checkContextReference(ctx: CheckContext, reference: ExprReference, site
   if (reference.name === undefined) return;
   if (reference.root === 'inputs' && !ctx.inputs.has(reference.name)) {
     const known = [...ctx.inputs.keys()];
-    const hint = formatSuggestion(reference.name, known) || (known.length ? ` (inputs: ${known.join(', ')})` : ' (spec.inputs declares none)');
+    const hint = ctx.hint(reference.name, known) || (known.length ? ` (inputs: ${known.join(', ')})` : ' (spec.inputs declares none)');
     report(ctx, site, `unknown input '${reference.name}'${hint}`);
   }
   if (reference.root === 'run' && reference.name !== 'id' && reference.name !== 'startedAt') {
@@ -131,7 +130,7 @@ function checkStepReference(ctx: CheckContext, reader: RawStep, reference: ExprR
   }
   const target = ctx.byId.get(reference.name);
   if (!target) {
-    report(ctx, site, `unknown step '${reference.name}'${formatSuggestion(reference.name, ctx.byId.keys())}`);
+    report(ctx, site, `unknown step '${reference.name}'${ctx.hint(reference.name, ctx.byId.keys())}`);
     return undefined;
   }
   if (target === reader) {
@@ -145,7 +144,7 @@ function checkStepReference(ctx: CheckContext, reader: RawStep, reference: ExprR
   if (reference.field === 'outputs' && reference.key !== undefined && declared && !('*' in declared) && !(reference.key in declared)) {
     const names = Object.keys(declared);
     const list = names.length ? `outputs: ${names.join(', ')}` : 'it has no outputs';
-    report(ctx, site, `step '${reference.name}' (${target.type}) has no output '${reference.key}'${formatSuggestion(reference.key, names) || ` (${list})`}`);
+    report(ctx, site, `step '${reference.name}' (${target.type}) has no output '${reference.key}'${ctx.hint(reference.key, names) || ` (${list})`}`);
   }
   return target;
 }

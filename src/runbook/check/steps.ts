@@ -1,7 +1,6 @@
 // Step-level semantic checks: ids, needs, uses, parameters, retry policy, templates in shell scripts.
 
 import { parseDuration } from '../duration.js';
-import { formatSuggestion } from '../suggest.js';
 import { isTemplate } from '../../expr/template.js';
 import { checkStepParams } from '../params.js';
 import { buildStepParams } from '../step-params.js';
@@ -36,7 +35,7 @@ function checkDuplicateIds(ctx: CheckContext): void {
 function checkNeeds(ctx: CheckContext, step: RawStep): void {
   for (const need of step.needs) {
     if (ctx.byId.has(need.id)) continue;
-    const hint = formatSuggestion(need.id, ctx.byId.keys());
+    const hint = ctx.hint(need.id, ctx.byId.keys());
     ctx.report(need.path, `needs unknown step '${need.id}'${hint}`);
   }
 }
@@ -45,7 +44,7 @@ function checkUses(ctx: CheckContext, step: RawStep): void {
   const uses = step.raw.uses;
   if (typeof uses !== 'string' || !uses || step.stepType) return;
   const names = ctx.registry.list().map((type) => type.type);
-  const hint = formatSuggestion(uses, names) || ' (run `opsbook steps` to list step types)';
+  const hint = ctx.hint(uses, names) || ' (run `opsbook steps` to list step types)';
   ctx.report(['spec', 'steps', step.index, 'uses'], `unknown step type '${uses}'${hint}`);
 }
 
