@@ -45,11 +45,29 @@ function getEnvironment(variables: readonly string[]): Environment {
       .registerFunction('string.replace(string, string): string', (s: string, from: string, to: string) => s.split(from).join(to))
       .registerFunction('toJson(dyn): string', (value: unknown) => JSON.stringify(fromCel(value)))
       .registerFunction('fromJson(string): dyn', (text: string) => parseJsonForCel(text))
-      .registerFunction('parseJson(string): dyn', (text: string) => parseJsonForCel(text));
+      .registerFunction('parseJson(string): dyn', (text: string) => parseJsonForCel(text))
+      .registerFunction('keys(map): list', (map: unknown) => listKeys(map))
+      .registerFunction('values(map): list', (map: unknown) => listKeys(map).map((key) => readKey(map, key)))
+      .registerFunction('sorted(list): list', (list: unknown[]) => [...list].sort(compareCel));
     for (const name of variables) env.registerVariable(name, 'dyn');
     environments.set(key, env);
   }
   return env;
+}
+
+// cel-js hands maps over as Map or as plain objects depending on where they came from.
+function listKeys(map: unknown): string[] {
+  if (map instanceof Map) return [...map.keys()].map(String).sort();
+  return Object.keys(map as object).sort();
+}
+
+function readKey(map: unknown, key: string): unknown {
+  return map instanceof Map ? map.get(key) : (map as Record<string, unknown>)[key];
+}
+
+function compareCel(a: unknown, b: unknown): number {
+  if (typeof a === typeof b && (typeof a === 'string' || typeof a === 'number' || typeof a === 'bigint')) return a < (b as typeof a) ? -1 : a > (b as typeof a) ? 1 : 0;
+  return String(a).localeCompare(String(b));
 }
 
 function parseJsonForCel(text: string): unknown {

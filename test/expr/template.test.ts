@@ -97,3 +97,14 @@ describe('listing references', () => {
     expect(listWhenReferences('${{ steps.a.status == "failed" }}').map((r) => r.name)).toEqual(['a']);
   });
 });
+
+describe('extra CEL functions', () => {
+  it('keys, values and sorted', () => {
+    const c: ExprContext = { ...ctx, steps: { pending: { outputs: { csrs: { 'worker-1': ['b'], 'worker-0': ['a'] } }, status: 'succeeded' } } };
+    expect(resolveTemplates('${{ keys(steps.pending.outputs.csrs) }}', c)).toEqual(['worker-0', 'worker-1']);
+    expect(resolveTemplates('${{ values(steps.pending.outputs.csrs) }}', c)).toEqual([['a'], ['b']]);
+    expect(resolveTemplates('${{ sorted([3, 1, 2]) }}', c)).toEqual([1, 2, 3]);
+    expect(resolveTemplates('${{ sorted(["b", "a"]).join(",") }}', c)).toBe('a,b');
+    expect(resolveTemplates('${{ size(keys({"x": 1})) }}', c)).toBe(1);
+  });
+});
