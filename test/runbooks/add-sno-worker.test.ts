@@ -78,6 +78,7 @@ describe('runbooks/add-sno-worker.yaml', { timeout: 180_000 }, () => {
     expect(calls).toContain('POST /api/assisted-install/v2/infra-envs 201');
     expect(calls).toContain('GET /api/assisted-install/v2/infra-envs/ID 200');
     expect(calls).toContain('POST /api/assisted-install/v2/infra-envs/ID/hosts/ID/actions/install 202');
+    expect(calls).toContain('GET /api/assisted-install/v2/events 200');
     const imported = ai.requests.find((r) => r.path.endsWith('/clusters/import'))!.body;
     expect(imported).toEqual({ name: 'sno-day2', api_vip_dnsname: 'api.sno.example.com', openshift_cluster_id: CLUSTER_ID });
     const infraEnv = ai.requests.find((r) => r.path.endsWith('/infra-envs') && r.method === 'POST')!.body as Record<string, unknown>;
@@ -106,6 +107,7 @@ describe('runbooks/add-sno-worker.yaml', { timeout: 180_000 }, () => {
       expect(text).not.toContain(JWT_PREFIX);
     }
     expect(journal).toContain('"isoUrl"');
+    expect(journal).toMatch(/Host worker-1: added to existing cluster/);
   });
 
   it('stops at the first step when the offline token is refused, without echoing it', async () => {
