@@ -60,8 +60,25 @@ export function createStepContext(run: RunState, scope: AttemptScope): StepConte
 async function confirmGate(run: RunState, stepId: string, message: string, signal: AbortSignal) {
   const answer = run.options.approvals.includes(stepId)
     ? { approved: true, by: '--approve flag' }
-    : await run.options.confirm({ stepId, message: run.redactor.text(message), signal });
+    : await askInTurn(run, () => run.options.confirm({ stepId, message: run.redactor.text(message), signal }), signal);
   if (typeof answer?.approved !== 'boolean') throw new StepError(`manual gate ${stepId}: no answer`, { errorClass: 'permanent' });
   run.emit({ type: 'step-approval', stepId, approved: answer.approved, by: answer.by });
   return answer;
+}
+
+/** Parallel gates ask one at a time (one operator, one terminal); a gate cancelled while queued leaves the queue. */
+function askInTurn<T>(run: RunState, ask: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  const previous = run.gateQueue;
+  const turn = new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    previous.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      if (signal.aborted) return reject(signal.reason);
+      ask().then(resolve, reject);
+    });
+  });
+  // The next gate waits for this one's answer and for everyone before it (this one may leave the queue early).
+  run.gateQueue = Promise.all([previous, turn.catch(() => {})]).then(() => {});
+  return turn;
 }

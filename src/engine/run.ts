@@ -73,6 +73,7 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
     inputs: options.inputs,
     runInfo,
     states: new Map(),
+    gateQueue: Promise.resolve(),
   };
   emit({
     type: 'run-start',

@@ -28,6 +28,8 @@ export interface RunState {
   runInfo: { id: string; startedAt: string };
   /** Finished steps, for expressions (`steps.<id>.outputs`, `.status`). */
   states: Map<string, StepState>;
+  /** Settles when the manual gate asking now has its answer (gates ask one at a time). */
+  gateQueue: Promise<void>;
 }
 
 /** Outcome of one step: one shape for success, failure, skip and cancel. */

@@ -108,6 +108,53 @@ describe('pause', () => {
     ]);
   });
 
+  it('asks parallel gates one at a time', async () => {
+    let asking = 0;
+    let peak = 0;
+    const order: string[] = [];
+    const { result } = await run(
+      ['g1', 'g2', 'g3'].map((id) => makeStep(id, { type: 'pause', with: { message: id } })),
+      {
+        confirm: async ({ stepId }) => {
+          peak = Math.max(peak, ++asking);
+          order.push(stepId);
+          await new Promise((r) => setTimeout(r, 5));
+          asking--;
+          return { approved: true, by: 'alice' };
+        },
+      },
+    );
+    expect(result.status).toBe('succeeded');
+    expect(peak).toBe(1);
+    expect(order).toEqual(['g1', 'g2', 'g3']);
+  });
+
+  it('a gate that times out while waiting its turn is never asked and does not jump the queue', async () => {
+    const asked: string[] = [];
+    let asking = 0;
+    let peak = 0;
+    const { result } = await run(
+      [
+        makeStep('g1', { type: 'pause', with: { message: 'first' } }),
+        makeStep('g2', { type: 'pause', with: { message: 'second' }, timeoutMs: 50, continueOnError: true }),
+        makeStep('g3', { type: 'pause', with: { message: 'third' } }),
+      ],
+      {
+        confirm: async ({ stepId }) => {
+          peak = Math.max(peak, ++asking);
+          asked.push(stepId);
+          await new Promise((r) => setTimeout(r, stepId === 'g1' ? 300 : 1));
+          asking--;
+          return { approved: true, by: 'alice' };
+        },
+      },
+    );
+    expect(asked).toEqual(['g1', 'g3']);
+    expect(peak).toBe(1);
+    expect(result.steps.g2).toMatchObject({ status: 'failed', errorClass: 'timeout' });
+    expect(result.steps.g3!.status).toBe('succeeded');
+  });
+
   it('fails at once without a terminal unless pre-approved', async () => {
     const { result } = await run([makeStep('gate', { type: 'pause', with: { message: 'ok?' } })]);
     expect(result.steps.gate!.error).toBe('manual gate gate needs approval but there is no terminal to ask; pass --approve gate');
