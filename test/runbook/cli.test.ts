@@ -66,27 +66,36 @@ describe('opsbook schema, steps, graph', () => {
     expect(JSON.parse(result.stdout)).toEqual(getRunbookSchema());
   });
 
-  it('steps lists the step types and shows one in detail; an unknown type is a usage error', async () => {
+  it('steps lists the step types', async () => {
     const list = await runCli(['steps']);
     expect(list.exitCode).toBe(0);
     expect(list.stdout).toMatch(/^shell/m);
     expect(list.stdout).toMatch(/^pause\n {2}\S.*\n {2}with: message\*: string/m);
+  });
+
+  it('steps TYPE shows one in detail, as text or JSON', async () => {
     const one = await runCli(['steps', 'pause']);
     expect(one.stdout).toMatch(/^pause\n/);
     expect(one.stdout).toContain('parameters (with:)\n  message: string (required');
-    const bad = await runCli(['steps', 'pasue']);
-    expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toBe("opsbook: unknown step type 'pasue' (did you mean 'pause'?)\n");
     const json = await runCli(['steps', 'sleep', '--output', 'json']);
     expect(JSON.parse(json.stdout)).toMatchObject({ type: 'sleep', mutating: false });
   });
 
-  it('graph renders DOT and Mermaid, and refuses an invalid runbook with exit 2', async () => {
+  it('steps with an unknown type is a usage error with a suggestion', async () => {
+    const bad = await runCli(['steps', 'pasue']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toBe("opsbook: unknown step type 'pasue' (did you mean 'pause'?)\n");
+  });
+
+  it('graph renders DOT and Mermaid', async () => {
     const dot = await runCli(['graph', `${valid}/shell-dag.yaml`, '--format', 'dot']);
     expect(dot.exitCode).toBe(0);
     expect(dot.stdout).toContain('"left" -> "join";');
     const mermaid = await runCli(['graph', `${valid}/shell-dag.yaml`]);
     expect(mermaid.stdout.startsWith('flowchart TD\n')).toBe(true);
+  });
+
+  it('graph refuses an invalid runbook with exit 2 and its diagnostics', async () => {
     const bad = await runCli(['graph', `${invalid}/cycle.yaml`]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toContain(`${invalid}/cycle.yaml:9:15: spec.steps[0].needs[0]: dependency cycle: a → c → b → a`);
