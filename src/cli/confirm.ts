@@ -22,7 +22,8 @@ export interface ConfirmOptions {
   user?: string;
 }
 
-function currentUser(): string {
+/** The OS user, recorded as who approved a gate or holds a lock. */
+export function currentUser(): string {
   try {
     return os.userInfo().username;
   } catch {

@@ -7,7 +7,7 @@ import type { KubeClient } from '../k8s/types.js';
 import type { Runbook } from '../runbook/types.js';
 import type { Clock } from '../time/clock.js';
 import { createRenderer, type OutputMode, type Renderer } from '../ui/renderer.js';
-import { createConfirm } from './confirm.js';
+import { createConfirm, currentUser } from './confirm.js';
 import { EXIT } from './exit.js';
 import { installInterruptHandler } from './interrupt.js';
 import type { CliIo } from './io.js';
@@ -55,23 +55,23 @@ export async function runSession(options: SessionOptions): Promise<{ exitCode: n
       lock = await acquireRunLock({
         kube: options.kube,
         spec: options.runbook.lock,
-        holder: { runId: options.runId, user: safeUser(), host: os.hostname() },
+        holder: { runId: options.runId, user: currentUser(), host: os.hostname() },
         clock: options.clock,
         breakLock: options.breakLock,
         signal: controller.signal,
       });
-      lock.lost.addEventListener('abort', () => controller.abort(lock!.lost.reason), { once: true });
+      const lost = lock.lost;
+      lost.addEventListener('abort', () => controller.abort(lost.reason), { once: true });
       const previous = lock.previousHolder;
       if (previous) {
         io.stderr.write(`took over the cluster lock from run ${previous.runId} (${previous.user} on ${previous.host}${previous.since ? `, since ${previous.since}` : ''})\n`);
       }
     }
-    const ask = 'ask' in renderer ? (renderer as { ask: NonNullable<Parameters<typeof createConfirm>[0]['ask']> }).ask : undefined;
     outcome = await options.start({
       runId: options.runId,
       signal: controller.signal,
       approvals: options.approvals,
-      confirm: createConfirm({ stdin: io.stdin, stderr: io.stderr, ask }),
+      confirm: createConfirm({ stdin: io.stdin, stderr: io.stderr, ask: renderer.ask?.bind(renderer) }),
       onEvent: (event) => {
         renderer.handle(event);
         options.onEvent?.(event);
@@ -82,13 +82,14 @@ export async function runSession(options: SessionOptions): Promise<{ exitCode: n
     await renderer.close();
     removeInterrupt();
   }
+  // Losing the lease stops the run like Ctrl-C does, but it is a failure, not the operator's choice.
+  if (lock?.lost.aborted && outcome.status !== 'succeeded') {
+    io.stderr.write(`opsbook: run stopped: ${errorMessage(lock.lost.reason)}\n`);
+    return { exitCode: EXIT.failed, outcome };
+  }
   return { exitCode: exitCodeForStatus(outcome.status), outcome };
 }
 
-function safeUser(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return 'unknown';
-  }
+function errorMessage(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
 }

@@ -1,6 +1,6 @@
 // The renderer contract and the factory the CLI calls; listr2 (tty) is loaded only when the tty mode is chosen.
 
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { EngineEvent } from '../engine/events.js';
 import type { Clock } from '../time/clock.js';
 
@@ -13,6 +13,8 @@ export interface Renderer {
   handle(event: EngineEvent): void;
   /** Finishes drawing (tables printed after the live tree, terminal released). */
   close(): Promise<void>;
+  /** Asks a question inside the live display (tty only: its output capture would hide a plain prompt). */
+  ask?(stepId: string, question: string, input: Readable): Promise<string>;
 }
 
 export interface RendererOptions {

@@ -41,7 +41,6 @@ export interface TtyRendererOptions {
 }
 
 export interface TtyRenderer extends Renderer {
-  /** Asks a yes/no question inside the live tree (a plain prompt would be swallowed by listr2's output capture). */
   ask(stepId: string, question: string, input: Readable): Promise<string>;
 }
 

@@ -41,19 +41,29 @@ describe('cluster lock around a run (spec.lock, end to end against the simulated
     expect(next.exitCode).toBe(0);
   }, 90_000);
 
-  it('--break-lock takes over a lock held by a live run', async () => {
-    const gate = path.join(tmp.dir, 'gate');
-    const holder = startCli(args(gate, path.join(tmp.dir, 'a')));
+  it('--break-lock takes over a lock held by a live run, which then stops with exit 1 when its renewal finds out', async () => {
+    const gateA = path.join(tmp.dir, 'gate-a');
+    const gateB = path.join(tmp.dir, 'gate-b');
+    const holder = startCli(args(gateA, path.join(tmp.dir, 'a')));
+    let breaker: ReturnType<typeof startCli> | undefined;
     try {
       await holder.waitForOutput('holding the lock');
-      const other = path.join(tmp.dir, 'gate2');
-      writeFileSync(other, '');
-      const breaker = await runCli(args(other, path.join(tmp.dir, 'b'), '--break-lock'));
-      expect(breaker.exitCode).toBe(0);
-      expect(breaker.stderr).toMatch(/took over the cluster lock from run \d{8}-/);
+      breaker = startCli(args(gateB, path.join(tmp.dir, 'b'), '--break-lock'));
+      await breaker.waitForOutput('holding the lock');
+      // The holder renews every ttl/3 (10 s here) and then learns it lost the lease.
+      const lost = await holder.result;
+      expect(lost.exitCode).toBe(1);
+      expect(lost.stderr).toMatch(/run stopped: .*lock/i);
+      writeFileSync(gateB, '');
+      const broke = await breaker.result;
+      expect(broke.exitCode).toBe(0);
+      expect(broke.stderr).toMatch(/took over the cluster lock from run \d{8}-/);
     } finally {
+      writeFileSync(gateA, '');
+      writeFileSync(gateB, '');
       holder.kill('SIGINT');
-      await holder.result;
+      breaker?.kill('SIGINT');
+      await Promise.all([holder.result, breaker?.result]);
     }
   }, 90_000);
 });
