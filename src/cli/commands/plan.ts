@@ -1,6 +1,6 @@
 // `opsbook plan FILE`: what a run would do — waves, policies, worst case vs deadline, step previews. No side effects.
 
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import path from 'node:path';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addClusterOptions, addInputOptions, parsePositiveInt, type CommonFlags } from '../options.js';
@@ -13,7 +13,7 @@ export function registerPlanCommand(program: Command): void {
   addInputOptions(command);
   command
     .option('--concurrency <n>', 'steps running at once (overrides spec.concurrency)', parsePositiveInt)
-    .option('--output <mode>', 'tty/plain (text) or json')
+    .addOption(new Option('--output <mode>', 'tty/plain (text) or json').choices(['tty', 'plain', 'json']))
     .action(async (file: string, flags: PlanFlags) => {
       process.exitCode = await planCommand(file, flags, getProcessIo());
     });

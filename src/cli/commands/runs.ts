@@ -1,6 +1,6 @@
 // `opsbook runs`: the runs in the state directory, newest first (id, runbook, status, started, duration).
 
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { getProcessIo, type CliIo } from '../io.js';
 import { resolveStateDir } from '../options.js';
 
@@ -14,7 +14,7 @@ export function registerRunsCommand(program: Command): void {
     .command('runs')
     .description('list runs recorded in the state directory')
     .option('--state-dir <dir>', 'where run journals live (else $OPSBOOK_STATE_DIR, else .opsbook/)')
-    .option('--output <mode>', 'tty/plain (table) or json')
+    .addOption(new Option('--output <mode>', 'tty/plain (table) or json').choices(['tty', 'plain', 'json']))
     .action(async (flags: RunsFlags) => {
       process.exitCode = await runsCommand(flags, getProcessIo());
     });
