@@ -42,6 +42,11 @@ export class ClusterAccess {
     return stored ? structuredClone(stored.object) : undefined;
   }
 
+  /** The stored object itself, read-only (no copy): for hot paths that only look. */
+  peek(resource: string, namespace: string | undefined, name: string): KObject | undefined {
+    return this.core.store.get(this.def(resource), namespace, name)?.object;
+  }
+
   /** Read-only views of the stored objects (do not mutate). */
   list(resource: string, namespace?: string): readonly KObject[] {
     return this.core.store.list(this.def(resource), namespace).map((s) => s.object);

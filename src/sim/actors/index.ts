@@ -3,6 +3,7 @@
 import type { ClusterPki } from '../pki.js';
 import type { RogueKind, Scenario } from '../scenario/types.js';
 import type { ClusterAccess } from './access.js';
+import { CertificateWaiters } from './certificates.js';
 import { ImageRegistryOperator } from './image-registry.js';
 import { Kubelet, type KubeletState } from './kubelet.js';
 import { startOperators } from './operators.js';
@@ -36,7 +37,9 @@ export async function startActors(ctx: ActorContext): Promise<Actors> {
     }
   }
   stops.push(await new RolloutController(access, scenario, scheduler).start());
-  const kubelets = scenario.machines.map((m) => new Kubelet(m, scenario, access, scheduler));
+  const certificates = new CertificateWaiters(access);
+  stops.push(certificates.start());
+  const kubelets = scenario.machines.map((m) => new Kubelet(m, scenario, access, scheduler, certificates));
   for (const k of kubelets) k.start();
   const rogues = new Map<string, RogueKind>();
   startRogues(access, scenario, scheduler, (name, rogue) => rogues.set(name, rogue.kind));

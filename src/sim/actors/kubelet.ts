@@ -1,11 +1,14 @@
 // One kubelet per joining machine: client CSR (re-posted while pending), Node registration, serving CSR, Ready.
 
-import { generateKeyPair, type KeyPair } from '../../pki/keys.js';
-import { encodeCsrForApi, generateCsr } from '../../pki/csr.js';
+import { generateKeyPair, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
+import { encodeCsrForApi } from '../../pki/csr.js';
 import type { UserInfo } from '../api/auth.js';
-import type { JoiningMachine, Scenario } from '../scenario/types.js';
+import type { JoiningMachine, KeyType, Scenario } from '../scenario/types.js';
 import type { KObject } from '../store/types.js';
+import { buildCsr, encodePublicKey } from '../x509/csr.js';
 import type { ClusterAccess } from './access.js';
+import type { CertificateWaiters } from './certificates.js';
 import { bootstrapperIdentity, nodeIdentity } from './identities.js';
 import { buildNode, nodeCondition } from './objects.js';
 import { sleepFor, sleepUntil, spawn, type Scheduler } from './schedule.js';
@@ -32,15 +35,32 @@ export function sansOf(addresses: JoiningMachine['addresses']): { dnsNames: stri
   return { dnsNames: [...new Set(dnsNames)], ipAddresses: [...new Set(ipAddresses)] };
 }
 
+interface MachineKeys {
+  privateKey: KeyObject;
+  /** SubjectPublicKeyInfo DER. */
+  publicKey: Buffer;
+}
+
+const generate = promisify(generateKeyPair);
+
+/** The machine's key pair, generated off the main thread by libuv's pool (≈0.1 ms for P-256). */
+async function generateMachineKeys(type: KeyType): Promise<MachineKeys> {
+  const pair = type.startsWith('rsa')
+    ? await generate('rsa', { modulusLength: Number(type.slice(4)) })
+    : await generate('ec', { namedCurve: type === 'ec-p384' ? 'P-384' : 'P-256' });
+  return { privateKey: pair.privateKey, publicKey: encodePublicKey(pair.publicKey) };
+}
+
 export class Kubelet {
   readonly state: KubeletState;
-  private keys: KeyPair | undefined;
+  private keys: MachineKeys | undefined;
 
   constructor(
     private readonly machine: JoiningMachine,
     private readonly scenario: Scenario,
     private readonly access: ClusterAccess,
     private readonly s: Scheduler,
+    private readonly certificates: CertificateWaiters,
   ) {
     this.state = { node: machine.name, phase: 'waiting', clientCsrs: [], servingCsrs: [] };
   }
@@ -54,7 +74,7 @@ export class Kubelet {
     if (!(await sleepUntil(this.s, m.joinAt))) return;
     const openshift = this.scenario.flavour === 'openshift';
     if (openshift) await this.setMachine({ phase: 'Provisioned' });
-    this.keys = await generateKeyPair(m.keyType);
+    this.keys = await generateMachineKeys(m.keyType);
     const rsa = m.keyType.startsWith('rsa');
     this.state.phase = 'client-csr';
     const bootstrap = this.access.as(bootstrapperIdentity(this.scenario.kubelet.bootstrapIdentity));
@@ -89,26 +109,23 @@ export class Kubelet {
     record: string[],
     firstPostAt: number,
   ): Promise<string | undefined> {
-    const mine = new Set<string>();
+    const cancels: Array<() => void> = [];
     let resolveIssued!: (cert: string) => void;
     const issued = new Promise<string>((resolve) => (resolveIssued = resolve));
-    const unsubscribe = as.subscribe('certificatesigningrequests', (event) => {
-      const csr = event.stored.object as Json;
-      if (mine.has(csr.metadata.name) && csr.status?.certificate) resolveIssued(csr.status.certificate as string);
-    });
     try {
       const interval = this.scenario.kubelet.csrRetryInterval;
       // A machine that joined before the scenario started has already posted (and abandoned) CSRs since then.
       let postedAt = firstPostAt;
       for (;;) {
-        const csr = await generateCsr({ commonName: `system:node:${this.machine.name}`, organizations: ['system:nodes'], ...sans, keys: this.keys });
+        const keys = this.keys!;
+        const pem = buildCsr({ commonName: `system:node:${this.machine.name}`, organizations: ['system:nodes'], ...sans }, keys.privateKey, keys.publicKey);
         const now = this.s.clock.now();
         const created = await as.create(
           'certificatesigningrequests',
-          { metadata: { generateName: 'csr-' }, spec: { request: encodeCsrForApi(csr.pem), signerName, usages } },
+          { metadata: { generateName: 'csr-' }, spec: { request: encodeCsrForApi(pem), signerName, usages } },
           postedAt < now - 1000 ? postedAt : undefined,
         );
-        mine.add(created.metadata.name);
+        cancels.push(this.certificates.expect(created.metadata.name, resolveIssued));
         record.push(created.metadata.name);
         const wait = Math.max(0, postedAt + interval - now);
         postedAt += interval;
@@ -123,7 +140,7 @@ export class Kubelet {
         if (outcome !== 'retry') return outcome;
       }
     } finally {
-      unsubscribe();
+      for (const cancel of cancels) cancel();
     }
   }
 

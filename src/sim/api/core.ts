@@ -5,11 +5,14 @@ import { ObjectStore, formatTime, objectKey } from '../store/store.js';
 import type { KObject, StoredObject } from '../store/types.js';
 import { parseFieldSelector, parseLabelSelector } from '../store/selectors.js';
 import { authorize, type UserInfo } from './auth.js';
+import { deepEqual } from './equal.js';
 import { applyConfiguration, recordUpdate } from './fields.js';
 import { checkName, generateName } from './names.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch } from './patch.js';
 import { ApiError, alreadyExists, badRequest, conflict, expired, invalid, notFound } from './status.js';
 import { prepareCreate, prepareUpdate, validateObject } from './strategy.js';
+
+export { deepEqual };
 
 export type PatchKind = 'merge' | 'json' | 'strategic' | 'apply';
 
@@ -324,22 +327,6 @@ export class ApiCore {
 function hasResourceVersion(patch: unknown): boolean {
   const meta = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
   return typeof meta?.resourceVersion === 'string';
-}
-
-/** Structural equality regardless of key order: a no-op write keeps the resourceVersion, as on a real server. */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
-  }
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const keys = Object.keys(ao).filter((k) => ao[k] !== undefined);
-  if (keys.length !== Object.keys(bo).filter((k) => bo[k] !== undefined).length) return false;
-  return keys.every((k) => deepEqual(ao[k], bo[k]));
 }
 
 function encodeContinue(rv: string, start: string): string {

@@ -2,6 +2,7 @@
 // /approval only adds Approved or Denied, /status sets the certificate.
 
 import { parseCsr, decodeCsrFromApi } from '../../pki/csr.js';
+import { readCsr, verifyCsr } from '../x509/csr.js';
 import type { UserInfo } from './auth.js';
 import { invalid, type FieldCause } from './status.js';
 import { formatTime } from '../store/store.js';
@@ -31,6 +32,15 @@ function fail(name: string, causes: FieldCause[]): never {
   throw invalid('CertificateSigningRequest', 'certificates.k8s.io', name, causes);
 }
 
+/** Native DER reading and verification first (fast); the ASN.1 library for anything that path does not know. */
+async function isSignatureValid(pem: string): Promise<boolean> {
+  try {
+    return verifyCsr(readCsr(pem));
+  } catch {
+    return (await parseCsr(pem)).signatureValid;
+  }
+}
+
 /** Validates a new CSR and stamps the requester's identity over whatever the body claimed. */
 export async function prepareCsrCreate(object: KObject, user: UserInfo): Promise<void> {
   const name = object.metadata.name;
@@ -45,8 +55,7 @@ export async function prepareCsrCreate(object: KObject, user: UserInfo): Promise
       causes.push({ field: 'spec.request', message: 'Invalid value: []byte{...}: PEM block type must be CERTIFICATE REQUEST' });
     } else {
       try {
-        const parsed = await parseCsr(pem);
-        if (!parsed.signatureValid) causes.push({ field: 'spec.request', message: 'Invalid value: []byte{...}: x509: signature verification failed' });
+        if (!(await isSignatureValid(pem))) causes.push({ field: 'spec.request', message: 'Invalid value: []byte{...}: x509: signature verification failed' });
       } catch (error) {
         causes.push({ field: 'spec.request', message: `Invalid value: []byte{...}: ${(error as Error).message}` });
       }

@@ -1,5 +1,6 @@
 // Field ownership for server-side apply: leaf paths of an object, fieldsV1 encoding, and apply with conflicts.
 
+import { deepEqual } from './equal.js';
 import { ApiError } from './status.js';
 import type { KObject } from '../store/types.js';
 
@@ -158,6 +159,45 @@ function setEntry(entries: ManagedFieldsEntry[], entry: ManagedFieldsEntry): Man
   return Object.keys(entry.fieldsV1).length > 0 ? [...rest, entry] : rest;
 }
 
+/**
+ * Leaf paths (as collectFields names them) whose value `next` sets differently from `old`. Walks both together and
+ * skips subtrees they share by reference, so a write that changes one field costs O(that field), not O(object).
+ */
+export function changedFields(old: KObject | undefined, next: KObject, forStatus = false): Set<string> {
+  const out = new Set<string>();
+  const before = old as JsonObject | undefined;
+  for (const [key, value] of Object.entries(next)) {
+    if (key === 'metadata') {
+      if (!isObject(value)) continue;
+      const oldMeta = isObject(before?.metadata) ? before.metadata : undefined;
+      for (const metaKey of TRACKED_META) {
+        if (isObject(value[metaKey])) diffWalk(oldMeta?.[metaKey], value[metaKey], ['f:metadata', `f:${metaKey}`], out, metaKey);
+      }
+      continue;
+    }
+    if (key === 'status' ? !forStatus : IGNORED_TOP.has(key) || forStatus) continue;
+    diffWalk(before?.[key], value, [`f:${key}`], out, key);
+  }
+  return out;
+}
+
+function diffWalk(before: unknown, value: unknown, path: string[], out: Set<string>, field: string): void {
+  if (before === value) return;
+  const mergeKey = LIST_KEYS[field];
+  if (isObject(value) && Object.keys(value).length > 0) {
+    const old = isObject(before) ? before : undefined;
+    for (const [k, v] of Object.entries(value)) diffWalk(old?.[k], v, [...path, `f:${k}`], out, k);
+  } else if (Array.isArray(value) && mergeKey && value.every((item) => isObject(item) && item[mergeKey] !== undefined)) {
+    for (const item of value as JsonObject[]) {
+      const itemPath = [...path, `k:${JSON.stringify({ [mergeKey]: item[mergeKey] })}`];
+      const old = Array.isArray(before) ? (before.find((e) => isObject(e) && e[mergeKey] === item[mergeKey]) as JsonObject | undefined) : undefined;
+      for (const [k, v] of Object.entries(item)) diffWalk(old?.[k], v, [...itemPath, `f:${k}`], out, k);
+    }
+  } else if (!deepEqual(before, value)) {
+    out.add(path.join(SEP));
+  }
+}
+
 /** Records the fields a non-apply write changed as owned by its manager, taking them from other managers. */
 export function recordUpdate(
   old: KObject | undefined,
@@ -166,23 +206,19 @@ export function recordUpdate(
   subresource: string | undefined,
   time: string,
 ): void {
-  const forStatus = subresource === 'status';
-  const before = old ? collectFields(old, forStatus) : new Set<string>();
-  const after = collectFields(next, forStatus);
-  const changed = new Set<string>();
-  for (const path of after) {
-    if (!before.has(path) || JSON.stringify(readPath(old, path)) !== JSON.stringify(readPath(next, path))) changed.add(path);
-  }
+  const changed = changedFields(old, next, subresource === 'status');
   if (changed.size === 0 && old) {
     next.metadata.managedFields = old.metadata.managedFields;
     if (next.metadata.managedFields === undefined) delete next.metadata.managedFields;
     return;
   }
+  // Other managers' entries are rebuilt only when this write took one of their fields.
   let entries = entriesOf(old ?? next).map((e) => {
     if (e.manager === manager && e.operation === 'Update') return e;
     const owned = fromFieldsV1(e.fieldsV1);
-    for (const path of changed) owned.delete(path);
-    return { ...e, fieldsV1: toFieldsV1(owned) };
+    let lost = false;
+    for (const path of changed) lost = owned.delete(path) || lost;
+    return lost ? { ...e, fieldsV1: toFieldsV1(owned) } : e;
   }).filter((e) => Object.keys(e.fieldsV1).length > 0);
   const mine = entries.find((e) => e.manager === manager && e.operation === 'Update' && (e.subresource ?? '') === (subresource ?? ''));
   const owned = mine ? fromFieldsV1(mine.fieldsV1) : new Set<string>();

@@ -11,8 +11,20 @@ export function objectKey(namespace: string | undefined, name: string): string {
 
 interface Table {
   objects: Map<string, StoredObject>;
-  /** Keys in list order; null when an add/delete invalidated it. */
+  /** Keys in list order, built on the first list and kept sorted by every add/delete after that. */
   sorted: string[] | null;
+}
+
+/** Index of the first key >= `key` in a sorted array. */
+function lowerBound(keys: string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export interface StoreOptions {
@@ -61,7 +73,7 @@ export class ObjectStore {
   /** Objects in key order, optionally limited to one namespace. */
   list(def: ResourceDef, namespace?: string): StoredObject[] {
     const table = this.table(def);
-    if (!table.sorted) table.sorted = [...table.objects.keys()].sort();
+    table.sorted ??= [...table.objects.keys()].sort();
     const out: StoredObject[] = [];
     const prefix = namespace && def.namespaced ? `${namespace}/` : undefined;
     for (const key of table.sorted) {
@@ -99,7 +111,8 @@ export class ObjectStore {
     object.metadata.resourceVersion = String(rv);
     const stored: StoredObject = { object, json: JSON.stringify(object), rv };
     table.objects.delete(key);
-    table.sorted = null;
+    // Keep the order instead of re-sorting everything on the next list (lists interleave with writes at scale).
+    if (table.sorted) table.sorted.splice(lowerBound(table.sorted, key), 1);
     this.emit({ type: 'DELETED', rv, def, stored, previous: current.object });
     return stored;
   }
@@ -145,7 +158,7 @@ export class ObjectStore {
     const rv = ++this.rv;
     object.metadata.resourceVersion = String(rv);
     const stored: StoredObject = { object, json: JSON.stringify(object), rv };
-    if (!previous) table.sorted = null;
+    if (!previous && table.sorted) table.sorted.splice(lowerBound(table.sorted, key), 0, key);
     table.objects.set(key, stored);
     this.emit({ type, rv, def, stored, previous: previous?.object });
     return stored;
