@@ -37,7 +37,7 @@ export function startSigner(access: ClusterAccess, pki: ClusterPki, s: Scheduler
       while (queue.length > 0 && !s.signal.aborted) {
         const name = queue.shift()!;
         queued.delete(name);
-        const csr = access.get('certificatesigningrequests', undefined, name) as Json | undefined;
+        const csr = access.peek('certificatesigningrequests', undefined, name) as Json | undefined;
         if (!csr || !needsSigning(csr)) continue;
         const pem = decodeCsrFromApi(csr.spec.request);
         const expiration = csr.spec.expirationSeconds ? csr.spec.expirationSeconds * 1000 : undefined;

@@ -50,6 +50,7 @@ export class ObjectStore {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly anyListeners = new Set<Listener>();
   private readonly historySize: number;
+  private listenerCalls = 0;
   readonly now: () => number;
 
   constructor(options: StoreOptions) {
@@ -59,6 +60,11 @@ export class ObjectStore {
 
   get resourceVersion(): number {
     return this.rv;
+  }
+
+  /** Listener invocations so far: stays a small multiple of the writes unless something fans out per object. */
+  get deliveries(): number {
+    return this.listenerCalls;
   }
 
   /** Oldest resourceVersion a watch may resume from. */
@@ -172,7 +178,11 @@ export class ObjectStore {
       this.history = this.history.slice(drop);
     }
     const set = this.listeners.get(event.def.key);
-    if (set) for (const listener of [...set]) listener(event);
+    if (set) {
+      this.listenerCalls += set.size;
+      for (const listener of [...set]) listener(event);
+    }
+    this.listenerCalls += this.anyListeners.size;
     for (const listener of [...this.anyListeners]) listener(event);
   }
 
