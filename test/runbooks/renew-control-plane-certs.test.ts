@@ -13,6 +13,7 @@ import { FAKE_BIN, createFakeRuntime, openssl, type FakeRuntime } from '../steps
 const RUNBOOK = join(repoRoot, 'runbooks/renew-control-plane-certs.yaml');
 let sim: Simulation;
 let pki: PkiFixture;
+let pristine: PkiFixture;
 let runtime: FakeRuntime;
 let work: string;
 const OLD_KUBECONFIG = 'apiVersion: v1\nkind: Config\nclusters: [{name: old, cluster: {server: "https://10.200.0.50:443"}}]\nusers: [{name: old, user: {token: expired}}]\n';
@@ -36,6 +37,7 @@ beforeAll(async () => {
     type: 'Opaque',
     data: { value: Buffer.from(sim.kubeconfig).toString('base64') },
   });
+  pristine = pki.clone();
   runtime = createFakeRuntime(['etcd']);
   work = mkdtempSync(join(tmpdir(), 'opsbook-renew-runbook-'));
   writeFileSync(join(work, 'workstation.kubeconfig'), OLD_KUBECONFIG, { mode: 0o600 });
@@ -44,16 +46,17 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim?.stop();
   pki?.cleanup();
+  pristine?.cleanup();
   runtime?.cleanup();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-function writeValues(extra: Record<string, unknown> = {}): string {
+function writeValues(extra: Record<string, unknown> = {}, fixture: PkiFixture = pki): string {
   const file = join(work, `values-${Math.random().toString(16).slice(2)}.json`);
   writeFileSync(file, JSON.stringify({
     nodes: [{ name: 'cp-1', transport: 'local' }],
-    kubernetesDir: pki.kubernetesDir,
-    kubeletPkiDir: pki.kubeletPkiDir,
+    kubernetesDir: fixture.kubernetesDir,
+    kubeletPkiDir: fixture.kubeletPkiDir,
     strategy: 'kubeadm',
     // The simulated API server takes bearer tokens only, so "the node's admin.conf" is the simulation's kubeconfig.
     adminKubeconfig: sim.kubeconfigPath,
@@ -118,5 +121,28 @@ describe('runbooks/renew-control-plane-certs.yaml', () => {
     const ds = sim.access.get('daemonsets', 'kube-system', 'etcd-defrag')!;
     expect((ds.spec as any).template.metadata.annotations['kubectl.kubernetes.io/restartedAt']).toBeDefined();
     expect(ends['check-kubelet'].outputs.nodes[0].certificates.map((c: { name: string }) => c.name)).toEqual(['kubelet-client-current.pem', 'kubelet-server-current.pem']);
+  }, 180_000);
+
+  it('a renewal failing halfway exits 1, restores the node byte for byte and runs nothing after it', async () => {
+    const before = hashTree(pristine.kubernetesDir);
+    const calls = runtime.calls().length;
+    const result = await runCli(['run', RUNBOOK, '--kubeconfig', sim.kubeconfigPath, '--values', writeValues({ force: true }, pristine), '--output', 'json'], {
+      env: { ...cliEnv(), FAKE_KUBEADM_FAIL_AFTER: '2' },
+      timeout: 180_000,
+    });
+    expect(result.exitCode).toBe(1);
+    const events = result.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+    const ends = Object.fromEntries(events.filter((e) => e.type === 'step-end').map((e) => [e.stepId, e]));
+    expect(ends['check-expiry'].status).toBe('succeeded');
+    expect(ends['renew'].status).toBe('failed');
+    expect(JSON.stringify(events.filter((e) => e.stepId === 'renew'))).toMatch(/certificate renewal failed before any restart .* restored from .*kubernetes-backup-/);
+    for (const id of ['check-api', 'kubeconfig-secret', 'refresh-kubeconfig', 'check-workstation', 'restart-etcd-defrag', 'check-kubelet']) {
+      expect(ends[id]?.status ?? 'not run', id).not.toBe('succeeded');
+    }
+    expect(hashTree(pristine.kubernetesDir)).toEqual(before);
+    // kubeadm ran (and failed); crictl was never called for this run.
+    const newCalls = runtime.calls().slice(calls);
+    expect(newCalls.some((c) => c[0] === 'certs' && c[1] === 'renew')).toBe(true);
+    expect(newCalls.filter((c) => c[0] === 'stop' || c[0] === 'ps')).toEqual([]);
   }, 180_000);
 });
