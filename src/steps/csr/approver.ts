@@ -7,6 +7,7 @@ import { applyDecisions } from './apply.js';
 import { abortError, startClusterView, stopWaitingAt } from './cluster-view.js';
 import { decideCsrs, type ApproveParams } from './decide.js';
 import { buildSelector } from './params.js';
+import { createProgressLine } from './progress.js';
 import { abbreviate, buildRefusalTable, describeApproveProgress, describeRefusal, toRefusedOutput } from './report.js';
 import {
   buildOutputs,
@@ -36,6 +37,7 @@ export async function runApprover<P extends ApproveParams>(factory: ApproverFact
     signal: ctx.signal,
   });
   const state = newAttemptState();
+  const progress = createProgressLine(ctx.progress);
   try {
     for (;;) {
       const since = view.version;
@@ -53,7 +55,7 @@ export async function runApprover<P extends ApproveParams>(factory: ApproverFact
       await applyDecisions(kube, pass, decisions, kind, params, state, ctx);
       const approved = collectApprovedByNode(pass.records, kind, state);
       const { done, missing } = findMissingNodes(selector, approved.keys());
-      ctx.progress(describeApproveProgress(factory.label, selector, approved, missing, pendingRefusals(state).length));
+      progress.update(describeApproveProgress(factory.label, selector, approved, missing, pendingRefusals(state).length), done);
       if (done) return buildOutputs(state, approved);
       const woke = await view.waitForChange(since, giveUpAt, ctx.signal).catch((error: unknown) => {
         throw ctx.signal.aborted ? timeoutError(factory.label, missing, state, abortError(ctx.signal)) : error;
@@ -61,6 +63,7 @@ export async function runApprover<P extends ApproveParams>(factory: ApproverFact
       if (woke === 'deadline') throw timeoutError(factory.label, missing, state);
     }
   } finally {
+    progress.flush();
     view.stop();
     const refusals = pendingRefusals(state);
     if (refusals.length > 0) ctx.report(buildRefusalTable(factory.label, refusals, state.denied));

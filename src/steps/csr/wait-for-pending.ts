@@ -10,6 +10,7 @@ import type { PlanContext, PlanPreview, StepContext, StepType } from '../types.j
 import { abortError, startClusterView, stopWaitingAt } from './cluster-view.js';
 import { buildSelector, checkSelectorParams, normalizeSelectorParams, selectorProperties, type SelectorParams } from './params.js';
 import { abbreviate } from './report.js';
+import { createProgressLine } from './progress.js';
 
 export interface WaitForPendingParams extends SelectorParams {
   kind: CsrKind;
@@ -60,6 +61,7 @@ async function runWaitForPending(params: WaitForPendingParams, ctx: StepContext)
   const selector = buildSelector(params);
   const giveUpAt = stopWaitingAt(ctx);
   const view = await startClusterView(kube, { csrs: true, clock: ctx.clock, signal: ctx.signal });
+  const progress = createProgressLine(ctx.progress);
   try {
     for (;;) {
       const since = view.version;
@@ -67,9 +69,10 @@ async function runWaitForPending(params: WaitForPendingParams, ctx: StepContext)
       const satisfied = new Set([...state.pending.keys(), ...state.approved]);
       const { done, missing } = findMissingNodes(selector, satisfied);
       const total = selector.mode === 'inventory' ? selector.nodes.size : selector.count;
-      ctx.progress(
+      progress.update(
         `${label(params.kind)} CSRs pending for ${Math.min(total, satisfied.size)}/${total} nodes` +
           (missing.length > 0 ? ` (waiting for ${abbreviate(missing)})` : ''),
+        done,
       );
       if (done) return toOutputs(state, selector);
       const timedOut = () =>
@@ -82,6 +85,7 @@ async function runWaitForPending(params: WaitForPendingParams, ctx: StepContext)
       if (woke === 'deadline') throw timedOut();
     }
   } finally {
+    progress.flush();
     view.stop();
   }
 }

@@ -8,6 +8,7 @@ import type { PlanContext, PlanPreview, StepContext, StepType } from '../types.j
 import { abortError, readNodeReadiness, startClusterView, stopWaitingAt, type NodeReadiness } from './cluster-view.js';
 import { buildSelector, checkSelectorParams, normalizeSelectorParams, selectorProperties, type SelectorParams } from './params.js';
 import { abbreviate } from './report.js';
+import { createProgressLine } from './progress.js';
 
 export interface WaitNodeReadyOutputs {
   /** Node → Ready | NotReady | Unknown | Missing. */
@@ -51,12 +52,13 @@ async function runWaitNodeReady(params: SelectorParams, ctx: StepContext): Promi
   const selector = buildSelector(params);
   const giveUpAt = stopWaitingAt(ctx);
   const view = await startClusterView(kube, { nodes: true, clock: ctx.clock, signal: ctx.signal });
+  const progress = createProgressLine(ctx.progress);
   try {
     for (;;) {
       const since = view.version;
       const readiness = readReadiness(view.nodes(), selector);
       const line = describeReadiness(readiness, selector);
-      ctx.progress(line);
+      progress.update(line, readiness.done);
       if (readiness.done) return toOutputs(readiness);
       const timedOut = () =>
         new StepError(`nodes not Ready: ${line}`, { errorClass: 'timeout', details: { nodes: Object.fromEntries(readiness.states) } });
@@ -68,6 +70,7 @@ async function runWaitNodeReady(params: SelectorParams, ctx: StepContext): Promi
       if (woke === 'deadline') throw timedOut();
     }
   } finally {
+    progress.flush();
     view.stop();
   }
 }

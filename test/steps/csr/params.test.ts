@@ -55,3 +55,19 @@ describe('CSR step parameters', () => {
     expect(() => step('wait-node-ready').normalize!({})).toThrow(/with.nodes \(an inventory\) or with.match is required/);
   });
 });
+
+describe('progress line', () => {
+  it('drops repeats, holds back bursts, and flushes the last state', async () => {
+    const { createProgressLine } = await import('../../../src/steps/csr/progress.js');
+    const shown: string[] = [];
+    const line = createProgressLine((t) => shown.push(t), 60_000);
+    line.update('1/3');
+    line.update('1/3');
+    line.update('2/3');
+    expect(shown).toEqual(['1/3']);
+    line.flush();
+    expect(shown).toEqual(['1/3', '2/3']);
+    line.update('3/3', true);
+    expect(shown).toEqual(['1/3', '2/3', '3/3']);
+  });
+});
