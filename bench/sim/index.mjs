@@ -7,6 +7,7 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 
 const TARGET = 2000;
 const CONCURRENCY = 32;
+const ROUNDS = 3;
 
 if (isMainThread) await main();
 else await load(workerData);
@@ -17,36 +18,50 @@ async function main() {
   const sim = await startSimulation({
     scenario: { name: 'bench-sim', flavour: 'kubernetes', nodes: [{ name: 'master-0' }, { name: 'master-1' }, { name: 'master-2' }] },
   });
+  const target = { url: sim.url, token: sim.adminToken, ca: sim.caPem };
   try {
-    const get = await runWorker({ mode: 'get', url: sim.url, token: sim.adminToken, ca: sim.caPem, durationMs: 4000, path: '/api/v1/nodes/master-0' });
-    report('small GETs (GET /api/v1/nodes/master-0)', get);
+    const gets = [];
+    for (let r = 0; r < ROUNDS; r++) gets.push(await runWorker({ ...target, mode: 'get', durationMs: 2000, path: '/api/v1/nodes/master-0' }));
+    report('small GETs (GET /api/v1/nodes/master-0)', gets);
 
-    // Pending CSRs to approve, created in-process (not measured). A signer nobody handles: the measure is the
-    // approval request itself, not certificate signing (which the simulation does off the request path).
-    const count = 6000;
+    // Pending CSRs to approve, created in-process (not measured), fresh ones for every round.
+    const count = Number(process.env.SIM_BENCH_APPROVALS ?? 6000);
     const { pem } = await generateCsr({ commonName: 'system:node:bench', organizations: ['system:nodes'] });
     const request = encodeCsrForApi(pem);
-    const bodies = [];
-    for (let i = 0; i < count; i++) {
-      const csr = await sim.access.create('certificatesigningrequests', {
-        metadata: { name: `bench-${i}` },
-        spec: { request, signerName: 'example.com/bench', usages: ['digital signature', 'client auth'] },
-      });
-      bodies.push(JSON.stringify({ ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Bench', message: 'bench' }] } }));
-    }
-    const approve = await runWorker({ mode: 'approve', url: sim.url, token: sim.adminToken, ca: sim.caPem, bodies });
-    report(`CSR approvals (PUT …/certificatesigningrequests/NAME/approval, ${count} CSRs)`, approve);
-    const approved = sim.summary().csrs.approved;
-    console.log(`  check: ${approved}/${count} CSRs approved on the server`);
+    const pending = async (prefix, signerName) => {
+      const bodies = [];
+      for (let i = 0; i < count; i++) {
+        const csr = await sim.access.create('certificatesigningrequests', {
+          metadata: { name: `${prefix}-${i}` },
+          spec: { request, signerName, usages: ['digital signature', 'client auth'] },
+        });
+        bodies.push({ name: csr.metadata.name, body: JSON.stringify({ ...csr, status: { conditions: [{ type: 'Approved', status: 'True', reason: 'Bench', message: 'bench' }] } }) });
+      }
+      return bodies;
+    };
+    // A signer nobody handles: the approval request itself, as the issue's figure means it.
+    const approvals = [];
+    for (let r = 0; r < ROUNDS; r++) approvals.push(await runWorker({ ...target, mode: 'approve', requests: await pending(`bench-${r}`, 'example.com/bench') }));
+    report(`CSR approvals (PUT …/certificatesigningrequests/NAME/approval, ${count} CSRs per round)`, approvals);
+    // The kubelet client signer: the simulation also issues a certificate per approval on the same thread.
+    const signed = await runWorker({ ...target, mode: 'approve', requests: await pending('kubelet', 'kubernetes.io/kube-apiserver-client-kubelet') });
+    report(`CSR approvals with certificate issuance (kube-apiserver-client-kubelet signer, ${count} CSRs)`, [signed]);
+    const summary = sim.summary().csrs;
+    console.log(`  check: ${summary.approved}/${count * (ROUNDS + 1)} CSRs approved on the server, ${summary.issued} certificates issued so far`);
     console.log(`server counters: ${JSON.stringify(sim.counters())}`);
   } finally {
     await sim.stop();
   }
 }
 
-function report(label, { ok, errors, ms }) {
-  const rate = ok / (ms / 1000);
-  console.log(`${label}: ${ok} requests in ${(ms / 1000).toFixed(2)} s, ${errors} errors → ${Math.round(rate)} req/s; target ${TARGET} req/s → ratio ${(rate / TARGET).toFixed(2)}× ${rate >= TARGET ? '(met)' : '(NOT met)'}`);
+/** Prints the median round (and the spread) against the target: the machine is shared, single rounds are noisy. */
+function report(label, rounds) {
+  const rates = rounds.map(({ ok, ms }) => ok / (ms / 1000)).sort((a, b) => a - b);
+  const median = rates[Math.floor(rates.length / 2)];
+  const errors = rounds.reduce((sum, r) => sum + r.errors, 0);
+  const ok = rounds.reduce((sum, r) => sum + r.ok, 0);
+  const spread = rates.length > 1 ? ` (rounds ${rates.map((r) => Math.round(r)).join(', ')})` : '';
+  console.log(`${label}: ${ok} requests, ${errors} errors → median ${Math.round(median)} req/s${spread}; target ${TARGET} req/s → ratio ${(median / TARGET).toFixed(2)}× ${median >= TARGET ? '(met)' : '(NOT met)'}`);
 }
 
 function runWorker(data) {
@@ -57,13 +72,14 @@ function runWorker(data) {
   });
 }
 
-async function load({ mode, url, token, ca, durationMs, path, bodies }) {
+async function load({ mode, url, token, ca, durationMs, path, requests }) {
   const agent = new https.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const { hostname, port } = new URL(url);
   const send = (method, target, body) =>
     new Promise((resolve) => {
       const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json' };
       if (body !== undefined) headers['Content-Length'] = Buffer.byteLength(body);
-      const req = https.request(`${url}${target}`, { method, agent, ca, headers }, (res) => {
+      const req = https.request({ hostname, port, path: target, method, agent, ca, headers }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode));
       });
@@ -84,10 +100,8 @@ async function load({ mode, url, token, ca, durationMs, path, bodies }) {
   } else {
     let next = 0;
     await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-      while (next < bodies.length) {
-        const i = next++;
-        const body = bodies[i];
-        const name = `bench-${i}`;
+      while (next < requests.length) {
+        const { name, body } = requests[next++];
         record(await send('PUT', `/apis/certificates.k8s.io/v1/certificatesigningrequests/${name}/approval`, body));
       }
     }));

@@ -86,6 +86,25 @@ export class ClusterAccess {
     throw new Error(`could not update ${resource}/${name}: too many conflicts`);
   }
 
+  /**
+   * Writes a new status built from the stored object without deep-copying it (the signer does this once per CSR);
+   * `build` returns undefined to skip the write. Retries on conflicts like updateStatus.
+   */
+  async replaceStatus(resource: string, namespace: string | undefined, name: string, build: (current: KObject) => unknown): Promise<KObject | undefined> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const current = this.peek(resource, namespace, name);
+      if (!current) return undefined;
+      const status = build(current);
+      if (status === undefined) return current;
+      try {
+        return await this.update(resource, { ...current, metadata: { ...current.metadata }, status }, 'status');
+      } catch (error) {
+        if ((error as { code?: number }).code !== 409) throw error;
+      }
+    }
+    throw new Error(`could not update ${resource}/${name}: too many conflicts`);
+  }
+
   subscribe(resource: string, listener: (event: StoreEvent) => void): () => void {
     return this.core.store.subscribe(this.def(resource), listener);
   }

@@ -3,7 +3,6 @@
 import { decodeCsrFromApi } from '../../pki/csr.js';
 import type { ClusterPki } from '../pki.js';
 import { signRequest } from '../pki.js';
-import type { KObject } from '../store/types.js';
 import type { ClusterAccess } from './access.js';
 import { spawn, type Scheduler } from './schedule.js';
 
@@ -42,12 +41,9 @@ export function startSigner(access: ClusterAccess, pki: ClusterPki, s: Scheduler
         const pem = decodeCsrFromApi(csr.spec.request);
         const expiration = csr.spec.expirationSeconds ? csr.spec.expirationSeconds * 1000 : undefined;
         const cert = await signRequest(pki, pem, csr.spec.usages ?? [], s.clock.now(), expiration);
-        await access.updateStatus('certificatesigningrequests', undefined, name, (fresh: KObject) => {
-          const status = (fresh.status ?? {}) as Json;
-          if (status.certificate || !needsSigning(fresh)) return false;
-          status.certificate = Buffer.from(cert).toString('base64');
-          fresh.status = status;
-          return true;
+        await access.replaceStatus('certificatesigningrequests', undefined, name, (fresh: Json) => {
+          if (fresh.status?.certificate || !needsSigning(fresh)) return undefined;
+          return { ...fresh.status, certificate: Buffer.from(cert).toString('base64') };
         });
       }
     } finally {

@@ -173,7 +173,6 @@ export function applyCsrStatus(old: KObject, incoming: KObject): KObject {
       fail(name, [{ field: 'status.certificate', message: 'Invalid value: "<certificate data>": must contain at least one CERTIFICATE PEM block' }]);
     }
   }
-  const result = structuredClone(old);
-  result.status = newStatus;
-  return result;
+  // Stored objects are never mutated in place: the new version shares everything but metadata and status.
+  return { ...old, metadata: { ...old.metadata }, status: newStatus };
 }
