@@ -75,3 +75,29 @@ export function replaceEmbeddedCredentials(
   for (const c of config.clusters ?? []) if (c.cluster) c.cluster['certificate-authority-data'] = b64(replacement.caPem);
   return stringifyYaml(config);
 }
+
+export interface KubeconfigEndpoint {
+  server: string;
+  caPem?: string;
+  certificatePem?: string;
+  keyPem?: string;
+}
+
+/** The current context's API server, CA and client credentials (for probing /readyz the way kubectl would). */
+export function readKubeconfigEndpoint(text: string, source: string): KubeconfigEndpoint {
+  const config = parseKubeconfig(text, source);
+  const context = config.contexts?.find((c) => c.name === config['current-context'])?.context;
+  const clusters = config.clusters ?? [];
+  const cluster = clusters.find((c) => c.name === context?.cluster) ?? (clusters.length === 1 ? clusters[0] : undefined);
+  const server = cluster?.cluster?.server;
+  if (typeof server !== 'string') throw new Error(`${source}: no cluster server for the current context`);
+  const decode = (v: unknown) => (typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : undefined);
+  const users = config.users ?? [];
+  const user = users.find((u) => u.name === context?.user) ?? (users.length === 1 ? users[0] : undefined);
+  return {
+    server,
+    caPem: decode(cluster?.cluster?.['certificate-authority-data']),
+    certificatePem: decode(user?.user?.['client-certificate-data']),
+    keyPem: decode(user?.user?.['client-key-data']),
+  };
+}

@@ -11,6 +11,8 @@ export interface ReadyzOptions {
   url?: string;
   /** PEM trusted for `url` (the node's cluster CA by default). */
   caPem?: string;
+  /** Client certificate and key for `url` (from a kubeconfig), when anonymous requests are refused. */
+  client?: { certificatePem: string; keyPem: string };
   timeoutMs: number;
   intervalMs: number;
   clock: Clock;
@@ -24,7 +26,7 @@ type Probe = () => Promise<{ status: number; body: string }>;
 /** Resolves once /readyz answers 200; throws a timeout StepError after `timeoutMs` of clock time. */
 export async function waitForReadyz(nodeName: string, options: ReadyzOptions): Promise<{ probes: number; waitedMs: number }> {
   const probe: Probe = options.url
-    ? () => httpsGet(options.url!, options.caPem, options.signal)
+    ? () => httpsGet(options.url!, options.caPem, options.client, options.signal)
     : async () => (await options.kube()).request('/readyz', options.signal);
   const start = options.clock.now();
   let last = 'no answer yet';
@@ -48,9 +50,15 @@ export async function waitForReadyz(nodeName: string, options: ReadyzOptions): P
   }
 }
 
-function httpsGet(url: string, caPem: string | undefined, signal: AbortSignal): Promise<{ status: number; body: string }> {
+function httpsGet(
+  url: string,
+  caPem: string | undefined,
+  client: ReadyzOptions['client'],
+  signal: AbortSignal,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', ca: caPem, signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }, (res) => {
+    const tls = { ca: caPem, ...(client ? { cert: client.certificatePem, key: client.keyPem } : {}) };
+    const req = request(url, { method: 'GET', ...tls, signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

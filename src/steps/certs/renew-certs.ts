@@ -56,7 +56,11 @@ const schema: JsonSchema = {
       description: 'Wait for the API server after each node\'s restart.',
       properties: {
         enabled: { type: 'boolean', default: true },
-        url: { type: 'string', pattern: '^(https://.+)?$', description: 'Probe this URL, trusting the node\'s cluster CA (empty/absent: /readyz through the run\'s cluster connection).' },
+        url: { type: 'string', pattern: '^(https://.+)?$', description: 'Probe this URL, trusting the node\'s cluster CA.' },
+        kubeconfig: {
+          type: 'string',
+          description: 'Probe the server of this kubeconfig on the node (e.g. `admin.conf`, relative to kubernetesDir), with its CA and client certificate. Neither url nor kubeconfig: /readyz through the run\'s cluster connection.',
+        },
         timeout: durationSchema('Give up after this long.', '5m'),
         interval: durationSchema('Between probes.', '5s'),
       },
@@ -74,7 +78,11 @@ export const renewCertsStep: StepType<RenewCertsParams, RenewCertsOutputs> = {
     backups: { type: 'array', description: 'Backup archive paths (on each node).' },
   },
   mutating: true,
-  check: (params) => checkNodes(params.nodes),
+  check(params) {
+    const readyz = (params.readyz ?? {}) as Record<string, unknown>;
+    const both = typeof readyz.url === 'string' && readyz.url !== '' && typeof readyz.kubeconfig === 'string' && readyz.kubeconfig !== '';
+    return [...checkNodes(params.nodes), ...(both ? [{ path: 'readyz', message: 'give url or kubeconfig, not both' }] : [])];
+  },
   normalize(params) {
     const restart = (params.restart ?? {}) as Record<string, unknown>;
     const readyz = (params.readyz ?? {}) as Record<string, unknown>;
@@ -97,6 +105,7 @@ export const renewCertsStep: StepType<RenewCertsParams, RenewCertsOutputs> = {
       readyz: {
         enabled: readyz.enabled !== false,
         url: (readyz.url as string | undefined) || undefined,
+        kubeconfig: (readyz.kubeconfig as string | undefined) || undefined,
         timeoutMs: toMs(readyz.timeout, 5 * 60_000)!,
         intervalMs: toMs(readyz.interval, 5000)!,
       },

@@ -12,6 +12,7 @@ import { LEAF_NAMES, joinNodePath } from './layout.js';
 import { applyWrites, prepareNativeRenewal, type RenewedCert } from './native.js';
 import { DEFAULT_KUBELET_PKI_DIR } from './params.js';
 import { waitForReadyz } from './readyz.js';
+import { resolveReadyzTarget } from './readyz-target.js';
 import { restartControlPlane, type Restarted } from './restart.js';
 import { selectForRenewal, type Skipped } from './select.js';
 import { verifyRenewed } from './verify.js';
@@ -27,7 +28,7 @@ export interface RenewCertsParams {
   kubeadm: string;
   crictl: string;
   restart: { enabled: boolean; containers: string[]; attempts: number; retryDelayMs: number };
-  readyz: { enabled: boolean; url: string | undefined; timeoutMs: number; intervalMs: number };
+  readyz: { enabled: boolean; url: string | undefined; kubeconfig: string | undefined; timeoutMs: number; intervalMs: number };
 }
 
 export interface NodeRenewal {
@@ -133,10 +134,9 @@ async function restartAndWait(
       });
     }
     if (params.readyz.enabled) {
-      const caPem = params.readyz.url ? (await node.readFile(joinNodePath(params.kubernetesDir, 'pki/ca.crt'), ctx.signal)).toString() : undefined;
+      const target = await resolveReadyzTarget(node, params, ctx.signal);
       const ready = await waitForReadyz(name, {
-        url: params.readyz.url,
-        caPem,
+        ...target,
         timeoutMs: params.readyz.timeoutMs,
         intervalMs: params.readyz.intervalMs,
         clock: ctx.clock,

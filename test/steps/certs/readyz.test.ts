@@ -2,6 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForReadyz } from '../../../src/steps/certs/readyz.js';
 import { startSimulation, type Simulation } from '../../../src/sim/index.js';
 import { VirtualClock } from '../../../src/time/clock.js';
+import { resolveReadyzTarget } from '../../../src/steps/certs/readyz-target.js';
+import { createCa } from '../../../src/pki/ca.js';
+import { normalizeNode, openNode } from '../../../src/node/index.js';
+import { execProcess } from '../../../src/proc/exec.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 let sim: Simulation;
 beforeAll(async () => {
@@ -30,5 +37,36 @@ describe('waitForReadyz over https', () => {
     const error = await waitForReadyz('cp-1', options({ url: `${sim.url}/readyz`, caPem: undefined, clock, timeoutMs: 30_000 })).catch((e: unknown) => e as Error);
     expect(String(error)).toMatch(/did not answer \/readyz within 30s .*(self-signed|unable to verify|certificate)/);
     expect(clock.now() - Date.parse('2026-01-01T00:00:00Z')).toBe(30_000);
+  });
+});
+
+describe('resolveReadyzTarget', () => {
+  it('probes the server of the node\'s kubeconfig with its CA and client certificate, read through the transport', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsbook-readyz-'));
+    const node = openNode(normalizeNode({ name: 'cp-1' }), execProcess);
+    try {
+      const client = await createCa({ commonName: 'kubernetes-admin' });
+      const b64 = (s: string) => Buffer.from(s).toString('base64');
+      writeFileSync(join(dir, 'admin.conf'), [
+        'apiVersion: v1', 'kind: Config', 'current-context: admin@k',
+        'clusters:', `- name: k`, `  cluster: {server: "${sim.url}/", certificate-authority-data: ${b64(sim.caPem)}}`,
+        'contexts:', '- name: admin@k', '  context: {cluster: k, user: admin}',
+        'users:', '- name: admin', `  user: {client-certificate-data: ${b64(client.certificatePem)}, client-key-data: ${b64(client.privateKeyPem)}}`, '',
+      ].join('\n'));
+      const target = await resolveReadyzTarget(node, { kubernetesDir: dir, readyz: { url: undefined, kubeconfig: 'admin.conf' } }, new AbortController().signal);
+      expect(target).toEqual({ url: `${sim.url}/readyz`, caPem: sim.caPem, client: { certificatePem: client.certificatePem, keyPem: client.privateKeyPem } });
+      expect(await waitForReadyz('cp-1', options(target))).toEqual({ probes: 1, waitedMs: 0 });
+
+      mkdirSync(join(dir, 'pki'));
+      writeFileSync(join(dir, 'pki/ca.crt'), sim.caPem);
+      expect(await resolveReadyzTarget(node, { kubernetesDir: dir, readyz: { url: 'https://10.0.0.1:6443/readyz', kubeconfig: undefined } }, new AbortController().signal))
+        .toEqual({ url: 'https://10.0.0.1:6443/readyz', caPem: sim.caPem });
+      expect(await resolveReadyzTarget(node, { kubernetesDir: dir, readyz: { url: undefined, kubeconfig: undefined } }, new AbortController().signal)).toEqual({});
+      await expect(resolveReadyzTarget(node, { kubernetesDir: dir, readyz: { url: undefined, kubeconfig: '/nope.conf' } }, new AbortController().signal))
+        .rejects.toThrow(/cp-1: cannot read \/nope.conf: missing/);
+    } finally {
+      await node.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
