@@ -22,11 +22,3 @@ export function formatResidual(ms: number): string {
   if (hours < 24 * 365) return `${Math.trunc(hours / 24)}d`;
   return `${Math.trunc(hours / 24 / 365)}y`;
 }
-
-/** Renders rows as kubeadm does: columns padded to the widest cell plus three spaces. */
-export function formatTextTable(columns: string[], rows: string[][]): string[] {
-  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i]! + 3))).join('').trimEnd();
-  return [line(columns), ...rows.map(line)];
-}
