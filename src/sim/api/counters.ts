@@ -11,6 +11,14 @@ export class Counters {
     this.total++;
   }
 
+  /** Moves one request from one counter key to another (a DELETE found to be a dry run only once its body is read). */
+  reclassify(from: string, to: string): void {
+    const left = (this.requests.get(from) ?? 0) - 1;
+    if (left > 0) this.requests.set(from, left);
+    else this.requests.delete(from);
+    this.requests.set(to, (this.requests.get(to) ?? 0) + 1);
+  }
+
   countFault(kind: string): void {
     this.faults.set(kind, (this.faults.get(kind) ?? 0) + 1);
   }

@@ -38,6 +38,7 @@ const MAX_BODY = 3 * 1024 * 1024;
 const JSON_TYPE = 'application/json';
 const PROTOBUF_TYPE = 'application/vnd.kubernetes.protobuf';
 const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
+const MUTATING = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
 
 const PATCH_TYPES: Record<string, PatchKind> = {
   'application/merge-patch+json': 'merge',
@@ -83,6 +84,11 @@ function parseJson(text: string): unknown {
   } catch (error) {
     throw badRequest(`the request body could not be decoded: ${(error as Error).message}`);
   }
+}
+
+/** The counter's resource part: "certificatesigningrequests/approval". */
+function resourceKeyOf(route: ResourceRoute): string {
+  return route.subresource ? `${route.def.resource}/${route.subresource}` : route.def.resource;
 }
 
 /** The verb counted and authorized for a resource request. */
@@ -173,8 +179,9 @@ export class ApiServer {
     const watch = route.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
     const method = req.method ?? 'GET';
     const verb = verbOf(method, route, watch);
-    const resourceKey = route.subresource ? `${route.def.resource}/${route.subresource}` : route.def.resource;
-    counters.count(verb, resourceKey);
+    const resourceKey = resourceKeyOf(route);
+    // Dry runs get their own key ("patch(dryRun) configs") so "plan sent no real mutation" is checkable from counters.
+    counters.count(MUTATING.has(verb) && query.has('dryRun') ? `${verb}(dryRun)` : verb, resourceKey);
     if (this.options.faults.enabled) {
       const proceed = await this.injectFault(req, res, verb, resourceKey);
       if (!proceed) return;
@@ -330,7 +337,10 @@ export class ApiServer {
       }
       case 'delete': {
         const body = parseJson(text) as { preconditions?: { resourceVersion?: string; uid?: string }; dryRun?: string[] } | undefined;
-        if (body?.dryRun?.includes('All')) options.dryRun = true;
+        if (body?.dryRun?.includes('All') && !options.dryRun) {
+          options.dryRun = true;
+          this.options.counters.reclassify(`delete ${resourceKeyOf(route)}`, `delete(dryRun) ${resourceKeyOf(route)}`);
+        }
         const stored = core.delete(user, def, namespace, name!, { ...options, preconditions: body?.preconditions });
         return this.sendObject(res, 200, def, stored, table);
       }

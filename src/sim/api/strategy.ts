@@ -4,6 +4,7 @@ import type { ResourceDef } from '../resources.js';
 import type { KObject } from '../store/types.js';
 import type { UserInfo } from './auth.js';
 import { applyCsrApproval, applyCsrStatus, checkCsrUpdate, prepareCsrCreate } from './csr-rules.js';
+import { foldStringData } from './secrets.js';
 import { badRequest, invalid, type FieldCause } from './status.js';
 
 const CSR = 'certificatesigningrequests';
@@ -31,6 +32,7 @@ export function applyDefaults(def: ResourceDef, object: KObject): void {
 export async function prepareCreate(def: ResourceDef, object: KObject, user: UserInfo): Promise<void> {
   applyDefaults(def, object);
   if (def.resource === CSR) return prepareCsrCreate(object, user);
+  if (def.resource === 'secrets' && def.group === '') foldStringData(object);
   if (def.statusOwnedBySubresource) delete object.status;
   if (def.resource === 'namespaces') {
     object.spec = { finalizers: ['kubernetes'], ...((object.spec as object) ?? {}) };
@@ -62,6 +64,7 @@ export function prepareUpdate(def: ResourceDef, old: KObject, incoming: KObject,
     }
   }
   applyDefaults(def, next);
+  if (def.resource === 'secrets' && def.group === '') foldStringData(next);
   const meta = next.metadata;
   meta.uid = old.metadata.uid;
   meta.creationTimestamp = old.metadata.creationTimestamp;
