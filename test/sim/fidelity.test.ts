@@ -77,3 +77,25 @@ describe('Secret stringData', () => {
     expect(JSON.parse(error.body).details.causes[0].field).toBe('stringData[n]');
   });
 });
+
+describe('field ownership of non-apply writes', () => {
+  it('records only the fields an update changed, and an apply over them conflicts with that manager', async () => {
+    await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'owned', labels: { team: 'a' } }, data: { a: '1', b: '1' } }, fieldManager: 'creator' });
+    const edited = await core.patchNamespacedConfigMap({ name: 'owned', namespace: 'default', body: { data: { a: '2', b: '1' } }, fieldManager: 'editor' }, merge);
+    const entries = edited.metadata?.managedFields ?? [];
+    const editor = entries.find((e) => e.manager === 'editor');
+    expect(editor?.fieldsV1).toEqual({ 'f:data': { 'f:a': {} } });
+    // The creator keeps what the editor did not touch.
+    expect(entries.find((e) => e.manager === 'creator')?.fieldsV1).toEqual({ 'f:data': { 'f:b': {} }, 'f:metadata': { 'f:labels': { 'f:team': {} } } });
+    // A no-op write changes nothing: same resourceVersion, same owners.
+    const again = await core.patchNamespacedConfigMap({ name: 'owned', namespace: 'default', body: { data: { a: '2' } }, fieldManager: 'third' }, merge);
+    expect(again.metadata?.resourceVersion).toBe(edited.metadata?.resourceVersion);
+    expect((again.metadata?.managedFields ?? []).map((e) => e.manager)).not.toContain('third');
+    const objects = k8s.KubernetesObjectApi.makeApiClient(kubeConfig(sim));
+    const conflict = await objects
+      .patch({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owned', namespace: 'default' }, data: { a: '3' } }, undefined, undefined, 'applier', undefined, k8s.PatchStrategy.ServerSideApply)
+      .catch((e) => e);
+    expect(statusOf(conflict)).toBe(409);
+    expect(JSON.parse(conflict.body).message).toContain('conflict with "editor"');
+  });
+});
