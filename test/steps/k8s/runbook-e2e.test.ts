@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../src/k8s/types.js';
 import { runCli } from '../../helpers/cli.js';
-import { startTestCluster, type TestCluster } from '../../k8s/helpers.js';
+import { mutatingCounts, startTestCluster, type TestCluster } from '../../k8s/helpers.js';
 
 let cluster: TestCluster;
 let dir: string;
@@ -73,10 +73,13 @@ const cli = (command: string) =>
 describe('k8s steps in a runbook', { timeout: 120_000 }, () => {
   it('plans without changing the cluster, then runs and passes outputs along', async () => {
     const before = await cluster.clusterResourceVersion();
+    const mutatingBefore = mutatingCounts(cluster.counters());
     const planned = await cli('plan');
     expect(planned.exitCode, planned.stderr).toBe(0);
     expect(planned.stdout).toContain('would create 1, change 0, leave 0 unchanged');
     expect(await cluster.clusterResourceVersion()).toBe(before);
+    expect(mutatingCounts(cluster.counters())).toEqual(mutatingBefore); // only "(dryRun)" requests
+    expect(cluster.counters()['patch(dryRun) configmaps']).toBeGreaterThan(0);
 
     const ran = await cli('run');
     expect(ran.exitCode, ran.stdout + ran.stderr).toBe(0);
