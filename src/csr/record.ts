@@ -47,7 +47,9 @@ export function nodeNameOf(identity: string | undefined): string | undefined {
 }
 
 // Spec is immutable, so a parse is valid for the CSR's whole life; keyed by uid (name + creation as fallback).
-const parsed = new Map<string, Promise<ParsedCsr | { error: string }>>();
+const parsed = new Map<string, ParsedCsr | { error: string }>();
+// A record is valid until the object changes (its resourceVersion), so each pass re-reads only what changed.
+const records = new Map<string, { resourceVersion: string | undefined; record: CsrRecord }>();
 const MAX_CACHED = 20_000;
 
 async function parseRequest(request: string | undefined): Promise<ParsedCsr | { error: string }> {
@@ -59,21 +61,13 @@ async function parseRequest(request: string | undefined): Promise<ParsedCsr | { 
   }
 }
 
-function parseCached(key: string, request: string | undefined): Promise<ParsedCsr | { error: string }> {
-  let entry = parsed.get(key);
-  if (!entry) {
-    if (parsed.size >= MAX_CACHED) parsed.clear();
-    entry = parseRequest(request);
-    parsed.set(key, entry);
-  }
-  return entry;
+function cacheKey(csr: CsrObject): string {
+  return csr.metadata.uid ?? `${csr.metadata.name}@${csr.metadata.creationTimestamp}`;
 }
 
-export async function readCsrRecord(object: KubeObject): Promise<CsrRecord> {
-  const csr = object as CsrObject;
+function buildRecord(csr: CsrObject, request: ParsedCsr | { error: string }): CsrRecord {
   const spec = csr.spec ?? {};
   const created = Date.parse(csr.metadata.creationTimestamp ?? '');
-  const key = csr.metadata.uid ?? `${csr.metadata.name}@${csr.metadata.creationTimestamp}`;
   return {
     name: csr.metadata.name ?? '',
     uid: csr.metadata.uid ?? '',
@@ -82,9 +76,44 @@ export async function readCsrRecord(object: KubeObject): Promise<CsrRecord> {
     groups: spec.groups ?? [],
     usages: spec.usages ?? [],
     createdAt: Number.isFinite(created) ? created : undefined,
-    ...readCsrState(object),
-    request: await parseCached(key, spec.request),
+    ...readCsrState(csr),
+    request,
   };
+}
+
+/** The CSR as the policy sees it; the PKCS#10 request is parsed and its signature checked once per CSR. */
+export async function readCsrRecord(object: KubeObject): Promise<CsrRecord> {
+  const csr = object as CsrObject;
+  const key = cacheKey(csr);
+  const cached = findCachedRecord(csr);
+  if (cached) return cached;
+  let request = parsed.get(key);
+  if (!request) {
+    request = await parseRequest(csr.spec?.request);
+    if (parsed.size >= MAX_CACHED) parsed.clear();
+    parsed.set(key, request);
+  }
+  const record = buildRecord(csr, request);
+  if (records.size >= MAX_CACHED) records.clear();
+  records.set(key, { resourceVersion: csr.metadata.resourceVersion, record });
+  return record;
+}
+
+/**
+ * Reads many CSRs one after another: parsing a thousand at once would keep every half-parsed request alive
+ * together and grow the heap for nothing (the work is single-threaded either way).
+ */
+export async function readCsrRecords(objects: readonly KubeObject[]): Promise<CsrRecord[]> {
+  const out: CsrRecord[] = [];
+  for (const object of objects) out.push(findCachedRecord(object as CsrObject) ?? (await readCsrRecord(object)));
+  return out;
+}
+
+// Synchronous hit for an unchanged object, so a pass over thousands of CSRs allocates no promise per CSR.
+function findCachedRecord(csr: CsrObject): CsrRecord | undefined {
+  const cached = records.get(cacheKey(csr));
+  const version = csr.metadata.resourceVersion;
+  return cached && version !== undefined && cached.resourceVersion === version ? cached.record : undefined;
 }
 
 export function isParsed(request: CsrRecord['request']): request is ParsedCsr {

@@ -17,7 +17,7 @@ export const serverApprover: ApproverFactory<ApproveParams> = {
   create: (params, world) => {
     const env = {
       selector: world.selector,
-      identityOf: (name: string) => resolveNodeIdentity(world.selector, params.identity, world.identity, name),
+      identityOf: (name: string) => resolveNodeIdentity(world.selector, params.identity, world.identity(), name),
     };
     return {
       kind: 'server',

@@ -2,7 +2,8 @@
 
 import { CancelledError, StepError, toStepError } from '../../errors.js';
 import type { Clock } from '../../time/clock.js';
-import type { Informer, KubeClient, KubeObject } from '../../k8s/types.js';
+import type { KubeClient, KubeObject } from '../../k8s/types.js';
+import { acquireInformer, type InformerLease } from './shared-informers.js';
 import type { ClusterIdentityData, NodeAddress } from '../../csr/identity.js';
 
 /** Where OpenShift's Machine API keeps Machine objects. */
@@ -30,18 +31,16 @@ export interface ClusterViewOptions {
   signal: AbortSignal;
 }
 
-/** Starts the informers the step needs and waits for their first list. */
+/** Leases the informers the step needs (shared with the run's other CSR steps) and waits for their first list. */
 export async function startClusterView(kube: KubeClient, options: ClusterViewOptions): Promise<ClusterView> {
-  const informers: { csrs?: Informer; nodes?: Informer; machines?: Informer } = {};
-  if (options.csrs) informers.csrs = kube.informer('certificates.k8s.io/v1', 'CertificateSigningRequest', { signal: options.signal });
-  if (options.nodes) informers.nodes = kube.informer('v1', 'Node', { signal: options.signal });
-  if (options.machines) {
-    informers.machines = kube.informer('machine.openshift.io/v1beta1', 'Machine', { namespace: MACHINE_NAMESPACE, signal: options.signal });
-  }
-  const all = Object.values(informers) as Informer[];
+  const leases: { csrs?: InformerLease; nodes?: InformerLease; machines?: InformerLease } = {};
+  if (options.csrs) leases.csrs = acquireInformer(kube, 'certificates.k8s.io/v1', 'CertificateSigningRequest');
+  if (options.nodes) leases.nodes = acquireInformer(kube, 'v1', 'Node');
+  if (options.machines) leases.machines = acquireInformer(kube, 'machine.openshift.io/v1beta1', 'Machine', MACHINE_NAMESPACE);
+  const all = Object.values(leases) as InformerLease[];
   let version = 0;
   let wake: (() => void) | undefined;
-  const unsubscribe = all.map((informer) =>
+  const unsubscribe = all.map(({ informer }) =>
     informer.onChange(() => {
       version += 1;
       wake?.();
@@ -49,14 +48,15 @@ export async function startClusterView(kube: KubeClient, options: ClusterViewOpt
   );
   const stop = () => {
     for (const off of unsubscribe) off();
-    for (const informer of all) informer.stop();
+    for (const lease of all) lease.release();
   };
   try {
-    await Promise.all(all.map((informer) => informer.ready()));
+    await raceSignal(Promise.all(all.map(({ informer }) => informer.ready())), options.signal);
   } catch (error) {
     stop();
-    throw toStepError(error);
+    throw options.signal.aborted ? abortError(options.signal) : toStepError(error);
   }
+  const informers = { csrs: leases.csrs?.informer, nodes: leases.nodes?.informer, machines: leases.machines?.informer };
   return {
     csrs: () => informers.csrs?.items() ?? [],
     nodes: () => informers.nodes?.items() ?? [],
@@ -84,6 +84,24 @@ export async function startClusterView(kube: KubeClient, options: ClusterViewOpt
     },
     stop,
   };
+}
+
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 /** The error to surface when the engine aborts us: its own reason when it gave one. */

@@ -2,7 +2,7 @@
 
 import type { KubeObject } from '../../k8s/types.js';
 import type { CsrKind, CsrRecord, NodeSelector } from '../../csr/types.js';
-import { readCsrRecord } from '../../csr/record.js';
+import { readCsrRecords } from '../../csr/record.js';
 import type { ClusterIdentityData } from '../../csr/identity.js';
 import { readIdentityData } from './cluster-view.js';
 import { runMarker } from './conditions.js';
@@ -14,7 +14,8 @@ export interface World {
   selector: NodeSelector;
   now: number;
   nodes: Map<string, KubeObject>;
-  identity: ClusterIdentityData;
+  /** Node and Machine addresses, read on first use (client CSRs never need them). */
+  identity(): ClusterIdentityData;
   /** Nodes whose client CSR this run approved → when (clock ms; 0 when learnt from the cluster). */
   ownClientApprovals: Map<string, number>;
 }
@@ -61,13 +62,13 @@ export interface Pass {
 
 export async function readPass(objects: KubeObject[], kind: { signer: string }, local: Map<string, LocalState>): Promise<Pass> {
   const selected = selectCsrObjects(objects, kind as ApproverKind);
-  const records = await Promise.all(selected.map(readCsrRecord));
-  const byUid = new Map<string, KubeObject>();
-  records.forEach((record, i) => {
-    byUid.set(record.uid, selected[i]!);
+  // Records are shared with the cache, so our own not-yet-watched writes are applied to copies.
+  const records = (await readCsrRecords(selected)).map((record) => {
     const override = local.get(record.uid);
-    if (override && record.state === 'pending') record.state = override;
+    return override && record.state === 'pending' ? { ...record, state: override } : record;
   });
+  const byUid = new Map<string, KubeObject>();
+  records.forEach((record, i) => byUid.set(record.uid, selected[i]!));
   return { records, objects: byUid };
 }
 
@@ -76,11 +77,12 @@ export function stepMarker(ctx: { runId: string; stepId: string }): string {
 }
 
 export function buildWorld(nodes: KubeObject[], machines: KubeObject[], selector: NodeSelector, now: number, own: Map<string, number>): World {
+  let identity: ClusterIdentityData | undefined;
   return {
     selector,
     now,
     nodes: new Map(nodes.map((n) => [n.metadata.name ?? '', n])),
-    identity: readIdentityData(nodes, machines),
+    identity: () => (identity ??= readIdentityData(nodes, machines)),
     ownClientApprovals: own,
   };
 }

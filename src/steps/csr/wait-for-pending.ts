@@ -4,7 +4,7 @@ import { StepError } from '../../errors.js';
 import type { KubeObject } from '../../k8s/types.js';
 import { claimedClientNode } from '../../csr/client-policy.js';
 import { findMissingNodes, isSelectedNode, listExpectedNodes } from '../../csr/inventory.js';
-import { nodeNameOf, readCsrKind, readCsrRecord, readCsrState, readUsername } from '../../csr/record.js';
+import { nodeNameOf, readCsrKind, readCsrRecords, readCsrState, readUsername } from '../../csr/record.js';
 import type { CsrKind, NodeSelector } from '../../csr/types.js';
 import type { PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { abortError, startClusterView, stopWaitingAt } from './cluster-view.js';
@@ -34,9 +34,7 @@ interface PendingState {
 async function readPendingState(objects: KubeObject[], kind: CsrKind, selector: NodeSelector): Promise<PendingState> {
   const state: PendingState = { pending: new Map(), approved: new Set() };
   const ofKind = objects.filter((o) => readCsrKind(o) === kind);
-  const nodes = await Promise.all(
-    ofKind.map(async (o) => (kind === 'client' ? claimedClientNode(await readCsrRecord(o)) : nodeNameOf(readUsername(o)))),
-  );
+  const nodes = kind === 'client' ? (await readCsrRecords(ofKind)).map(claimedClientNode) : ofKind.map((o) => nodeNameOf(readUsername(o)));
   ofKind.forEach((object, i) => {
     const node = nodes[i];
     if (!node || !isSelectedNode(selector, node)) return;

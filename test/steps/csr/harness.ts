@@ -41,6 +41,8 @@ export async function runStep<O>(
   const reports: ReportTable[] = [];
   const clock = cluster.sim.clock;
   const controller = new AbortController();
+  // A client per step run: steps of one client share informers, and these tests change the cluster between steps.
+  const kube = createKubeClient({ kubeconfigPath: cluster.sim.kubeconfigPath, clock });
   const ctx: StepContext = {
     runId: options.runId ?? 'test-run',
     stepId: options.stepId ?? step.type,
@@ -53,7 +55,7 @@ export async function runStep<O>(
     report: (table) => reports.push(table),
     env: {},
     cwd: process.cwd(),
-    kube: async () => cluster.kube,
+    kube: () => kube,
     exec: () => {
       throw new Error('no processes in CSR steps');
     },
