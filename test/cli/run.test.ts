@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { fixture, journalEvents, makeTempDir, runIds, type TempDir } from './fixtures.js';
@@ -29,6 +31,15 @@ describe('opsbook run (end to end)', { timeout: 120_000 }, () => {
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(events[0].inputs).toEqual({ count: 41, enabled: true, names: ['x', 'y'], window: '90s' });
     expect(events.some((e) => e.type === 'step-log' && e.line === 'count+1=42 enabled=true names=x,y')).toBe(true);
+  });
+
+  it('reads inputs from --values (YAML), with --set taking precedence', async () => {
+    const values = path.join(tmp.dir, 'values.yaml');
+    writeFileSync(values, 'count: 5\nnames: [p, q]\nenabled: true\n');
+    const r = await runCli(['run', fixture('ok.yaml'), '--state-dir', tmp.stateDir, '--output', 'json', '--values', values, '--set', 'count=7']);
+    expect(r.exitCode).toBe(0);
+    const start = JSON.parse(r.stdout.split('\n')[0]!);
+    expect(start.inputs).toMatchObject({ count: 7, names: ['p', 'q'], enabled: true });
   });
 
   it('rejects a --set value of the wrong type with exit 2 before anything runs', async () => {
