@@ -53,7 +53,7 @@ export interface Simulation {
   readonly startedAt: number;
   /** In-process admin access to the cluster's objects (test setup, assertions). */
   readonly access: ClusterAccess;
-  /** Requests served, by "verb resource" (e.g. "update certificatesigningrequests/approval"). */
+  /** Requests served, by "verb resource" (e.g. "update certificatesigningrequests/approval"); dry runs as "patch(dryRun) configs". */
   counters(): Record<string, number>;
   totalRequests(): number;
   /** Faults injected so far, by kind. */
