@@ -25,6 +25,8 @@ export interface PlanView {
     worstCaseMs: number;
     when?: { source: string; result: boolean | 'undetermined'; reason?: string };
     with?: Record<string, unknown>;
+    /** Parameters only a real run can produce, e.g. `with.count`, `env.N`. */
+    knownAfterRun?: string[];
     preview?: PlanPreview;
     previewUnavailable?: string;
   }[];
@@ -79,6 +81,7 @@ export function formatPlan(plan: PlanView): string[] {
       // A shell script is already shown by the preview; the other parameters still matter.
       const params = formatParams(s.preview && s.with ? Object.fromEntries(Object.entries(s.with).filter(([k]) => k !== 'run')) : s.with);
       if (params) out.push(`    with ${params}`);
+      if (s.knownAfterRun?.length) out.push(`    known after run: ${s.knownAfterRun.join(', ')}`);
       if (s.preview) {
         out.push(`    preview: ${s.preview.summary}`);
         for (const line of s.preview.lines ?? []) out.push(`      ${line}`);

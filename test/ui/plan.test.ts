@@ -20,6 +20,8 @@ const plan: PlanView = {
       id: 'note', name: 'note', type: 'shell', needs: ['pending'], wave: 1, mutating: true, always: false, continueOnError: true,
       timeoutMs: 600_000, retry: { ...retry, attempts: 1 }, worstCaseMs: 600_000,
       when: { source: 'steps.pending.outputs.count > 0', result: 'undetermined', reason: 'known after run' },
+      with: { run: 'echo $N' },
+      knownAfterRun: ['env.N'],
       previewUnavailable: 'shell steps are not run by plan',
     },
   ],
@@ -38,6 +40,7 @@ describe('plan text', () => {
     expect(text).toContain('preview: would wait for 1 node');
     expect(text).toContain('csr-1  worker-0');
     expect(text).toContain('preview unavailable: shell steps are not run by plan');
+    expect(text).toContain('known after run: env.N');
     expect(text).toContain('Critical path: pending → note, worst case 1h40m against a deadline of 1h');
     expect(text).toContain('WARNING: the worst case (1h40m) exceeds the deadline (1h)');
   });
