@@ -19,7 +19,7 @@ function refusedIn(outputs: Record<string, unknown> | undefined): Refused[] {
 
 function approvedConditions(s: Simulation): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const csr of s.access.list('certificatesigningrequests') as { metadata: { name: string }; status?: { conditions?: { type: string }[] } }[]) {
+  for (const csr of s.access.list('certificatesigningrequests') as unknown as { metadata: { name: string }; status?: { conditions?: { type: string }[] } }[]) {
     counts.set(csr.metadata.name, (csr.status?.conditions ?? []).filter((c) => c.type === 'Approved').length);
   }
   return counts;

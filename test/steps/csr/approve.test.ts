@@ -139,7 +139,7 @@ describe('approve-client-csrs / approve-server-csrs against the simulated cluste
     // The kubelets re-post every simulated minute; wait until each node has three pending client CSRs.
     const c = await twoWorkers({ kubelet: { csrRetryInterval: '1m' }, timeScale: 120 });
     type Csr = { spec: { signerName: string } };
-    const clientCsrs = () => (c.sim.access.list('certificatesigningrequests') as Csr[]).filter((x) => x.spec.signerName.endsWith('client-kubelet'));
+    const clientCsrs = () => (c.sim.access.list('certificatesigningrequests') as unknown as Csr[]).filter((x) => x.spec.signerName.endsWith('client-kubelet'));
     while (clientCsrs().length < 6) await c.sim.clock.sleep(10_000);
     const client = await runStep<ApproveOutputs>(step('approve-client-csrs'), { nodes, supersede: 'deny' }, c);
     expect(client.error).toBeUndefined();

@@ -59,7 +59,7 @@ export function stateOf(sim: Simulation, name: string): 'approved' | 'denied' | 
 /** Every CSR in the cluster with the number of Approved conditions it carries (must never exceed 1). */
 export function approvalCounts(sim: Simulation): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const csr of sim.access.list('certificatesigningrequests') as { metadata: { name: string } }[]) {
+  for (const csr of sim.access.list('certificatesigningrequests') as unknown as { metadata: { name: string } }[]) {
     counts.set(csr.metadata.name, conditionsOf(sim, csr.metadata.name).filter((c) => c.type === 'Approved').length);
   }
   return counts;
