@@ -7,11 +7,11 @@ import type { UserInfo } from '../api/auth.js';
 import type { JoiningMachine, KeyType, Scenario } from '../scenario/types.js';
 import type { KObject } from '../store/types.js';
 import { buildCsr, encodePublicKey } from '../x509/csr.js';
-import type { ClusterAccess } from './access.js';
+import type { ClusterAccess, NewObject } from './access.js';
 import type { CertificateWaiters } from './certificates.js';
 import { bootstrapperIdentity, nodeIdentity } from './identities.js';
 import { buildNode, nodeCondition } from './objects.js';
-import { sleepFor, sleepUntil, spawn, type Scheduler } from './schedule.js';
+import { retrying, sleepFor, sleepUntil, spawn, type Scheduler } from './schedule.js';
 
 export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
 export const SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
@@ -73,7 +73,7 @@ export class Kubelet {
     const m = this.machine;
     if (!(await sleepUntil(this.s, m.joinAt))) return;
     const openshift = this.scenario.flavour === 'openshift';
-    if (openshift) await this.setMachine({ phase: 'Provisioned' });
+    if (openshift && !(await this.step('provision machine', () => this.setMachine({ phase: 'Provisioned' })))) return;
     this.keys = await generateMachineKeys(m.keyType);
     const rsa = m.keyType.startsWith('rsa');
     this.state.phase = 'client-csr';
@@ -82,18 +82,21 @@ export class Kubelet {
     if (!client) return;
     const asNode = this.access.as(nodeIdentity(m.name));
     const kubeletVersion = this.scenario.kubernetesVersion;
-    await asNode.create('nodes', buildNode({ name: m.name, roles: m.roles, addresses: m.addresses, labels: m.labels, ready: false, kubeletVersion }, this.s.clock.now()));
+    const node = buildNode({ name: m.name, roles: m.roles, addresses: m.addresses, labels: m.labels, ready: false, kubeletVersion }, this.s.clock.now());
+    if (!(await this.step('register node', () => registerNode(asNode, node)))) return;
     this.state.phase = 'registered';
-    if (openshift) await this.setMachine({ phase: 'Running', nodeRef: { kind: 'Node', name: m.name } });
+    if (openshift && !(await this.step('link machine', () => this.setMachine({ phase: 'Running', nodeRef: { kind: 'Node', name: m.name } })))) return;
     this.state.phase = 'serving-csr';
     const serving = await this.requestCertificate(asNode, SERVING_SIGNER, rsa ? ['digital signature', 'key encipherment', 'server auth'] : ['digital signature', 'server auth'], sansOf(m.addresses), this.state.servingCsrs, this.s.clock.now());
     if (!serving) return;
     if (!(await sleepFor(this.s, m.readyDelay))) return;
-    await asNode.updateStatus('nodes', undefined, m.name, (node: KObject) => {
-      const status = node.status as Json;
-      const now = this.s.clock.now();
-      status.conditions = (status.conditions as Json[]).map((c) => (c.type === 'Ready' ? nodeCondition('Ready', true, now, 'KubeletReady', 'kubelet is posting ready status') : c));
-    });
+    const markReady = () =>
+      asNode.updateStatus('nodes', undefined, m.name, (current: KObject) => {
+        const status = current.status as Json;
+        const now = this.s.clock.now();
+        status.conditions = (status.conditions as Json[]).map((c) => (c.type === 'Ready' ? nodeCondition('Ready', true, now, 'KubeletReady', 'kubelet is posting ready status') : c));
+      });
+    if (!(await this.step('post Ready', markReady))) return;
     this.state.phase = 'ready';
   }
 
@@ -120,11 +123,15 @@ export class Kubelet {
         const keys = this.keys!;
         const pem = buildCsr({ commonName: `system:node:${this.machine.name}`, organizations: ['system:nodes'], ...sans }, keys.privateKey, keys.publicKey);
         const now = this.s.clock.now();
-        const created = await as.create(
-          'certificatesigningrequests',
-          { metadata: { generateName: 'csr-' }, spec: { request: encodeCsrForApi(pem), signerName, usages } },
-          postedAt < now - 1000 ? postedAt : undefined,
+        const posted = await this.step(`post ${signerName === CLIENT_SIGNER ? 'client' : 'serving'} CSR`, () =>
+          as.create(
+            'certificatesigningrequests',
+            { metadata: { generateName: 'csr-' }, spec: { request: encodeCsrForApi(pem), signerName, usages } },
+            postedAt < now - 1000 ? postedAt : undefined,
+          ),
         );
+        if (!posted) return undefined;
+        const created = posted.value;
         cancels.push(this.certificates.expect(created.metadata.name, resolveIssued));
         record.push(created.metadata.name);
         const wait = Math.max(0, postedAt + interval - now);
@@ -144,10 +151,24 @@ export class Kubelet {
     }
   }
 
+  /** One API step of the kubelet, retried on failure instead of ending the kubelet. */
+  private step<T>(what: string, work: () => Promise<T>): Promise<{ value: T } | undefined> {
+    return retrying(this.s, `kubelet ${this.machine.name}: ${what}`, work);
+  }
+
   private async setMachine(status: Json): Promise<void> {
     await this.access.updateStatus('machines', MACHINE_NAMESPACE, this.machine.name, (machine: KObject) => {
       machine.status = { ...((machine.status as Json) ?? {}), ...status };
     });
+  }
+}
+
+/** Creates the Node; one that already exists (a restarted kubelet, a retried create) counts as registered. */
+async function registerNode(asNode: ClusterAccess, node: NewObject): Promise<void> {
+  try {
+    await asNode.create('nodes', node);
+  } catch (error) {
+    if ((error as { reason?: string }).reason !== 'AlreadyExists') throw error;
   }
 }
 

@@ -40,3 +40,21 @@ export function runAt(s: Scheduler, at: number, where: string, work: () => Promi
     if (await sleepUntil(s, at)) await work();
   });
 }
+
+const RETRY_ATTEMPTS = 20;
+
+/**
+ * Runs `work` again after `delayMs` of simulated time when it fails, as a real kubelet keeps retrying its API calls;
+ * each failure is reported. undefined when the simulation stopped or every attempt failed.
+ */
+export async function retrying<T>(s: Scheduler, where: string, work: () => Promise<T>, delayMs = 10_000): Promise<{ value: T } | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return { value: await work() };
+    } catch (error) {
+      if (s.signal.aborted) return undefined;
+      s.report(error, `${where} (attempt ${attempt}${attempt < RETRY_ATTEMPTS ? ', retrying' : ', giving up'})`);
+      if (attempt >= RETRY_ATTEMPTS || !(await sleepFor(s, delayMs))) return undefined;
+    }
+  }
+}
