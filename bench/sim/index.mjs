@@ -9,9 +9,9 @@ import { Worker, isMainThread, parentPort, workerData } from 'node:worker_thread
 const TARGET = 2000;
 const CONCURRENCY = 32;
 const ROUNDS = 3;
-// The same in-process join measure on the code before the linear fan-out fix (7dc81c0): 18–47 s on this shared
-// machine; the lower bound is the baseline. (Through `sim serve` and HTTP, bench/csr saw ~25 + 23 + 29 s.)
-const JOIN_BASELINE_MS = 18_000;
+// The same in-process join measure on the code before the linear fan-out fix (7dc81c0): 12.4 s on a quiet moment of
+// this shared machine (18–47 s under load). Through `sim serve` and HTTP, bench/csr saw ~25 + 23 + 29 s.
+const JOIN_BASELINE_MS = 12_400;
 
 if (isMainThread) await main();
 else await load(workerData);
@@ -116,8 +116,11 @@ function runWorker(data) {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), { workerData: data });
     let start;
-    worker.once('online', () => (start = performance.eventLoopUtilization()));
-    worker.once('message', (result) => resolve({ ...result, busy: performance.eventLoopUtilization(start).utilization }));
+    // The worker says when its timed part begins (after the TLS warm-up), and then sends its result.
+    worker.on('message', (message) => {
+      if (message === 'start') start = performance.eventLoopUtilization();
+      else resolve({ ...message, busy: performance.eventLoopUtilization(start).utilization });
+    });
     worker.once('error', reject);
   });
 }
@@ -141,6 +144,7 @@ async function load({ mode, url, token, ca, durationMs, path, requests }) {
   const record = (status) => (status >= 200 && status < 300 ? ok++ : errors++);
   // Warm the connections (TLS handshakes are not what is measured).
   await Promise.all(Array.from({ length: CONCURRENCY }, () => send('GET', '/version')));
+  parentPort.postMessage('start');
   const start = performance.now();
   if (mode === 'get') {
     const end = start + durationMs;
