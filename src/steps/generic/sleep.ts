@@ -45,6 +45,8 @@ export const sleepStep: StepType<SleepParams, { sleptMs: number }> = {
         { errorClass: 'timeout' },
       );
     }
+    // Zero is a no-op step: no timer (≥ 1 ms clamp, an extra event-loop turn), nothing to show.
+    if (params.durationMs === 0) return { sleptMs: 0 };
     ctx.progress(`sleeping ${formatDuration(params.durationMs)}`);
     await ctx.clock.sleep(params.durationMs, ctx.signal);
     return { sleptMs: params.durationMs };
