@@ -1,16 +1,15 @@
 // Ctrl-C policy: the first SIGINT/SIGTERM cancels the run gracefully, the second stops the process at once.
 
-import type { Writable } from 'node:stream';
 import { CancelledError } from '../errors.js';
 import { EXIT } from './exit.js';
 
-/** Wires SIGINT/SIGTERM to `controller`; returns a function that removes the handlers. */
-export function installInterruptHandler(controller: AbortController, stderr: Writable): () => void {
+/** Wires SIGINT/SIGTERM to `controller`; `notify` shows the operator what happens. Returns a remover. */
+export function installInterruptHandler(controller: AbortController, notify: (text: string) => void): () => void {
   let count = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     count += 1;
     if (count === 1) {
-      stderr.write(`\n${signal === 'SIGINT' ? 'interrupted' : signal}: cancelling running steps (press Ctrl-C again to stop at once)\n`);
+      notify(`${signal === 'SIGINT' ? 'interrupted' : signal}: cancelling running steps (press Ctrl-C again to stop at once)`);
       controller.abort(new CancelledError(`interrupted by ${signal === 'SIGINT' ? 'user (Ctrl-C)' : signal}`, 'interrupted'));
       return;
     }

@@ -47,7 +47,8 @@ export async function runSession(options: SessionOptions): Promise<{ exitCode: n
   if (!options.color) io.env.NO_COLOR = '1'; // listr2's colour library reads it when first loaded
   const renderer = options.renderer ?? (await createRenderer({ mode: options.mode, stdout: io.stdout, stderr: io.stderr, color: options.color, clock: options.clock }));
   const controller = new AbortController();
-  const removeInterrupt = installInterruptHandler(controller, io.stderr);
+  const notify = (text: string) => (renderer.notice ? renderer.notice(text) : void io.stderr.write(`\n${text}\n`));
+  const removeInterrupt = installInterruptHandler(controller, notify);
   let lock: HeldLock | undefined;
   let outcome: RunOutcome | undefined;
   try {

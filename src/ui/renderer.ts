@@ -13,6 +13,8 @@ export interface Renderer {
   handle(event: EngineEvent): void;
   /** Finishes drawing (tables printed after the live tree, terminal released). */
   close(): Promise<void>;
+  /** Shows an operator-facing notice (e.g. "cancelling…") where the display can be seen; default: stderr. */
+  notice?(text: string): void;
   /** Asks a question inside the live display (tty only: its output capture would hide a plain prompt). */
   ask?(stepId: string, question: string, input: Readable): Promise<string>;
 }

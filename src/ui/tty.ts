@@ -54,6 +54,7 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
   let settleRun: ((e: RunEnd) => void) | undefined;
   let running: Promise<unknown> | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let notice: string | undefined;
 
   const doneIds = () => new Set([...views.values()].filter((v) => v.end).map((v) => v.id));
 
@@ -77,6 +78,7 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
     const parts = [`${start.runbook.name} · run ${start.runId}`];
     const elapsed = Math.max(0, (end ? Date.parse(end.time) : clock.now()) - Date.parse(start.time));
     parts.push(`${formatDuration(elapsed)} elapsed`);
+    if (notice && !end) parts.push(notice);
     if (start.deadline && !end) {
       const left = Date.parse(start.deadline) - clock.now();
       parts.push(left > 0 ? `deadline in ${formatDuration(left)}` : 'deadline passed');
@@ -129,11 +131,12 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
           task: (_ctx, wrapper: Wrapper) => {
             runWrapper = wrapper;
             // An untitled (hidden) subtask keeps the tree alive until run-end (the journal is written after the
-            // last step); the outcome itself is printed once, under the tree, by close().
+            // last step) and fails when the run did, so the run title never shows a tick on a failed run; the
+            // full outcome is printed once, under the tree, by close().
             const runEndTask: ListrTask = {
               task: () =>
-                new Promise<void>((resolve) => {
-                  settleRun = () => resolve();
+                new Promise<void>((resolve, reject) => {
+                  settleRun = (r) => (r.status === 'succeeded' ? resolve() : reject(new Error(`run ${r.status}`)));
                   if (end) settleRun(end);
                 }),
             };
@@ -236,6 +239,12 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
       const lines = [...reports];
       if (end) lines.push(formatEvent(end)[0]!);
       if (lines.length > 0) options.stdout.write(`${lines.join('\n')}\n`);
+    },
+    notice(text) {
+      // listr2 holds back other terminal output until the tree is done, so the notice goes into the run title.
+      if (!start) return void options.stderr.write(`${text}\n`);
+      notice = text;
+      refresh();
     },
     ask(stepId, question, input) {
       const v = views.get(stepId);

@@ -41,3 +41,16 @@ describe('secret inputs on a terminal (end to end, via a pseudo-terminal)', { ti
     expect(journal).not.toContain(secret);
   });
 });
+
+describe('Ctrl-C on a terminal (end to end, via a pseudo-terminal)', { timeout: 120_000 }, () => {
+  it('a typed Ctrl-C cancels gracefully, says so inside the live tree, exits 130, journals interrupted', async () => {
+    const cli = startCli(['run', fixture('slow.yaml'), '--state-dir', tmp.stateDir], { tty: true });
+    await cli.waitForOutput('waiting pid=');
+    cli.write('\u0003'); // the terminal turns it into SIGINT for the CLI
+    const r = await cli.result;
+    expect(r.exitCode).toBe(130);
+    expect(r.stdout).toContain('interrupted: cancelling running steps'); // in the run title (may be cut at 120 columns)
+    expect(r.stdout).toMatch(/run \S+ interrupted in /);
+    expect(journalEvents(tmp.stateDir, runIds(tmp.stateDir)[0]!).at(-1)).toMatchObject({ type: 'run-end', status: 'interrupted' });
+  });
+});
