@@ -227,6 +227,7 @@ try {
   console.log(`  speed-up vs kubectl loop: ${fmt(speedup, 1)}×${bound} (target ≥ 10×) ${speedup >= 10 ? 'OK' : 'MISSED'}`);
   console.log(`  requests per CSR: ${fmt(perCsr, 3)} vs ${fmt(b.requests.total / csrCount, 3)} (ratio ${fmt(b.requests.total / a.requests.total, 1)}×; target ≤ 1.2) ${perCsr <= 1.2 ? 'OK' : 'MISSED'}`);
   console.log(`  opsbook peak RSS: ${fmt(rssMb, 1)} MB vs ${fmt(b.maxRssKiB / 1024, 1)} MB (target ≤ 200 MB) ${rssMb <= 200 ? 'OK' : 'MISSED'}`);
+  console.log('  the loop is bound by kubectl itself: a GET and a PUT per CSR, one CSR at a time, under kubectl\'s client-side rate limit');
   console.log('  RSS: getrusage(RUSAGE_CHILDREN).ru_maxrss of a wrapper = the largest single process it ran (opsbook: the node process; loop: max over bash/kubectl/xargs)');
   if (a.code !== 0 || a.ready < machines + 3) {
     console.log(`  opsbook run failed; log: ${a.log}`);
