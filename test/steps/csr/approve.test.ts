@@ -164,6 +164,19 @@ describe('approve-client-csrs / approve-server-csrs against the simulated cluste
     expect(ready.outputs!.ready).toEqual(nodes);
   });
 
+  it('refuses CSRs older than the rotation window on the simulated clock, approves the younger duplicates', async () => {
+    // Machines booted 70 simulated minutes ago; their kubelets re-posted every 15 minutes.
+    const c = await twoWorkers({ machines: [worker('worker-0', '10.0.1.10', { joinAt: '-70m' }), worker('worker-1', '10.0.1.11', { joinAt: '-70m' })] });
+    await runStep(step('wait-for-pending'), { nodes }, c);
+    const client = await runStep<ApproveOutputs>(step('approve-client-csrs'), { nodes }, c);
+    expect(client.error).toBeUndefined();
+    const tooOld = client.outputs!.refused.filter((r) => r.check === 'max-age');
+    expect(tooOld.map((r) => r.node).sort()).toEqual(nodes);
+    for (const r of tooOld) expect(r.reason).toMatch(/^created 7\dm ago, older than maxAge 60m$/);
+    expect(client.outputs!.approved.length).toBeGreaterThanOrEqual(4); // several younger duplicates per node
+    for (const r of tooOld) expect(stateOf(c.sim, r.csr)).toBe('pending');
+  });
+
   it('checks serving SANs against Machine addresses with identity: machines', async () => {
     const c = await twoWorkers();
     await runStep(step('wait-for-pending'), { nodes }, c);
