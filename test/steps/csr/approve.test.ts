@@ -109,6 +109,26 @@ describe('approve-client-csrs / approve-server-csrs against the simulated cluste
     expect([...approvalCounts(c.sim).values()].every((n) => n <= 1)).toBe(true);
   });
 
+  it('a failed approval is a transient error; retrying the step never approves anything twice', async () => {
+    const c = await twoWorkers({
+      faults: { seed: 7, errors: [{ verbs: ['update'], resources: ['certificatesigningrequests/approval'], rate: 0.5, code: 503 }], resets: [{ verbs: ['update'], rate: 0.2 }] },
+    });
+    await runStep(step('wait-for-pending'), { nodes }, c);
+    const classes: (string | undefined)[] = [];
+    let result;
+    for (let attempt = 1; attempt <= 30; attempt++) {
+      // What the engine does under `retry.on: [transient]`: run the step again.
+      result = await runStep<ApproveOutputs>(step('approve-client-csrs'), { nodes }, c, { attempt });
+      if (!result.error) break;
+      classes.push(result.error.errorClass);
+    }
+    expect(result!.error).toBeUndefined();
+    expect(classes.length).toBeGreaterThan(0);
+    expect(new Set(classes)).toEqual(new Set(['transient']));
+    expect(Object.keys(result!.outputs!.nodes)).toEqual(nodes);
+    expect([...approvalCounts(c.sim).values()].every((n) => n <= 1)).toBe(true);
+  });
+
   it('times out naming the nodes without an approvable CSR and why', async () => {
     const c = await twoWorkers();
     await runStep(step('wait-for-pending'), { nodes }, c);
