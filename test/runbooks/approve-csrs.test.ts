@@ -141,7 +141,10 @@ describe('runbooks/approve-csrs.yaml rehearsed on the bundled scenarios', () => 
 describe('npm start: opsbook rehearse runbooks/approve-csrs.yaml --scenario two-workers', () => {
   it('succeeds with no --set (the default inventory is the scenario\'s) and shows both workers Ready', async () => {
     const { runCli } = await import('../helpers/cli.js');
-    const result = await runCli(['rehearse', RUNBOOK, '--scenario', scenario('two-workers'), '--output', 'json'], { timeout: 120_000 });
+    // --time-scale 60 (not the scenario's 360): see TEST_TIME_SCALE in ./rehearse.ts.
+    const result = await runCli(['rehearse', RUNBOOK, '--scenario', scenario('two-workers'), '--output', 'json', '--time-scale', '60'], {
+      timeout: 120_000,
+    });
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     const out = JSON.parse(result.stdout) as { outcome: { status: string }; cluster: { nodes: { name: string; status: string }[]; csrs: { approved: number } } };
