@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Simulation } from '../../src/sim/index.js';
-import { planOn, rehearse } from './rehearse.js';
+import { planOn, rehearse, rehearseInterrupted } from './rehearse.js';
 
 const RUNBOOK = 'runbooks/approve-csrs.yaml';
 const scenario = (name: string) => `runbooks/scenarios/${name}.yaml`;
@@ -116,6 +116,17 @@ describe('runbooks/approve-csrs.yaml rehearsed on the bundled scenarios', () => 
     expect(Object.values(r.summary.requests.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect([...approvedConditions(r.sim).values()].every((n) => n <= 1)).toBe(true);
     expect(r.summary.csrs.items.filter((c) => !c.rogue && c.state !== 'approved')).toEqual([]);
+    expect(r.summary.nodes.filter((n) => n.status !== 'Ready')).toEqual([]);
+  });
+
+  it('an interrupted run resumes: approved steps are not redone, nothing is approved twice, nodes end Ready', async () => {
+    const r = await rehearseInterrupted(RUNBOOK, scenario('two-workers'), (e) => e.type === 'step-start' && e.stepId === 'server-pending');
+    sim = r.sim;
+    expect(r.first.status).toBe('interrupted');
+    expect(r.result.status).toBe('succeeded');
+    const reused = r.events.filter((e) => e.type === 'step-end' && (e as { reused?: boolean }).reused).map((e) => (e as { stepId: string }).stepId);
+    expect(reused).toEqual(expect.arrayContaining(['client-pending', 'approve-client']));
+    expect([...approvedConditions(r.sim).values()].every((n) => n <= 1)).toBe(true);
     expect(r.summary.nodes.filter((n) => n.status !== 'Ready')).toEqual([]);
   });
 

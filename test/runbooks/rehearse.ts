@@ -4,7 +4,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { executeRunbook, planRunbook, type RunResult } from '../../src/engine/index.js';
+import { executeRunbook, planRunbook, resumeRunbook, type RunResult } from '../../src/engine/index.js';
+import { CancelledError } from '../../src/errors.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { createKubeClient } from '../../src/k8s/client.js';
 import { loadRunbook, resolveInputs } from '../../src/runbook/index.js';
@@ -49,6 +50,39 @@ export async function rehearse(runbookPath: string, scenario: string, values: Re
       onEvent: (event) => events.push(event),
     });
     return { sim, result, events, summary: sim.summary() };
+  } catch (error) {
+    await sim.stop();
+    throw error;
+  } finally {
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Runs the runbook, interrupts it (as Ctrl-C does) when `interruptAt` sees the event it waits for, then resumes the
+ * same run on the same cluster.
+ */
+export async function rehearseInterrupted(
+  runbookPath: string,
+  scenario: string,
+  interruptAt: (event: EngineEvent) => boolean,
+): Promise<Rehearsal & { first: RunResult }> {
+  const { sim, registry, runbook, inputs, kube } = await prepare(runbookPath, scenario, {});
+  const stateDir = await mkdtemp(join(tmpdir(), 'opsbook-rehearse-'));
+  const events: EngineEvent[] = [];
+  try {
+    const controller = new AbortController();
+    const base = { runbook, inputs: inputs.values, registry, stateDir, clock: sim.clock, kube, env: { KUBECONFIG: sim.kubeconfigPath } };
+    const first = await executeRunbook({
+      ...base,
+      signal: controller.signal,
+      onEvent: (event) => {
+        events.push(event);
+        if (!controller.signal.aborted && interruptAt(event)) controller.abort(new CancelledError('interrupted by user', 'interrupted'));
+      },
+    });
+    const result = await resumeRunbook({ ...base, runId: first.runId, onEvent: (event) => events.push(event) });
+    return { sim, first, result, events, summary: sim.summary() };
   } catch (error) {
     await sim.stop();
     throw error;
