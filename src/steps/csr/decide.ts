@@ -48,7 +48,7 @@ export interface Decisions {
 const KUBELET_SIGNERS = new Set([CLIENT_SIGNER, SERVING_SIGNER]);
 
 /** CSR objects a step of this kind must read (its own signer, plus foreign signers that may impersonate it). */
-export function selectCsrObjects(objects: KubeObject[], kind: ApproverKind): KubeObject[] {
+export function selectCsrObjects(objects: KubeObject[], kind: Pick<ApproverKind, 'signer'>): KubeObject[] {
   return objects.filter((o) => {
     const signer = readSignerName(o);
     return signer === kind.signer || !KUBELET_SIGNERS.has(signer);

@@ -61,7 +61,7 @@ export interface Pass {
 }
 
 export async function readPass(objects: KubeObject[], kind: { signer: string }, local: Map<string, LocalState>): Promise<Pass> {
-  const selected = selectCsrObjects(objects, kind as ApproverKind);
+  const selected = selectCsrObjects(objects, kind);
   // Records are shared with the cache, so our own not-yet-watched writes are applied to copies.
   const records = (await readCsrRecords(selected)).map((record) => {
     const override = local.get(record.uid);
