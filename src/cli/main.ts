@@ -17,6 +17,8 @@ function ignoreClosedPipes(): void {
 async function main(argv: string[]): Promise<void> {
   // Node ≥ 22.1 caches compiled code between runs (cold start); absent on Node 20, where this is a no-op.
   (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  // The shipped CLI is a bundle: with OPSBOOK_DEBUG, stack traces point at src/ through its source maps.
+  if (process.env.OPSBOOK_DEBUG) process.setSourceMapsEnabled(true);
   ignoreClosedPipes();
   try {
     await createProgram().parseAsync(argv);

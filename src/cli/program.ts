@@ -2,6 +2,7 @@
 
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { packagePath } from '../paths.js';
 import { registerGraphCommand } from './commands/graph.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerRehearseCommand } from './commands/rehearse.js';
@@ -15,7 +16,7 @@ import { registerValidateCommand } from './commands/validate.js';
 
 function readVersion(): string {
   try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return 'unknown';
   }

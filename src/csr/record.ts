@@ -1,7 +1,7 @@
 // Reads a CertificateSigningRequest object into a CsrRecord: decoded, parsed and signature-checked once per CSR.
 
 import type { KubeObject } from '../k8s/types.js';
-import { decodeCsrFromApi, parseCsr, type ParsedCsr } from '../pki/csr.js';
+import type { ParsedCsr } from '../pki/csr.js';
 import type { CsrKind, CsrRecord, CsrState } from './types.js';
 import { CLIENT_SIGNER, SERVING_SIGNER } from './types.js';
 
@@ -55,6 +55,8 @@ const MAX_CACHED = 20_000;
 async function parseRequest(request: string | undefined): Promise<ParsedCsr | { error: string }> {
   if (!request) return { error: 'spec.request is empty' };
   try {
+    // Loaded on first use: the X.509 stack costs ~200 ms of start-up that validate/plan never need.
+    const { decodeCsrFromApi, parseCsr } = await import('../pki/csr.js');
     return await parseCsr(decodeCsrFromApi(request));
   } catch (error) {
     return { error: `not a PKCS#10 request: ${error instanceof Error ? error.message : String(error)}` };

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { RunbookError, type Diagnostic } from '../../errors.js';
+import { packagePath } from '../../paths.js';
 import { validateAgainstSchema } from '../../runbook/ajv.js';
 import { formatPath, type PathSegment } from '../../runbook/path.js';
 import { parseYamlWithPositions, type Locate } from '../../runbook/yaml.js';
@@ -14,7 +15,7 @@ let schema: object | undefined;
 
 /** The scenario JSON Schema, read once from schemas/ (the same file in src and dist layouts). */
 export function getScenarioSchema(): object {
-  schema ??= JSON.parse(readFileSync(new URL('../../../schemas/scenario.schema.json', import.meta.url), 'utf8')) as object;
+  schema ??= JSON.parse(readFileSync(packagePath('schemas', 'scenario.schema.json'), 'utf8')) as object;
   return schema;
 }
 

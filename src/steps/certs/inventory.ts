@@ -1,7 +1,9 @@
 // Reads every certificate kubeadm manages on one node in a single transport round trip, and parses it natively.
 
 import type { NodeTransport } from '../../node/index.js';
-import { parseCertificate, type CertificateInfo } from '../../pki/certificate.js';
+import type { CertificateInfo, parseCertificate } from '../../pki/certificate.js';
+
+type ParseCertificate = typeof parseCertificate;
 import { readEmbeddedCredentials } from './kubeconfig-certs.js';
 import { CAS, KUBELET_FILES, LEAVES, joinNodePath, type CaName, type LeafEntry } from './layout.js';
 
@@ -44,6 +46,8 @@ export interface InventoryOptions {
 }
 
 export async function readInventory(node: NodeTransport, options: InventoryOptions): Promise<Inventory> {
+  // Loaded here, not at module load: the X.509 stack would otherwise slow every `opsbook validate`.
+  const { parseCertificate } = await import('../../pki/certificate.js');
   const k8s = (rel: string) => joinNodePath(options.kubernetesDir, rel);
   const wanted = new Set<string>();
   // CAs are read whenever leaves are: a leaf's "externally managed" depends on its CA's key.
@@ -64,7 +68,7 @@ export async function readInventory(node: NodeTransport, options: InventoryOptio
 
   const cas: CertRecord[] = needCas
     ? CAS.map((ca) => {
-        const record = parsed(ca.name, 'ca', k8s(ca.certPath), text(k8s(ca.certPath)), problemOf(k8s(ca.certPath)));
+        const record = parsed(parseCertificate, ca.name, 'ca', k8s(ca.certPath), text(k8s(ca.certPath)), problemOf(k8s(ca.certPath)));
         record.keyPem = text(k8s(ca.keyPath));
         record.keyProblem = record.keyPem === undefined ? (problemOf(k8s(ca.keyPath)) ?? 'missing') : undefined;
         record.externallyManaged = record.keyProblem === 'missing';
@@ -78,8 +82,8 @@ export async function readInventory(node: NodeTransport, options: InventoryOptio
         const path = k8s(leaf.certPath);
         const content = text(path);
         const record = leaf.kind === 'kubeconfig'
-          ? parsedKubeconfig(leaf.name, path, content, problemOf(path))
-          : parsed(leaf.name, 'leaf', path, content, problemOf(path));
+          ? parsedKubeconfig(parseCertificate, leaf.name, path, content, problemOf(path))
+          : parsed(parseCertificate, leaf.name, 'leaf', path, content, problemOf(path));
         if (leaf.kind === 'pem' && leaf.keyPath) record.keyPem = text(k8s(leaf.keyPath));
         record.ca = leaf.ca;
         record.leaf = leaf;
@@ -91,7 +95,7 @@ export async function readInventory(node: NodeTransport, options: InventoryOptio
   const kubelet: CertRecord[] = options.include.kubelet
     ? KUBELET_FILES.map((f) => {
         const path = joinNodePath(options.kubeletPkiDir, f);
-        const record = parsed(f, 'kubelet', path, text(path), problemOf(path));
+        const record = parsed(parseCertificate, f, 'kubelet', path, text(path), problemOf(path));
         record.ca = 'ca';
         return record;
       })
@@ -100,7 +104,7 @@ export async function readInventory(node: NodeTransport, options: InventoryOptio
   return { leaves, cas, kubelet };
 }
 
-function parsed(name: string, group: CertGroup, path: string, content: string | undefined, problem: 'missing' | 'unreadable' | undefined): CertRecord {
+function parsed(parseCertificate: ParseCertificate, name: string, group: CertGroup, path: string, content: string | undefined, problem: 'missing' | 'unreadable' | undefined): CertRecord {
   const record: CertRecord = { name, group, path, externallyManaged: false };
   if (content === undefined) return { ...record, problem: problem ?? 'missing' };
   record.content = content;
@@ -113,7 +117,7 @@ function parsed(name: string, group: CertGroup, path: string, content: string | 
   return record;
 }
 
-function parsedKubeconfig(name: string, path: string, content: string | undefined, problem: 'missing' | 'unreadable' | undefined): CertRecord {
+function parsedKubeconfig(parseCertificate: ParseCertificate, name: string, path: string, content: string | undefined, problem: 'missing' | 'unreadable' | undefined): CertRecord {
   const record: CertRecord = { name, group: 'leaf', path, externallyManaged: false };
   if (content === undefined) return { ...record, problem: problem ?? 'missing' };
   record.content = content;

@@ -2,8 +2,7 @@
 
 import { StepError } from '../../errors.js';
 import type { NodeTransport } from '../../node/index.js';
-import { loadCa, type CertificateAuthority } from '../../pki/ca.js';
-import { detectKeyEncoding, reissueCertificate } from '../../pki/reissue.js';
+import type { CertificateAuthority } from '../../pki/ca.js';
 import type { CertRecord, Inventory } from './inventory.js';
 import { replaceEmbeddedCredentials } from './kubeconfig-certs.js';
 import { joinNodePath } from './layout.js';
@@ -34,6 +33,7 @@ export async function prepareNativeRenewal(
   selected: CertRecord[],
   options: { now: number; validityMs: number; kubernetesDir: string },
 ): Promise<NativeRenewal> {
+  const [{ loadCa }, { detectKeyEncoding, reissueCertificate }] = await Promise.all([import('../../pki/ca.js'), import('../../pki/reissue.js')]);
   const cas = new Map<string, CertificateAuthority>();
   const loadCaFor = async (name: string) => {
     const record = inventory.cas.find((c) => c.name === name);

@@ -2,8 +2,6 @@
 
 import { StepError } from '../../errors.js';
 import type { NodeTransport } from '../../node/index.js';
-import { isIssuedBy } from '../../pki/certificate.js';
-import { keyMatchesCertificate } from '../../pki/reissue.js';
 import { readInventory } from './inventory.js';
 import type { RenewedCert } from './native.js';
 
@@ -24,6 +22,7 @@ export async function verifyRenewed(node: NodeTransport, renewed: RenewedCert[],
     withLeafKeys: true,
     signal: options.signal,
   });
+  const [{ isIssuedBy }, { keyMatchesCertificate }] = await Promise.all([import('../../pki/certificate.js'), import('../../pki/reissue.js')]);
   const problems: string[] = [];
   const verified: RenewedCert[] = [];
   for (const item of renewed) {
