@@ -3,7 +3,8 @@
 import type { Diagnostic } from '../errors.js';
 import type { StepRegistry } from '../steps/registry.js';
 import type { Runbook } from './types.js';
-import { parseYamlWithPositions } from './yaml.js';
+import { parseYamlWithPositions, type ParsedYaml } from './yaml.js';
+import { parseYamlQuickly } from './yaml-fast.js';
 import { validateAgainstSchema } from './ajv.js';
 import { runbookSchema } from './schema.js';
 import { formatPath, type PathSegment } from './path.js';
@@ -24,7 +25,16 @@ export interface ValidationResult {
 
 /** Validates runbook text completely; never throws for bad content. */
 export function validateRunbookText(text: string, file: string, options: { registry: StepRegistry }): ValidationResult {
-  const parsed = parseYamlWithPositions(text, file);
+  // Valid runbooks take the fast parser; any problem is reported from the full one, which locates it exactly.
+  const quick = parseYamlQuickly(text, file);
+  if (quick) {
+    const result = validateParsed(quick, file, options);
+    if (result.diagnostics.length === 0) return result;
+  }
+  return validateParsed(parseYamlWithPositions(text, file), file, options);
+}
+
+function validateParsed(parsed: ParsedYaml, file: string, options: { registry: StepRegistry }): ValidationResult {
   if (parsed.diagnostics.length > 0) return { diagnostics: sortDiagnostics(parsed.diagnostics) };
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();

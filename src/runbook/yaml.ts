@@ -1,6 +1,7 @@
 // The only importer of 'yaml': parses with source positions so any field path maps back to line:col.
 
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, stringify } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlModule from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { RunbookError, type Diagnostic } from '../errors.js';
 import type { SourcePosition } from './types.js';
@@ -26,10 +27,16 @@ export interface ParsedYaml {
 
 const MAX_ALIASES = 1000;
 
+const require = createRequire(import.meta.url);
+let yamlModule: typeof YamlModule | undefined;
+// 'yaml' is CommonJS under Node, so it can be required synchronously on first use: valid runbooks are read by
+// js-yaml (yaml-fast.ts) and a cold `opsbook validate` never loads this parser (~40 ms).
+const loadYaml = (): typeof YamlModule => (yamlModule ??= require('yaml') as typeof YamlModule);
+
 /** Parses one YAML document keeping positions; never throws for bad input. */
 export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const lineCounter = new (loadYaml().LineCounter)();
+  const docs = loadYaml().parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const at = (offset: number): SourcePosition => {
     const { line, col } = lineCounter.linePos(Math.max(0, Math.min(offset, text.length)));
     return { line, col };
@@ -81,15 +88,15 @@ function createLocator(doc: Document | undefined, at: (offset: number) => Source
     let node: unknown = doc.contents;
     let best = rangeStart(node) ?? 0;
     for (let i = 0; i < path.length; i++) {
-      if (isAlias(node)) node = node.resolve(doc);
+      if (loadYaml().isAlias(node)) node = node.resolve(doc);
       const segment = path[i]!;
       let next: unknown;
       let keyNode: unknown;
-      if (isMap(node)) {
-        const pair = node.items.find((item) => isPair(item) && keyOf(item.key) === String(segment));
+      if (loadYaml().isMap(node)) {
+        const pair = node.items.find((item) => loadYaml().isPair(item) && keyOf(item.key) === String(segment));
         keyNode = pair?.key;
         next = pair?.value;
-      } else if (isSeq(node) && typeof segment === 'number') {
+      } else if (loadYaml().isSeq(node) && typeof segment === 'number') {
         next = node.items[segment];
       }
       const last = i === path.length - 1;
@@ -108,7 +115,7 @@ function createLocator(doc: Document | undefined, at: (offset: number) => Source
 function createStringLocator(doc: Document | undefined, text: string, at: (offset: number) => SourcePosition, locate: Locate): LocateInString {
   return (path, index) => {
     const node = doc ? findNode(doc, path) : undefined;
-    if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return locate(path);
+    if (!loadYaml().isScalar(node) || typeof node.value !== 'string' || !node.range) return locate(path);
     const value = node.value;
     const [start, end] = node.range;
     const source = text.slice(start, end);
@@ -132,16 +139,16 @@ function createStringLocator(doc: Document | undefined, text: string, at: (offse
 function findNode(doc: Document, path: readonly PathSegment[]): unknown {
   let node: unknown = doc.contents;
   for (const segment of path) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) node = node.items.find((item) => isPair(item) && keyOf(item.key) === String(segment))?.value;
-    else if (isSeq(node) && typeof segment === 'number') node = node.items[segment];
+    if (loadYaml().isAlias(node)) node = node.resolve(doc);
+    if (loadYaml().isMap(node)) node = node.items.find((item) => loadYaml().isPair(item) && keyOf(item.key) === String(segment))?.value;
+    else if (loadYaml().isSeq(node) && typeof segment === 'number') node = node.items[segment];
     else return undefined;
   }
-  return isAlias(node) ? node.resolve(doc) : node;
+  return loadYaml().isAlias(node) ? node.resolve(doc) : node;
 }
 
 function keyOf(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  if (loadYaml().isScalar(key)) return String(key.value);
   return undefined;
 }
 
@@ -152,8 +159,8 @@ function rangeStart(node: unknown): number | undefined {
 
 /** Every document of a multi-document YAML text as plain values (for scenario files, --values, fixtures). */
 export function parseYamlDocuments(text: string, file = '<yaml>'): unknown[] {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true });
+  const lineCounter = new (loadYaml().LineCounter)();
+  const docs = loadYaml().parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const diagnostics: Diagnostic[] = [];
   for (const doc of list) {
@@ -169,5 +176,5 @@ export function parseYamlDocuments(text: string, file = '<yaml>'): unknown[] {
 
 /** YAML text for a plain value (for `opsbook` outputs and generated files). */
 export function stringifyYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0 });
+  return loadYaml().stringify(value, { lineWidth: 0 });
 }

@@ -9,6 +9,7 @@ import type { StepRegistry } from '../../steps/registry.js';
 import { systemClock, type Clock } from '../../time/clock.js';
 import { describeDeadline, resolveDeadlineMs } from '../deadline.js';
 import { createRedactor } from '../redact.js';
+import { containsTemplate } from '../../expr/template.js';
 import { computeWaves, findCriticalPath, topologicalOrder } from './graph.js';
 import { runPreviewPool, type PreviewTask } from './pool.js';
 import { previewStep, type PreviewScope } from './preview.js';
@@ -92,8 +93,9 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
     else if (!stepType.plan) planned.previewUnavailable = 'this step type has no preview';
     else {
       const params = planned.with;
+      const templated = containsTemplate(step.with);
       previews.push(async (signal) => {
-        const outcome = await previewStep(stepType, step.id, params, scope, signal);
+        const outcome = await previewStep(stepType, step.id, params, scope, signal, templated);
         if ('preview' in outcome) planned.preview = outcome.preview;
         else planned.previewUnavailable = outcome.unavailable;
       });

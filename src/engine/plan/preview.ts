@@ -26,9 +26,11 @@ export async function previewStep(
   params: Record<string, unknown>,
   scope: PreviewScope,
   signal: AbortSignal,
+  /** true when `params` came out of `${{ }}` templates, which validation could not see; literal ones passed already. */
+  templated = true,
 ): Promise<PreviewOutcome> {
   if (!stepType.plan) return { unavailable: 'this step type has no preview' };
-  const issues = validateStepParams(stepType, params);
+  const issues = templated ? validateStepParams(stepType, params) : [];
   if (issues.length > 0) {
     return { unavailable: `invalid parameters: ${issues.map((i) => `with${i.path ? `.${i.path}` : ''}: ${i.message}`).join('; ')}` };
   }
