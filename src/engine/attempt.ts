@@ -42,9 +42,12 @@ export async function runAttempt(run: RunState, plan: AttemptPlan): Promise<Reco
     await settleWithin(work, run.options.killGraceMs + 2000);
     throw signal.reason;
   } finally {
-    finished.abort();
+    finished.abort(ATTEMPT_OVER);
   }
 }
+
+// A reason of our own: a bare abort() builds a DOMException (with a stack) for every attempt of every step.
+const ATTEMPT_OVER = new Error('attempt over');
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);

@@ -107,7 +107,7 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
       durationMs,
     };
   } finally {
-    finished.abort();
+    finished.abort(RUN_OVER);
     options.signal?.removeEventListener('abort', onAbort);
     record.close();
   }
@@ -131,3 +131,6 @@ function toCancellation(reason: unknown): CancelledError {
   if (reason instanceof Error && reason.name !== 'AbortError') return new CancelledError(reason.message, 'aborted', { cause: reason });
   return new CancelledError('interrupted', 'interrupted', { cause: reason });
 }
+
+// Ends the run's own timers; a bare abort() would build a DOMException nobody reads.
+const RUN_OVER = new Error('run over');
