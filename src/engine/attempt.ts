@@ -23,13 +23,18 @@ export interface AttemptPlan {
  */
 export async function runAttempt(run: RunState, plan: AttemptPlan): Promise<Record<string, unknown>> {
   const { clock } = run.options;
-  const timeout = new AbortController();
+  // One controller for the attempt, aborted by the run or by the timeout, whichever comes first (what
+  // AbortSignal.any does, without leaving a dependent signal on the run's for every attempt of every step).
+  const attempt = new AbortController();
   const finished = new AbortController();
+  const onRunAbort = (): void => attempt.abort(run.signal.reason);
+  if (run.signal.aborted) onRunAbort();
+  else run.signal.addEventListener('abort', onRunAbort, { once: true });
   clock.sleep(plan.budgetMs, finished.signal).then(
-    () => timeout.abort(new StepError(plan.timeoutMessage, { errorClass: 'timeout' })),
+    () => attempt.abort(new StepError(plan.timeoutMessage, { errorClass: 'timeout' })),
     () => {},
   );
-  const signal = AbortSignal.any([run.signal, timeout.signal]);
+  const { signal } = attempt;
   const deadline = Math.min(clock.now() + plan.budgetMs, run.deadline?.at ?? Infinity);
   const ctx = createStepContext(run, { stepId: plan.stepId, attempt: plan.attempt, signal, deadline, env: plan.env });
   const work = Promise.resolve().then(() => plan.stepType.run(plan.params, ctx));
@@ -43,6 +48,7 @@ export async function runAttempt(run: RunState, plan: AttemptPlan): Promise<Reco
     throw signal.reason;
   } finally {
     finished.abort(ATTEMPT_OVER);
+    run.signal.removeEventListener('abort', onRunAbort);
   }
 }
 
