@@ -23,7 +23,12 @@ export function createEmitter(
 ): Emit {
   let journalBroken = false;
   return (body) => {
-    const event = redactor.value({ time: new Date(clock.now()).toISOString(), runId, ...body } as EngineEvent);
+    const stamped = { time: new Date(clock.now()).toISOString(), runId, ...body } as EngineEvent;
+    let event = redactor.value(stamped);
+    // Masked outputs cannot be reused on resume (a later step would get `***`): say so in the record itself.
+    if (event.type === 'step-end' && stamped.type === 'step-end' && event !== stamped && outputsChanged(stamped.outputs, event.outputs)) {
+      event = { ...event, outputsRedacted: true };
+    }
     if (!journalBroken) {
       try {
         journal.append(event);
@@ -38,4 +43,9 @@ export function createEmitter(
       // A renderer bug must not break the run or its journal.
     }
   };
+}
+
+function outputsChanged(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): boolean {
+  if (before === undefined || Object.keys(before).length === 0) return false;
+  return JSON.stringify(before) !== JSON.stringify(after);
 }

@@ -28,6 +28,8 @@ export type EngineEvent =
       deadline?: string;
       steps: { id: string; name: string; type: string; needs: string[] }[];
       resumedFrom?: string;
+      /** On resume: steps that ended well before but run again, and why (e.g. their recorded outputs were redacted). */
+      rerun?: { stepId: string; reason: string }[];
     })
   | (Base & { type: 'step-start'; stepId: string })
   | (Base & { type: 'attempt-start'; stepId: string; attempt: number; maxAttempts: number; timeoutMs: number })
@@ -58,6 +60,11 @@ export type EngineEvent =
       /** Why a skipped step was skipped: its own `when`, a failed dependency, or the run halting (fail-fast, deadline, interrupt). */
       skip?: 'when' | 'needs' | 'halted';
       durationMs?: number;
+      /**
+       * true when a secret was masked in `outputs`: the journal holds `***`, not the value, so resume runs the step
+       * again rather than hand `***` to later steps. Absent (journals before it existed) means nothing was masked.
+       */
+      outputsRedacted?: boolean;
     })
   | (Base & { type: 'run-end'; status: RunStatus; error?: string; durationMs: number });
 

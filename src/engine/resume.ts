@@ -19,7 +19,8 @@ export interface ResumeOptions extends Omit<ExecuteOptions, 'runId'> {
 
 /**
  * Continues a failed, interrupted or crashed run: steps that succeeded (or were skipped by their own `when`) are
- * reused with their recorded outputs (step-end reused:true); failed, cancelled and unstarted ones run again.
+ * reused with their recorded outputs (step-end reused:true); failed, cancelled and unstarted ones run again, and so do
+ * succeeded ones whose outputs held a secret (listed in run-start `rerun` with the reason).
  * Appends to the same journal under a new run-start with `resumedFrom`. The deadline starts afresh.
  * Throws UsageError (exit 2) when the run is unknown, still running, already succeeded, or its runbook changed.
  */
@@ -42,21 +43,34 @@ export async function resumeRunbook(options: ResumeOptions): Promise<RunResult> 
         '--allow-changed to resume anyway',
     );
   }
-  const reused = selectReusable(history.steps, new Set(runbook.steps.map((s) => s.id)));
+  const { reused, rerun } = selectReusable(history.steps, new Set(runbook.steps.map((s) => s.id)));
   const engine = normalizeOptions({ ...options, runId: undefined });
-  return runRunbook(engine, { resumeOf: runId, reused });
+  return runRunbook(engine, { resumeOf: runId, reused, rerun });
 }
 
-/** Succeeded and when-skipped steps that still exist in the runbook. */
-function selectReusable(ends: ReadonlyMap<string, StepEndEvent>, known: ReadonlySet<string>): Map<string, StepOutcome> {
+/** Why a step that succeeded is run again rather than reused. */
+export const SECRET_OUTPUTS_RERUN_REASON = 'its outputs held a secret, which the journal never stores';
+
+/**
+ * Succeeded and when-skipped steps that still exist in the runbook. A succeeded step whose recorded outputs were
+ * redacted (`outputsRedacted`) is not reused: its `***` would reach later steps in place of the secret, so it runs
+ * again with the secrets given to this resume (steps are idempotent by design).
+ */
+function selectReusable(
+  ends: ReadonlyMap<string, StepEndEvent>,
+  known: ReadonlySet<string>,
+): { reused: Map<string, StepOutcome>; rerun: Map<string, string> } {
   const reused = new Map<string, StepOutcome>();
+  const rerun = new Map<string, string>();
   for (const [id, end] of ends) {
     if (!known.has(id)) continue;
-    if (end.status === 'succeeded') {
+    if (end.status === 'succeeded' && end.outputsRedacted === true) {
+      rerun.set(id, SECRET_OUTPUTS_RERUN_REASON);
+    } else if (end.status === 'succeeded') {
       reused.set(id, { status: 'succeeded', outputs: end.outputs ?? {}, reused: true });
     } else if (end.status === 'skipped' && end.skip === 'when') {
       reused.set(id, { status: 'skipped', outputs: {}, reason: end.reason, skip: 'when', reused: true });
     }
   }
-  return reused;
+  return { reused, rerun };
 }

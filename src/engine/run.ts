@@ -25,6 +25,8 @@ export interface RunStart {
   /** The run being resumed: its id and journal are reused. */
   resumeOf?: string;
   reused: ReusedOutcomes;
+  /** Steps that ended well in the run being resumed but run again, with why (announced in run-start). */
+  rerun?: ReadonlyMap<string, string>;
 }
 
 /** Shared by executeRunbook and resumeRunbook. */
@@ -82,6 +84,7 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
     ...(deadline ? { deadline: new Date(deadline.at).toISOString() } : {}),
     steps: runbook.steps.map((s) => ({ id: s.id, name: s.name, type: s.type, needs: s.needs })),
     ...(start.resumeOf ? { resumedFrom: start.resumeOf } : {}),
+    ...(start.rerun?.size ? { rerun: [...start.rerun].map(([stepId, reason]) => ({ stepId, reason })) } : {}),
   });
   if (deadline) armDeadline(deadline, clock, controller, finished.signal);
 

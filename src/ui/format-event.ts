@@ -22,6 +22,7 @@ const formatters: { [T in EngineEventType]: Formatter<T> } = {
   'run-start': (e) => [
     `run ${e.runId} ${e.resumedFrom ? `resumes ${e.resumedFrom}` : 'started'}: ${e.runbook.name} (${e.runbook.path}), ` +
       `${e.steps.length} step${e.steps.length === 1 ? '' : 's'}${e.deadline ? `, deadline ${e.deadline}` : ''}`,
+    ...(e.rerun ?? []).map((r) => `${r.stepId}: runs again: ${r.reason}`),
   ],
   'step-start': (e) => [`${e.stepId}: started`],
   'attempt-start': (e, o) => [

@@ -24,6 +24,8 @@ interface StepView {
   maxAttempts: number;
   startedAt?: number;
   detail?: string;
+  /** Why a step that ended well in the resumed run runs again (shown until it logs or reports progress). */
+  rerun?: string;
   end?: StepEnd;
   wrapper?: Wrapper;
   settle?: (end: StepEnd) => void;
@@ -113,6 +115,7 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
         v.settle = (e) => settleStep(v, wrapper, e, resolve, reject);
         wrapper.title = titleOf(v);
         if (v.detail) wrapper.output = v.detail;
+        else if (v.rerun) wrapper.output = `runs again: ${v.rerun}`;
         if (v.end) v.settle(v.end);
       }),
   });
@@ -120,6 +123,10 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
   const begin = (e: RunStart) => {
     start = e;
     for (const s of e.steps) views.set(s.id, { id: s.id, name: s.name || s.id, needs: s.needs, attempt: 0, maxAttempts: 1 });
+    for (const r of e.rerun ?? []) {
+      const v = views.get(r.stepId);
+      if (v) v.rerun = r.reason;
+    }
     // A terminal that reports no width (e.g. under `script`) would make log-update truncate every line to nothing.
     const columns = (options.stdout as NodeJS.WriteStream).columns ?? 0;
     const renderer = options.renderer ?? (columns > 0 ? 'default' : 'simple');

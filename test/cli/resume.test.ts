@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -29,6 +29,39 @@ describe('opsbook resume / runs (end to end)', { timeout: 120_000 }, () => {
 
     const json = await runCli(['runs', '--state-dir', tmp.stateDir, '--output', 'json']);
     expect(JSON.parse(json.stdout)).toEqual([expect.objectContaining({ runId, status: 'succeeded' })]);
+  });
+
+  it('re-runs a step whose outputs held a secret (the journal has only ***), so later steps get the real value', async () => {
+    const secret = 'S3cret-resume-91';
+    const env = { CLI_TEST_TOKEN: secret };
+    const first = await runCli(['run', fixture('secret-resume.yaml'), '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`], { env });
+    expect(first.exitCode).toBe(1);
+    const [runId] = runIds(tmp.stateDir);
+    const loginEnd = journalEvents(tmp.stateDir, runId!).find((e) => e.type === 'step-end' && e.stepId === 'login');
+    expect(loginEnd).toMatchObject({ status: 'succeeded', outputs: { session: 'session-***' }, outputsRedacted: true });
+    const plainEnd = journalEvents(tmp.stateDir, runId!).find((e) => e.type === 'step-end' && e.stepId === 'plain');
+    expect(plainEnd).not.toHaveProperty('outputsRedacted');
+
+    writeFileSync(path.join(tmp.dir, 'ready'), '');
+    const resumed = await runCli(['resume', runId!, '--state-dir', tmp.stateDir, '--output', 'plain'], { env });
+    expect(resumed.stderr).toBe('');
+    expect(resumed.exitCode).toBe(0);
+    expect(resumed.stdout).toContain('login: runs again: its outputs held a secret, which the journal never stores');
+    expect(resumed.stdout).toContain('plain: succeeded earlier (outputs reused)');
+    // The later step got the secret-bearing value itself, not the journal's `***`.
+    expect(readFileSync(path.join(tmp.dir, 'session.out'), 'utf8')).toBe(`session-${secret}`);
+    expect(readFileSync(path.join(tmp.dir, 'name.out'), 'utf8')).toBe('alpha');
+    expect(readFileSync(path.join(tmp.dir, 'login.count'), 'utf8')).toBe('ran\nran\n');
+    expect(readFileSync(path.join(tmp.dir, 'plain.count'), 'utf8')).toBe('ran\n');
+    expect(resumed.stdout).not.toContain(secret);
+    const journal = journalEvents(tmp.stateDir, runId!);
+    expect(journal.find((e) => e.type === 'run-start' && e.resumedFrom)).toMatchObject({
+      rerun: [{ stepId: 'login', reason: 'its outputs held a secret, which the journal never stores' }],
+    });
+    expect(journal.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
+    for (const file of readdirSync(path.join(tmp.stateDir, 'runs', runId!))) {
+      expect(readFileSync(path.join(tmp.stateDir, 'runs', runId!, file), 'utf8')).not.toContain(secret);
+    }
   });
 
   it('refuses to resume with exit 2 when the runbook changed, unless --allow-changed', async () => {

@@ -215,4 +215,67 @@ describe('resume', () => {
     expect(second.status).toBe('succeeded');
     expect(calls).toEqual(['b']);
   });
+  describe('a step whose outputs held a secret', () => {
+    const secret = 'tok-S3cret-777';
+    const secretRunbook = makeRunbook(
+      [
+        makeStep('login', { type: 'echo', with: { session: 'session-${{ inputs.token }}' } }),
+        makeStep('b', { needs: ['login'], type: 'gate' }),
+        makeStep('use', { needs: ['b'], type: 'echo', with: { got: '${{ steps.login.outputs.session }}' } }),
+      ],
+      { inputs: { token: { name: 'token', type: 'secret', required: true, fromEnv: 'TOKEN' } } },
+    );
+    const options = (calls: string[], broken: { value: boolean }) => ({
+      runbook: secretRunbook,
+      inputs: { token: secret },
+      registry: makeRegistry([...makeTestSteps(calls), makeGate(broken, calls)]),
+      stateDir: state.dir,
+      clock: new VirtualClock({ start: T0 }),
+    });
+
+    it('is journaled with outputsRedacted and runs again on resume, so later steps get the value, not ***', async () => {
+      const calls: string[] = [];
+      const broken = { value: true };
+      const first = await executeRunbook(options(calls, broken));
+      expect(first.status).toBe('failed');
+      const loginEnd = eventsOf(await readJournal(first.journalPath), 'step-end').find((e) => e.stepId === 'login');
+      expect(loginEnd).toMatchObject({ outputs: { session: 'session-***' }, outputsRedacted: true });
+
+      calls.length = 0;
+      broken.value = false;
+      const events: EngineEvent[] = [];
+      const seen: unknown[] = [];
+      const registry = makeRegistry([...makeTestSteps(calls), makeGate(broken, calls)]);
+      const spy = registry.get('echo')!;
+      const run = spy.run.bind(spy);
+      spy.run = async (params, ctx) => (seen.push(params), run(params, ctx));
+      const second = await resumeRunbook({ ...options(calls, broken), registry, runId: first.runId, onEvent: (e) => events.push(e) });
+      expect(second.status).toBe('succeeded');
+      expect(calls).toEqual(['login', 'b', 'use']);
+      expect(seen).toContainEqual({ got: `session-${secret}` });
+      expect(events[0]).toMatchObject({
+        type: 'run-start',
+        rerun: [{ stepId: 'login', reason: 'its outputs held a secret, which the journal never stores' }],
+      });
+      expect(eventsOf(events, 'step-end').find((e) => e.stepId === 'login')).not.toHaveProperty('reused');
+      expect(JSON.stringify(await readJournal(first.journalPath))).not.toContain(secret);
+    });
+
+    it('an older journal without outputsRedacted is reused as before', async () => {
+      const calls: string[] = [];
+      const broken = { value: true };
+      const first = await executeRunbook(options(calls, broken));
+      const text = readFileSync(first.journalPath, 'utf8').replaceAll(',"outputsRedacted":true', '');
+      expect(text).not.toContain('outputsRedacted');
+      writeFileSync(first.journalPath, text);
+      calls.length = 0;
+      broken.value = false;
+      const events: EngineEvent[] = [];
+      const second = await resumeRunbook({ ...options(calls, broken), runId: first.runId, onEvent: (e) => events.push(e) });
+      expect(second.status).toBe('succeeded');
+      expect(calls).toEqual(['b', 'use']);
+      expect(second.steps.login).toMatchObject({ status: 'succeeded', reused: true });
+      expect(events[0]).not.toHaveProperty('rerun');
+    });
+  });
 });
