@@ -103,7 +103,9 @@ describe('secrets (end to end)', { timeout: 120_000 }, () => {
     expect(noSecret.stderr).toMatch(/spec\.inputs\.token/);
     const again = await runCli(['resume', runId!, '--state-dir', tmp.stateDir], { env: { CLI_TEST_TOKEN: secret } });
     expect(again.exitCode).toBe(1); // the `fail` step still fails, but with the secret supplied again
-    expect(again.stdout).toContain('use: succeeded earlier (outputs reused)');
+    // `use` wrote the secret to its outputs: the journal holds only ***, so it runs again rather than pass *** on.
+    expect(again.stdout).toContain('use: runs again: its outputs held a secret, which the journal never stores');
+    expect(again.stdout).not.toContain('use: succeeded earlier');
     expect(again.stdout + again.stderr).not.toContain(secret);
   });
 });
