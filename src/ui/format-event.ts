@@ -40,8 +40,8 @@ const formatters: { [T in EngineEventType]: Formatter<T> } = {
   'step-report': (e) => formatTable(e.table).map((l) => `${e.stepId}: ${l}`),
   'step-approval': (e) => [`${e.stepId}: ${e.approved ? 'approved' : 'declined'} by ${e.by}`],
   'step-end': (e, o) => {
-    if (e.reused) return [`${e.stepId}: succeeded earlier (outputs reused)`];
     const why = e.reason ? `: ${oneLine(e.reason)}` : '';
+    if (e.reused) return [e.status === 'skipped' ? `${e.stepId}: skipped earlier${why}` : `${e.stepId}: ${e.status} earlier (outputs reused)`];
     const cls = e.status === 'failed' && e.errorClass ? ` (${e.errorClass})` : '';
     return [`${e.stepId}: ${e.status}${took(e.durationMs, o)}${cls}${why}`];
   },

@@ -1,6 +1,6 @@
 // `--output tty`: listr2's live tree, fed by engine events. The only importer of listr2; the engine never sees it.
 
-import { Listr, ListrLogger, ProcessOutput, type ListrTask, type ListrTaskWrapper } from 'listr2';
+import { Listr, ListrDefaultRendererLogLevels, ListrLogger, ProcessOutput, figures, type ListrTask, type ListrTaskWrapper } from 'listr2';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { EngineEvent } from '../engine/events.js';
@@ -46,6 +46,16 @@ export interface TtyRenderer extends Renderer {
   ask(stepId: string, question: string, input: Readable): Promise<string>;
 }
 
+/**
+ * Markers in the live tree, one meaning each: ✔ succeeded, ✖ failed (a step, or the run: failed or interrupted),
+ * ↓ skipped or cancelled, ⚠ only a warning: a run that succeeded although a continueOnError step failed (listr2's
+ * "completed with failed subtasks"), or a retry. listr2's defaults drew a failed run as ⚠ or ❯ and a skip as ⚠.
+ */
+const RUN_ICONS = {
+  [ListrDefaultRendererLogLevels.FAILED_WITH_FAILED_SUBTASKS]: figures.cross,
+  [ListrDefaultRendererLogLevels.SKIPPED_WITHOUT_COLLAPSE]: figures.arrowDown,
+};
+
 export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
   const { clock } = options;
   const views = new Map<string, StepView>();
@@ -63,7 +73,7 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
   // Title carries the live state: waiting for which needs, attempt n/m and elapsed time, or the final duration.
   const titleOf = (v: StepView): string => {
     if (v.end) {
-      if (v.end.reused) return `${v.name} (reused from earlier run)`;
+      if (v.end.reused) return v.end.status === 'skipped' ? `${v.name} (skipped earlier)` : `${v.name} (reused from earlier run)`;
       return v.end.durationMs !== undefined ? `${v.name} (${formatDuration(v.end.durationMs)})` : v.name;
     }
     if (v.startedAt === undefined) {
@@ -78,7 +88,8 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
   const runTitle = (): string => {
     if (!start) return 'run';
     const parts = [`${start.runbook.name} · run ${start.runId}`];
-    const elapsed = Math.max(0, (end ? Date.parse(end.time) : clock.now()) - Date.parse(start.time));
+    // Once ended, the run's own duration: the summary line prints the same number, so both read the same.
+    const elapsed = end ? end.durationMs : Math.max(0, clock.now() - Date.parse(start.time));
     parts.push(`${formatDuration(elapsed)} elapsed`);
     if (notice && !end) parts.push(notice);
     if (start.deadline && !end) {
@@ -97,7 +108,8 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
     wrapper.title = titleOf(v);
     if (e.status === 'succeeded') return resolve();
     if (e.status === 'skipped') {
-      wrapper.skip(e.reason ? `${v.name}: skipped (${e.reason})` : `${v.name}: skipped`);
+      const skipped = e.reused ? 'skipped earlier' : 'skipped';
+      wrapper.skip(e.reason ? `${v.name}: ${skipped} (${e.reason})` : `${v.name}: ${skipped}`);
       return resolve();
     }
     if (e.status === 'cancelled') {
@@ -109,6 +121,8 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
 
   const stepTask = (v: StepView): ListrTask => ({
     title: titleOf(v),
+    // A failed step never stops the tree: the engine decides what runs next (only the hidden run-end task may).
+    exitOnError: false,
     task: (_ctx, wrapper: Wrapper) =>
       new Promise<void>((resolve, reject) => {
         v.wrapper = wrapper;
@@ -138,8 +152,9 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
           task: (_ctx, wrapper: Wrapper) => {
             runWrapper = wrapper;
             // An untitled (hidden) subtask keeps the tree alive until run-end (the journal is written after the
-            // last step) and fails when the run did, so the run title never shows a tick on a failed run; the
-            // full outcome is printed once, under the tree, by close().
+            // last step) and fails when the run did; it alone may fail the list (exitOnError), so a failed run's
+            // title fails too (✖, see RUN_ICONS) instead of completing with a failed subtask (⚠). The full
+            // outcome is printed once, under the tree, by close().
             const runEndTask: ListrTask = {
               task: () =>
                 new Promise<void>((resolve, reject) => {
@@ -149,7 +164,7 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
             };
             return wrapper.newListr([...[...views.values()].map(stepTask), runEndTask], {
               concurrent: true,
-              exitOnError: false,
+              exitOnError: true,
               rendererOptions: { collapseSubtasks: false, collapseSkips: false, collapseErrors: false },
             });
           },
@@ -157,7 +172,8 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
       ],
       {
         concurrent: false,
-        exitOnError: false,
+        // The run task fails with the run (see runEndTask), and says so: simple renderer "✖ <run title>".
+        exitOnError: true,
         registerSignalListeners: false,
         renderer,
         fallbackRenderer: 'simple',
@@ -165,6 +181,7 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
         forceTTY: renderer === 'default',
         rendererOptions: {
           logger: new ListrLogger({ processOutput, useIcons: true }),
+          icon: RUN_ICONS,
           collapseSubtasks: false,
           collapseSkips: false,
           showSkipMessage: true,

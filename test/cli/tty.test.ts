@@ -54,3 +54,31 @@ describe('Ctrl-C on a terminal (end to end, via a pseudo-terminal)', { timeout: 
     expect(journalEvents(tmp.stateDir, runIds(tmp.stateDir)[0]!).at(-1)).toMatchObject({ type: 'run-end', status: 'interrupted' });
   });
 });
+
+describe('run markers on a terminal (end to end, via a pseudo-terminal)', { timeout: 120_000 }, () => {
+  // Final frame of the live tree: the run title is the last line starting at column 0 with a marker.
+  const runTitle = (stdout: string, name: string) =>
+    stdout
+      .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
+      .split(/\r?\n/)
+      .filter((l) => l.includes(`${name} · run `))
+      .at(-1);
+
+  it('a failed run is ✖ like its failed step, its skipped step ↓, and the title and summary print one duration', async () => {
+    const r = await startCli(['run', fixture('fail.yaml'), '--state-dir', tmp.stateDir], { tty: true }).result;
+    expect(r.exitCode).toBe(1);
+    const title = runTitle(r.stdout, 'cli-fail');
+    expect(title).toMatch(/^✖ cli-fail · run \S+ · (\S+) elapsed/);
+    expect(r.stdout).toMatch(/✖\S* boom \(/);
+    expect(r.stdout).toMatch(/↓\S* after/);
+    const elapsed = /· (\S+) elapsed/.exec(title!)![1];
+    expect(r.stdout).toMatch(new RegExp(`run \\S+ failed in ${elapsed.replace('.', '\\.')}:`));
+  });
+
+  it('⚠ is kept for a run that succeeded although a continueOnError step failed', async () => {
+    const r = await startCli(['run', fixture('warn.yaml'), '--state-dir', tmp.stateDir], { tty: true }).result;
+    expect(r.exitCode).toBe(0);
+    expect(runTitle(r.stdout, 'cli-warn')).toMatch(/^⚠ cli-warn · run /);
+    expect(r.stdout).toMatch(/✖\S* flaky \(/);
+  });
+});

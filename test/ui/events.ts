@@ -34,3 +34,25 @@ export const sampleEvents: EngineEvent[] = [
   { type: 'step-end', time: at(10), runId, stepId: 'c', status: 'skipped', reason: 'needs b, which failed' },
   { type: 'run-end', time: at(10), runId, status: 'failed', error: 'step b failed', durationMs: 10_000 },
 ];
+
+/** A resumed run: `a` succeeded earlier, `s` was skipped earlier by its `when`, `b` runs again; 999ms in all. */
+export const resumedEvents: EngineEvent[] = [
+  {
+    type: 'run-start', time: at(0), runId,
+    runbook: { path: 'runbooks/demo.yaml', name: 'demo', sha256: 'f00' },
+    inputs: {},
+    steps: [
+      { id: 'a', name: 'a', type: 'shell', needs: [] },
+      { id: 's', name: 'Optional step', type: 'shell', needs: [] },
+      { id: 'b', name: 'b', type: 'shell', needs: ['a'] },
+    ],
+    resumedFrom: runId,
+    rerun: [{ stepId: 'b', reason: 'its outputs held a secret, which the journal never stores' }],
+  },
+  { type: 'step-end', time: at(0), runId, stepId: 'a', status: 'succeeded', outputs: { n: 1 }, reused: true },
+  { type: 'step-end', time: at(0), runId, stepId: 's', status: 'skipped', outputs: {}, reason: 'when: false is false', skip: 'when', reused: true },
+  { type: 'step-start', time: at(0), runId, stepId: 'b' },
+  { type: 'step-end', time: at(1), runId, stepId: 'b', status: 'succeeded', outputs: {}, durationMs: 999 },
+  // The run's clock started a moment before run-start was stamped: durationMs, not the timestamps, is the duration.
+  { type: 'run-end', time: at(1), runId, status: 'succeeded', durationMs: 999 },
+];

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createRenderer } from '../../src/ui/renderer.js';
 import { VirtualClock } from '../../src/time/clock.js';
-import { sampleEvents } from './events.js';
+import { resumedEvents, sampleEvents } from './events.js';
 
 function capture() {
   const stream = new PassThrough();
@@ -25,6 +25,15 @@ describe('plain renderer', () => {
     expect(lines.at(-1)).toBe('2026-01-01T00:00:10.000Z run 20260101-000000-000-abcdef failed in 10s: step b failed');
     expect(out.text()).not.toContain('\u001b['); // no colour unless asked
     expect(err.text()).toBe('');
+  });
+
+  it('prints a step duration and the run duration with the one formatter (999ms both, not 1s and 999ms)', async () => {
+    const out = capture();
+    const r = await createRenderer({ mode: 'plain', stdout: out.stream, stderr: out.stream, clock: new VirtualClock() });
+    for (const e of resumedEvents) r.handle(e);
+    await r.close();
+    expect(out.text()).toContain(' b: succeeded in 999ms\n');
+    expect(out.text()).toContain(' run 20260101-000000-000-abcdef succeeded in 999ms\n');
   });
 
   it('colours statuses when asked', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTestRenderer } from '../../src/ui/test-renderer.js';
-import { sampleEvents } from './events.js';
+import { resumedEvents, sampleEvents } from './events.js';
 
 describe('test renderer', () => {
   it('renders every event deterministically, without timestamps or durations', () => {
@@ -27,6 +27,20 @@ describe('test renderer', () => {
       'b: failed (permanent): exit code 1',
       'c: skipped: needs b, which failed',
       'run 20260101-000000-000-abcdef failed: step b failed',
+    ]);
+  });
+
+  it('on resume: says which steps succeeded or were skipped earlier (with why), and which run again and why', () => {
+    const r = createTestRenderer();
+    for (const e of resumedEvents) r.handle(e);
+    expect(r.lines).toEqual([
+      'run 20260101-000000-000-abcdef resumes 20260101-000000-000-abcdef: demo (runbooks/demo.yaml), 3 steps',
+      'b: runs again: its outputs held a secret, which the journal never stores',
+      'a: succeeded earlier (outputs reused)',
+      's: skipped earlier: when: false is false',
+      'b: started',
+      'b: succeeded',
+      'run 20260101-000000-000-abcdef succeeded',
     ]);
   });
 });

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createTtyRenderer } from '../../src/ui/tty.js';
 import { VirtualClock } from '../../src/time/clock.js';
-import { sampleEvents } from './events.js';
+import { resumedEvents, sampleEvents } from './events.js';
 
 function capture() {
   const stream = new PassThrough();
@@ -66,5 +66,37 @@ describe('tty renderer (listr2 adapter)', () => {
     r.handle({ type: 'run-end', time: sampleEvents[0]!.time, runId: sampleEvents[0]!.runId, status: 'succeeded', durationMs: 0 });
     await r.close();
     expect(out.text()).toContain('a: Drain the node? [y/N]');
+  });
+
+  // listr2's simple renderer: one line per state change, with the same markers as the live tree.
+  async function renderSimple(events: typeof sampleEvents): Promise<string> {
+    const out = capture();
+    const r = createTtyRenderer({ stdout: out.stream, stderr: out.stream, clock: new VirtualClock(), color: false, renderer: 'simple' });
+    for (const e of events) {
+      r.handle(e);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await r.close();
+    return out.text();
+  }
+
+  it('marks a failed run ✖ (never ✔ or ⚠) and a skipped step ↓', async () => {
+    const text = await renderSimple(sampleEvents);
+    expect(text).toMatch(/^✖ demo · run 20260101-000000-000-abcdef · 10s elapsed/m);
+    expect(text).not.toMatch(/^[✔⚠] demo/m);
+    expect(text).toMatch(/^✖ b \(1s\)/m);
+    expect(text).toMatch(/^↓ c \[SKIPPED: c: skipped \(needs b, which failed\)\]/m);
+  });
+
+  it('on resume: a step skipped earlier says so with its reason; the run title shows the run-end duration', async () => {
+    const text = await renderSimple(resumedEvents);
+    expect(text).toContain('Optional step (skipped earlier) [SKIPPED: Optional step: skipped earlier (when: false is false)]');
+    expect(text).not.toContain('Optional step (reused from earlier run)');
+    expect(text).toContain('a (reused from earlier run)');
+    expect(text).toContain('runs again: its outputs held a secret, which the journal never stores');
+    expect(text).toMatch(/^✔ b \(999ms\)/m);
+    // The title, the step and the summary all print 999ms (the timestamps alone would say 1s).
+    expect(text).toMatch(/^✔ demo · run 20260101-000000-000-abcdef · 999ms elapsed/m);
+    expect(text.trimEnd().split('\n').at(-1)).toBe('run 20260101-000000-000-abcdef succeeded in 999ms');
   });
 });
