@@ -22,6 +22,8 @@ export interface ClusterIdentityData {
 export interface ResolvedIdentity {
   /** false when the cluster data the identity depends on has not been seen (yet). */
   known: boolean;
+  /** When not known: what is missing, e.g. "its Node to register" (reads after "waits for"). */
+  waitingFor?: string;
   ips: Set<string>;
   hostnames: Set<string>;
   /** For messages: where the identity came from. */
@@ -31,12 +33,17 @@ export interface ResolvedIdentity {
 const IP_TYPES = new Set(['InternalIP', 'ExternalIP']);
 const DNS_TYPES = new Set(['Hostname', 'InternalDNS', 'ExternalDNS']);
 
-function addAddresses(target: ResolvedIdentity, addresses: NodeAddress[]): void {
+/** Adds the IP and DNS addresses; returns how many it found (0: the object has not reported its addresses yet). */
+function addAddresses(target: ResolvedIdentity, addresses: NodeAddress[]): number {
+  let found = 0;
   for (const { type, address } of addresses) {
     if (!address) continue;
     if (IP_TYPES.has(type ?? '')) target.ips.add(normalizeIp(address));
     else if (DNS_TYPES.has(type ?? '')) target.hostnames.add(normalizeHostname(address));
+    else continue;
+    found += 1;
   }
+  return found;
 }
 
 /** The Machine backing a node: by status.nodeRef, else by a Hostname/InternalDNS address equal to the node name. */
@@ -57,11 +64,13 @@ export function resolveNodeIdentity(
   if (source === 'machines') {
     const machine = findMachineForNode(data, nodeName);
     if (machine) {
-      addAddresses(identity, machine.addresses);
-      identity.known = true;
-      identity.source = `Machine ${machine.name}`;
+      // A Machine without addresses has not been provisioned far enough to say who the node is.
+      identity.known = addAddresses(identity, machine.addresses) > 0;
+      identity.source = identity.known ? `Machine ${machine.name}` : `Machine ${machine.name}, no addresses yet`;
+      if (!identity.known) identity.waitingFor = 'its Machine to report addresses';
     } else {
       identity.source = 'no Machine for this node';
+      identity.waitingFor = 'its Machine';
     }
     return identity;
   }
@@ -69,9 +78,16 @@ export function resolveNodeIdentity(
   for (const ip of declared?.addresses ?? []) identity.ips.add(normalizeIp(ip));
   for (const host of declared?.hostnames ?? []) identity.hostnames.add(normalizeHostname(host));
   const node = data.nodes.get(nodeName);
-  if (node) addAddresses(identity, node);
-  // The Node object may still add addresses, so only a seen Node makes the identity complete.
-  identity.known = node !== undefined;
-  identity.source = node ? (declared ? 'inventory + Node status.addresses' : 'Node status.addresses') : 'inventory (Node not registered yet)';
+  // Until the Node exists and reports its addresses, a SAN missing from the inventory may still turn out to be its own.
+  identity.known = node !== undefined && addAddresses(identity, node) > 0;
+  if (identity.known) {
+    identity.source = declared ? 'inventory + Node status.addresses' : 'Node status.addresses';
+  } else if (node) {
+    identity.source = 'inventory; Node has no addresses yet';
+    identity.waitingFor = 'its Node to report its addresses';
+  } else {
+    identity.source = 'inventory; Node not registered yet';
+    identity.waitingFor = 'its Node to register';
+  }
   return identity;
 }

@@ -12,8 +12,21 @@ export interface ServerPolicyEnv {
   identityOf(name: string): ResolvedIdentity;
 }
 
-function refuse(check: CheckId, reason: string, final = true): Verdict {
-  return { approve: false, check, reason, final };
+function refuse(check: CheckId, reason: string): Verdict {
+  return { approve: false, check, reason, final: true };
+}
+
+/**
+ * SANs outside the node's identity: refused when the identity is complete; else not verifiable yet (not final,
+ * never approved) since the Node/Machine may still report them.
+ */
+function identityMismatch(check: 'dns-identity' | 'ip-identity', sans: string[], node: string, identity: ResolvedIdentity): Verdict {
+  const what = check === 'dns-identity' ? `DNS SAN ${sans.join(', ')}` : `IP SAN ${sans.join(', ')}`;
+  if (identity.known) {
+    return refuse(check, `${what} is not ${check === 'dns-identity' ? 'a hostname' : 'an address'} of node ${node} (per ${identity.source})`);
+  }
+  const reason = `${what} is not among the ${check === 'dns-identity' ? 'hostnames' : 'addresses'} known so far for node ${node} (per ${identity.source})`;
+  return { approve: false, check, reason, final: false, waitingFor: identity.waitingFor ?? 'the node identity' };
 }
 
 export function evaluateServerCsr(csr: CsrRecord, env: ServerPolicyEnv): Verdict {
@@ -40,17 +53,18 @@ export function evaluateServerCsr(csr: CsrRecord, env: ServerPolicyEnv): Verdict
     return refuse('sans', `a serving CSR may carry only DNS and IP SANs (found ${listed || 'an unreadable SAN extension'})`);
   }
   if (sans.dnsNames.length + sans.ipAddresses.length === 0) return refuse('sans', 'a serving CSR needs at least one DNS or IP SAN');
+  // Before the identity checks, which may have to wait for the Node: a weak key is refused at once.
+  const key = checkKey(request.key);
+  if (key) return refuse('key', key);
   const identity = env.identityOf(name);
   const strangerDns = sans.dnsNames.filter((dns) => !identity.hostnames.has(normalizeHostname(dns)));
   if (strangerDns.length > 0) {
-    return refuse('dns-identity', `DNS SAN ${strangerDns.join(', ')} is not a hostname of node ${name} (per ${identity.source})`, identity.known);
+    return identityMismatch('dns-identity', strangerDns, name, identity);
   }
   const strangerIps = sans.ipAddresses.filter((ip) => !identity.ips.has(normalizeIp(ip)));
   if (strangerIps.length > 0) {
-    return refuse('ip-identity', `IP SAN ${strangerIps.join(', ')} is not an address of node ${name} (per ${identity.source})`, identity.known);
+    return identityMismatch('ip-identity', strangerIps, name, identity);
   }
-  const key = checkKey(request.key);
-  if (key) return refuse('key', key);
   return { approve: true };
 }
 

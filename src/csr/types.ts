@@ -63,8 +63,10 @@ export type Verdict =
       approve: false;
       check: CheckId;
       reason: string;
-      /** false when the refusal depends on cluster data that may still arrive (Node/Machine not seen yet). */
+      /** false when the refusal depends on cluster data that may still arrive (Node/Machine or its addresses not seen yet). */
       final: boolean;
+      /** When not final: what the check waits for, e.g. "its Node to register" (reads after "waits for"). */
+      waitingFor?: string;
     };
 
 /** Allowed requestor of client CSRs: a username (trailing `*` = prefix) and, optionally, a group it must carry. */

@@ -78,7 +78,26 @@ describe('serving CSR policy', () => {
 
   it('refuses provisionally (not final) while the Node is not registered yet', async () => {
     const empty: ClusterIdentityData = { nodes: new Map(), machines: [] };
-    expect(await verdictFor('worker-0', {}, env('inventory', empty))).toMatchObject({ check: 'dns-identity', final: false });
+    expect(await verdictFor('worker-0', {}, env('inventory', empty))).toMatchObject({
+      check: 'dns-identity',
+      final: false,
+      waitingFor: 'its Node to register',
+      reason: 'DNS SAN worker-0 is not among the hostnames known so far for node worker-0 (per inventory; Node not registered yet)',
+    });
+  });
+
+  it('refuses provisionally while the Node has no addresses yet', async () => {
+    const noAddresses: ClusterIdentityData = { nodes: new Map([['worker-0', []]]), machines: [] };
+    expect(await verdictFor('worker-0', {}, env('inventory', noAddresses))).toMatchObject({
+      check: 'dns-identity',
+      final: false,
+      waitingFor: 'its Node to report its addresses',
+    });
+  });
+
+  it('refuses a weak key at once, even while the Node is not registered yet', async () => {
+    const empty: ClusterIdentityData = { nodes: new Map(), machines: [] };
+    expect(await verdictFor('worker-0', { keyType: 'rsa-1024' }, env('inventory', empty))).toMatchObject({ check: 'key', final: true });
   });
 
   it('with identity: machines, checks against the Machine addresses instead of the Node', async () => {

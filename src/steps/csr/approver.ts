@@ -5,7 +5,7 @@ import { findMissingNodes } from '../../csr/inventory.js';
 import type { StepContext } from '../types.js';
 import { applyDecisions } from './apply.js';
 import { abortError, startClusterView, stopWaitingAt } from './cluster-view.js';
-import { decideCsrs, type ApproveParams } from './decide.js';
+import { decideCsrs, type ApproveParams, type Refusal } from './decide.js';
 import { buildSelector } from './params.js';
 import { createProgressLine } from './progress.js';
 import { abbreviate, buildRefusalTable, describeApproveProgress, describeRefusal, toRefusedOutput } from './report.js';
@@ -52,15 +52,17 @@ export async function runApprover<P extends ApproveParams>(factory: ApproverFact
         state.refusals.set(refusal.record.uid, refusal);
         if (refusal.final) state.settled.add(refusal.record.uid);
       }
+      // Not refusals while the step runs: they are shown as waiting, and checked again on the next change.
+      state.waiting = decisions.waiting;
       await applyDecisions(kube, pass, decisions, kind, params, state, ctx);
       const approved = collectApprovedByNode(pass.records, kind, state);
       const { done, missing } = findMissingNodes(selector, approved.keys());
-      progress.update(describeApproveProgress(factory.label, selector, approved, missing, pendingRefusals(state).length), done);
+      progress.update(describeApproveProgress(factory.label, selector, approved, missing, pendingRefusals(state).length, state.waiting), done);
       if (done) return buildOutputs(state, approved);
       const woke = await view.waitForChange(since, giveUpAt, ctx.signal).catch((error: unknown) => {
-        throw ctx.signal.aborted ? timeoutError(factory.label, missing, state, abortError(ctx.signal)) : error;
+        throw ctx.signal.aborted ? timeoutError(factory.label, missing, state, ctx.log, abortError(ctx.signal)) : error;
       });
-      if (woke === 'deadline') throw timeoutError(factory.label, missing, state);
+      if (woke === 'deadline') throw timeoutError(factory.label, missing, state, ctx.log);
     }
   } finally {
     progress.flush();
@@ -70,14 +72,26 @@ export async function runApprover<P extends ApproveParams>(factory: ApproverFact
   }
 }
 
-function timeoutError(label: string, missing: string[], state: AttemptState, cause?: Error): StepError {
+/** When the step gives up, CSRs still unverifiable become refusals (left pending, never denied) that say what they waited for. */
+function refuseStillWaiting(label: string, state: AttemptState, log: (line: string) => void): void {
+  for (const waiting of state.waiting) {
+    const reason = `${waiting.reason}: unverifiable, the step timed out waiting for ${waiting.waitingFor}`;
+    const refusal: Refusal = { record: waiting.record, node: waiting.node, check: waiting.check, reason, final: false };
+    state.refusals.set(waiting.record.uid, refusal);
+    log(describeRefusal(label, refusal));
+  }
+  state.waiting = [];
+}
+
+function timeoutError(label: string, missing: string[], state: AttemptState, log: (line: string) => void, cause?: Error): StepError {
+  // A run-level cancel (Ctrl-C) keeps its own error; a timeout or deadline gets the nodes named.
+  if (cause && cause.name === 'CancelledError' && (cause as { reason?: string }).reason === 'interrupted') return toStepError(cause);
+  refuseStillWaiting(label, state, log);
   const refusals = pendingRefusals(state);
   const forMissing = refusals.filter((r) => missing.includes(r.node));
   const why = forMissing.length > 0 ? `; refused for them: ${forMissing.slice(0, 10).map((r) => `${r.record.name} (${r.node}): ${r.reason}`).join('; ')}` : '';
   // The full lists are in details; the message stays readable with a thousand nodes.
   const message = `no approved ${label} CSR for ${abbreviate(missing, 20)}${why}${forMissing.length > 10 ? ` (+${forMissing.length - 10} more)` : ''}`;
-  // A run-level cancel (Ctrl-C) keeps its own error; a timeout or deadline gets the nodes named.
-  if (cause && cause.name === 'CancelledError' && (cause as { reason?: string }).reason === 'interrupted') return toStepError(cause);
   return new StepError(message, {
     errorClass: 'timeout',
     cause,

@@ -33,14 +33,28 @@ export interface Refusal {
   node: string;
   check: CheckId;
   reason: string;
+  /** false for CSRs refused only because their node's identity never became known (left pending, never denied). */
   final: boolean;
+}
+
+/** A CSR that passed every check it could, and cannot be checked further until `waitingFor` (e.g. its Node registers). */
+export interface Waiting {
+  record: CsrRecord;
+  node: string;
+  check: CheckId;
+  reason: string;
+  /** Reads after "waits for": "its Node to register". */
+  waitingFor: string;
 }
 
 export interface Decisions {
   approve: CsrRecord[];
   /** Valid duplicates to deny once `by` is approved (supersede: deny). */
   supersede: { record: CsrRecord; by: string }[];
+  /** Failed a check: refused now, whatever happens later. */
   refused: Refusal[];
+  /** Not verifiable yet: neither approved nor refused; evaluated again on the next pass. */
+  waiting: Waiting[];
   /** Node → approved CSRs of this kind (any approver). */
   approvedByNode: Map<string, CsrRecord[]>;
 }
@@ -62,7 +76,7 @@ const byAge = (a: CsrRecord, b: CsrRecord) => (a.createdAt ?? 0) - (b.createdAt 
  * evaluated again, so a refusal is never turned into an approval later.
  */
 export function decideCsrs(records: CsrRecord[], kind: ApproverKind, params: ApproveParams, skip: ReadonlySet<string>): Decisions {
-  const decisions: Decisions = { approve: [], supersede: [], refused: [], approvedByNode: new Map() };
+  const decisions: Decisions = { approve: [], supersede: [], refused: [], waiting: [], approvedByNode: new Map() };
   const valid = new Map<string, CsrRecord[]>();
   for (const record of records) {
     const ours = record.signerName === kind.signer;
@@ -75,7 +89,8 @@ export function decideCsrs(records: CsrRecord[], kind: ApproverKind, params: App
     if (record.state !== 'pending' || skip.has(record.uid)) continue;
     const verdict = kind.evaluate(record);
     if (verdict.approve) push(valid, node!, record);
-    else decisions.refused.push({ record, node: node ?? '', check: verdict.check, reason: verdict.reason, final: verdict.final });
+    else if (verdict.final) decisions.refused.push({ record, node: node ?? '', check: verdict.check, reason: verdict.reason, final: true });
+    else decisions.waiting.push({ record, node: node ?? '', check: verdict.check, reason: verdict.reason, waitingFor: verdict.waitingFor ?? 'the node identity' });
   }
   for (const [node, pending] of valid) {
     pending.sort(byAge);

@@ -31,6 +31,7 @@ export async function planApprover<P extends ApproveParams>(factory: ApproverFac
   const waiting = findMissingNodes(selector, [...approved.keys(), ...decisions.approve.map((r) => kind.nodeOf(r) ?? '')]).missing;
   const summary =
     `would approve ${decisions.approve.length} ${factory.label} CSR(s), refuse ${decisions.refused.length}` +
+    (decisions.waiting.length > 0 ? `, wait to verify ${decisions.waiting.length} (node identity not known yet)` : '') +
     (decisions.supersede.length > 0 ? `, deny ${decisions.supersede.length} superseded` : '') +
     (approved.size > 0 ? `; ${approved.size} node(s) already approved` : '') +
     (waiting.length > 0 ? `; still waiting for ${waiting.join(', ')}` : '');

@@ -2,7 +2,7 @@
 
 import type { ReportTable } from '../../engine/events.js';
 import type { CheckId, CsrRecord, NodeSelector } from '../../csr/types.js';
-import type { ApproveParams, Decisions, Refusal } from './decide.js';
+import type { ApproveParams, Decisions, Refusal, Waiting } from './decide.js';
 
 export interface RefusedOutput {
   csr: string;
@@ -27,8 +27,16 @@ export function toRefusedOutput(refusal: Refusal, denied: ReadonlySet<string>): 
 
 /** One live log line per refusal, as it happens (the table comes at the end of the step). */
 export function describeRefusal(label: string, refusal: Refusal): string {
-  const later = refusal.final ? '' : ' (checked again when the node registers)';
-  return `refused ${label} CSR ${refusal.record.name} (node ${refusal.node || '-'}, requestor ${refusal.record.username}): ${refusal.check}: ${refusal.reason}${later}`;
+  return `refused ${label} CSR ${refusal.record.name} (node ${refusal.node || '-'}, requestor ${refusal.record.username}): ${refusal.check}: ${refusal.reason}`;
+}
+
+/** e.g. "worker-1: serving CSR waits for its Node to register", one clause per distinct wait. */
+export function describeWaiting(label: string, waiting: readonly Waiting[]): string {
+  const nodesByWait = new Map<string, Set<string>>();
+  for (const w of waiting) nodesByWait.set(w.waitingFor, (nodesByWait.get(w.waitingFor) ?? new Set()).add(w.node || '-'));
+  return [...nodesByWait]
+    .map(([waitingFor, nodes]) => `${abbreviate([...nodes].sort())}: ${label} CSR waits for ${waitingFor}`)
+    .join('; ');
 }
 
 export function buildRefusalTable(label: string, refusals: Refusal[], denied: ReadonlySet<string>): ReportTable {
@@ -54,21 +62,29 @@ export function buildDecisionTable(
     const action = params.deny && r.final ? 'deny' : 'refuse (leave pending)';
     rows.push([r.record.name, r.node || '-', r.record.username, action, `${r.check}: ${r.reason}`]);
   }
+  for (const w of decisions.waiting) {
+    rows.push([w.record.name, w.node || '-', w.record.username, `wait for ${w.waitingFor}`, `${w.check}: ${w.reason}`]);
+  }
   return { title: `Pending ${label} CSRs`, columns: ['CSR', 'node', 'requestor', 'action', 'reason'], rows };
 }
 
-/** e.g. "client CSRs approved for 3/5 nodes (waiting for worker-3, worker-4); 1 refused". */
+/**
+ * e.g. "serving CSRs approved for 3/5 nodes (waiting for worker-3, worker-4); 1 refused; worker-4: serving CSR waits
+ * for its Node to register".
+ */
 export function describeApproveProgress(
   label: string,
   selector: NodeSelector,
   approved: Map<string, string[]>,
   missing: string[],
   refused: number,
+  unverifiable: readonly Waiting[] = [],
 ): string {
   const total = selector.mode === 'inventory' ? selector.nodes.size : selector.count;
   const have = selector.mode === 'inventory' ? total - missing.length : Math.min(total, approved.size);
   const waiting = missing.length > 0 ? ` (waiting for ${abbreviate(missing)})` : '';
-  return `${label} CSRs approved for ${have}/${total} nodes${waiting}${refused > 0 ? `; ${refused} refused` : ''}`;
+  const blocked = unverifiable.length > 0 ? `; ${describeWaiting(label, unverifiable)}` : '';
+  return `${label} CSRs approved for ${have}/${total} nodes${waiting}${refused > 0 ? `; ${refused} refused` : ''}${blocked}`;
 }
 
 /** At most five names, then "+N more", so the detail line stays one line. */

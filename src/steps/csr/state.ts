@@ -7,7 +7,7 @@ import type { ClusterIdentityData } from '../../csr/identity.js';
 import { readIdentityData } from './cluster-view.js';
 import { runMarker } from './conditions.js';
 import { toRefusedOutput, type RefusedOutput } from './report.js';
-import { selectCsrObjects, type ApproveParams, type ApproverKind, type Refusal } from './decide.js';
+import { selectCsrObjects, type ApproveParams, type ApproverKind, type Refusal, type Waiting } from './decide.js';
 
 /** The cluster as one pass sees it. */
 export interface World {
@@ -49,6 +49,8 @@ export interface AttemptState {
   /** CSRs never to evaluate again: in flight, written, or finally refused. */
   settled: Set<string>;
   refusals: Map<string, Refusal>;
+  /** CSRs the last pass could not verify yet (their node's identity is incomplete); not refusals while the step runs. */
+  waiting: Waiting[];
   approved: Set<string>;
   denied: Set<string>;
   superseded: Set<string>;
@@ -107,6 +109,7 @@ export function newAttemptState(): AttemptState {
     local: new Map(),
     settled: new Set(),
     refusals: new Map(),
+    waiting: [],
     approved: new Set(),
     denied: new Set(),
     superseded: new Set(),

@@ -24,6 +24,8 @@ export interface StepRun<O> {
   outputs?: O;
   error?: Error & { errorClass?: string; details?: unknown };
   progress: string[];
+  /** ctx.log lines (what the journal and the live log would show). */
+  logs: string[];
   reports: ReportTable[];
 }
 
@@ -32,12 +34,14 @@ export async function runStep<O>(
   step: AnyStepType,
   params: Record<string, unknown>,
   cluster: Cluster,
-  options: { timeoutMs?: number; runId?: string; stepId?: string; attempt?: number } = {},
+  options: { timeoutMs?: number; runId?: string; stepId?: string; attempt?: number; progress?: string[]; logs?: string[] } = {},
 ): Promise<StepRun<O>> {
   const issues = step.check?.(params) ?? [];
   if (issues.length > 0) throw new Error(`bad params: ${JSON.stringify(issues)}`);
   const normalized = step.normalize ? step.normalize(params) : params;
-  const progress: string[] = [];
+  // Pass your own arrays to watch progress and logs while the step runs.
+  const progress: string[] = options.progress ?? [];
+  const logs: string[] = options.logs ?? [];
   const reports: ReportTable[] = [];
   const clock = cluster.sim.clock;
   const controller = new AbortController();
@@ -51,7 +55,7 @@ export async function runStep<O>(
     clock,
     deadline: clock.now() + (options.timeoutMs ?? 600_000),
     progress: (line) => progress.push(line),
-    log: () => {},
+    log: (line) => logs.push(line),
     report: (table) => reports.push(table),
     env: {},
     cwd: process.cwd(),
@@ -65,9 +69,9 @@ export async function runStep<O>(
     stateDir: '/nonexistent',
   };
   try {
-    return { outputs: (await step.run(normalized, ctx)) as O, progress, reports };
+    return { outputs: (await step.run(normalized, ctx)) as O, progress, logs, reports };
   } catch (error) {
-    return { error: error as StepRun<O>['error'], progress, reports };
+    return { error: error as StepRun<O>['error'], progress, logs, reports };
   } finally {
     controller.abort();
   }
