@@ -26,14 +26,10 @@ export async function runAttempt(run: RunState, plan: AttemptPlan): Promise<Reco
   // One controller for the attempt, aborted by the run or by the timeout, whichever comes first (what
   // AbortSignal.any does, without leaving a dependent signal on the run's for every attempt of every step).
   const attempt = new AbortController();
-  const finished = new AbortController();
   const onRunAbort = (): void => attempt.abort(run.signal.reason);
   if (run.signal.aborted) onRunAbort();
   else run.signal.addEventListener('abort', onRunAbort, { once: true });
-  clock.sleep(plan.budgetMs, finished.signal).then(
-    () => attempt.abort(new StepError(plan.timeoutMessage, { errorClass: 'timeout' })),
-    () => {},
-  );
+  const cancelTimeout = clock.timer(plan.budgetMs, () => attempt.abort(new StepError(plan.timeoutMessage, { errorClass: 'timeout' })));
   const { signal } = attempt;
   const deadline = Math.min(clock.now() + plan.budgetMs, run.deadline?.at ?? Infinity);
   const ctx = createStepContext(run, { stepId: plan.stepId, attempt: plan.attempt, signal, deadline, env: plan.env });
@@ -47,13 +43,10 @@ export async function runAttempt(run: RunState, plan: AttemptPlan): Promise<Reco
     await settleWithin(work, run.options.killGraceMs + 2000);
     throw signal.reason;
   } finally {
-    finished.abort(ATTEMPT_OVER);
+    cancelTimeout();
     run.signal.removeEventListener('abort', onRunAbort);
   }
 }
-
-// A reason of our own: a bare abort() builds a DOMException (with a stack) for every attempt of every step.
-const ATTEMPT_OVER = new Error('attempt over');
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);

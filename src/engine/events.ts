@@ -72,3 +72,15 @@ export type EngineEventType = EngineEvent['type'];
 
 /** Anything that wants the engine's events: a renderer, the journal, a test recorder. */
 export type EventSink = (event: EngineEvent) => void;
+
+const lines = new WeakMap<EngineEvent, string>();
+
+/** The event as one NDJSON line, serialised once however many sinks (journal, `--output json`) write it. */
+export function formatEventLine(event: EngineEvent): string {
+  let line = lines.get(event);
+  if (line === undefined) {
+    line = `${JSON.stringify(event)}\n`;
+    lines.set(event, line);
+  }
+  return line;
+}

@@ -5,6 +5,14 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms` of this clock's time; rejects with `signal.reason` when aborted. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** Calls `onFire` after `ms` of this clock's time; the returned function cancels it (no-op once fired). */
+  timer(ms: number, onFire: () => void): () => void;
+}
+
+/** A timer on the real event loop: cheaper than a cancellable sleep (no promise, no abort listener). */
+function timerReal(realMs: number, onFire: () => void): () => void {
+  const handle = setTimeout(onFire, Math.max(0, realMs));
+  return () => clearTimeout(handle);
 }
 
 function abortReason(signal: AbortSignal): unknown {
@@ -31,6 +39,7 @@ function sleepReal(realMs: number, signal?: AbortSignal): Promise<void> {
 export const systemClock: Clock = {
   now: () => Date.now(),
   sleep: sleepReal,
+  timer: timerReal,
 };
 
 /** A clock running `scale` times faster than real time (360 → one simulated hour in ten seconds). */
@@ -41,6 +50,7 @@ export function createScaledClock(scale: number, start: number = Date.now()): Cl
     scale,
     now: () => start + (performance.now() - realStart) * scale,
     sleep: (ms, signal) => sleepReal(ms / scale, signal),
+    timer: (ms, onFire) => timerReal(ms / scale, onFire),
   };
 }
 
@@ -87,6 +97,16 @@ export class VirtualClock implements Clock {
       this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
       this.scheduleAutoAdvance();
     });
+  }
+
+  timer(ms: number, onFire: () => void): () => void {
+    const timer: Timer = { at: this.current + Math.max(0, ms), seq: this.seq++, resolve: onFire };
+    this.timers.push(timer);
+    this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq);
+    this.scheduleAutoAdvance();
+    return () => {
+      this.timers = this.timers.filter((t) => t !== timer);
+    };
   }
 
   /** Move time forward by `ms`, firing every timer that falls due, in order. */

@@ -1,6 +1,7 @@
 // `--output json`: the engine's events as NDJSON, the same records the journal holds.
 
 import type { Writable } from 'node:stream';
+import { formatEventLine } from '../engine/events.js';
 import type { Renderer } from './renderer.js';
 
 export function createJsonRenderer(stdout: Writable): Renderer {
@@ -16,7 +17,7 @@ export function createJsonRenderer(stdout: Writable): Renderer {
   };
   return {
     handle: (event) => {
-      pending.push(`${JSON.stringify(event)}\n`);
+      pending.push(formatEventLine(event));
       scheduled ??= setImmediate(flush);
     },
     close: async () => {

@@ -5,7 +5,7 @@
 
 import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { EngineEvent } from '../events.js';
+import { formatEventLine, type EngineEvent } from '../events.js';
 
 export interface JournalWriter {
   readonly path: string;
@@ -50,7 +50,7 @@ export function openJournal(path: string): JournalWriter {
     append(event) {
       if (closed) return;
       if (failure) throw failure;
-      writeSync(fd, `${JSON.stringify(event)}\n`);
+      writeSync(fd, formatEventLine(event));
       dirty = true;
       if (event.type === 'run-start' || event.type === 'run-end') return sync();
       if (!syncScheduled) {
