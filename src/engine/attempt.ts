@@ -1,6 +1,7 @@
 // One attempt of a step: its own timeout (on the run's clock), the run's signal, and a bounded wait for cleanup.
 
 import { StepError } from '../errors.js';
+import { raceAbort } from '../time/abort.js';
 import type { AnyStepType } from '../steps/types.js';
 import { createStepContext } from './context.js';
 import type { RunState } from './state.js';
@@ -46,24 +47,6 @@ export async function runAttempt(run: RunState, plan: AttemptPlan): Promise<Reco
     cancelTimeout();
     run.signal.removeEventListener('abort', onRunAbort);
   }
-}
-
-function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 // Real time on purpose: processes die in real time whatever clock the run uses.

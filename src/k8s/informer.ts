@@ -5,6 +5,7 @@ import type { Clock } from '../time/clock.js';
 import { isGone } from './errors.js';
 import type { RawWatchEvent } from './transport.js';
 import type { Informer, KubeObject, WatchEvent } from './types.js';
+import { raceAbort } from '../time/abort.js';
 
 export interface InformerSource<T extends KubeObject> {
   clock: Clock;
@@ -237,21 +238,3 @@ export function createInformer<T extends KubeObject>(source: InformerSource<T>):
   };
 }
 
-function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}

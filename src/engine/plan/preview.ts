@@ -4,6 +4,7 @@ import { StepError } from '../../errors.js';
 import type { KubeClient } from '../../k8s/types.js';
 import type { Exec } from '../../proc/types.js';
 import { validateStepParams } from '../../runbook/params.js';
+import { raceAbort } from '../../time/abort.js';
 import type { AnyStepType, PlanPreview } from '../../steps/types.js';
 import type { Clock } from '../../time/clock.js';
 import type { Redactor } from '../redact.js';
@@ -36,7 +37,8 @@ export async function previewStep(
   }
   try {
     const normalized = stepType.normalize ? stepType.normalize(params) : params;
-    const preview = await untilAborted(signal, stepType.plan(normalized, {
+    // A preview that ignores its signal must not hold up the plan.
+    const preview = await raceAbort(stepType.plan(normalized, {
       runId: scope.runId,
       stepId,
       signal,
@@ -46,22 +48,10 @@ export async function previewStep(
       kube: scope.kube,
       exec: (file, args, execOptions) => scope.exec(file, args, { signal, ...execOptions }),
       redact: scope.redactor.text,
-    }));
+    }), signal);
     return { preview: scope.redactor.value(preview) };
   } catch (error) {
     const reason = signal.aborted && !(error instanceof StepError) ? signal.reason : error;
     return { unavailable: scope.redactor.text(reason instanceof Error ? reason.message : String(reason)) };
   }
-}
-
-/** A preview that ignores its signal must not hold up the plan. */
-function untilAborted<T>(signal: AbortSignal, work: Promise<T>): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  let onAbort = (): void => {};
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  aborted.catch(() => {});
-  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }

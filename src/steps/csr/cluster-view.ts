@@ -5,6 +5,7 @@ import type { Clock } from '../../time/clock.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import { acquireInformer, type InformerLease } from './shared-informers.js';
 import type { ClusterIdentityData, NodeAddress } from '../../csr/identity.js';
+import { raceAbort } from '../../time/abort.js';
 
 /** Where OpenShift's Machine API keeps Machine objects. */
 export const MACHINE_NAMESPACE = 'openshift-machine-api';
@@ -51,7 +52,7 @@ export async function startClusterView(kube: KubeClient, options: ClusterViewOpt
     for (const lease of all) lease.release();
   };
   try {
-    await raceSignal(Promise.all(all.map(({ informer }) => informer.ready())), options.signal);
+    await raceAbort(Promise.all(all.map(({ informer }) => informer.ready())), options.signal, abortError);
   } catch (error) {
     stop();
     throw options.signal.aborted ? abortError(options.signal) : toStepError(error);
@@ -84,24 +85,6 @@ export async function startClusterView(kube: KubeClient, options: ClusterViewOpt
     },
     stop,
   };
-}
-
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** The error to surface when the engine aborts us: its own reason when it gave one. */
