@@ -134,3 +134,22 @@ export function stopWaitingAt(ctx: { deadline: number; clock: Clock }): number {
   if (!Number.isFinite(budget)) return ctx.deadline;
   return ctx.deadline - Math.min(10_000, Math.max(1000, budget * 0.01));
 }
+
+/**
+ * Waits for the next change in the cluster; when the step's time is up (its deadline passes, or a timeout aborts its
+ * signal) throws `timedOut()`, while an operator's interrupt passes through as it is.
+ */
+export async function waitForChangeOrTimeout(
+  view: ClusterView,
+  since: number,
+  giveUpAt: number,
+  signal: AbortSignal,
+  timedOut: () => Error,
+): Promise<void> {
+  const woke = await view.waitForChange(since, giveUpAt, signal).catch((error: unknown) => {
+    if (!signal.aborted) throw error;
+    const reason = abortError(signal);
+    throw reason.name === 'CancelledError' && (reason as { reason?: string }).reason === 'interrupted' ? reason : timedOut();
+  });
+  if (woke === 'deadline') throw timedOut();
+}

@@ -7,7 +7,7 @@ import { findMissingNodes, isSelectedNode, listExpectedNodes } from '../../csr/i
 import { nodeNameOf, readCsrKind, readCsrRecords, readCsrState, readUsername } from '../../csr/record.js';
 import type { CsrKind, NodeSelector } from '../../csr/types.js';
 import type { PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
-import { abortError, startClusterView, stopWaitingAt } from './cluster-view.js';
+import { startClusterView, stopWaitingAt, waitForChangeOrTimeout } from './cluster-view.js';
 import { buildSelector, checkSelectorParams, normalizeSelectorParams, selectorProperties, type SelectorParams } from './params.js';
 import { abbreviate } from './report.js';
 import { createProgressLine } from './progress.js';
@@ -75,12 +75,7 @@ async function runWaitForPending(params: WaitForPendingParams, ctx: StepContext)
       if (done) return toOutputs(state, selector);
       const timedOut = () =>
         new StepError(`no pending ${label(params.kind)} CSR for ${abbreviate(missing, 20)}`, { errorClass: 'timeout', details: { missing } });
-      const woke = await view.waitForChange(since, giveUpAt, ctx.signal).catch((error: unknown) => {
-        if (!ctx.signal.aborted) throw error;
-        const reason = abortError(ctx.signal);
-        throw reason.name === 'CancelledError' && (reason as { reason?: string }).reason === 'interrupted' ? reason : timedOut();
-      });
-      if (woke === 'deadline') throw timedOut();
+      await waitForChangeOrTimeout(view, since, giveUpAt, ctx.signal, timedOut);
     }
   } finally {
     progress.flush();

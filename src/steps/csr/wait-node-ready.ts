@@ -5,7 +5,7 @@ import type { KubeObject } from '../../k8s/types.js';
 import { findMissingNodes, isSelectedNode, listExpectedNodes } from '../../csr/inventory.js';
 import type { NodeSelector } from '../../csr/types.js';
 import type { PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
-import { abortError, readNodeReadiness, startClusterView, stopWaitingAt, type NodeReadiness } from './cluster-view.js';
+import { readNodeReadiness, startClusterView, stopWaitingAt, waitForChangeOrTimeout, type NodeReadiness } from './cluster-view.js';
 import { buildSelector, checkSelectorParams, normalizeSelectorParams, selectorProperties, type SelectorParams } from './params.js';
 import { abbreviate } from './report.js';
 import { createProgressLine } from './progress.js';
@@ -62,12 +62,7 @@ async function runWaitNodeReady(params: SelectorParams, ctx: StepContext): Promi
       if (readiness.done) return toOutputs(readiness);
       const timedOut = () =>
         new StepError(`nodes not Ready: ${line}`, { errorClass: 'timeout', details: { nodes: Object.fromEntries(readiness.states) } });
-      const woke = await view.waitForChange(since, giveUpAt, ctx.signal).catch((error: unknown) => {
-        if (!ctx.signal.aborted) throw error;
-        const reason = abortError(ctx.signal);
-        throw reason.name === 'CancelledError' && (reason as { reason?: string }).reason === 'interrupted' ? reason : timedOut();
-      });
-      if (woke === 'deadline') throw timedOut();
+      await waitForChangeOrTimeout(view, since, giveUpAt, ctx.signal, timedOut);
     }
   } finally {
     progress.flush();
