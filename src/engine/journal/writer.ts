@@ -3,7 +3,7 @@
 // a no-op step makes 4 events, so syncing every line alone would cost ~0.8 ms per step against a 0.5 ms budget.
 // On power loss at most the events of the last loop turn are lost; resume then re-runs that step (retries are idempotent).
 
-import { closeSync, fdatasyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatEventLine, type EngineEvent } from '../events.js';
 
@@ -21,10 +21,30 @@ export function trimTornTail(path: string): void {
   truncateSync(path, bytes.lastIndexOf(0x0a) + 1);
 }
 
+/** fsyncs a directory, so the entries created in it (a new file or subdirectory) survive power loss. */
+function syncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Opens (creating) the journal for appending. */
 export function openJournal(path: string): JournalWriter {
-  mkdirSync(dirname(path), { recursive: true });
+  const dir = dirname(path);
+  const firstCreated = mkdirSync(dir, { recursive: true });
+  const isNew = !existsSync(path);
   const fd = openSync(path, 'a');
+  // A synced file whose directory entry was lost is no journal: sync each directory that gained an entry, once.
+  if (isNew) {
+    const top = firstCreated ? dirname(firstCreated) : dir;
+    for (let d = dir; ; d = dirname(d)) {
+      syncDirectory(d);
+      if (d === top || dirname(d) === d) break;
+    }
+  }
   let closed = false;
   let dirty = false;
   let syncScheduled = false;
