@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renewCertsStep } from '../../../src/steps/certs/renew-certs.js';
 import { parseYamlDocuments } from '../../../src/runbook/yaml.js';
@@ -113,6 +113,24 @@ describe('renew-certs (native)', () => {
     expect(cluster.probes()).toBe(3);
     expect(node.readyAfterMs).toBe(10_000);
     expect(ctx.tables.find((t) => t.title === 'cp-1: renewed certificates')!.rows).toHaveLength(10);
+  }, 60_000);
+
+  it('replaces a stale certificate-authority-data in the kubeconfigs with the node\'s pki/ca.crt', async () => {
+    pki = await createPkiFixture();
+    runtime = createFakeRuntime();
+    const adminPath = join(pki.kubernetesDir, 'admin.conf');
+    const caPem = readFileSync(join(pki.kubernetesDir, 'pki/ca.crt'), 'utf8');
+    const stalePem = readFileSync(join(pki.kubernetesDir, 'pki/etcd/ca.crt'), 'utf8');
+    const original = readFileSync(adminPath, 'utf8');
+    const caData = (text: string) =>
+      Buffer.from((parseYamlDocuments(text)[0] as Record<string, any>).clusters[0].cluster['certificate-authority-data'], 'base64').toString();
+    expect(caData(original)).toBe(caPem);
+    writeFileSync(adminPath, original.replace(Buffer.from(caPem).toString('base64'), Buffer.from(stalePem).toString('base64')));
+    expect(caData(readFileSync(adminPath, 'utf8'))).toBe(stalePem);
+
+    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }) });
+    await renewCertsStep.run(params(pki, { restart: { enabled: false }, readyz: { enabled: false } }), ctx);
+    expect(caData(readFileSync(adminPath, 'utf8'))).toBe(caPem);
   }, 60_000);
 
   it('renews only what expires within renewWithin, and never past the CA expiry', async () => {
