@@ -48,12 +48,18 @@ describe('runbooks/post-install.yaml', { timeout: 120_000 }, () => {
     expect(output).not.toMatch(/create\s+persistentvolumeclaims/);
   });
 
-  it('refuses a storage choice it does not know before touching the cluster', async () => {
-    const result = await rehearse('storage=emptydir');
-    const output = result.stdout + result.stderr;
-    expect(result.exitCode).toBe(1);
-    expect(output).toContain("input storage must be pvc or emptyDir (got 'emptydir')");
-    expect(output).not.toMatch(/patch\s+configs/);
+  it('refuses a storage choice it does not know before anything runs (the input enum), naming the input', async () => {
+    const expected = `spec.inputs.storage: --set storage: must be one of "pvc", "emptyDir", got 'emptydir' (did you mean 'emptyDir'?)`;
+    const rehearsed = await rehearse('storage=emptydir');
+    expect(rehearsed.exitCode, rehearsed.stdout + rehearsed.stderr).toBe(2);
+    expect(rehearsed.stderr).toContain(expected);
+    expect(rehearsed.stderr).toContain('nothing was run');
+    // no cluster behind this kubeconfig: the input is refused before any connection is tried
+    for (const command of ['plan', 'run']) {
+      const result = await runCli([command, 'runbooks/post-install.yaml', '--kubeconfig', '/nonexistent/kubeconfig', '--set', 'storage=emptydir'], { timeout: 60_000 });
+      expect(result.exitCode, `${command}: ${result.stdout}${result.stderr}`).toBe(2);
+      expect(result.stderr).toContain(expected);
+    }
   });
 
   it('plans the registry change from a server-side dry run and changes nothing', async () => {
