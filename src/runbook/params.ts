@@ -38,7 +38,8 @@ export function checkStepParams(
   for (const issue of schemaIssues) {
     if (options.skipTemplates && crossesTemplate(params, issue.path)) continue;
     // a combinator cannot be decided while part of the value is still a template
-    if (options.skipTemplates && (issue.keyword === 'oneOf' || issue.keyword === 'anyOf') && containsTemplate(getAtPath(params, issue.path))) continue;
+    if (options.skipTemplates && (issue.keyword === 'oneOf' || issue.keyword === 'anyOf') && containsTemplate(getAtPath(params, issue.path))
+      && !isDecidedByKeys(stepType.schema, issue.path, issue.keyword)) continue;
     issues.push({ path: formatWithPath(issue.path), message: issue.message, segments: issue.path, at: issue.at, target: issue.target });
   }
   if (stepType.check && issues.length === 0) {
@@ -70,6 +71,15 @@ function crossesTemplate(root: unknown, segments: readonly PathSegment[]): boole
     node = (node as Record<string | number, unknown>)[segment];
   }
   return typeof node === 'string' && isTemplate(node);
+}
+
+// `oneOf: [{ required: [run] }, { required: [command] }]` at the top of `with` only asks which keys are written,
+// which templates do not change, so it is decided at validation even when some values are still templates.
+function isDecidedByKeys(schema: object, path: readonly PathSegment[], keyword: 'oneOf' | 'anyOf'): boolean {
+  if (path.length > 0) return false;
+  const branches = (schema as Record<string, unknown>)[keyword];
+  return Array.isArray(branches) && branches.length > 0 && branches.every((branch) =>
+    branch !== null && typeof branch === 'object' && Object.keys(branch).every((key) => key === 'required' || key === 'description'));
 }
 
 /** Drops values that are still templates (object keys and list items), so check() sees only known values. */

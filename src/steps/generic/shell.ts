@@ -40,6 +40,8 @@ const schema: JsonSchema = {
     },
     workingDirectory: { type: 'string', minLength: 1, description: 'Directory to run in, relative to the working directory.' },
   },
+  // In the schema rather than check(): key presence is known even when the value is still a `${{ }}` template.
+  oneOf: [{ required: ['run'] }, { required: ['command'] }],
 };
 
 export const shellStep: StepType<ShellParams, Record<string, unknown>> = {
@@ -48,12 +50,6 @@ export const shellStep: StepType<ShellParams, Record<string, unknown>> = {
   schema,
   outputs: { '*': { type: 'string', description: 'Each key written to $OPSBOOK_OUTPUT (JSON values keep their type).' } },
   mutating: true,
-  check(params) {
-    const hasRun = params.run !== undefined;
-    const hasCommand = params.command !== undefined;
-    if (hasRun === hasCommand) return [{ path: '', message: 'give exactly one of run (a bash script) or command (an argv list)' }];
-    return [];
-  },
   normalize(params) {
     return params as ShellParams;
   },

@@ -69,9 +69,10 @@ describe('shell', () => {
       makeStep('both', { type: 'shell', continueOnError: true, with: { run: 'true', command: ['true'] } }),
       makeStep('neither', { type: 'shell', continueOnError: true }),
     ]);
-    const message = 'invalid parameters for shell: with: give exactly one of run (a bash script) or command (an argv list)';
-    expect(result.steps.both).toMatchObject({ status: 'failed', errorClass: 'permanent', error: message });
-    expect(result.steps.neither).toMatchObject({ status: 'failed', error: message });
+    expect(result.steps.both).toMatchObject({
+      status: 'failed', errorClass: 'permanent', error: "invalid parameters for shell: with: must have exactly one of 'run', 'command'",
+    });
+    expect(result.steps.neither).toMatchObject({ status: 'failed', error: "invalid parameters for shell: with: needs one of 'run', 'command'" });
   });
 
   it('reports a program that does not exist', async () => {
