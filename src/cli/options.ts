@@ -1,4 +1,4 @@
-// The flags shared by run, resume, plan and rehearse, and their resolution into real values (env read here only).
+// The flags shared by every command, and their resolution into real values (env read here only).
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import path from 'node:path';
@@ -25,38 +25,65 @@ export function parsePositiveInt(value: string): number {
   return n;
 }
 
-/** Adds the cluster flags (`--kubeconfig`, `--context`). */
-export function addClusterOptions(command: Command): Command {
-  return command
-    .option('--kubeconfig <path>', 'kubeconfig file (else $KUBECONFIG, else ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context to use (else its current-context)');
+/** The common flags by name (the CommonFlags key each one sets). */
+export type CommonFlagName = keyof CommonFlags;
+
+export const COMMON_FLAG_NAMES: readonly CommonFlagName[] = ['kubeconfig', 'context', 'stateDir', 'set', 'values', 'concurrency', 'output', 'color', 'approve'];
+
+const DEFAULT_OUTPUT_DESCRIPTION = 'tty (live tree), plain (timestamped lines) or json (NDJSON events); default tty on a terminal, else plain';
+
+function createCommonOption(name: CommonFlagName, outputDescription: string): Option {
+  switch (name) {
+    case 'kubeconfig':
+      return new Option('--kubeconfig <path>', 'kubeconfig file (else $KUBECONFIG, else ~/.kube/config)');
+    case 'context':
+      return new Option('--context <name>', 'kubeconfig context to use (else its current-context)');
+    case 'stateDir':
+      return new Option('--state-dir <dir>', 'where run journals live (else $OPSBOOK_STATE_DIR, else .opsbook/)');
+    case 'set':
+      return new Option('--set <name=value>', 'set an input, typed by its declared type (repeatable)').argParser(collect).default([]);
+    case 'values':
+      return new Option('--values <file>', 'YAML or JSON file of input values');
+    case 'concurrency':
+      return new Option('--concurrency <n>', 'steps running at once (overrides spec.concurrency)').argParser(parsePositiveInt);
+    case 'output':
+      return new Option('--output <mode>', outputDescription).choices(['tty', 'plain', 'json']);
+    case 'color':
+      return new Option('--no-color', 'disable colours');
+    case 'approve':
+      return new Option('--approve <step-id>', 'pre-approve a manual gate (repeatable)').argParser(collect).default([]);
+  }
 }
 
-/** Adds `--output` and `--no-color`. */
-export function addOutputOptions(
+/**
+ * Adds every common flag, so one set of flags works with every command (a CI wrapper passes the same ones to
+ * validate, plan and run). Flags the command has no use for are accepted, checked, but hidden from its help.
+ */
+export function addCommonOptions(
   command: Command,
-  description = 'tty (live tree), plain (timestamped lines) or json (NDJSON events); default tty on a terminal, else plain',
+  used: readonly CommonFlagName[],
+  outputDescription = DEFAULT_OUTPUT_DESCRIPTION,
 ): Command {
-  return command
-    .addOption(new Option('--output <mode>', description).choices(['tty', 'plain', 'json']))
-    .option('--no-color', 'disable colours');
+  for (const name of COMMON_FLAG_NAMES) {
+    const option = createCommonOption(name, outputDescription);
+    command.addOption(used.includes(name) ? option : option.hideHelp());
+  }
+  return command;
 }
 
 /** Adds the input flags (`--set`, `--values`). */
 export function addInputOptions(command: Command): Command {
-  return command
-    .option('--set <name=value>', 'set an input, typed by its declared type (repeatable)', collect, [])
-    .option('--values <file>', 'YAML or JSON file of input values');
+  return command.addOption(createCommonOption('set', '')).addOption(createCommonOption('values', ''));
+}
+
+/** Adds `--output` and `--no-color`. */
+export function addOutputOptions(command: Command, description = DEFAULT_OUTPUT_DESCRIPTION): Command {
+  return command.addOption(createCommonOption('output', description)).addOption(createCommonOption('color', description));
 }
 
 /** Adds every flag a run needs: cluster, state, inputs, concurrency, output, approvals. */
 export function addRunOptions(command: Command): Command {
-  addClusterOptions(command);
-  command.option('--state-dir <dir>', 'where run journals live (else $OPSBOOK_STATE_DIR, else .opsbook/)');
-  addInputOptions(command);
-  command.option('--concurrency <n>', 'steps running at once (overrides spec.concurrency)', parsePositiveInt);
-  addOutputOptions(command);
-  return command.option('--approve <step-id>', 'pre-approve a manual gate (repeatable)', collect, []);
+  return addCommonOptions(command, COMMON_FLAG_NAMES);
 }
 
 /** State directory precedence: flag, $OPSBOOK_STATE_DIR, .opsbook/ in the working directory. */

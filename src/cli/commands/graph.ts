@@ -2,17 +2,20 @@
 
 import { Option, type Command } from 'commander';
 import { getProcessIo, type CliIo } from '../io.js';
+import { addCommonOptions } from '../options.js';
 
 interface GraphFlags {
   format: 'mermaid' | 'dot';
 }
 
 export function registerGraphCommand(program: Command): void {
-  program
+  const command = program
     .command('graph')
     .description('print the step dependency graph (Mermaid or Graphviz DOT)')
     .argument('<file>', 'runbook file')
-    .addOption(new Option('--format <format>', 'mermaid or dot').choices(['mermaid', 'dot']).default('mermaid'))
+    .addOption(new Option('--format <format>', 'mermaid or dot').choices(['mermaid', 'dot']).default('mermaid'));
+  // The common flags are accepted (and checked) but change nothing: --format chooses the output.
+  addCommonOptions(command, [])
     .action(async (file: string, flags: GraphFlags) => {
       process.exitCode = await graphCommand(file, flags, getProcessIo());
     });

@@ -1,19 +1,16 @@
 // `opsbook plan FILE`: what a run would do — waves, policies, worst case vs deadline, step previews. No side effects.
 
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import path from 'node:path';
 import { getProcessIo, type CliIo } from '../io.js';
-import { addClusterOptions, addInputOptions, parsePositiveInt, type CommonFlags } from '../options.js';
+import { addCommonOptions, type CommonFlags } from '../options.js';
 
-type PlanFlags = Pick<CommonFlags, 'kubeconfig' | 'context' | 'set' | 'values' | 'concurrency'> & { output?: string };
+type PlanFlags = Pick<CommonFlags, 'kubeconfig' | 'context' | 'set' | 'values' | 'concurrency' | 'output'>;
 
 export function registerPlanCommand(program: Command): void {
   const command = program.command('plan').description('show what a run would do, without doing anything').argument('<file>', 'runbook YAML file');
-  addClusterOptions(command);
-  addInputOptions(command);
-  command
-    .option('--concurrency <n>', 'steps running at once (overrides spec.concurrency)', parsePositiveInt)
-    .addOption(new Option('--output <mode>', 'tty/plain (text) or json').choices(['tty', 'plain', 'json']))
+  // --state-dir, --approve and --no-color are accepted but change nothing: plan writes no state and uses no colour.
+  addCommonOptions(command, ['kubeconfig', 'context', 'set', 'values', 'concurrency', 'output'], 'tty/plain (text) or json')
     .action(async (file: string, flags: PlanFlags) => {
       process.exitCode = await planCommand(file, flags, getProcessIo());
     });

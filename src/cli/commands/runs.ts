@@ -1,20 +1,14 @@
 // `opsbook runs`: the runs in the state directory, newest first (id, runbook, status, started, duration).
 
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { getProcessIo, type CliIo } from '../io.js';
-import { resolveStateDir } from '../options.js';
+import { addCommonOptions, resolveStateDir, type CommonFlags } from '../options.js';
 
-interface RunsFlags {
-  stateDir?: string;
-  output?: 'tty' | 'plain' | 'json';
-}
+type RunsFlags = Pick<CommonFlags, 'stateDir' | 'output'>;
 
 export function registerRunsCommand(program: Command): void {
-  program
-    .command('runs')
-    .description('list runs recorded in the state directory')
-    .option('--state-dir <dir>', 'where run journals live (else $OPSBOOK_STATE_DIR, else .opsbook/)')
-    .addOption(new Option('--output <mode>', 'tty/plain (table) or json').choices(['tty', 'plain', 'json']))
+  const command = program.command('runs').description('list runs recorded in the state directory');
+  addCommonOptions(command, ['stateDir', 'output'], 'tty/plain (table) or json')
     .action(async (flags: RunsFlags) => {
       process.exitCode = await runsCommand(flags, getProcessIo());
     });

@@ -2,12 +2,15 @@
 
 import type { Command } from 'commander';
 import { getProcessIo, type CliIo } from '../io.js';
+import { addCommonOptions } from '../options.js';
 
 export function registerSchemaCommand(program: Command): void {
-  program
+  const command = program
     .command('schema')
     .description('print the runbook JSON Schema (2020-12); with TYPE, the parameter schema of that step type')
-    .argument('[type]', 'a step type')
+    .argument('[type]', 'a step type');
+  // The common flags are accepted (and checked) but change nothing: the schema is always JSON.
+  addCommonOptions(command, [])
     .action(async (type: string | undefined) => {
       process.exitCode = await schemaCommand(type, getProcessIo());
     });

@@ -2,17 +2,16 @@
 
 import type { Command } from 'commander';
 import { getProcessIo, type CliIo } from '../io.js';
+import { addCommonOptions, type CommonFlags } from '../options.js';
 
-interface StepsFlags {
-  output?: string;
-}
+type StepsFlags = Pick<CommonFlags, 'output'>;
 
 export function registerStepsCommand(program: Command): void {
-  program
+  const command = program
     .command('steps')
     .description('list the built-in step types (with TYPE: its parameters and outputs in detail)')
-    .argument('[type]', 'a step type')
-    .option('--output <mode>', 'plain (text) or json')
+    .argument('[type]', 'a step type');
+  addCommonOptions(command, ['output'], 'tty/plain (text) or json')
     .action(async (type: string | undefined, flags: StepsFlags) => {
       process.exitCode = await stepsCommand(type, flags, getProcessIo());
     });

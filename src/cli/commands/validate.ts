@@ -2,17 +2,16 @@
 
 import type { Command } from 'commander';
 import { getProcessIo, type CliIo } from '../io.js';
+import { addCommonOptions, type CommonFlags } from '../options.js';
 
-interface ValidateFlags {
-  output?: string;
-}
+type ValidateFlags = Pick<CommonFlags, 'output'>;
 
 export function registerValidateCommand(program: Command): void {
-  program
+  const command = program
     .command('validate')
     .description('check runbooks (YAML, schema, step parameters, expressions, dependencies) without running anything')
-    .argument('<files...>', 'runbook files')
-    .option('--output <mode>', 'plain (lines) or json (diagnostics as a JSON array)')
+    .argument('<files...>', 'runbook files');
+  addCommonOptions(command, ['output'], 'tty/plain (lines) or json (diagnostics as a JSON array)')
     .action(async (files: string[], flags: ValidateFlags) => {
       process.exitCode = await validateCommand(files, flags, getProcessIo());
     });
