@@ -79,7 +79,11 @@ export async function applyDecisions(
     } else if (result.value.outcome === 'written' || result.value.outcome === 'already-denied') {
       state.local.set(record.uid, 'denied');
       state.denied.add(record.name);
-      if (superseded) state.superseded.add(record.name);
+      if (superseded) {
+        state.superseded.add(record.name);
+        // A stale CSR refused in an earlier pass is now reported as superseded, not as a refusal left pending.
+        state.refusals.delete(record.uid);
+      }
     }
   });
   if (failures.length > 0) throw summarizeFailures(failures);

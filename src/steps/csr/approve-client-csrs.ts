@@ -55,6 +55,9 @@ export const clientApprover: ApproverFactory<ApproveClientParams> = {
       // Another signer asking for a node's client identity is reported here; node requestors belong to the serving step.
       claimsForeign: (record) => claimedClientNode(record) !== undefined && nodeNameOf(record.username) === undefined,
       evaluate: (record) => evaluateClientCsr(record, env),
+      // Too old, or blocked only by the Node this run's own approval registered: a rotation leftover, never an identity failure.
+      isStale: (record, check) =>
+        check === 'max-age' || (check === 'existing-node' && world.ownClientApprovals.has(claimedClientNode(record) ?? '')),
     };
   },
 };

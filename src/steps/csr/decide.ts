@@ -17,12 +17,17 @@ export interface ApproverKind {
   /** For CSRs of a foreign signer: does this step report them (they impersonate its kind)? */
   claimsForeign(record: CsrRecord): boolean;
   evaluate(record: CsrRecord): Verdict;
+  /**
+   * Whether a failed check only says the CSR is stale (a rotation leftover), so a newer approved CSR of its node may
+   * supersede it. Identity checks never are. @default only `max-age`
+   */
+  isStale?(record: CsrRecord, check: CheckId): boolean;
 }
 
 export interface ApproveParams extends SelectorParams {
   /** Deny refused CSRs (with the reason) instead of leaving them pending. @default false */
   deny: boolean;
-  /** `deny`: deny older valid duplicates once a newer CSR of the node is approved. @default 'approve' */
+  /** `deny`: deny older duplicates (valid, or only stale) once a newer CSR of the node is approved. @default 'approve' */
   supersede: 'approve' | 'deny';
   /** Approvals in flight at once. @default 16 */
   concurrency: number;
@@ -49,7 +54,7 @@ export interface Waiting {
 
 export interface Decisions {
   approve: CsrRecord[];
-  /** Valid duplicates to deny once `by` is approved (supersede: deny). */
+  /** Older duplicates (valid, or refused only as stale) to deny once `by` is approved (supersede: deny). */
   supersede: { record: CsrRecord; by: string }[];
   /** Failed a check: refused now, whatever happens later. */
   refused: Refusal[];
@@ -73,11 +78,16 @@ const byAge = (a: CsrRecord, b: CsrRecord) => (a.createdAt ?? 0) - (b.createdAt 
 
 /**
  * Decide every pending CSR. `skip` holds CSRs already settled (in flight, or finally refused) that must not be
- * evaluated again, so a refusal is never turned into an approval later.
+ * evaluated for approval again, so a refusal is never turned into an approval later; with supersede: deny a settled
+ * stale refusal may still be superseded by a newer approval.
  */
 export function decideCsrs(records: CsrRecord[], kind: ApproverKind, params: ApproveParams, skip: ReadonlySet<string>): Decisions {
   const decisions: Decisions = { approve: [], supersede: [], refused: [], waiting: [], approvedByNode: new Map() };
   const valid = new Map<string, CsrRecord[]>();
+  // Refused only for staleness, per node: superseded if an approved CSR of the node is newer, else refusals as usual.
+  const stale = new Map<string, { record: CsrRecord; refusal?: Refusal }[]>();
+  const superseding = params.supersede === 'deny';
+  const isStale = kind.isStale ?? ((_record: CsrRecord, check: CheckId) => check === 'max-age');
   for (const record of records) {
     const ours = record.signerName === kind.signer;
     if (!ours && !kind.claimsForeign(record)) continue;
@@ -86,24 +96,38 @@ export function decideCsrs(records: CsrRecord[], kind: ApproverKind, params: App
       if (ours && node) push(decisions.approvedByNode, node, record);
       continue;
     }
-    if (record.state !== 'pending' || skip.has(record.uid)) continue;
+    if (record.state !== 'pending') continue;
+    const settled = skip.has(record.uid);
+    if (settled && !(superseding && ours && node)) continue;
     const verdict = kind.evaluate(record);
-    if (verdict.approve) push(valid, node!, record);
-    else if (verdict.final) decisions.refused.push({ record, node: node ?? '', check: verdict.check, reason: verdict.reason, final: true });
-    else decisions.waiting.push({ record, node: node ?? '', check: verdict.check, reason: verdict.reason, waitingFor: verdict.waitingFor ?? 'the node identity' });
-  }
-  for (const [node, pending] of valid) {
-    pending.sort(byAge);
-    if (params.supersede === 'approve') {
-      decisions.approve.push(...pending);
+    const staleOnly = superseding && ours && node !== undefined && !verdict.approve && verdict.final && isStale(record, verdict.check);
+    if (settled) {
+      if (staleOnly) push(stale, node, { record });
       continue;
     }
+    if (verdict.approve) push(valid, node!, record);
+    else if (verdict.final) {
+      const refusal: Refusal = { record, node: node ?? '', check: verdict.check, reason: verdict.reason, final: true };
+      if (staleOnly) push(stale, node, { record, refusal });
+      else decisions.refused.push(refusal);
+    } else decisions.waiting.push({ record, node: node ?? '', check: verdict.check, reason: verdict.reason, waitingFor: verdict.waitingFor ?? 'the node identity' });
+  }
+  if (!superseding) {
+    for (const pending of valid.values()) decisions.approve.push(...pending.sort(byAge));
+    return decisions;
+  }
+  for (const node of new Set([...valid.keys(), ...stale.keys()])) {
+    const pending = (valid.get(node) ?? []).sort(byAge);
     const approved = [...(decisions.approvedByNode.get(node) ?? [])].sort(byAge);
     const newestApproved = approved.at(-1);
-    const newest = pending.at(-1)!;
-    const winner = newestApproved && byAge(newestApproved, newest) > 0 ? newestApproved : newest;
-    if (winner === newest) decisions.approve.push(newest);
-    for (const record of pending) if (record !== winner) decisions.supersede.push({ record, by: winner.name });
+    const newest = pending.at(-1);
+    const winner = newestApproved && (!newest || byAge(newestApproved, newest) > 0) ? newestApproved : newest;
+    if (newest && winner === newest) decisions.approve.push(newest);
+    for (const record of pending) if (record !== winner) decisions.supersede.push({ record, by: winner!.name });
+    for (const { record, refusal } of (stale.get(node) ?? []).sort((a, b) => byAge(a.record, b.record))) {
+      if (winner && byAge(record, winner) < 0) decisions.supersede.push({ record, by: winner.name });
+      else if (refusal) decisions.refused.push(refusal);
+    }
   }
   return decisions;
 }
