@@ -17,26 +17,33 @@ export function registerPlanCommand(program: Command): void {
 }
 
 export async function planCommand(file: string, flags: PlanFlags, io: CliIo): Promise<number> {
-  const [{ prepareRun }, { createKubeFactory, createChildEnv }, { planRunbook }, { formatPlan }, { systemClock }] = await Promise.all([
+  const [{ prepareRun }, { createKubeFactory }, { prepareChildEnv }, { planRunbook }, { formatPlan }, { systemClock }] = await Promise.all([
     import('../prepare.js'),
     import('../kube.js'),
+    import('../child-env.js'),
     import('../../engine/index.js'),
     import('../../ui/plan.js'),
     import('../../time/clock.js'),
   ]);
   const prepared = await prepareRun(file, { set: flags.set, valuesFile: flags.values }, io);
   const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
-  const plan = await planRunbook({
-    runbook: prepared.runbook,
-    inputs: prepared.inputs,
-    secretValues: prepared.secretValues,
-    registry: prepared.registry,
-    clock: systemClock,
-    kube: createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock: systemClock }),
-    env: createChildEnv(io.env, kubeconfigPath),
-    cwd: io.cwd,
-    concurrency: flags.concurrency,
-  });
+  const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: flags.context });
+  let plan;
+  try {
+    plan = await planRunbook({
+      runbook: prepared.runbook,
+      inputs: prepared.inputs,
+      secretValues: prepared.secretValues,
+      registry: prepared.registry,
+      clock: systemClock,
+      kube: createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock: systemClock }),
+      env: childEnv.env,
+      cwd: io.cwd,
+      concurrency: flags.concurrency,
+    });
+  } finally {
+    childEnv.dispose();
+  }
   if (flags.output === 'json') io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
   else io.stdout.write(`${formatPlan(plan).join('\n')}\n`);
   return 0;

@@ -21,11 +21,12 @@ export function registerResumeCommand(program: Command): void {
 }
 
 export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo): Promise<number> {
-  const [{ prepareRun }, { runSession }, { createKubeFactory, createChildEnv }, { resumeRunbook, readRunMetadata, isRunId }, { systemClock }] =
+  const [{ prepareRun }, { runSession }, { createKubeFactory }, { prepareChildEnv }, { resumeRunbook, readRunMetadata, isRunId }, { systemClock }] =
     await Promise.all([
       import('../prepare.js'),
       import('../session.js'),
       import('../kube.js'),
+      import('../child-env.js'),
       import('../../engine/index.js'),
       import('../../time/clock.js'),
     ]);
@@ -38,32 +39,38 @@ export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo
   const clock = systemClock;
   const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
   const kube = createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock });
-  const { exitCode } = await runSession({
-    io,
-    runbook: prepared.runbook,
-    runId,
-    clock,
-    mode: resolveOutputMode(flags.output, io.stdout.isTTY),
-    color: resolveColor(flags.color, io.env, io.stdout.isTTY),
-    kube,
-    approvals: flags.approve,
-    breakLock: flags.breakLock ?? false,
-    start: (ui) =>
-      resumeRunbook({
-        ...ui,
-        runId,
-        allowChanged: flags.allowChanged ?? false,
-        runbook: prepared.runbook,
-        inputs: prepared.inputs,
-        secretValues: prepared.secretValues,
-        registry: prepared.registry,
-        stateDir,
-        clock,
-        kube,
-        env: createChildEnv(io.env, kubeconfigPath),
-        cwd: io.cwd,
-        concurrency: flags.concurrency,
-      }),
-  });
-  return exitCode;
+  // Shell steps' kubectl must reach the cluster --context chose, like built-in steps do.
+  const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: flags.context });
+  try {
+    const { exitCode } = await runSession({
+      io,
+      runbook: prepared.runbook,
+      runId,
+      clock,
+      mode: resolveOutputMode(flags.output, io.stdout.isTTY),
+      color: resolveColor(flags.color, io.env, io.stdout.isTTY),
+      kube,
+      approvals: flags.approve,
+      breakLock: flags.breakLock ?? false,
+      start: (ui) =>
+        resumeRunbook({
+          ...ui,
+          runId,
+          allowChanged: flags.allowChanged ?? false,
+          runbook: prepared.runbook,
+          inputs: prepared.inputs,
+          secretValues: prepared.secretValues,
+          registry: prepared.registry,
+          stateDir,
+          clock,
+          kube,
+          env: childEnv.env,
+          cwd: io.cwd,
+          concurrency: flags.concurrency,
+        }),
+    });
+    return exitCode;
+  } finally {
+    childEnv.dispose();
+  }
 }

@@ -18,11 +18,12 @@ export function registerRunCommand(program: Command): void {
 }
 
 export async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<number> {
-  const [{ prepareRun }, { runSession }, { createKubeFactory, createChildEnv }, { executeRunbook }, { createRunId }, { systemClock }] =
+  const [{ prepareRun }, { runSession }, { createKubeFactory }, { prepareChildEnv }, { executeRunbook }, { createRunId }, { systemClock }] =
     await Promise.all([
       import('../prepare.js'),
       import('../session.js'),
       import('../kube.js'),
+      import('../child-env.js'),
       import('../../engine/index.js'),
       import('../../engine/journal/paths.js'),
       import('../../time/clock.js'),
@@ -31,30 +32,36 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
   const clock = systemClock;
   const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
   const kube = createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock });
-  const { exitCode } = await runSession({
-    io,
-    runbook: prepared.runbook,
-    runId: createRunId(clock.now()),
-    clock,
-    mode: resolveOutputMode(flags.output, io.stdout.isTTY),
-    color: resolveColor(flags.color, io.env, io.stdout.isTTY),
-    kube,
-    approvals: flags.approve,
-    breakLock: flags.breakLock ?? false,
-    start: (ui) =>
-      executeRunbook({
-        ...ui,
-        runbook: prepared.runbook,
-        inputs: prepared.inputs,
-        secretValues: prepared.secretValues,
-        registry: prepared.registry,
-        stateDir: resolveStateDir(flags.stateDir, io.env, io.cwd),
-        clock,
-        kube,
-        env: createChildEnv(io.env, kubeconfigPath),
-        cwd: io.cwd,
-        concurrency: flags.concurrency,
-      }),
-  });
-  return exitCode;
+  // Shell steps' kubectl must reach the cluster --context chose, like built-in steps do.
+  const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: flags.context });
+  try {
+    const { exitCode } = await runSession({
+      io,
+      runbook: prepared.runbook,
+      runId: createRunId(clock.now()),
+      clock,
+      mode: resolveOutputMode(flags.output, io.stdout.isTTY),
+      color: resolveColor(flags.color, io.env, io.stdout.isTTY),
+      kube,
+      approvals: flags.approve,
+      breakLock: flags.breakLock ?? false,
+      start: (ui) =>
+        executeRunbook({
+          ...ui,
+          runbook: prepared.runbook,
+          inputs: prepared.inputs,
+          secretValues: prepared.secretValues,
+          registry: prepared.registry,
+          stateDir: resolveStateDir(flags.stateDir, io.env, io.cwd),
+          clock,
+          kube,
+          env: childEnv.env,
+          cwd: io.cwd,
+          concurrency: flags.concurrency,
+        }),
+    });
+    return exitCode;
+  } finally {
+    childEnv.dispose();
+  }
 }
