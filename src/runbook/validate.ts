@@ -35,8 +35,9 @@ export function validateRunbookText(text: string, file: string, options: { regis
 }
 
 function validateParsed(parsed: ParsedYaml, file: string, options: { registry: StepRegistry }): ValidationResult {
-  if (parsed.diagnostics.length > 0) return { diagnostics: sortDiagnostics(parsed.diagnostics) };
-  const diagnostics: Diagnostic[] = [];
+  // Nothing to check beyond the syntax errors when they left no usable document (a recoverable one, like a duplicate key, does).
+  if (parsed.diagnostics.length > 0 && parsed.value === undefined) return { diagnostics: sortDiagnostics(parsed.diagnostics) };
+  const diagnostics: Diagnostic[] = [...parsed.diagnostics];
   const seen = new Set<string>();
   const schemaPaths = new Set<string>();
   let semantic = false;

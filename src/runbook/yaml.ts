@@ -16,7 +16,7 @@ export type Locate = (path: readonly PathSegment[], target?: PositionTarget) => 
 export type LocateInString = (path: readonly PathSegment[], index: number) => SourcePosition;
 
 export interface ParsedYaml {
-  /** Plain JS value of the (first) document; undefined when empty or unreadable. */
+  /** Plain JS value of the (first) document; undefined when empty, or when its syntax errors leave nothing usable. */
   value: unknown;
   /** Maps a field path to the nearest existing node's line:col (1-based). */
   locate: Locate;
@@ -26,6 +26,9 @@ export interface ParsedYaml {
 }
 
 const MAX_ALIASES = 1000;
+
+/** Errors after which the document still means what it says (the later duplicate wins), so checking goes on. */
+const RECOVERABLE_ERRORS: ReadonlySet<string> = new Set(['DUPLICATE_KEY']);
 
 const require = createRequire(import.meta.url);
 let yamlModule: typeof YamlModule | undefined;
@@ -43,8 +46,10 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
   };
   const diagnostics: Diagnostic[] = [];
   const list = Array.isArray(docs) ? docs : [docs];
+  let usable = true;
   for (const doc of list) {
     for (const error of doc.errors) {
+      if (!RECOVERABLE_ERRORS.has(error.code)) usable = false;
       const pos = at(error.pos[0]);
       diagnostics.push({ file, ...pos, path: '(yaml)', message: describeYamlError(error.message, error.code, readKeyAt(text, error.pos[0])) });
     }
@@ -59,7 +64,8 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
   }
   const doc = nonEmpty[0] ?? list[0];
   let value: unknown;
-  if (doc && diagnostics.length === 0) {
+  // A second document does not spoil the first: it is still checked, so all its problems show in one pass.
+  if (doc && usable) {
     try {
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
     } catch (error) {
@@ -93,7 +99,8 @@ function createLocator(doc: Document | undefined, at: (offset: number) => Source
       let next: unknown;
       let keyNode: unknown;
       if (loadYaml().isMap(node)) {
-        const pair = node.items.find((item) => loadYaml().isPair(item) && keyOf(item.key) === String(segment));
+        // the last of duplicate keys, as in the value (toJS keeps the later one)
+        const pair = node.items.findLast((item) => loadYaml().isPair(item) && keyOf(item.key) === String(segment));
         keyNode = pair?.key;
         next = pair?.value;
       } else if (loadYaml().isSeq(node) && typeof segment === 'number') {
@@ -140,7 +147,7 @@ function findNode(doc: Document, path: readonly PathSegment[]): unknown {
   let node: unknown = doc.contents;
   for (const segment of path) {
     if (loadYaml().isAlias(node)) node = node.resolve(doc);
-    if (loadYaml().isMap(node)) node = node.items.find((item) => loadYaml().isPair(item) && keyOf(item.key) === String(segment))?.value;
+    if (loadYaml().isMap(node)) node = node.items.findLast((item) => loadYaml().isPair(item) && keyOf(item.key) === String(segment))?.value;
     else if (loadYaml().isSeq(node) && typeof segment === 'number') node = node.items[segment];
     else return undefined;
   }

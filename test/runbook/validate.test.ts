@@ -20,6 +20,12 @@ describe('validation reports every problem at file:line:col', () => {
       '10:1: (yaml): Missing closing "quote',
       '10:1: (yaml): Flow sequence in block collection must be sufficiently indented and end with a ]',
     ],
+    // a duplicate key leaves a usable document: schema and semantic errors are reported with it, in one pass
+    'yaml-and-schema.yaml': [
+      '6:16: spec.concurrency: must be ≥ 1, got 0',
+      "10:7: (yaml): duplicate key 'run' (each key may appear once in a map)",
+      "13:15: spec.steps[1].needs[0]: needs unknown step 'zz'",
+    ],
     'unknown-key.yaml': ["11:7: spec.steps[1]: unknown key 'need' (did you mean 'needs'?)"],
     'duplicate-id.yaml': ["9:11: spec.steps[1].id: duplicate step id 'build' (first used by spec.steps[0])"],
     'unknown-need.yaml': ["11:22: spec.steps[1].needs[1]: needs unknown step 'fecth' (did you mean 'fetch'?)"],
@@ -127,6 +133,27 @@ describe('loadRunbook', () => {
     expect(at('')).toEqual(['x.yaml:1:1: (root): the file is empty: expected a runbook (apiVersion: opsbook.dev/v1, kind: Runbook, metadata, spec)']);
     const valid = readFileSync(path.join(fixtures, 'valid', 'minimal.yaml'), 'utf8');
     expect(at(`${valid}---\nkind: Other\n`)).toEqual(['x.yaml:9:1: (yaml): expected one YAML document, found 2 (one runbook per file)']);
+  });
+
+  it('checks the document after a duplicate key (the later one wins and is pointed at), but not after a fatal syntax error', () => {
+    const at = (text: string): string[] => {
+      try {
+        loadRunbookText(text, 'x.yaml', { registry });
+        return [];
+      } catch (error) {
+        return (error as RunbookError).diagnostics.map(formatDiagnostic);
+      }
+    };
+    const head = 'apiVersion: opsbook.dev/v1\nkind: Runbook\nmetadata:\n';
+    expect(at(`${head}  name: ok\n  name: Bad_Name\nspec:\n  steps: [{ id: a, run: echo }]\n`)).toEqual([
+      "x.yaml:5:3: (yaml): duplicate key 'name' (each key may appear once in a map)",
+      "x.yaml:5:9: metadata.name: must be a DNS-1123 label (lowercase letters, digits and -, at most 63), got 'Bad_Name'",
+    ]);
+    // needs: [zz] would be reported if the broken document were checked
+    expect(at(`${head}  name: ok\nspec:\n  steps:\n    - id: a\n      needs: [zz]\n      run: [echo, "unterminated\n`)).toEqual([
+      'x.yaml:10:1: (yaml): Missing closing "quote',
+      'x.yaml:10:1: (yaml): Flow sequence in block collection must be sufficiently indented and end with a ]',
+    ]);
   });
 
   it('supports anchors and << merge keys, with positions of the overriding keys', () => {
