@@ -164,6 +164,18 @@ describe('impersonation', () => {
     expect(csr.spec.username).toBe('system:node:worker-9');
     expect([...(csr.spec.groups ?? [])].sort()).toEqual(['system:authenticated', 'system:nodes']);
   });
+
+  it.skipIf(!existsSync(KUBECTL))('adds system:unauthenticated, not system:authenticated, for system:anonymous or an explicit unauthenticated group', async () => {
+    const groupsOf = async (name: string, ...impersonation: string[]): Promise<string[]> => {
+      const file = join(dir, `${name}.yaml`);
+      await writeFile(file, `apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: ${name}\nspec:\n  request: ${request}\n  signerName: ${CUSTOM_SIGNER}\n  usages: [digital signature, client auth]\n`);
+      await run(KUBECTL, ['--kubeconfig', sim.kubeconfigPath, 'create', '-f', file, ...impersonation], { timeout: 30_000 });
+      return [...((await certs.readCertificateSigningRequest({ name })).spec.groups ?? [])].sort();
+    };
+    expect(await groupsOf('as-anonymous', '--as', 'system:anonymous')).toEqual(['system:unauthenticated']);
+    expect(await groupsOf('as-unauthenticated', '--as', 'bob', '--as-group', 'system:unauthenticated')).toEqual(['system:unauthenticated']);
+    expect(await groupsOf('as-bob', '--as', 'bob')).toEqual(['system:authenticated']);
+  });
 });
 
 describe('CSR field selectors', () => {

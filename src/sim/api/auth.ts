@@ -12,6 +12,8 @@ export interface UserInfo {
 }
 
 export const AUTHENTICATED = 'system:authenticated';
+const UNAUTHENTICATED = 'system:unauthenticated';
+const ANONYMOUS = 'system:anonymous';
 const MASTERS = 'system:masters';
 
 /** Adds system:authenticated as the real authenticator chain does. */
@@ -47,8 +49,17 @@ function headerList(headers: IncomingHttpHeaders, distinct: Record<string, strin
 }
 
 /**
+ * The groups kube-apiserver's impersonation filter ends with: system:anonymous gets system:unauthenticated;
+ * anyone else gets system:authenticated unless either of the two all-users groups was asked for.
+ */
+function withImpersonatedAllGroup(username: string, groups: string[]): string[] {
+  if (username === ANONYMOUS) return groups.includes(UNAUTHENTICATED) ? groups : [...groups, UNAUTHENTICATED];
+  return groups.includes(AUTHENTICATED) || groups.includes(UNAUTHENTICATED) ? groups : [...groups, AUTHENTICATED];
+}
+
+/**
  * Applies Impersonate-* headers: only cluster admins may impersonate; a service-account username
- * without explicit groups gets its fixed groups, and everyone gets system:authenticated.
+ * without explicit groups gets its fixed groups; then the all-users group as the real filter adds it.
  */
 export function impersonate(
   requester: UserInfo,
@@ -76,10 +87,10 @@ export function impersonate(
   for (const key of extraKeys) {
     extra[decodeURIComponent(key.slice('impersonate-extra-'.length))] = headerList(headers, distinct, key);
   }
-  const user: UserInfo = { username, groups: effectiveGroups };
+  const user: UserInfo = { username, groups: withImpersonatedAllGroup(username, effectiveGroups) };
   if (uids[0]) user.uid = uids[0];
   if (extraKeys.length > 0) user.extra = extra;
-  return username === 'system:anonymous' ? user : withAuthenticated(user);
+  return user;
 }
 
 /** Verbs a non-admin identity may use, by resource; everything else is Forbidden. */
