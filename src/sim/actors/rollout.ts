@@ -1,14 +1,21 @@
-// The DaemonSet/Deployment controllers: a spec change (e.g. `kubectl rollout restart`'s restartedAt annotation)
-// rolls out over the configured duration and ends with the status fields `kubectl rollout status` checks.
+// The DaemonSet/Deployment/StatefulSet controllers: a spec change (e.g. `kubectl rollout restart`'s restartedAt
+// annotation) rolls out over the configured duration and ends with the status fields `kubectl rollout status` checks.
 
 import type { Scenario, WorkloadSpec } from '../scenario/types.js';
 import type { KObject } from '../store/types.js';
 import { parseLabelSelector } from '../store/selectors.js';
 import type { ClusterAccess } from './access.js';
 import { runAt, spawn, sleepFor, type Scheduler } from './schedule.js';
+import { computeStatefulSetStatus, type RolloutStage } from './statefulset-status.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-type Kind = 'daemonsets' | 'deployments';
+type Kind = 'daemonsets' | 'deployments' | 'statefulsets';
+const KINDS: Kind[] = ['daemonsets', 'deployments', 'statefulsets'];
+
+/** The resource a scenario workload is stored as. */
+function resourceOf(w: WorkloadSpec): Kind {
+  return w.kind === 'DaemonSet' ? 'daemonsets' : 'deployments';
+}
 
 const DEFAULT_ROLLOUT = 30_000;
 
@@ -32,7 +39,7 @@ export class RolloutController {
 
   async start(): Promise<() => void> {
     for (const w of this.scenario.workloads) await this.seed(w);
-    const stops = (['daemonsets', 'deployments'] as Kind[]).map((kind) => {
+    const stops = KINDS.map((kind) => {
       for (const object of this.access.list(kind)) this.observe(kind, object);
       return this.access.subscribe(kind, (event) => {
         if (event.type !== 'DELETED') this.observe(kind, event.stored.object);
@@ -45,15 +52,13 @@ export class RolloutController {
     if (!this.access.get('namespaces', undefined, w.namespace)) await this.access.create('namespaces', { metadata: { name: w.namespace } });
     const selector = { matchLabels: { app: w.name } };
     const spec = w.kind === 'DaemonSet' ? { selector, template: template(w.name) } : { replicas: w.replicas, selector, template: template(w.name) };
-    const kind = w.kind === 'DaemonSet' ? 'daemonsets' : 'deployments';
+    const kind = resourceOf(w);
     this.seeded.add(`${kind}/${w.namespace}/${w.name}`);
     await this.access.create(kind, { metadata: { name: w.name, namespace: w.namespace }, spec });
   }
 
   private rolloutDuration(kind: Kind, object: KObject): number {
-    const w = this.scenario.workloads.find(
-      (x) => x.name === object.metadata.name && x.namespace === object.metadata.namespace && (x.kind === 'DaemonSet') === (kind === 'daemonsets'),
-    );
+    const w = this.scenario.workloads.find((x) => x.name === object.metadata.name && x.namespace === object.metadata.namespace && resourceOf(x) === kind);
     return w?.rolloutDuration ?? DEFAULT_ROLLOUT;
   }
 
@@ -85,19 +90,21 @@ export class RolloutController {
 
   private desiredPods(kind: Kind, object: KObject): number {
     const spec = (object.spec ?? {}) as Json;
-    if (kind === 'deployments') return spec.replicas ?? 1;
+    if (kind !== 'daemonsets') return spec.replicas ?? 1;
     const nodeSelector: Record<string, string> = spec.template?.spec?.nodeSelector ?? {};
     const selector = parseLabelSelector(Object.entries(nodeSelector).map(([k, v]) => `${k}=${v}`).join(','));
     return this.access.list('nodes').filter((n) => selector(n)).length;
   }
 
-  private async writeStatus(kind: Kind, object: KObject, generation: number, stage: 'initial' | 'rolling' | 'complete'): Promise<void> {
+  private async writeStatus(kind: Kind, object: KObject, generation: number, stage: RolloutStage): Promise<void> {
     const desired = this.desiredPods(kind, object);
     const done = stage === 'complete';
     const old = stage === 'rolling' ? desired : 0;
     await this.access.updateStatus(kind, object.metadata.namespace, object.metadata.name, (fresh) => {
       const now = new Date(this.s.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-      if (kind === 'daemonsets') {
+      if (kind === 'statefulsets') {
+        fresh.status = computeStatefulSetStatus(object, fresh.status as Json | undefined, generation, stage);
+      } else if (kind === 'daemonsets') {
         fresh.status = {
           observedGeneration: generation,
           desiredNumberScheduled: desired,

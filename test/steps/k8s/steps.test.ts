@@ -105,6 +105,14 @@ describe('k8s-apply', () => {
     expect(outputs.objects[1]).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', name: 'from-file-1', namespace: 'default', action: 'created' });
   });
 
+  it('applies server-side: the live object records field manager opsbook with operation Apply', async () => {
+    await run(k8sApply, { manifests: [configMap('managed-by-apply', { owner: 'opsbook' })] });
+    const live = await cluster.kube.get({ apiVersion: 'v1', kind: 'ConfigMap', name: 'managed-by-apply', namespace: 'default' });
+    const entries = (live?.metadata.managedFields ?? []) as Array<{ manager?: string; operation?: string; fieldsV1?: { 'f:data'?: object } }>;
+    expect(entries).toEqual([expect.objectContaining({ manager: 'opsbook', operation: 'Apply', fieldsType: 'FieldsV1' })]);
+    expect(entries[0]?.fieldsV1?.['f:data']).toEqual({ 'f:owner': {} });
+  });
+
   it('plans a creation without creating', async () => {
     const preview = await plan(k8sApply, { manifests: [configMap('planned-only', { x: '1' })] });
     expect(preview.summary).toBe('would create 1, change 0, leave 0 unchanged');
@@ -259,6 +267,31 @@ describe('k8s-rollout-restart', () => {
     expect(retry.recorded.logs[0]).toMatch(/already restarted by this step/);
     const other = await run(k8sRolloutRestart, { ...params, wait: true }, 30_000, { stepId: 'restart-web-again' });
     expect(other.recorded.logs[0]).toMatch(/^deployment\/web -n default restarted \(kubectl\.kubernetes\.io\/restartedAt=/);
+  });
+
+  it('restarts a StatefulSet: waits for the pods at the new revision (currentRevision = updateRevision)', async () => {
+    const ref = { apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'db', namespace: 'default' };
+    await cluster.kube.create({
+      ...ref, metadata: { name: 'db', namespace: 'default' },
+      spec: { replicas: 3, serviceName: 'db', selector: { matchLabels: { app: 'db' } }, template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'registry.example/db:1' }] } } },
+    } as KubeObject);
+    type Sts = KubeObject & { status: { observedGeneration: number; readyReplicas: number; currentRevision: string; updateRevision: string; currentReplicas: number; updatedReplicas: number } };
+    // the controller's first rollout (30 simulated seconds) settles before the restart
+    await run(k8sWait, { resource: 'statefulset/db', namespace: 'default', condition: 'has(object.status.readyReplicas) && object.status.readyReplicas == 3' }, 120_000);
+    const before = (await cluster.kube.get<Sts>(ref))!.status.currentRevision;
+    expect(before).toMatch(/^db-[b-z2-9]+$/);
+
+    const preview = await plan(k8sRolloutRestart, { resource: 'sts/db', namespace: 'default' });
+    expect(preview.summary).toBe('would restart sts/db -n default and wait for the rollout');
+    // the rollout takes the controller's default 30 simulated seconds: the attempt timeout leaves room for it
+    const { outputs, recorded } = await run(k8sRolloutRestart, { resource: 'sts/db', namespace: 'default' }, 120_000);
+    const live = (await cluster.kube.get<Sts>(ref))!;
+    expect(live.status.updateRevision).not.toBe(before);
+    expect(live.status).toMatchObject({ observedGeneration: outputs.generation, readyReplicas: 3, currentReplicas: 3, updatedReplicas: 3, currentRevision: live.status.updateRevision });
+    expect(outputs.status).toBe(`statefulset rolling update complete 3 pods at revision ${live.status.updateRevision}`);
+    // mid-rollout one pod (the highest ordinal) is being replaced, as `kubectl rollout status statefulset` reports
+    expect(recorded.progress).toContain('waiting for 1 pods to be ready');
+    expect(recorded.progress.at(-1)).toBe(outputs.status);
   });
 
   it('restarts a Deployment and refuses kinds that do not roll out', async () => {

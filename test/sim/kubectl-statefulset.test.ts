@@ -1,0 +1,75 @@
+// The real kubectl restarts a StatefulSet on the simulation and `kubectl rollout status` follows it to the new revision.
+
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Simulation } from '../../src/sim/index.js';
+import { startSim } from './helpers.js';
+
+const KUBECTL = '/usr/bin/kubectl';
+const run = promisify(execFile);
+let sim: Simulation;
+let dir: string;
+
+async function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(KUBECTL, ['--kubeconfig', sim.kubeconfigPath, ...args], { timeout: 60_000 });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; code?: number };
+    return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: typeof e.code === 'number' ? e.code : 1 };
+  }
+}
+
+// updateStrategy is spelled out: the simulation does not default it, and `rollout status` refuses other strategies
+const STATEFULSET = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: { name: db, namespace: default }
+spec:
+  replicas: 3
+  serviceName: db
+  updateStrategy: { type: RollingUpdate }
+  selector: { matchLabels: { app: db } }
+  template:
+    metadata: { labels: { app: db } }
+    spec: { containers: [{ name: db, image: registry.example/db:1 }] }
+`;
+
+const revisionOf = (out: string) => /complete 3 pods at revision (\S+?)\.\.\./.exec(out)?.[1];
+
+describe.skipIf(!existsSync(KUBECTL))('kubectl and StatefulSets', () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'sim-kubectl-sts-'));
+    // 20 simulated seconds = 1 real second: the 30s default rollout takes 1.5s
+    sim = await startSim({}, { timeScale: 20 });
+  });
+  afterAll(async () => {
+    await sim?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('rollout restart statefulset/NAME, then rollout status waits for every pod at the new revision', async () => {
+    const file = join(dir, 'sts.yaml');
+    await writeFile(file, STATEFULSET);
+    expect((await kubectl('apply', '-f', file)).stdout).toContain('statefulset.apps/db created');
+    const first = await kubectl('rollout', 'status', 'statefulset/db', '-n', 'default', '--timeout=60s');
+    expect(first.code, first.stderr).toBe(0);
+    const before = revisionOf(first.stdout);
+    expect(before).toMatch(/^db-/);
+
+    const restart = await kubectl('rollout', 'restart', 'statefulset/db', '-n', 'default');
+    expect(restart.stdout).toContain('statefulset.apps/db restarted');
+    const status = await kubectl('rollout', 'status', 'statefulset/db', '-n', 'default', '--timeout=60s');
+    expect(status.code, status.stderr).toBe(0);
+    const after = revisionOf(status.stdout);
+    expect(after).toMatch(/^db-/);
+    expect(after).not.toBe(before);
+
+    const fields = await kubectl('get', 'sts', 'db', '-n', 'default', '-o', 'jsonpath={.status.currentRevision} {.status.updateRevision} {.status.updatedReplicas} {.status.currentReplicas}');
+    expect(fields.stdout).toBe(`${after} ${after} 3 3`);
+  });
+});
