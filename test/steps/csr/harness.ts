@@ -34,7 +34,16 @@ export async function runStep<O>(
   step: AnyStepType,
   params: Record<string, unknown>,
   cluster: Cluster,
-  options: { timeoutMs?: number; runId?: string; stepId?: string; attempt?: number; progress?: string[]; logs?: string[] } = {},
+  options: {
+    timeoutMs?: number;
+    runId?: string;
+    stepId?: string;
+    attempt?: number;
+    progress?: string[];
+    logs?: string[];
+    /** Wraps the step's (real) client, e.g. to observe its calls. */
+    wrapKube?: (kube: KubeClient) => KubeClient;
+  } = {},
 ): Promise<StepRun<O>> {
   const issues = step.check?.(params) ?? [];
   if (issues.length > 0) throw new Error(`bad params: ${JSON.stringify(issues)}`);
@@ -46,7 +55,8 @@ export async function runStep<O>(
   const clock = cluster.sim.clock;
   const controller = new AbortController();
   // A client per step run: steps of one client share informers, and these tests change the cluster between steps.
-  const kube = createKubeClient({ kubeconfigPath: cluster.sim.kubeconfigPath, clock });
+  const real = createKubeClient({ kubeconfigPath: cluster.sim.kubeconfigPath, clock });
+  const kube = options.wrapKube ? real.then(options.wrapKube) : real;
   const ctx: StepContext = {
     runId: options.runId ?? 'test-run',
     stepId: options.stepId ?? step.type,
