@@ -44,6 +44,40 @@ describe('tty renderer (listr2 adapter)', () => {
     expect(out.text().trimEnd().split('\n').at(-1)).toBe('run 20260101-000000-000-abcdef failed in 10s: step b failed');
   });
 
+  it('counts the deadline down as the clock moves, on the next refresh', async () => {
+    const out = capture();
+    const clock = new VirtualClock({ start: Date.parse('2026-01-01T00:00:00Z') });
+    const refreshMs = 5;
+    const r = createTtyRenderer({ stdout: out.stream, stderr: out.stream, clock, color: false, renderer: 'test', refreshMs });
+    const original = process.stdout.write.bind(process.stdout);
+    let listrText = '';
+    process.stdout.write = ((chunk: string) => ((listrText += chunk), true)) as typeof process.stdout.write;
+    const text = () => out.text() + listrText;
+    // Waits for refreshes (real timers, refreshMs apart) until `pattern` shows; the test timeout bounds it.
+    const waitFor = async (pattern: string) => {
+      while (!text().includes(pattern)) await new Promise((resolve) => setTimeout(resolve, refreshMs));
+    };
+    try {
+      r.handle(sampleEvents[0]!);
+      r.handle(sampleEvents[1]!);
+      await waitFor('deadline in 1h');
+      expect(text()).not.toContain('deadline in 45m');
+      // No event arrives: only the refresh timer can bring the new time left on screen.
+      await clock.advance(15 * 60_000);
+      await waitFor('deadline in 45m');
+      await clock.advance(44 * 60_000 + 59_000);
+      await waitFor('deadline in 1s');
+      await clock.advance(2_000);
+      await waitFor('deadline passed');
+      const order = ['deadline in 1h', 'deadline in 45m', 'deadline in 1s', 'deadline passed'].map((t) => text().indexOf(t));
+      expect(order).toEqual([...order].sort((a, b) => a - b));
+      r.handle({ type: 'run-end', time: sampleEvents[0]!.time, runId: sampleEvents[0]!.runId, status: 'succeeded', durationMs: 0 });
+      await r.close();
+    } finally {
+      process.stdout.write = original;
+    }
+  }, 20_000);
+
   it('finishes even when the run ends before some steps started (interrupted)', async () => {
     const out = capture();
     const r = createTtyRenderer({ stdout: out.stream, stderr: out.stream, clock: new VirtualClock(), color: false, renderer: 'simple' });
