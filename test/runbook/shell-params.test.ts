@@ -56,8 +56,8 @@ describe('shell parameters with the real step registry', () => {
   it('reports the scripts of template-in-run.yaml and nothing else', async () => {
     const file = path.join(fixtures, 'invalid', 'template-in-run.yaml');
     expect((await checkRunbookFiles([file], { registry })).map((d) => `${d.line}:${d.col}: ${d.path}`)).toEqual([
-      '12:36: spec.steps[0].run',
-      '15:26: spec.steps[1].with.run',
+      '13:36: spec.steps[0].run',
+      '16:26: spec.steps[1].with.run',
     ]);
   });
 

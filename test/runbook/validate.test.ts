@@ -61,8 +61,8 @@ describe('validation reports every problem at file:line:col', () => {
       '19:36: spec.steps[1].retry.backoff.initial: must be ≤ the backoff max it inherits from spec.defaults.retry (got 20s > 5s)',
     ],
     'template-in-run.yaml': [
-      '12:36: spec.steps[0].run: ${{ }} is not allowed in a shell script (it would be pasted into the code: script injection); pass the value through env: (e.g. env: { NODES: "${{ inputs.nodes }}" }) and use "$NODES"',
-      '15:26: spec.steps[1].with.run: ${{ }} is not allowed in a shell script (it would be pasted into the code: script injection); pass the value through env: (e.g. env: { NODES: "${{ inputs.nodes }}" }) and use "$NODES"',
+      '13:36: spec.steps[0].run: ${{ }} is not allowed in a shell script (it would be pasted into the code: script injection); pass the value through env: (e.g. env: { NODES: "${{ inputs.nodes }}" }) and use "$NODES"',
+      '16:26: spec.steps[1].with.run: ${{ }} is not allowed in a shell script (it would be pasted into the code: script injection); pass the value through env: (e.g. env: { TARGET: "${{ inputs.target }}" }) and use "$TARGET"',
     ],
     'schema-values.yaml': [
       "4:9: metadata.name: must be a DNS-1123 label (lowercase letters, digits and -, at most 63), got 'Bad_Name'",

@@ -4,6 +4,7 @@ import { parseDuration } from '../duration.js';
 import { isTemplate } from '../../expr/template.js';
 import { checkStepParams } from '../params.js';
 import { buildStepParams } from '../step-params.js';
+import { suggestEnvForScript } from './script-hint.js';
 import { isRecord, type CheckContext, type RawStep } from './context.js';
 
 /** Runs every step-level check and reports through the context. */
@@ -71,8 +72,8 @@ function checkShellScript(ctx: CheckContext, step: RawStep): void {
   const script = inRun ?? withRun;
   if (script === undefined || !isTemplate(script)) return;
   const path = inRun !== undefined ? ['spec', 'steps', step.index, 'run'] : ['spec', 'steps', step.index, 'with', 'run'];
-  ctx.report(path, '${{ }} is not allowed in a shell script (it would be pasted into the code: script injection); ' +
-    'pass the value through env: (e.g. env: { NODES: "${{ inputs.nodes }}" }) and use "$NODES"', { index: script.indexOf('${{') });
+  ctx.report(path, `\${{ }} is not allowed in a shell script (it would be pasted into the code: script injection); ${suggestEnvForScript(script)}`,
+    { index: script.indexOf('${{') });
 }
 
 // max < initial within one retry block, or between a step's initial and the max it inherits from spec.defaults.
