@@ -65,4 +65,12 @@ describe.skipIf(!existsSync(KUBECTL))('sim serve', () => {
     expect(result.stderr).toContain(flag);
     expect(result.stdout).not.toContain('listening on');
   });
+
+  it('answers a missing scenario file with exit code 2, as other commands answer a missing file', async () => {
+    const missing = join(dir, 'missing.yaml');
+    const result = await runCli(['sim', 'serve', '--scenario', missing], { timeout: 30_000 });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`cannot read ${missing}: no such file`);
+    expect(result.stdout).not.toContain('listening on');
+  });
 });
