@@ -5,8 +5,9 @@ import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from
 import { describeChange } from './diff.js';
 import { checkInlineManifests, loadManifests, type Manifest } from './manifests.js';
 import { describeObject } from './target.js';
+import { connectKube, kubeconfigProperty, type KubeconfigParam } from './kubeconfig.js';
 
-export interface ApplyParams {
+export interface ApplyParams extends KubeconfigParam {
   manifests?: KubeObject[] | string;
   files: string[];
   /** For namespaced objects that name none. */
@@ -34,6 +35,7 @@ const schema: JsonSchema = {
   additionalProperties: false,
   anyOf: [{ required: ['manifests'] }, { required: ['files'] }],
   properties: {
+    ...kubeconfigProperty,
     manifests: {
       description: 'Objects to apply: a list of manifests, or YAML text (several documents separated by `---`).',
       oneOf: [{ type: 'array', items: { type: 'object' }, minItems: 1 }, { type: 'string', minLength: 1 }],
@@ -103,7 +105,7 @@ export const k8sApply: StepType<ApplyParams, ApplyOutputs> = {
   check: (params) => checkInlineManifests(params.manifests),
   normalize: (params) => ({ files: [], force: true, fieldManager: 'opsbook', ...params }) as ApplyParams,
   async run(p, ctx: StepContext) {
-    const kube = await ctx.kube();
+    const kube = await connectKube(p, ctx);
     const manifests = await loadManifests({ manifests: p.manifests, files: p.files, cwd: ctx.cwd });
     const outcomes: Outcome[] = [];
     for (const [i, m] of manifests.entries()) {
@@ -115,7 +117,7 @@ export const k8sApply: StepType<ApplyParams, ApplyOutputs> = {
     return toOutputs(outcomes);
   },
   async plan(p, ctx: PlanContext): Promise<PlanPreview> {
-    const kube = await ctx.kube();
+    const kube = await connectKube(p, ctx);
     const manifests = await loadManifests({ manifests: p.manifests, files: p.files, cwd: ctx.cwd });
     const outcomes: Outcome[] = [];
     for (const m of manifests) outcomes.push(await applyOne(kube, m, p, true, ctx.signal));

@@ -6,8 +6,9 @@ import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from
 import { checkExpressionParam, evaluateValue } from './cel.js';
 import { maskSecret } from './secrets.js';
 import { checkTarget, resolveTarget, targetProperties, targetRequirement, type ResolvedTarget, type TargetParams } from './target.js';
+import { connectKube, kubeconfigProperty, type KubeconfigParam } from './kubeconfig.js';
 
-export interface GetParams extends TargetParams {
+export interface GetParams extends TargetParams, KubeconfigParam {
   labelSelector?: string;
   fieldSelector?: string;
   /** CEL over `object` (one object) or `items` (a list). */
@@ -36,6 +37,7 @@ const schema: JsonSchema = {
   ...targetRequirement({ nameRequired: false }),
   properties: {
     ...targetProperties,
+    ...kubeconfigProperty,
     labelSelector: { type: 'string', description: 'Label selector for a list, e.g. `app=etcd-defrag`.' },
     fieldSelector: { type: 'string', description: 'Field selector for a list, e.g. `spec.signerName=kubernetes.io/kubelet-serving`.' },
     value: { type: 'string', minLength: 1, description: 'CEL over `object` (one object) or `items` (a list); its result is output `value`.' },
@@ -88,13 +90,13 @@ export const k8sGet: StepType<GetParams, GetOutputs> = {
   },
   normalize: (params) => ({ ignoreNotFound: false, ...(params as Partial<GetParams>) }) as GetParams,
   async run(p, ctx: StepContext) {
-    const kube = await ctx.kube();
+    const kube = await connectKube(p, ctx);
     const { target, outputs } = await read(kube, p, ctx.signal);
     ctx.progress(target.name ? `read ${target.display}` : `listed ${outputs.count} ${target.display}`);
     return outputs;
   },
   async plan(p, ctx: PlanContext): Promise<PlanPreview> {
-    const kube = await ctx.kube();
+    const kube = await connectKube(p, ctx);
     const { target, outputs } = await read(kube, p, ctx.signal);
     const what = target.name ? (outputs.found ? 'exists' : 'not found') : `${outputs.count} objects`;
     const value = p.value && outputs.value !== undefined ? `; value = ${JSON.stringify(outputs.value)}` : '';

@@ -7,8 +7,9 @@ import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from
 import { describeChange } from './diff.js';
 import { maskSecret } from './secrets.js';
 import { checkTarget, requireName, resolveTarget, targetProperties, targetRequirement, type TargetParams } from './target.js';
+import { connectKube, kubeconfigProperty, type KubeconfigParam } from './kubeconfig.js';
 
-export interface PatchParams extends TargetParams {
+export interface PatchParams extends TargetParams, KubeconfigParam {
   /** Object (merge/strategic), array of operations (json), or the same as YAML/JSON text. */
   patch: unknown;
   type: 'merge' | 'json' | 'strategic';
@@ -33,6 +34,7 @@ const schema: JsonSchema = {
   ...targetRequirement({ nameRequired: true }),
   properties: {
     ...targetProperties,
+    ...kubeconfigProperty,
     patch: {
       description: 'The patch: an object (merge/strategic), a list of operations (json), or the same written as a YAML/JSON string.',
       type: ['object', 'array', 'string'],
@@ -91,7 +93,7 @@ export const k8sPatch: StepType<PatchParams, PatchOutputs> = {
   },
   normalize: (params) => ({ type: 'merge', ...(params as Partial<PatchParams>) }) as PatchParams,
   async run(p, ctx: StepContext) {
-    const kube = await ctx.kube();
+    const kube = await connectKube(p, ctx);
     const { target, ref, patch, live, changes } = await preview(kube, p, ctx.signal);
     if (changes.length === 0) {
       ctx.log(`${target.display} already as patched; nothing sent`);
@@ -102,7 +104,7 @@ export const k8sPatch: StepType<PatchParams, PatchOutputs> = {
     return { object: maskSecret(object), changed: true, changes };
   },
   async plan(p, ctx: PlanContext): Promise<PlanPreview> {
-    const kube = await ctx.kube();
+    const kube = await connectKube(p, ctx);
     const { target, changes } = await preview(kube, p, ctx.signal);
     return {
       summary: changes.length === 0 ? `${target.display}: no change` : `would patch ${target.display} (${changes.length} field${changes.length === 1 ? '' : 's'})`,

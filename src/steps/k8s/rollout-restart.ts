@@ -7,8 +7,9 @@ import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from
 import { judgeRollout, ROLLOUT_KINDS, type RolloutKind } from './rollout-status.js';
 import { checkTarget, requireName, resolveTarget, targetProperties, targetRequirement, type ResolvedTarget, type TargetParams } from './target.js';
 import { watchUntil } from './watch-until.js';
+import { connectKube, kubeconfigProperty, type KubeconfigParam } from './kubeconfig.js';
 
-export interface RolloutRestartParams extends TargetParams {
+export interface RolloutRestartParams extends TargetParams, KubeconfigParam {
   /** Wait for the rollout to complete. */
   wait: boolean;
 }
@@ -34,6 +35,7 @@ const schema: JsonSchema = {
   ...targetRequirement({ nameRequired: true }),
   properties: {
     ...targetProperties,
+    ...kubeconfigProperty,
     kind: { enum: [...ROLLOUT_KINDS], description: 'Deployment, DaemonSet or StatefulSet.' },
     apiVersion: { type: 'string', const: 'apps/v1', description: 'apps/v1.' },
     wait: { type: 'boolean', default: true, description: 'Wait for the rollout to complete (`kubectl rollout status`).' },
@@ -69,7 +71,7 @@ export const k8sRolloutRestart: StepType<RolloutRestartParams, RolloutRestartOut
   check: (params) => checkTarget(params as TargetParams),
   normalize: (params) => ({ wait: true, ...params }) as RolloutRestartParams,
   async run(p, ctx: StepContext) {
-    const kube = await ctx.kube();
+    const kube = await connectKube(p, ctx);
     const target = requireName(await resolveTarget(kube, p, ctx.signal));
     const kind = rolloutKind(target);
     const ref = { ...target };
@@ -96,7 +98,7 @@ export const k8sRolloutRestart: StepType<RolloutRestartParams, RolloutRestartOut
     return { restartedAt, generation, status };
   },
   async plan(p, ctx: PlanContext): Promise<PlanPreview> {
-    const kube = await ctx.kube();
+    const kube = await connectKube(p, ctx);
     const target = requireName(await resolveTarget(kube, p, ctx.signal));
     const kind = rolloutKind(target);
     const live = await kube.get({ ...target }, ctx.signal);

@@ -6,8 +6,9 @@ import { checkExpressionParam, evaluateCondition, summarizeState } from './cel.j
 import { maskSecret } from './secrets.js';
 import { checkTarget, describeObject, resolveTarget, targetProperties, targetRequirement, type TargetParams } from './target.js';
 import { watchUntil, type Verdict } from './watch-until.js';
+import { connectKube, kubeconfigProperty, type KubeconfigParam } from './kubeconfig.js';
 
-export interface WaitParams extends TargetParams {
+export interface WaitParams extends TargetParams, KubeconfigParam {
   labelSelector?: string;
   fieldSelector?: string;
   /** CEL over `object`; required unless `deleted`. */
@@ -41,6 +42,7 @@ const schema: JsonSchema = {
   ...targetRequirement({ nameRequired: false }),
   properties: {
     ...targetProperties,
+    ...kubeconfigProperty,
     labelSelector: { type: 'string', description: 'Wait on every object matching this label selector (no name).' },
     fieldSelector: { type: 'string', description: 'Wait on every object matching this field selector (no name).' },
     condition: { type: 'string', minLength: 1, description: 'CEL over `object` that must become true.' },
@@ -106,7 +108,7 @@ export const k8sWait: StepType<WaitParams, WaitOutputs> = {
   },
   normalize: (params) => ({ for: 'all', deleted: false, minCount: 1, ...(params as Partial<WaitParams>) }) as WaitParams,
   async run(p, ctx: StepContext) {
-    const kube = await ctx.kube();
+    const kube = await connectKube(p, ctx);
     const target = await resolveTarget(kube, p, ctx.signal);
     const single = target.name !== undefined;
     const selectors = [p.labelSelector && `-l ${p.labelSelector}`, p.fieldSelector && `--field-selector ${p.fieldSelector}`].filter(Boolean);
@@ -127,7 +129,7 @@ export const k8sWait: StepType<WaitParams, WaitOutputs> = {
     return { object: single ? masked[0] : undefined, items: masked, matched: lastMatched.map(nameOf) };
   },
   async plan(p, ctx: PlanContext): Promise<PlanPreview> {
-    const kube = await ctx.kube();
+    const kube = await connectKube(p, ctx);
     const target = await resolveTarget(kube, p, ctx.signal);
     const single = target.name !== undefined;
     const items = single

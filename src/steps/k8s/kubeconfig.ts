@@ -1,0 +1,30 @@
+// The optional `kubeconfig` parameter of the k8s steps: act on a cluster other than the run's — e.g. the one whose
+// kubeconfig an earlier step just wrote — by path.
+
+import { isAbsolute, resolve } from 'node:path';
+import { createKubeClient } from '../../k8s/client.js';
+import type { KubeClient } from '../../k8s/types.js';
+import type { JsonSchema, PlanContext } from '../types.js';
+
+export interface KubeconfigParam {
+  /** A kubeconfig file on this machine; absent = the run's cluster (`--kubeconfig`). */
+  kubeconfig?: string;
+}
+
+export const kubeconfigProperty: Record<string, JsonSchema> = {
+  kubeconfig: {
+    type: 'string',
+    minLength: 1,
+    description:
+      'Act on the cluster of this kubeconfig file (its current-context; relative to the working directory, `~/` = home) ' +
+      'instead of the run\'s cluster, e.g. `${{ steps.refresh-kubeconfig.outputs.path }}`.',
+  },
+};
+
+/** The client for `p.kubeconfig` when given, else the run's; one per step call, nothing sent until used. */
+export async function connectKube(p: KubeconfigParam, ctx: Pick<PlanContext, 'kube' | 'cwd' | 'env' | 'clock'>): Promise<KubeClient> {
+  if (p.kubeconfig === undefined || p.kubeconfig === '') return ctx.kube();
+  const home = ctx.env.HOME;
+  const path = p.kubeconfig.startsWith('~/') && home ? `${home}${p.kubeconfig.slice(1)}` : p.kubeconfig;
+  return createKubeClient({ kubeconfigPath: isAbsolute(path) ? path : resolve(ctx.cwd, path), clock: ctx.clock });
+}
