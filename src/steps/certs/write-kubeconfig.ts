@@ -1,11 +1,12 @@
-// `write-kubeconfig`: replace a workstation kubeconfig with one from a Secret (or given text), keeping the old file.
+// `write-kubeconfig`: replace a workstation kubeconfig with one from a Secret (or given text), keeping the old file;
+// with `check`, the new file is written beside the old one and checked (e.g. `kubectl get nodes`) before it replaces it.
 
 import { createHash } from 'node:crypto';
 import { StepError } from '../../errors.js';
 import { normalizeNode, openNode, type NodeTransport } from '../../node/index.js';
 import { parseYamlDocuments } from '../../runbook/yaml.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
-import type { JsonSchema, StepType } from '../types.js';
+import type { JsonSchema, StepContext, StepType } from '../types.js';
 
 export interface WriteKubeconfigParams {
   path: string;
@@ -13,6 +14,8 @@ export interface WriteKubeconfigParams {
   content?: string;
   backup: boolean;
   mode: number;
+  /** argv run on this machine with KUBECONFIG set to the new file, before it replaces the old one; [] = no check. */
+  check: string[];
 }
 
 export interface WriteKubeconfigOutputs extends Record<string, unknown> {
@@ -23,6 +26,8 @@ export interface WriteKubeconfigOutputs extends Record<string, unknown> {
   servers: string[];
   currentContext?: string;
   changed: boolean;
+  /** true when `check` passed against the new file before it was moved into place. */
+  checked: boolean;
   sha256: string;
 }
 
@@ -49,6 +54,14 @@ const schema: JsonSchema = {
     content: { type: 'string', minLength: 1, description: 'The kubeconfig text itself (use a secret input).' },
     backup: { type: 'boolean', default: true, description: 'Keep the previous file as PATH.bak-<time>.' },
     mode: { type: 'integer', minimum: 0, maximum: 511, default: 384, description: 'File mode (decimal; 384 = 0600).' },
+    check: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      default: [],
+      description:
+        'Command (argv, no shell) that must succeed against the new kubeconfig before it replaces the old file, run with ' +
+        'KUBECONFIG set to the new file written beside it, e.g. [kubectl, get, nodes]. On failure the old file stays untouched.',
+    },
   },
   oneOf: [{ required: ['fromSecret'] }, { required: ['content'] }],
 };
@@ -63,6 +76,7 @@ export const writeKubeconfigStep: StepType<WriteKubeconfigParams, WriteKubeconfi
     servers: { type: 'array', description: 'API server URLs in the new kubeconfig.' },
     currentContext: { type: 'string', description: 'current-context of the new kubeconfig.' },
     changed: { type: 'boolean', description: 'false when the file already had this content (nothing written).' },
+    checked: { type: 'boolean', description: 'true when `check` passed against the new file before it replaced the old one.' },
     sha256: { type: 'string', description: 'sha256 of the new content.' },
   },
   mutating: true,
@@ -78,6 +92,7 @@ export const writeKubeconfigStep: StepType<WriteKubeconfigParams, WriteKubeconfi
       ...(params.content !== undefined ? { content: params.content as string } : {}),
       backup: params.backup !== false,
       mode: (params.mode as number | undefined) ?? 0o600,
+      check: (params.check as string[] | undefined) ?? [],
     };
   },
   async run(params, ctx) {
@@ -90,18 +105,21 @@ export const writeKubeconfigStep: StepType<WriteKubeconfigParams, WriteKubeconfi
       const sha256 = createHash('sha256').update(text).digest('hex');
       if (current?.data?.toString('utf8') === text) {
         ctx.log(`${path} already holds this kubeconfig; nothing to do`);
-        return { path, ...summary, changed: false, sha256 };
+        return { path, ...summary, changed: false, checked: false, sha256 };
       }
+      const stamp = new Date(ctx.clock.now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+      await ensureParent(node, path, ctx.signal);
+      const checked = params.check.length > 0;
+      if (checked) await checkStaged(node, `${path}.new-${stamp}`, text, params, ctx);
       let backup: string | undefined;
       if (params.backup && current?.data) {
-        backup = `${path}.bak-${new Date(ctx.clock.now()).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+        backup = `${path}.bak-${stamp}`;
         await node.writeFile(backup, current.data, { mode: params.mode, signal: ctx.signal });
         ctx.log(`kept the previous kubeconfig as ${backup}`);
       }
-      await ensureParent(node, path, ctx.signal);
       await node.writeFile(path, text, { mode: params.mode, signal: ctx.signal });
       ctx.log(`wrote ${path} (servers: ${summary.servers.join(', ')})`);
-      return { path, ...(backup ? { backup } : {}), ...summary, changed: true, sha256 };
+      return { path, ...(backup ? { backup } : {}), ...summary, changed: true, checked, sha256 };
     } finally {
       await node.close();
     }
@@ -109,9 +127,34 @@ export const writeKubeconfigStep: StepType<WriteKubeconfigParams, WriteKubeconfi
   async plan(params, ctx) {
     const text = await readSource(params, ctx.kube, ctx.signal);
     const summary = inspectKubeconfig(text, describeSource(params));
-    return { summary: `would replace ${params.path} with the kubeconfig from ${describeSource(params)} (servers: ${summary.servers.join(', ')})${params.backup ? ', keeping a backup' : ''}` };
+    return { summary: `would replace ${params.path} with the kubeconfig from ${describeSource(params)} (servers: ${summary.servers.join(', ')})${params.check.length > 0 ? ` after \`${params.check.join(' ')}\` succeeds with it` : ''}${params.backup ? ', keeping a backup' : ''}` };
   },
 };
+
+/** Writes the new kubeconfig beside the old one and runs `check` against it; the old file is never touched here. */
+async function checkStaged(node: NodeTransport, staged: string, text: string, params: WriteKubeconfigParams, ctx: StepContext): Promise<void> {
+  const command = params.check.join(' ');
+  await node.writeFile(staged, text, { mode: params.mode, signal: ctx.signal });
+  try {
+    const [file, ...args] = params.check as [string, ...string[]];
+    let result;
+    try {
+      result = await ctx.exec(file, args, { cwd: ctx.cwd, env: { ...ctx.env, KUBECONFIG: staged }, signal: ctx.signal });
+    } catch (error) {
+      throw new StepError(`checking the new kubeconfig with \`${command}\` failed: ${(error as Error).message}; ${params.path} left unchanged`, { cause: error });
+    }
+    if (result.exitCode !== 0) {
+      const said = ctx.redact(`${result.stderr}\n${result.stdout}`.trim()).split('\n').slice(-3).join(' | ');
+      // Transient: the API server may still be coming up after the renewal; nothing was changed, so a retry is safe.
+      throw new StepError(`checking the new kubeconfig with \`${command}\` failed (exit ${result.exitCode}): ${said}; ${params.path} left unchanged`, {
+        errorClass: 'transient',
+      });
+    }
+    ctx.log(`checked the new kubeconfig: \`${command}\` succeeded`);
+  } finally {
+    await node.remove(staged, AbortSignal.timeout(10_000)).catch(() => {});
+  }
+}
 
 function describeSource(params: WriteKubeconfigParams): string {
   return params.fromSecret ? `secret ${params.fromSecret.namespace}/${params.fromSecret.name} key ${params.fromSecret.key}` : 'the given content';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeKubeconfigStep } from '../../../src/steps/certs/write-kubeconfig.js';
@@ -68,6 +68,42 @@ describe('write-kubeconfig', () => {
     ).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(StepError);
     expect(readFileSync(path, 'utf8')).toBe(NEW);
+  });
+
+  it('with check: checks the new file written beside the old one, and only then replaces it (keeping the .bak)', async () => {
+    const path = join(dir, 'checked.kubeconfig');
+    const OLD = 'apiVersion: v1\nkind: Config\nclusters: [{name: old, cluster: {server: "https://old"}}]\nusers: [{name: o}]\n';
+    writeFileSync(path, OLD);
+    const seen = join(dir, 'seen-by-check');
+    // Records which file the check was given and what the destination held at that moment.
+    const check = ['sh', '-c', `{ echo "$KUBECONFIG"; cat "$KUBECONFIG"; echo ---; cat '${path}'; } > '${seen}'`];
+    const params = writeKubeconfigStep.normalize!({ path, fromSecret: { name: 'c1-kubeconfig', namespace: 'x' }, check });
+    const ctx = createTestContext({ clock: new VirtualClock({ start: Date.parse('2026-11-23T10:00:00Z') }), kube: secretCluster({ value: Buffer.from(NEW).toString('base64') }) });
+    const out = await writeKubeconfigStep.run(params, ctx);
+    expect(out).toMatchObject({ changed: true, checked: true, backup: `${path}.bak-20261123T100000Z` });
+    const [stagedPath, ...rest] = readFileSync(seen, 'utf8').split('\n');
+    expect(stagedPath).toBe(`${path}.new-20261123T100000Z`);
+    expect(rest.join('\n')).toBe(`${NEW}---\n${OLD}`);
+    expect(readFileSync(path, 'utf8')).toBe(NEW);
+    expect(readFileSync(out.backup!, 'utf8')).toBe(OLD);
+    expect(existsSync(stagedPath!)).toBe(false);
+  });
+
+  it('with check: a failing check leaves the old file in place, untouched, with no backup or staged file left', async () => {
+    const sub = join(dir, 'failing');
+    const path = join(sub, 'kubeconfig');
+    const OLD = 'apiVersion: v1\nkind: Config\nclusters: [{name: old, cluster: {server: "https://old"}}]\nusers: [{name: o}]\n';
+    mkdirSync(sub);
+    writeFileSync(path, OLD);
+    const check = ['sh', '-c', 'echo "Unable to connect to the server: x509: certificate signed by unknown authority" >&2; exit 1'];
+    const params = writeKubeconfigStep.normalize!({ path, fromSecret: { name: 'c1-kubeconfig', namespace: 'x' }, check });
+    const ctx = createTestContext({ kube: secretCluster({ value: Buffer.from(NEW).toString('base64') }) });
+    const error = (await writeKubeconfigStep.run(params, ctx).catch((e: unknown) => e)) as StepError;
+    expect(error).toBeInstanceOf(StepError);
+    expect(error.message).toMatch(/checking the new kubeconfig with `sh -c .*` failed \(exit 1\): .*x509: certificate signed by unknown authority; .*failing\/kubeconfig left unchanged/);
+    expect(error.errorClass).toBe('transient');
+    expect(readFileSync(path, 'utf8')).toBe(OLD);
+    expect(readdirSync(sub)).toEqual(['kubeconfig']);
   });
 
   it('plan reads the secret and writes nothing', async () => {
