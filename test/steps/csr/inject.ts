@@ -21,6 +21,8 @@ export interface Injected {
   dnsNames?: string[];
   ipAddresses?: string[];
   keyType?: KeyType;
+  /** Backdates creationTimestamp (clock ms), as for a CSR posted earlier whose event arrives late. */
+  createdAt?: number;
 }
 
 /** Creates the CSR through the simulation's own admission (spec.username/groups come from `as`). Returns its name. */
@@ -35,7 +37,7 @@ export async function injectCsr(sim: Simulation, csr: Injected): Promise<string>
   const created = await sim.access.as(csr.as).create('certificatesigningrequests', {
     metadata: { generateName: 'rogue-' },
     spec: { request: encodeCsrForApi(pem), signerName: csr.signerName ?? CLIENT_SIGNER, usages: csr.usages ?? ['digital signature', 'client auth'] },
-  } as never);
+  } as never, csr.createdAt);
   return (created as { metadata: { name: string } }).metadata.name;
 }
 
