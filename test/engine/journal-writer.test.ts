@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
+import { writeRunMetadata } from '../../src/engine/journal/metadata.js';
 import { openJournal } from '../../src/engine/journal/writer.js';
 
 // Spies that call through, so the journal is really written and synced; `calls` keeps their order.
@@ -25,7 +26,7 @@ vi.mock('node:fs', async (importOriginal) => {
       actual.closeSync(fd);
     }),
     writeSync: vi.fn((fd: number, data: string) => {
-      calls.push(`write ${JSON.parse(data).type}`);
+      calls.push(`write ${JSON.parse(data).type ?? 'metadata'}`);
       return actual.writeSync(fd, data);
     }),
     fdatasyncSync: vi.fn((fd: number) => {
@@ -96,5 +97,13 @@ describe('journal writer durability', () => {
     journal.append(stepStart);
     journal.close();
     expect(calls).toEqual(['write step-start', 'fdatasync']);
+  });
+
+  it('syncs run.json and its directory entry (resume finds the runbook through it)', () => {
+    const runDir = path.join(dir, 'runs', runId);
+    openJournal(path.join(runDir, 'journal.ndjson')).close();
+    calls.length = 0;
+    writeRunMetadata(dir, { runId, runbook: { path: 'x.yaml', name: 'x', sha256: 'f00' }, inputs: {}, secretInputs: [], startedAt: time });
+    expect(calls).toEqual(['write metadata', 'fsync', `fsync-dir ${runDir}`]);
   });
 });

@@ -1,7 +1,9 @@
 // run.json beside the journal: what `opsbook resume` needs to find the runbook again without replaying the journal.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { metadataPathFor } from './paths.js';
+import { syncDirectory } from './writer.js';
 
 export interface RunMetadata {
   runId: string;
@@ -13,8 +15,17 @@ export interface RunMetadata {
   startedAt: string;
 }
 
+/** Synced with its directory entry: after power loss, resume must still find the runbook of a journaled run. */
 export function writeRunMetadata(stateDir: string, metadata: RunMetadata): void {
-  writeFileSync(metadataPathFor(stateDir, metadata.runId), `${JSON.stringify(metadata, null, 2)}\n`);
+  const path = metadataPathFor(stateDir, metadata.runId);
+  const fd = openSync(path, 'w');
+  try {
+    writeSync(fd, `${JSON.stringify(metadata, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  syncDirectory(dirname(path));
 }
 
 /** undefined when the run has no metadata file (e.g. a journal copied by hand). */

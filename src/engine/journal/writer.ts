@@ -22,7 +22,7 @@ export function trimTornTail(path: string): void {
 }
 
 /** fsyncs a directory, so the entries created in it (a new file or subdirectory) survive power loss. */
-function syncDirectory(dir: string): void {
+export function syncDirectory(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
