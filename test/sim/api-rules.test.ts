@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCsrForApi, generateCsr } from '../../src/pki/csr.js';
 import type { Simulation } from '../../src/sim/index.js';
-import { k8s, kubeConfig, startSim } from './helpers.js';
+import { k8s, kubeConfig, rawGet, startSim } from './helpers.js';
 
 const KUBECTL = '/usr/bin/kubectl';
 const ALICE_TOKEN = 'alice-token-not-admin';
@@ -222,6 +222,14 @@ describe('watch timeoutSeconds', () => {
     const events = ended.body.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: k8s.V1CertificateSigningRequest });
     expect(events.map((e) => `${e.type} ${e.object.metadata?.name}`)).toContain('ADDED watched');
   }, 30_000);
+
+  it('answers a non-integer timeoutSeconds or limit with 400 BadRequest instead of ignoring it', async () => {
+    for (const query of ['watch=1&timeoutSeconds=soon', 'watch=1&timeoutSeconds=1.5', 'limit=abc']) {
+      const answer = await rawGet(sim, `/apis/certificates.k8s.io/v1/certificatesigningrequests?${query}`, sim.adminToken);
+      expect(answer.status, query).toBe(400);
+      expect(JSON.parse(answer.body), query).toMatchObject({ kind: 'Status', reason: 'BadRequest', code: 400 });
+    }
+  });
 });
 
 describe('dryRun=All on every mutation', () => {

@@ -109,6 +109,14 @@ function verbOf(method: string, route: ResourceRoute, watch: boolean): string {
   }
 }
 
+/** An integer query parameter; anything else is a 400, as the real server fails to decode its ListOptions. */
+function integerParam(query: URLSearchParams, name: string): number | undefined {
+  const text = query.get(name);
+  if (text === null || text === '') return undefined;
+  if (!/^-?\d+$/.test(text)) throw badRequest(`${name}: strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`);
+  return Number(text);
+}
+
 function tableRequest(accept: string | undefined, query: URLSearchParams): { include: IncludeObject } | undefined {
   if (!accept || !accept.includes('as=Table')) return undefined;
   const include = query.get('includeObject');
@@ -259,11 +267,11 @@ export class ApiServer {
         const stored = core.get(user, def, namespace, name);
         return this.sendObject(res, 200, def, stored, table);
       }
-      const limit = query.get('limit');
+      const limit = integerParam(query, 'limit');
       const result = core.list(user, def, namespace, {
         labelSelector: query.get('labelSelector'),
         fieldSelector: query.get('fieldSelector'),
-        limit: limit ? Number(limit) : undefined,
+        limit,
         continue: query.get('continue'),
       });
       const listMeta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
@@ -277,7 +285,7 @@ export class ApiServer {
     }
     if (verb === 'watch') {
       authorize(user, 'watch', def, { namespace, name });
-      const timeout = Number(query.get('timeoutSeconds'));
+      const timeout = integerParam(query, 'timeoutSeconds') ?? 0;
       const fieldSelector = name ? [query.get('fieldSelector'), `metadata.name=${name}`].filter(Boolean).join(',') : query.get('fieldSelector');
       return serveWatch(
         res,
