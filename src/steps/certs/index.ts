@@ -3,6 +3,7 @@
 import type { AnyStepType } from '../types.js';
 import { certExpiryStep } from './cert-expiry.js';
 import { renewCertsStep } from './renew-certs.js';
+import { nodeExecStep } from './node-exec.js';
 import { writeKubeconfigStep } from './write-kubeconfig.js';
 
-export const steps: AnyStepType[] = [certExpiryStep, renewCertsStep, writeKubeconfigStep];
+export const steps: AnyStepType[] = [certExpiryStep, renewCertsStep, nodeExecStep, writeKubeconfigStep];
