@@ -1,7 +1,8 @@
 // The `kubeadm` strategy: `kubeadm certs renew` and `kubeadm certs check-expiration` on the node, output parsed.
+// kubeadm knows only /etc/kubernetes (or a chroot of it through --rootfs), so that is all it is given.
 
+import { StepError } from '../../errors.js';
 import type { NodeTransport } from '../../node/index.js';
-import { joinNodePath } from './layout.js';
 
 export interface KubeadmRow {
   name: string;
@@ -26,20 +27,43 @@ export interface KubeadmOptions {
   signal?: AbortSignal;
 }
 
-const certDirFlag = (dir: string) => `--cert-dir=${joinNodePath(dir, 'pki')}`;
+/** Where `kubeadm certs renew` writes: always /etc/kubernetes (the *.conf files have no flag), chrooted by --rootfs. */
+export const KUBEADM_DIR = '/etc/kubernetes';
+
+/**
+ * The `--rootfs` that makes kubeadm work on `kubernetesDir`: `''` for /etc/kubernetes, `PREFIX` for
+ * PREFIX/etc/kubernetes, undefined for any other directory (kubeadm would renew the wrong kubeconfigs).
+ */
+export function kubeadmRootfs(kubernetesDir: string): string | undefined {
+  const dir = kubernetesDir.replace(/\/+$/, '');
+  if (dir === KUBEADM_DIR) return '';
+  if (!dir.startsWith('/') || !dir.endsWith(KUBEADM_DIR)) return undefined;
+  const prefix = dir.slice(0, -KUBEADM_DIR.length);
+  return prefix.split('/').some((part) => part === '..' || part === '.') ? undefined : prefix;
+}
+
+export const KUBEADM_DIR_MESSAGE =
+  `the kubeadm strategy needs ${KUBEADM_DIR} or PREFIX${KUBEADM_DIR} (run with --rootfs=PREFIX): \`kubeadm certs renew\` ` +
+  `always rewrites the kubeconfigs in ${KUBEADM_DIR}; use strategy: native for another directory`;
+
+function rootfsFlags(kubernetesDir: string): string[] {
+  const rootfs = kubeadmRootfs(kubernetesDir);
+  if (rootfs === undefined) throw new StepError(`kubernetesDir ${kubernetesDir}: ${KUBEADM_DIR_MESSAGE}`, { errorClass: 'permanent' });
+  return rootfs === '' ? [] : [`--rootfs=${rootfs}`];
+}
 
 /** `kubeadm certs renew all`, or one `kubeadm certs renew NAME` per selected certificate. */
 export async function renewWithKubeadm(node: NodeTransport, names: string[] | 'all', options: KubeadmOptions): Promise<string[]> {
   const output: string[] = [];
   for (const name of names === 'all' ? ['all'] : names) {
-    const result = await node.runChecked([options.kubeadm, 'certs', 'renew', name, certDirFlag(options.kubernetesDir)], { signal: options.signal });
+    const result = await node.runChecked([options.kubeadm, 'certs', 'renew', name, ...rootfsFlags(options.kubernetesDir)], { signal: options.signal });
     output.push(...result.stdout.split('\n').filter((l) => l.trim() !== ''));
   }
   return output;
 }
 
 export async function checkExpirationWithKubeadm(node: NodeTransport, options: KubeadmOptions): Promise<KubeadmExpiration> {
-  const result = await node.runChecked([options.kubeadm, 'certs', 'check-expiration', certDirFlag(options.kubernetesDir)], { signal: options.signal });
+  const result = await node.runChecked([options.kubeadm, 'certs', 'check-expiration', ...rootfsFlags(options.kubernetesDir)], { signal: options.signal });
   return parseCheckExpiration(result.stdout);
 }
 

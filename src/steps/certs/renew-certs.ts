@@ -8,6 +8,7 @@ import { forEachNode } from './nodes.js';
 import { DEFAULT_KUBERNETES_DIR, commonProperties, durationSchema, toMs } from './params.js';
 import { CONTROL_PLANE_CONTAINERS } from './restart.js';
 import { selectForRenewal } from './select.js';
+import { KUBEADM_DIR_MESSAGE, kubeadmRootfs } from './kubeadm.js';
 import { inventoryOptions, renewNode, selectOptions, type NodeRenewal, type RenewCertsParams } from './renew-node.js';
 
 export type { NodeRenewal, RenewCertsParams } from './renew-node.js';
@@ -56,11 +57,17 @@ const schema: JsonSchema = {
       description: 'Wait for the API server after each node\'s restart.',
       properties: {
         enabled: { type: 'boolean', default: true },
-        url: { type: 'string', pattern: '^(https://.+)?$', description: 'Probe this URL, trusting the node\'s cluster CA.' },
+        url: { type: 'string', pattern: '^(https://.+)?$', description: 'Probe this URL instead of the node, trusting the node\'s cluster CA.' },
         kubeconfig: {
           type: 'string',
-          description: 'Probe the server of this kubeconfig on the node (e.g. `admin.conf`, relative to kubernetesDir), with its CA and client certificate. Neither url nor kubeconfig: /readyz through the run\'s cluster connection.',
+          description: 'Probe the server of this kubeconfig on the node (e.g. `admin.conf`, relative to kubernetesDir), with its CA and client certificate.',
         },
+        via: {
+          enum: ['node', 'cluster'],
+          default: 'node',
+          description: 'Without url or kubeconfig: `node` probes the restarted node itself (https://HOST:port/readyz, HOST the ssh host or 127.0.0.1, trusting its pki/ca.crt); `cluster` probes through the run\'s cluster connection (only when that is the renewed cluster).',
+        },
+        port: { type: 'integer', minimum: 1, maximum: 65535, default: 6443, description: 'The API server\'s secure port on each node.' },
         timeout: durationSchema('Give up after this long.', '5m'),
         interval: durationSchema('Between probes.', '5s'),
       },
@@ -81,7 +88,13 @@ export const renewCertsStep: StepType<RenewCertsParams, RenewCertsOutputs> = {
   check(params) {
     const readyz = (params.readyz ?? {}) as Record<string, unknown>;
     const both = typeof readyz.url === 'string' && readyz.url !== '' && typeof readyz.kubeconfig === 'string' && readyz.kubeconfig !== '';
-    return [...checkNodes(params.nodes), ...(both ? [{ path: 'readyz', message: 'give url or kubeconfig, not both' }] : [])];
+    const dir = typeof params.kubernetesDir === 'string' ? params.kubernetesDir : DEFAULT_KUBERNETES_DIR;
+    const kubeadmDirIssue = (params.strategy ?? 'kubeadm') === 'kubeadm' && kubeadmRootfs(dir) === undefined;
+    return [
+      ...checkNodes(params.nodes),
+      ...(both ? [{ path: 'readyz', message: 'give url or kubeconfig, not both' }] : []),
+      ...(kubeadmDirIssue ? [{ path: 'kubernetesDir', message: `${KUBEADM_DIR_MESSAGE} (got ${dir})` }] : []),
+    ];
   },
   normalize(params) {
     const restart = (params.restart ?? {}) as Record<string, unknown>;
@@ -106,6 +119,8 @@ export const renewCertsStep: StepType<RenewCertsParams, RenewCertsOutputs> = {
         enabled: readyz.enabled !== false,
         url: (readyz.url as string | undefined) || undefined,
         kubeconfig: (readyz.kubeconfig as string | undefined) || undefined,
+        via: readyz.via === 'cluster' ? 'cluster' : 'node',
+        port: (readyz.port as number | undefined) ?? 6443,
         timeoutMs: toMs(readyz.timeout, 5 * 60_000)!,
         intervalMs: toMs(readyz.interval, 5000)!,
       },

@@ -1,18 +1,22 @@
-// Stand-in for kubeadm: `certs renew <name|all> [--cert-dir=DIR]` re-signs with the existing CA and key through
-// openssl, `certs check-expiration [--cert-dir=DIR]` prints kubeadm's tables. $FAKE_KUBEADM_FAIL_AFTER=N renews N
-// certificates, then fails (a half-done renewal, for rollback tests).
+// Stand-in for kubeadm: `certs renew <name|all>` re-signs with the existing CA and key through openssl,
+// `certs check-expiration` prints kubeadm's tables; both take --cert-dir=DIR and the global --rootfs=DIR.
+// $FAKE_KUBEADM_FAIL_AFTER=N renews N certificates, then fails (a half-done renewal, for rollback tests).
 const { execFileSync } = require('node:child_process');
 const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { randomBytes } = require('node:crypto');
 const { tmpdir } = require('node:os');
-const { join, dirname } = require('node:path');
+const { join } = require('node:path');
 const { record } = require('./record.cjs');
 
 const args = process.argv.slice(2);
 record('kubeadm', args);
-const certDirArg = args.find((a) => a.startsWith('--cert-dir='));
-const pki = certDirArg ? certDirArg.slice('--cert-dir='.length) : '/etc/kubernetes/pki';
-const k8s = dirname(pki);
+// Like the real kubeadm: certificates in --cert-dir (default /etc/kubernetes/pki), the *.conf kubeconfigs always in
+// /etc/kubernetes; both inside --rootfs (kubeadm chroots there) when given.
+const flag = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const rootfs = flag('rootfs') ?? '/';
+const pki = join(rootfs, flag('cert-dir') ?? '/etc/kubernetes/pki');
+const k8s = join(rootfs, '/etc/kubernetes');
+const positional = args.filter((a) => !a.startsWith('--'));
 
 const LEAVES = [
   ['admin.conf', 'conf', 'ca', 'certificate embedded in the kubeconfig file for the admin to use and for kubeadm itself'],
@@ -99,9 +103,9 @@ function table(rows) {
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] + 3))).join('').trimEnd()).join('\n') + '\n';
 }
 
-if (args[0] !== 'certs') fail(`kubeadm stand-in: unsupported command ${args.join(' ')}`);
-if (args[1] === 'renew') {
-  const which = args[2];
+if (positional[0] !== 'certs') fail(`kubeadm stand-in: unsupported command ${args.join(' ')}`);
+if (positional[1] === 'renew') {
+  const which = positional[2];
   const entries = which === 'all' ? LEAVES : LEAVES.filter((l) => l[0] === which);
   if (entries.length === 0) fail(`unknown certificate ${which}`);
   process.stdout.write('[renew] Reading configuration from the cluster...\n[renew] FYI: You can look at this config file with \'kubectl -n kube-system get cm kubeadm-config -o yaml\'\n\n');
@@ -112,7 +116,7 @@ if (args[1] === 'renew') {
     process.stdout.write(`${entry[3]} renewed\n`);
   });
   if (which === 'all') process.stdout.write('\nDone renewing certificates. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n');
-} else if (args[1] === 'check-expiration') {
+} else if (positional[1] === 'check-expiration') {
   const now = Date.now();
   const rows = [['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'CERTIFICATE AUTHORITY', 'EXTERNALLY MANAGED']];
   for (const [name, base, ca] of LEAVES) {

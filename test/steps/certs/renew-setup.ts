@@ -1,10 +1,11 @@
 // Shared set-up for renewal tests: fake kubeadm/crictl on disk, crictl state, openssl helpers.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { KubeClient } from '../../../src/k8s/types.js';
+import type { PkiFixture } from '../../helpers/pki-fixture.js';
 
 export const FAKE_BIN = resolve(import.meta.dirname, '../../helpers/fake-bin');
 
@@ -76,4 +77,15 @@ export function readyzCluster(statuses: number[] = []): { kube: () => Promise<Ku
     },
   } as unknown as KubeClient;
   return { kube: async () => client, probes: () => probes };
+}
+
+/**
+ * kubeadm works on /etc/kubernetes only: moves the fixture's kubernetes directory to ROOT/etc/kubernetes, so the
+ * kubeadm strategy runs with --rootfs=ROOT. Returns the new kubernetesDir.
+ */
+export function moveUnderRootfs(fixture: PkiFixture): string {
+  const dir = join(fixture.root, 'etc/kubernetes');
+  mkdirSync(join(fixture.root, 'etc'), { recursive: true });
+  renameSync(fixture.kubernetesDir, dir);
+  return dir;
 }
