@@ -1,4 +1,5 @@
-// Where to probe /readyz after a node's restart: a URL (trusting the node's CA), the node's kubeconfig, or the run's cluster.
+// Where to probe /readyz after a node's restart: the node's own API server by default (trusting its CA), a URL, the
+// server of a kubeconfig on the node, or (explicitly) the run's cluster connection.
 
 import { StepError } from '../../errors.js';
 import type { NodeTransport } from '../../node/index.js';
@@ -8,7 +9,20 @@ import type { ReadyzOptions } from './readyz.js';
 
 export interface ReadyzTargetParams {
   kubernetesDir: string;
-  readyz: { url: string | undefined; kubeconfig: string | undefined };
+  readyz: {
+    url: string | undefined;
+    kubeconfig: string | undefined;
+    /** `node`: https://NODE:port/readyz; `cluster`: the run's cluster connection (`ctx.kube()`). @default 'node' */
+    via?: 'node' | 'cluster';
+    /** The API server's secure port on each node. @default 6443 */
+    port?: number;
+  };
+}
+
+/** The address the node's API server answers on: the ssh host, or loopback for this machine. */
+export function nodeReadyzUrl(node: NodeTransport, port: number): string {
+  const host = node.spec.transport === 'ssh' && node.spec.host ? node.spec.host : '127.0.0.1';
+  return `https://${host.includes(':') ? `[${host}]` : host}:${port}/readyz`;
 }
 
 /** Read after the renewal, so a kubeconfig's freshly renewed client certificate is the one presented. */
@@ -16,7 +30,7 @@ export async function resolveReadyzTarget(
   node: NodeTransport,
   params: ReadyzTargetParams,
   signal: AbortSignal,
-): Promise<Pick<ReadyzOptions, 'url' | 'caPem' | 'client'>> {
+): Promise<Pick<ReadyzOptions, 'url' | 'caPem' | 'client' | 'verifyHostname'>> {
   if (params.readyz.kubeconfig) {
     const path = params.readyz.kubeconfig.startsWith('/') ? params.readyz.kubeconfig : joinNodePath(params.kubernetesDir, params.readyz.kubeconfig);
     let endpoint;
@@ -32,5 +46,9 @@ export async function resolveReadyzTarget(
     const caPem = (await node.readFile(joinNodePath(params.kubernetesDir, 'pki/ca.crt'), signal)).toString('utf8');
     return { url: params.readyz.url, caPem };
   }
-  return {};
+  if (params.readyz.via === 'cluster') return {};
+  // The node just restarted, not whatever cluster the run is connected to; an ssh alias is rarely among the serving
+  // certificate's names, so the chain to this node's CA is what is checked.
+  const caPem = (await node.readFile(joinNodePath(params.kubernetesDir, 'pki/ca.crt'), signal)).toString('utf8');
+  return { url: nodeReadyzUrl(node, params.readyz.port ?? 6443), caPem, verifyHostname: false };
 }

@@ -13,6 +13,8 @@ export interface ReadyzOptions {
   caPem?: string;
   /** Client certificate and key for `url` (from a kubeconfig), when anonymous requests are refused. */
   client?: { certificatePem: string; keyPem: string };
+  /** Check the URL's host against the serving certificate's names (the chain to `caPem` is always checked). @default true */
+  verifyHostname?: boolean;
   timeoutMs: number;
   intervalMs: number;
   clock: Clock;
@@ -26,7 +28,7 @@ type Probe = () => Promise<{ status: number; body: string }>;
 /** Resolves once /readyz answers 200; throws a timeout StepError after `timeoutMs` of clock time. */
 export async function waitForReadyz(nodeName: string, options: ReadyzOptions): Promise<{ probes: number; waitedMs: number }> {
   const probe: Probe = options.url
-    ? () => httpsGet(options.url!, options.caPem, options.client, options.signal)
+    ? () => httpsGet(options.url!, options, options.signal)
     : async () => (await options.kube()).request('/readyz', options.signal);
   const start = options.clock.now();
   let last = 'no answer yet';
@@ -52,12 +54,15 @@ export async function waitForReadyz(nodeName: string, options: ReadyzOptions): P
 
 function httpsGet(
   url: string,
-  caPem: string | undefined,
-  client: ReadyzOptions['client'],
+  { caPem, client, verifyHostname }: Pick<ReadyzOptions, 'caPem' | 'client' | 'verifyHostname'>,
   signal: AbortSignal,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const tls = { ca: caPem, ...(client ? { cert: client.certificatePem, key: client.keyPem } : {}) };
+    const tls = {
+      ca: caPem,
+      ...(client ? { cert: client.certificatePem, key: client.keyPem } : {}),
+      ...(verifyHostname === false ? { checkServerIdentity: () => undefined } : {}),
+    };
     const req = request(url, { method: 'GET', ...tls, signal: AbortSignal.any([signal, AbortSignal.timeout(10_000)]) }, (res) => {
       let body = '';
       res.setEncoding('utf8');

@@ -28,7 +28,7 @@ export interface RenewCertsParams {
   kubeadm: string;
   crictl: string;
   restart: { enabled: boolean; containers: string[]; attempts: number; retryDelayMs: number };
-  readyz: { enabled: boolean; url: string | undefined; kubeconfig: string | undefined; timeoutMs: number; intervalMs: number };
+  readyz: { enabled: boolean; url: string | undefined; kubeconfig: string | undefined; via: 'node' | 'cluster'; port: number; timeoutMs: number; intervalMs: number };
 }
 
 export interface NodeRenewal {

@@ -4,7 +4,7 @@ import { startSimulation, type Simulation } from '../../../src/sim/index.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { resolveReadyzTarget } from '../../../src/steps/certs/readyz-target.js';
 import { createCa } from '../../../src/pki/ca.js';
-import { normalizeNode, openNode } from '../../../src/node/index.js';
+import { normalizeNode, openNode, type NodeTransport } from '../../../src/node/index.js';
 import { execProcess } from '../../../src/proc/exec.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +41,35 @@ describe('waitForReadyz over https', () => {
 });
 
 describe('resolveReadyzTarget', () => {
+  it('by default probes the restarted node itself (not the run\'s cluster), trusting that node\'s pki/ca.crt', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsbook-readyz-'));
+    const local = openNode(normalizeNode({ name: 'cp-1' }), execProcess);
+    try {
+      mkdirSync(join(dir, 'pki'));
+      writeFileSync(join(dir, 'pki/ca.crt'), sim.caPem);
+      const port = Number(new URL(sim.url).port);
+      const target = await resolveReadyzTarget(local, { kubernetesDir: dir, readyz: { url: undefined, kubeconfig: undefined, port } }, new AbortController().signal);
+      expect(target).toEqual({ url: `https://127.0.0.1:${port}/readyz`, caPem: sim.caPem, verifyHostname: false });
+      // The run's cluster is never asked.
+      expect(await waitForReadyz('cp-1', options({ ...target, kube: () => Promise.reject(new Error('asked the run cluster')) }))).toEqual({ probes: 1, waitedMs: 0 });
+
+      const reads: string[] = [];
+      const remote = {
+        spec: normalizeNode({ name: 'cp-2', transport: 'ssh', host: '10.200.0.4' }),
+        readFile: async (path: string) => (reads.push(path), Buffer.from('CA OF CP-2')),
+      } as unknown as NodeTransport;
+      expect(await resolveReadyzTarget(remote, { kubernetesDir: '/etc/kubernetes', readyz: { url: undefined, kubeconfig: undefined } }, new AbortController().signal))
+        .toEqual({ url: 'https://10.200.0.4:6443/readyz', caPem: 'CA OF CP-2', verifyHostname: false });
+      expect(reads).toEqual(['/etc/kubernetes/pki/ca.crt']);
+      const v6 = { ...remote, spec: normalizeNode({ name: 'cp-3', transport: 'ssh', host: 'fd00::3' }) } as NodeTransport;
+      expect((await resolveReadyzTarget(v6, { kubernetesDir: '/etc/kubernetes', readyz: { url: undefined, kubeconfig: undefined, port: 443 } }, new AbortController().signal)).url)
+        .toBe('https://[fd00::3]:443/readyz');
+    } finally {
+      await local.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('probes the server of the node\'s kubeconfig with its CA and client certificate, read through the transport', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'opsbook-readyz-'));
     const node = openNode(normalizeNode({ name: 'cp-1' }), execProcess);
@@ -61,7 +90,7 @@ describe('resolveReadyzTarget', () => {
       writeFileSync(join(dir, 'pki/ca.crt'), sim.caPem);
       expect(await resolveReadyzTarget(node, { kubernetesDir: dir, readyz: { url: 'https://10.0.0.1:6443/readyz', kubeconfig: undefined } }, new AbortController().signal))
         .toEqual({ url: 'https://10.0.0.1:6443/readyz', caPem: sim.caPem });
-      expect(await resolveReadyzTarget(node, { kubernetesDir: dir, readyz: { url: undefined, kubeconfig: undefined } }, new AbortController().signal)).toEqual({});
+      expect(await resolveReadyzTarget(node, { kubernetesDir: dir, readyz: { url: undefined, kubeconfig: undefined, via: 'cluster' } }, new AbortController().signal)).toEqual({});
       await expect(resolveReadyzTarget(node, { kubernetesDir: dir, readyz: { url: undefined, kubeconfig: '/nope.conf' } }, new AbortController().signal))
         .rejects.toThrow(/cp-1: cannot read \/nope.conf: missing/);
     } finally {

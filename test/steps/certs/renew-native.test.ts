@@ -29,7 +29,7 @@ const params = (p: PkiFixture, extra: Record<string, unknown> = {}) =>
     crictl: join(FAKE_BIN, 'crictl'),
     kubeadm: join(FAKE_BIN, 'kubeadm'),
     restart: { retryDelay: '10s' },
-    readyz: { interval: '5s', timeout: '5m' },
+    readyz: { via: 'cluster', interval: '5s', timeout: '5m' },
     ...extra,
   });
 
@@ -202,7 +202,7 @@ describe('renew-certs (native)', () => {
     pki = await createPkiFixture();
     runtime = createFakeRuntime();
     const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }), kube: readyzCluster(Array(1000).fill(500)).kube });
-    const error = (await renewCertsStep.run(params(pki, { readyz: { timeout: '2m', interval: '10s' } }), ctx).catch((e: unknown) => e)) as StepError;
+    const error = (await renewCertsStep.run(params(pki, { readyz: { via: 'cluster', timeout: '2m', interval: '10s' } }), ctx).catch((e: unknown) => e)) as StepError;
     expect(error.errorClass).toBe('permanent');
     expect(error.message).toMatch(/^cp-1: certificates renewed and verified \(backup .*\), but waiting for the API server failed: cp-1: the API server did not answer \/readyz within 2m after the restart.*HTTP 500/);
   }, 60_000);

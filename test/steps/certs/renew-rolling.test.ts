@@ -47,6 +47,8 @@ describe('renew-certs, rolling over several nodes', () => {
           strategy: 'native',
           force: true,
           crictl: runtime.crictl,
+          // One test client stands for the cluster of both nodes here.
+          readyz: { via: 'cluster' },
         }),
         ctx,
       );
