@@ -127,6 +127,19 @@ describe('CSR rules enforced by the server', () => {
     expect((await certs.readCertificateSigningRequest({ name: 'issued' })).status?.certificate).toBe(certificatePem());
   });
 
+  it('keeps a Failed condition set through /status: an update that drops it is 422', async () => {
+    const csr = await certs.createCertificateSigningRequest({ body: csrBody('failed') });
+    const approved = await certs.replaceCertificateSigningRequestApproval({ name: 'failed', body: { ...csr, status: { conditions: [condition('Approved')] } } });
+    const failedCondition = { type: 'Failed', status: 'True', reason: 'SignerValidationFailure', message: 'test signer refused' };
+    const failed = await certs.replaceCertificateSigningRequestStatus({ name: 'failed', body: { ...approved, status: { conditions: [...(approved.status?.conditions ?? []), failedCondition] } } });
+    expect(failed.status?.conditions?.map((c) => c.type)).toEqual(['Approved', 'Failed']);
+    expect(failed.status?.conditions?.[1]?.lastTransitionTime).toBeTruthy();
+    const dropped = await failure(certs.replaceCertificateSigningRequestStatus({ name: 'failed', body: { ...failed, status: { conditions: [] } } }));
+    expect(dropped.code).toBe(422);
+    expect(dropped.status.details?.causes).toContainEqual(expect.objectContaining({ field: 'status.conditions', reason: 'FieldValueForbidden' }));
+    expect((await certs.readCertificateSigningRequest({ name: 'failed' })).status?.conditions?.map((c) => c.type)).toEqual(['Approved', 'Failed']);
+  });
+
   it('answers exactly one of two concurrent approvals from the same resourceVersion with 409 Conflict', async () => {
     const csr = await certs.createCertificateSigningRequest({ body: csrBody('race') });
     const outcomes = await Promise.allSettled([

@@ -147,15 +147,30 @@ function pickMetadataChanges(incoming: KObject): Partial<KObject['metadata']> {
   return out;
 }
 
-/** /status: sets the certificate (once, and only on an approved CSR); Approved/Denied stay as they were. */
-export function applyCsrStatus(old: KObject, incoming: KObject): KObject {
+/** /status: sets the certificate (once, and only on an approved CSR); Approved/Denied stay as they were; Failed stays once set. */
+export function applyCsrStatus(old: KObject, incoming: KObject, now: number): KObject {
   const name = old.metadata.name;
   const oldStatus = (old.status ?? {}) as Record<string, unknown>;
   const newStatus = { ...((incoming.status ?? {}) as Record<string, unknown>) };
   const previous = conditionsOf(old);
   const kept = previous.filter((c) => c.type === 'Approved' || c.type === 'Denied');
   const others = conditionsOf(incoming).filter((c) => c.type !== 'Approved' && c.type !== 'Denied');
-  const conditions = [...kept, ...others];
+  if (previous.some((c) => c.type === 'Failed') && !others.some((c) => c.type === 'Failed')) {
+    fail(name, [{ field: 'status.conditions', message: 'Forbidden: updates may not remove a condition of type "Failed"', reason: 'FieldValueForbidden' }]);
+  }
+  const stamp = formatTime(now);
+  // Timestamps the signer left out are filled in, as kube-apiserver's populateConditionTimestamps does.
+  const conditions = [
+    ...kept,
+    ...others.map((c) => {
+      const before = previous.find((p) => p.type === c.type);
+      return {
+        ...c,
+        lastUpdateTime: c.lastUpdateTime ?? before?.lastUpdateTime ?? stamp,
+        lastTransitionTime: c.lastTransitionTime ?? (before && before.status === c.status ? (before.lastTransitionTime ?? stamp) : stamp),
+      };
+    }),
+  ];
   if (conditions.length > 0) newStatus.conditions = conditions;
   else delete newStatus.conditions;
   const cert = newStatus.certificate;

@@ -47,7 +47,7 @@ export function prepareUpdate(def: ResourceDef, old: KObject, incoming: KObject,
   let next: KObject;
   if (def.resource === CSR) {
     if (subresource === 'approval') return applyCsrApproval(old, incoming, now);
-    if (subresource === 'status') return applyCsrStatus(old, incoming);
+    if (subresource === 'status') return applyCsrStatus(old, incoming, now);
     next = structuredClone(incoming);
     checkCsrUpdate(old, next);
   } else if (subresource === 'status') {
