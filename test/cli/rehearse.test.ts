@@ -42,4 +42,10 @@ describe('opsbook rehearse (end to end)', { timeout: 120_000 }, () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('--scenario');
   });
+
+  it('a scenario file that cannot be read is a usage error (exit 2), not a crash', async () => {
+    const r = await runCli(['rehearse', fixture('kubectl.yaml'), '--scenario', 'no-such-scenario.yaml']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/cannot read .*no-such-scenario\.yaml: no such file/);
+  });
 });

@@ -1,7 +1,6 @@
 // `opsbook sim serve`: runs a simulated cluster in the foreground until Ctrl-C or SIGTERM, then prints its counters.
 
 import type { Command } from 'commander';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { getProcessIo, type CliIo } from '../io.js';
@@ -43,23 +42,11 @@ function parseNumber(flag: string, text: string | undefined, check: (n: number) 
   return value;
 }
 
-/** A scenario path that cannot be read is a usage error (exit 2), as a missing runbook is for run and plan. */
-async function checkReadable(path: string): Promise<void> {
-  try {
-    await readFile(path);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const problem = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-    throw new UsageError(`cannot read ${path}: ${problem}`, { cause: error });
-  }
-}
-
 /** Serves until `signal` aborts; returns the exit code. */
 export async function simServeCommand(flags: SimServeFlags, io: CliIo, signal: AbortSignal): Promise<number> {
   const port = parseNumber('--port', flags.port, (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'an integer port between 0 and 65535');
   const timeScale = parseNumber('--time-scale', flags.timeScale, (n) => n > 0, 'a number > 0');
   const scenario = resolve(io.cwd, flags.scenario);
-  await checkReadable(scenario);
   const { startSimulation } = await import('../../sim/index.js');
   const sim = await startSimulation({
     scenario,

@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { RunbookError, type Diagnostic } from '../../errors.js';
+import { RunbookError, UsageError, type Diagnostic } from '../../errors.js';
 import { packagePath } from '../../paths.js';
 import { validateAgainstSchema } from '../../runbook/ajv.js';
 import { formatPath, type PathSegment } from '../../runbook/path.js';
@@ -54,8 +54,19 @@ export function parseScenario(value: unknown, file = '<scenario>', locate?: Loca
 
 /** Reads a scenario YAML file; errors point at file:line:col. */
 export async function loadScenario(path: string): Promise<Scenario> {
-  const text = await readFile(path, 'utf8');
+  const text = await readScenarioText(path);
   const parsed = parseYamlWithPositions(text, path);
   if (parsed.diagnostics.length > 0) throw new RunbookError(`${path}: invalid YAML`, parsed.diagnostics);
   return parseScenario(parsed.value, path, parsed.locate);
+}
+
+/** A scenario that cannot be read is a usage error (exit 2), as a missing runbook is for run and plan. */
+async function readScenarioText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const problem = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new UsageError(`cannot read ${path}: ${problem}`, { cause: error });
+  }
 }
