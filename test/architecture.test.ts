@@ -24,6 +24,8 @@ function stripComments(text: string): string {
 interface Specifiers {
   /** Specifiers loaded at run time: value imports, re-exports, side-effect imports, import('…'). */
   runtime: string[];
+  /** The subset loaded with the module itself (everything but import('…')). */
+  static: string[];
   /** import() calls whose argument is not a string literal (cannot be followed). */
   unresolvable: string[];
 }
@@ -35,9 +37,10 @@ export function findSpecifiers(text: string): Specifiers {
   const fromClause = /\b(import|export)\s+(type\s+)?([\w$*{}\s,]+?)\s+from\s*['"]([^'"]+)['"]/g;
   for (const m of code.matchAll(fromClause)) if (!m[2]) runtime.push(m[4]!);
   for (const m of code.matchAll(/\bimport\s*['"]([^'"]+)['"]/g)) runtime.push(m[1]!);
+  const loadedWithModule = [...runtime];
   for (const m of code.matchAll(/\bimport\s*\(\s*['"`]([^'"`$]+)['"`]\s*[,)]/g)) runtime.push(m[1]!);
   const unresolvable = [...code.matchAll(/\bimport\s*\(\s*(?!['"`][^'"`$]+['"`]\s*[,)])([^)]*)\)/g)].map((m) => m[0]);
-  return { runtime, unresolvable };
+  return { runtime, static: loadedWithModule, unresolvable };
 }
 
 /** Resolves a relative specifier the way the TypeScript sources write them (`./x.js` is `./x.ts`). */
@@ -48,7 +51,7 @@ function resolveRelative(from: string, specifier: string): string | undefined {
 }
 
 /** Every package reached from `entries` through relative imports, with one import chain to each. */
-function reachablePackages(entries: string[]): { packages: Map<string, string[]>; unresolvable: string[] } {
+function reachablePackages(entries: string[], { staticOnly = false } = {}): { packages: Map<string, string[]>; unresolvable: string[] } {
   const packages = new Map<string, string[]>();
   const unresolvable: string[] = [];
   const seen = new Set<string>();
@@ -59,7 +62,7 @@ function reachablePackages(entries: string[]): { packages: Map<string, string[]>
     seen.add(file);
     const found = findSpecifiers(readFileSync(file, 'utf8'));
     unresolvable.push(...found.unresolvable.map((u) => `${path.relative(root, file)}: ${u}`));
-    for (const specifier of found.runtime) {
+    for (const specifier of staticOnly ? found.static : found.runtime) {
       if (specifier.startsWith('.')) {
         const target = resolveRelative(file, specifier);
         if (!target) throw new Error(`${path.relative(root, file)}: cannot resolve ${specifier}`);
@@ -88,6 +91,7 @@ describe('architecture', () => {
     ].join('\n');
     expect(findSpecifiers(text)).toEqual({
       runtime: ['./a.js', './c.js', 'multi-line', 'side-effect', './g.js'],
+      static: ['./a.js', './c.js', 'multi-line', 'side-effect'],
       unresolvable: ['import(name)'],
     });
   });
@@ -102,6 +106,17 @@ describe('architecture', () => {
     const { packages, unresolvable } = reachablePackages(entries);
     expect(packages.get('listr2'), 'import chain to listr2').toBeUndefined();
     expect(unresolvable, 'import() of a computed specifier cannot be checked').toEqual([]);
+  });
+
+  // Cold start (`opsbook validate` ≤ 250 ms, bench/engine (c)): heavy packages load on first use, never with the CLI.
+  it('loads no heavy package with the CLI itself: the Kubernetes client, X.509, yaml, ajv, execa and listr2 wait for import()', () => {
+    // What `validate` loads: the CLI, the runbook loader and the step registry (with every step type's module).
+    const entries = ['cli/main.ts', 'cli/commands/validate.ts', 'runbook/index.ts', 'steps/registry.ts'].map((f) => path.join(src, f));
+    const { packages } = reachablePackages(entries, { staticOnly: true });
+    const heavy = ['@kubernetes/client-node', '@peculiar/x509', 'reflect-metadata', 'yaml', 'ajv', 'ajv-formats', 'execa', 'listr2'];
+    const loaded = Object.fromEntries(heavy.filter((name) => packages.has(name)).map((name) => [name, packages.get(name)!.join(' → ')]));
+    expect(loaded, 'static import chains from what validate loads').toEqual({});
+    expect(packages.has('commander')).toBe(true);
   });
 
   it('reads process.argv only in src/cli/main.ts and calls process.exit() only in src/cli', () => {

@@ -2,7 +2,6 @@
 // kubeconfig an earlier step just wrote — by path.
 
 import { isAbsolute, resolve } from 'node:path';
-import { createKubeClient } from '../../k8s/client.js';
 import type { KubeClient } from '../../k8s/types.js';
 import type { JsonSchema, PlanContext } from '../types.js';
 
@@ -26,5 +25,7 @@ export async function connectKube(p: KubeconfigParam, ctx: Pick<PlanContext, 'ku
   if (p.kubeconfig === undefined || p.kubeconfig === '') return ctx.kube();
   const home = ctx.env.HOME;
   const path = p.kubeconfig.startsWith('~/') && home ? `${home}${p.kubeconfig.slice(1)}` : p.kubeconfig;
+  // Loaded here, not at module load: the Kubernetes client must not slow down `opsbook validate`.
+  const { createKubeClient } = await import('../../k8s/client.js');
   return createKubeClient({ kubeconfigPath: isAbsolute(path) ? path : resolve(ctx.cwd, path), clock: ctx.clock });
 }
