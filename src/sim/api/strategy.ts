@@ -11,15 +11,20 @@ const CSR = 'certificatesigningrequests';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** API defaults kubectl relies on (rollout status needs the DaemonSet update strategy type). */
+/** API defaults kubectl relies on (rollout status needs the DaemonSet/StatefulSet update strategy type). */
 export function applyDefaults(def: ResourceDef, object: KObject): void {
-  if (def.resource !== 'daemonsets' && def.resource !== 'deployments') return;
+  if (def.resource !== 'daemonsets' && def.resource !== 'deployments' && def.resource !== 'statefulsets') return;
   const spec = ((object.spec as Json | undefined) ?? {}) as Json;
   object.spec = spec;
   spec.revisionHistoryLimit ??= 10;
   if (def.resource === 'daemonsets') {
     spec.updateStrategy ??= { type: 'RollingUpdate' };
     if (spec.updateStrategy.type === 'RollingUpdate') spec.updateStrategy.rollingUpdate ??= { maxUnavailable: 1, maxSurge: 0 };
+  } else if (def.resource === 'statefulsets') {
+    spec.replicas ??= 1;
+    spec.podManagementPolicy ??= 'OrderedReady';
+    spec.updateStrategy ??= { type: 'RollingUpdate' };
+    if (spec.updateStrategy.type === 'RollingUpdate') spec.updateStrategy.rollingUpdate ??= { partition: 0 };
   } else {
     spec.replicas ??= 1;
     spec.progressDeadlineSeconds ??= 600;
@@ -92,7 +97,7 @@ export function validateObject(def: ResourceDef, object: KObject): void {
       causes.push({ field: 'spec.leaseDurationSeconds', message: `Invalid value: ${JSON.stringify(spec.leaseDurationSeconds)}: must be greater than 0` });
     }
   }
-  if ((def.resource === 'deployments' || def.resource === 'configs') && spec.replicas !== undefined) {
+  if ((def.resource === 'deployments' || def.resource === 'statefulsets' || def.resource === 'configs') && spec.replicas !== undefined) {
     if (!Number.isInteger(spec.replicas) || (spec.replicas as number) < 0) {
       causes.push({ field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(spec.replicas)}: must be greater than or equal to 0` });
     }
