@@ -1,7 +1,9 @@
 // Shared set-up for simulator tests: a running simulation per test file and clients bound to its kubeconfig.
 
 import * as k8s from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
 import https from 'node:https';
+import { promisify } from 'node:util';
 import { startSimulation, type ScenarioInput, type Simulation } from '../../src/sim/index.js';
 
 export { k8s };
@@ -47,4 +49,19 @@ export function rawGet(sim: Simulation, path: string, token: string | undefined)
     });
     req.on('error', reject);
   });
+}
+
+/** The real kubectl our machines have (a Debian package where it is missing; see .ci/run). */
+export const KUBECTL = '/usr/bin/kubectl';
+const execFileAsync = promisify(execFile);
+
+/** Runs kubectl against `sim`; a non-zero exit is returned as `code`, not thrown. */
+export async function runKubectl(sim: Simulation, args: string[], timeoutMs = 30_000): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await execFileAsync(KUBECTL, ['--kubeconfig', sim.kubeconfigPath, ...args], { timeout: timeoutMs });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout?: string; stderr?: string; code?: number };
+    return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: typeof e.code === 'number' ? e.code : 1 };
+  }
 }

@@ -1,29 +1,17 @@
 // The real kubectl restarts a StatefulSet on the simulation and `kubectl rollout status` follows it to the new revision.
 
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Simulation } from '../../src/sim/index.js';
-import { startSim } from './helpers.js';
+import { KUBECTL, runKubectl, startSim } from './helpers.js';
 
-const KUBECTL = '/usr/bin/kubectl';
-const run = promisify(execFile);
 let sim: Simulation;
 let dir: string;
 
-async function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(KUBECTL, ['--kubeconfig', sim.kubeconfigPath, ...args], { timeout: 60_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; code?: number };
-    return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: typeof e.code === 'number' ? e.code : 1 };
-  }
-}
+const kubectl = (...args: string[]) => runKubectl(sim, args, 60_000);
 
 // No updateStrategy: the server defaults it to RollingUpdate (partition 0), without which `rollout status` refuses
 const STATEFULSET = `apiVersion: apps/v1

@@ -1,30 +1,18 @@
 // The real kubectl against the simulation, with the kubeconfig it writes: the commands our procedures use.
 
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeCsrForApi, generateCsr } from '../../src/pki/csr.js';
 import type { Simulation } from '../../src/sim/index.js';
-import { eventually, startSim } from './helpers.js';
+import { eventually, KUBECTL, runKubectl, startSim } from './helpers.js';
 
-const KUBECTL = '/usr/bin/kubectl';
-const run = promisify(execFile);
 let sim: Simulation;
 let dir: string;
 
-async function kubectl(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  try {
-    const { stdout, stderr } = await run(KUBECTL, ['--kubeconfig', sim.kubeconfigPath, ...args], { timeout: 30_000 });
-    return { stdout, stderr, code: 0 };
-  } catch (error) {
-    const e = error as { stdout?: string; stderr?: string; code?: number };
-    return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: typeof e.code === 'number' ? e.code : 1 };
-  }
-}
+const kubectl = (...args: string[]) => runKubectl(sim, args);
 
 const PENDING = '{{range .items}}{{if not .status}}{{.metadata.name}}{{"\\n"}}{{end}}{{end}}';
 
