@@ -69,7 +69,8 @@ async function readText(file: string, readFile: (path: string) => Promise<string
   }
 }
 
-function describeReadError(error: unknown): string {
+/** Why a file could not be read, in a few words (no such file, is a directory, permission denied). */
+export function describeReadError(error: unknown): string {
   const code = (error as { code?: string }).code;
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EISDIR') return 'is a directory';

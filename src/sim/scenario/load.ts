@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { RunbookError, UsageError, type Diagnostic } from '../../errors.js';
 import { packagePath } from '../../paths.js';
 import { validateAgainstSchema } from '../../runbook/ajv.js';
+import { describeReadError } from '../../runbook/load.js';
 import { formatPath, type PathSegment } from '../../runbook/path.js';
 import { parseYamlWithPositions, type Locate } from '../../runbook/yaml.js';
 import type { ScenarioInput } from './input.js';
@@ -65,8 +66,6 @@ async function readScenarioText(path: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const problem = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-    throw new UsageError(`cannot read ${path}: ${problem}`, { cause: error });
+    throw new UsageError(`cannot read ${path}: ${describeReadError(error)}`, { cause: error });
   }
 }
