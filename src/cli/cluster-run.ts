@@ -1,0 +1,65 @@
+// What `run` and `resume` share: the cluster the flags name (client and scripts alike), the session around the
+// engine (renderer, Ctrl-C, gates, lock), and the engine options every run gets.
+
+import path from 'node:path';
+import type { ExecuteOptions } from '../engine/options.js';
+import type { Clock } from '../time/clock.js';
+import { prepareChildEnv } from './child-env.js';
+import type { CliIo } from './io.js';
+import { createKubeFactory } from './kube.js';
+import { resolveColor, resolveOutputMode, type CommonFlags } from './options.js';
+import type { PreparedRun } from './prepare.js';
+import { runSession, type RunOutcome } from './session.js';
+
+/** The engine options a run and a resume have in common, ready to spread into executeRunbook/resumeRunbook. */
+export type ClusterEngineOptions = ExecuteOptions & { runId: string; stateDir: string };
+
+export interface ClusterRunOptions {
+  io: CliIo;
+  flags: CommonFlags & { breakLock?: boolean };
+  prepared: PreparedRun;
+  runId: string;
+  stateDir: string;
+  clock: Clock;
+  start: (engine: ClusterEngineOptions) => Promise<RunOutcome>;
+}
+
+/** Runs `start` inside a session against the flags' cluster; returns the exit code. */
+export async function runOnCluster(options: ClusterRunOptions): Promise<number> {
+  const { io, flags, prepared, runId, stateDir, clock } = options;
+  const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
+  const kube = createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock });
+  // Shell steps' kubectl must reach the cluster --context chose, like built-in steps do.
+  const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: flags.context });
+  try {
+    const { exitCode } = await runSession({
+      io,
+      runbook: prepared.runbook,
+      runId,
+      clock,
+      mode: resolveOutputMode(flags.output, io.stdout.isTTY),
+      color: resolveColor(flags.color, io.env, io.stdout.isTTY),
+      kube,
+      approvals: flags.approve,
+      breakLock: flags.breakLock ?? false,
+      start: (ui) =>
+        options.start({
+          ...ui,
+          runId,
+          runbook: prepared.runbook,
+          inputs: prepared.inputs,
+          secretValues: prepared.secretValues,
+          registry: prepared.registry,
+          stateDir,
+          clock,
+          kube,
+          env: childEnv.env,
+          cwd: io.cwd,
+          concurrency: flags.concurrency,
+        }),
+    });
+    return exitCode;
+  } finally {
+    childEnv.dispose();
+  }
+}
