@@ -1,7 +1,7 @@
 // Reading runbook files from disk: load one (throws) or check many (returns diagnostics).
 
-import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { RunbookError, UsageError, type Diagnostic } from '../errors.js';
+import { describeReadError, readUserText, tryReadUserText } from '../files/read-user-file.js';
 import type { StepRegistry } from '../steps/registry.js';
 import type { Runbook } from './types.js';
 import { sortDiagnostics, validateRunbookText } from './validate.js';
@@ -9,15 +9,13 @@ import { parseYamlDocuments } from './yaml.js';
 
 export interface LoadOptions {
   registry: StepRegistry;
-  /** @default fs.readFile as UTF-8 */
+  /** @default readUserText: regular UTF-8 files up to MAX_USER_FILE_BYTES */
   readFile?: (path: string) => Promise<string>;
 }
 
-const readUtf8 = (path: string): Promise<string> => readFileFromDisk(path, 'utf8');
-
 /** Parses, validates and normalises a runbook file; throws RunbookError with every diagnostic, sorted by position. */
 export async function loadRunbook(file: string, options: LoadOptions): Promise<Runbook> {
-  const text = await readText(file, options.readFile ?? readUtf8);
+  const text = options.readFile ? await readText(file, options.readFile) : await readUserText(file);
   return loadRunbookText(text, file, options);
 }
 
@@ -35,21 +33,19 @@ export function loadRunbookText(text: string, file: string, options: { registry:
 export async function checkRunbookFiles(files: string[], options: LoadOptions): Promise<Diagnostic[]> {
   const all: Diagnostic[] = [];
   for (const file of files) {
-    let text: string;
-    try {
-      text = await (options.readFile ?? readUtf8)(file);
-    } catch (error) {
-      all.push({ file, line: 1, col: 1, path: '(file)', message: `cannot read: ${describeReadError(error)}` });
+    const read = options.readFile ? await readInjected(file, options.readFile) : await tryReadUserText(file);
+    if ('problem' in read) {
+      all.push({ file, line: 1, col: 1, path: '(file)', message: `cannot read: ${read.problem}` });
       continue;
     }
-    all.push(...validateRunbookText(text, file, options).diagnostics);
+    all.push(...validateRunbookText(read.text, file, options).diagnostics);
   }
   return sortDiagnostics(all);
 }
 
 /** Reads a --values file (YAML or JSON): a map of input name → value. */
-export async function readValuesFile(file: string, readFile: (path: string) => Promise<string> = readUtf8): Promise<Record<string, unknown>> {
-  const text = await readText(file, readFile);
+export async function readValuesFile(file: string, readFile?: (path: string) => Promise<string>): Promise<Record<string, unknown>> {
+  const text = readFile ? await readText(file, readFile) : await readUserText(file);
   const docs = parseYamlDocuments(text, file);
   if (docs.length === 0) return {};
   const [values] = docs;
@@ -61,19 +57,18 @@ export async function readValuesFile(file: string, readFile: (path: string) => P
   return values as Record<string, unknown>;
 }
 
+async function readInjected(file: string, readFile: (path: string) => Promise<string>): Promise<{ text: string } | { problem: string }> {
+  try {
+    return { text: await readFile(file) };
+  } catch (error) {
+    return { problem: describeReadError(error) };
+  }
+}
+
 async function readText(file: string, readFile: (path: string) => Promise<string>): Promise<string> {
   try {
     return await readFile(file);
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${describeReadError(error)}`, { cause: error });
   }
-}
-
-/** Why a file could not be read, in a few words (no such file, is a directory, permission denied). */
-export function describeReadError(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'is a directory';
-  if (code === 'EACCES') return 'permission denied';
-  return (error as Error).message;
 }

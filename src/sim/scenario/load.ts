@@ -1,11 +1,10 @@
 // Reads, validates (schemas/scenario.schema.json) and normalises scenario files and objects.
 
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { RunbookError, UsageError, type Diagnostic } from '../../errors.js';
+import { RunbookError, type Diagnostic } from '../../errors.js';
+import { readUserText } from '../../files/read-user-file.js';
 import { packagePath } from '../../paths.js';
 import { validateAgainstSchema } from '../../runbook/ajv.js';
-import { describeReadError } from '../../runbook/load.js';
 import { formatPath, type PathSegment } from '../../runbook/path.js';
 import { parseYamlWithPositions, type Locate } from '../../runbook/yaml.js';
 import type { ScenarioInput } from './input.js';
@@ -55,17 +54,9 @@ export function parseScenario(value: unknown, file = '<scenario>', locate?: Loca
 
 /** Reads a scenario YAML file; errors point at file:line:col. */
 export async function loadScenario(path: string): Promise<Scenario> {
-  const text = await readScenarioText(path);
+  // Unreadable, special (FIFO, device), too large or not UTF-8: a usage error (exit 2), as for a runbook.
+  const text = await readUserText(path);
   const parsed = parseYamlWithPositions(text, path);
   if (parsed.diagnostics.length > 0) throw new RunbookError(`${path}: invalid YAML`, parsed.diagnostics);
   return parseScenario(parsed.value, path, parsed.locate);
-}
-
-/** A scenario that cannot be read is a usage error (exit 2), as a missing runbook is for run and plan. */
-async function readScenarioText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read ${path}: ${describeReadError(error)}`, { cause: error });
-  }
 }
