@@ -78,7 +78,7 @@ async function startSim(scenarioFile, label) {
     });
     child.on('exit', (code) => reject(new Error(`sim serve exited (${code}): ${err || out}`)));
   });
-  const config = parseYamlDocuments(readFileSync(kubeconfig, 'utf8'))[0];
+  const config = /** @type {any} */ (parseYamlDocuments(readFileSync(kubeconfig, 'utf8'))[0]);
   const cluster = config.clusters[0].cluster;
   const user = config.users[0].user;
   const ca = cluster['certificate-authority-data'] ? Buffer.from(cluster['certificate-authority-data'], 'base64') : readFileSync(cluster['certificate-authority']);

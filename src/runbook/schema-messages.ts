@@ -10,7 +10,8 @@ export interface RawSchemaError {
   keyword: string;
   instancePath: string;
   schemaPath: string;
-  params: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Ajv's params differ per keyword (missingProperty, allowedValues …); read by the keyword's own formatter. */
+  params: Record<string, any>;
   propertyName?: string;
   message?: string;
   schema?: unknown;

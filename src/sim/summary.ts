@@ -5,6 +5,7 @@ import type { ClusterAccess } from './actors/access.js';
 import type { KubeletState } from './actors/kubelet.js';
 import type { RogueKind } from './scenario/types.js';
 import { formatTime } from './store/store.js';
+import type { Json } from './json.js';
 
 export type CsrState = 'approved' | 'denied' | 'pending';
 
@@ -53,7 +54,6 @@ export interface SimSummary {
   errors: string[];
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function condition(object: Json, type: string): Json | undefined {
   return (object.status?.conditions ?? []).find((c: Json) => c.type === type);

@@ -93,5 +93,5 @@ export interface StepType<P = Record<string, unknown>, O extends Record<string, 
   plan?(params: P, ctx: PlanContext): Promise<PlanPreview>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// The registry holds steps of every parameter type; each step checks its own params through its schema.
 export type AnyStepType = StepType<any, any>;

@@ -13,7 +13,7 @@ import type { Renderer } from './renderer.js';
 type StepEnd = Extract<EngineEvent, { type: 'step-end' }>;
 type RunStart = Extract<EngineEvent, { type: 'run-start' }>;
 type RunEnd = Extract<EngineEvent, { type: 'run-end' }>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// listr2's wrapper is generic over context and renderers we never use.
 type Wrapper = ListrTaskWrapper<any, any, any>;
 
 interface StepView {

@@ -71,7 +71,7 @@ describe('run markers on a terminal (end to end, via a pseudo-terminal)', { time
     expect(title).toMatch(/^✖ cli-fail · run \S+ · (\S+) elapsed/);
     expect(r.stdout).toMatch(/✖\S* boom \(/);
     expect(r.stdout).toMatch(/↓\S* after/);
-    const elapsed = /· (\S+) elapsed/.exec(title!)![1];
+    const elapsed = /· (\S+) elapsed/.exec(title!)![1]!;
     expect(r.stdout).toMatch(new RegExp(`run \\S+ failed in ${elapsed.replace('.', '\\.')}:`));
   });
 

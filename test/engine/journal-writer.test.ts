@@ -17,7 +17,7 @@ vi.mock('node:fs', async (importOriginal) => {
   return {
     ...actual,
     openSync: vi.fn((file: fs.PathLike, flags?: fs.OpenMode, mode?: fs.Mode) => {
-      const fd = actual.openSync(file, flags, mode);
+      const fd = actual.openSync(file, flags ?? 'r', mode);
       if (actual.statSync(file).isDirectory()) dirFds.set(fd, String(file));
       return fd;
     }),

@@ -212,19 +212,21 @@ export async function startAssistedInstaller(options: AssistedInstallerOptions):
     }
     const infraEnvMatch = /^\/infra-envs\/([^/]+)$/.exec(path);
     if (method === 'GET' && infraEnvMatch) {
-      if (infraEnvMatch[1] !== state.infraEnv?.id) return reply(404, { code: '404', reason: 'infra-env not found' });
+      const infraEnv = state.infraEnv;
+      if (!infraEnv || infraEnvMatch[1] !== infraEnv.id) return reply(404, { code: '404', reason: 'infra-env not found' });
       return reply(200, {
-        id: state.infraEnv.id,
-        name: state.infraEnv.name,
+        id: infraEnv.id,
+        name: infraEnv.name,
         cluster_id: state.cluster!.id,
-        type: state.infraEnv.imageType,
-        download_url: `https://api.openshift.com/api/assisted-images/images/${state.infraEnv.id}?arch=x86_64&type=${state.infraEnv.imageType}`,
+        type: infraEnv.imageType,
+        download_url: `https://api.openshift.com/api/assisted-images/images/${infraEnv.id}?arch=x86_64&type=${infraEnv.imageType}`,
       });
     }
     const clusterMatch = /^\/clusters\/([^/]+)$/.exec(path);
     if (method === 'GET' && clusterMatch) {
-      if (clusterMatch[1] !== state.cluster?.id) return reply(404, { code: '404', reason: 'cluster not found' });
-      return reply(200, { id: state.cluster.id, name: state.cluster.name, status: 'adding-hosts', hosts: currentHosts().map(renderHost) });
+      const cluster = state.cluster;
+      if (!cluster || clusterMatch[1] !== cluster.id) return reply(404, { code: '404', reason: 'cluster not found' });
+      return reply(200, { id: cluster.id, name: cluster.name, status: 'adding-hosts', hosts: currentHosts().map(renderHost) });
     }
     const installMatch = /^\/infra-envs\/([^/]+)\/hosts\/([^/]+)\/actions\/install$/.exec(path);
     if (method === 'POST' && installMatch) {

@@ -133,7 +133,7 @@ describe('runbooks/renew-control-plane-certs.yaml', () => {
       timeout: 180_000,
     });
     const events = result.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
-    const ends: Record<string, Record<string, any>> = Object.fromEntries(events.filter((e) => e.type === 'step-end').map((e) => [e.stepId, e]));
+    const ends: Record<string, any> = Object.fromEntries(events.filter((e) => e.type === 'step-end').map((e) => [e.stepId, e]));
     expect(result.exitCode, result.stderr + JSON.stringify(ends, null, 1).slice(0, 4000)).toBe(0);
     expect(Object.keys(ends)).toEqual(['check-expiry', 'renew', 'check-api', 'kubeconfig-secret', 'refresh-kubeconfig', 'restart-etcd-defrag', 'check-kubelet']);
     for (const e of Object.values(ends)) expect(e.status, e.stepId).toBe('succeeded');
@@ -181,7 +181,7 @@ describe('runbooks/renew-control-plane-certs.yaml', () => {
     });
     expect(result.exitCode).toBe(1);
     const events = result.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
-    const ends: Record<string, Record<string, any>> = Object.fromEntries(events.filter((e) => e.type === 'step-end').map((e) => [e.stepId, e]));
+    const ends: Record<string, any> = Object.fromEntries(events.filter((e) => e.type === 'step-end').map((e) => [e.stepId, e]));
     expect(ends['check-expiry'].status).toBe('succeeded');
     expect(ends['renew'].status).toBe('failed');
     expect(JSON.stringify(events.filter((e) => e.stepId === 'renew'))).toMatch(/certificate renewal failed before any restart .* restored from .*kubernetes-backup-/);

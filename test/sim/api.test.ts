@@ -156,7 +156,7 @@ describe('patch', () => {
     expect(JSON.parse(conflict.body).message).toContain('conflict with "team-a"');
     const forced = await objects.patch({ ...spec, data: { k: 'other' } }, undefined, undefined, 'team-b', true, k8s.PatchStrategy.ServerSideApply);
     expect((forced as k8s.V1ConfigMap).data).toEqual({ k: 'other' });
-    expect((forced.metadata?.managedFields ?? []).map((m) => m.manager)).toContain('team-b');
+    expect(((forced as k8s.V1ConfigMap).metadata?.managedFields ?? []).map((m) => m.manager)).toContain('team-b');
   });
 });
 

@@ -4,6 +4,7 @@ import https from 'node:https';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Simulation } from '../../src/sim/index.js';
 import { eventually, k8s, kubeConfig, rawGet, startSim } from './helpers.js';
+import type { Json } from '../../src/sim/json.js';
 
 let sim: Simulation | undefined;
 afterEach(async () => {
@@ -11,7 +12,6 @@ afterEach(async () => {
   sim = undefined;
 });
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function registry(s: Simulation): { available: string; progressing: string; degraded: string; reason: string; message: string } {
   return s.summary().operators.find((o) => o.name === 'image-registry')!;

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ScenarioInput, Simulation } from '../../src/sim/index.js';
 import { eventually, startSim } from './helpers.js';
+import type { Json } from '../../src/sim/json.js';
 
 let sim: Simulation | undefined;
 afterEach(async () => {
@@ -11,7 +12,6 @@ afterEach(async () => {
   sim = undefined;
 });
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function machines(count: number): NonNullable<ScenarioInput['machines']> {
   return Array.from({ length: count }, (_, i) => {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseCsr, decodeCsrFromApi } from '../../src/pki/csr.js';
 import { loadScenario, type Simulation } from '../../src/sim/index.js';
 import { eventually, startSim } from './helpers.js';
+import type { Json } from '../../src/sim/json.js';
 
 let sim: Simulation | undefined;
 afterEach(async () => {
@@ -11,7 +12,6 @@ afterEach(async () => {
   sim = undefined;
 });
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 async function approve(s: Simulation, name: string): Promise<void> {
   const csr = s.access.get('certificatesigningrequests', undefined, name)!;
@@ -53,7 +53,7 @@ describe('kubelet', () => {
     await eventually(() => s.summary().nodes.find((n) => n.name === 'worker-0')?.status === 'Ready');
     const ready = (s.access.get('nodes', undefined, 'worker-0') as Json).status.conditions.find((c: Json) => c.type === 'Ready');
     expect(Date.parse(ready.lastTransitionTime) - approvedAt).toBeGreaterThanOrEqual(5 * 60_000 - 2000);
-    const cert = Buffer.from(s.access.get('certificatesigningrequests', undefined, serving.name)!.status!.certificate as string, 'base64').toString();
+    const cert = Buffer.from((s.access.get('certificatesigningrequests', undefined, serving.name) as Json).status.certificate as string, 'base64').toString();
     expect(cert).toContain('BEGIN CERTIFICATE');
   });
 

@@ -6,13 +6,13 @@ import { computeStatefulSetStatus, nameRevision } from '../../src/sim/actors/sta
 import type { KObject } from '../../src/sim/store/types.js';
 import { judgeRollout } from '../../src/steps/k8s/rollout-status.js';
 
-function statefulSet(generation: number, image: string, partition?: number): KObject {
+function statefulSet(generation: number, image: string, partition?: number): KObject & { spec: { template: Record<string, unknown> } } {
   const rollingUpdate = partition === undefined ? {} : { rollingUpdate: { partition } };
   return {
     apiVersion: 'apps/v1', kind: 'StatefulSet',
     metadata: { name: 'db', namespace: 'default', generation },
     spec: { replicas: 3, updateStrategy: { type: 'RollingUpdate', ...rollingUpdate }, template: { spec: { containers: [{ name: 'db', image }] } } },
-  } as KObject;
+  } as KObject & { spec: { template: Record<string, unknown> } };
 }
 
 const judge = (object: KObject, status: object) => judgeRollout('StatefulSet', { ...object, status } as unknown as KubeObject).detail;

@@ -2,8 +2,8 @@
 // found by name, so each CSR event costs O(1) instead of one callback per kubelet (O(n²) for n machines).
 
 import type { ClusterAccess } from './access.js';
+import type { Json } from '../json.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export class CertificateWaiters {
   private readonly waiters = new Map<string, (certificate: string) => void>();

@@ -7,11 +7,11 @@ import type { ClusterAccess } from './access.js';
 import { mergeConditions, type Condition } from './conditions.js';
 import { setOperatorStatus } from './operators.js';
 import { spawn, sleepFor, type Scheduler } from './schedule.js';
+import type { Json } from '../json.js';
 
 export const REGISTRY_NAMESPACE = 'openshift-image-registry';
 export const DEFAULT_CLAIM = 'image-registry-storage';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 interface Outcome {
   available: boolean;

@@ -12,6 +12,7 @@ import type { CertificateWaiters } from './certificates.js';
 import { bootstrapperIdentity, nodeIdentity } from './identities.js';
 import { buildNode, nodeCondition } from './objects.js';
 import { retrying, sleepFor, sleepUntil, spawn, type Scheduler } from './schedule.js';
+import type { Json } from '../json.js';
 
 export const CLIENT_SIGNER = 'kubernetes.io/kube-apiserver-client-kubelet';
 export const SERVING_SIGNER = 'kubernetes.io/kubelet-serving';
@@ -26,7 +27,6 @@ export interface KubeletState {
   servingCsrs: string[];
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** SANs a serving certificate asks for: DNS names and IPs from the machine's addresses. */
 export function sansOf(addresses: JoiningMachine['addresses']): { dnsNames: string[]; ipAddresses: string[] } {

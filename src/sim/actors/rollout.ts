@@ -7,8 +7,8 @@ import { parseLabelSelector } from '../store/selectors.js';
 import type { ClusterAccess } from './access.js';
 import { runAt, spawn, sleepFor, type Scheduler } from './schedule.js';
 import { computeStatefulSetStatus, type RolloutStage } from './statefulset-status.js';
+import type { Json } from '../json.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Kind = 'daemonsets' | 'deployments' | 'statefulsets';
 const KINDS: Kind[] = ['daemonsets', 'deployments', 'statefulsets'];
 

@@ -5,6 +5,7 @@ import type { ClusterPki } from '../pki.js';
 import { signRequest } from '../pki.js';
 import type { ClusterAccess } from './access.js';
 import { spawn, type Scheduler } from './schedule.js';
+import type { Json } from '../json.js';
 
 const SIGNERS = new Set([
   'kubernetes.io/kube-apiserver-client-kubelet',
@@ -12,7 +13,6 @@ const SIGNERS = new Set([
   'kubernetes.io/kube-apiserver-client',
 ]);
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 function needsSigning(csr: Json): boolean {
   const conditions: Json[] = csr.status?.conditions ?? [];

@@ -2,8 +2,8 @@
 // (observedGeneration, readyReplicas, updatedReplicas, currentRevision/updateRevision), partitions included.
 
 import type { KObject } from '../store/types.js';
+import type { Json } from '../json.js';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 export type RolloutStage = 'initial' | 'rolling' | 'complete';
 
 // rand.SafeEncodeString's alphabet: revision names look like the real `web-7b8c9d6f5`.

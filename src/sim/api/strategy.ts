@@ -6,10 +6,10 @@ import type { UserInfo } from './auth.js';
 import { applyCsrApproval, applyCsrStatus, checkCsrUpdate, prepareCsrCreate } from './csr-rules.js';
 import { foldStringData } from './secrets.js';
 import { badRequest, invalid, type FieldCause } from './status.js';
+import type { Json } from '../json.js';
 
 const CSR = 'certificatesigningrequests';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** API defaults kubectl relies on (rollout status needs the DaemonSet/StatefulSet update strategy type). */
 export function applyDefaults(def: ResourceDef, object: KObject): void {

@@ -2,6 +2,7 @@
 
 import type { ResourceDef } from '../resources.js';
 import type { KObject } from '../store/types.js';
+import type { Json } from '../json.js';
 
 interface Column {
   name: string;
@@ -12,7 +13,6 @@ interface Column {
   cell: (object: KObject, now: number) => string | number;
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /** kubectl's HumanDuration. */
 export function humanDuration(ms: number): string {

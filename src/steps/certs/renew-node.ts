@@ -8,7 +8,7 @@ import { backupPath, createBackup, restoreBackup } from './backup.js';
 import { formatKubeadmTime } from './residual.js';
 import { readInventory } from './inventory.js';
 import { checkExpirationWithKubeadm, renewWithKubeadm, type KubeadmExpiration } from './kubeadm.js';
-import { LEAF_NAMES, joinNodePath } from './layout.js';
+import { LEAF_NAMES } from './layout.js';
 import { applyWrites, prepareNativeRenewal, type RenewedCert } from './native.js';
 import { DEFAULT_KUBELET_PKI_DIR } from './params.js';
 import { waitForReadyz } from './readyz.js';

@@ -9,7 +9,7 @@ import type { KubeClient } from '../../../src/k8s/types.js';
 import { createPkiFixture, type PkiFixture } from '../../helpers/pki-fixture.js';
 import { startSshd, type TestSshd } from '../../helpers/sshd.js';
 import { createTestContext } from './context.js';
-import { createFakeRuntime, type FakeRuntime } from './renew-setup.js';
+import { createFakeRuntime } from './renew-setup.js';
 
 let base: PkiFixture;
 let sshd: TestSshd;

@@ -12,8 +12,8 @@ import { asNode, conditionsOf, injectCsr, servingRequest, stateOf } from './inje
 
 const approveServer = steps.find((s) => s.type === 'approve-server-csrs')!;
 const addresses = [
-  { type: 'InternalIP', address: '10.0.1.12' },
-  { type: 'Hostname', address: 'worker-2' },
+  { type: 'InternalIP' as const, address: '10.0.1.12' },
+  { type: 'Hostname' as const, address: 'worker-2' },
 ];
 
 let cluster: Cluster | undefined;
@@ -30,7 +30,7 @@ async function start() {
 }
 
 function registerNode(sim: Simulation, withAddresses: boolean) {
-  const node = buildNode({ name: 'worker-2', roles: ['worker'], addresses: withAddresses ? addresses : [], ready: false, kubeletVersion: 'v1.27.6' }, sim.clock.now());
+  const node = buildNode({ name: 'worker-2', roles: ['worker'], labels: {}, addresses: withAddresses ? addresses : [], ready: false, kubeletVersion: 'v1.27.6' }, sim.clock.now());
   return sim.access.as(asNode('worker-2')).create('nodes', node);
 }
 
@@ -81,7 +81,7 @@ describe('approve-server-csrs: serving CSRs of a node that has not registered ye
     await until(c.sim, () => progress.some((line) => /worker-2: serving CSR waits for its Node to report its addresses/.test(line)));
     expect(stateOf(c.sim, csr)).toBe('pending');
     await c.sim.access.as(asNode('worker-2')).updateStatus('nodes', undefined, 'worker-2', (node) => {
-      (node as { status: { addresses: unknown } }).status.addresses = addresses;
+      (node as unknown as { status: { addresses: unknown } }).status.addresses = addresses;
     });
     const result = await running;
     expect(result.error).toBeUndefined();
