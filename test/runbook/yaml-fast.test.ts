@@ -31,14 +31,22 @@ describe('parseYamlQuickly', () => {
   it('reads any JSON-like value the way the full parser does', () => {
     const scalar = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null), fc.double({ noNaN: true, noDefaultInfinity: true }));
     const value = fc.dictionary(fc.string({ minLength: 1 }), fc.oneof(scalar, fc.array(scalar), fc.dictionary(fc.string({ minLength: 1 }), scalar)), { minKeys: 1 });
+    let runs = 0;
+    let quickRuns = 0;
     fc.assert(
       fc.property(value, (v) => {
         const text = stringifyYaml(v);
         const quick = parseYamlQuickly(text, 'x.yaml');
-        return quick === undefined || JSON.stringify(quick.value) === JSON.stringify(parseYamlWithPositions(text, 'x.yaml').value);
+        runs++;
+        if (quick === undefined) return true;
+        quickRuns++;
+        return JSON.stringify(quick.value) === JSON.stringify(parseYamlWithPositions(text, 'x.yaml').value);
       }),
       { numRuns: 300 },
     );
+    // Bailing out is always correct, so a fast parser that never answers would pass the property: it must answer
+    // for most plain values (it leaves only aliases, tags, duplicates and the like to the full parser).
+    expect(quickRuns / runs).toBeGreaterThan(0.9);
   });
 
   it.each([
