@@ -17,7 +17,8 @@ export function foldCombinatorErrors(errors: readonly RawSchemaError[]): RawSche
   const byInstance = new Map<string, RawSchemaError[]>();
   for (const parent of parents) byInstance.set(parent.instancePath, [...(byInstance.get(parent.instancePath) ?? []), parent]);
   const kept = errors.filter((e) => {
-    if (unfolded.has(e)) return false;
+    // "must match the else schema" says nothing the then/else branch's own errors do not say better.
+    if (e.keyword === 'if' || unfolded.has(e)) return false;
     for (const prefix of listPrefixes(e.instancePath)) {
       for (const p of byInstance.get(prefix) ?? []) {
         if (p !== e && isBranchOf(e, p) && !(unfolded.has(p) && e.schemaPath.startsWith(unfolded.get(p)!))) return false;

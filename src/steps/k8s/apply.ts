@@ -4,6 +4,7 @@ import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { describeChange } from './diff.js';
 import { checkInlineManifests, loadManifests, type Manifest } from './manifests.js';
+import { checkNamespaceName } from './names.js';
 import { describeObject } from './target.js';
 import { connectKube, kubeconfigProperty, type KubeconfigParam } from './kubeconfig.js';
 
@@ -25,6 +26,20 @@ export interface ApplyOutputs extends Record<string, unknown> {
   objects: { apiVersion: string; kind: string; name: string; namespace?: string; action: ApplyAction; resourceVersion?: string }[];
 }
 
+/**
+ * Presence of apiVersion, kind and metadata.name lives in the schema, not in check(): a key whose value is still a
+ * `${{ }}` template (`name: crash-${{ inputs.tag }}`) is present, but check() never sees it at validation. The
+ * values are checked by check() once known (validation for literals, plan and run for templates).
+ */
+const manifestItem: JsonSchema = {
+  type: 'object',
+  required: ['apiVersion', 'kind'],
+  // `kind: List` (as `kubectl get -o yaml` writes) stands for its items, each checked when loaded.
+  if: { required: ['kind'], properties: { kind: { type: 'string', pattern: 'List$' } } },
+  then: { required: ['items'] },
+  else: { required: ['metadata'], properties: { metadata: { type: 'object', required: ['name'] } } },
+};
+
 const schema: JsonSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'k8s-apply',
@@ -38,7 +53,7 @@ const schema: JsonSchema = {
     ...kubeconfigProperty,
     manifests: {
       description: 'Objects to apply: a list of manifests, or YAML text (several documents separated by `---`).',
-      oneOf: [{ type: 'array', items: { type: 'object' }, minItems: 1 }, { type: 'string', minLength: 1 }],
+      oneOf: [{ type: 'array', items: manifestItem, minItems: 1 }, { type: 'string', minLength: 1 }],
     },
     files: {
       type: 'array',
@@ -102,7 +117,10 @@ export const k8sApply: StepType<ApplyParams, ApplyOutputs> = {
     objects: { type: 'array', description: 'Every object with apiVersion, kind, name, namespace, action, resourceVersion.' },
   },
   mutating: true,
-  check: (params) => checkInlineManifests(params.manifests),
+  check: (params) => [
+    ...checkInlineManifests(params.manifests),
+    ...(params.namespace === undefined ? [] : [checkNamespaceName(params.namespace)].flatMap((m) => (m ? [{ path: 'namespace', message: m }] : []))),
+  ],
   normalize: (params) => ({ files: [], force: true, fieldManager: 'opsbook', ...params }) as ApplyParams,
   async run(p, ctx: StepContext) {
     const kube = await connectKube(p, ctx);

@@ -6,6 +6,7 @@ import { StepError } from '../../errors.js';
 import type { KubeObject } from '../../k8s/types.js';
 import { parseYamlDocuments } from '../../runbook/yaml.js';
 import type { ParamIssue } from '../types.js';
+import { checkNamespaceName, checkObjectName } from './names.js';
 
 export interface Manifest {
   object: KubeObject;
@@ -13,14 +14,37 @@ export interface Manifest {
   origin: string;
 }
 
-/** Problems with one document, or none. */
-export function checkManifest(doc: unknown): string | undefined {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return 'must be a Kubernetes object (a mapping)';
+/** A problem with one document: `field` is where inside it (none for the document as a whole). */
+export interface ManifestProblem {
+  field?: string;
+  message: string;
+}
+
+/**
+ * Problems with one document, or none. `presence: false` checks only the values written: at validation a key whose
+ * value is still a `${{ }}` template is left out, so the schema checks presence for inline lists instead.
+ */
+export function checkManifest(doc: unknown, options: { presence: boolean } = { presence: true }): ManifestProblem | undefined {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return { message: 'must be a Kubernetes object (a mapping)' };
   const o = doc as Partial<KubeObject>;
-  if (typeof o.apiVersion !== 'string' || !o.apiVersion) return 'apiVersion is missing';
-  if (typeof o.kind !== 'string' || !o.kind) return 'kind is missing';
-  if (typeof o.metadata?.name !== 'string' || !o.metadata.name) return `${o.kind}: metadata.name is missing (server-side apply needs a name)`;
+  const { presence } = options;
+  if ((presence || o.apiVersion !== undefined) && (typeof o.apiVersion !== 'string' || !o.apiVersion)) return { message: 'apiVersion is missing' };
+  if ((presence || o.kind !== undefined) && (typeof o.kind !== 'string' || !o.kind)) return { message: 'kind is missing' };
+  const metadata = (o.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+  if (presence && metadata.name === undefined) return { message: `${o.kind}: metadata.name is missing (server-side apply needs a name)` };
+  if (metadata.name !== undefined && typeof o.apiVersion === 'string') {
+    const problem = checkObjectName(metadata.name, o.apiVersion);
+    if (problem) return { field: 'metadata.name', message: `${o.kind ?? 'object'} name ${problem}` };
+  }
+  if (metadata.namespace !== undefined) {
+    const problem = checkNamespaceName(metadata.namespace);
+    if (problem) return { field: 'metadata.namespace', message: `${o.kind ?? 'object'} namespace ${problem}` };
+  }
   return undefined;
+}
+
+function formatProblem(origin: string, problem: ManifestProblem): string {
+  return `${origin}: ${problem.field ? `${problem.field}: ` : ''}${problem.message}`;
 }
 
 // `kind: List` documents (as `kubectl get -o yaml` writes them) stand for their items.
@@ -34,7 +58,7 @@ function flatten(docs: unknown[]): unknown[] {
 function collect(docs: unknown[], originOf: (i: number) => string): Manifest[] {
   return flatten(docs).map((doc, i) => {
     const problem = checkManifest(doc);
-    if (problem) throw new StepError(`${originOf(i)}: ${problem}`, { errorClass: 'permanent' });
+    if (problem) throw new StepError(formatProblem(originOf(i), problem), { errorClass: 'permanent' });
     return { object: doc as KubeObject, origin: originOf(i) };
   });
 }
@@ -51,8 +75,8 @@ export function checkInlineManifests(manifests: unknown): ParamIssue[] {
   }
   if (!Array.isArray(manifests)) return [];
   return flatten(manifests).flatMap((doc, i) => {
-    const problem = checkManifest(doc);
-    return problem ? [{ path: `manifests[${i}]`, message: problem }] : [];
+    const problem = checkManifest(doc, { presence: false });
+    return problem ? [{ path: `manifests[${i}]${problem.field ? `.${problem.field}` : ''}`, message: problem.message }] : [];
   });
 }
 

@@ -3,6 +3,7 @@
 import { StepError } from '../../errors.js';
 import type { KubeClient } from '../../k8s/types.js';
 import type { JsonSchema, ParamIssue } from '../types.js';
+import { checkNamespaceName, checkObjectName } from './names.js';
 
 export interface TargetParams {
   apiVersion?: string;
@@ -83,6 +84,11 @@ export async function resolveTarget(kube: KubeClient, p: TargetParams, signal?: 
     typeName = kind.toLowerCase();
   }
   const namespace = namespaced ? p.namespace ?? kube.defaultNamespace ?? 'default' : undefined;
+  // Templates are only known now (plan and run): a name that became '' or 'a/b' must not reach the request path.
+  const nameProblem = name === undefined ? undefined : checkObjectName(name, apiVersion!);
+  if (nameProblem) throw new StepError(`name: ${nameProblem}`, { errorClass: 'permanent' });
+  const namespaceProblem = namespace === undefined ? undefined : checkNamespaceName(namespace);
+  if (namespaceProblem) throw new StepError(`namespace: ${namespaceProblem}`, { errorClass: 'permanent' });
   const display = `${typeName}${name ? `/${name}` : ''}${namespace ? ` -n ${namespace}` : ''}`;
   return { apiVersion: apiVersion!, kind: kind!, name, namespace, namespaced, display };
 }

@@ -14,6 +14,7 @@ import { k8sRolloutRestart } from '../../../src/steps/k8s/rollout-restart.js';
 import { judgeRollout } from '../../../src/steps/k8s/rollout-status.js';
 import { judgeWait, k8sWait, type WaitParams } from '../../../src/steps/k8s/wait.js';
 import { validateStepParams } from '../../../src/runbook/index.js';
+import { checkStepParams } from '../../../src/runbook/params.js';
 
 function workload(kind: string, generation: number, spec: Record<string, unknown>, status: Record<string, unknown>): KubeObject {
   return { apiVersion: 'apps/v1', kind, metadata: { name: 'w', namespace: 'ns', generation }, spec, status };
@@ -133,7 +134,8 @@ describe('parameter checks', () => {
     expect(k8sWait.check!({ resource: 'ds/x', name: 'y', condition: 'true' })[0]).toMatchObject({ path: 'name' });
     expect(k8sPatch.check!({ resource: 'ds/x', type: 'json', patch: { a: 1 } })[0]).toMatchObject({ path: 'patch' });
     expect(k8sPatch.check!({ resource: 'ds/x', patch: [{ op: 'add' }] })[0]).toMatchObject({ path: 'patch' });
-    expect(k8sApply.check!({ manifests: [{ kind: 'ConfigMap' }] })).toEqual([{ path: 'manifests[0]', message: 'apiVersion is missing' }]);
+    // Presence is the schema's (a templated value is present); check() sees only values (issue 16).
+    expect(validateStepParams(k8sApply, { manifests: [{ kind: 'ConfigMap', metadata: { name: 'a' } }] })).toEqual([{ path: 'manifests[0]', message: "missing required key 'apiVersion'" }]);
   });
 
   it('leaves a templated name to run time (check never sees template values)', () => {
@@ -151,5 +153,46 @@ describe('parameter checks', () => {
     expect(validateStepParams(k8sRolloutRestart, { resource: 'daemonset/etcd-defrag', namespace: 'kube-system' })).toEqual([]);
     expect(validateStepParams(k8sWait, { resource: 'nodes' })[0]).toEqual({ path: '', message: "missing required key 'condition'" });
     expect(validateStepParams(k8sWait, { resource: 'nodes', deleted: true })).toEqual([]);
+  });
+});
+
+describe('k8s-apply names given as ${{ }} templates (issue 16)', () => {
+  const cm = (metadata: Record<string, unknown>) => ({ manifests: [{ apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { a: 'b' } }] });
+  const atValidation = (params: Record<string, unknown>) =>
+    checkStepParams(k8sApply, params, { skipTemplates: true }).map((i) => `${i.path}: ${i.message}`);
+  const atRun = (params: Record<string, unknown>) => validateStepParams(k8sApply, params).map((i) => `${i.path}: ${i.message}`);
+
+  it('validation accepts a templated name or namespace, and still requires the keys', () => {
+    expect(atValidation(cm({ name: 'crash-${{ inputs.tag }}', namespace: '${{ inputs.ns }}' }))).toEqual([]);
+    expect(atValidation(cm({ namespace: 'default' }))).toEqual(["manifests[0].metadata: missing required key 'name'"]);
+    expect(atValidation({ manifests: [{ kind: 'ConfigMap', metadata: { name: 'a' } }] })).toEqual(["manifests[0]: missing required key 'apiVersion'"]);
+    expect(atValidation({ manifests: [{ apiVersion: 'v1', kind: 'List', items: [] }] })).toEqual([]);
+    expect(atValidation(cm({ name: 'Crash_1' }))).toEqual([
+      `manifests[0].metadata.name: ConfigMap name must be a DNS-1123 subdomain (lowercase letters, digits, '-' and '.', at most 253), got "Crash_1"`,
+    ]);
+  });
+
+  it('once evaluated, an empty or invalid name or namespace is refused naming the field and the value', () => {
+    expect(atRun(cm({ name: '' }))).toEqual(['manifests[0].metadata.name: ConfigMap name must not be empty, got ""']);
+    expect(atRun(cm({ name: 'crash-a/b' }))).toEqual([`manifests[0].metadata.name: ConfigMap name must not be '.' or '..' nor contain '/' or '%', got "crash-a/b"`]);
+    expect(atRun(cm({ name: 'crash-1', namespace: 'Prod' }))).toEqual([
+      `manifests[0].metadata.namespace: ConfigMap namespace must be a namespace name (lowercase letters, digits and '-', at most 63), got "Prod"`,
+    ]);
+    expect(atRun({ ...cm({ name: 'crash-1' }), namespace: 'a.b' })).toEqual([
+      `namespace: must be a namespace name (lowercase letters, digits and '-', at most 63), got "a.b"`,
+    ]);
+    // RBAC names are path segments (system:…), not DNS names.
+    expect(atRun({ manifests: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:opsbook' } }] })).toEqual([]);
+  });
+
+  it('files read at run time get the same checks', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'opsbook-manifests-'));
+    try {
+      await writeFile(join(dir, 'bad.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Bad_Name}\n');
+      await expect(loadManifests({ files: ['bad.yaml'], cwd: dir }))
+        .rejects.toThrow(`files[0] (bad.yaml) document 1: metadata.name: ConfigMap name must be a DNS-1123 subdomain`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
