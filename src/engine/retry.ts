@@ -2,21 +2,16 @@
 
 import type { StepError } from '../errors.js';
 import type { BackoffPolicy, RetryPolicy } from '../runbook/types.js';
+import { backoffDelay, maxBackoffDelay } from '../time/backoff.js';
 
-/**
- * Delay before retry number `retry` (1 = the first retry): initial·factor^(retry-1), capped at max.
- * With jitter the delay is drawn uniformly from [d/2, d] so parallel steps spread out but never retry at once.
- */
+/** Delay before retry number `retry` (1 = the first retry) under a step's retry.backoff. */
 export function computeBackoff(retry: number, backoff: BackoffPolicy, random: () => number): number {
-  const raw = backoff.initialMs * Math.pow(backoff.factor, Math.max(0, retry - 1));
-  const capped = Math.min(backoff.maxMs, raw);
-  if (!backoff.jitter) return Math.round(capped);
-  return Math.round(capped / 2 + random() * (capped / 2));
+  return backoffDelay(retry, backoff, random);
 }
 
 /** The largest delay computeBackoff can return for `retry` (jitter only shortens it). */
 export function maxBackoff(retry: number, backoff: BackoffPolicy): number {
-  return Math.round(Math.min(backoff.maxMs, backoff.initialMs * Math.pow(backoff.factor, Math.max(0, retry - 1))));
+  return maxBackoffDelay(retry, backoff);
 }
 
 /** A process that ran and exited non-zero: permanent by default, but `on: [any]` may retry it. */

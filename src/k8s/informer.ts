@@ -6,6 +6,7 @@ import { isGone } from './errors.js';
 import type { RawWatchEvent } from './transport.js';
 import type { Informer, KubeObject, WatchEvent } from './types.js';
 import { raceAbort } from '../time/abort.js';
+import { createBackoff } from '../time/backoff.js';
 
 export interface InformerSource<T extends KubeObject> {
   clock: Clock;
@@ -127,11 +128,10 @@ export function createInformer<T extends KubeObject>(source: InformerSource<T>):
   async function run(): Promise<void> {
     let needList = true;
     let resourceVersion = '';
-    let delay = initialMs;
+    const backoff = createBackoff({ initialMs, factor: 2, maxMs });
     // A server's Retry-After (429/503 on a list) wins over our own schedule when it asks for longer.
     const backOff = async (retryAfterMs = 0) => {
-      await clock.sleep(Math.max(delay, retryAfterMs), signal);
-      delay = Math.min(delay * 2, maxMs);
+      await clock.sleep(backoff.next(retryAfterMs), signal);
     };
     while (!signal.aborted) {
       let listing = false;
@@ -157,7 +157,7 @@ export function createInformer<T extends KubeObject>(source: InformerSource<T>):
           needList = true; // our resourceVersion left the server's history: only a fresh list is consistent
           if (quiet) await backOff(); // a server answering every watch with 410 must not make us spin
         } else if (result.events > 0) {
-          delay = initialMs;
+          backoff.reset();
         } else if (quiet) {
           await backOff();
         }
