@@ -119,6 +119,17 @@ describe('architecture', () => {
     expect(packages.has('commander')).toBe(true);
   });
 
+  it('keeps src/secrets a leaf: it imports no other area and no package, so anything may mask through it', () => {
+    const files = listTs(path.join(src, 'secrets'));
+    expect(files.length).toBeGreaterThan(0);
+    const outside = files.flatMap((file) =>
+      findSpecifiers(readFileSync(file, 'utf8')).runtime
+        .filter((s) => !s.startsWith('./') && !s.startsWith('node:'))
+        .map((s) => `${path.relative(root, file)}: ${s}`),
+    );
+    expect(outside).toEqual([]);
+  });
+
   it('reads process.argv only in src/cli/main.ts and calls process.exit() only in src/cli', () => {
     const argv: string[] = [];
     const exits: string[] = [];

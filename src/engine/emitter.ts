@@ -1,9 +1,9 @@
-// Stamps, redacts and fans out every event: the journal first (so a crash loses nothing shown), then the sink.
+// Stamps, redacts (free text only) and fans out every event: the journal first (so a crash loses nothing shown), then the sink.
 
 import type { Clock } from '../time/clock.js';
 import type { EngineEvent, EventSink } from './events.js';
 import type { JournalWriter } from './journal/writer.js';
-import type { Redactor } from './redact.js';
+import { redactEvent, type Redactor } from './redact.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
@@ -24,11 +24,7 @@ export function createEmitter(
   let journalBroken = false;
   return (body) => {
     const stamped = { time: new Date(clock.now()).toISOString(), runId, ...body } as EngineEvent;
-    let event = redactor.value(stamped);
-    // Masked outputs cannot be reused on resume (a later step would get `***`): say so in the record itself.
-    if (event.type === 'step-end' && stamped.type === 'step-end' && event !== stamped && outputsChanged(stamped.outputs, event.outputs)) {
-      event = { ...event, outputsRedacted: true };
-    }
+    const event = redactEvent(stamped, redactor);
     if (!journalBroken) {
       try {
         journal.append(event);
@@ -45,7 +41,3 @@ export function createEmitter(
   };
 }
 
-function outputsChanged(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): boolean {
-  if (before === undefined || Object.keys(before).length === 0) return false;
-  return JSON.stringify(before) !== JSON.stringify(after);
-}

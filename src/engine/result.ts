@@ -2,6 +2,8 @@
 
 import type { CancelledError } from '../errors.js';
 import type { Runbook } from '../runbook/types.js';
+import type { Masker } from '../secrets/index.js';
+import { maskValues } from './redact.js';
 import type { RunStatus, StepStatus } from './events.js';
 import type { RunState, StepOutcome } from './state.js';
 
@@ -42,12 +44,8 @@ export function summarizeRun(run: RunState, outcomes: Map<string, StepOutcome>):
   return { status: 'succeeded' };
 }
 
-/** Every step's outcome; `pending` only if the engine never reached it. */
-export function collectStepResults(
-  runbook: Runbook,
-  outcomes: Map<string, StepOutcome>,
-  redact: <T>(value: T) => T,
-): Record<string, StepResult> {
+/** Every step's outcome (free text and outputs masked, like the journal); `pending` only if the engine never reached it. */
+export function collectStepResults(runbook: Runbook, outcomes: Map<string, StepOutcome>, masker: Masker): Record<string, StepResult> {
   const steps: Record<string, StepResult> = {};
   for (const step of runbook.steps) {
     const outcome = outcomes.get(step.id);
@@ -56,7 +54,12 @@ export function collectStepResults(
       continue;
     }
     const { skip: _skip, ...rest } = outcome;
-    steps[step.id] = redact(rest);
+    steps[step.id] = {
+      ...rest,
+      outputs: maskValues(rest.outputs, masker),
+      ...(rest.error !== undefined ? { error: masker.text(rest.error) } : {}),
+      ...(rest.reason !== undefined ? { reason: masker.text(rest.reason) } : {}),
+    };
   }
   return steps;
 }

@@ -9,7 +9,7 @@ import type { RunStatus } from './events.js';
 import { createRunId, isRunId, journalPathFor } from './journal/paths.js';
 import { openRunRecord } from './journal/record.js';
 import { normalizeOptions, type EngineOptions, type ExecuteOptions } from './options.js';
-import { createRedactor } from './redact.js';
+import { createRedactor, maskValues } from './redact.js';
 import { scheduleSteps, type ReusedOutcomes } from './scheduler.js';
 import { collectStepResults, summarizeRun, type RunResult } from './result.js';
 import type { RunDeadline, RunState, StepOutcome } from './state.js';
@@ -44,7 +44,7 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
 
   const journalPath = journalPathFor(options.stateDir, runId);
   const redactor = createRedactor(options.secretValues);
-  const publicInputs = redactor.value(selectPublicInputs(runbook, options.inputs));
+  const publicInputs = maskValues(selectPublicInputs(runbook, options.inputs), redactor);
   const runbookRef = { path: resolve(options.cwd, runbook.file), name: runbook.metadata.name, sha256: runbook.sha256 };
   const secretInputs = Object.values(runbook.inputs).filter((i) => i.type === 'secret').map((i) => i.name);
   const record = openRunRecord(
@@ -105,7 +105,7 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
       runId,
       status: summary.status,
       ...(error !== undefined ? { error } : {}),
-      steps: collectStepResults(runbook, outcomes, redactor.value.bind(redactor)),
+      steps: collectStepResults(runbook, outcomes, redactor),
       journalPath,
       durationMs,
     };

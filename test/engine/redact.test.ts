@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { createRedactor, executeRunbook, planRunbook } from '../../src/engine/index.js';
+import { redactEvent } from '../../src/engine/redact.js';
 import { systemClock } from '../../src/time/clock.js';
 import { makeRegistry, makeRunbook, makeStateDir, makeStep, makeTestSteps } from './fixtures.js';
 
@@ -18,11 +19,16 @@ const inputs = {
 };
 
 describe('redaction', () => {
-  it('masks longest secrets first, in text and deep values', () => {
-    const redactor = createRedactor(['abc', 'abcdef', '', '  ']);
-    expect(redactor.text('x abcdef y abc')).toBe('x *** y ***');
-    expect(redactor.value({ a: ['abc'], abc: 1 })).toEqual({ a: ['***'], '***': 1 });
-    expect(createRedactor([]).text('abc')).toBe('abc');
+  it('masks only the free text of events, never their keys, type, time or ids', () => {
+    const redactor = createRedactor(['run-start', 'step-end', '2026-01']);
+    const start = { type: 'run-start', time: '2026-01-01T00:00:00.000Z', runId: 'r1', runbook: { path: '/p', name: 'n', sha256: 'x' },
+      inputs: { user: 'step-end' }, steps: [{ id: 'a', name: 'a', type: 'shell', needs: [] }] } as const;
+    expect(redactEvent(start as EngineEvent, redactor)).toEqual({ ...start, inputs: { user: '***' } });
+    const end = { type: 'step-end', time: '2026-01-01T00:00:00.000Z', runId: 'r1', stepId: 'a', status: 'failed', reason: 'got run-start',
+      outputs: { status: 'step-end', n: 1 } } as const;
+    expect(redactEvent(end as EngineEvent, redactor)).toEqual({ ...end, reason: 'got ***', outputs: { status: '***', n: 1 }, outputsRedacted: true });
+    const log = { type: 'step-log', time: '2026-01-01T00:00:00.000Z', runId: 'r1', stepId: 'a', stream: 'stdout', line: 'nothing here' } as const;
+    expect(redactEvent(log as EngineEvent, redactor)).toBe(log);
   });
 
   it('keeps secrets out of events, journal, shell output, outputs, errors and the result', async () => {

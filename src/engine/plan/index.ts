@@ -100,7 +100,7 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
         else planned.previewUnavailable = outcome.unavailable;
       });
     }
-    planned.with = redactor.value(planned.with);
+    planned.with = redactor.data(planned.with);
   }
   await runPreviewPool(previews, {
     concurrency: PREVIEW_CONCURRENCY,

@@ -49,7 +49,7 @@ export async function previewStep(
       exec: (file, args, execOptions) => scope.exec(file, args, { signal, ...execOptions }),
       redact: scope.redactor.text,
     }), signal);
-    return { preview: scope.redactor.value(preview) };
+    return { preview: scope.redactor.strings(preview) };
   } catch (error) {
     const reason = signal.aborted && !(error instanceof StepError) ? signal.reason : error;
     return { unavailable: scope.redactor.text(reason instanceof Error ? reason.message : String(reason)) };
