@@ -23,8 +23,17 @@ export function createStepContext(run: RunState, scope: AttemptScope): StepConte
   const { options, emit, redactor } = run;
   let logLines = 0;
   // Processes die with the attempt even when a step forgets to pass its signal.
+  // Every process is journaled with its identity, so resume can stop one that outlived a crashed opsbook.
   const exec: Exec = (file, args, execOptions) =>
-    options.exec(file, args, { killGraceMs: options.killGraceMs, signal: scope.signal, ...execOptions });
+    options.exec(file, args, {
+      killGraceMs: options.killGraceMs,
+      signal: scope.signal,
+      ...execOptions,
+      onSpawn: (spawned) => {
+        emit({ type: 'step-process', stepId, attempt: scope.attempt, ...spawned });
+        execOptions?.onSpawn?.(spawned);
+      },
+    });
   return {
     runId: run.runId,
     stepId,

@@ -48,6 +48,18 @@ export type EngineEvent =
   | (Base & { type: 'step-report'; stepId: string; table: ReportTable })
   | (Base & { type: 'step-approval'; stepId: string; approved: boolean; by: string })
   | (Base & {
+      type: 'step-process';
+      stepId: string;
+      attempt: number;
+      /** The process a step started; it leads its own process group (pgid = pid). */
+      pid: number;
+      pgid: number;
+      /** With bootId and host, tells this process from a later one given the same pid (resume stops leftovers). */
+      startTime?: string;
+      bootId?: string;
+      host: string;
+    })
+  | (Base & {
       type: 'step-end';
       stepId: string;
       status: StepStatus;

@@ -2,10 +2,11 @@
 
 import { existsSync } from 'node:fs';
 import { UsageError } from '../errors.js';
-import { isRunActive } from './journal/owner.js';
+import { checkLeftovers, describeLeftover, stopLeftovers } from './leftovers.js';
+import { claimRun, type RunClaim } from './journal/owner.js';
 import { isRunId, journalPathFor } from './journal/paths.js';
 import { readJournalSync } from './journal/read.js';
-import { replayJournal, type StepEndEvent } from './journal/replay.js';
+import { replayJournal, type RunHistory, type StepEndEvent } from './journal/replay.js';
 import { normalizeOptions, type ExecuteOptions } from './options.js';
 import { runRunbook, type RunResult } from './run.js';
 import type { StepOutcome } from './state.js';
@@ -15,6 +16,12 @@ export interface ResumeOptions extends Omit<ExecuteOptions, 'runId'> {
   runId: string;
   /** Resume even though the runbook's sha256 differs from the recorded one. @default false */
   allowChanged?: boolean;
+  /** The run, already claimed by the caller (the CLI claims before taking the cluster lock). @default claimed here */
+  claim?: RunClaim;
+  /** Proceed although the crashed run's processes (or owner) are on another host and cannot be checked. @default false */
+  force?: boolean;
+  /** Told about leftover processes of the crashed run before they are stopped. @default ignored */
+  onNotice?: (text: string) => void;
 }
 
 /**
@@ -22,20 +29,32 @@ export interface ResumeOptions extends Omit<ExecuteOptions, 'runId'> {
  * reused with their recorded outputs (step-end reused:true); failed, cancelled and unstarted ones run again, and so do
  * succeeded ones whose outputs held a secret (listed in run-start `rerun` with the reason).
  * Appends to the same journal under a new run-start with `resumedFrom`. The deadline starts afresh.
+ * Processes the crashed run left running are stopped first (see leftovers.ts).
  * Throws UsageError (exit 2) when the run is unknown, still running, already succeeded, or its runbook changed.
  */
 export async function resumeRunbook(options: ResumeOptions): Promise<RunResult> {
-  const { runId, stateDir, runbook } = options;
+  const { runId, stateDir } = options;
   const journalPath = journalPathFor(stateDir, runId);
   if (!isRunId(runId) && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) throw new UsageError(`${runId} is not a run id`);
   if (!existsSync(journalPath)) throw new UsageError(`no run ${runId} in ${stateDir} (see \`opsbook runs\`)`);
-  const history = replayJournal(readJournalSync(journalPath).events);
+  // Claimed before the journal is read: a run still being executed refuses here, naming its owner.
+  const claim = options.claim ?? claimRun(stateDir, runId, { force: options.force ?? false });
+  try {
+    const events = readJournalSync(journalPath).events;
+    const { reused, rerun } = checkResumable(options, journalPath, replayJournal(events));
+    await stopLeftoversBeforeResume(options, events);
+    const engine = normalizeOptions({ ...options, runId: undefined });
+    return await runRunbook(engine, { resumeOf: runId, reused, rerun, claim });
+  } finally {
+    if (!options.claim) claim.release();
+  }
+}
+
+function checkResumable(options: ResumeOptions, journalPath: string, history: RunHistory) {
+  const { runId, runbook } = options;
   const recorded = history.firstStart?.runbook;
   if (!recorded) throw new UsageError(`run ${runId} has an empty journal (${journalPath}); start a new run instead`);
   if (history.status === 'succeeded') throw new UsageError(`run ${runId} already succeeded; there is nothing to resume`);
-  if (history.status === undefined && isRunActive(stateDir, runId)) {
-    throw new UsageError(`run ${runId} is still running; wait for it to end or stop it first`);
-  }
   if (recorded.sha256 !== runbook.sha256 && !options.allowChanged) {
     throw new UsageError(
       `runbook ${runbook.file} changed since run ${runId} started (sha256 ${recorded.sha256.slice(0, 12)}… → ` +
@@ -43,9 +62,24 @@ export async function resumeRunbook(options: ResumeOptions): Promise<RunResult> 
         '--allow-changed to resume anyway',
     );
   }
-  const { reused, rerun } = selectReusable(history.steps, new Set(runbook.steps.map((s) => s.id)));
-  const engine = normalizeOptions({ ...options, runId: undefined });
-  return runRunbook(engine, { resumeOf: runId, reused, rerun });
+  return selectReusable(history.steps, new Set(runbook.steps.map((s) => s.id)));
+}
+
+/**
+ * A step process that outlived its opsbook would overlap the step's second run: stop it first. One on another host
+ * cannot be checked, so resume refuses unless --force (the operator vouches it is gone).
+ */
+async function stopLeftoversBeforeResume(options: ResumeOptions, events: Parameters<typeof checkLeftovers>[0]): Promise<void> {
+  const leftovers = checkLeftovers(events);
+  const unknown = leftovers.filter((l) => l.check === 'unknown');
+  if (unknown.length > 0 && !options.force) {
+    throw new UsageError(
+      `run ${options.runId} was executing ${unknown.map((l) => describeLeftover(l.process)).join('; ')} when it stopped; ` +
+        'opsbook cannot check from here whether that process still runs (another host, or no start time recorded). ' +
+        'Make sure it has ended, then resume with --force',
+    );
+  }
+  await stopLeftovers(leftovers, options.killGraceMs ?? 5000, options.onNotice ?? (() => {}));
 }
 
 /** Why a step that succeeded is run again rather than reused. */

@@ -7,6 +7,7 @@ import { createEmitter } from './emitter.js';
 import { resolveDeadlineMs, armDeadline } from './deadline.js';
 import type { RunStatus } from './events.js';
 import { createRunId, isRunId, journalPathFor } from './journal/paths.js';
+import type { RunClaim } from './journal/owner.js';
 import { openRunRecord } from './journal/record.js';
 import { normalizeOptions, type EngineOptions, type ExecuteOptions } from './options.js';
 import { createRedactor, maskValues } from './redact.js';
@@ -27,6 +28,8 @@ export interface RunStart {
   reused: ReusedOutcomes;
   /** Steps that ended well in the run being resumed but run again, with why (announced in run-start). */
   rerun?: ReadonlyMap<string, string>;
+  /** The run's owner claim when the caller already holds it (resume). */
+  claim?: RunClaim;
 }
 
 /** Shared by executeRunbook and resumeRunbook. */
@@ -51,6 +54,7 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
     options.stateDir,
     { runId, runbook: runbookRef, inputs: publicInputs, secretInputs, startedAt: runInfo.startedAt },
     start.resumeOf !== undefined,
+    start.claim,
   );
 
   const controller = new AbortController();

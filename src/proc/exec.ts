@@ -6,6 +6,8 @@ import { StepError } from '../errors.js';
 import type { Exec, ExecOptions, ExecResult } from './types.js';
 import { createLineCollector } from './lines.js';
 import { trackGroup } from './groups.js';
+import { identify } from './identity.js';
+import { superviseGroup } from './supervisor.js';
 import { terminateGroup } from './kill.js';
 
 const DEFAULT_GRACE_MS = 5000;
@@ -43,7 +45,7 @@ export const execProcess: Exec = async (file, args, options = {}) => {
   subprocess.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
 
   const killing = watchAbort(subprocess.pid, options);
-  const untrack = subprocess.pid === undefined ? () => {} : trackGroup(subprocess.pid);
+  const untrack = subprocess.pid === undefined ? () => {} : trackProcess(subprocess.pid, options);
   try {
     const result = await subprocess;
     await killing.done();
@@ -53,6 +55,17 @@ export const execProcess: Exec = async (file, args, options = {}) => {
     killing.dispose();
   }
 };
+
+/** Registers a started process everywhere that must stop it if we die: our exit hook, the supervisor, the journal. */
+function trackProcess(pid: number, options: ExecOptions): () => void {
+  const untrack = trackGroup(pid);
+  const unsupervise = superviseGroup(pid);
+  options.onSpawn?.({ ...identify(pid), pgid: pid });
+  return () => {
+    untrack();
+    unsupervise();
+  };
+}
 
 interface AbortWatch {
   /** Waits for a started kill sequence to finish, so no process of the group outlives the call. */

@@ -15,6 +15,8 @@ export interface ExecOptions {
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
   /** Keep at most this many bytes of each stream in the result. @default 1 MiB */
   maxBuffer?: number;
+  /** Called once the process started, with who it is (pid, process group, start time), so it can be journaled. */
+  onSpawn?: (process: SpawnedProcess) => void;
 }
 
 export interface ExecResult {
@@ -29,3 +31,12 @@ export interface ExecResult {
 
 /** Runs a program without a shell (argv form); never throws for a non-zero exit. */
 export type Exec = (file: string, args: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
+
+/** A started process as the journal records it: enough to recognise it (and its group) after a crash. */
+export interface SpawnedProcess {
+  pid: number;
+  pgid: number;
+  startTime?: string;
+  bootId?: string;
+  host: string;
+}

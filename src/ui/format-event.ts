@@ -39,6 +39,7 @@ const formatters: { [T in EngineEventType]: Formatter<T> } = {
   'step-log': (e) => [`${e.stepId} ${e.stream === 'stderr' ? '!' : '|'} ${e.line}`],
   'step-report': (e) => formatTable(e.table).map((l) => `${e.stepId}: ${l}`),
   'step-approval': (e) => [`${e.stepId}: ${e.approved ? 'approved' : 'declined'} by ${e.by}`],
+  'step-process': () => [], // journaled for crash recovery; the operator sees the step's own output
   'step-end': (e, o) => {
     const why = e.reason ? `: ${oneLine(e.reason)}` : '';
     if (e.reused) return [e.status === 'skipped' ? `${e.stepId}: skipped earlier${why}` : `${e.stepId}: ${e.status} earlier (outputs reused)`];

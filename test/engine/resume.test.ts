@@ -187,7 +187,7 @@ describe('resume', () => {
     await running;
     expect((await listRuns(state.dir))[0]!.status).toBe('running');
     await expect(resumeRunbook({ runId: '20260101-000000-000-cccccc', runbook: book, inputs: {}, registry, stateDir: state.dir })).rejects.toThrow(
-      'run 20260101-000000-000-cccccc is still running; wait for it to end or stop it first',
+      new RegExp(`run 20260101-000000-000-cccccc is still running \\(pid ${process.pid} on host .+ since .+\\); wait for it to end or stop it first`),
     );
     controller.abort();
     expect((await run).status).toBe('interrupted');

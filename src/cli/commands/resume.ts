@@ -8,37 +8,53 @@ import type { RunFlags } from './run.js';
 
 interface ResumeFlags extends RunFlags {
   allowChanged?: boolean;
+  force?: boolean;
 }
 
 export function registerResumeCommand(program: Command): void {
   addRunOptions(program.command('resume').description('resume a failed or interrupted run').argument('<run-id>', 'id shown by `opsbook runs`'))
     .option('--allow-changed', 'resume even though the runbook file changed since the run started')
     .option('--break-lock', 'take over the cluster lock (spec.lock) even if another run holds it')
+    .option('--force', 'resume although the crashed run (its owner or its step processes) was on another host and cannot be checked')
     .action(async (runId: string, flags: ResumeFlags) => {
       process.exitCode = await resumeCommand(runId, flags, getProcessIo());
     });
 }
 
 export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo): Promise<number> {
-  const [{ prepareRun }, { runOnCluster }, { resumeRunbook, readRunMetadata, isRunId }, { systemClock }] = await Promise.all([
+  const [{ prepareRun }, { runOnCluster }, { resumeRunbook, readRunMetadata, isRunId }, { systemClock }, { claimRun }] = await Promise.all([
     import('../prepare.js'),
     import('../cluster-run.js'),
     import('../../engine/index.js'),
     import('../../time/clock.js'),
+    import('../../engine/journal/owner.js'),
   ]);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
   if (!isRunId(runId)) throw new UsageError(`${runId} is not a run id (see \`opsbook runs\`)`);
   const metadata = await readRunMetadata(stateDir, runId);
   if (!metadata) throw new UsageError(`no run ${runId} in ${stateDir} (see \`opsbook runs\`)`);
-  // Secrets were never stored: they come again from env/file or a prompt; the other inputs from the run's record.
-  const prepared = await prepareRun(metadata.runbook.path, { set: flags.set, valuesFile: flags.values, baseValues: metadata.inputs }, io);
-  return runOnCluster({
-    io,
-    flags,
-    prepared,
-    runId,
-    stateDir,
-    clock: systemClock,
-    start: (engine) => resumeRunbook({ ...engine, allowChanged: flags.allowChanged ?? false }),
-  });
+  // Claimed before anything else (the cluster lock included): of two resumes of one run, exactly one goes on.
+  const claim = claimRun(stateDir, runId, { force: flags.force ?? false });
+  try {
+    // Secrets were never stored: they come again from env/file or a prompt; the other inputs from the run's record.
+    const prepared = await prepareRun(metadata.runbook.path, { set: flags.set, valuesFile: flags.values, baseValues: metadata.inputs }, io);
+    return await runOnCluster({
+      io,
+      flags,
+      prepared,
+      runId,
+      stateDir,
+      clock: systemClock,
+      start: (engine) =>
+        resumeRunbook({
+          ...engine,
+          allowChanged: flags.allowChanged ?? false,
+          claim,
+          force: flags.force ?? false,
+          onNotice: (text) => void io.stderr.write(`${text}\n`),
+        }),
+    });
+  } finally {
+    claim.release();
+  }
 }

@@ -1,38 +1,182 @@
-// A pid file beside a journal while a process is writing it, so a live run is neither resumed twice nor listed as crashed.
+// owner.json beside a journal while a process runs it, created exclusively: exactly one process runs a run at a time.
 
-import { hostname } from 'node:os';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { UsageError } from '../../errors.js';
+import { checkIdentity, identify, type ProcessIdentity } from '../../proc/identity.js';
 import { runDirFor } from './paths.js';
 
-interface Owner {
-  pid: number;
-  host: string;
+/** The process that runs the run, and since when (ISO). */
+export interface RunOwner extends ProcessIdentity {
+  since: string;
+}
+
+export interface RunClaim {
+  owner: RunOwner;
+  /** Removes owner.json if it is still ours. Idempotent. */
+  release(): void;
+}
+
+export interface ClaimOptions {
+  /** Take over an owner on another host, which cannot be checked from here. @default false */
+  force?: boolean;
+  /** @default new Date().toISOString() */
+  now?: () => string;
 }
 
 function ownerPath(stateDir: string, runId: string): string {
   return join(runDirFor(stateDir, runId), 'owner.json');
 }
 
-export function claimRun(stateDir: string, runId: string): () => void {
+/**
+ * Claims `runId` for this process: owner.json is created with O_EXCL, so of two claimants exactly one wins. A stale
+ * owner (its process is gone) is replaced under a short mkdir mutex, so two claimants racing to replace it cannot both
+ * succeed. Throws UsageError (exit 2) naming the owner when the run is held.
+ */
+export function claimRun(stateDir: string, runId: string, options: ClaimOptions = {}): RunClaim {
   const path = ownerPath(stateDir, runId);
-  writeFileSync(path, JSON.stringify({ pid: process.pid, host: hostname() } satisfies Owner));
-  return () => rmSync(path, { force: true });
+  mkdirSync(runDirFor(stateDir, runId), { recursive: true });
+  const owner: RunOwner = { ...identify(process.pid), since: (options.now ?? (() => new Date().toISOString()))() };
+  const text = `${JSON.stringify(owner)}\n`;
+  for (let tries = 0; tries < 50; tries++) {
+    if (createExclusive(path, text)) return { owner, release: releaser(path, text) };
+    const current = readOwner(path);
+    if (current === undefined && !existsLater(path)) continue; // released between our create and our read
+    if (current && !isStale(current, options.force ?? false)) throw new UsageError(describeHeld(runId, current));
+    if (replaceStale(path, current, text)) return { owner, release: releaser(path, text) };
+    sleepMs(20);
+  }
+  throw new UsageError(`run ${runId}: could not claim ${path} (another process keeps changing it)`);
 }
 
-/** true when another live process on this host is running `runId` (a pid file left by a killed process does not count). */
-export function isRunActive(stateDir: string, runId: string): boolean {
-  let owner: Owner;
+/** The recorded owner, or undefined when there is none (or it is unreadable). */
+export function readOwner(path: string): RunOwner | undefined {
   try {
-    owner = JSON.parse(readFileSync(ownerPath(stateDir, runId), 'utf8')) as Owner;
+    return JSON.parse(readFileSync(path, 'utf8')) as RunOwner;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readRunOwner(stateDir: string, runId: string): RunOwner | undefined {
+  return readOwner(ownerPath(stateDir, runId));
+}
+
+/** true when a live process on this host is running `runId` (same pid and start time); an owner left by a killed process does not count. */
+export function isRunActive(stateDir: string, runId: string): boolean {
+  const owner = readRunOwner(stateDir, runId);
+  return owner !== undefined && checkIdentity(owner) === 'alive';
+}
+
+export function describeOwner(owner: RunOwner): string {
+  return `pid ${owner.pid} on host ${owner.host} since ${owner.since}`;
+}
+
+function describeHeld(runId: string, owner: RunOwner): string {
+  const check = checkIdentity(owner);
+  if (check === 'unknown') {
+    return `run ${runId} is claimed by ${describeOwner(owner)}, which cannot be checked from here; ` +
+      'if that process is gone, pass --force to take the run over';
+  }
+  return `run ${runId} is still running (${describeOwner(owner)}); wait for it to end or stop it first`;
+}
+
+// Another host's owner cannot be checked: only --force takes it over.
+function isStale(owner: RunOwner, force: boolean): boolean {
+  const check = checkIdentity(owner);
+  return check === 'gone' || (check === 'unknown' && force);
+}
+
+function createExclusive(path: string, text: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/**
+ * Replaces a stale owner.json while holding `owner.json.lock` (a directory: mkdir is atomic). The file is re-read
+ * under the mutex, so a claimant that lost the race sees the winner's fresh owner rather than the stale one.
+ */
+function replaceStale(path: string, seen: RunOwner | undefined, text: string): boolean {
+  const mutex = `${path}.lock`;
+  try {
+    mkdirSync(mutex);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    breakAbandonedMutex(mutex);
+    return false;
+  }
+  try {
+    const now = readOwner(path);
+    if (JSON.stringify(now) !== JSON.stringify(seen)) return false; // someone else replaced it meanwhile: look again
+    if (seen === undefined && !isOld(path)) return false; // a claimant between create and write: give it time
+    const temp = `${path}.${process.pid}.tmp`;
+    const fd = openSync(temp, 'w', 0o600);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+    return true;
+  } finally {
+    rmdirSync(mutex);
+  }
+}
+
+const ABANDONED_MS = 10_000;
+
+// A claimant killed while holding the mutex must not block the run forever: a mutex this old is abandoned.
+function breakAbandonedMutex(mutex: string): void {
+  if (isOld(mutex)) rmSync(mutex, { recursive: true, force: true });
+}
+
+function isOld(path: string): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > ABANDONED_MS;
   } catch {
     return false;
   }
-  if (owner.host !== hostname()) return false;
+}
+
+function existsLater(path: string): boolean {
   try {
-    process.kill(owner.pid, 0);
+    statSync(path);
     return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  } catch {
+    return false;
   }
+}
+
+function releaser(path: string, text: string): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    // Only our own claim: after a --force takeover owner.json belongs to someone else.
+    let current: string | undefined;
+    try {
+      current = readFileSync(path, 'utf8');
+    } catch {
+      return;
+    }
+    if (current === text) rmSync(path, { force: true });
+  };
+}
+
+// Claims are synchronous (they run once per run); waits between tries are a few ms.
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
