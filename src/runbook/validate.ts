@@ -29,7 +29,8 @@ export function validateRunbookText(text: string, file: string, options: { regis
   const quick = parseYamlQuickly(text, file);
   if (quick) {
     const result = validateParsed(quick, file, options);
-    if (result.diagnostics.length === 0) return result;
+    // No value: the text is refused as it stands (nested too deeply for the full parser).
+    if (result.diagnostics.length === 0 || quick.value === undefined) return result;
   }
   return validateParsed(parseYamlWithPositions(text, file), file, options);
 }

@@ -3,7 +3,8 @@
 // Anything unusual (aliases, tags, duplicate keys, several documents, a syntax error) returns undefined, and the
 // caller parses with 'yaml' (src/runbook/yaml.ts), which reports every problem with its position.
 
-import { CORE_SCHEMA, EVENT_ID, constructFromEvents, getScalarValue, mergeTag, parseEvents, type Event } from 'js-yaml';
+import { CORE_SCHEMA, EVENT_ID, YAMLException, constructFromEvents, getScalarValue, mergeTag, parseEvents, type Event } from 'js-yaml';
+import type { Diagnostic } from '../errors.js';
 import type { PathSegment } from './path.js';
 import type { SourcePosition } from './types.js';
 import type { Locate, ParsedYaml } from './yaml.js';
@@ -11,18 +12,45 @@ import type { Locate, ParsedYaml } from './yaml.js';
 // YAML 1.2 core with `<<` merge keys: the same resolution 'yaml' applies with { merge: true }.
 const SCHEMA = CORE_SCHEMA.withTags(mergeTag);
 
-/** One document parsed quickly with node positions, or undefined when the text needs the full parser. */
+/**
+ * Deepest nesting of collections a YAML file may have. Runbooks and manifests stay under 30; 'yaml' and the checks
+ * after it recurse per level and run out of stack near 800, so deeper text is refused before either parser recurses.
+ */
+export const MAX_YAML_NESTING = 100;
+
+/** `file:line:col: nesting deeper than N levels` where js-yaml's bounded, non-recursive parser reached the limit. */
+export function findDeepNesting(text: string, file: string): Diagnostic | undefined {
+  try {
+    parseEvents(text, { filename: file, maxDepth: MAX_YAML_NESTING });
+    return undefined;
+  } catch (error) {
+    return toNestingDiagnostic(error, file);
+  }
+}
+
+function toNestingDiagnostic(error: unknown, file: string): Diagnostic | undefined {
+  if (!(error instanceof YAMLException) || !error.reason.startsWith('nesting exceeded maxDepth') || !error.mark) return undefined;
+  return { file, line: error.mark.line + 1, col: error.mark.column + 1, path: '(yaml)', message: describeDeepNesting() };
+}
+
+export const describeDeepNesting = (): string => `nesting deeper than ${MAX_YAML_NESTING} levels (maps and lists inside each other)`;
+
+/**
+ * One document parsed quickly with node positions, or undefined when the text needs the full parser. Text nested
+ * too deeply comes back with its diagnostic and no value: the full parser would only overflow its stack on it.
+ */
 export function parseYamlQuickly(text: string, file: string): ParsedYaml | undefined {
   let events: Event[];
   let value: unknown;
   try {
-    events = parseEvents(text, { filename: file });
+    events = parseEvents(text, { filename: file, maxDepth: MAX_YAML_NESTING });
     // maxAliases 0: aliases go to the full parser, which bounds their expansion (billion laughs).
     const documents = constructFromEvents(events, { source: text, filename: file, schema: SCHEMA, maxAliases: 0 });
     if (documents.length !== 1) return undefined;
     value = documents[0];
-  } catch {
-    return undefined;
+  } catch (error) {
+    const nesting = toNestingDiagnostic(error, file);
+    return nesting ? { value: undefined, locate: () => ({ line: nesting.line, col: nesting.col }), locateInString: () => ({ line: nesting.line, col: nesting.col }), diagnostics: [nesting] } : undefined;
   }
   if (value === null || value === undefined) return undefined;
   const locate = createEventLocator(text, events);

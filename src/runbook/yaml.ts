@@ -6,6 +6,7 @@ import type { Document, Node as YamlNode } from 'yaml';
 import { RunbookError, type Diagnostic } from '../errors.js';
 import type { SourcePosition } from './types.js';
 import type { PathSegment } from './path.js';
+import { describeDeepNesting, findDeepNesting } from './yaml-fast.js';
 
 /** Where to point for a path: the key (`need:`) or its value. */
 export type PositionTarget = 'key' | 'value';
@@ -38,6 +39,8 @@ const loadYaml = (): typeof YamlModule => (yamlModule ??= require('yaml') as typ
 
 /** Parses one YAML document keeping positions; never throws for bad input. */
 export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
+  const nesting = findDeepNesting(text, file);
+  if (nesting) return { value: undefined, locate: () => nesting, locateInString: () => nesting, diagnostics: [nesting] };
   const lineCounter = new (loadYaml().LineCounter)();
   const docs = loadYaml().parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const at = (offset: number): SourcePosition => {
@@ -48,6 +51,8 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
   const list = Array.isArray(docs) ? docs : [docs];
   let usable = true;
   for (const doc of list) {
+    const overflow = findStackOverflow(doc.errors);
+    if (overflow !== undefined) return { value: undefined, locate: () => at(overflow), locateInString: () => at(overflow), diagnostics: [{ file, ...at(overflow), path: '(yaml)', message: describeDeepNesting() }] };
     for (const error of doc.errors) {
       if (!RECOVERABLE_ERRORS.has(error.code)) usable = false;
       const pos = at(error.pos[0]);
@@ -74,6 +79,14 @@ export function parseYamlWithPositions(text: string, file: string): ParsedYaml {
   }
   const locate = createLocator(doc, at);
   return { value, locate, locateInString: createStringLocator(doc, text, at, locate), diagnostics };
+}
+
+/**
+ * Where 'yaml' ran out of stack, if it did: nesting js-yaml could not measure (it stopped at an earlier syntax error).
+ * The errors after it only echo the overflow, so the caller reports this one alone.
+ */
+function findStackOverflow(errors: readonly { message: string; pos: [number, number] }[]): number | undefined {
+  return errors.find((error) => error.message.includes('Maximum call stack size exceeded'))?.pos[0];
 }
 
 function readKeyAt(text: string, offset: number): string {
@@ -166,11 +179,18 @@ function rangeStart(node: unknown): number | undefined {
 
 /** Every document of a multi-document YAML text as plain values (for scenario files, --values, fixtures). */
 export function parseYamlDocuments(text: string, file = '<yaml>'): unknown[] {
+  const nesting = findDeepNesting(text, file);
+  if (nesting) throw new RunbookError(`${file}: invalid YAML`, [nesting]);
   const lineCounter = new (loadYaml().LineCounter)();
   const docs = loadYaml().parseAllDocuments(text, { lineCounter, prettyErrors: false, merge: true });
   const list = Array.isArray(docs) ? docs : [docs];
   const diagnostics: Diagnostic[] = [];
   for (const doc of list) {
+    const overflow = findStackOverflow(doc.errors);
+    if (overflow !== undefined) {
+      const { line, col } = lineCounter.linePos(overflow);
+      throw new RunbookError(`${file}: invalid YAML`, [{ file, line, col, path: '(yaml)', message: describeDeepNesting() }]);
+    }
     for (const error of doc.errors) {
       const { line, col } = lineCounter.linePos(error.pos[0]);
       diagnostics.push({ file, line, col, path: '(yaml)', message: describeYamlError(error.message) });

@@ -82,4 +82,17 @@ describe('hostile input files', { timeout: 60_000 }, () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain(`${binary}:1:1: (file): cannot read: file looks binary (it contains NUL bytes); expected UTF-8 text`);
   });
+
+  it('reports deep nesting in the user\'s terms, once, instead of "Maximum call stack size exceeded"', async () => {
+    const deep = path.join(tmp.dir, 'deep.yaml');
+    writeFileSync(deep, `${'['.repeat(100_000)}\n`);
+    const r = await runCli(['validate', deep], HANG);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe(`${deep}:1:100: (yaml): nesting deeper than 100 levels (maps and lists inside each other)\n1 problem in 1 of 1 file\n`);
+    const values = path.join(tmp.dir, 'values.yaml');
+    writeFileSync(values, `mark: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
+    const run = await runCli(['run', fixture('touch.yaml'), '--values', values, '--state-dir', tmp.stateDir], HANG);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toBe(`${values}:1:106: (yaml): nesting deeper than 100 levels (maps and lists inside each other)\n1 problem found; nothing was run\n`);
+  });
 });
