@@ -5,6 +5,7 @@ import { RunbookError, type Diagnostic } from '../errors.js';
 import type { InputSpec, Runbook } from './types.js';
 import { coerceInputText, coerceInputValue, type Coerced } from './input-values.js';
 import { formatSuggestion } from './suggest.js';
+import { MIN_SECRET_LENGTH } from '../secrets/index.js';
 
 export interface ResolveInputsOptions {
   /** `name=value` pairs from --set, typed by the declared type. */
@@ -77,6 +78,10 @@ export async function resolveInputs(runbook: Runbook, options: ResolveInputsOpti
       fail(spec, path, `${source}: ${message}`);
       continue;
     }
+    if (spec.type === 'secret' && typeof result.value === 'string' && result.value !== '' && result.value.length < MIN_SECRET_LENGTH) {
+      fail(spec, path, `${source}: ${describeShortSecret(result.value)}`);
+      continue;
+    }
     values[spec.name] = result.value;
     if (spec.type === 'secret') {
       secretNames.push(spec.name);
@@ -99,7 +104,9 @@ function parseSetFlags(flags: string[], runbook: Runbook, fail: (spec: InputSpec
       continue;
     }
     const name = flag.slice(0, eq);
-    if (!runbook.inputs[name]) fail(undefined, '--set', `unknown input '${name}'${hintFor(name, runbook)}`);
+    const spec = runbook.inputs[name];
+    if (!spec) fail(undefined, '--set', `unknown input '${name}'${hintFor(name, runbook)}`);
+    else if (spec.type === 'secret') fail(spec, `spec.inputs.${name}`, describeSecretOnCommandLine(spec));
     else out.set(name, flag.slice(eq + 1));
   }
   return out;
@@ -110,7 +117,29 @@ function hintFor(name: string, runbook: Runbook): string {
   return formatSuggestion(name, names) || (names.length ? ` (inputs: ${names.join(', ')})` : ' (the runbook declares no inputs)');
 }
 
+// A command line is kept in the shell history and shown to every user by `ps`: no place for a secret.
+function describeSecretOnCommandLine(spec: InputSpec): string {
+  return `--set cannot carry a secret (it would stay in the shell history and show in the process list): ${listSecretSources(spec, 'leave it out on a terminal')}`;
+}
+
+// Its length, never its value; too short to be masked without masking ordinary words with it.
+function describeShortSecret(value: string): string {
+  return `a secret must be at least ${MIN_SECRET_LENGTH} characters long (got ${value.length}): a shorter value cannot be masked in output and journals`;
+}
+
+// The ways to give a secret that keep it off the command line; `prompt` says how to get asked for it.
+function listSecretSources(spec: InputSpec, prompt: string): string {
+  const ways = [
+    ...(spec.fromEnv ? [`set $${spec.fromEnv}`] : []),
+    ...(spec.fromFile ? [`write it to ${spec.fromFile}`] : []),
+    'put it in a --values FILE',
+    `or ${prompt} to be asked for it`,
+  ];
+  return ways.join(', ');
+}
+
 function describeMissing(spec: InputSpec): string {
+  if (spec.type === 'secret') return `input '${spec.name}' (secret) is required and has no value: ${listSecretSources(spec, 'run on a terminal')}`;
   const ways = [`--set ${spec.name}=...`, '--values FILE'];
   if (spec.fromEnv) ways.unshift(`$${spec.fromEnv}`);
   return `input '${spec.name}' (${spec.type}) is required and has no value: set ${ways.join(' or ')}`;

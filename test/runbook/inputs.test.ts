@@ -52,12 +52,31 @@ describe('resolveInputs', () => {
     expect(resolved.secretValues).toEqual(['tok-123', 'key-456']);
   });
 
-  it('uses --values below --set, and --set can carry a secret', async () => {
+  it('uses --values below --set, and a --values file can carry a secret', async () => {
     const resolved = await resolveInputs(runbook, {
-      set: ['count=7', 'token=from-flag'], values: { name: 'v', count: 2, nodes: ['a'], ports: [443] }, env, readFile,
+      set: ['count=7'], values: { name: 'v', count: 2, nodes: ['a'], ports: [443], token: 'from-values' }, env, readFile,
     });
-    expect(resolved.values).toMatchObject({ name: 'v', count: 7, nodes: ['a'], ports: [443], token: 'from-flag' });
-    expect(resolved.secretValues).toContain('from-flag');
+    expect(resolved.values).toMatchObject({ name: 'v', count: 7, nodes: ['a'], ports: [443], token: 'from-values' });
+    expect(resolved.secretValues).toContain('from-values');
+  });
+
+  it('refuses a secret on the command line (--set), naming where it may come from instead', async () => {
+    expect(await problems({ set: ['name=n', 'token=from-flag', 'key=from-flag'], env, readFile })).toEqual([
+      'inputs.yaml:14:5: spec.inputs.token: --set cannot carry a secret (it would stay in the shell history and show in the process list): ' +
+        'set $OFFLINE_TOKEN, put it in a --values FILE, or leave it out on a terminal to be asked for it',
+      'inputs.yaml:15:5: spec.inputs.key: --set cannot carry a secret (it would stay in the shell history and show in the process list): ' +
+        'write it to /secrets/key, put it in a --values FILE, or leave it out on a terminal to be asked for it',
+    ]);
+  });
+
+  it('refuses a secret shorter than the minimum (it could not be masked), telling its length, never its value', async () => {
+    const lines = await problems({ set: ['name=n'], env: { OFFLINE_TOKEN: 'x' }, values: { key: 'abc' }, valuesFile: 'v.yaml', readFile });
+    expect(lines).toEqual([
+      'inputs.yaml:14:5: spec.inputs.token: $OFFLINE_TOKEN: a secret must be at least 6 characters long (got 1): a shorter value cannot be masked in output and journals',
+      'inputs.yaml:15:5: spec.inputs.key: v.yaml: a secret must be at least 6 characters long (got 3): a shorter value cannot be masked in output and journals',
+    ]);
+    // An empty secret reveals nothing: it is allowed (e.g. "no token").
+    expect((await resolveInputs(runbook, { set: ['name=n'], env: { OFFLINE_TOKEN: '' }, readFile })).values.token).toBe('');
   });
 
   it('reports every missing or mistyped input at its declaration, before anything runs', async () => {
@@ -70,7 +89,7 @@ describe('resolveInputs', () => {
       "inputs.yaml:10:5: spec.inputs.window: --set window: must be a duration like 90s or 1h30m, got '5 minutes'",
       "inputs.yaml:12:5: spec.inputs.ports: --set ports: item 1: must be an integer, got 'x'",
       'inputs.yaml:13:5: spec.inputs.labels: --set labels: must be a map, got a list',
-      "inputs.yaml:14:5: spec.inputs.token: input 'token' (secret) is required and has no value: set $OFFLINE_TOKEN or --set token=... or --values FILE",
+      "inputs.yaml:14:5: spec.inputs.token: input 'token' (secret) is required and has no value: set $OFFLINE_TOKEN, put it in a --values FILE, or run on a terminal to be asked for it",
       'inputs.yaml:15:5: spec.inputs.key: cannot read /secrets/key: EACCES',
     ].sort(byPosition));
   });
