@@ -7,7 +7,7 @@ import type { PlanPreview, StepContext, StepType } from '../types.js';
 import { assertExpectedStatus } from './outcome.js';
 import { checkHttpParams, normalizeHttpParams, type HttpParams } from './params.js';
 import { createSecretMask, type SecretMask } from './redact.js';
-import { buildUrl, encodeBody, sendRequest, type HttpResponse } from './request.js';
+import { buildUrl, encodeBody, sendRequest, splitCredentials, type HttpResponse } from './request.js';
 import { httpSchema } from './schema.js';
 import { createTokenSource, type TokenSource } from './oauth.js';
 
@@ -23,13 +23,14 @@ interface Exchange {
 function prepareExchange(p: HttpParams, ctx: StepContext): Exchange {
   const mask = createSecretMask((t) => ctx.redact(t), [p.bearer, p.oauth2?.refreshToken]);
   const tokens: TokenSource | undefined = p.oauth2 && createTokenSource(p.oauth2, ctx.clock, mask, p.requestTimeoutMs);
-  const url = buildUrl(p.url, p.query);
+  const { url, basic } = splitCredentials(buildUrl(p.url, p.query));
+  mask.add(basic);
   const label = `${p.method} ${mask.redact(url)}`;
   const { body, contentType } = encodeBody(p.json, p.form);
   const headers = { ...(contentType ? { 'content-type': contentType } : {}), ...p.headers };
   const once = async (forceToken: boolean) => {
     const token = tokens ? await tokens.token(ctx.signal, forceToken) : p.bearer;
-    const authorization = token ? `Bearer ${token}` : undefined;
+    const authorization = token ? `Bearer ${token}` : basic ? `Basic ${basic}` : undefined;
     return sendRequest({ method: p.method, url, headers, body, authorization, timeoutMs: p.requestTimeoutMs, signal: ctx.signal }, mask);
   };
   return {
@@ -138,7 +139,7 @@ export const httpStep: StepType<HttpParams, Record<string, unknown>> = {
   },
   async plan(p, ctx): Promise<PlanPreview> {
     const mask = createSecretMask((t) => ctx.redact(t), [p.bearer, p.oauth2?.refreshToken]);
-    const label = `${p.method} ${mask.redact(buildUrl(p.url, p.query))}`;
+    const label = `${p.method} ${mask.redact(splitCredentials(buildUrl(p.url, p.query)).url)}`;
     const body = p.json !== undefined ? ' with a JSON body' : p.form !== undefined ? ' with a form body' : '';
     const lines = p.until ? [`repeated every ${formatDuration(p.intervalMs)} until ${p.until}`] : [];
     if (p.oauth2) lines.push(`authenticated with a token from ${mask.redact(p.oauth2.tokenUrl)}`);

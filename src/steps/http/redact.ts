@@ -1,12 +1,13 @@
-// Masks the secrets the http step learns by itself (tokens it obtained, token fields of responses) on top of the run's.
+// Masks the secrets the http step learns by itself (tokens it obtained, token fields of responses, the basic auth
+// header it builds) on top of the run's.
 
-const MASK = '***';
+import { createMasker } from '../../secrets/index.js';
+
 /** JSON fields whose string values are credentials (OAuth2 token responses and the like). */
 const SECRET_FIELD = /^(access_token|refresh_token|id_token|token|client_secret|password|secret|pull_secret)$/i;
-/** Shorter values would mask innocent words. */
-const MIN_SECRET_LENGTH = 6;
 
 export interface SecretMask {
+  /** Registers a credential with every form it can take (src/secrets); values shorter than MIN_SECRET_LENGTH are ignored. */
   add(value: string | undefined): void;
   /** Adds the values of credential-named fields found anywhere in a parsed JSON body. */
   addFromJson(value: unknown): void;
@@ -15,18 +16,15 @@ export interface SecretMask {
   redactValue<T>(value: T): T;
 }
 
-/** Builds a mask that applies the run's `redact` first, then its own secrets, longest first. */
+/** Builds a mask that applies the step's own secrets, then the run's `redact` (it knows the run's secrets). */
 export function createSecretMask(base: (text: string) => string, initial: (string | undefined)[] = []): SecretMask {
-  const secrets = new Set<string>();
+  const own = createMasker();
   const add = (value: string | undefined) => {
-    if (value && value.length >= MIN_SECRET_LENGTH) secrets.add(value);
+    if (value) own.add(value);
   };
   initial.forEach(add);
-  const redact = (text: string): string => {
-    let out = base(text);
-    for (const secret of [...secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join(MASK);
-    return out;
-  };
+  // The step's own first: its longest value (a basic auth header) must go whole before the run's masks a part of it.
+  const redact = (text: string): string => base(own.text(text));
   const addFromJson = (value: unknown, depth = 0): void => {
     if (depth > 20 || value === null || typeof value !== 'object') return;
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {

@@ -33,6 +33,19 @@ export function buildUrl(base: string, query: Record<string, string>): string {
   return url.toString();
 }
 
+/**
+ * Credentials written in the URL (`https://user:password@host/`) leave it for a basic auth header (fetch refuses such
+ * URLs); the header's base64 is returned so the caller can mask it like the password itself.
+ */
+export function splitCredentials(url: string): { url: string; basic?: string } {
+  const parsed = new URL(url);
+  if (parsed.username === '' && parsed.password === '') return { url };
+  const basic = Buffer.from(`${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`, 'utf8').toString('base64');
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.toString(), basic };
+}
+
 /** The request body and its content type. */
 export function encodeBody(json: unknown, form: Record<string, string> | undefined): { body?: string; contentType?: string } {
   if (form !== undefined) return { body: new URLSearchParams(form).toString(), contentType: 'application/x-www-form-urlencoded' };

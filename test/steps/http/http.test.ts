@@ -5,6 +5,7 @@ import { StepError } from '../../../src/errors.js';
 import { httpStep } from '../../../src/steps/http/http.js';
 import { steps } from '../../../src/steps/http/index.js';
 import { VirtualClock } from '../../../src/time/clock.js';
+import { createMasker } from '../../../src/secrets/index.js';
 import { createTestContext, planStep, prepareParams, runStep } from '../openshift/context.js';
 import { createPlanContext } from '../openshift/context.js';
 
@@ -243,6 +244,32 @@ describe('http step', () => {
       expect(out.token).toBe('***');
       expect(out.text).not.toContain('eyJhbGciOi.abcdef.xyz');
       expect(recorded.logs[0]).toBe(`GET ${url}/?key=*** → 200`);
+    });
+
+    it('masks a run secret percent-encoded into the path or query, or lower-cased in a host name, in errors and plans', async () => {
+      const secret = 'Tok3n/With Space&Sym=+';
+      const tenant = 'AcmeSecretTenant';
+      const url = await serve((_req, _b, res) => json(res, 500, { message: 'nope' }));
+      const { ctx } = createTestContext();
+      ctx.redact = createMasker([secret, tenant]).text;
+      const error = await expectStepError(runStep(httpStep, { url: `${url}/v1/${secret}`, query: { key: secret } }, ctx));
+      expect(error.message).toContain(`GET ${url}/v1/***?key=***`);
+      const plan = createPlanContext(undefined as never);
+      plan.redact = ctx.redact;
+      const preview = await planStep(httpStep, { url: `https://${tenant}.example/${secret}`, query: { k: secret } }, plan);
+      expect(preview.summary).toBe('would send GET https://***.example/***?k=*** (nothing is sent during plan)');
+    });
+
+    it('sends credentials written in the URL as basic auth, and masks the header it builds wherever it shows', async () => {
+      const password = 'b4sic-pass:word';
+      const url = await serve((req, _b, res) => json(res, 401, { message: `you sent ${String(req.headers.authorization)}`, url: req.url }));
+      const { ctx } = createTestContext();
+      ctx.redact = createMasker([password]).text;
+      const withCredentials = url.replace('http://', `http://ops:${encodeURIComponent(password)}@`);
+      const error = await expectStepError(runStep(httpStep, { url: `${withCredentials}/x` }, ctx));
+      expect(error.message).toContain(`GET ${url}/x`);
+      expect(error.message).toContain('you sent Basic ***');
+      expect(error.message).not.toContain(Buffer.from(`ops:${password}`).toString('base64'));
     });
   });
 
