@@ -22,17 +22,20 @@ export function registerResumeCommand(program: Command): void {
 }
 
 export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo): Promise<number> {
-  const [{ prepareRun }, { runOnCluster }, { resumeRunbook, readRunMetadata, isRunId }, { systemClock }, { claimRun }] = await Promise.all([
+  const [{ prepareRun }, { runOnCluster }, { resumeRunbook, readRunMetadata, isRunId }, { systemClock }, { claimRun }, { prepareStateDir }] = await Promise.all([
     import('../prepare.js'),
     import('../cluster-run.js'),
     import('../../engine/index.js'),
     import('../../time/clock.js'),
     import('../../engine/journal/owner.js'),
+    import('../state-dir.js'),
   ]);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
   if (!isRunId(runId)) throw new UsageError(`${runId} is not a run id (see \`opsbook runs\`)`);
   const metadata = await readRunMetadata(stateDir, runId);
   if (!metadata) throw new UsageError(`no run ${runId} in ${stateDir} (see \`opsbook runs\`)`);
+  // A file or unwritable directory is a usage error here, not a raw errno from the claim or the journal.
+  prepareStateDir(stateDir);
   // Claimed before anything else (the cluster lock included): of two resumes of one run, exactly one goes on.
   const claim = claimRun(stateDir, runId, { force: flags.force ?? false });
   try {

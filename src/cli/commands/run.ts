@@ -17,21 +17,24 @@ export function registerRunCommand(program: Command): void {
 }
 
 export async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<number> {
-  const [{ prepareRun }, { runOnCluster }, { executeRunbook }, { createRunId }, { systemClock }] = await Promise.all([
+  const [{ prepareRun }, { runOnCluster }, { executeRunbook }, { createRunId }, { systemClock }, { prepareStateDir }] = await Promise.all([
     import('../prepare.js'),
     import('../cluster-run.js'),
     import('../../engine/index.js'),
     import('../../engine/journal/paths.js'),
     import('../../time/clock.js'),
+    import('../state-dir.js'),
   ]);
   const prepared = await prepareRun(file, { set: flags.set, valuesFile: flags.values }, io);
+  const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
+  prepareStateDir(stateDir);
   const clock = systemClock;
   return runOnCluster({
     io,
     flags,
     prepared,
     runId: createRunId(clock.now()),
-    stateDir: resolveStateDir(flags.stateDir, io.env, io.cwd),
+    stateDir,
     clock,
     start: (engine) => executeRunbook(engine),
   });

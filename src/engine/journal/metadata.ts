@@ -2,6 +2,7 @@
 
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { PRIVATE_FILE_MODE } from './modes.js';
 import { metadataPathFor } from './paths.js';
 import { syncDirectory } from './writer.js';
 
@@ -18,7 +19,7 @@ export interface RunMetadata {
 /** Synced with its directory entry: after power loss, resume must still find the runbook of a journaled run. */
 export function writeRunMetadata(stateDir: string, metadata: RunMetadata): void {
   const path = metadataPathFor(stateDir, metadata.runId);
-  const fd = openSync(path, 'w');
+  const fd = openSync(path, 'w', PRIVATE_FILE_MODE);
   try {
     writeSync(fd, `${JSON.stringify(metadata, null, 2)}\n`);
     fsyncSync(fd);

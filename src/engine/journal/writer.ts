@@ -6,6 +6,7 @@
 import { closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatEventLine, type EngineEvent } from '../events.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './modes.js';
 
 export interface JournalWriter {
   readonly path: string;
@@ -34,9 +35,9 @@ export function syncDirectory(dir: string): void {
 /** Opens (creating) the journal for appending. */
 export function openJournal(path: string): JournalWriter {
   const dir = dirname(path);
-  const firstCreated = mkdirSync(dir, { recursive: true });
+  const firstCreated = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const isNew = !existsSync(path);
-  const fd = openSync(path, 'a');
+  const fd = openSync(path, 'a', PRIVATE_FILE_MODE);
   // A synced file whose directory entry was lost is no journal: sync each directory that gained an entry, once.
   if (isNew) {
     const top = firstCreated ? dirname(firstCreated) : dir;
