@@ -42,6 +42,7 @@ export async function runOnCluster(options: ClusterRunOptions): Promise<number> 
       kube,
       approvals: flags.approve,
       breakLock: flags.breakLock ?? false,
+      stateDir,
       start: (ui) =>
         options.start({
           ...ui,

@@ -3,8 +3,13 @@
 import type { Writable } from 'node:stream';
 import { CancelledError, RunbookError, UsageError, formatDiagnostic } from '../errors.js';
 
-/** 0 succeeded, 1 the run failed, 2 invalid runbook or usage, 130 interrupted (128 + SIGINT). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+/** 0 succeeded, 1 the run failed, 2 invalid runbook or usage; interrupted: 128 + the signal (SIGHUP 129, SIGINT 130, SIGTERM 143). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, hangup: 129, interrupted: 130, terminated: 143 } as const;
+
+/** The shell's convention for a process ended by `signal`: the run was interrupted by it (SIGINT when unknown). */
+export function exitCodeForSignal(signal: NodeJS.Signals | undefined): number {
+  return signal === 'SIGHUP' ? EXIT.hangup : signal === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+}
 
 /** True for commander's own parse errors (thrown once `exitOverride()` is on). */
 function isCommanderError(error: unknown): error is { code: string; exitCode: number } {

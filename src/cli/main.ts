@@ -5,11 +5,12 @@ import module from 'node:module';
 import { exitCodeFor, reportError } from './exit.js';
 import { createProgram } from './program.js';
 
-// A closed pipe (`opsbook run … | head`) must not crash a run midway: keep running, drop the output.
+// A closed pipe (`opsbook run … | head`) or a hung-up terminal (EIO after SIGHUP) must not crash a run midway, before
+// its journal is closed: keep running, drop the output.
 function ignoreClosedPipes(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
+      if (error.code !== 'EPIPE' && error.code !== 'EIO' && error.code !== 'ERR_STREAM_DESTROYED') throw error;
     });
   }
 }

@@ -8,10 +8,10 @@ import type { Runbook } from '../runbook/types.js';
 import type { Clock } from '../time/clock.js';
 import { createRenderer, type OutputMode, type Renderer } from '../ui/renderer.js';
 import { createConfirm, currentUser } from './confirm.js';
-import { EXIT } from './exit.js';
+import { EXIT, exitCodeForSignal } from './exit.js';
 import { installInterruptHandler } from './interrupt.js';
 import type { CliIo } from './io.js';
-import { acquireRunLock, type HeldLock } from './lock.js';
+import { acquireRunLock, stopPreviousHolder, type HeldLock } from './lock.js';
 
 /** What the engine reports back (the part the CLI needs). */
 export interface RunOutcome {
@@ -34,12 +34,15 @@ export interface SessionOptions {
   onEvent?: (event: EngineEvent) => void;
   /** Renderer to use instead of the mode's (rehearse with --output json prints only its summary). */
   renderer?: Renderer;
+  /** Where runs are journaled: a crashed lock holder's leftover processes are found there. @default not looked for */
+  stateDir?: string;
   /** Starts the engine (executeRunbook or resumeRunbook) with the CLI-provided options. */
   start: (options: Pick<ExecuteOptions, 'onEvent' | 'signal' | 'confirm' | 'approvals' | 'runId'>) => Promise<RunOutcome>;
 }
 
-export function exitCodeForStatus(status: RunOutcome['status']): number {
-  return status === 'succeeded' ? EXIT.ok : status === 'interrupted' ? EXIT.interrupted : EXIT.failed;
+/** `signal`: what interrupted the run (SIGHUP exits 129, SIGTERM 143, SIGINT or unknown 130). */
+export function exitCodeForStatus(status: RunOutcome['status'], signal?: NodeJS.Signals): number {
+  return status === 'succeeded' ? EXIT.ok : status === 'interrupted' ? exitCodeForSignal(signal) : EXIT.failed;
 }
 
 export async function runSession(options: SessionOptions): Promise<{ exitCode: number; outcome?: RunOutcome }> {
@@ -48,7 +51,7 @@ export async function runSession(options: SessionOptions): Promise<{ exitCode: n
   const renderer = options.renderer ?? (await createRenderer({ mode: options.mode, stdout: io.stdout, stderr: io.stderr, color: options.color, clock: options.clock }));
   const controller = new AbortController();
   const notify = (text: string) => (renderer.notice ? renderer.notice(text) : void io.stderr.write(`\n${text}\n`));
-  const removeInterrupt = installInterruptHandler(controller, notify);
+  const interrupt = installInterruptHandler(controller, notify);
   let lock: HeldLock | undefined;
   let outcome: RunOutcome | undefined;
   try {
@@ -66,6 +69,8 @@ export async function runSession(options: SessionOptions): Promise<{ exitCode: n
       const previous = lock.previousHolder;
       if (previous) {
         io.stderr.write(`took over the cluster lock from run ${previous.runId} (${previous.user} on ${previous.host}${previous.since ? `, since ${previous.since}` : ''})\n`);
+        // Its steps may outlive it: stop them before ours act on the same cluster.
+        if (options.stateDir) await stopPreviousHolder(previous, options.stateDir, (text) => void io.stderr.write(`${text}\n`));
       }
     }
     outcome = await options.start({
@@ -81,14 +86,14 @@ export async function runSession(options: SessionOptions): Promise<{ exitCode: n
   } finally {
     await lock?.release();
     await renderer.close();
-    removeInterrupt();
+    interrupt.remove();
   }
   // Losing the lease stops the run like Ctrl-C does, but it is a failure, not the operator's choice.
   if (lock?.lost.aborted && outcome.status !== 'succeeded') {
     io.stderr.write(`opsbook: run stopped: ${errorMessage(lock.lost.reason)}\n`);
     return { exitCode: EXIT.failed, outcome };
   }
-  return { exitCode: exitCodeForStatus(outcome.status), outcome };
+  return { exitCode: exitCodeForStatus(outcome.status, interrupt.received()), outcome };
 }
 
 function errorMessage(reason: unknown): string {
