@@ -1,14 +1,18 @@
-// Writes one pass's decisions: approvals (bounded), then denials; a failure is raised once every write has settled.
+// Writes one pass's decisions: approvals (bounded), then denials, each CSR's write retried on its own; a failure is
+// raised once every write has settled.
 
 import { setMaxListeners } from 'node:events';
 import { StepError, toStepError } from '../../errors.js';
 import type { KubeClient } from '../../k8s/types.js';
 import type { CsrRecord } from '../../csr/types.js';
 import type { StepContext } from '../types.js';
-import { APPROVE_REASON, DENY_REASON, writeCsrCondition } from './conditions.js';
+import { readCsrState } from '../../csr/record.js';
+import { stopWaitingAt } from './cluster-view.js';
+import { APPROVE_REASON, DENY_REASON } from './conditions.js';
 import type { ApproveParams, ApproverKind, Decisions } from './decide.js';
 import { runBounded } from './pool.js';
 import { stepMarker, type AttemptState, type Pass } from './state.js';
+import { writeCsrConditionWithRetry } from './write-retry.js';
 
 /** Approve, then deny what must be denied; a failure is raised after every write in flight has settled. */
 export async function applyDecisions(
@@ -24,11 +28,18 @@ export async function applyDecisions(
   // Every request in flight listens on the signal; a bounded pool needs more than the default 10 listeners.
   const signal = AbortSignal.any([ctx.signal]);
   setMaxListeners(params.concurrency * 2 + 16, signal);
+  const retry = {
+    clock: ctx.clock,
+    signal,
+    giveUpAt: stopWaitingAt(ctx),
+    onRetry: ({ csr, retry, delayMs, error }: { csr: string; retry: number; delayMs: number; error: StepError }) =>
+      ctx.log(`${csr}: write failed (${error.message}); retry ${retry} in ${formatMs(delayMs)}`),
+  };
   const approvals = decisions.approve;
   for (const record of approvals) state.settled.add(record.uid);
   const approval = { type: 'Approved' as const, reason: APPROVE_REASON, message: `Approved by ${stepMarker(ctx)}: node identity checks passed` };
   const approveResults = await runBounded(approvals, params.concurrency, (record) =>
-    writeCsrCondition(kube, pass.objects.get(record.uid)!, approval, signal),
+    writeCsrConditionWithRetry(kube, pass.objects.get(record.uid)!, approval, retry),
   );
   const approvedNow = new Set<string>();
   approveResults.forEach((result, i) => {
@@ -42,7 +53,9 @@ export async function applyDecisions(
     if (outcome === 'written' || outcome === 'already-approved') {
       state.local.set(record.uid, 'approved');
       approvedNow.add(record.name);
-      if (outcome === 'written') state.approved.add(record.name);
+      // Found approved on a re-read after a lost answer: our own write committed, so it is this step's approval.
+      const ours = outcome === 'written' || readCsrState(result.value.object!).approvalMessage?.includes(approval.message);
+      if (ours) state.approved.add(record.name);
       const node = kind.nodeOf(record);
       if (kind.kind === 'client' && node && !state.ownClientApprovals.has(node)) state.ownClientApprovals.set(node, ctx.clock.now());
     } else if (outcome === 'already-denied') {
@@ -64,11 +77,11 @@ export async function applyDecisions(
   }
   for (const { record } of denials) state.settled.add(record.uid);
   const denyResults = await runBounded(denials, params.concurrency, ({ record, message }) =>
-    writeCsrCondition(
+    writeCsrConditionWithRetry(
       kube,
       pass.objects.get(record.uid)!,
       { type: 'Denied', reason: DENY_REASON, message: `Denied by ${stepMarker(ctx)}: ${message}` },
-      signal,
+      retry,
     ),
   );
   denyResults.forEach((result, i) => {
@@ -89,10 +102,17 @@ export async function applyDecisions(
   if (failures.length > 0) throw summarizeFailures(failures);
 }
 
-/** One error for several failed writes: permanent wins (no retry can cure it), else the first transient one. */
+function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(ms % 1000 === 0 ? 0 : 1)}s` : `${ms}ms`;
+}
+
+/**
+ * One error for the CSRs whose writes failed after their own retries: permanent wins (no retry can cure it), then a
+ * timeout, else the first transient one; each message already names its CSR and the last error.
+ */
 function summarizeFailures(failures: unknown[]): StepError {
   const errors = failures.map(toStepError);
-  const first = errors.find((e) => e.errorClass === 'permanent') ?? errors[0]!;
+  const first = errors.find((e) => e.errorClass === 'permanent') ?? errors.find((e) => e.errorClass === 'timeout') ?? errors[0]!;
   const prefix = errors.length > 1 ? `${errors.length} CSR writes failed; first: ` : '';
   return new StepError(`${prefix}${first.message}`, { errorClass: first.errorClass, retryAfterMs: first.retryAfterMs, cause: first });
 }
