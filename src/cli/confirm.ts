@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import os from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { StepError } from '../errors.js';
+import { escapeControl } from '../ui/escape.js';
 
 export interface ConfirmRequest {
   stepId: string;
@@ -40,7 +41,7 @@ function askLine(stdin: Readable, stderr: Writable, question: string, signal: Ab
       reject(signal.reason);
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    rl.question(`${question} [y/N] `, (answer) => {
+    rl.question(`${escapeControl(question, { newlines: true })} [y/N] `, (answer) => {
       signal.removeEventListener('abort', onAbort);
       rl.close();
       resolve(answer);

@@ -2,6 +2,7 @@
 
 import type { Writable } from 'node:stream';
 import { CancelledError, RunbookError, UsageError, formatDiagnostic } from '../errors.js';
+import { escapeControl } from '../ui/escape.js';
 
 /** 0 succeeded, 1 the run failed, 2 invalid runbook or usage; interrupted: 128 + the signal (SIGHUP 129, SIGINT 130, SIGTERM 143). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, hangup: 129, interrupted: 130, terminated: 143 } as const;
@@ -31,13 +32,14 @@ export function exitCodeFor(error: unknown): number {
 export function reportError(error: unknown, stderr: Writable, options: { debug?: boolean } = {}): void {
   if (isCommanderError(error)) return; // commander already printed its message
   if (error instanceof RunbookError) {
-    for (const d of error.diagnostics) stderr.write(`${formatDiagnostic(d)}\n`);
-    if (error.diagnostics.length === 0) stderr.write(`opsbook: ${error.message}\n`);
+    // Diagnostics quote the user's files: their control characters are shown, not obeyed by the terminal.
+    for (const d of error.diagnostics) stderr.write(`${escapeControl(formatDiagnostic(d))}\n`);
+    if (error.diagnostics.length === 0) stderr.write(`opsbook: ${escapeControl(error.message, { newlines: true })}\n`);
     else stderr.write(`${error.diagnostics.length} problem${error.diagnostics.length === 1 ? '' : 's'} found; nothing was run\n`);
     return;
   }
   const expected = error instanceof UsageError || error instanceof CancelledError || (error as Error)?.name === 'StepError';
   const message = error instanceof Error ? error.message : String(error);
-  stderr.write(`opsbook: ${message}\n`);
+  stderr.write(`opsbook: ${escapeControl(message, { newlines: true })}\n`);
   if (!expected && options.debug && error instanceof Error && error.stack) stderr.write(`${error.stack}\n`);
 }

@@ -2,6 +2,7 @@
 
 import type { Writable } from 'node:stream';
 import { formatEventLine } from '../engine/events.js';
+import { escapeJsonControl } from './escape.js';
 import type { Renderer } from './renderer.js';
 
 export function createJsonRenderer(stdout: Writable): Renderer {
@@ -13,7 +14,7 @@ export function createJsonRenderer(stdout: Writable): Renderer {
     if (pending.length === 0) return;
     const text = pending.join('');
     pending = [];
-    stdout.write(text);
+    stdout.write(escapeJsonControl(text));
   };
   return {
     handle: (event) => {

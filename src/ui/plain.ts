@@ -2,6 +2,7 @@
 
 import type { Writable } from 'node:stream';
 import type { EngineEvent } from '../engine/events.js';
+import { escapeControl } from './escape.js';
 import { formatEvent } from './format-event.js';
 import type { Renderer } from './renderer.js';
 
@@ -29,7 +30,8 @@ export function createPlainRenderer(stdout: Writable, options: { color: boolean 
   return {
     handle(event) {
       const color = options.color ? colorFor(event) : undefined;
-      for (const line of formatEvent(event)) {
+      for (const raw of formatEvent(event)) {
+        const line = escapeControl(raw);
         stdout.write(`${event.time} ${color ? paint(color, line) : line}\n`);
       }
     },

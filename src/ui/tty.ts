@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { EngineEvent } from '../engine/events.js';
 import type { Clock } from '../time/clock.js';
+import { escapeControl, escapeStrings } from './escape.js';
 import { formatDuration } from './format-duration.js';
 import { formatEvent } from './format-event.js';
 import { formatTable } from './table.js';
@@ -255,7 +256,8 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
 
   return {
     handle(event) {
-      (handlers[event.type] as ((e: EngineEvent) => void) | undefined)?.(event);
+      // Escaped once on the way in: titles, outputs and the closing lines all quote runbook text and step output.
+      (handlers[event.type] as ((e: EngineEvent) => void) | undefined)?.(escapeStrings(event));
     },
     async close() {
       await running;
@@ -266,11 +268,12 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
     },
     notice(text) {
       // listr2 holds back other terminal output until the tree is done, so the notice goes into the run title.
-      if (!start) return void options.stderr.write(`${text}\n`);
-      notice = text;
+      if (!start) return void options.stderr.write(`${escapeControl(text)}\n`);
+      notice = escapeControl(text);
       refresh();
     },
-    ask(stepId, question, input) {
+    ask(stepId, rawQuestion, input) {
+      const question = escapeControl(rawQuestion, { newlines: true });
       const v = views.get(stepId);
       if (v?.wrapper) v.wrapper.output = `${question} [y/N] `;
       else options.stderr.write(`${question} [y/N] `);

@@ -95,4 +95,45 @@ describe('hostile input files', { timeout: 60_000 }, () => {
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toBe(`${values}:1:106: (yaml): nesting deeper than 100 levels (maps and lists inside each other)\n1 problem found; nothing was run\n`);
   });
+
+  describe('escape sequences from user input reach the terminal only as visible escapes', () => {
+    const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+    const ESC_RUNBOOK = [
+      'apiVersion: opsbook.dev/v1',
+      'kind: Runbook',
+      'metadata: { name: esc }',
+      'spec:',
+      '  steps:',
+      '    - id: a',
+      `      run: printf 'out \\033[2J\\033]0;pwned\\007 done\\n'; printf 'err \\033[31m\\n' >&2; exit 3`,
+      '',
+    ].join('\n');
+
+    it('run: step output, errors and the runbook path, in plain output and in `runs`', async () => {
+      const file = path.join(tmp.dir, 'evil\u001b[2J.yaml');
+      writeFileSync(file, ESC_RUNBOOK);
+      const r = await runCli(['run', file, '--state-dir', tmp.stateDir]);
+      expect(r.exitCode).toBe(1);
+      expect(r.stdout).toContain('a | out \\x1b[2J\\x1b]0;pwned\\x07 done');
+      expect(r.stdout).toContain('a ! err \\x1b[31m');
+      expect(r.stdout).toContain('evil\\x1b[2J.yaml');
+      expect(r.stdout).not.toMatch(RAW_CONTROL);
+      expect(r.stderr).not.toMatch(RAW_CONTROL);
+      const runs = await runCli(['runs', '--state-dir', tmp.stateDir]);
+      expect(runs.stdout).toContain('evil\\x1b[2J.yaml');
+      expect(runs.stdout).not.toMatch(RAW_CONTROL);
+    });
+
+    it('errors: diagnostics quoting the file and a bad run id', async () => {
+      const file = path.join(tmp.dir, 'bad.yaml');
+      writeFileSync(file, 'apiVersion: opsbook.dev/v1\nkind: Runbook\nmetadata: { name: esc }\nspec:\n  "\\e]0;pwned\\a": 1\n  steps: []\n');
+      const run = await runCli(['run', file, '--state-dir', tmp.stateDir]);
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toContain("spec: unknown key '\\x1b]0;pwned\\x07'");
+      expect(run.stderr).not.toMatch(RAW_CONTROL);
+      const resume = await runCli(['resume', '\u001b[2J\u009b31m', '--state-dir', tmp.stateDir]);
+      expect(resume.exitCode).toBe(2);
+      expect(resume.stderr).toBe('opsbook: \\x1b[2J\\u009b31m is not a run id (see `opsbook runs`)\n');
+    });
+  });
 });

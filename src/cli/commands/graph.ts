@@ -1,6 +1,7 @@
 // `opsbook graph FILE --format mermaid|dot`: the runbook's dependency graph as text for diagram tools.
 
 import { Option, type Command } from 'commander';
+import { escapeControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addCommonOptions } from '../options.js';
 
@@ -27,6 +28,6 @@ export async function graphCommand(file: string, flags: GraphFlags, io: CliIo): 
     import('../../steps/registry.js'),
   ]);
   const runbook = await loadRunbook(file, { registry: createStepRegistry() });
-  io.stdout.write(renderGraph(runbook, flags.format));
+  io.stdout.write(escapeControl(renderGraph(runbook, flags.format), { newlines: true }));
   return 0;
 }

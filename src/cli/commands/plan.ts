@@ -2,6 +2,7 @@
 
 import type { Command } from 'commander';
 import path from 'node:path';
+import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addCommonOptions, type CommonFlags } from '../options.js';
 
@@ -44,7 +45,7 @@ export async function planCommand(file: string, flags: PlanFlags, io: CliIo): Pr
   } finally {
     childEnv.dispose();
   }
-  if (flags.output === 'json') io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
-  else io.stdout.write(`${formatPlan(plan).join('\n')}\n`);
+  if (flags.output === 'json') io.stdout.write(`${escapeJsonControl(JSON.stringify(plan, null, 2))}\n`);
+  else io.stdout.write(`${formatPlan(plan).map((line) => escapeControl(line)).join('\n')}\n`);
   return 0;
 }

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KubeClient } from '../../k8s/types.js';
+import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addInputOptions, addOutputOptions, parsePositiveInt, resolveColor, resolveOutputMode, resolveStateDir, type CommonFlags } from '../options.js';
 
@@ -105,8 +106,8 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
       outcome: { runId, status: outcome?.status ?? 'failed', error: outcome?.error, exitCode },
       cluster: sim.summary(),
     };
-    if (mode === 'json') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else io.stdout.write(`\n${formatRehearsal(report).join('\n')}\n`);
+    if (mode === 'json') io.stdout.write(`${escapeJsonControl(JSON.stringify(report, null, 2))}\n`);
+    else io.stdout.write(`\n${formatRehearsal(report).map((line) => escapeControl(line)).join('\n')}\n`);
     return exitCode;
   } finally {
     await sim.stop();

@@ -1,6 +1,7 @@
 // `opsbook runs`: the runs in the state directory, newest first (id, runbook, status, started, duration).
 
 import type { Command } from 'commander';
+import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addCommonOptions, resolveStateDir, type CommonFlags } from '../options.js';
 
@@ -23,16 +24,17 @@ export async function runsCommand(flags: RunsFlags, io: CliIo): Promise<number> 
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
   const runs = await listRuns(stateDir);
   if (flags.output === 'json') {
-    io.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+    io.stdout.write(`${escapeJsonControl(JSON.stringify(runs, null, 2))}\n`);
     return 0;
   }
   if (runs.length === 0) {
-    io.stdout.write(`no runs in ${stateDir}\n`);
+    io.stdout.write(`no runs in ${escapeControl(stateDir)}\n`);
     return 0;
   }
+  // Ids, names and paths come from run.json files anyone may have written: escaped before they reach the terminal.
   const rows = runs.map((r) => [
-    r.runId,
-    `${r.runbook.name} (${r.runbook.path})`,
+    escapeControl(r.runId),
+    escapeControl(`${r.runbook.name} (${r.runbook.path})`),
     r.status,
     r.startedAt,
     r.durationMs === undefined ? '-' : formatDuration(r.durationMs),

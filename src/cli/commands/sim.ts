@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { escapeControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
 
 export interface SimServeFlags {
@@ -54,7 +55,7 @@ export async function simServeCommand(flags: SimServeFlags, io: CliIo, signal: A
     timeScale,
     kubeconfigOut: flags.kubeconfigOut ? resolve(io.cwd, flags.kubeconfigOut) : undefined,
   });
-  io.stderr.write(`kubeconfig: ${sim.kubeconfigPath}\nscenario: ${sim.scenario.name} (${sim.scenario.flavour}, time scale ${timeScale ?? sim.scenario.timeScale})\n`);
+  io.stderr.write(`kubeconfig: ${sim.kubeconfigPath}\nscenario: ${escapeControl(sim.scenario.name)} (${sim.scenario.flavour}, time scale ${timeScale ?? sim.scenario.timeScale})\n`);
   io.stdout.write(`listening on ${sim.url}\n`);
   if (!signal.aborted) await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
   const counters = sim.counters();
