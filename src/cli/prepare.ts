@@ -6,6 +6,7 @@ import type { Runbook } from '../runbook/types.js';
 import type { StepRegistry } from '../steps/registry.js';
 import type { CliIo } from './io.js';
 import { findMissingSecrets, promptSecrets } from './secrets.js';
+import { formatWarning } from './warnings.js';
 
 export interface PreparedRun {
   runbook: Runbook;
@@ -37,7 +38,7 @@ export async function prepareRun(file: string, options: PrepareOptions, io: CliI
     import('../steps/registry.js'),
   ]);
   const registry = createStepRegistry();
-  const runbook = await loadRunbook(file, { registry });
+  const runbook = await loadRunbook(file, { registry, onWarning: (w) => io.stderr.write(`${formatWarning(w)}\n`) });
   const fromFile = options.valuesFile ? await readValuesFile(path.resolve(io.cwd, options.valuesFile)) : {};
   const values: Record<string, unknown> = { ...options.baseValues, ...fromFile };
   const given = new Set([...Object.keys(values), ...namesFromSet(options.set)]);

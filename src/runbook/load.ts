@@ -11,6 +11,8 @@ export interface LoadOptions {
   registry: StepRegistry;
   /** @default readUserText: regular UTF-8 files up to MAX_USER_FILE_BYTES */
   readFile?: (path: string) => Promise<string>;
+  /** Told about each warning (risky but valid, e.g. a secret passed as a program argument). @default ignored */
+  onWarning?: (warning: Diagnostic) => void;
 }
 
 /** Parses, validates and normalises a runbook file; throws RunbookError with every diagnostic, sorted by position. */
@@ -20,8 +22,9 @@ export async function loadRunbook(file: string, options: LoadOptions): Promise<R
 }
 
 /** Same as loadRunbook, from text already in memory. */
-export function loadRunbookText(text: string, file: string, options: { registry: StepRegistry }): Runbook {
-  const { diagnostics, runbook } = validateRunbookText(text, file, options);
+export function loadRunbookText(text: string, file: string, options: Pick<LoadOptions, 'registry' | 'onWarning'>): Runbook {
+  const { diagnostics, runbook, warnings } = validateRunbookText(text, file, options);
+  if (runbook && options.onWarning) warnings.forEach(options.onWarning);
   if (!runbook) {
     const count = diagnostics.length;
     throw new RunbookError(`${file}: ${count} problem${count === 1 ? '' : 's'}`, diagnostics);
@@ -38,7 +41,9 @@ export async function checkRunbookFiles(files: string[], options: LoadOptions): 
       all.push({ file, line: 1, col: 1, path: '(file)', message: `cannot read: ${read.problem}` });
       continue;
     }
-    all.push(...validateRunbookText(read.text, file, options).diagnostics);
+    const { diagnostics, warnings } = validateRunbookText(read.text, file, options);
+    all.push(...diagnostics);
+    if (options.onWarning) warnings.forEach(options.onWarning);
   }
   return sortDiagnostics(all);
 }

@@ -14,6 +14,7 @@ import { checkCycles } from './check/graph.js';
 import { checkExpressions } from './check/expressions.js';
 import { checkInputs } from './check/inputs.js';
 import { checkTemplatePlacement } from './check/placement.js';
+import { checkSecretsInArgv } from './check/secret-argv.js';
 import { normalizeRunbook } from './normalize.js';
 
 export interface ValidationResult {
@@ -21,6 +22,8 @@ export interface ValidationResult {
   diagnostics: Diagnostic[];
   /** The normalised runbook, when there is no diagnostic. */
   runbook?: Runbook;
+  /** Risky but valid (e.g. a secret passed as a program argument), sorted by position. */
+  warnings: Diagnostic[];
 }
 
 /** Validates runbook text completely; never throws for bad content. */
@@ -37,7 +40,7 @@ export function validateRunbookText(text: string, file: string, options: { regis
 
 function validateParsed(parsed: ParsedYaml, file: string, options: { registry: StepRegistry }): ValidationResult {
   // Nothing to check beyond the syntax errors when they left no usable document (a recoverable one, like a duplicate key, does).
-  if (parsed.diagnostics.length > 0 && parsed.value === undefined) return { diagnostics: sortDiagnostics(parsed.diagnostics) };
+  if (parsed.diagnostics.length > 0 && parsed.value === undefined) return { diagnostics: sortDiagnostics(parsed.diagnostics), warnings: [] };
   const diagnostics: Diagnostic[] = [...parsed.diagnostics];
   const seen = new Set<string>();
   const schemaPaths = new Set<string>();
@@ -54,22 +57,29 @@ function validateParsed(parsed: ParsedYaml, file: string, options: { registry: S
     seen.add(key);
     diagnostics.push(diagnostic);
   };
+  const warnings: Diagnostic[] = [];
+  const warn = (path: PathSegment[], message: string, opts: ReportOptions = {}): void => {
+    const where = opts.at ?? path;
+    const { line, col } = opts.index !== undefined ? parsed.locateInString(where, opts.index) : parsed.locate(where, opts.target ?? 'value');
+    warnings.push({ file, line, col, path: formatPath(path), message });
+  };
   if (parsed.value === undefined || parsed.value === null) {
     report([], 'the file is empty: expected a runbook (apiVersion: opsbook.dev/v1, kind: Runbook, metadata, spec)');
-    return { diagnostics };
+    return { diagnostics, warnings };
   }
   for (const issue of validateAgainstSchema(runbookSchema, parsed.value)) report(issue.path, issue.message, { at: issue.at, target: issue.target });
   semantic = true;
-  const ctx = readCheckContext(parsed.value, options.registry, report);
+  const ctx = readCheckContext(parsed.value, options.registry, report, warn);
   if (ctx) {
     checkInputs(ctx);
     checkTemplatePlacement(ctx);
     checkSteps(ctx);
     const graph = checkCycles(ctx);
     checkExpressions(ctx, graph);
+    checkSecretsInArgv(ctx);
   }
-  if (diagnostics.length > 0) return { diagnostics: sortDiagnostics(diagnostics) };
-  return { diagnostics, runbook: normalizeRunbook(parsed.value as Record<string, unknown>, file, parsed.locate) };
+  if (diagnostics.length > 0) return { diagnostics: sortDiagnostics(diagnostics), warnings: sortDiagnostics(warnings) };
+  return { diagnostics, warnings: sortDiagnostics(warnings), runbook: normalizeRunbook(parsed.value as Record<string, unknown>, file, parsed.locate) };
 }
 
 /** By file, then line, then column (stable for equal positions). */

@@ -38,6 +38,7 @@ describe('opsbook validate', () => {
     expect(JSON.parse(result.stdout)).toEqual({
       valid: false,
       diagnostics: [{ file: `${invalid}/duplicate-id.yaml`, line: 9, col: 11, path: 'spec.steps[1].id', message: "duplicate step id 'build' (first used by spec.steps[0])" }],
+      warnings: [],
     });
   });
 

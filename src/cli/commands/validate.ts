@@ -1,8 +1,10 @@
-// `opsbook validate FILE…`: every problem of every file, `file:line:col: path: message`; exit 2 when any.
+// `opsbook validate FILE…`: every problem of every file, `file:line:col: path: message`; exit 2 when any (warnings do not count).
 
 import type { Command } from 'commander';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addCommonOptions, type CommonFlags } from '../options.js';
+import { formatWarning } from '../warnings.js';
+import type { Diagnostic } from '../../errors.js';
 
 type ValidateFlags = Pick<CommonFlags, 'output'>;
 
@@ -25,13 +27,15 @@ export async function validateCommand(files: string[], flags: ValidateFlags, io:
     import('../../errors.js'),
   ]);
   const registry = createStepRegistry();
-  const diagnostics = await checkRunbookFiles(files, { registry });
+  const warnings: Diagnostic[] = [];
+  const diagnostics = await checkRunbookFiles(files, { registry, onWarning: (w) => warnings.push(w) });
   if (flags.output === 'json') {
-    io.stdout.write(`${JSON.stringify({ valid: diagnostics.length === 0, diagnostics }, null, 2)}\n`);
+    io.stdout.write(`${JSON.stringify({ valid: diagnostics.length === 0, diagnostics, warnings }, null, 2)}\n`);
     return diagnostics.length === 0 ? 0 : 2;
   }
   const bad = new Set(diagnostics.map((d) => d.file));
   for (const d of diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+  for (const w of warnings) io.stderr.write(`${formatWarning(w)}\n`);
   for (const file of files) if (!bad.has(file)) io.stdout.write(`ok: ${file}\n`);
   if (diagnostics.length > 0) {
     const n = diagnostics.length;

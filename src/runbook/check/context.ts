@@ -35,6 +35,8 @@ export interface CheckContext {
   inputs: Map<string, Record<string, unknown>>;
   registry: StepRegistry;
   report(path: PathSegment[], message: string, options?: ReportOptions): void;
+  /** Something risky but allowed (shown with its position; the runbook stays valid). */
+  warn(path: PathSegment[], message: string, options?: ReportOptions): void;
   /** " (did you mean 'x'?)" — on a budget, so thousands of typos cannot turn validation quadratic. */
   hint(word: string, candidates: Iterable<string>): string;
 }
@@ -50,6 +52,7 @@ export function readCheckContext(
   root: unknown,
   registry: StepRegistry,
   report: CheckContext['report'],
+  warn: CheckContext['warn'] = () => {},
 ): CheckContext | undefined {
   if (!isRecord(root)) return undefined;
   const spec = isRecord(root.spec) ? root.spec : {};
@@ -70,7 +73,7 @@ export function readCheckContext(
   }
   let hints = 0;
   const hint = (word: string, candidates: Iterable<string>): string => (hints++ < HINT_BUDGET ? formatSuggestion(word, candidates) : '');
-  return { root, steps, byId, inputs, registry, report, hint };
+  return { root, steps, byId, inputs, registry, report, warn, hint };
 }
 
 function readNeeds(needs: unknown, index: number): RawStep['needs'] {
