@@ -131,6 +131,12 @@ describe('hostile input files', { timeout: 60_000 }, () => {
       expect(run.exitCode).toBe(2);
       expect(run.stderr).toContain("spec: unknown key '\\x1b]0;pwned\\x07'");
       expect(run.stderr).not.toMatch(RAW_CONTROL);
+      const validate = await runCli(['validate', file]);
+      expect(validate.exitCode).toBe(2);
+      expect(validate.stderr).toContain("spec: unknown key '\\x1b]0;pwned\\x07'");
+      expect(validate.stderr).not.toMatch(RAW_CONTROL);
+      const json = await runCli(['validate', '--output', 'json', file]);
+      expect(json.stdout).not.toMatch(RAW_CONTROL);
       const resume = await runCli(['resume', '\u001b[2J\u009b31m', '--state-dir', tmp.stateDir]);
       expect(resume.exitCode).toBe(2);
       expect(resume.stderr).toBe('opsbook: \\x1b[2J\\u009b31m is not a run id (see `opsbook runs`)\n');
