@@ -79,7 +79,7 @@ export class ApiCore {
   list(user: UserInfo, def: ResourceDef, namespace: string | undefined, options: ListOptions = {}): ListResult {
     authorize(user, 'list', def, { namespace });
     const labels = parseLabelSelector(options.labelSelector);
-    const fields = parseFieldSelector(options.fieldSelector, def.resource);
+    const fields = parseFieldSelector(options.fieldSelector, def);
     let after: string | undefined;
     let rv = String(this.store.resourceVersion);
     if (options.continue) {

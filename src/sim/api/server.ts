@@ -12,11 +12,14 @@ import type { ApiCore, PatchKind, WriteOptions } from './core.js';
 import type { Counters } from './counters.js';
 import { aggregatedContentType, buildDiscovery, wantsAggregated, type DiscoveryDocs } from './discovery.js';
 import type { FaultInjector } from './faults.js';
+import { checkListResourceVersion, readListOptions, type ListQuery } from './list-options.js';
 import { decodeProtobufObject } from './protobuf.js';
+import { readBool } from './query.js';
 import { routeResource, type ResourceRoute } from './router.js';
 import { ApiError, badRequest, forbidden, internalError, methodNotAllowed, serviceUnavailable, tooManyRequests } from './status.js';
 import { renderTable, type IncludeObject } from './tables.js';
 import { serveWatch } from './watch.js';
+import { readWriteOptions } from './write-options.js';
 
 export interface ApiServerOptions {
   core: ApiCore;
@@ -109,14 +112,6 @@ function verbOf(method: string, route: ResourceRoute, watch: boolean): string {
   }
 }
 
-/** An integer query parameter; anything else is a 400, as the real server fails to decode its ListOptions. */
-function integerParam(query: URLSearchParams, name: string): number | undefined {
-  const text = query.get(name);
-  if (text === null || text === '') return undefined;
-  if (!/^-?\d+$/.test(text)) throw badRequest(`${name}: strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`);
-  return Number(text);
-}
-
 function tableRequest(accept: string | undefined, query: URLSearchParams): { include: IncludeObject } | undefined {
   if (!accept || !accept.includes('as=Table')) return undefined;
   const include = query.get('includeObject');
@@ -169,10 +164,12 @@ export class ApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const path = q < 0 ? url : url.slice(0, q);
+    // go-restful, which serves /version, discovery and resources, ignores one trailing slash.
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    const path = rawPath.length > 1 && rawPath.endsWith('/') && !rawPath.endsWith('//') ? rawPath.slice(0, -1) : rawPath;
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     const { counters } = this.options;
-    if (HEALTH.has(path) || path.startsWith('/readyz/') || path.startsWith('/livez/')) {
+    if (HEALTH.has(rawPath) || rawPath.startsWith('/readyz/') || rawPath.startsWith('/livez/')) {
       counters.count('get', path);
       return send(res, 200, 'ok', 'text/plain; charset=utf-8');
     }
@@ -183,8 +180,9 @@ export class ApiServer {
     const requester = this.options.auth.authenticate(req.headers.authorization);
     const user = impersonate(requester, req.headers, req.headersDistinct as Record<string, string[]>);
     const route = routeResource(path, this.index);
-    if (!route) return this.handleNonResource(req, res, path, user);
-    const watch = route.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
+    if (!route) return this.handleNonResource(req, res, path, rawPath, user);
+    // As the real request-info filter: ?watch= counts only on collections (a named GET stays a get); any value but 0/false is true.
+    const watch = route.watchPrefix || (!route.name && (req.method ?? 'GET') === 'GET' && readBool(query, 'watch'));
     const method = req.method ?? 'GET';
     const verb = verbOf(method, route, watch);
     const resourceKey = resourceKeyOf(route);
@@ -222,7 +220,8 @@ export class ApiServer {
     }
   }
 
-  private handleNonResource(req: IncomingMessage, res: ServerResponse, path: string, user: UserInfo): void {
+  /** Discovery and /version (go-restful, trailing slash ignored: `path`) and OpenAPI (exact paths: `rawPath`). */
+  private handleNonResource(req: IncomingMessage, res: ServerResponse, path: string, rawPath: string, user: UserInfo): void {
     const { counters } = this.options;
     const docs = this.discovery!;
     if (req.method !== 'GET') throw methodNotAllowed(`the server does not allow this method on the requested resource`);
@@ -236,14 +235,14 @@ export class ApiServer {
       const body = path === '/api' ? docs.aggregatedCore[aggregated] : docs.aggregatedApis[aggregated];
       return send(res, 200, body, aggregatedContentType(aggregated));
     }
-    const legacy = docs.legacy.get(path.replace(/\/$/, ''));
+    const legacy = docs.legacy.get(path);
     if (legacy) {
       counters.count('get', 'discovery');
       return send(res, 200, legacy);
     }
-    if (path.startsWith('/openapi/')) {
+    if (rawPath.startsWith('/openapi/')) {
       counters.count('get', 'openapi');
-      const doc = this.options.openapi(path);
+      const doc = this.options.openapi(rawPath);
       if (doc) return send(res, 200, doc);
     }
     counters.count('get', 'notfound');
@@ -262,19 +261,18 @@ export class ApiServer {
     const { core, store } = this.options;
     const { def, namespace, name, subresource } = route;
     const table = tableRequest(req.headers.accept, query);
-    if (verb === 'get' || verb === 'list') {
-      if (name) {
-        const stored = core.get(user, def, namespace, name);
-        return this.sendObject(res, 200, def, stored, table);
-      }
-      const limit = integerParam(query, 'limit');
-      const result = core.list(user, def, namespace, {
-        labelSelector: query.get('labelSelector'),
-        fieldSelector: query.get('fieldSelector'),
-        limit,
-        continue: query.get('continue'),
+    if (verb === 'get') {
+      const stored = core.get(user, def, namespace, name!);
+      return this.sendObject(res, 200, def, stored, table);
+    }
+    if (verb === 'list') {
+      const list = readListOptions(query, def, false);
+      const atRv = checkListResourceVersion(list, store.resourceVersion, (rv) => {
+        const events = store.eventsSince(def, rv);
+        return events !== 'expired' && events.length === 0;
       });
-      const listMeta: Record<string, unknown> = { resourceVersion: result.resourceVersion };
+      const result = core.list(user, def, namespace, list);
+      const listMeta: Record<string, unknown> = { resourceVersion: atRv ?? result.resourceVersion };
       if (result.continue) listMeta.continue = result.continue;
       if (result.remainingItemCount !== undefined) listMeta.remainingItemCount = result.remainingItemCount;
       if (table) {
@@ -285,19 +283,19 @@ export class ApiServer {
     }
     if (verb === 'watch') {
       authorize(user, 'watch', def, { namespace, name });
-      const timeout = integerParam(query, 'timeoutSeconds') ?? 0;
-      const fieldSelector = name ? [query.get('fieldSelector'), `metadata.name=${name}`].filter(Boolean).join(',') : query.get('fieldSelector');
+      const list = readListOptions(query, def, true);
+      const fieldSelector = name ? [list.fieldSelector, `metadata.name=${name}`].filter(Boolean).join(',') : list.fieldSelector;
       return serveWatch(
         res,
         {
           def,
           namespace,
-          labelSelector: query.get('labelSelector'),
+          labelSelector: list.labelSelector,
           fieldSelector,
-          resourceVersion: query.get('resourceVersion'),
-          allowBookmarks: query.get('allowWatchBookmarks') === 'true',
-          sendInitialEvents: query.get('sendInitialEvents') === 'true',
-          timeoutSeconds: timeout > 0 ? timeout : this.options.watchTimeoutSeconds,
+          resourceVersion: list.resourceVersion,
+          allowBookmarks: list.allowWatchBookmarks,
+          sendInitialEvents: list.sendInitialEvents,
+          timeoutSeconds: watchTimeout(list, this.options.watchTimeoutSeconds),
           table,
         },
         {
@@ -314,13 +312,7 @@ export class ApiServer {
     const protobuf = contentType === PROTOBUF_TYPE;
     const text = protobuf ? '' : raw.toString('utf8');
     const decode = (): unknown => (protobuf ? decodeProtobufObject(raw) : parseJson(text));
-    const dryRun = query.getAll('dryRun');
-    if (dryRun.some((d) => d !== 'All')) throw badRequest(`Invalid dryRun value: ${dryRun.join(',')}`);
-    const options: WriteOptions = {
-      dryRun: dryRun.length > 0,
-      fieldManager: query.get('fieldManager') ?? undefined,
-      force: query.get('force') === 'true',
-    };
+    const options: WriteOptions = readWriteOptions(query, verb, verb === 'patch' && PATCH_TYPES[contentType] === 'apply');
     switch (verb) {
       case 'create': {
         if (name) throw methodNotAllowed(`POST is not supported on ${def.resource}/${name}`);
@@ -353,7 +345,8 @@ export class ApiServer {
         return this.sendObject(res, 200, def, stored, table);
       }
       case 'deletecollection': {
-        const result = core.list(user, def, namespace, { labelSelector: query.get('labelSelector'), fieldSelector: query.get('fieldSelector') });
+        const list = readListOptions(query, def, false);
+        const result = core.list(user, def, namespace, { labelSelector: list.labelSelector, fieldSelector: list.fieldSelector });
         const deleted = result.items.map((s) => core.delete(user, def, s.object.metadata.namespace, s.object.metadata.name, options));
         return send(res, 200, `{"kind":"${def.kind}List","apiVersion":"${def.apiVersion}","metadata":{"resourceVersion":"${store.resourceVersion}"},"items":[${deleted.map((s) => s.json).join(',')}]}`);
       }
@@ -368,6 +361,12 @@ export class ApiServer {
     }
     send(res, code, stored.json);
   }
+}
+
+/** Real seconds a watch lasts: the client's timeoutSeconds (negative ends at once), else the server's default. */
+function watchTimeout(list: ListQuery, fallback: number): number {
+  if (list.timeoutSeconds === undefined || list.timeoutSeconds === 0) return fallback;
+  return Math.max(0, list.timeoutSeconds);
 }
 
 /** The field manager the real server derives from the User-Agent when the client names none. */

@@ -82,12 +82,12 @@ export interface FieldCause {
   reason?: string;
 }
 
-/** 422 Invalid with one cause per bad field, messages shaped like the real server's. */
+/** 422 Invalid with one cause per bad field, messages shaped like the real server's ("Kind.group "name" is invalid: …"). */
 export function invalid(kind: string, group: string, name: string, causes: FieldCause[]): ApiError {
   const list = causes.map((c) => `${c.field}: ${c.message}`);
   const summary = list.length === 1 ? list[0] : `[${list.join(', ')}]`;
-  return new ApiError(422, 'Invalid', `${kind} "${name}" is invalid: ${summary}`, {
-    name,
+  return new ApiError(422, 'Invalid', `${group ? `${kind}.${group}` : kind} "${name}" is invalid: ${summary}`, {
+    ...(name ? { name } : {}),
     group,
     kind,
     causes: causes.map((c) => ({ reason: c.reason ?? 'FieldValueInvalid', message: c.message, field: c.field })),

@@ -15,7 +15,8 @@ export interface WatchRequest {
   fieldSelector: string | null;
   resourceVersion: string | null;
   allowBookmarks: boolean;
-  sendInitialEvents: boolean;
+  /** undefined: initial events only when resourceVersion is unset or "0"; false: never, true: always. */
+  sendInitialEvents: boolean | undefined;
   /** Real seconds until the server ends the stream. */
   timeoutSeconds: number;
   /** Render objects as Tables (kubectl get -w). */
@@ -39,7 +40,7 @@ export function serveWatch(res: ServerResponse, request: WatchRequest, settings:
   const { def } = request;
   // Parse selectors before committing to a 200, so a bad selector is still a 400 Status.
   const labels = parseLabelSelector(request.labelSelector);
-  const fields = parseFieldSelector(request.fieldSelector, def.resource);
+  const fields = parseFieldSelector(request.fieldSelector, def);
   const namespace = def.namespaced ? request.namespace : undefined;
   const matches = (object: KObject | undefined): boolean =>
     object !== undefined && (!namespace || object.metadata.namespace === namespace) && labels(object) && fields(object);
@@ -75,11 +76,11 @@ export function serveWatch(res: ServerResponse, request: WatchRequest, settings:
 
   const rv = request.resourceVersion;
   let unsubscribe: () => void = () => {};
-  if (!rv || rv === '0' || request.sendInitialEvents) {
+  if (request.sendInitialEvents ?? (!rv || rv === '0')) {
     for (const stored of store.list(def, namespace)) if (matches(stored.object)) res.write(line('ADDED', stored));
     lastRv = store.resourceVersion;
     if (request.sendInitialEvents && request.allowBookmarks) bookmark({ 'k8s.io/initial-events-end': 'true' });
-  } else {
+  } else if (rv && rv !== '0') {
     const since = Number(rv);
     const events = Number.isFinite(since) ? store.eventsSince(def, since) : 'expired';
     if (events === 'expired') {
