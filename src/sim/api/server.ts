@@ -10,6 +10,7 @@ import type { StoredObject } from '../store/types.js';
 import { Authenticator, authorize, impersonate, isAdmin, type UserInfo } from './auth.js';
 import type { ApiCore, PatchKind, WriteOptions } from './core.js';
 import type { Counters } from './counters.js';
+import { deletedBody } from './deleted.js';
 import { aggregatedContentType, buildDiscovery, wantsAggregated, type DiscoveryDocs } from './discovery.js';
 import type { FaultInjector } from './faults.js';
 import { checkListResourceVersion, readListOptions, type ListQuery } from './list-options.js';
@@ -342,7 +343,7 @@ export class ApiServer {
           this.options.counters.reclassify(`delete ${resourceKeyOf(route)}`, `delete(dryRun) ${resourceKeyOf(route)}`);
         }
         const stored = core.delete(user, def, namespace, name!, { ...options, preconditions: body?.preconditions });
-        return this.sendObject(res, 200, def, stored, table);
+        return table ? this.sendObject(res, 200, def, stored, table) : send(res, 200, deletedBody(def, stored));
       }
       case 'deletecollection': {
         const list = readListOptions(query, def, false);
