@@ -267,6 +267,7 @@ export class ApiServer {
       return this.sendObject(res, 200, def, stored, table);
     }
     if (verb === 'list') {
+      authorize(user, 'list', def, { namespace }); // the real authorization filter answers 403 before any 400/422
       const list = readListOptions(query, def, false);
       const atRv = checkListResourceVersion(list, store.resourceVersion, (rv) => {
         const events = store.eventsSince(def, rv);
