@@ -64,6 +64,14 @@ function runIdOf(dir) {
   return existsSync(runs) ? readdirSync(runs)[0] : undefined;
 }
 
+/** A kill can land after run-end was journaled and before the exit: the run is done all the same. */
+function hasSucceeded(dir) {
+  const runId = runIdOf(dir);
+  if (!runId) return false;
+  const ends = readLines(path.join(dir, 'state', 'runs', runId, 'journal.ndjson')).filter((l) => l.includes('"type":"run-end"'));
+  return ends.length > 0 && JSON.parse(ends.at(-1)).status === 'succeeded';
+}
+
 /** Attempts started after the same step's success was journaled (reused step-ends do not count as runs). */
 function countReruns(dir, runId) {
   const done = new Set();
@@ -148,7 +156,7 @@ async function main() {
     clearTimeout(timer);
     clearTimeout(guard);
     info.leftoversStopped += (out.match(/stopping leftover process/g) ?? []).length;
-    if (code === 0) {
+    if (code === 0 || hasSucceeded(dir)) {
       totals.completed++;
       await finishRun(dir);
       dir = undefined;
