@@ -222,3 +222,32 @@ describe('two resumes of one run at once (end to end)', { timeout: 300_000 }, ()
     }
   });
 });
+
+describe('cluster lock taken over from a crashed run (end to end against the simulated API)', { timeout: 180_000 }, () => {
+  it('stops the crashed holder\'s surviving step process (same host, same state dir) before its own steps run', async () => {
+    const { startSimulation } = await import('../../src/sim/index.js');
+    const sim = await startSimulation({ scenario: fixture('scenario-tiny.yaml'), timeScale: 1 });
+    try {
+      const args = (gateFile: string, ...extra: string[]) =>
+        ['run', fixture('locked.yaml'), '--kubeconfig', sim.kubeconfigPath, '--state-dir', tmp.stateDir, '--set', `gate=${gateFile}`, '--output', 'plain', ...extra];
+      const holder = startCli(args(path.join(tmp.dir, 'never')));
+      await holder.waitForOutput('holding the lock');
+      const [crashedRun] = runIds(tmp.stateDir);
+      const stepPid = journalEvents(tmp.stateDir, crashedRun!).find((e) => e.type === 'step-process')!.pid as number;
+      spawned.push(stepPid);
+      for (const supervisor of childrenOf(holder.pid!, 'opsbook-supervisor')) killQuietly(supervisor);
+      holder.kill('SIGKILL');
+      await holder.result;
+      expect(isGroupAlive(stepPid)).toBe(true); // nothing stopped it: a survivor that still acts on the cluster
+
+      gate();
+      const taker = await runCli(args(path.join(tmp.dir, 'gate'), '--break-lock'));
+      expect(taker.exitCode, taker.stderr).toBe(0);
+      expect(taker.stderr).toContain(`took over the cluster lock from run ${crashedRun}`);
+      expect(taker.stderr).toContain(`stopping leftover process pid ${stepPid} (process group ${stepPid}) of step hold, attempt 1`);
+      expect(isGroupAlive(stepPid)).toBe(false);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
