@@ -23,7 +23,7 @@ describe('redaction', () => {
     const redactor = createRedactor(['run-start', 'step-end', '2026-01']);
     const start = { type: 'run-start', time: '2026-01-01T00:00:00.000Z', runId: 'r1', runbook: { path: '/p', name: 'n', sha256: 'x' },
       inputs: { user: 'step-end' }, steps: [{ id: 'a', name: 'a', type: 'shell', needs: [] }] } as const;
-    expect(redactEvent(start as EngineEvent, redactor)).toEqual({ ...start, inputs: { user: '***' } });
+    expect(redactEvent(start as unknown as EngineEvent, redactor)).toEqual({ ...start, inputs: { user: '***' } });
     const end = { type: 'step-end', time: '2026-01-01T00:00:00.000Z', runId: 'r1', stepId: 'a', status: 'failed', reason: 'got run-start',
       outputs: { status: 'step-end', n: 1 } } as const;
     expect(redactEvent(end as EngineEvent, redactor)).toEqual({ ...end, reason: 'got ***', outputs: { status: '***', n: 1 }, outputsRedacted: true });
