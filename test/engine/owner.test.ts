@@ -26,6 +26,13 @@ function deadPid(): number {
 }
 
 describe('claimRun', () => {
+  it('creates the run directory 0700 when the claim comes first (before the journal opens)', () => {
+    const other = '20260101-000000-000-fedcba';
+    const claim = claimRun(stateDir, other);
+    expect(statSync(runDirFor(stateDir, other)).mode & 0o777).toBe(0o700);
+    claim.release();
+  });
+
   it('creates owner.json (mode 0600) with pid, start time and host; a second claim is refused naming the owner', () => {
     const claim = claimRun(stateDir, RUN, { now: () => '2026-01-01T00:00:00.000Z' });
     expect(statSync(ownerFile()).mode & 0o777).toBe(0o600);

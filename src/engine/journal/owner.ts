@@ -4,6 +4,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rm
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { checkIdentity, identify, type ProcessIdentity } from '../../proc/identity.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './modes.js';
 import { runDirFor } from './paths.js';
 
 /** The process that runs the run, and since when (ISO). */
@@ -35,7 +36,7 @@ function ownerPath(stateDir: string, runId: string): string {
  */
 export function claimRun(stateDir: string, runId: string, options: ClaimOptions = {}): RunClaim {
   const path = ownerPath(stateDir, runId);
-  mkdirSync(runDirFor(stateDir, runId), { recursive: true });
+  mkdirSync(runDirFor(stateDir, runId), { recursive: true, mode: PRIVATE_DIR_MODE });
   const owner: RunOwner = { ...identify(process.pid), since: (options.now ?? (() => new Date().toISOString()))() };
   const text = `${JSON.stringify(owner)}\n`;
   for (let tries = 0; tries < 50; tries++) {
@@ -90,7 +91,7 @@ function isStale(owner: RunOwner, force: boolean): boolean {
 function createExclusive(path: string, text: string): boolean {
   let fd: number;
   try {
-    fd = openSync(path, 'wx', 0o600);
+    fd = openSync(path, 'wx', PRIVATE_FILE_MODE);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
@@ -111,7 +112,7 @@ function createExclusive(path: string, text: string): boolean {
 function replaceStale(path: string, seen: RunOwner | undefined, text: string): boolean {
   const mutex = `${path}.lock`;
   try {
-    mkdirSync(mutex);
+    mkdirSync(mutex, { mode: PRIVATE_DIR_MODE });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     breakAbandonedMutex(mutex);
@@ -122,7 +123,7 @@ function replaceStale(path: string, seen: RunOwner | undefined, text: string): b
     if (JSON.stringify(now) !== JSON.stringify(seen)) return false; // someone else replaced it meanwhile: look again
     if (seen === undefined && !isOld(path)) return false; // a claimant between create and write: give it time
     const temp = `${path}.${process.pid}.tmp`;
-    const fd = openSync(temp, 'w', 0o600);
+    const fd = openSync(temp, 'w', PRIVATE_FILE_MODE);
     try {
       writeSync(fd, text);
       fsyncSync(fd);
