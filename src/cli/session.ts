@@ -12,6 +12,7 @@ import { EXIT, exitCodeForSignal } from './exit.js';
 import { installInterruptHandler } from './interrupt.js';
 import type { CliIo } from './io.js';
 import { acquireRunLock, stopPreviousHolder, type HeldLock } from './lock.js';
+import { escapeControl } from '../ui/escape.js';
 
 /** What the engine reports back (the part the CLI needs). */
 export interface RunOutcome {
@@ -68,9 +69,10 @@ export async function runSession(options: SessionOptions): Promise<{ exitCode: n
       lost.addEventListener('abort', () => controller.abort(lost.reason), { once: true });
       const previous = lock.previousHolder;
       if (previous) {
-        io.stderr.write(`took over the cluster lock from run ${previous.runId} (${previous.user} on ${previous.host}${previous.since ? `, since ${previous.since}` : ''})\n`);
+        // The holder's fields come from a Lease anyone with write access to it could have filled in.
+        io.stderr.write(`${escapeControl(`took over the cluster lock from run ${previous.runId} (${previous.user} on ${previous.host}${previous.since ? `, since ${previous.since}` : ''})`)}\n`);
         // Its steps may outlive it: stop them before ours act on the same cluster.
-        if (options.stateDir) await stopPreviousHolder(previous, options.stateDir, (text) => void io.stderr.write(`${text}\n`));
+        if (options.stateDir) await stopPreviousHolder(previous, options.stateDir, (text) => void io.stderr.write(`${escapeControl(text)}\n`));
       }
     }
     outcome = await options.start({
@@ -90,7 +92,7 @@ export async function runSession(options: SessionOptions): Promise<{ exitCode: n
   }
   // Losing the lease stops the run like Ctrl-C does, but it is a failure, not the operator's choice.
   if (lock?.lost.aborted && outcome.status !== 'succeeded') {
-    io.stderr.write(`opsbook: run stopped: ${errorMessage(lock.lost.reason)}\n`);
+    io.stderr.write(`opsbook: run stopped: ${escapeControl(errorMessage(lock.lost.reason))}\n`);
     return { exitCode: EXIT.failed, outcome };
   }
   return { exitCode: exitCodeForStatus(outcome.status, interrupt.received()), outcome };

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addRunOptions, resolveStateDir } from '../options.js';
+import { escapeControl } from '../../ui/escape.js';
 import type { RunFlags } from './run.js';
 
 interface ResumeFlags extends RunFlags {
@@ -54,7 +55,7 @@ export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo
           allowChanged: flags.allowChanged ?? false,
           claim,
           force: flags.force ?? false,
-          onNotice: (text) => void io.stderr.write(`${text}\n`),
+          onNotice: (text) => void io.stderr.write(`${escapeControl(text)}\n`),
         }),
     });
   } finally {
