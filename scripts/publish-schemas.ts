@@ -1,5 +1,5 @@
 // `npm run schemas`: writes schemas/runbook.schema.json, schemas/steps/<type>.schema.json (removing stale ones) and the
-// precompiled validators in src/runbook/generated/validators.ts, all from the code.
+// precompiled validators in src/schema/generated/validators.ts, all from the code.
 
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { createStepRegistry } from '../src/steps/registry.js';
 import { getRunbookSchema } from '../src/runbook/schema.js';
 import { buildSchemaFiles } from '../src/runbook/step-schemas.js';
-import { generateValidatorsModule } from '../src/runbook/ajv.js';
+import { generateValidatorsModule } from '../src/schema/ajv.js';
 import { runbookSchema } from '../src/runbook/schema.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,5 +23,5 @@ for (const name of await readdir(path.join(root, 'schemas/steps'))) {
   }
 }
 // Precompiled validators so a cold `opsbook validate` needs no ajv compile (keyed by content: stale ones are simply unused).
-await writeFile(path.join(root, 'src/runbook/generated/validators.ts'), generateValidatorsModule([runbookSchema, ...steps.map((s) => s.schema)]));
-process.stdout.write(`wrote ${files.size} schema files and src/runbook/generated/validators.ts\n`);
+await writeFile(path.join(root, 'src/schema/generated/validators.ts'), generateValidatorsModule([runbookSchema, ...steps.map((s) => s.schema)]));
+process.stdout.write(`wrote ${files.size} schema files and src/schema/generated/validators.ts\n`);

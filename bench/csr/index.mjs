@@ -16,7 +16,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseYamlDocuments } from '../../dist/runbook/yaml.js';
+import { parseYamlDocuments } from '../../dist/yaml/parse.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 // OPSBOOK_CLI: run another build of the CLI (e.g. an installed one) against the same scenario.

@@ -1,7 +1,7 @@
 // The retry loop: attempts within the step's budget (timeout, retry.maxDuration, run deadline), backing off on the clock.
 
 import { CancelledError, StepError, toStepError } from '../errors.js';
-import { formatDuration } from '../runbook/duration.js';
+import { formatDurationExact } from '../time/duration.js';
 import type { StepSpec } from '../runbook/types.js';
 import type { AnyStepType } from '../steps/types.js';
 import { runAttempt } from './attempt.js';
@@ -24,8 +24,8 @@ export async function runAttempts(run: RunState, step: StepSpec, prepared: Prepa
     const byMaxDuration = left < step.timeoutMs;
     const budgetMs = Math.max(0, Math.min(step.timeoutMs, left));
     const timeoutMessage = byMaxDuration
-      ? `retry.maxDuration ${formatDuration(policy.maxDurationMs!)} used up during attempt ${attempt}`
-      : `attempt ${attempt} timed out after ${formatDuration(step.timeoutMs)}`;
+      ? `retry.maxDuration ${formatDurationExact(policy.maxDurationMs!)} used up during attempt ${attempt}`
+      : `attempt ${attempt} timed out after ${formatDurationExact(step.timeoutMs)}`;
     run.emit({ type: 'attempt-start', stepId: step.id, attempt, maxAttempts: policy.attempts, timeoutMs: budgetMs });
     try {
       const outputs = await runAttempt(run, { stepId: step.id, attempt, ...prepared, budgetMs, timeoutMessage });
@@ -67,7 +67,7 @@ function decideNext(
   const delayMs = computeRetryDelay(failure, attempt, policy, random);
   const startAt = clock.now() + delayMs;
   if (startAt >= maxEnd) {
-    const limit = formatDuration(policy.maxDurationMs!);
+    const limit = formatDurationExact(policy.maxDurationMs!);
     return { error: withNote(failure, `no retry: attempt ${attempt + 1} would start after retry.maxDuration ${limit}`) };
   }
   if (run.deadline && startAt >= run.deadline.at) {

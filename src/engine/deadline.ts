@@ -2,7 +2,7 @@
 
 import { CancelledError, RunbookError } from '../errors.js';
 import { type ExprContext, resolveTemplates } from '../expr/template.js';
-import { formatDuration, parseDuration } from '../runbook/duration.js';
+import { formatDurationExact, parseDuration } from '../time/duration.js';
 import type { Runbook } from '../runbook/types.js';
 import type { Clock } from '../time/clock.js';
 import type { RunDeadline } from './state.js';
@@ -26,7 +26,7 @@ export function resolveDeadlineMs(runbook: Runbook, context: ExprContext): numbe
 
 /** Human name of the deadline for messages: `spec.deadline 1h` or `spec.deadline ${{ inputs.window }} (= 1h)`. */
 export function describeDeadline(deadline: Pick<RunDeadline, 'source' | 'ms'>): string {
-  const value = formatDuration(deadline.ms);
+  const value = formatDurationExact(deadline.ms);
   return deadline.source === value ? `spec.deadline ${value}` : `spec.deadline ${deadline.source} (= ${value})`;
 }
 

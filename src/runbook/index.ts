@@ -6,7 +6,5 @@ export { resolveInputs, type ResolveInputsOptions, type ResolvedInputs } from '.
 export { validateStepParams } from './params.js';
 export { getRunbookSchema, runbookSchema } from './schema.js';
 export { normalizeRunbook, hashRunbook, canonicalJson, RUNBOOK_DEFAULTS } from './normalize.js';
-export { parseDuration, formatDuration } from './duration.js';
 export { renderGraph, type GraphFormat } from './graph.js';
-export { validateAgainstSchema } from './ajv.js';
 export type * from './types.js';

@@ -1,9 +1,9 @@
 // Typing input values by their declared type: from text (--set, env, files) or from structured YAML/JSON.
 
 import type { InputType } from './types.js';
-import { parseDuration } from './duration.js';
-import { describeValue } from './schema-messages.js';
-import { formatSuggestion } from './suggest.js';
+import { parseDuration } from '../time/duration.js';
+import { describeValue } from '../schema/messages.js';
+import { formatSuggestion } from '../schema/suggest.js';
 
 export type Coerced = { ok: true; value: unknown } | { ok: false; message: string };
 

@@ -2,12 +2,12 @@
 
 import { createHash } from 'node:crypto';
 import type { InputSpec, InputType, LockSpec, RetryOn, RetryPolicy, Runbook, StepSpec } from './types.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../time/duration.js';
 import { buildStepParams } from './step-params.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '../schema/canonical-json.js';
 
-export { canonicalJson } from './canonical-json.js';
-import type { Locate } from './yaml.js';
+export { canonicalJson } from '../schema/canonical-json.js';
+import type { Locate } from '../yaml/parse.js';
 
 /** Defaults the runbook format promises (documented in the schema and README). */
 export const RUNBOOK_DEFAULTS = {

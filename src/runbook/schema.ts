@@ -1,7 +1,7 @@
 // The runbook format as JSON Schema 2020-12: the source of truth, published to schemas/runbook.schema.json.
 // `x-expected` (a noun phrase) is our annotation for human error messages; editors ignore it.
 
-import { DURATION_PATTERN } from './duration.js';
+import { DURATION_PATTERN } from '../time/duration.js';
 
 export const RUNBOOK_SCHEMA_ID = 'https://opsbook.dev/schemas/runbook.schema.json';
 

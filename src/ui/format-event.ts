@@ -1,7 +1,7 @@
 // Event → text, as a map keyed by event type (one formatter per kind), shared by the plain and test renderers.
 
 import type { EngineEvent, EngineEventType } from '../engine/events.js';
-import { formatDuration } from './format-duration.js';
+import { formatDurationHuman } from '../time/duration.js';
 import { formatTable } from './table.js';
 
 export interface FormatOptions {
@@ -16,7 +16,7 @@ type Formatter<T extends EngineEventType> = (event: EventOf<T>, options: Require
 export const oneLine = (text: string) => text.trim().replace(/(:?)\s*\n\s*/g, (_m, colon: string) => (colon ? ': ' : '; '));
 
 const took = (ms: number | undefined, o: Required<FormatOptions>) =>
-  o.durations && ms !== undefined ? ` in ${formatDuration(ms)}` : '';
+  o.durations && ms !== undefined ? ` in ${formatDurationHuman(ms)}` : '';
 
 const formatters: { [T in EngineEventType]: Formatter<T> } = {
   'run-start': (e) => [
@@ -26,14 +26,14 @@ const formatters: { [T in EngineEventType]: Formatter<T> } = {
   ],
   'step-start': (e) => [`${e.stepId}: started`],
   'attempt-start': (e, o) => [
-    `${e.stepId}: attempt ${e.attempt}/${e.maxAttempts}${o.durations ? ` (timeout ${formatDuration(e.timeoutMs)})` : ''}`,
+    `${e.stepId}: attempt ${e.attempt}/${e.maxAttempts}${o.durations ? ` (timeout ${formatDurationHuman(e.timeoutMs)})` : ''}`,
   ],
   'attempt-end': (e, o) =>
     e.ok
       ? [`${e.stepId}: attempt ${e.attempt} succeeded`]
       : [
           `${e.stepId}: attempt ${e.attempt} failed (${e.errorClass ?? 'error'}): ${oneLine(e.error ?? 'unknown error')}` +
-            (e.retryInMs !== undefined ? `; retrying${o.durations ? ` in ${formatDuration(e.retryInMs)}` : ''}` : ''),
+            (e.retryInMs !== undefined ? `; retrying${o.durations ? ` in ${formatDurationHuman(e.retryInMs)}` : ''}` : ''),
         ],
   'step-progress': (e) => [`${e.stepId}: ${e.detail}`],
   'step-log': (e) => [`${e.stepId} ${e.stream === 'stderr' ? '!' : '|'} ${e.line}`],

@@ -2,7 +2,7 @@
 
 import type { RetryPolicy } from '../runbook/types.js';
 import type { PlanPreview } from '../steps/types.js';
-import { formatDuration } from './format-duration.js';
+import { formatDurationHuman } from '../time/duration.js';
 import { formatTable } from './table.js';
 
 /** The engine's plan, as far as rendering needs it (structurally matches planRunbook's result). */
@@ -40,10 +40,10 @@ export function formatRetry(retry: RetryPolicy): string {
   const b = retry.backoff;
   const parts = [
     `${retry.attempts} attempts`,
-    `backoff ${formatDuration(b.initialMs)} ×${b.factor} up to ${formatDuration(b.maxMs)}${b.jitter ? ' with jitter' : ''}`,
+    `backoff ${formatDurationHuman(b.initialMs)} ×${b.factor} up to ${formatDurationHuman(b.maxMs)}${b.jitter ? ' with jitter' : ''}`,
     `on ${retry.on.join('/')}`,
   ];
-  if (retry.maxDurationMs !== undefined) parts.push(`all attempts within ${formatDuration(retry.maxDurationMs)}`);
+  if (retry.maxDurationMs !== undefined) parts.push(`all attempts within ${formatDurationHuman(retry.maxDurationMs)}`);
   return parts.join(', ');
 }
 
@@ -61,7 +61,7 @@ function formatParams(params: Record<string, unknown> | undefined): string | und
 /** Text lines of a plan. */
 export function formatPlan(plan: PlanView): string[] {
   const out: string[] = [];
-  const deadlineText = plan.deadline ? formatDuration(plan.deadline.ms) : '';
+  const deadlineText = plan.deadline ? formatDurationHuman(plan.deadline.ms) : '';
   const deadline = plan.deadline
     ? `, deadline ${deadlineText}${plan.deadline.source !== deadlineText ? ` (${plan.deadline.source})` : ''}`
     : ', no deadline';
@@ -76,7 +76,7 @@ export function formatPlan(plan: PlanView): string[] {
         .filter(Boolean)
         .join(', ');
       out.push(`  ${s.id}${s.name !== s.id ? ` "${s.name}"` : ''} (${flags})${s.needs.length ? ` needs ${s.needs.join(', ')}` : ''}`);
-      out.push(`    timeout ${formatDuration(s.timeoutMs)} per attempt; ${formatRetry(s.retry)}; worst case ${formatDuration(s.worstCaseMs)}`);
+      out.push(`    timeout ${formatDurationHuman(s.timeoutMs)} per attempt; ${formatRetry(s.retry)}; worst case ${formatDurationHuman(s.worstCaseMs)}`);
       if (s.when) out.push(`    ${formatWhen(s.when)}`);
       // A shell script is already shown by the preview; the other parameters still matter.
       const params = formatParams(s.preview && s.with ? Object.fromEntries(Object.entries(s.with).filter(([k]) => k !== 'run')) : s.with);
@@ -91,11 +91,11 @@ export function formatPlan(plan: PlanView): string[] {
       }
     }
   });
-  out.push('', `Critical path: ${plan.criticalPath.steps.join(' → ') || '(none)'}, worst case ${formatDuration(plan.criticalPath.worstCaseMs)}` +
-    (plan.deadline ? ` against a deadline of ${formatDuration(plan.deadline.ms)}` : ''));
+  out.push('', `Critical path: ${plan.criticalPath.steps.join(' → ') || '(none)'}, worst case ${formatDurationHuman(plan.criticalPath.worstCaseMs)}` +
+    (plan.deadline ? ` against a deadline of ${formatDurationHuman(plan.deadline.ms)}` : ''));
   if (plan.deadline && plan.criticalPath.worstCaseMs > plan.deadline.ms) {
     const warned = plan.warnings.some((w) => /deadline/i.test(w));
-    if (!warned) out.push(`WARNING: the worst case (${formatDuration(plan.criticalPath.worstCaseMs)}) exceeds the deadline (${formatDuration(plan.deadline.ms)})`);
+    if (!warned) out.push(`WARNING: the worst case (${formatDurationHuman(plan.criticalPath.worstCaseMs)}) exceeds the deadline (${formatDurationHuman(plan.deadline.ms)})`);
   }
   for (const warning of plan.warnings) out.push(`WARNING: ${warning}`);
   out.push('', 'Nothing was run: plan has no side effects.');

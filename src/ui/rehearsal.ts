@@ -1,7 +1,7 @@
 // What `opsbook rehearse` prints at the end: the run's outcome and what the simulated cluster looks like now.
 
 import type { SimSummary } from '../sim/summary.js';
-import { formatDuration } from './format-duration.js';
+import { formatDurationHuman } from '../time/duration.js';
 import { oneLine } from './format-event.js';
 import { formatTable } from './table.js';
 
@@ -38,7 +38,7 @@ export function formatRehearsal(report: RehearsalReport): string[] {
   const out: string[] = [];
   out.push(
     `Rehearsal of ${report.runbook.name} (${report.runbook.file}) on scenario ${report.scenario} (${cluster.flavour}), ` +
-      `time scale ${report.timeScale}×, ${formatDuration(cluster.elapsedMs)} of simulated time`,
+      `time scale ${report.timeScale}×, ${formatDurationHuman(cluster.elapsedMs)} of simulated time`,
   );
   out.push(`Outcome: run ${outcome.runId} ${outcome.status}${outcome.error ? `: ${oneLine(outcome.error)}` : ''}`);
   out.push('');

@@ -6,7 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { EngineEvent } from '../engine/events.js';
 import type { Clock } from '../time/clock.js';
 import { escapeControl, escapeStrings } from './escape.js';
-import { formatDuration } from './format-duration.js';
+import { formatDurationHuman } from '../time/duration.js';
 import { formatEvent } from './format-event.js';
 import { formatTable } from './table.js';
 import type { Renderer } from './renderer.js';
@@ -75,7 +75,7 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
   const titleOf = (v: StepView): string => {
     if (v.end) {
       if (v.end.reused) return v.end.status === 'skipped' ? `${v.name} (skipped earlier)` : `${v.name} (reused from earlier run)`;
-      return v.end.durationMs !== undefined ? `${v.name} (${formatDuration(v.end.durationMs)})` : v.name;
+      return v.end.durationMs !== undefined ? `${v.name} (${formatDurationHuman(v.end.durationMs)})` : v.name;
     }
     if (v.startedAt === undefined) {
       const done = doneIds();
@@ -83,7 +83,7 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
       return waiting.length > 0 ? `${v.name} (waiting for ${waiting.join(', ')})` : `${v.name} (queued)`;
     }
     const attempt = v.maxAttempts > 1 ? `attempt ${v.attempt}/${v.maxAttempts} · ` : '';
-    return `${v.name} [${attempt}${formatDuration(Math.max(0, clock.now() - v.startedAt))}]`;
+    return `${v.name} [${attempt}${formatDurationHuman(Math.max(0, clock.now() - v.startedAt))}]`;
   };
 
   const runTitle = (): string => {
@@ -91,11 +91,11 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
     const parts = [`${start.runbook.name} · run ${start.runId}`];
     // Once ended, the run's own duration: the summary line prints the same number, so both read the same.
     const elapsed = end ? end.durationMs : Math.max(0, clock.now() - Date.parse(start.time));
-    parts.push(`${formatDuration(elapsed)} elapsed`);
+    parts.push(`${formatDurationHuman(elapsed)} elapsed`);
     if (notice && !end) parts.push(notice);
     if (start.deadline && !end) {
       const left = Date.parse(start.deadline) - clock.now();
-      parts.push(left > 0 ? `deadline in ${formatDuration(left)}` : 'deadline passed');
+      parts.push(left > 0 ? `deadline in ${formatDurationHuman(left)}` : 'deadline passed');
     }
     return parts.join(' · ');
   };

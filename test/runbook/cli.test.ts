@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { getRunbookSchema } from '../../src/runbook/index.js';
-import { stringifyYaml } from '../../src/runbook/yaml.js';
+import { stringifyYaml } from '../../src/yaml/parse.js';
 
 const valid = 'test/fixtures/runbooks/valid';
 const invalid = 'test/fixtures/runbooks/invalid';

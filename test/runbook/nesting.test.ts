@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatDiagnostic, RunbookError } from '../../src/errors.js';
 import { validateRunbookText } from '../../src/runbook/validate.js';
-import { MAX_YAML_NESTING } from '../../src/runbook/yaml-fast.js';
-import { parseYamlDocuments, parseYamlWithPositions } from '../../src/runbook/yaml.js';
+import { MAX_YAML_NESTING } from '../../src/yaml/fast.js';
+import { parseYamlDocuments, parseYamlWithPositions } from '../../src/yaml/parse.js';
 import { createTestRegistry } from './registry.js';
 
 const registry = createTestRegistry();

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { RunbookError } from '../../src/errors.js';
 import { loadRunbookText, resolveInputs, validateRunbookText } from '../../src/runbook/index.js';
 import { evaluateWhen, ExpressionError, resolveTemplates } from '../../src/expr/template.js';
-import { stringifyYaml } from '../../src/runbook/yaml.js';
+import { stringifyYaml } from '../../src/yaml/parse.js';
 import { createTestRegistry } from './registry.js';
 
 const registry = createTestRegistry();

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createStepRegistry } from '../../src/steps/registry.js';
 import { getRunbookSchema } from '../../src/runbook/index.js';
-import { assertValidSchema, generateValidatorsModule, validateAgainstSchema } from '../../src/runbook/ajv.js';
+import { assertValidSchema, generateValidatorsModule, validateAgainstSchema } from '../../src/schema/ajv.js';
 import { runbookSchema } from '../../src/runbook/schema.js';
 import { buildSchemaFiles } from '../../src/runbook/step-schemas.js';
-import { parseYamlDocuments } from '../../src/runbook/yaml.js';
+import { parseYamlDocuments } from '../../src/yaml/parse.js';
 
 describe('published schemas', () => {
   const files = buildSchemaFiles(createStepRegistry().list(), getRunbookSchema());
@@ -18,7 +18,7 @@ describe('published schemas', () => {
 
   it('precompiled validators are in sync with the schemas (run `npm run schemas`)', () => {
     const expected = generateValidatorsModule([runbookSchema, ...createStepRegistry().list().map((s) => s.schema)]);
-    expect(readFileSync('src/runbook/generated/validators.ts', 'utf8') === expected).toBe(true);
+    expect(readFileSync('src/schema/generated/validators.ts', 'utf8') === expected).toBe(true);
   });
 
   it('are valid JSON Schema 2020-12 in strict mode', () => {

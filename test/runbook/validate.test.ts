@@ -266,7 +266,7 @@ describe('oneOf/anyOf in step schemas', () => {
 
 describe('precompiled and runtime-compiled validators agree', () => {
   it('reports the same diagnostics for a schema whether it was precompiled or not', async () => {
-    const { validateAgainstSchema } = await import('../../src/runbook/ajv.js');
+    const { validateAgainstSchema } = await import('../../src/schema/ajv.js');
     const { runbookSchema } = await import('../../src/runbook/schema.js');
     const copy = JSON.parse(JSON.stringify(runbookSchema)) as object; // same content → precompiled; a changed one → compiled now
     const changed = { ...copy, title: 'changed' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatPlan, formatRetry, type PlanView } from '../../src/ui/plan.js';
-import { formatDuration } from '../../src/ui/format-duration.js';
+import { formatDurationHuman } from '../../src/time/duration.js';
 
 const retry = { attempts: 3, backoff: { initialMs: 5000, factor: 2, maxMs: 60_000, jitter: true }, on: ['transient', 'timeout'] as ('transient' | 'timeout')[] };
 
@@ -55,8 +55,8 @@ describe('plan text', () => {
   });
 });
 
-describe('formatDuration', () => {
+describe('formatDurationHuman', () => {
   it.each([
     [0, '0ms'], [320, '320ms'], [1500, '1.5s'], [45_000, '45s'], [90_000, '1m30s'], [3_600_000, '1h'], [5_415_000, '1h30m'], [90_061_000, '1d1h'],
-  ])('%d ms → %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
+  ])('%d ms → %s', (ms, text) => expect(formatDurationHuman(ms)).toBe(text));
 });

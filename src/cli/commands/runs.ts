@@ -16,9 +16,9 @@ export function registerRunsCommand(program: Command): void {
 }
 
 export async function runsCommand(flags: RunsFlags, io: CliIo): Promise<number> {
-  const [{ listRuns }, { formatDuration }, { formatTable }] = await Promise.all([
+  const [{ listRuns }, { formatDurationHuman }, { formatTable }] = await Promise.all([
     import('../../engine/index.js'),
-    import('../../ui/format-duration.js'),
+    import('../../time/duration.js'),
     import('../../ui/table.js'),
   ]);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
@@ -37,7 +37,7 @@ export async function runsCommand(flags: RunsFlags, io: CliIo): Promise<number> 
     escapeControl(`${r.runbook.name} (${r.runbook.path})`),
     r.status,
     r.startedAt,
-    r.durationMs === undefined ? '-' : formatDuration(r.durationMs),
+    r.durationMs === undefined ? '-' : formatDurationHuman(r.durationMs),
   ]);
   const [, ...lines] = formatTable({ title: '', columns: ['run', 'runbook', 'status', 'started', 'duration'], rows });
   io.stdout.write(`${lines.map((l) => l.slice(2)).join('\n')}\n`);

@@ -3,7 +3,7 @@
 
 import type { KubeClient } from '../../k8s/types.js';
 import type { Exec } from '../../proc/types.js';
-import { formatDuration } from '../../runbook/duration.js';
+import { formatDurationExact } from '../../time/duration.js';
 import type { Runbook } from '../../runbook/types.js';
 import type { StepRegistry } from '../../steps/registry.js';
 import { systemClock, type Clock } from '../../time/clock.js';
@@ -111,12 +111,12 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
   const deadline = deadlineMs === undefined ? undefined : { source: runbook.deadline!, ms: deadlineMs };
   if (deadline && criticalPath.worstCaseMs > deadline.ms) {
     warnings.push(
-      `worst case ${formatDuration(criticalPath.worstCaseMs)} along ${criticalPath.steps.join(' → ')} exceeds ` +
+      `worst case ${formatDurationExact(criticalPath.worstCaseMs)} along ${criticalPath.steps.join(' → ')} exceeds ` +
         `${describeDeadline(deadline)}: the run may be cut off by its deadline`,
     );
   } else if (deadline && worstCaseMs > deadline.ms) {
     warnings.push(
-      `worst case ${formatDuration(worstCaseMs)} with concurrency ${concurrency} exceeds ${describeDeadline(deadline)} ` +
+      `worst case ${formatDurationExact(worstCaseMs)} with concurrency ${concurrency} exceeds ${describeDeadline(deadline)} ` +
         '(the critical path alone fits): the run may be cut off by its deadline',
     );
   }

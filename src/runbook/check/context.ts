@@ -2,8 +2,8 @@
 
 import type { StepRegistry } from '../../steps/registry.js';
 import type { AnyStepType } from '../../steps/types.js';
-import type { PathSegment } from '../path.js';
-import { formatSuggestion } from '../suggest.js';
+import type { PathSegment } from '../../schema/path.js';
+import { formatSuggestion } from '../../schema/suggest.js';
 
 export interface RawStep {
   index: number;

@@ -1,6 +1,6 @@
 // Step-level semantic checks: ids, needs, uses, parameters, retry policy, templates in shell scripts.
 
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../../time/duration.js';
 import { isTemplate } from '../../expr/template.js';
 import { checkStepParams } from '../params.js';
 import { buildStepParams } from '../step-params.js';

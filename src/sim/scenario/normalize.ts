@@ -1,7 +1,7 @@
 // One normalisation pass after validation: fills every default so the simulation never checks for undefined.
 
 import { createHash } from 'node:crypto';
-import { parseDuration } from '../../runbook/duration.js';
+import { parseDuration } from '../../time/duration.js';
 import type { DurationInput, PhaseInput, ScenarioInput } from './input.js';
 import type { ExistingNode, JoiningMachine, NodeAddress, OperatorPhase, OperatorSpec, Scenario } from './types.js';
 

@@ -1,7 +1,7 @@
 // `cert-expiry`: the `kubeadm certs check-expiration` view of every node, parsed natively, with warn/fail windows.
 
 import { StepError } from '../../errors.js';
-import { formatDuration } from '../../runbook/duration.js';
+import { formatDurationExact } from '../../time/duration.js';
 import { checkNodes, normalizeNodes, type NodeSpec } from '../../node/index.js';
 import type { JsonSchema, StepType } from '../types.js';
 import { buildTables, classifyInventory, type CertExpiry } from './expiry.js';
@@ -99,7 +99,7 @@ export const certExpiryStep: StepType<CertExpiryParams, CertExpiryOutputs> = {
     const failing = nodes.flatMap((n) => n.certificates.filter((c) => c.status === 'failing' || c.status === 'expired').map((c) => `${n.node}/${c.name}`));
     if (params.failWithinMs !== undefined && failing.length > 0) {
       throw new StepError(
-        `${failing.length} certificate(s) expired or expiring within ${formatDuration(params.failWithinMs)}: ${failing.join(', ')}`,
+        `${failing.length} certificate(s) expired or expiring within ${formatDurationExact(params.failWithinMs)}: ${failing.join(', ')}`,
         { errorClass: 'permanent', details: outputs },
       );
     }
@@ -113,8 +113,8 @@ export const certExpiryStep: StepType<CertExpiryParams, CertExpiryOutputs> = {
     });
     const outputs = summarise(nodes);
     return {
-      summary: `${outputs.expired} expired, ${outputs.expiring} expiring within ${formatDuration(params.warnWithinMs)}, ${outputs.missing} missing on ${nodes.map((n) => n.node).join(', ')}` +
-        (params.failWithinMs !== undefined ? ` (fails when any expires within ${formatDuration(params.failWithinMs)})` : ''),
+      summary: `${outputs.expired} expired, ${outputs.expiring} expiring within ${formatDurationExact(params.warnWithinMs)}, ${outputs.missing} missing on ${nodes.map((n) => n.node).join(', ')}` +
+        (params.failWithinMs !== undefined ? ` (fails when any expires within ${formatDurationExact(params.failWithinMs)})` : ''),
       tables: nodes.flatMap((n) => buildTables(n.node, n.certificates)),
     };
   },

@@ -1,6 +1,6 @@
 // Parameter pieces shared by the certs steps: nodes, the kubeadm directories, durations.
 
-import { DURATION_PATTERN, parseDuration } from '../../runbook/duration.js';
+import { DURATION_PATTERN, parseDuration } from '../../time/duration.js';
 import { nodesSchema } from '../../node/index.js';
 import type { JsonSchema } from '../types.js';
 

@@ -2,7 +2,7 @@
 
 import { request } from 'node:https';
 import { StepError } from '../../errors.js';
-import { formatDuration } from '../../runbook/duration.js';
+import { formatDurationExact } from '../../time/duration.js';
 import type { KubeClient } from '../../k8s/types.js';
 import type { Clock } from '../../time/clock.js';
 
@@ -42,9 +42,9 @@ export async function waitForReadyz(nodeName: string, options: ReadyzOptions): P
       last = (error as Error).message;
     }
     const waited = options.clock.now() - start;
-    options.progress(`${nodeName}: waiting for the API server /readyz (${formatDuration(waited)}): ${last}`);
+    options.progress(`${nodeName}: waiting for the API server /readyz (${formatDurationExact(waited)}): ${last}`);
     if (waited + options.intervalMs > options.timeoutMs) {
-      throw new StepError(`${nodeName}: the API server did not answer /readyz within ${formatDuration(options.timeoutMs)} after the restart (last: ${last})`, {
+      throw new StepError(`${nodeName}: the API server did not answer /readyz within ${formatDurationExact(options.timeoutMs)} after the restart (last: ${last})`, {
         errorClass: 'timeout',
       });
     }

@@ -2,7 +2,7 @@
 
 import { StepError, toStepError } from '../../errors.js';
 import type { NodeSpec, NodeTransport } from '../../node/index.js';
-import { formatDuration } from '../../runbook/duration.js';
+import { formatDurationExact } from '../../time/duration.js';
 import type { StepContext } from '../types.js';
 import { backupPath, createBackup, restoreBackup } from './backup.js';
 import { formatKubeadmTime } from './residual.js';
@@ -145,7 +145,7 @@ async function restartAndWait(
         progress: ctx.progress,
       });
       readyAfterMs = ready.waitedMs;
-      ctx.log(`${name}: API server ready after ${formatDuration(ready.waitedMs)}`);
+      ctx.log(`${name}: API server ready after ${formatDurationExact(ready.waitedMs)}`);
     }
   } catch (error) {
     const cause = toStepError(error);

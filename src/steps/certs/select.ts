@@ -1,6 +1,6 @@
 // Which leaves a renewal touches: due ones (or all with force), never those of an external CA or unreadable ones.
 
-import { formatDuration } from '../../runbook/duration.js';
+import { formatDurationExact } from '../../time/duration.js';
 import type { CertRecord, Inventory } from './inventory.js';
 
 export interface Skipped {
@@ -29,7 +29,7 @@ export function selectForRenewal(inventory: Inventory, options: SelectOptions): 
     else if (!ca?.info) skipped.push({ name: leaf.name, reason: `CA ${leaf.ca} certificate ${ca?.problem ?? 'missing'} (${ca?.path ?? ''})` });
     else if (leaf.externallyManaged) skipped.push({ name: leaf.name, reason: `external CA: ${leaf.ca} key is not on the node, renew it with your external CA` });
     else if (!options.force && options.renewWithinMs !== undefined && leaf.info.notAfter.getTime() - options.now > options.renewWithinMs) {
-      skipped.push({ name: leaf.name, reason: `not due: expires ${leaf.info.notAfter.toISOString()}, beyond renewWithin ${formatDuration(options.renewWithinMs)}` });
+      skipped.push({ name: leaf.name, reason: `not due: expires ${leaf.info.notAfter.toISOString()}, beyond renewWithin ${formatDurationExact(options.renewWithinMs)}` });
     } else renew.push(leaf);
   }
   return { renew, skipped };

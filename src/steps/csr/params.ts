@@ -1,7 +1,7 @@
 // Parameters the four CSR steps share (inventory or match, identity source): one schema fragment, one normaliser.
 
 import { isIP } from 'node:net';
-import { DURATION_PATTERN, parseDuration } from '../../runbook/duration.js';
+import { DURATION_PATTERN, parseDuration } from '../../time/duration.js';
 import { StepError } from '../../errors.js';
 import { createNodeSelector } from '../../csr/inventory.js';
 import type { IdentitySource } from '../../csr/identity.js';

@@ -1,7 +1,7 @@
 // `sleep`: waits a duration on the run's clock (scaled in rehearsals, virtual in tests); cancellable.
 
 import { StepError } from '../../errors.js';
-import { parseDuration, formatDuration, DURATION_PATTERN } from '../../runbook/duration.js';
+import { parseDuration, formatDurationExact, DURATION_PATTERN } from '../../time/duration.js';
 import type { JsonSchema, StepType } from '../types.js';
 
 export interface SleepParams {
@@ -41,17 +41,17 @@ export const sleepStep: StepType<SleepParams, { sleptMs: number }> = {
     if (params.durationMs > left) {
       // Waiting only to be cut off helps nobody: say so now.
       throw new StepError(
-        `sleep ${formatDuration(params.durationMs)} would outlast the time left (${formatDuration(Math.max(0, left))} before the step timeout or run deadline)`,
+        `sleep ${formatDurationExact(params.durationMs)} would outlast the time left (${formatDurationExact(Math.max(0, left))} before the step timeout or run deadline)`,
         { errorClass: 'timeout' },
       );
     }
     // Zero is a no-op step: no timer (≥ 1 ms clamp, an extra event-loop turn), nothing to show.
     if (params.durationMs === 0) return { sleptMs: 0 };
-    ctx.progress(`sleeping ${formatDuration(params.durationMs)}`);
+    ctx.progress(`sleeping ${formatDurationExact(params.durationMs)}`);
     await ctx.clock.sleep(params.durationMs, ctx.signal);
     return { sleptMs: params.durationMs };
   },
   async plan(params) {
-    return { summary: `would wait ${formatDuration(params.durationMs)}` };
+    return { summary: `would wait ${formatDurationExact(params.durationMs)}` };
   },
 };

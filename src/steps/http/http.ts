@@ -2,7 +2,7 @@
 
 import { StepError } from '../../errors.js';
 import { evaluateCel } from '../../expr/cel.js';
-import { formatDuration } from '../../ui/format-duration.js';
+import { formatDurationHuman } from '../../time/duration.js';
 import type { PlanPreview, StepContext, StepType } from '../types.js';
 import { assertExpectedStatus } from './outcome.js';
 import { checkHttpParams, normalizeHttpParams, type HttpParams } from './params.js';
@@ -103,7 +103,7 @@ async function poll(p: HttpParams, ctx: StepContext, exchange: Exchange): Promis
     if (ctx.clock.now() + delay >= ctx.deadline) {
       throw new StepError(
         exchange.mask.redact(
-          `${exchange.label}: \`${p.until}\` did not hold within ${formatDuration(ctx.clock.now() - started)} (${polls} polls; last: ${last})`,
+          `${exchange.label}: \`${p.until}\` did not hold within ${formatDurationHuman(ctx.clock.now() - started)} (${polls} polls; last: ${last})`,
         ),
         { errorClass: 'timeout', details: { polls, last: exchange.mask.redact(last) } },
       );
@@ -141,7 +141,7 @@ export const httpStep: StepType<HttpParams, Record<string, unknown>> = {
     const mask = createSecretMask((t) => ctx.redact(t), [p.bearer, p.oauth2?.refreshToken]);
     const label = `${p.method} ${mask.redact(splitCredentials(buildUrl(p.url, p.query)).url)}`;
     const body = p.json !== undefined ? ' with a JSON body' : p.form !== undefined ? ' with a form body' : '';
-    const lines = p.until ? [`repeated every ${formatDuration(p.intervalMs)} until ${p.until}`] : [];
+    const lines = p.until ? [`repeated every ${formatDurationHuman(p.intervalMs)} until ${p.until}`] : [];
     if (p.oauth2) lines.push(`authenticated with a token from ${mask.redact(p.oauth2.tokenUrl)}`);
     return { summary: `would send ${label}${body} (nothing is sent during plan)`, lines };
   },

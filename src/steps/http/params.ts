@@ -1,7 +1,7 @@
 // Checks and normalises the `http` step's parameters once, so run() never sees an unfilled default.
 
 import type { ParamIssue } from '../types.js';
-import { parseDuration } from '../../runbook/duration.js';
+import { parseDuration } from '../../time/duration.js';
 import { checkCel } from '../../expr/cel.js';
 import { listStatusEntries, parseStatusRange, type StatusRange } from './status.js';
 

@@ -1,7 +1,7 @@
 // One HTTP exchange with Node's built-in fetch, turned into a plain response or a classified StepError.
 
 import { StepError } from '../../errors.js';
-import { formatDuration } from '../../ui/format-duration.js';
+import { formatDurationHuman } from '../../time/duration.js';
 import type { HttpMethod } from './params.js';
 import type { SecretMask } from './redact.js';
 
@@ -91,7 +91,7 @@ export async function sendRequest(request: HttpRequest, mask: SecretMask): Promi
   } catch (error) {
     if (request.signal.aborted) throw request.signal.reason ?? error;
     if (timeout.aborted) {
-      throw new StepError(`${label}: no response within ${formatDuration(request.timeoutMs)}`, { errorClass: 'transient' });
+      throw new StepError(`${label}: no response within ${formatDurationHuman(request.timeoutMs)}`, { errorClass: 'transient' });
     }
     const { text } = describeNetworkError(error);
     throw new StepError(`${label}: request failed (${mask.redact(text)})`, { errorClass: 'transient', cause: error });

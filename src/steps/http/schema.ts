@@ -1,6 +1,6 @@
 // JSON Schema of the `http` step's `with:` block (published as schemas/steps/http.schema.json).
 
-import { DURATION_PATTERN } from '../../runbook/duration.js';
+import { DURATION_PATTERN } from '../../time/duration.js';
 import type { JsonSchema } from '../types.js';
 
 const duration: JsonSchema = {

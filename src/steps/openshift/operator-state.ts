@@ -2,7 +2,7 @@
 
 import type { ReportTable } from '../../engine/events.js';
 import type { KubeObject } from '../../k8s/types.js';
-import { formatDuration } from '../../ui/format-duration.js';
+import { formatDurationHuman } from '../../time/duration.js';
 
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
@@ -87,7 +87,7 @@ export function describeUnsettled(state: OperatorState, allowProgressing = false
 /** How long ago a condition last changed, the way `oc get clusteroperators` shows SINCE ("12m"). */
 function formatSince(since: string | undefined, now: number): string {
   const at = since ? Date.parse(since) : NaN;
-  return Number.isNaN(at) ? '' : formatDuration(Math.max(0, now - at));
+  return Number.isNaN(at) ? '' : formatDurationHuman(Math.max(0, now - at));
 }
 
 /** The `oc get clusteroperators` view: name, Available, Progressing, Degraded, since, message. */

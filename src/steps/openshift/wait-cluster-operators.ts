@@ -2,7 +2,7 @@
 
 import { StepError } from '../../errors.js';
 import type { KubeObject } from '../../k8s/types.js';
-import { formatDuration } from '../../ui/format-duration.js';
+import { formatDurationHuman } from '../../time/duration.js';
 import type { JsonSchema, StepContext, StepType } from '../types.js';
 import { computeGiveUpAt, createChangeFeed } from './change-feed.js';
 import {
@@ -83,7 +83,7 @@ async function runWait(p: WaitOperatorsParams, ctx: StepContext): Promise<Record
       const states = selectStates(p, informer.items());
       const unsettled = states.filter((s) => !isSettled(s, progressAllowed(p, s.name)));
       if (states.length > 0 && unsettled.length === 0) {
-        ctx.log(`${states.length} cluster operator(s) settled after ${formatDuration(ctx.clock.now() - started)}`);
+        ctx.log(`${states.length} cluster operator(s) settled after ${formatDurationHuman(ctx.clock.now() - started)}`);
         return { operators: states.map(toOutputState), settled: states.map((s) => s.name) };
       }
       const detail = describeWaiting(p, states, unsettled);
@@ -91,7 +91,7 @@ async function runWait(p: WaitOperatorsParams, ctx: StepContext): Promise<Record
       if ((await feed.next(ctx.clock, giveUpAt, ctx.signal)) === 'time' && ctx.clock.now() >= giveUpAt) {
         const table = formatOperatorTable('Cluster operators not settled', unsettled, ctx.clock.now(), (n) => progressAllowed(p, n));
         ctx.report(table);
-        throw new StepError(`cluster operators did not settle within ${formatDuration(ctx.clock.now() - started)}: ${detail}`, {
+        throw new StepError(`cluster operators did not settle within ${formatDurationHuman(ctx.clock.now() - started)}: ${detail}`, {
           errorClass: 'timeout',
           details: { table, operators: states.map(toOutputState) },
         });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readEmbeddedCredentials, replaceEmbeddedCredentials } from '../../../src/steps/certs/kubeconfig-certs.js';
-import { parseYamlDocuments } from '../../../src/runbook/yaml.js';
+import { parseYamlDocuments } from '../../../src/yaml/parse.js';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const CERT = '-----BEGIN CERTIFICATE-----\nOLD\n-----END CERTIFICATE-----\n';

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renewCertsStep } from '../../../src/steps/certs/renew-certs.js';
-import { parseYamlDocuments } from '../../../src/runbook/yaml.js';
+import { parseYamlDocuments } from '../../../src/yaml/parse.js';
 import { StepError } from '../../../src/errors.js';
 import { VirtualClock } from '../../../src/time/clock.js';
 import { execProcess } from '../../../src/proc/exec.js';

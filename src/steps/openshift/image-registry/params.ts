@@ -1,6 +1,6 @@
 // Validation and normalisation of configure-image-registry: the storage rules from the OpenShift docs, applied once.
 
-import { parseDuration } from '../../../runbook/duration.js';
+import { parseDuration } from '../../../time/duration.js';
 import type { ParamIssue } from '../../types.js';
 
 export type ManagementState = 'Managed' | 'Removed' | 'Unmanaged';

@@ -1,6 +1,6 @@
 // JSON Schema of `configure-image-registry`'s `with:` block (published as schemas/steps/configure-image-registry.schema.json).
 
-import { DURATION_PATTERN } from '../../../runbook/duration.js';
+import { DURATION_PATTERN } from '../../../time/duration.js';
 import type { JsonSchema } from '../../types.js';
 
 const QUANTITY = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$';

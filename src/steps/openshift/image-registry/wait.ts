@@ -2,7 +2,7 @@
 
 import { StepError } from '../../../errors.js';
 import type { KubeClient, KubeObject } from '../../../k8s/types.js';
-import { formatDuration } from '../../../ui/format-duration.js';
+import { formatDurationHuman } from '../../../time/duration.js';
 import type { StepContext } from '../../types.js';
 import { computeGiveUpAt, createChangeFeed } from '../change-feed.js';
 import {
@@ -58,7 +58,7 @@ export async function waitForRegistryOperator(
       if (degradedSince !== undefined && now - degradedSince >= graceMs) {
         const why = [state.degraded.reason, state.degraded.message].filter(Boolean).join(': ') || 'no message';
         ctx.report(formatOperatorTable('image-registry operator', [state], ctx.clock.now()));
-        throw new StepError(`image-registry operator is Degraded for ${formatDuration(now - degradedSince)}: ${why}`, {
+        throw new StepError(`image-registry operator is Degraded for ${formatDurationHuman(now - degradedSince)}: ${why}`, {
           errorClass: 'permanent',
           details: { operator: state },
         });
@@ -74,7 +74,7 @@ export async function waitForRegistryOperator(
       if ((await feed.next(ctx.clock, wakeAt, ctx.signal)) === 'time' && ctx.clock.now() >= giveUpAt) {
         ctx.report(formatOperatorTable('image-registry operator', [state], ctx.clock.now()));
         throw new StepError(
-          `image-registry operator did not settle within ${formatDuration(ctx.clock.now() - started)}: ${describeUnsettled(state)}`,
+          `image-registry operator did not settle within ${formatDurationHuman(ctx.clock.now() - started)}: ${describeUnsettled(state)}`,
           { errorClass: 'timeout', details: { operator: state } },
         );
       }

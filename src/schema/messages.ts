@@ -2,8 +2,8 @@
 
 import { parsePointer, type PathSegment } from './path.js';
 import { formatSuggestion } from './suggest.js';
-import { DURATION_PATTERN } from './duration.js';
-import { foldCombinatorErrors } from './schema-fold.js';
+import { DURATION_PATTERN } from '../time/duration.js';
+import { foldCombinatorErrors } from './fold.js';
 
 /** The subset of ajv's ErrorObject we read (verbose mode). */
 export interface RawSchemaError {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RunbookError } from '../../src/errors.js';
-import { parseYamlDocuments, parseYamlWithPositions, stringifyYaml } from '../../src/runbook/yaml.js';
+import { parseYamlDocuments, parseYamlWithPositions, stringifyYaml } from '../../src/yaml/parse.js';
 
 const text = `a:
   plain: hello \${{ x }}

@@ -1,14 +1,14 @@
 // The only importer of ajv: validates against JSON Schemas (2020-12) and reports every error, in human words.
-// Validators for the runbook schema and the built-in step schemas are precompiled (src/runbook/generated, keyed by
+// Validators for the runbook schema and the built-in step schemas are precompiled (src/schema/generated, keyed by
 // schema content), so a cold `opsbook validate` never loads ajv; any other schema is compiled here on first use.
 
 import { createRequire } from 'node:module';
 import type { Ajv2020 as Ajv2020Type, ValidateFunction } from 'ajv/dist/2020.js';
 import { getSchemaKey } from './canonical-json.js';
-import { describeSchemaErrors, type RawSchemaError, type SchemaIssue } from './schema-messages.js';
+import { describeSchemaErrors, type RawSchemaError, type SchemaIssue } from './messages.js';
 import { validators as precompiled } from './generated/validators.js';
 
-export type { SchemaIssue } from './schema-messages.js';
+export type { SchemaIssue } from './messages.js';
 
 type Validate = ((value: unknown) => boolean) & { errors?: RawSchemaError[] | null };
 

@@ -4,9 +4,9 @@ import { createRequire } from 'node:module';
 import type * as YamlModule from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { RunbookError, type Diagnostic } from '../errors.js';
-import type { SourcePosition } from './types.js';
-import type { PathSegment } from './path.js';
-import { describeDeepNesting, findDeepNesting } from './yaml-fast.js';
+import type { SourcePosition } from '../runbook/types.js';
+import type { PathSegment } from '../schema/path.js';
+import { describeDeepNesting, findDeepNesting } from './fast.js';
 
 /** Where to point for a path: the key (`need:`) or its value. */
 export type PositionTarget = 'key' | 'value';

@@ -1,13 +1,13 @@
 // The only importer of 'js-yaml': a fast first pass for well-formed runbooks. js-yaml reads a runbook 6–10× faster
 // than 'yaml' (a 10,000-step file: 0.2 s against 1.5 s here), so valid files never pay for the slower, richer parser.
 // Anything unusual (aliases, tags, duplicate keys, several documents, a syntax error) returns undefined, and the
-// caller parses with 'yaml' (src/runbook/yaml.ts), which reports every problem with its position.
+// caller parses with 'yaml' (src/yaml/parse.ts), which reports every problem with its position.
 
 import { CORE_SCHEMA, EVENT_ID, YAMLException, constructFromEvents, getScalarValue, mergeTag, parseEvents, type Event } from 'js-yaml';
 import type { Diagnostic } from '../errors.js';
-import type { PathSegment } from './path.js';
-import type { SourcePosition } from './types.js';
-import type { Locate, ParsedYaml } from './yaml.js';
+import type { PathSegment } from '../schema/path.js';
+import type { SourcePosition } from '../runbook/types.js';
+import type { Locate, ParsedYaml } from './parse.js';
 
 // YAML 1.2 core with `<<` merge keys: the same resolution 'yaml' applies with { merge: true }.
 const SCHEMA = CORE_SCHEMA.withTags(mergeTag);

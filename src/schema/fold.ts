@@ -1,6 +1,6 @@
 // ajv reports every failing branch of a oneOf/anyOf; users need one sentence per problem.
 
-import type { RawSchemaError } from './schema-messages.js';
+import type { RawSchemaError } from './messages.js';
 
 const COMBINATORS = new Set(['oneOf', 'anyOf', 'propertyNames', 'not', 'if']);
 

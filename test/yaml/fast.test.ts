@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseYamlQuickly } from '../../src/runbook/yaml-fast.js';
-import { parseYamlWithPositions, stringifyYaml } from '../../src/runbook/yaml.js';
+import { parseYamlQuickly } from '../../src/yaml/fast.js';
+import { parseYamlWithPositions, stringifyYaml } from '../../src/yaml/parse.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const yamlFiles = (dir: string) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateAgainstSchema } from '../../src/runbook/ajv.js';
-import { DURATION_PATTERN } from '../../src/runbook/duration.js';
+import { validateAgainstSchema } from '../../src/schema/ajv.js';
+import { DURATION_PATTERN } from '../../src/time/duration.js';
 
 const schema = {
   type: 'object',

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/runbook/canonical-json.js';
+import { canonicalJson } from '../../src/schema/canonical-json.js';
 
 // The reference definition: JSON.stringify with keys sorted at every level (journals hash runbooks with it).
 const reference = (value: unknown): string =>
