@@ -21,6 +21,8 @@ interface Base {
 export type EngineEvent =
   | (Base & {
       type: 'run-start';
+      /** The journal format (JOURNAL_VERSION in journal/format.ts); absent in journals written before it existed, read as 1. */
+      journalVersion?: number;
       runbook: { path: string; name: string; sha256: string };
       /** Non-secret inputs only; secrets are never recorded. */
       inputs: Record<string, unknown>;
@@ -28,8 +30,10 @@ export type EngineEvent =
       deadline?: string;
       steps: { id: string; name: string; type: string; needs: string[] }[];
       resumedFrom?: string;
-      /** On resume: steps that ended well before but run again, and why (e.g. their recorded outputs were redacted). */
+      /** On resume: steps that ended well before but run again, and why (e.g. their recorded outputs were redacted, `--from`). */
       rerun?: { stepId: string; reason: string }[];
+      /** A partial run: `run --only/--skip [--from-run]` or `resume --from`, as asked (absent: every step). */
+      selection?: RunSelection;
     })
   | (Base & { type: 'step-start'; stepId: string })
   | (Base & { type: 'attempt-start'; stepId: string; attempt: number; maxAttempts: number; timeoutMs: number })
@@ -67,10 +71,15 @@ export type EngineEvent =
       /** Why it was skipped/failed, e.g. "needs pending, which failed". */
       reason?: string;
       errorClass?: ErrorClass;
-      /** Reused from an earlier run on resume. */
+      /** Reused from an earlier run on resume (or from `--from-run`). */
       reused?: boolean;
-      /** Why a skipped step was skipped: its own `when`, a failed dependency, or the run halting (fail-fast, deadline, interrupt). */
-      skip?: 'when' | 'needs' | 'halted';
+      /** With `reused`: the run whose journaled outcome was reused, when it is another run (`run --from-run`). */
+      reusedFrom?: string;
+      /**
+       * Why a skipped step was skipped: its own `when`, a failed dependency, the run halting (fail-fast, deadline,
+       * interrupt), or not being selected (`--only`/`--skip`, with nothing to reuse; `reason` says which).
+       */
+      skip?: SkipKind;
       durationMs?: number;
       /**
        * true when a secret was masked in `outputs`: the journal holds `***`, not the value, so resume runs the step
@@ -81,6 +90,21 @@ export type EngineEvent =
   | (Base & { type: 'run-end'; status: RunStatus; error?: string; durationMs: number });
 
 export type EngineEventType = EngineEvent['type'];
+
+/** Why a step was skipped (see step-end `skip`). Readers must tolerate kinds they do not know (older opsbook). */
+export type SkipKind = 'when' | 'needs' | 'halted' | 'selection';
+
+/** The steps a partial run was asked for, as journaled in run-start. */
+export interface RunSelection {
+  /** `run --only`. */
+  only?: string[];
+  /** `run --skip`. */
+  skip?: string[];
+  /** `run --from-run`: unselected steps reuse this run's journaled outcomes. */
+  fromRun?: string;
+  /** `resume --from`: these steps and everything downstream run again. */
+  from?: string[];
+}
 
 /** Anything that wants the engine's events: a renderer, the journal, a test recorder. */
 export type EventSink = (event: EngineEvent) => void;

@@ -5,21 +5,29 @@ import { CancelledError, UsageError } from '../errors.js';
 import type { Runbook } from '../runbook/types.js';
 import { createEmitter } from './emitter.js';
 import { resolveDeadlineMs, armDeadline } from './deadline.js';
-import type { RunStatus } from './events.js';
+import type { RunSelection, RunStatus } from './events.js';
+import { JOURNAL_VERSION } from './journal/format.js';
 import { createRunId, isRunId, journalPathFor } from './journal/paths.js';
 import type { RunClaim } from './journal/owner.js';
 import { openRunRecord } from './journal/record.js';
 import { normalizeOptions, type EngineOptions, type ExecuteOptions } from './options.js';
 import { createRedactor, maskValues } from './redact.js';
 import { scheduleSteps, type ReusedOutcomes } from './scheduler.js';
+import type { StepSelection } from './selection/select.js';
 import { collectStepResults, summarizeRun, type RunResult } from './result.js';
 import type { RunDeadline, RunState, StepOutcome } from './state.js';
 
 export type { RunResult, StepResult } from './result.js';
 
-/** Runs a normalised runbook to the end; never throws for step failures (see `status`), only for bad options. */
-export async function executeRunbook(options: ExecuteOptions): Promise<RunResult> {
-  return runRunbook(normalizeOptions(options), { reused: new Map() });
+/**
+ * Runs a normalised runbook to the end; never throws for step failures (see `status`), only for bad options.
+ * With a selection (selectSteps: `--only`/`--skip`), unselected steps are reused or skipped as it decided.
+ */
+export async function executeRunbook(options: ExecuteOptions, selection?: StepSelection): Promise<RunResult> {
+  if (!selection) return runRunbook(normalizeOptions(options), { reused: new Map() });
+  const { only, skip, fromRun } = selection;
+  const asked = { ...(only ? { only } : {}), ...(skip ? { skip } : {}), ...(fromRun ? { fromRun } : {}) };
+  return runRunbook(normalizeOptions(options), { reused: selection.settled, selection: asked });
 }
 
 export interface RunStart {
@@ -30,6 +38,8 @@ export interface RunStart {
   rerun?: ReadonlyMap<string, string>;
   /** The run's owner claim when the caller already holds it (resume). */
   claim?: RunClaim;
+  /** A partial run's selection, journaled in run-start (its settled steps are in `reused`). */
+  selection?: RunSelection;
 }
 
 /** Shared by executeRunbook and resumeRunbook. */
@@ -83,12 +93,14 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
   };
   emit({
     type: 'run-start',
+    journalVersion: JOURNAL_VERSION,
     runbook: runbookRef,
     inputs: publicInputs,
     ...(deadline ? { deadline: new Date(deadline.at).toISOString() } : {}),
     steps: runbook.steps.map((s) => ({ id: s.id, name: s.name, type: s.type, needs: s.needs })),
     ...(start.resumeOf ? { resumedFrom: start.resumeOf } : {}),
     ...(start.rerun?.size ? { rerun: [...start.rerun].map(([stepId, reason]) => ({ stepId, reason })) } : {}),
+    ...(start.selection ? { selection: start.selection } : {}),
   });
   if (deadline) armDeadline(deadline, clock, controller, finished.signal);
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { fixture, journalEvents, makeTempDir, runIds, type TempDir } from './fixtures.js';
+import { fixture, journalEvents, journalText, makeTempDir, runIds, type TempDir } from './fixtures.js';
 
 let tmp: TempDir;
 beforeEach(() => (tmp = makeTempDir()));
@@ -78,6 +78,23 @@ describe('opsbook resume / runs (end to end)', { timeout: 120_000 }, () => {
     const allowed = await runCli(['resume', runId!, '--state-dir', tmp.stateDir, '--allow-changed']);
     expect(allowed.exitCode).toBe(0);
     expect(allowed.stdout).toContain('gate | changed with abc');
+  });
+
+  it('refuses (exit 2, no stack trace) a journal with a corrupt line in the middle, or one from a newer opsbook', async () => {
+    expect((await runCli(['run', fixture('resume.yaml'), '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`])).exitCode).toBe(1);
+    const [runId] = runIds(tmp.stateDir);
+    const journal = path.join(tmp.stateDir, 'runs', runId!, 'journal.ndjson');
+    const lines = journalText(tmp.stateDir, runId!).split('\n');
+    writeFileSync(journal, [lines[0], '{"type":"step-end","runId":"x","time":"t"}', ...lines.slice(1)].join('\n'));
+    const corrupt = await runCli(['resume', runId!, '--state-dir', tmp.stateDir]);
+    expect(corrupt.exitCode).toBe(2);
+    expect(corrupt.stderr).toContain(`${journal}:2: not a journal event (step-end: stepId must be a string (missing))`);
+    expect(corrupt.stderr).not.toMatch(/\n\s+at /);
+
+    writeFileSync(journal, lines.map((l, i) => (i === 0 ? l.replace('"journalVersion":1', '"journalVersion":2') : l)).join('\n'));
+    const newer = await runCli(['resume', runId!, '--state-dir', tmp.stateDir]);
+    expect(newer.exitCode).toBe(2);
+    expect(newer.stderr).toContain(`journal ${journal} was written by a newer opsbook (format 2; this one reads 1)`);
   });
 
   it('an unknown run id is a usage error (exit 2)', async () => {

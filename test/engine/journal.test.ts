@@ -2,6 +2,8 @@ import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listRuns, parseJournal, readJournal, readRunMetadata } from '../../src/engine/index.js';
 import { createRunId, isRunId, journalPathFor } from '../../src/engine/journal/paths.js';
+import { JOURNAL_VERSION } from '../../src/engine/journal/format.js';
+import { UsageError } from '../../src/errors.js';
 import { makeRunbook, makeStateDir, makeStep, runWithVirtualClock, T0 } from './fixtures.js';
 
 let state: ReturnType<typeof makeStateDir>;
@@ -114,11 +116,45 @@ describe('journal', () => {
     }
   });
 
+  const START = '{"type":"run-start","runId":"r","time":"t","runbook":{"path":"/r.yaml","name":"r","sha256":"s"},"inputs":{},"steps":[]}';
+
   it('tolerates a torn last line, but not a broken line in the middle', () => {
-    const good = '{"type":"run-start","runId":"r","time":"t"}\n{"type":"step-start","runId":"r","time":"t","stepId":"a"}\n';
+    const good = `${START}\n{"type":"step-start","runId":"r","time":"t","stepId":"a"}\n`;
     expect(parseJournal(`${good}{"type":"step-e`)).toMatchObject({ tornTail: true, events: [{ type: 'run-start' }, { type: 'step-start' }] });
     expect(parseJournal(good)).toMatchObject({ tornTail: false });
-    expect(() => parseJournal(`{"type":"run-st\n${good}`)).toThrow(/journal:1: journal line is not JSON/);
+    expect(() => parseJournal(`{"type":"run-st\n${good}`, 'journal.ndjson')).toThrow(UsageError);
+    expect(() => parseJournal(`{"type":"run-st\n${good}`, 'journal.ndjson')).toThrow(/^journal\.ndjson:1: not a journal event \(not JSON: /);
+  });
+
+  it('checks every event it reads: unknown types and missing or mistyped fields are refused with their line', () => {
+    const refusals = [
+      ['{"type":"step-teleport","runId":"r","time":"t"}', 'unknown type "step-teleport"'],
+      ['{"type":"step-end","runId":"r","time":"t","status":"succeeded"}', 'step-end: stepId must be a string (missing)'],
+      ['{"type":"attempt-end","runId":"r","time":"t","stepId":"a","attempt":"1","ok":true}', 'attempt-end: attempt must be a number'],
+      ['{"type":"run-end","runId":"r","time":"t","status":"failed","durationMs":1,"error":7}', 'run-end: error must be a string'],
+      ['{"type":"run-start","runId":"r","time":"t","runbook":{"name":"r"},"inputs":{},"steps":[]}', 'run-start: runbook.path must be a string (missing)'],
+      ['[1,2]', 'an array, not an object'],
+    ];
+    for (const [line, why] of refusals) {
+      expect(() => parseJournal(`${START}\n${line}\n{"type":"step-start","runId":"r","time":"t","stepId":"a"}\n`, 'journal.ndjson')).toThrow(
+        `journal.ndjson:2: not a journal event (${why})`,
+      );
+    }
+    // A complete last line is no torn write: it is checked like any other.
+    expect(() => parseJournal(`${START}\n{"type":"nope","runId":"r","time":"t"}`, 'j')).toThrow('j:2: not a journal event (unknown type "nope")');
+  });
+
+  it('writes its format version in run-start, reads journals from before it as version 1, and refuses a newer format', async () => {
+    const { result } = await runWithVirtualClock(makeRunbook([makeStep('a')]), state.dir);
+    const [start] = await readJournal(result.journalPath);
+    expect(start).toMatchObject({ type: 'run-start', journalVersion: JOURNAL_VERSION });
+    expect(JOURNAL_VERSION).toBe(1);
+    expect(parseJournal(`${START}\n`).events).toHaveLength(1);
+    const newer = START.replace('"runId"', '"journalVersion":2,"runId"');
+    expect(() => parseJournal(`${newer}\n`, 'runs/x/journal.ndjson')).toThrow(UsageError);
+    expect(() => parseJournal(`${newer}\n`, 'runs/x/journal.ndjson')).toThrow(
+      'journal runs/x/journal.ndjson was written by a newer opsbook (format 2; this one reads 1)',
+    );
   });
 
   it('reads back a journal whose last write was torn', async () => {

@@ -1,8 +1,12 @@
-// Reads a journal back. A torn last line (power loss mid-write) is dropped; a torn line elsewhere is an error.
+// Reads a journal back. A torn last line (power loss mid-write) is dropped; any other line that is not an event, and a
+// journal from a newer opsbook, are refused (UsageError, exit 2) with the file and line, never a stack trace.
 
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { UsageError } from '../../errors.js';
 import type { EngineEvent } from '../events.js';
+import { checkEvent } from './check-event.js';
+import { checkJournalVersion } from './format.js';
 
 export interface JournalContents {
   events: EngineEvent[];
@@ -18,7 +22,7 @@ export function readJournalSync(path: string): JournalContents {
   return parseJournal(readFileSync(path, 'utf8'), path);
 }
 
-/** Parses NDJSON; blank lines are skipped, an unparseable last line counts as torn. */
+/** Parses NDJSON and checks every event; blank lines are skipped, an unparseable last line counts as torn. */
 export function parseJournal(text: string, path = 'journal'): JournalContents {
   const lines = text.split('\n');
   const events: EngineEvent[] = [];
@@ -26,16 +30,22 @@ export function parseJournal(text: string, path = 'journal'): JournalContents {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === '') continue;
+    let value: unknown;
     try {
-      events.push(JSON.parse(line) as EngineEvent);
+      value = JSON.parse(line);
     } catch (error) {
       const isLast = lines.slice(i + 1).every((rest) => rest.trim() === '');
       if (isLast) {
         tornTail = true;
         continue;
       }
-      throw new Error(`${path}:${i + 1}: journal line is not JSON`, { cause: error });
+      throw new UsageError(`${path}:${i + 1}: not a journal event (not JSON: ${(error as Error).message})`, { cause: error });
     }
+    const problem = checkEvent(value);
+    if (problem !== undefined) throw new UsageError(`${path}:${i + 1}: not a journal event (${problem})`);
+    const event = value as EngineEvent;
+    if (event.type === 'run-start') checkJournalVersion(event, path);
+    events.push(event);
   }
   return { events, tornTail };
 }
