@@ -1,6 +1,7 @@
 // A cluster-wide run lock on a coordination.k8s.io/v1 Lease, so two runs of one runbook never overlap on a cluster.
 
 import { CancelledError, StepError, classifyError } from '../errors.js';
+import { backoffDelay, type BackoffPolicy } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
 import { isAlreadyExists, isConflict } from './errors.js';
 import { formatMicroTime } from './time.js';
@@ -53,6 +54,8 @@ function isOpsbookLease(lease: Lease): boolean {
 }
 const MAX_CONFLICT_RETRIES = 5;
 const MAX_TRANSIENT_RETRIES = 4;
+/** Delays between those retries: 500 ms, 1 s, 2 s, 4 s (deterministic, so tests on a virtual clock know them). */
+const TRANSIENT_BACKOFF: BackoffPolicy = { initialMs: 500, factor: 2, maxMs: 4000 };
 
 interface LeaseSpec {
   holderIdentity?: string;
@@ -150,7 +153,7 @@ export async function acquireLock(options: AcquireLockOptions): Promise<LockHand
       // A flaky API server must not fail the run before it starts; the re-read makes a lost answer harmless.
       if (classifyError(error) === 'transient' && ++failures <= MAX_TRANSIENT_RETRIES) {
         const retryAfter = error instanceof StepError ? error.retryAfterMs : undefined;
-        await clock.sleep(retryAfter ?? 250 * 2 ** failures, signal);
+        await clock.sleep(retryAfter ?? backoffDelay(failures, TRANSIENT_BACKOFF), signal);
         continue;
       }
       throw error;
