@@ -1,13 +1,10 @@
 // `fail`: ends the step with a message — an assertion, usually behind a `when`.
 
 import { StepError } from '../../errors.js';
+import type { ParamsFilled } from '../params-type.js';
 import type { JsonSchema, StepType } from '../types.js';
 
-export interface FailParams {
-  message: string;
-}
-
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'fail',
   description: 'Fails the step with a message (never retried); put it behind a `when` to assert a condition.',
@@ -15,9 +12,11 @@ const schema: JsonSchema = {
   additionalProperties: false,
   required: ['message'],
   properties: { message: { type: 'string', minLength: 1, description: 'Why the run must stop.' } },
-};
+} as const satisfies JsonSchema;
 
-export const failStep: StepType<FailParams, Record<string, never>> = {
+export type FailParams = ParamsFilled<typeof schema>;
+
+export const failStep: StepType<FailParams, Record<string, never>, typeof schema> = {
   type: 'fail',
   description: 'Fail with a message (an assertion, usually behind a when)',
   schema,

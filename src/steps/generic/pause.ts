@@ -1,13 +1,10 @@
 // `pause`: a manual gate. The engine asks the operator (or takes --approve) and journals who approved and when.
 
 import { StepError } from '../../errors.js';
+import type { ParamsFilled } from '../params-type.js';
 import type { JsonSchema, StepType } from '../types.js';
 
-export interface PauseParams {
-  message: string;
-}
-
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'pause',
   description:
@@ -17,9 +14,11 @@ const schema: JsonSchema = {
   additionalProperties: false,
   required: ['message'],
   properties: { message: { type: 'string', minLength: 1, description: 'What the operator should check before saying yes.' } },
-};
+} as const satisfies JsonSchema;
 
-export const pauseStep: StepType<PauseParams, { approvedBy: string; approvedAt: string }> = {
+export type PauseParams = ParamsFilled<typeof schema>;
+
+export const pauseStep: StepType<PauseParams, { approvedBy: string; approvedAt: string }, typeof schema> = {
   type: 'pause',
   description: 'Manual gate: wait for an operator to approve (or --approve STEP_ID)',
   schema,

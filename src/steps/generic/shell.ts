@@ -4,24 +4,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { StepError } from '../../errors.js';
+import type { ParamsFilled } from '../params-type.js';
 import type { JsonSchema, StepContext, StepType } from '../types.js';
 import { parseOutputFile } from './output-file.js';
-
-export interface ShellParams {
-  /** Bash script. */
-  run?: string;
-  /** Program and arguments, run without a shell. */
-  command?: string[];
-  /** Relative to the run's working directory. */
-  workingDirectory?: string;
-}
 
 /** Output kept for the error message of a failed command. */
 const STDERR_TAIL_LINES = 20;
 /** Each stream's in-memory tail (lines still stream to the UI and journal as they come). */
 const MAX_BUFFER = 256 * 1024;
 
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'shell',
   description:
@@ -42,16 +34,19 @@ const schema: JsonSchema = {
   },
   // In the schema rather than check(): key presence is known even when the value is still a `${{ }}` template.
   oneOf: [{ required: ['run'] }, { required: ['command'] }],
-};
+} as const satisfies JsonSchema;
 
-export const shellStep: StepType<ShellParams, Record<string, unknown>> = {
+/** `run` (bash script) or `command` (argv, no shell), and an optional `workingDirectory`; no defaults to fill. */
+export type ShellParams = ParamsFilled<typeof schema>;
+
+export const shellStep: StepType<ShellParams, Record<string, unknown>, typeof schema> = {
   type: 'shell',
   description: 'Run a bash script or a command; outputs are what it writes to $OPSBOOK_OUTPUT',
   schema,
   outputs: { '*': { type: 'string', description: 'Each key written to $OPSBOOK_OUTPUT (JSON values keep their type).' } },
   mutating: true,
   normalize(params) {
-    return params as ShellParams;
+    return params;
   },
   run: runShell,
   async plan(params) {

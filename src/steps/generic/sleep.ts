@@ -2,13 +2,10 @@
 
 import { StepError } from '../../errors.js';
 import { parseDuration, formatDurationExact, DURATION_PATTERN } from '../../time/duration.js';
+import type { ParamsInput } from '../params-type.js';
 import type { JsonSchema, StepType } from '../types.js';
 
-export interface SleepParams {
-  durationMs: number;
-}
-
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'sleep',
   description: 'Waits for a duration (cancellable; never past the step timeout or the run deadline).',
@@ -24,9 +21,12 @@ const schema: JsonSchema = {
       ],
     },
   },
-};
+} as const satisfies JsonSchema;
 
-export const sleepStep: StepType<SleepParams, { sleptMs: number }> = {
+/** `duration` (a string or ms) becomes `durationMs`. */
+export type SleepParams = Omit<ParamsInput<typeof schema>, 'duration'> & { durationMs: number };
+
+export const sleepStep: StepType<SleepParams, { sleptMs: number }, typeof schema> = {
   type: 'sleep',
   description: 'Wait for a duration (cancellable)',
   schema,
@@ -34,7 +34,7 @@ export const sleepStep: StepType<SleepParams, { sleptMs: number }> = {
   mutating: false,
   normalize(params) {
     const duration = params.duration;
-    return { durationMs: typeof duration === 'number' ? duration : parseDuration(String(duration))! };
+    return { durationMs: typeof duration === 'number' ? duration : parseDuration(duration)! };
   },
   async run(params, ctx) {
     const left = ctx.deadline - ctx.clock.now();
