@@ -2,6 +2,10 @@
 
 export { executeRunbook, type RunResult, type StepResult } from './run.js';
 export { resumeRunbook, type ResumeOptions } from './resume.js';
+export { selectSteps, type SelectionRequest, type StepSelection } from './selection/select.js';
+export { checkStepIds, splitStepIds } from './selection/step-ids.js';
+export { findDownstream } from './selection/downstream.js';
+export { readEarlierRun, type EarlierRun } from './selection/from-run.js';
 export { planRunbook, type PlanOptions, type RunbookPlan, type PlanStep } from './plan/index.js';
 export { listRuns, summarizeRun, type RunSummary } from './journal/list.js';
 export { readJournal, parseJournal } from './journal/read.js';

@@ -16,6 +16,8 @@ export interface StepResult {
   reason?: string;
   /** Reused from the run being resumed. */
   reused?: boolean;
+  /** The other run a reused outcome comes from (`run --from-run`). */
+  reusedFrom?: string;
 }
 
 export interface RunResult {

@@ -9,6 +9,7 @@ import { readJournalSync } from './journal/read.js';
 import { replayJournal, type RunHistory, type StepEndEvent } from './journal/replay.js';
 import { normalizeOptions, type ExecuteOptions } from './options.js';
 import { runRunbook, type RunResult } from './run.js';
+import { applyFrom } from './selection/from.js';
 import type { StepOutcome } from './state.js';
 
 export interface ResumeOptions extends Omit<ExecuteOptions, 'runId'> {
@@ -22,6 +23,11 @@ export interface ResumeOptions extends Omit<ExecuteOptions, 'runId'> {
   force?: boolean;
   /** Told about leftover processes of the crashed run before they are stopped. @default ignored */
   onNotice?: (text: string) => void;
+  /**
+   * `--from`: run these steps and everything downstream of them again, even if they (or the whole run) succeeded;
+   * the rest is reused as on any resume. @default [] (continue what did not succeed)
+   */
+  from?: readonly string[];
 }
 
 /**
@@ -30,7 +36,9 @@ export interface ResumeOptions extends Omit<ExecuteOptions, 'runId'> {
  * succeeded ones whose outputs held a secret (listed in run-start `rerun` with the reason).
  * Appends to the same journal under a new run-start with `resumedFrom`. The deadline starts afresh.
  * Processes the crashed run left running are stopped first (see leftovers.ts).
- * Throws UsageError (exit 2) when the run is unknown, still running, already succeeded, or its runbook changed.
+ * With `from`, those steps and their dependants run again too (a succeeded run can be resumed that way).
+ * Throws UsageError (exit 2) when the run is unknown, still running, already succeeded (without `from`), its runbook
+ * changed, or a `from` step is unknown.
  */
 export async function resumeRunbook(options: ResumeOptions): Promise<RunResult> {
   const { runId, stateDir } = options;
@@ -44,7 +52,8 @@ export async function resumeRunbook(options: ResumeOptions): Promise<RunResult> 
     const { reused, rerun } = checkResumable(options, journalPath, replayJournal(events));
     await stopLeftoversBeforeResume(options, events);
     const engine = normalizeOptions({ ...options, runId: undefined });
-    return await runRunbook(engine, { resumeOf: runId, reused, rerun, claim });
+    const from = options.from ?? [];
+    return await runRunbook(engine, { resumeOf: runId, reused, rerun, claim, ...(from.length ? { selection: { from: [...from] } } : {}) });
   } finally {
     if (!options.claim) claim.release();
   }
@@ -54,7 +63,10 @@ function checkResumable(options: ResumeOptions, journalPath: string, history: Ru
   const { runId, runbook } = options;
   const recorded = history.firstStart?.runbook;
   if (!recorded) throw new UsageError(`run ${runId} has an empty journal (${journalPath}); start a new run instead`);
-  if (history.status === 'succeeded') throw new UsageError(`run ${runId} already succeeded; there is nothing to resume`);
+  const from = options.from ?? [];
+  if (history.status === 'succeeded' && from.length === 0) {
+    throw new UsageError(`run ${runId} already succeeded; there is nothing to resume (resume --from STEP re-runs part of it)`);
+  }
   if (recorded.sha256 !== runbook.sha256 && !options.allowChanged) {
     throw new UsageError(
       `runbook ${runbook.file} changed since run ${runId} started (sha256 ${recorded.sha256.slice(0, 12)}… → ` +
@@ -62,7 +74,8 @@ function checkResumable(options: ResumeOptions, journalPath: string, history: Ru
         '--allow-changed to resume anyway',
     );
   }
-  return selectReusable(history.steps, new Set(runbook.steps.map((s) => s.id)));
+  const reusable = selectReusable(history.steps, new Set(runbook.steps.map((s) => s.id)));
+  return from.length ? applyFrom(runbook, from, reusable) : reusable;
 }
 
 /**

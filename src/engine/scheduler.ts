@@ -4,7 +4,10 @@ import type { StepSpec } from '../runbook/types.js';
 import type { RunState, StepOutcome } from './state.js';
 import { runStep } from './step.js';
 
-/** Outcomes recorded by an earlier run and reused on resume (succeeded, or skipped by their own `when`). */
+/**
+ * Steps settled without running: outcomes recorded by an earlier run and reused (succeeded, or skipped by their own
+ * `when`), and steps left out of a partial run (skip 'selection').
+ */
 export type ReusedOutcomes = ReadonlyMap<string, StepOutcome>;
 
 interface Graph {
@@ -117,5 +120,6 @@ function emitSettled(run: RunState, step: StepSpec, outcome: StepOutcome): void 
     ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
     ...(outcome.skip !== undefined ? { skip: outcome.skip } : {}),
     ...(outcome.reused ? { reused: true } : {}),
+    ...(outcome.reusedFrom !== undefined ? { reusedFrom: outcome.reusedFrom } : {}),
   });
 }

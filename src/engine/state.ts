@@ -1,6 +1,7 @@
 // What every part of one run shares: options, the emitter, the root signal, the deadline and finished steps' state.
 
 import type { Runbook } from '../runbook/types.js';
+import type { SkipKind } from './events.js';
 import type { Emit } from './emitter.js';
 import type { StepState } from './expr.js';
 import type { EngineOptions } from './options.js';
@@ -39,6 +40,8 @@ export interface StepOutcome {
   error?: string;
   errorClass?: 'transient' | 'timeout' | 'permanent';
   reason?: string;
-  skip?: 'when' | 'needs' | 'halted';
+  skip?: SkipKind;
   reused?: boolean;
+  /** The other run a reused outcome comes from (`run --from-run`). */
+  reusedFrom?: string;
 }

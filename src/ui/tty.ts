@@ -74,7 +74,10 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
   // Title carries the live state: waiting for which needs, attempt n/m and elapsed time, or the final duration.
   const titleOf = (v: StepView): string => {
     if (v.end) {
-      if (v.end.reused) return v.end.status === 'skipped' ? `${v.name} (skipped earlier)` : `${v.name} (reused from earlier run)`;
+      if (v.end.reused) {
+        const from = v.end.reusedFrom !== undefined ? `run ${v.end.reusedFrom}` : 'earlier run';
+        return v.end.status === 'skipped' ? `${v.name} (skipped in ${from})` : `${v.name} (reused from ${from})`;
+      }
       return v.end.durationMs !== undefined ? `${v.name} (${formatDurationHuman(v.end.durationMs)})` : v.name;
     }
     if (v.startedAt === undefined) {
@@ -109,7 +112,7 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
     wrapper.title = titleOf(v);
     if (e.status === 'succeeded') return resolve();
     if (e.status === 'skipped') {
-      const skipped = e.reused ? 'skipped earlier' : 'skipped';
+      const skipped = e.reused ? (e.reusedFrom !== undefined ? `skipped in run ${e.reusedFrom}` : 'skipped earlier') : 'skipped';
       wrapper.skip(e.reason ? `${v.name}: ${skipped} (${e.reason})` : `${v.name}: ${skipped}`);
       return resolve();
     }

@@ -1,4 +1,4 @@
-// `opsbook resume RUN_ID`: continue a failed or interrupted run; finished steps keep their recorded outputs.
+// `opsbook resume RUN_ID [--from STEP]`: continue a failed or interrupted run, or re-run part of any run; reused steps keep their recorded outputs.
 
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
@@ -10,10 +10,19 @@ import type { RunFlags } from './run.js';
 interface ResumeFlags extends RunFlags {
   allowChanged?: boolean;
   force?: boolean;
+  from: string[];
 }
 
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 export function registerResumeCommand(program: Command): void {
-  addRunOptions(program.command('resume').description('resume a failed or interrupted run').argument('<run-id>', 'id shown by `opsbook runs`'))
+  addRunOptions(
+    program
+      .command('resume')
+      .description('resume a failed or interrupted run, or re-run part of any run (--from)')
+      .argument('<run-id>', 'id shown by `opsbook runs`'),
+  )
+    .option('--from <step>', 're-run this step and everything downstream of it, reusing the rest (repeatable, or a,b); works on succeeded runs too', collect, [])
     .option('--allow-changed', 'resume even though the runbook file changed since the run started')
     .option('--break-lock', 'take over the cluster lock (spec.lock) even if another run holds it')
     .option('--force', 'resume although the crashed run (its owner or its step processes) was on another host and cannot be checked')
@@ -23,7 +32,7 @@ export function registerResumeCommand(program: Command): void {
 }
 
 export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo): Promise<number> {
-  const [{ prepareRun }, { runOnCluster }, { resumeRunbook, readRunMetadata, isRunId }, { systemClock }, { claimRun }, { prepareStateDir }] = await Promise.all([
+  const [{ prepareRun }, { runOnCluster }, { resumeRunbook, readRunMetadata, isRunId, checkStepIds, splitStepIds }, { systemClock }, { claimRun }, { prepareStateDir }] = await Promise.all([
     import('../prepare.js'),
     import('../cluster-run.js'),
     import('../../engine/index.js'),
@@ -42,6 +51,9 @@ export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo
   try {
     // Secrets were never stored: they come again from env/file or a prompt; the other inputs from the run's record.
     const prepared = await prepareRun(metadata.runbook.path, { set: flags.set, valuesFile: flags.values, baseValues: metadata.inputs }, io);
+    const from = splitStepIds(flags.from);
+    // An unknown --from step is refused before the cluster lock is taken or anything runs.
+    checkStepIds(prepared.runbook, from, '--from');
     return await runOnCluster({
       io,
       flags,
@@ -55,6 +67,7 @@ export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo
           allowChanged: flags.allowChanged ?? false,
           claim,
           force: flags.force ?? false,
+          from,
           onNotice: (text) => void io.stderr.write(`${escapeControl(text)}\n`),
         }),
     });

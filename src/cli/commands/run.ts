@@ -3,13 +3,14 @@
 import type { Command } from 'commander';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addRunOptions, resolveStateDir, type CommonFlags } from '../options.js';
+import { addSelectionOptions, resolveSelection, type SelectionFlags } from '../selection.js';
 
-export interface RunFlags extends CommonFlags {
+export interface RunFlags extends CommonFlags, Partial<SelectionFlags> {
   breakLock?: boolean;
 }
 
 export function registerRunCommand(program: Command): void {
-  addRunOptions(program.command('run').description('validate and execute a runbook').argument('<file>', 'runbook YAML file'))
+  addSelectionOptions(addRunOptions(program.command('run').description('validate and execute a runbook').argument('<file>', 'runbook YAML file')))
     .option('--break-lock', 'take over the cluster lock (spec.lock) even if another run holds it')
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await runCommand(file, flags, getProcessIo());
@@ -28,6 +29,10 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
   const prepared = await prepareRun(file, { set: flags.set, valuesFile: flags.values }, io);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
   prepareStateDir(stateDir);
+  // Refused (exit 2) here, before the cluster lock is taken or any step runs.
+  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], fromRun: flags.fromRun }, prepared.runbook, stateDir, (text) =>
+    void io.stderr.write(`${text}\n`),
+  );
   const clock = systemClock;
   return runOnCluster({
     io,
@@ -36,6 +41,6 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
     runId: createRunId(clock.now()),
     stateDir,
     clock,
-    start: (engine) => executeRunbook(engine),
+    start: (engine) => executeRunbook(engine, selection),
   });
 }

@@ -1,0 +1,38 @@
+// `--only/--skip/--from-run` (run and plan): flags in, the engine's step selection out, refused (exit 2) before anything runs.
+
+import { Option, type Command } from 'commander';
+import { UsageError } from '../errors.js';
+import type { StepSelection } from '../engine/index.js';
+import type { Runbook } from '../runbook/types.js';
+
+export interface SelectionFlags {
+  only: string[];
+  skip: string[];
+  fromRun?: string;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Adds --only, --skip and --from-run. */
+export function addSelectionOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--only <steps>', 'run only these steps (a,b or repeated); the rest are reused from --from-run or skipped').argParser(collect).default([]))
+    .addOption(new Option('--skip <steps>', 'do not run these steps (a,b or repeated); reused from --from-run or skipped').argParser(collect).default([]))
+    .addOption(new Option('--from-run <run-id>', 'steps not selected reuse their journaled outcome (and outputs) from this run'));
+}
+
+/** The selection the flags ask for, or undefined when they ask for none (every step runs). */
+export async function resolveSelection(flags: SelectionFlags, runbook: Runbook, stateDir: string, warn: (text: string) => void): Promise<StepSelection | undefined> {
+  const { selectSteps, splitStepIds, readEarlierRun } = await import('../engine/index.js');
+  const only = splitStepIds(flags.only);
+  const skip = splitStepIds(flags.skip);
+  if (only.length === 0 && skip.length === 0) {
+    if (flags.fromRun !== undefined) throw new UsageError('--from-run: reuses the steps --only/--skip leave out; pass one of them too');
+    return undefined;
+  }
+  const fromRun = flags.fromRun === undefined ? undefined : readEarlierRun(stateDir, flags.fromRun);
+  if (fromRun?.runbookSha256 !== undefined && fromRun.runbookSha256 !== runbook.sha256) {
+    warn(`warning: --from-run ${fromRun.runId} ran a different version of ${runbook.file}; its reused outputs may not match the steps as they are now`);
+  }
+  return selectSteps(runbook, { only, skip, ...(fromRun ? { fromRun } : {}) });
+}

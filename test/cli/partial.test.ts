@@ -1,0 +1,111 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { fixture, journalEvents, makeTempDir, runIds, type TempDir } from './fixtures.js';
+
+let tmp: TempDir;
+beforeEach(() => (tmp = makeTempDir()));
+afterEach(() => tmp.cleanup());
+
+const count = (step: string) => {
+  const file = path.join(tmp.dir, `${step}.count`);
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).length : 0;
+};
+const counts = () => ({ inventory: count('inventory'), audit: count('audit'), approve: count('approve'), finish: count('finish') });
+
+async function firstRun(): Promise<string> {
+  const r = await runCli(['run', fixture('partial.yaml'), '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`, '--output', 'plain']);
+  expect(r.stderr).toBe('');
+  expect(r.exitCode).toBe(0);
+  return runIds(tmp.stateDir)[0]!;
+}
+
+describe('partial re-runs (end to end)', { timeout: 120_000 }, () => {
+  it('resume --from STEP re-runs the step and its dependants in a succeeded run, reusing the rest', async () => {
+    const runId = await firstRun();
+    writeFileSync(path.join(tmp.dir, 'hosts'), 'b');
+    const r = await runCli(['resume', runId, '--from', 'approve', '--state-dir', tmp.stateDir, '--output', 'plain']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(counts()).toEqual({ inventory: 1, audit: 1, approve: 2, finish: 2 });
+    // inventory was reused: approve got its journaled output, not the changed file
+    expect(readFileSync(path.join(tmp.dir, 'approved.hosts'), 'utf8')).toBe('a\n');
+    expect(r.stdout).toContain('selection: --from approve');
+    expect(r.stdout).toContain('approve: runs again: --from approve');
+    expect(r.stdout).toContain('finish: runs again: downstream of --from approve (needs approve)');
+    expect(r.stdout).toContain('inventory: succeeded earlier (outputs reused)');
+    const events = journalEvents(tmp.stateDir, runId);
+    const starts = events.filter((e) => e.type === 'run-start');
+    expect(starts).toHaveLength(2);
+    expect(starts[1]).toMatchObject({
+      resumedFrom: runId,
+      selection: { from: ['approve'] },
+      rerun: [
+        { stepId: 'approve', reason: '--from approve' },
+        { stepId: 'finish', reason: 'downstream of --from approve (needs approve)' },
+      ],
+    });
+    expect(events.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
+  });
+
+  it('resume --from an unknown step exits 2 with a did-you-mean, and a succeeded run without --from is still refused', async () => {
+    const runId = await firstRun();
+    const typo = await runCli(['resume', runId, '--from', 'aprove', '--state-dir', tmp.stateDir]);
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toContain("--from aprove: no step 'aprove'");
+    expect(typo.stderr).toContain("did you mean 'approve'?");
+    const plain = await runCli(['resume', runId, '--state-dir', tmp.stateDir]);
+    expect(plain.exitCode).toBe(2);
+    expect(plain.stderr).toContain('--from STEP');
+    expect(counts()).toEqual({ inventory: 1, audit: 1, approve: 1, finish: 1 });
+    expect(journalEvents(tmp.stateDir, runId).filter((e) => e.type === 'run-start')).toHaveLength(1);
+  });
+
+  it('run --only STEP --from-run reuses the other steps with their outputs in a new run', async () => {
+    const earlier = await firstRun();
+    writeFileSync(path.join(tmp.dir, 'hosts'), 'b');
+    const r = await runCli(['run', fixture('partial.yaml'), '--only', 'approve', '--from-run', earlier, '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`, '--output', 'plain']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(counts()).toEqual({ inventory: 1, audit: 1, approve: 2, finish: 1 });
+    expect(readFileSync(path.join(tmp.dir, 'approved.hosts'), 'utf8')).toBe('a\n');
+    expect(r.stdout).toContain(`inventory: reused from run ${earlier} (succeeded, outputs reused): not selected (--only)`);
+    const later = runIds(tmp.stateDir).find((id) => id !== earlier)!;
+    const events = journalEvents(tmp.stateDir, later);
+    expect(events[0]).toMatchObject({ type: 'run-start', selection: { only: ['approve'], fromRun: earlier } });
+    expect(events.find((e) => e.type === 'step-end' && e.stepId === 'inventory')).toMatchObject({
+      status: 'succeeded', reused: true, reusedFrom: earlier, outputs: { hosts: 'a' }, reason: 'not selected (--only)',
+    });
+    expect(events.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
+  });
+
+  it('run --only exits 2 before anything runs when a selected step reads an output nothing provides, naming it', async () => {
+    const r = await runCli(['run', fixture('partial.yaml'), '--only', 'approve', '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/partial\.yaml:\d+:\d+: spec\.steps\[2\] \(approve\)\.needs needs inventory, but step 'inventory' is not selected/);
+    expect(r.stderr).toContain('(approve).env.HOSTS reads steps.inventory.outputs.hosts');
+    expect(r.stderr).toContain('--from-run RUN_ID');
+    expect(counts()).toEqual({ inventory: 0, audit: 0, approve: 0, finish: 0 });
+    expect(existsSync(path.join(tmp.stateDir, 'runs')) ? runIds(tmp.stateDir) : []).toEqual([]);
+  });
+
+  it('run --skip leaves steps out with reason "not selected (--skip)"; an unknown id gets a did-you-mean', async () => {
+    const r = await runCli(['run', fixture('partial.yaml'), '--skip', 'audit,finish', '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`, '--output', 'plain']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(counts()).toEqual({ inventory: 1, audit: 0, approve: 1, finish: 0 });
+    expect(r.stdout).toContain('audit: skipped: not selected (--skip); no --from-run to reuse it from');
+    const [runId] = runIds(tmp.stateDir);
+    expect(journalEvents(tmp.stateDir, runId!).find((e) => e.type === 'step-end' && e.stepId === 'finish')).toMatchObject({
+      status: 'skipped', skip: 'selection',
+    });
+    const needed = await runCli(['run', fixture('partial.yaml'), '--skip', 'audit', '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
+    expect(needed.exitCode).toBe(2);
+    expect(needed.stderr).toContain("(finish).needs needs audit, but step 'audit' is not selected");
+    const typo = await runCli(['run', fixture('partial.yaml'), '--skip', 'audti', '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toContain("did you mean 'audit'?");
+    expect(counts().audit).toBe(0);
+  });
+});
