@@ -29,9 +29,31 @@ export interface PlanView {
     knownAfterRun?: string[];
     preview?: PlanPreview;
     previewUnavailable?: string;
+    /** With --only/--skip: run, reuse (from --from-run) or skip. */
+    selection?: { action: 'run' | 'reuse' | 'skip'; reason?: string; reusedFrom?: string };
   }[];
   criticalPath: { steps: string[]; worstCaseMs: number };
   warnings: string[];
+  selection?: { only?: string[]; skip?: string[]; fromRun?: string };
+}
+
+/** "would run" / "would reuse from run X (not selected (--only))" / "would skip: not selected (--skip); …". */
+function formatSelected(selection: NonNullable<PlanView['steps'][number]['selection']>): string {
+  if (selection.action === 'run') return 'would run';
+  if (selection.action === 'reuse') return `would reuse run ${selection.reusedFrom}'s outcome${selection.reason ? ` (${selection.reason})` : ''}`;
+  return `would skip: ${selection.reason ?? 'not selected'}`;
+}
+
+function formatSelectionSummary(plan: PlanView): string | undefined {
+  if (!plan.selection) return undefined;
+  const asked = [
+    plan.selection.only?.length ? `--only ${plan.selection.only.join(',')}` : '',
+    plan.selection.skip?.length ? `--skip ${plan.selection.skip.join(',')}` : '',
+    plan.selection.fromRun ? `--from-run ${plan.selection.fromRun}` : '',
+  ].filter(Boolean);
+  const list = (action: string) => plan.steps.filter((s) => s.selection?.action === action).map((s) => s.id);
+  const part = (label: string, ids: string[]) => `${label} ${ids.length ? ids.join(', ') : '(none)'}`;
+  return `Selection ${asked.join(' ')}: ${[part('would run', list('run')), part('would reuse', list('reuse')), part('would skip', list('skip'))].join('; ')}`;
 }
 
 /** "3 attempts, backoff 5s ×2 up to 1m with jitter, on transient/timeout" — or "no retry". */
@@ -66,6 +88,8 @@ export function formatPlan(plan: PlanView): string[] {
     ? `, deadline ${deadlineText}${plan.deadline.source !== deadlineText ? ` (${plan.deadline.source})` : ''}`
     : ', no deadline';
   out.push(`Plan for ${plan.runbook.name} (${plan.runbook.file}): ${plan.steps.length} steps in ${plan.waves.length} waves, concurrency ${plan.concurrency}${deadline}`);
+  const summary = formatSelectionSummary(plan);
+  if (summary) out.push(summary);
   const byId = new Map(plan.steps.map((s) => [s.id, s]));
   plan.waves.forEach((wave, i) => {
     out.push('', `Wave ${i + 1}`);
@@ -76,6 +100,7 @@ export function formatPlan(plan: PlanView): string[] {
         .filter(Boolean)
         .join(', ');
       out.push(`  ${s.id}${s.name !== s.id ? ` "${s.name}"` : ''} (${flags})${s.needs.length ? ` needs ${s.needs.join(', ')}` : ''}`);
+      if (s.selection) out.push(`    ${formatSelected(s.selection)}`);
       out.push(`    timeout ${formatDurationHuman(s.timeoutMs)} per attempt; ${formatRetry(s.retry)}; worst case ${formatDurationHuman(s.worstCaseMs)}`);
       if (s.when) out.push(`    ${formatWhen(s.when)}`);
       // A shell script is already shown by the preview; the other parameters still matter.

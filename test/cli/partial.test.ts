@@ -109,3 +109,26 @@ describe('partial re-runs (end to end)', { timeout: 120_000 }, () => {
     expect(counts().audit).toBe(0);
   });
 });
+
+describe('plan with a selection (end to end)', { timeout: 120_000 }, () => {
+  it('shows which steps would run and which would be reused from --from-run, and runs nothing', async () => {
+    const earlier = await firstRun();
+    const r = await runCli(['plan', fixture('partial.yaml'), '--only', 'approve,finish', '--from-run', earlier, '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain(`Selection --only approve,finish --from-run ${earlier}: would run approve, finish; would reuse inventory, audit; would skip (none)`);
+    expect(r.stdout).toMatch(new RegExp(`  inventory \\(shell.*\\n    would reuse run ${earlier}'s outcome \\(not selected \\(--only\\)\\)`));
+    expect(r.stdout).toMatch(/ {2}approve \(shell.*needs inventory\n {4}would run\n/);
+    const json = await runCli(['plan', fixture('partial.yaml'), '--skip', 'audit,finish', '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`, '--output', 'json']);
+    expect(json.exitCode).toBe(0);
+    const plan = JSON.parse(json.stdout);
+    expect(plan.selection).toEqual({ skip: ['audit', 'finish'] });
+    expect(plan.steps.map((s: { id: string; selection: { action: string } }) => [s.id, s.selection.action])).toEqual([
+      ['inventory', 'run'], ['audit', 'skip'], ['approve', 'run'], ['finish', 'skip'],
+    ]);
+    const refused = await runCli(['plan', fixture('partial.yaml'), '--only', 'finish', '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain("(finish).needs needs approve, but step 'approve' is not selected");
+    expect(counts()).toEqual({ inventory: 1, audit: 1, approve: 1, finish: 1 });
+  });
+});

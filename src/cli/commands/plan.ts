@@ -1,17 +1,19 @@
-// `opsbook plan FILE`: what a run would do — waves, policies, worst case vs deadline, step previews. No side effects.
+// `opsbook plan FILE [--only/--skip/--from-run]`: what a run would do — waves, policies, worst case vs deadline, step previews, what would run or be reused. No side effects.
 
 import type { Command } from 'commander';
 import path from 'node:path';
 import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
-import { addCommonOptions, type CommonFlags } from '../options.js';
+import { addCommonOptions, resolveStateDir, type CommonFlags } from '../options.js';
+import { addSelectionOptions, resolveSelection, type SelectionFlags } from '../selection.js';
 
-type PlanFlags = Pick<CommonFlags, 'kubeconfig' | 'context' | 'set' | 'values' | 'concurrency' | 'output'>;
+type PlanFlags = Pick<CommonFlags, 'kubeconfig' | 'context' | 'stateDir' | 'set' | 'values' | 'concurrency' | 'output'> & Partial<SelectionFlags>;
 
 export function registerPlanCommand(program: Command): void {
   const command = program.command('plan').description('show what a run would do, without doing anything').argument('<file>', 'runbook YAML file');
-  // --state-dir, --approve and --no-color are accepted but change nothing: plan writes no state and uses no colour.
-  addCommonOptions(command, ['kubeconfig', 'context', 'set', 'values', 'concurrency', 'output'], 'tty/plain (text) or json')
+  // --approve and --no-color are accepted but change nothing: plan writes no state and uses no colour.
+  // --state-dir is where --from-run's journal is read.
+  addSelectionOptions(addCommonOptions(command, ['kubeconfig', 'context', 'stateDir', 'set', 'values', 'concurrency', 'output'], 'tty/plain (text) or json'))
     .action(async (file: string, flags: PlanFlags) => {
       process.exitCode = await planCommand(file, flags, getProcessIo());
     });
@@ -27,6 +29,10 @@ export async function planCommand(file: string, flags: PlanFlags, io: CliIo): Pr
     import('../../time/clock.js'),
   ]);
   const prepared = await prepareRun(file, { set: flags.set, valuesFile: flags.values }, io);
+  const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
+  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], fromRun: flags.fromRun }, prepared.runbook, stateDir, (text) =>
+    void io.stderr.write(`${text}\n`),
+  );
   const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
   const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: flags.context });
   let plan;
@@ -41,6 +47,7 @@ export async function planCommand(file: string, flags: PlanFlags, io: CliIo): Pr
       env: childEnv.env,
       cwd: io.cwd,
       concurrency: flags.concurrency,
+      ...(selection ? { selection } : {}),
     });
   } finally {
     childEnv.dispose();

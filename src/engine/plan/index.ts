@@ -15,6 +15,9 @@ import { runPreviewPool, type PreviewTask } from './pool.js';
 import { previewStep, type PreviewScope } from './preview.js';
 import { simulateWorstCase } from './simulate.js';
 import { planStep, type PlanStep } from './step.js';
+import { planSelection } from './selection.js';
+import type { StepSelection } from '../selection/select.js';
+import type { RunSelection } from '../events.js';
 import { computeWorstCase } from './worst-case.js';
 
 export { KNOWN_AFTER_RUN } from './values.js';
@@ -40,6 +43,8 @@ export interface PlanOptions {
   previews?: boolean;
   /** Bound on one preview. @default 30000 */
   previewTimeoutMs?: number;
+  /** `--only/--skip [--from-run]` (selectSteps): the plan says which steps would run and which would be reused. */
+  selection?: StepSelection;
 }
 
 export interface RunbookPlan {
@@ -52,6 +57,8 @@ export interface RunbookPlan {
   /** Whole-run worst case honouring the concurrency limit (≥ the critical path). */
   worstCaseMs: number;
   warnings: string[];
+  /** The partial run asked for, when one was. */
+  selection?: RunSelection;
 }
 
 /** Builds the plan; throws only for a deadline that does not resolve (RunbookError), like a run would. */
@@ -86,7 +93,11 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
     steps.push(planned);
     const stepType = options.registry.get(step.type);
     planned.mutating = stepType?.mutating ?? false;
+    const selected = planSelection(step.id, options.selection);
+    if (selected) planned.selection = selected;
     if (!stepType) planned.previewUnavailable = `unknown step type ${step.type}`;
+    else if (selected?.action === 'reuse') planned.previewUnavailable = `would be reused from run ${selected.reusedFrom}`;
+    else if (selected?.action === 'skip') planned.previewUnavailable = 'not selected: would not run';
     else if (planned.when?.result === false) planned.previewUnavailable = 'skipped: when is false';
     else if (planned.knownAfterRun.some((p) => p.startsWith('with'))) planned.previewUnavailable = 'parameters are known after run';
     else if (options.previews === false) planned.previewUnavailable = 'previews not requested';
@@ -129,7 +140,12 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
     criticalPath,
     worstCaseMs,
     warnings: warnings.map(redactor.text),
+    ...(options.selection ? { selection: describeAsked(options.selection) } : {}),
   };
+}
+
+function describeAsked({ only, skip, fromRun }: StepSelection): RunSelection {
+  return { ...(only ? { only } : {}), ...(skip ? { skip } : {}), ...(fromRun ? { fromRun } : {}) };
 }
 
 function secretInputValues(runbook: Runbook, inputs: Record<string, unknown>): string[] {

@@ -3,6 +3,7 @@
 import type { RetryPolicy, StepSpec } from '../../runbook/types.js';
 import type { PlanPreview } from '../../steps/types.js';
 import { planWhen, resolvePlanValue, type PlannedWhen } from './values.js';
+import type { PlannedSelection } from './selection.js';
 
 export interface PlanStep {
   id: string;
@@ -26,6 +27,8 @@ export interface PlanStep {
   preview?: PlanPreview;
   /** Why there is no preview (no cluster, no preview for this type, error …). */
   previewUnavailable?: string;
+  /** With --only/--skip: would it run, be reused (--from-run), or be skipped. Absent: every step would run. */
+  selection?: PlannedSelection;
 }
 
 /** Resolves what inputs can tell; anything that needs a real run is marked, never guessed. Problems go to `warnings`. */
