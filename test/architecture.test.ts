@@ -168,9 +168,12 @@ const DEEP_IMPORTS_ALLOWED: Record<string, string> = {
   'csr/inventory.ts': 'follow-up', 'csr/record.ts': 'follow-up', 'csr/server-policy.ts': 'follow-up', 'csr/types.ts': 'follow-up',
   'k8s/errors.ts': 'follow-up', 'k8s/time.ts': 'follow-up',
   'proc/identity.ts': 'follow-up', 'proc/kill.ts': 'follow-up',
-  'engine/journal/modes.ts': 'follow-up', 'engine/journal/owner.ts': 'follow-up', 'engine/journal/paths.ts': 'follow-up',
+  'engine/journal/paths.ts': 'follow-up',
   'engine/journal/read.ts': 'follow-up', 'engine/leftovers.ts': 'follow-up',
   'runbook/params.ts': 'follow-up',
+  // The store: src/store/index.ts holds only the interface (types); a backend is reached through one factory.
+  'store/default.ts': 'the default (local) store, the one module outside src/store/local that names a backend',
+  'store/local/modes.ts': 'the state directory modes, which cli/state-dir.ts applies before the local store writes there',
 };
 
 describe('architecture', () => {
@@ -263,6 +266,29 @@ describe('architecture', () => {
     }
     expect(deep, 'import the area\'s index.ts (export what is needed there) or add a reasoned allow-list entry').toEqual([]);
     expect(Object.keys(DEEP_IMPORTS_ALLOWED).filter((m) => !used.has(m)), 'stale allow-list entries').toEqual([]);
+  });
+
+  // A cluster-backed store must slot in without touching the engine: it sees the interface, never a backend.
+  it('keeps src/engine off src/store/local (type imports included) and src/store/index.ts type-only', () => {
+    const local = path.join(src, 'store', 'local');
+    const offenders = listTs(path.join(src, 'engine')).flatMap((file) => {
+      const code = stripComments(readFileSync(file, 'utf8'));
+      const specifiers = [...code.matchAll(/\b(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((m) => m[1]!);
+      return specifiers
+        .filter((s) => s.startsWith('.') && path.resolve(path.dirname(file), s).startsWith(`${local}${path.sep}`))
+        .map((s) => `${path.relative(root, file)}: ${s}`);
+    });
+    expect(offenders, 'the engine gets the default store from src/store/default.ts').toEqual([]);
+    expect(findSpecifiers(readFileSync(path.join(src, 'store/index.ts'), 'utf8')).runtime, 'src/store/index.ts loads nothing').toEqual([]);
+  });
+
+  // `opsbook runs` reads every journal (each event checked by a hand-written checker, not a schema library).
+  it('loads no heavy package for `opsbook runs`: what it imports reaches no Kubernetes client, X.509, yaml, ajv, execa or listr2', () => {
+    const entries = ['cli/commands/runs.ts', 'engine/index.ts', 'store/default.ts', 'time/duration.ts', 'ui/table.ts'].map((f) => path.join(src, f));
+    const { packages } = reachablePackages(entries, { staticOnly: true });
+    const heavy = ['@kubernetes/client-node', '@peculiar/x509', 'reflect-metadata', 'yaml', 'ajv', 'ajv-formats', 'execa', 'listr2'];
+    const loaded = Object.fromEntries(heavy.filter((name) => packages.has(name)).map((name) => [name, packages.get(name)!.join(' → ')]));
+    expect(loaded, 'static import chains from what runs loads').toEqual({});
   });
 
   it('reads process.argv only in src/cli/main.ts and calls process.exit() only in src/cli', () => {

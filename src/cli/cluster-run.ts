@@ -3,6 +3,7 @@
 
 import path from 'node:path';
 import type { ExecuteOptions } from '../engine/options.js';
+import type { RunStore } from '../store/index.js';
 import type { Clock } from '../time/clock.js';
 import { prepareChildEnv } from './child-env.js';
 import type { CliIo } from './io.js';
@@ -20,6 +21,8 @@ export interface ClusterRunOptions {
   prepared: PreparedRun;
   runId: string;
   stateDir: string;
+  /** Where the run is kept. @default the local store on `stateDir` (the engine's default) */
+  store?: RunStore;
   clock: Clock;
   start: (engine: ClusterEngineOptions) => Promise<RunOutcome>;
 }
@@ -52,6 +55,7 @@ export async function runOnCluster(options: ClusterRunOptions): Promise<number> 
           secretValues: prepared.secretValues,
           registry: prepared.registry,
           stateDir,
+          ...(options.store ? { store: options.store } : {}),
           clock,
           kube,
           env: childEnv.env,

@@ -47,28 +47,25 @@ export interface PreviousHolder {
  * this host with its journal in our state dir they are stopped like resume does; otherwise the operator is warned.
  */
 export async function stopPreviousHolder(previous: PreviousHolder, stateDir: string, report: (text: string) => void, graceMs = 5000): Promise<void> {
-  const [{ hostname }, { existsSync }, { journalPathFor }, { readJournalSync }, { isRunActive, readRunOwner, describeOwner }, leftovers] =
-    await Promise.all([
-      import('node:os'),
-      import('node:fs'),
-      import('../engine/journal/paths.js'),
-      import('../engine/journal/read.js'),
-      import('../engine/journal/owner.js'),
-      import('../engine/leftovers.js'),
-    ]);
-  const journal = journalPathFor(stateDir, previous.runId);
-  if (previous.host !== hostname() || !existsSync(journal)) {
+  const [{ hostname }, { openDefaultStore }, leftovers] = await Promise.all([
+    import('node:os'),
+    import('../store/default.js'),
+    import('../engine/leftovers.js'),
+  ]);
+  const store = openDefaultStore(stateDir);
+  if (previous.host !== hostname() || !(await store.has(previous.runId))) {
     report(
       `warning: run ${previous.runId} (host ${previous.host}) may still have step processes acting on the cluster; ` +
         `opsbook cannot check them from here${previous.host === hostname() ? ' (its journal is in another state directory)' : ''}: make sure they have ended`,
     );
     return;
   }
-  if (isRunActive(stateDir, previous.runId)) {
-    report(`warning: run ${previous.runId} is still running (${describeOwner(readRunOwner(stateDir, previous.runId)!)}); it stops when it finds the lock taken`);
+  const owner = await store.readOwner(previous.runId);
+  if (owner && (await store.isActive(previous.runId))) {
+    report(`warning: run ${previous.runId} is still running (pid ${owner.pid} on host ${owner.host} since ${owner.since}); it stops when it finds the lock taken`);
     return;
   }
-  const found = leftovers.checkLeftovers(readJournalSync(journal).events);
+  const found = leftovers.checkLeftovers((await store.read(previous.runId)).events);
   for (const l of found.filter((x) => x.check === 'unknown')) {
     report(`warning: cannot check ${leftovers.describeLeftover(l.process)} of run ${previous.runId}: make sure it has ended`);
   }

@@ -3,7 +3,7 @@
 
 import { mkdirSync, mkdtempSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PRIVATE_DIR_MODE } from '../engine/journal/modes.js';
+import { PRIVATE_DIR_MODE } from '../store/local/modes.js';
 import { runsDir } from '../engine/journal/paths.js';
 import { UsageError } from '../errors.js';
 

@@ -2,7 +2,7 @@
 
 import type { Clock } from '../time/clock.js';
 import type { EngineEvent, EventSink } from './events.js';
-import type { JournalWriter } from './journal/writer.js';
+import type { JournalWriter } from '../store/index.js';
 import { redactEvent, type Redactor } from './redact.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

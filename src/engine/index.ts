@@ -10,8 +10,8 @@ export { planRunbook, type PlanOptions, type RunbookPlan, type PlanStep } from '
 export { listRuns, summarizeRun, type RunSummary } from './journal/list.js';
 export { readJournal, parseJournal } from './journal/read.js';
 export { replayJournal, type RunHistory } from './journal/replay.js';
-export { readRunMetadata, type RunMetadata } from './journal/metadata.js';
 export { createRunId, isRunId, journalPathFor, runDirFor } from './journal/paths.js';
 export { createRedactor, MASK, type Redactor } from './redact.js';
 export type { ExecuteOptions, ConfirmFn, ConfirmRequest } from './options.js';
+export type { RunStore, RunMetadata } from '../store/index.js';
 export type { EngineEvent, EventSink, RunStatus, StepStatus } from './events.js';

@@ -4,6 +4,8 @@ import { CancelledError, StepError, UsageError } from '../errors.js';
 import type { KubeClient } from '../k8s/types.js';
 import type { Exec } from '../proc/types.js';
 import type { Runbook } from '../runbook/types.js';
+import { openDefaultStore } from '../store/default.js';
+import type { RunStore } from '../store/index.js';
 import type { StepRegistry } from '../steps/registry.js';
 import { systemClock, type Clock } from '../time/clock.js';
 import type { EventSink } from './events.js';
@@ -25,8 +27,10 @@ export interface ExecuteOptions {
   /** Extra values to mask; values of `secret` inputs are added automatically. */
   secretValues?: readonly string[];
   registry: StepRegistry;
-  /** The journal goes to `<stateDir>/runs/<runId>/journal.ndjson`. */
+  /** Steps' working state; with the default store also the journal's home, `<stateDir>/runs/<runId>/journal.ndjson`. */
   stateDir: string;
+  /** Where the run's journal, metadata and claim are kept. @default the local store on `stateDir` */
+  store?: RunStore;
   /** @default a new sortable id */
   runId?: string;
   /** @default systemClock */
@@ -73,6 +77,7 @@ export function normalizeOptions(options: ExecuteOptions): EngineOptions {
     .filter((value): value is string => typeof value === 'string');
   return {
     ...options,
+    store: resolveStore(options),
     secretValues: [...(options.secretValues ?? []), ...secretInputs],
     clock: options.clock ?? systemClock,
     onEvent: options.onEvent ?? (() => {}),
@@ -86,6 +91,11 @@ export function normalizeOptions(options: ExecuteOptions): EngineOptions {
     random: options.random ?? Math.random,
     killGraceMs: options.killGraceMs ?? 5000,
   };
+}
+
+/** The caller's store, or the local one on its state directory. */
+export function resolveStore(options: Pick<ExecuteOptions, 'store' | 'stateDir'>): RunStore {
+  return options.store ?? openDefaultStore(options.stateDir);
 }
 
 // execa is loaded only when a step actually starts a process.

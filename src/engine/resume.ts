@@ -1,13 +1,11 @@
 // Resume: replay the journal, refuse when the runbook changed, reuse what succeeded and run the rest in the same journal.
 
-import { existsSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { checkLeftovers, describeLeftover, stopLeftovers } from './leftovers.js';
-import { claimRun, type RunClaim } from './journal/owner.js';
-import { isRunId, journalPathFor } from './journal/paths.js';
-import { readJournalSync } from './journal/read.js';
+import type { RunClaim } from '../store/index.js';
+import { isRunId } from './journal/paths.js';
 import { replayJournal, type RunHistory, type StepEndEvent } from './journal/replay.js';
-import { normalizeOptions, type ExecuteOptions } from './options.js';
+import { normalizeOptions, resolveStore, type ExecuteOptions } from './options.js';
 import { runRunbook, type RunResult } from './run.js';
 import { applyFrom } from './selection/from.js';
 import type { StepOutcome } from './state.js';
@@ -42,20 +40,21 @@ export interface ResumeOptions extends Omit<ExecuteOptions, 'runId'> {
  */
 export async function resumeRunbook(options: ResumeOptions): Promise<RunResult> {
   const { runId, stateDir } = options;
-  const journalPath = journalPathFor(stateDir, runId);
+  const store = resolveStore(options);
+  const journalPath = store.locate(runId);
   if (!isRunId(runId) && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(runId)) throw new UsageError(`${runId} is not a run id`);
-  if (!existsSync(journalPath)) throw new UsageError(`no run ${runId} in ${stateDir} (see \`opsbook runs\`)`);
+  if (!(await store.has(runId))) throw new UsageError(`no run ${runId} in ${stateDir} (see \`opsbook runs\`)`);
   // Claimed before the journal is read: a run still being executed refuses here, naming its owner.
-  const claim = options.claim ?? claimRun(stateDir, runId, { force: options.force ?? false });
+  const claim = options.claim ?? (await store.claim(runId, { force: options.force ?? false }));
   try {
-    const events = readJournalSync(journalPath).events;
+    const { events } = await store.read(runId);
     const { reused, rerun } = checkResumable(options, journalPath, replayJournal(events));
     await stopLeftoversBeforeResume(options, events);
-    const engine = normalizeOptions({ ...options, runId: undefined });
+    const engine = normalizeOptions({ ...options, store, runId: undefined });
     const from = options.from ?? [];
     return await runRunbook(engine, { resumeOf: runId, reused, rerun, claim, ...(from.length ? { selection: { from: [...from] } } : {}) });
   } finally {
-    if (!options.claim) claim.release();
+    if (!options.claim) await claim.release();
   }
 }
 

@@ -7,8 +7,8 @@ import { createEmitter } from './emitter.js';
 import { resolveDeadlineMs, armDeadline } from './deadline.js';
 import type { RunSelection, RunStatus } from './events.js';
 import { JOURNAL_VERSION } from './journal/format.js';
-import { createRunId, isRunId, journalPathFor } from './journal/paths.js';
-import type { RunClaim } from './journal/owner.js';
+import { createRunId, isRunId } from './journal/paths.js';
+import type { RunClaim } from '../store/index.js';
 import { openRunRecord } from './journal/record.js';
 import { normalizeOptions, type EngineOptions, type ExecuteOptions } from './options.js';
 import { createRedactor, maskValues } from './redact.js';
@@ -55,13 +55,13 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
   const deadline: RunDeadline | undefined =
     deadlineMs === undefined ? undefined : { source: runbook.deadline!, ms: deadlineMs, at: startedAt + deadlineMs };
 
-  const journalPath = journalPathFor(options.stateDir, runId);
+  const journalPath = options.store.locate(runId);
   const redactor = createRedactor(options.secretValues);
   const publicInputs = maskValues(selectPublicInputs(runbook, options.inputs), redactor);
   const runbookRef = { path: resolve(options.cwd, runbook.file), name: runbook.metadata.name, sha256: runbook.sha256 };
   const secretInputs = Object.values(runbook.inputs).filter((i) => i.type === 'secret').map((i) => i.name);
-  const record = openRunRecord(
-    options.stateDir,
+  const record = await openRunRecord(
+    options.store,
     { runId, runbook: runbookRef, inputs: publicInputs, secretInputs, startedAt: runInfo.startedAt },
     start.resumeOf !== undefined,
     start.claim,
@@ -128,7 +128,7 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
   } finally {
     finished.abort(RUN_OVER);
     options.signal?.removeEventListener('abort', onAbort);
-    record.close();
+    await record.close();
   }
 }
 

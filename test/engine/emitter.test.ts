@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createEmitter } from '../../src/engine/emitter.js';
 import type { EngineEvent } from '../../src/engine/events.js';
-import type { JournalWriter } from '../../src/engine/journal/writer.js';
+import type { JournalWriter } from '../../src/store/index.js';
 import { createRedactor } from '../../src/engine/redact.js';
 import { VirtualClock } from '../../src/time/clock.js';
 import { T0 } from './fixtures.js';

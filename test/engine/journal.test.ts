@@ -1,6 +1,7 @@
 import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listRuns, parseJournal, readJournal, readRunMetadata } from '../../src/engine/index.js';
+import { listRuns, parseJournal, readJournal } from '../../src/engine/index.js';
+import { openDefaultStore } from '../../src/store/default.js';
 import { createRunId, isRunId, journalPathFor } from '../../src/engine/journal/paths.js';
 import { JOURNAL_VERSION } from '../../src/engine/journal/format.js';
 import { UsageError } from '../../src/errors.js';
@@ -107,7 +108,7 @@ describe('journal', () => {
       },
     });
     const { result } = await runWithVirtualClock(runbook, state.dir, { inputs: { region: 'eu', token: 's3cr3t-value' } });
-    const metadata = readRunMetadata(state.dir, result.runId)!;
+    const metadata = (await openDefaultStore(state.dir).readMetadata(result.runId))!;
     expect(metadata.inputs).toEqual({ region: 'eu' });
     expect(metadata.secretInputs).toEqual(['token']);
     expect(metadata.runbook.sha256).toBe('a'.repeat(64));
@@ -177,7 +178,7 @@ describe('journal', () => {
     const ok = await runWithVirtualClock(makeRunbook([makeStep('a', { type: 'wait', with: { ms: 2000 } })]), state.dir, { runId: '20260101-000000-000-aaaaaa' });
     const bad = await runWithVirtualClock(makeRunbook([makeStep('a', { type: 'fail', with: { message: 'nope' } })]), state.dir, { runId: '20260101-000001-000-bbbbbb' });
     appendFileSync(journalPathFor(state.dir, bad.result.runId), 'torn');
-    const runs = await listRuns(state.dir);
+    const runs = await listRuns(openDefaultStore(state.dir));
     expect(runs.map((r) => [r.runId, r.status, r.durationMs])).toEqual([
       ['20260101-000001-000-bbbbbb', 'failed', 0],
       ['20260101-000000-000-aaaaaa', 'succeeded', 2000],
@@ -191,7 +192,7 @@ describe('journal', () => {
     const lines = readFileSync(result.journalPath, 'utf8').trimEnd().split('\n');
     const { writeFileSync } = await import('node:fs');
     writeFileSync(result.journalPath, `${lines.slice(0, -1).join('\n')}\n`);
-    const [run] = await listRuns(state.dir);
+    const [run] = await listRuns(openDefaultStore(state.dir));
     expect(run!.status).toBe('crashed');
   });
 });

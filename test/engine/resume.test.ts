@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StepError, UsageError } from '../../src/errors.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { executeRunbook, listRuns, readJournal, resumeRunbook } from '../../src/engine/index.js';
+import { openDefaultStore } from '../../src/store/default.js';
 import { journalPathFor } from '../../src/engine/journal/paths.js';
 import { isProcessAlive } from '../../src/proc/kill.js';
 import type { AnyStepType } from '../../src/steps/types.js';
@@ -86,7 +87,7 @@ describe('resume', () => {
     const journal = await readJournal(first.journalPath);
     expect(eventsOf(journal, 'run-start')).toHaveLength(2);
     expect(eventsOf(journal, 'run-end').map((e) => e.status)).toEqual(['failed', 'succeeded']);
-    const [run] = await listRuns(state.dir);
+    const [run] = await listRuns(openDefaultStore(state.dir));
     expect(run).toMatchObject({ runId: first.runId, status: 'succeeded', resumes: 1, durationMs: 60_000 });
   });
 
@@ -140,7 +141,7 @@ describe('resume', () => {
       const before = await readJournal(journalPathFor(state.dir, runId));
       expect(eventsOf(before, 'run-end')).toHaveLength(0);
       expect(eventsOf(before, 'step-start').map((e) => e.stepId)).toEqual(['a', 'b']);
-      expect((await listRuns(state.dir))[0]!.status).toBe('crashed');
+      expect((await listRuns(openDefaultStore(state.dir)))[0]!.status).toBe('crashed');
       // The killed engine could not clean up; its orphaned step is the operator's to stop (and ours here).
       process.kill(-shellPid, 'SIGKILL');
 
@@ -185,7 +186,7 @@ describe('resume', () => {
       onEvent: (e) => e.type === 'attempt-start' && started(),
     });
     await running;
-    expect((await listRuns(state.dir))[0]!.status).toBe('running');
+    expect((await listRuns(openDefaultStore(state.dir)))[0]!.status).toBe('running');
     await expect(resumeRunbook({ runId: '20260101-000000-000-cccccc', runbook: book, inputs: {}, registry, stateDir: state.dir })).rejects.toThrow(
       new RegExp(`run 20260101-000000-000-cccccc is still running \\(pid ${process.pid} on host .+ since .+\\); wait for it to end or stop it first`),
     );

@@ -32,22 +32,23 @@ export function registerResumeCommand(program: Command): void {
 }
 
 export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo): Promise<number> {
-  const [{ prepareRun }, { runOnCluster }, { resumeRunbook, readRunMetadata, isRunId, checkStepIds, splitStepIds }, { systemClock }, { claimRun }, { prepareStateDir }] = await Promise.all([
+  const [{ prepareRun }, { runOnCluster }, { resumeRunbook, isRunId, checkStepIds, splitStepIds }, { systemClock }, { openDefaultStore }, { prepareStateDir }] = await Promise.all([
     import('../prepare.js'),
     import('../cluster-run.js'),
     import('../../engine/index.js'),
     import('../../time/clock.js'),
-    import('../../engine/journal/owner.js'),
+    import('../../store/default.js'),
     import('../state-dir.js'),
   ]);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
   if (!isRunId(runId)) throw new UsageError(`${runId} is not a run id (see \`opsbook runs\`)`);
-  const metadata = await readRunMetadata(stateDir, runId);
+  const store = openDefaultStore(stateDir);
+  const metadata = await store.readMetadata(runId);
   if (!metadata) throw new UsageError(`no run ${runId} in ${stateDir} (see \`opsbook runs\`)`);
   // A file or unwritable directory is a usage error here, not a raw errno from the claim or the journal.
   prepareStateDir(stateDir);
   // Claimed before anything else (the cluster lock included): of two resumes of one run, exactly one goes on.
-  const claim = claimRun(stateDir, runId, { force: flags.force ?? false });
+  const claim = await store.claim(runId, { force: flags.force ?? false });
   try {
     // Secrets were never stored: they come again from env/file or a prompt; the other inputs from the run's record.
     const prepared = await prepareRun(metadata.runbook.path, { set: flags.set, valuesFile: flags.values, baseValues: metadata.inputs }, io);
@@ -60,6 +61,7 @@ export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo
       prepared,
       runId,
       stateDir,
+      store,
       clock: systemClock,
       start: (engine) =>
         resumeRunbook({
@@ -72,6 +74,6 @@ export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo
         }),
     });
   } finally {
-    claim.release();
+    await claim.release();
   }
 }

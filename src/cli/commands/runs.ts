@@ -16,13 +16,14 @@ export function registerRunsCommand(program: Command): void {
 }
 
 export async function runsCommand(flags: RunsFlags, io: CliIo): Promise<number> {
-  const [{ listRuns }, { formatDurationHuman }, { formatTable }] = await Promise.all([
+  const [{ listRuns }, { openDefaultStore }, { formatDurationHuman }, { formatTable }] = await Promise.all([
     import('../../engine/index.js'),
+    import('../../store/default.js'),
     import('../../time/duration.js'),
     import('../../ui/table.js'),
   ]);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
-  const runs = await listRuns(stateDir);
+  const runs = await listRuns(openDefaultStore(stateDir));
   if (flags.output === 'json') {
     io.stdout.write(`${escapeJsonControl(JSON.stringify(runs, null, 2))}\n`);
     return 0;

@@ -1,11 +1,8 @@
-// `opsbook runs`: every run under the state directory with its runbook, status, start and duration.
+// `opsbook runs`: every run in the store with its runbook, status, start and duration.
 
-import { existsSync, readdirSync } from 'node:fs';
-import { readJournalSync } from './read.js';
-import { journalPathFor, runsDir } from './paths.js';
-import { isRunActive } from './owner.js';
-import { replayJournal } from './replay.js';
+import type { RunStore } from '../../store/index.js';
 import type { RunStatus } from '../events.js';
+import { replayJournal } from './replay.js';
 
 export interface RunSummary {
   runId: string;
@@ -20,28 +17,26 @@ export interface RunSummary {
   error?: string;
 }
 
-/** Newest first. Unreadable run directories are skipped. */
-export async function listRuns(stateDir: string): Promise<RunSummary[]> {
-  const dir = runsDir(stateDir);
-  if (!existsSync(dir)) return [];
+/** Newest first. Unreadable runs (corrupt, or from a newer opsbook) are skipped: resume names what is wrong with them. */
+export async function listRuns(store: RunStore): Promise<RunSummary[]> {
   const summaries: RunSummary[] = [];
-  for (const runId of readdirSync(dir).sort().reverse()) {
-    const summary = summarizeRun(stateDir, runId);
+  for (const runId of await store.list()) {
+    const summary = await summarizeRun(store, runId);
     if (summary) summaries.push(summary);
   }
   return summaries;
 }
 
-export function summarizeRun(stateDir: string, runId: string): RunSummary | undefined {
+export async function summarizeRun(store: RunStore, runId: string): Promise<RunSummary | undefined> {
   let history;
   try {
-    history = replayJournal(readJournalSync(journalPathFor(stateDir, runId)).events);
+    history = replayJournal((await store.read(runId)).events);
   } catch {
     return undefined;
   }
   const first = history.firstStart;
   if (!first) return undefined;
-  const status = history.status ?? (isRunActive(stateDir, runId) ? 'running' : 'crashed');
+  const status = history.status ?? ((await store.isActive(runId)) ? 'running' : 'crashed');
   return {
     runId,
     runbook: first.runbook,

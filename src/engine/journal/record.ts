@@ -1,42 +1,41 @@
-// Opens everything a run writes under <stateDir>/runs/<id>/: the owner claim, the journal and (first run) run.json.
+// Opens everything a run writes in its store: the owner claim, the journal and (first run) the run's metadata.
 
-import { writeRunMetadata, type RunMetadata } from './metadata.js';
-import { claimRun, type RunClaim } from './owner.js';
-import { journalPathFor } from './paths.js';
-import { openJournal, trimTornTail, type JournalWriter } from './writer.js';
+import type { JournalWriter, RunClaim, RunMetadata, RunStore } from '../../store/index.js';
 
 export interface RunRecord {
   journal: JournalWriter;
-  /** Syncs and closes the journal and drops the owner file. */
-  close(): void;
+  /** Makes the journal durable, closes it and gives up the claim. */
+  close(): Promise<void>;
 }
 
 /**
- * A resumed run appends to its journal (after cutting a torn last line) and keeps its original run.json. The run is
+ * A resumed run appends to its journal (the store cuts a torn last record) and keeps its original metadata. The run is
  * claimed before its journal is touched (or `claim` is one the caller already holds), so a second process never writes it.
  */
-export function openRunRecord(stateDir: string, metadata: RunMetadata, resumed: boolean, claim?: RunClaim): RunRecord {
-  const path = journalPathFor(stateDir, metadata.runId);
+export async function openRunRecord(store: RunStore, metadata: RunMetadata, resumed: boolean, claim?: RunClaim): Promise<RunRecord> {
+  const { runId } = metadata;
   // A new run's id is fresh, so nobody races for it: open the journal first, so it syncs the directories it creates.
-  let held = claim ?? (resumed ? claimRun(stateDir, metadata.runId) : undefined);
+  let held = claim ?? (resumed ? await store.claim(runId) : undefined);
   let journal: JournalWriter | undefined;
   try {
-    if (resumed) trimTornTail(path);
-    journal = openJournal(path);
-    held ??= claimRun(stateDir, metadata.runId);
-    if (!resumed) writeRunMetadata(stateDir, metadata);
+    journal = await store.openJournal(runId, { resume: resumed });
+    held ??= await store.claim(runId);
+    if (!resumed) await store.writeMetadata(metadata);
   } catch (error) {
-    journal?.close();
-    held?.release();
+    await journal?.close();
+    await held?.release();
     throw error;
   }
   const opened = journal;
   const owner = held;
   return {
     journal: opened,
-    close: () => {
-      opened.close();
-      owner.release();
+    close: async () => {
+      try {
+        await opened.close();
+      } finally {
+        await owner.release();
+      }
     },
   };
 }

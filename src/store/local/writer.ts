@@ -5,13 +5,12 @@
 
 import { closeSync, existsSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { formatEventLine, type EngineEvent } from '../events.js';
+import { formatEventLine } from '../../engine/events.js';
+import type { JournalWriter } from '../index.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './modes.js';
 
-export interface JournalWriter {
-  readonly path: string;
-  append(event: EngineEvent): void;
-  /** Syncs and closes; later appends are ignored. */
+/** The local writer closes synchronously. */
+export interface LocalJournalWriter extends JournalWriter {
   close(): void;
 }
 
@@ -33,7 +32,7 @@ export function syncDirectory(dir: string): void {
 }
 
 /** Opens (creating) the journal for appending. */
-export function openJournal(path: string): JournalWriter {
+export function openJournal(path: string): LocalJournalWriter {
   const dir = dirname(path);
   const firstCreated = mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const isNew = !existsSync(path);

@@ -2,27 +2,17 @@
 
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { runDirFor } from '../../engine/journal/paths.js';
 import { UsageError } from '../../errors.js';
-import { checkIdentity, identify, type ProcessIdentity } from '../../proc/identity.js';
+import { checkIdentity, identify } from '../../proc/identity.js';
+import type { ClaimOptions, RunClaim, RunOwner } from '../index.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './modes.js';
-import { runDirFor } from './paths.js';
 
-/** The process that runs the run, and since when (ISO). */
-export interface RunOwner extends ProcessIdentity {
-  since: string;
-}
+export type { ClaimOptions, RunClaim, RunOwner };
 
-export interface RunClaim {
-  owner: RunOwner;
-  /** Removes owner.json if it is still ours. Idempotent. */
+/** A claim whose release is synchronous (the local store's; RunStore.claim wraps it). */
+export interface LocalClaim extends RunClaim {
   release(): void;
-}
-
-export interface ClaimOptions {
-  /** Take over an owner on another host, which cannot be checked from here. @default false */
-  force?: boolean;
-  /** @default new Date().toISOString() */
-  now?: () => string;
 }
 
 function ownerPath(stateDir: string, runId: string): string {
@@ -34,7 +24,7 @@ function ownerPath(stateDir: string, runId: string): string {
  * owner (its process is gone) is replaced under a short mkdir mutex, so two claimants racing to replace it cannot both
  * succeed. Throws UsageError (exit 2) naming the owner when the run is held.
  */
-export function claimRun(stateDir: string, runId: string, options: ClaimOptions = {}): RunClaim {
+export function claimRun(stateDir: string, runId: string, options: ClaimOptions = {}): LocalClaim {
   const path = ownerPath(stateDir, runId);
   mkdirSync(runDirFor(stateDir, runId), { recursive: true, mode: PRIVATE_DIR_MODE });
   const owner: RunOwner = { ...identify(process.pid), since: (options.now ?? (() => new Date().toISOString()))() };

@@ -2,19 +2,10 @@
 
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { metadataPathFor } from '../../engine/journal/paths.js';
+import type { RunMetadata } from '../index.js';
 import { PRIVATE_FILE_MODE } from './modes.js';
-import { metadataPathFor } from './paths.js';
 import { syncDirectory } from './writer.js';
-
-export interface RunMetadata {
-  runId: string;
-  runbook: { path: string; name: string; sha256: string };
-  /** Non-secret inputs (secrets are asked again on resume). */
-  inputs: Record<string, unknown>;
-  /** Names of secret inputs, so resume knows what to ask for. */
-  secretInputs: string[];
-  startedAt: string;
-}
 
 /** Synced with its directory entry: after power loss, resume must still find the runbook of a journaled run. */
 export function writeRunMetadata(stateDir: string, metadata: RunMetadata): void {

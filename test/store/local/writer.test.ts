@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EngineEvent } from '../../src/engine/events.js';
-import { writeRunMetadata } from '../../src/engine/journal/metadata.js';
-import { openJournal } from '../../src/engine/journal/writer.js';
+import type { EngineEvent } from '../../../src/engine/events.js';
+import { writeRunMetadata } from '../../../src/store/local/metadata.js';
+import { openJournal } from '../../../src/store/local/writer.js';
 
 // Spies that call through, so the journal is really written and synced; `calls` keeps their order.
 const calls: string[] = [];

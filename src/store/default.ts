@@ -1,0 +1,10 @@
+// The store a run uses when its caller names none: the local state directory. The one place outside a backend's own
+// folder that knows a backend (test/architecture.test.ts keeps src/engine away from src/store/local).
+
+import type { RunStore } from './index.js';
+import { createLocalStore } from './local/index.js';
+
+/** `<stateDir>/runs/<runId>/` with journal.ndjson, run.json and owner.json. */
+export function openDefaultStore(stateDir: string): RunStore {
+  return createLocalStore(stateDir);
+}

@@ -1,0 +1,75 @@
+// Where runs are kept: a small interface (journal append/read, list, claim, metadata) that the engine and the CLI use,
+// with one folder per backend that only implements it (src/store/local: the state directory; a cluster-backed one
+// next). The engine knows this file, never a backend; src/store/default.ts wires the local one in.
+
+import type { EngineEvent } from '../engine/events.js';
+import type { ProcessIdentity } from '../proc/identity.js';
+
+/** What `opsbook resume` needs to find the runbook again without replaying the journal (run.json locally). */
+export interface RunMetadata {
+  runId: string;
+  runbook: { path: string; name: string; sha256: string };
+  /** Non-secret inputs (secrets are asked again on resume). */
+  inputs: Record<string, unknown>;
+  /** Names of secret inputs, so resume knows what to ask for. */
+  secretInputs: string[];
+  startedAt: string;
+}
+
+/** A run's journal as read back: checked events (see engine/journal/read.ts) and whether its last record was torn. */
+export interface JournalContents {
+  events: EngineEvent[];
+  /** true when the last record was cut short (power loss mid-write); it is not in `events`. */
+  tornTail: boolean;
+}
+
+/** Appends one run's events. A write error is thrown by `append` (or the next one, for a deferred sync). */
+export interface JournalWriter {
+  /** Where the events go, for messages. */
+  readonly path: string;
+  append(event: EngineEvent): void;
+  /** Makes every appended event durable and closes; later appends are ignored. */
+  close(): void | Promise<void>;
+}
+
+/** The process that runs the run, and since when (ISO). */
+export interface RunOwner extends ProcessIdentity {
+  since: string;
+}
+
+export interface RunClaim {
+  owner: RunOwner;
+  /** Gives the run up if the claim is still ours. Idempotent. */
+  release(): void | Promise<void>;
+}
+
+export interface ClaimOptions {
+  /** Take over an owner that cannot be checked from here (another host). @default false */
+  force?: boolean;
+  /** @default new Date().toISOString() */
+  now?: () => string;
+}
+
+/** A backend: every verb a run, a resume and `opsbook runs` need, and nothing about how it is kept. */
+export interface RunStore {
+  /** Where a run's journal is kept, for messages (a file path for the local store). */
+  locate(runId: string): string;
+  /** true when the store holds a journal for `runId`. */
+  has(runId: string): Promise<boolean>;
+  /** Ids of the runs it holds, newest first. */
+  list(): Promise<string[]>;
+  /** Opens a run's journal for appending, creating it; with `resume`, a torn last record is cut first so appends start clean. */
+  openJournal(runId: string, options?: { resume?: boolean }): Promise<JournalWriter>;
+  /** The run's events; throws UsageError (exit 2) for a corrupt record or a journal from a newer opsbook. */
+  read(runId: string): Promise<JournalContents>;
+  /** Claims the run for this process: of concurrent claimants exactly one wins; the others get a UsageError naming the owner. */
+  claim(runId: string, options?: ClaimOptions): Promise<RunClaim>;
+  /** The recorded claimant, if any (alive or not). */
+  readOwner(runId: string): Promise<RunOwner | undefined>;
+  /** true while a live process holds the run's claim (a killed one's claim does not count). */
+  isActive(runId: string): Promise<boolean>;
+  /** Written once, when the run starts; durable before the first step runs. */
+  writeMetadata(metadata: RunMetadata): Promise<void>;
+  /** undefined when the run has none (e.g. a journal copied by hand). */
+  readMetadata(runId: string): Promise<RunMetadata | undefined>;
+}
