@@ -74,10 +74,11 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
   // Title carries the live state: waiting for which needs, attempt n/m and elapsed time, or the final duration.
   const titleOf = (v: StepView): string => {
     if (v.end) {
-      if (v.end.reused) {
-        const from = v.end.reusedFrom !== undefined ? `run ${v.end.reusedFrom}` : 'earlier run';
+      if (v.end.reused && v.end.reusedFrom !== undefined) {
+        const from = `run ${v.end.reusedFrom}`;
         return v.end.status === 'skipped' ? `${v.name} (skipped in ${from})` : `${v.name} (reused from ${from})`;
       }
+      if (v.end.reused) return v.end.status === 'skipped' ? `${v.name} (skipped earlier)` : `${v.name} (reused from earlier run)`;
       return v.end.durationMs !== undefined ? `${v.name} (${formatDurationHuman(v.end.durationMs)})` : v.name;
     }
     if (v.startedAt === undefined) {
