@@ -4,7 +4,6 @@ import type { Clock } from '../time/clock.js';
 import type { ReportTable } from '../engine/events.js';
 import type { Exec } from '../proc/types.js';
 import type { KubeClient } from '../k8s/types.js';
-import type { ConstSchema, ParamsInput } from './params-type.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -75,36 +74,33 @@ export interface OutputSpec {
   description: string;
 }
 
-/** What `normalize` gets for schema `S`: derived from the schema when it is a const literal, else (a plain JsonSchema) a record. */
-export type StepInput<S> = JsonSchema extends S ? Record<string, unknown> : S extends ConstSchema ? ParamsInput<S> : Record<string, unknown>;
-
 /**
- * `S` is the schema's literal type (`typeof schema` of an `as const` schema), so `normalize` is checked against the
- * type derived from it; `P` is what `run` gets (the normalised parameters).
+ * `P` is what `run` gets (the normalised parameters); `I` what `normalize` gets: each step passes
+ * `ParamsInput<typeof schema>` of its `as const` schema, so normalize is checked against the schema-derived type.
+ * `I` defaults to `any` so the engine and registry can hold steps of every schema.
  */
 export interface StepType<
   P = Record<string, unknown>,
   O extends Record<string, unknown> = Record<string, unknown>,
-  S extends JsonSchema = JsonSchema,
+  I = any,
 > {
   /** `uses:` name, e.g. `approve-client-csrs`. */
   type: string;
   /** One line for `opsbook steps`. */
   description: string;
   /** JSON Schema (2020-12) for `with`; published as schemas/steps/<type>.schema.json. */
-  schema: S;
+  schema: JsonSchema;
   outputs: Record<string, OutputSpec>;
   /** true when run() changes something outside opsbook (cluster, files, processes). */
   mutating: boolean;
   /** Checks beyond the schema; values that are still `${{ }}` templates are left out of `params`. */
   check?(params: Record<string, unknown>): ParamIssue[];
   /** Fill defaults once (after templates are resolved and the schema passed). */
-  normalize?(params: StepInput<S>): P;
+  normalize?(params: I): P;
   run(params: P, ctx: StepContext): Promise<O>;
   /** Read-only preview; never mutates (server-side dry runs only). */
   plan?(params: P, ctx: PlanContext): Promise<PlanPreview>;
 }
 
 // The registry holds steps of every parameter type; each step checks its own params through its schema.
-// `normalize` is loosened to `any` because its parameter type depends on each step's own schema literal.
-export type AnyStepType = Omit<StepType<any, any>, 'normalize'> & { normalize?(params: any): any };
+export type AnyStepType = StepType<any, any>;

@@ -1,7 +1,7 @@
 // `fail`: ends the step with a message — an assertion, usually behind a `when`.
 
 import { StepError } from '../../errors.js';
-import type { ParamsFilled } from '../params-type.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, StepType } from '../types.js';
 
 const schema = {
@@ -16,7 +16,7 @@ const schema = {
 
 export type FailParams = ParamsFilled<typeof schema>;
 
-export const failStep: StepType<FailParams, Record<string, never>, typeof schema> = {
+export const failStep: StepType<FailParams, Record<string, never>, ParamsInput<typeof schema>> = {
   type: 'fail',
   description: 'Fail with a message (an assertion, usually behind a when)',
   schema,

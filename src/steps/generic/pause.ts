@@ -1,7 +1,7 @@
 // `pause`: a manual gate. The engine asks the operator (or takes --approve) and journals who approved and when.
 
 import { StepError } from '../../errors.js';
-import type { ParamsFilled } from '../params-type.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, StepType } from '../types.js';
 
 const schema = {
@@ -18,7 +18,7 @@ const schema = {
 
 export type PauseParams = ParamsFilled<typeof schema>;
 
-export const pauseStep: StepType<PauseParams, { approvedBy: string; approvedAt: string }, typeof schema> = {
+export const pauseStep: StepType<PauseParams, { approvedBy: string; approvedAt: string }, ParamsInput<typeof schema>> = {
   type: 'pause',
   description: 'Manual gate: wait for an operator to approve (or --approve STEP_ID)',
   schema,

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { StepError } from '../../errors.js';
-import type { ParamsFilled } from '../params-type.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, StepContext, StepType } from '../types.js';
 import { parseOutputFile } from './output-file.js';
 
@@ -39,7 +39,7 @@ const schema = {
 /** `run` (bash script) or `command` (argv, no shell), and an optional `workingDirectory`; no defaults to fill. */
 export type ShellParams = ParamsFilled<typeof schema>;
 
-export const shellStep: StepType<ShellParams, Record<string, unknown>, typeof schema> = {
+export const shellStep: StepType<ShellParams, Record<string, unknown>, ParamsInput<typeof schema>> = {
   type: 'shell',
   description: 'Run a bash script or a command; outputs are what it writes to $OPSBOOK_OUTPUT',
   schema,

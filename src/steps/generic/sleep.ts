@@ -26,7 +26,7 @@ const schema = {
 /** `duration` (a string or ms) becomes `durationMs`. */
 export type SleepParams = Omit<ParamsInput<typeof schema>, 'duration'> & { durationMs: number };
 
-export const sleepStep: StepType<SleepParams, { sleptMs: number }, typeof schema> = {
+export const sleepStep: StepType<SleepParams, { sleptMs: number }, ParamsInput<typeof schema>> = {
   type: 'sleep',
   description: 'Wait for a duration (cancellable)',
   schema,
