@@ -7,7 +7,15 @@ import type { PauseParams } from '../../src/steps/generic/pause.js';
 import type { ShellParams } from '../../src/steps/generic/shell.js';
 import type { SleepParams } from '../../src/steps/generic/sleep.js';
 import { sleepStep } from '../../src/steps/generic/sleep.js';
-import type { StepInput } from '../../src/steps/types.js';
+import type { ApplyParams } from '../../src/steps/k8s/apply.js';
+import type { GetParams } from '../../src/steps/k8s/get.js';
+import type { KubeconfigParam } from '../../src/steps/k8s/kubeconfig.js';
+import type { PatchParams } from '../../src/steps/k8s/patch.js';
+import type { RolloutRestartParams } from '../../src/steps/k8s/rollout-restart.js';
+import type { TargetParams } from '../../src/steps/k8s/target.js';
+import type { WaitParams } from '../../src/steps/k8s/wait.js';
+
+type SleepInput = NonNullable<Parameters<NonNullable<typeof sleepStep.normalize>>[0]>;
 
 /** true only when A and B are the same type (mutually assignable is not enough for optional vs required). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -22,8 +30,23 @@ describe('step parameter types follow their schemas', () => {
     assertType<Equal<FailParams, { message: string }>>();
     assertType<Equal<PauseParams, { message: string }>>();
     assertType<Equal<ShellParams, { run: string; command?: string[]; workingDirectory?: string } | { command: string[]; run?: string; workingDirectory?: string }>>();
-    assertType<Equal<StepInput<typeof sleepStep.schema>, { duration: string | number }>>();
+    assertType<Equal<SleepInput, { duration: string | number }>>();
     assertType<Equal<Flat<SleepParams>, { durationMs: number }>>();
     expect(sleepStep.normalize!({ duration: '1m' })).toEqual({ durationMs: 60_000 });
+  });
+
+  it('k8s: defaults are filled (required) after normalize; the target must be named', () => {
+    assertType<Equal<TargetParams, { apiVersion?: string; kind?: string; name?: string; namespace?: string; resource?: string }>>();
+    assertType<Equal<KubeconfigParam, { kubeconfig?: string }>>();
+    assertType<Equal<GetParams['ignoreNotFound'], boolean>>();
+    assertType<Equal<WaitParams['for'] | WaitParams['minCount'] | WaitParams['deleted'], 'all' | 'any' | number | boolean>>();
+    assertType<Equal<WaitParams['condition'], string | undefined>>();
+    assertType<Equal<PatchParams['type'], 'merge' | 'json' | 'strategic'>>();
+    assertType<Equal<RolloutRestartParams['wait'], boolean>>();
+    assertType<Equal<RolloutRestartParams['kind'], 'Deployment' | 'DaemonSet' | 'StatefulSet' | undefined>>();
+    assertType<Equal<ApplyParams['force'] | ApplyParams['fieldManager'] | ApplyParams['files'][number], boolean | string>>();
+    // @ts-expect-error — a target-less get does not type-check: the schema's anyOf requires resource or apiVersion+kind.
+    const noTarget: GetParams = { ignoreNotFound: false };
+    expect(noTarget).toBeDefined();
   });
 });

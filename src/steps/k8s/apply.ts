@@ -1,21 +1,13 @@
 // `k8s-apply`: server-side apply (field manager opsbook) of inline or file manifests; reports created/changed/unchanged.
 
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { describeChange } from './diff.js';
 import { checkInlineManifests, loadManifests, type Manifest } from './manifests.js';
 import { checkNamespaceName } from './names.js';
 import { describeObject } from './target.js';
-import { connectKube, kubeconfigProperty, type KubeconfigParam } from './kubeconfig.js';
-
-export interface ApplyParams extends KubeconfigParam {
-  manifests?: KubeObject[] | string;
-  files: string[];
-  /** For namespaced objects that name none. */
-  namespace?: string;
-  force: boolean;
-  fieldManager: string;
-}
+import { connectKube, kubeconfigProperty } from './kubeconfig.js';
 
 export type ApplyAction = 'created' | 'changed' | 'unchanged';
 
@@ -31,16 +23,16 @@ export interface ApplyOutputs extends Record<string, unknown> {
  * `${{ }}` template (`name: crash-${{ inputs.tag }}`) is present, but check() never sees it at validation. The
  * values are checked by check() once known (validation for literals, plan and run for templates).
  */
-const manifestItem: JsonSchema = {
+const manifestItem = {
   type: 'object',
   required: ['apiVersion', 'kind'],
   // `kind: List` (as `kubectl get -o yaml` writes) stands for its items, each checked when loaded.
   if: { required: ['kind'], properties: { kind: { type: 'string', pattern: 'List$' } } },
   then: { required: ['items'] },
   else: { required: ['metadata'], properties: { metadata: { type: 'object', required: ['name'] } } },
-};
+} as const satisfies JsonSchema;
 
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'k8s-apply',
   description:
@@ -65,7 +57,10 @@ const schema: JsonSchema = {
     force: { type: 'boolean', default: true, description: 'Take over fields another manager owns (`--force-conflicts`).' },
     fieldManager: { type: 'string', minLength: 1, maxLength: 128, default: 'opsbook', description: 'Server-side apply field manager.' },
   },
-};
+} as const satisfies JsonSchema;
+
+/** `files` has no schema default (the anyOf needs its absence) but normalize fills it with [] so run reads one list. */
+export type ApplyParams = ParamsFilled<typeof schema> & { files: string[] };
 
 const PLAN_ACTION: Record<ApplyAction, string> = { created: 'create', changed: 'change', unchanged: 'none' };
 
@@ -106,7 +101,7 @@ function toOutputs(outcomes: Outcome[]): ApplyOutputs {
   return outputs;
 }
 
-export const k8sApply: StepType<ApplyParams, ApplyOutputs> = {
+export const k8sApply: StepType<ApplyParams, ApplyOutputs, ParamsInput<typeof schema>> = {
   type: 'k8s-apply',
   description: 'Server-side apply of Kubernetes manifests (inline or files); outputs created/changed/unchanged',
   schema,
@@ -121,7 +116,7 @@ export const k8sApply: StepType<ApplyParams, ApplyOutputs> = {
     ...checkInlineManifests(params.manifests),
     ...(params.namespace === undefined ? [] : [checkNamespaceName(params.namespace)].flatMap((m) => (m ? [{ path: 'namespace', message: m }] : []))),
   ],
-  normalize: (params) => ({ files: [], force: true, fieldManager: 'opsbook', ...params }) as ApplyParams,
+  normalize: (params) => ({ files: [], force: true, fieldManager: 'opsbook', ...params }),
   async run(p, ctx: StepContext) {
     const kube = await connectKube(p, ctx);
     const manifests = await loadManifests({ manifests: p.manifests, files: p.files, cwd: ctx.cwd });

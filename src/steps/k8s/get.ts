@@ -2,20 +2,12 @@
 
 import { StepError } from '../../errors.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { checkExpressionParam, evaluateValue } from './cel.js';
 import { maskSecret } from './secrets.js';
-import { checkTarget, resolveTarget, targetProperties, targetRequirement, type ResolvedTarget, type TargetParams } from './target.js';
-import { connectKube, kubeconfigProperty, type KubeconfigParam } from './kubeconfig.js';
-
-export interface GetParams extends TargetParams, KubeconfigParam {
-  labelSelector?: string;
-  fieldSelector?: string;
-  /** CEL over `object` (one object) or `items` (a list). */
-  value?: string;
-  /** A missing object gives `found: false` instead of failing. */
-  ignoreNotFound: boolean;
-}
+import { checkTarget, resolveTarget, targetProperties, targetRequirement, type ResolvedTarget } from './target.js';
+import { connectKube, kubeconfigProperty } from './kubeconfig.js';
 
 export interface GetOutputs extends Record<string, unknown> {
   found: boolean;
@@ -25,7 +17,7 @@ export interface GetOutputs extends Record<string, unknown> {
   value?: unknown;
 }
 
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'k8s-get',
   description:
@@ -43,7 +35,9 @@ const schema: JsonSchema = {
     value: { type: 'string', minLength: 1, description: 'CEL over `object` (one object) or `items` (a list); its result is output `value`.' },
     ignoreNotFound: { type: 'boolean', default: false, description: 'Output found=false instead of failing when the object does not exist.' },
   },
-};
+} as const satisfies JsonSchema;
+
+export type GetParams = ParamsFilled<typeof schema>;
 
 async function read(kube: KubeClient, p: GetParams, signal: AbortSignal): Promise<{ target: ResolvedTarget; outputs: GetOutputs }> {
   const target = await resolveTarget(kube, p, signal);
@@ -66,7 +60,7 @@ async function read(kube: KubeClient, p: GetParams, signal: AbortSignal): Promis
   return { target, outputs };
 }
 
-export const k8sGet: StepType<GetParams, GetOutputs> = {
+export const k8sGet: StepType<GetParams, GetOutputs, ParamsInput<typeof schema>> = {
   type: 'k8s-get',
   description: 'Read a Kubernetes object or list (any kind) and output it or a CEL value computed from it',
   schema,
@@ -88,7 +82,7 @@ export const k8sGet: StepType<GetParams, GetOutputs> = {
     issues.push(...checkExpressionParam('value', p.value, single ? ['object'] : list ? ['items'] : ['object', 'items']));
     return issues;
   },
-  normalize: (params) => ({ ignoreNotFound: false, ...(params as Partial<GetParams>) }) as GetParams,
+  normalize: (params) => ({ ignoreNotFound: false, ...params }),
   async run(p, ctx: StepContext) {
     const kube = await connectKube(p, ctx);
     const { target, outputs } = await read(kube, p, ctx.signal);

@@ -3,14 +3,10 @@
 
 import { isAbsolute, resolve } from 'node:path';
 import type { KubeClient } from '../../k8s/types.js';
+import type { ParamsInput } from '../params-type.js';
 import type { JsonSchema, PlanContext } from '../types.js';
 
-export interface KubeconfigParam {
-  /** A kubeconfig file on this machine; absent = the run's cluster (`--kubeconfig`). */
-  kubeconfig?: string;
-}
-
-export const kubeconfigProperty: Record<string, JsonSchema> = {
+export const kubeconfigProperty = {
   kubeconfig: {
     type: 'string',
     minLength: 1,
@@ -18,7 +14,10 @@ export const kubeconfigProperty: Record<string, JsonSchema> = {
       'Act on the cluster of this kubeconfig file (its current-context; relative to the working directory, `~/` = home) ' +
       'instead of the run\'s cluster, e.g. `${{ steps.refresh-kubeconfig.outputs.path }}`.',
   },
-};
+} as const satisfies Record<string, JsonSchema>;
+
+/** A kubeconfig file on this machine; absent = the run's cluster (`--kubeconfig`). */
+export type KubeconfigParam = ParamsInput<{ type: 'object'; additionalProperties: false; properties: typeof kubeconfigProperty }>;
 
 /** The client for `p.kubeconfig` when given, else the run's; one per step call, nothing sent until used. */
 export async function connectKube(p: KubeconfigParam, ctx: Pick<PlanContext, 'kube' | 'cwd' | 'env' | 'clock'>): Promise<KubeClient> {

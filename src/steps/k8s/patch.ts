@@ -3,17 +3,12 @@
 import { StepError } from '../../errors.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import { parseYamlDocuments } from '../../yaml/parse.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { describeChange } from './diff.js';
 import { maskSecret } from './secrets.js';
-import { checkTarget, requireName, resolveTarget, targetProperties, targetRequirement, type TargetParams } from './target.js';
-import { connectKube, kubeconfigProperty, type KubeconfigParam } from './kubeconfig.js';
-
-export interface PatchParams extends TargetParams, KubeconfigParam {
-  /** Object (merge/strategic), array of operations (json), or the same as YAML/JSON text. */
-  patch: unknown;
-  type: 'merge' | 'json' | 'strategic';
-}
+import { checkTarget, requireName, resolveTarget, targetProperties, targetRequirement } from './target.js';
+import { connectKube, kubeconfigProperty } from './kubeconfig.js';
 
 export interface PatchOutputs extends Record<string, unknown> {
   object: KubeObject;
@@ -22,7 +17,7 @@ export interface PatchOutputs extends Record<string, unknown> {
   changes: string[];
 }
 
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'k8s-patch',
   description:
@@ -41,7 +36,9 @@ const schema: JsonSchema = {
     },
     type: { enum: ['merge', 'json', 'strategic'], default: 'merge', description: 'Patch type.' },
   },
-};
+} as const satisfies JsonSchema;
+
+export type PatchParams = ParamsFilled<typeof schema>;
 
 /** A string patch is YAML or JSON text (like `kubectl patch -p`). */
 function parsePatch(patch: unknown): unknown {
@@ -62,7 +59,7 @@ async function preview(kube: KubeClient, p: PatchParams, signal: AbortSignal) {
   return { target, ref, patch, live, changes: describeChange(live, dry) };
 }
 
-export const k8sPatch: StepType<PatchParams, PatchOutputs> = {
+export const k8sPatch: StepType<PatchParams, PatchOutputs, ParamsInput<typeof schema>> = {
   type: 'k8s-patch',
   description: 'Patch one Kubernetes object (merge, json or strategic); no request is sent when nothing would change',
   schema,
@@ -91,7 +88,7 @@ export const k8sPatch: StepType<PatchParams, PatchOutputs> = {
     }
     return issues;
   },
-  normalize: (params) => ({ type: 'merge', ...(params as Partial<PatchParams>) }) as PatchParams,
+  normalize: (params) => ({ type: 'merge', ...params }),
   async run(p, ctx: StepContext) {
     const kube = await connectKube(p, ctx);
     const { target, ref, patch, live, changes } = await preview(kube, p, ctx.signal);

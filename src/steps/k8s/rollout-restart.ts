@@ -3,16 +3,12 @@
 import { StepError } from '../../errors.js';
 import type { KubeObject } from '../../k8s/types.js';
 import { formatKubeTime } from '../../k8s/time.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { judgeRollout, ROLLOUT_KINDS, type RolloutKind } from './rollout-status.js';
 import { checkTarget, requireName, resolveTarget, targetProperties, targetRequirement, type ResolvedTarget, type TargetParams } from './target.js';
 import { watchUntil } from './watch-until.js';
-import { connectKube, kubeconfigProperty, type KubeconfigParam } from './kubeconfig.js';
-
-export interface RolloutRestartParams extends TargetParams, KubeconfigParam {
-  /** Wait for the rollout to complete. */
-  wait: boolean;
-}
+import { connectKube, kubeconfigProperty } from './kubeconfig.js';
 
 export interface RolloutRestartOutputs extends Record<string, unknown> {
   restartedAt: string;
@@ -23,7 +19,7 @@ export interface RolloutRestartOutputs extends Record<string, unknown> {
 
 export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'k8s-rollout-restart',
   description:
@@ -40,7 +36,9 @@ const schema: JsonSchema = {
     apiVersion: { type: 'string', const: 'apps/v1', description: 'apps/v1.' },
     wait: { type: 'boolean', default: true, description: 'Wait for the rollout to complete (`kubectl rollout status`).' },
   },
-};
+} as const satisfies JsonSchema;
+
+export type RolloutRestartParams = ParamsFilled<typeof schema>;
 
 /** Marks which run/step restarted the workload (object metadata: no rollout of its own), so a retry only waits. */
 export const RESTARTED_BY = 'opsbook.dev/restarted-by';
@@ -58,7 +56,7 @@ function rolloutKind(target: ResolvedTarget): RolloutKind {
   throw new StepError(`${target.display}: rollout restart works on apps/v1 ${ROLLOUT_KINDS.join(', ')} (got ${target.apiVersion} ${target.kind})`);
 }
 
-export const k8sRolloutRestart: StepType<RolloutRestartParams, RolloutRestartOutputs> = {
+export const k8sRolloutRestart: StepType<RolloutRestartParams, RolloutRestartOutputs, ParamsInput<typeof schema>> = {
   type: 'k8s-rollout-restart',
   description: 'Restart a Deployment/DaemonSet/StatefulSet like `kubectl rollout restart` and wait for the rollout to complete',
   schema,
@@ -69,7 +67,7 @@ export const k8sRolloutRestart: StepType<RolloutRestartParams, RolloutRestartOut
   },
   mutating: true,
   check: (params) => checkTarget(params as TargetParams),
-  normalize: (params) => ({ wait: true, ...params }) as RolloutRestartParams,
+  normalize: (params) => ({ wait: true, ...params }),
   async run(p, ctx: StepContext) {
     const kube = await connectKube(p, ctx);
     const target = requireName(await resolveTarget(kube, p, ctx.signal));

@@ -2,17 +2,9 @@
 
 import { StepError } from '../../errors.js';
 import type { KubeClient } from '../../k8s/types.js';
+import type { ParamsInput } from '../params-type.js';
 import type { JsonSchema, ParamIssue } from '../types.js';
 import { checkNamespaceName, checkObjectName } from './names.js';
-
-export interface TargetParams {
-  apiVersion?: string;
-  kind?: string;
-  name?: string;
-  namespace?: string;
-  /** `daemonset/etcd-defrag`, `ds/etcd-defrag`, `configs.imageregistry.operator.openshift.io/cluster`, or just a type. */
-  resource?: string;
-}
 
 /** A target resolved through discovery: what the client needs plus a display name. */
 export interface ResolvedTarget {
@@ -27,7 +19,7 @@ export interface ResolvedTarget {
 }
 
 /** Schema properties shared by every step that names objects. */
-export const targetProperties: Record<string, JsonSchema> = {
+export const targetProperties = {
   apiVersion: { type: 'string', minLength: 1, description: 'API version, e.g. `apps/v1` or `config.openshift.io/v1`.' },
   kind: { type: 'string', minLength: 1, description: 'Kind, e.g. `DaemonSet` (any kind the server serves, CRDs included).' },
   name: { type: 'string', minLength: 1, description: 'Object name.' },
@@ -37,13 +29,26 @@ export const targetProperties: Record<string, JsonSchema> = {
     pattern: '^[A-Za-z0-9.-]+(/[a-z0-9.:-]+)?$',
     description: 'kubectl shorthand instead of apiVersion/kind/name: `daemonset/etcd-defrag`, `clusterversion/version`, `nodes`.',
   },
+} as const satisfies Record<string, JsonSchema>;
+
+/** The target fields as the steps read them (all optional; which ones must be given is targetRequirement's). */
+export type TargetParams = ParamsInput<{ type: 'object'; additionalProperties: false; properties: typeof targetProperties }>;
+
+/** The literal schema targetRequirement returns, so the steps' derived types know which fields the anyOf requires. */
+export type TargetRequirement<N extends boolean> = {
+  readonly anyOf: readonly [
+    { readonly required: readonly ['resource'] },
+    { readonly required: N extends true ? readonly ['apiVersion', 'kind', 'name'] : readonly ['apiVersion', 'kind'] },
+  ];
 };
 
 /**
  * Schema clauses for how the target is named: `resource`, or `apiVersion` + `kind` (+ `name` when one object is
  * required). Presence lives in the schema because check() never sees values that are still `${{ }}` templates.
  */
-export function targetRequirement(options: { nameRequired: boolean }): JsonSchema {
+export function targetRequirement(options: { nameRequired: true }): TargetRequirement<true>;
+export function targetRequirement(options: { nameRequired: false }): TargetRequirement<false>;
+export function targetRequirement(options: { nameRequired: boolean }): TargetRequirement<boolean> {
   return { anyOf: [{ required: ['resource'] }, { required: options.nameRequired ? ['apiVersion', 'kind', 'name'] : ['apiVersion', 'kind'] }] };
 }
 

@@ -1,25 +1,13 @@
 // `k8s-wait`: like `kubectl wait`, for any CEL condition, one object or every/any object a selector matches; watch-based.
 
 import type { KubeObject } from '../../k8s/types.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { checkExpressionParam, evaluateCondition, summarizeState } from './cel.js';
 import { maskSecret } from './secrets.js';
-import { checkTarget, describeObject, resolveTarget, targetProperties, targetRequirement, type TargetParams } from './target.js';
+import { checkTarget, describeObject, resolveTarget, targetProperties, targetRequirement } from './target.js';
 import { watchUntil, type Verdict } from './watch-until.js';
-import { connectKube, kubeconfigProperty, type KubeconfigParam } from './kubeconfig.js';
-
-export interface WaitParams extends TargetParams, KubeconfigParam {
-  labelSelector?: string;
-  fieldSelector?: string;
-  /** CEL over `object`; required unless `deleted`. */
-  condition?: string;
-  /** With a selector: every matching object (at least one) or any one of them. */
-  for: 'all' | 'any';
-  /** With a selector: at least this many objects must exist (`all`) or satisfy the condition (`any`). */
-  minCount: number;
-  /** Wait until the object (or every matching object) is gone. */
-  deleted: boolean;
-}
+import { connectKube, kubeconfigProperty } from './kubeconfig.js';
 
 export interface WaitOutputs extends Record<string, unknown> {
   /** The object that satisfied the condition (single-object waits). */
@@ -30,7 +18,7 @@ export interface WaitOutputs extends Record<string, unknown> {
   matched: string[];
 }
 
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'k8s-wait',
   description:
@@ -56,7 +44,10 @@ const schema: JsonSchema = {
   // condition is required unless deleted: true
   if: { properties: { deleted: { const: true } }, required: ['deleted'] },
   else: { required: ['condition'] },
-};
+} as const satisfies JsonSchema;
+
+// if/else is not parsed into the type (json-schema-to-ts's default): `condition` stays optional, run checks `deleted` first.
+export type WaitParams = ParamsFilled<typeof schema>;
 
 function nameOf(o: KubeObject): string {
   return o.metadata.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : String(o.metadata.name);
@@ -84,7 +75,7 @@ export function judgeWait(p: WaitParams, single: boolean, items: KubeObject[]): 
   return { done, matched, detail: `${matched.length}/${items.length} match${want}${pending.length ? ` (waiting for ${shown})` : ''}` };
 }
 
-export const k8sWait: StepType<WaitParams, WaitOutputs> = {
+export const k8sWait: StepType<WaitParams, WaitOutputs, ParamsInput<typeof schema>> = {
   type: 'k8s-wait',
   description: 'Wait (watch-based) until a CEL condition holds for an object or for all/any objects a selector matches, or until deleted',
   schema,
@@ -106,7 +97,7 @@ export const k8sWait: StepType<WaitParams, WaitOutputs> = {
     issues.push(...checkExpressionParam('condition', p.condition, ['object']));
     return issues;
   },
-  normalize: (params) => ({ for: 'all', deleted: false, minCount: 1, ...(params as Partial<WaitParams>) }) as WaitParams,
+  normalize: (params) => ({ for: 'all', deleted: false, minCount: 1, ...params }),
   async run(p, ctx: StepContext) {
     const kube = await connectKube(p, ctx);
     const target = await resolveTarget(kube, p, ctx.signal);

@@ -98,7 +98,8 @@ describe('judgeWait', () => {
     apiVersion: 'v1', kind: 'Node', metadata: { name },
     ...(ready ? { status: { conditions: [{ type: 'Ready', status: ready, reason: 'KubeletReady' }] } } : {}),
   });
-  const p = (extra: Partial<WaitParams> = {}): WaitParams => ({ condition: cond, for: 'all', deleted: false, minCount: 1, ...extra });
+  // WaitParams requires a target (resource, or apiVersion+kind), as its schema does; judgeWait never reads it.
+  const p = (extra: Partial<WaitParams> = {}): WaitParams => ({ resource: 'nodes', condition: cond, for: 'all', deleted: false, minCount: 1, ...extra });
 
   it('single object: missing, not yet (missing status counts as false), met', () => {
     expect(judgeWait(p(), true, []).detail).toBe('does not exist yet');
