@@ -1,5 +1,5 @@
-// What `run` and `resume` share: the cluster the flags name (client and scripts alike), the session around the
-// engine (renderer, Ctrl-C, gates, lock), and the engine options every run gets.
+// What `run`, `resume` and `rehearse` share: the cluster the flags name (client and scripts alike), the session around
+// the engine (renderer, Ctrl-C, gates, lock), and the engine options every run gets.
 
 import path from 'node:path';
 import type { ExecuteOptions } from '../engine/options.js';
@@ -10,6 +10,8 @@ import type { CliIo } from './io.js';
 import { createKubeFactory } from './kube.js';
 import { resolveColor, resolveOutputMode, type CommonFlags } from './options.js';
 import type { PreparedRun } from './prepare.js';
+import type { Renderer } from '../ui/renderer.js';
+import type { KubeClient } from '../k8s/types.js';
 import { runSession, type RunOutcome } from './session.js';
 
 /** The engine options a run and a resume have in common, ready to spread into executeRunbook/resumeRunbook. */
@@ -25,17 +27,27 @@ export interface ClusterRunOptions {
   store?: RunStore;
   clock: Clock;
   start: (engine: ClusterEngineOptions) => Promise<RunOutcome>;
+  /** Renderer to use instead of the output mode's (rehearse --output json prints only its report). */
+  renderer?: Renderer;
+  /** Called with the client factory before the session starts (rehearse warms the connection up off the clock). */
+  beforeStart?: (kube: () => Promise<KubeClient>) => Promise<void>;
 }
 
 /** Runs `start` inside a session against the flags' cluster; returns the exit code. */
 export async function runOnCluster(options: ClusterRunOptions): Promise<number> {
+  return (await runSessionOnCluster(options)).exitCode;
+}
+
+/** runOnCluster, also returning the engine's outcome (rehearse reports it). */
+export async function runSessionOnCluster(options: ClusterRunOptions): Promise<{ exitCode: number; outcome?: RunOutcome }> {
   const { io, flags, prepared, runId, stateDir, clock } = options;
   const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
   const kube = createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock });
   // Shell steps' kubectl must reach the cluster --context chose, like built-in steps do.
   const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: flags.context });
   try {
-    const { exitCode } = await runSession({
+    await options.beforeStart?.(kube);
+    return await runSession({
       io,
       runbook: prepared.runbook,
       runId,
@@ -46,6 +58,7 @@ export async function runOnCluster(options: ClusterRunOptions): Promise<number> 
       approvals: flags.approve,
       breakLock: flags.breakLock ?? false,
       stateDir,
+      ...(options.renderer ? { renderer: options.renderer } : {}),
       start: (ui) =>
         options.start({
           ...ui,
@@ -63,7 +76,6 @@ export async function runOnCluster(options: ClusterRunOptions): Promise<number> 
           concurrency: flags.concurrency,
         }),
     });
-    return exitCode;
   } finally {
     childEnv.dispose();
   }

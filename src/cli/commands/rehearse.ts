@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { KubeClient } from '../../k8s/types.js';
 import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
-import { addInputOptions, addOutputOptions, parsePositiveInt, resolveColor, resolveOutputMode, resolveStateDir, type CommonFlags } from '../options.js';
+import { addInputOptions, addOutputOptions, parsePositiveInt, resolveOutputMode, resolveStateDir, type CommonFlags } from '../options.js';
 
 interface RehearseFlags extends Omit<CommonFlags, 'kubeconfig' | 'context'> {
   scenario: string;
@@ -50,11 +50,10 @@ async function warmUpKubeClient(kube: () => Promise<KubeClient>): Promise<void> 
 }
 
 export async function rehearseCommand(file: string, flags: RehearseFlags, io: CliIo): Promise<number> {
-  const [{ prepareRun }, { runSession }, { createKubeFactory, createChildEnv }, { executeRunbook, createRunId }, { startSimulation }, { formatRehearsal }] =
+  const [{ prepareRun }, { runSessionOnCluster }, { executeRunbook, createRunId }, { startSimulation }, { formatRehearsal }] =
     await Promise.all([
       import('../prepare.js'),
-      import('../session.js'),
-      import('../kube.js'),
+      import('../cluster-run.js'),
       import('../../engine/index.js'),
       import('../../sim/index.js'),
       import('../../ui/rehearsal.js'),
@@ -67,37 +66,21 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
   try {
     // The engine runs on the simulation's clock, so timeouts, backoff and the deadline scale with it.
     const clock = sim.clock;
-    const kube = createKubeFactory({ kubeconfigPath: sim.kubeconfigPath, env: io.env, clock });
-    // Before the runbook starts, so its first cluster step does not pay for connection set-up in simulated minutes.
-    await warmUpKubeClient(kube);
     const mode = resolveOutputMode(flags.output, io.stdout.isTTY);
     const runId = createRunId(clock.now());
-    const { exitCode, outcome } = await runSession({
+    // The same path as `run`: the simulation is just the cluster its kubeconfig names.
+    const { exitCode, outcome } = await runSessionOnCluster({
       io,
-      runbook: prepared.runbook,
+      flags: { ...flags, kubeconfig: sim.kubeconfigPath, breakLock: false },
+      prepared,
       runId,
+      stateDir: tempState ?? resolveStateDir(flags.stateDir, io.env, io.cwd),
       clock,
-      mode,
-      color: resolveColor(flags.color, io.env, io.stdout.isTTY),
-      kube,
-      approvals: flags.approve,
-      breakLock: false,
       // With --output json the one JSON document printed is the rehearsal report, not the event stream.
-      renderer: mode === 'json' ? { handle: () => {}, close: async () => {} } : undefined,
-      start: (ui) =>
-        executeRunbook({
-          ...ui,
-          runbook: prepared.runbook,
-          inputs: prepared.inputs,
-          secretValues: prepared.secretValues,
-          registry: prepared.registry,
-          stateDir: tempState ?? resolveStateDir(flags.stateDir, io.env, io.cwd),
-          clock,
-          kube,
-          env: createChildEnv(io.env, sim.kubeconfigPath),
-          cwd: io.cwd,
-          concurrency: flags.concurrency,
-        }),
+      ...(mode === 'json' ? { renderer: { handle: () => {}, close: async () => {} } } : {}),
+      // Before the runbook starts, so its first cluster step does not pay for connection set-up in simulated minutes.
+      beforeStart: warmUpKubeClient,
+      start: (engine) => executeRunbook(engine),
     });
     const report = {
       runbook: { name: prepared.runbook.metadata.name, file: prepared.runbook.file },
