@@ -1,7 +1,14 @@
 // The Exec contract implemented with execa (the only module importing it). Each process leads its own group.
+// execa spawns, resolves the program and reports how the process ended; three things it offers are done here instead:
+// - killing: forceKillAfterDelay/cancelSignal signal the child's pid only, and a bash step's grandchildren (sleep,
+//   kubectl) would outlive it; we TERM then KILL the whole process group (kill.ts) and register it with the
+//   parent-death supervisor (supervisor.ts), which execa's `cleanup` cannot do after a kill -9 of opsbook;
+// - lines and maxBuffer: execa's `lines` splits only the buffered result and its maxBuffer fails the call and keeps the
+//   start; steps need each line as it comes (live view, journal) and the *tail* of a large output (lines.ts);
+// so buffering is off (`buffer: false`) and nothing is collected twice.
 
 import { statSync } from 'node:fs';
-import { execa, type Options } from 'execa';
+import { execa, type Options, type Result } from 'execa';
 import { StepError } from '../errors.js';
 import type { Exec, ExecOptions, ExecResult } from './types.js';
 import { createLineCollector } from './lines.js';
@@ -87,17 +94,8 @@ function watchAbort(pid: number | undefined, options: ExecOptions): AbortWatch {
   };
 }
 
-interface ExecaOutcome {
-  exitCode?: number;
-  signal?: string;
-  failed?: boolean;
-  code?: string;
-  originalMessage?: string;
-  cause?: unknown;
-}
-
-function toResult(file: string, command: string, raw: unknown, pid: number | undefined, out: string, err: string): ExecResult {
-  const result = raw as ExecaOutcome;
+/** With `reject: false` a failure is the same Result shape (cause, originalMessage); a spawn failure has no exit. */
+function toResult(file: string, command: string, result: Result, pid: number | undefined, out: string, err: string): ExecResult {
   const spawnError = result.cause as NodeJS.ErrnoException | undefined;
   if (pid === undefined || (result.exitCode === undefined && result.signal === undefined && spawnError?.code)) {
     const reason = spawnError?.code === 'ENOENT' ? 'command not found' : (spawnError?.message ?? result.originalMessage);
