@@ -24,11 +24,11 @@ const REQUIRED: Readonly<Record<EngineEventType, Fields>> = {
 
 /** Fields that may be absent but, when present, have this kind. */
 const OPTIONAL: Readonly<Partial<Record<EngineEventType, Fields>>> = {
-  'run-start': { journalVersion: 'number', deadline: 'string', resumedFrom: 'string', rerun: 'array' },
+  'run-start': { journalVersion: 'number', deadline: 'string', resumedFrom: 'string', rerun: 'array', selection: 'object' },
   'attempt-end': { errorClass: 'string', error: 'string', retryInMs: 'number' },
   'step-process': { startTime: 'string', bootId: 'string' },
   'step-end': {
-    outputs: 'object', reason: 'string', errorClass: 'string', reused: 'boolean', skip: 'string', durationMs: 'number', outputsRedacted: 'boolean',
+    outputs: 'object', reason: 'string', errorClass: 'string', reused: 'boolean', reusedFrom: 'string', skip: 'string', durationMs: 'number', outputsRedacted: 'boolean',
   },
   'run-end': { error: 'string' },
 };
