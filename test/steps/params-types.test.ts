@@ -14,6 +14,7 @@ import type { PatchParams } from '../../src/steps/k8s/patch.js';
 import type { RolloutRestartParams } from '../../src/steps/k8s/rollout-restart.js';
 import type { TargetParams } from '../../src/steps/k8s/target.js';
 import type { WaitParams } from '../../src/steps/k8s/wait.js';
+import type { WaitOperatorsParams } from '../../src/steps/openshift/wait-cluster-operators.js';
 
 type SleepInput = NonNullable<Parameters<NonNullable<typeof sleepStep.normalize>>[0]>;
 
@@ -48,5 +49,10 @@ describe('step parameter types follow their schemas', () => {
     // @ts-expect-error — a target-less get does not type-check: the schema's anyOf requires resource or apiVersion+kind.
     const noTarget: GetParams = { ignoreNotFound: false };
     expect(noTarget).toBeDefined();
+  });
+
+  it('openshift wait-cluster-operators', () => {
+    assertType<Equal<WaitOperatorsParams['allowProgressing'], boolean | string[]>>();
+    assertType<Equal<WaitOperatorsParams['names'][number] | WaitOperatorsParams['ignore'][number], string>>();
   });
 });

@@ -3,6 +3,7 @@
 import { StepError } from '../../errors.js';
 import type { KubeObject } from '../../k8s/types.js';
 import { formatDurationHuman } from '../../time/duration.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, StepContext, StepType } from '../types.js';
 import { computeGiveUpAt, createChangeFeed } from './change-feed.js';
 import {
@@ -16,17 +17,9 @@ import {
 } from './operator-state.js';
 import { CLUSTER_OPERATOR } from './resources.js';
 
-export interface WaitOperatorsParams {
-  /** Operators to wait for; empty = every ClusterOperator in the cluster. */
-  names: string[];
-  ignore: string[];
-  /** true = every operator may still be Progressing; a list = only these. */
-  allowProgressing: boolean | string[];
-}
+const names = { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true } as const satisfies JsonSchema;
 
-const names: JsonSchema = { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true };
-
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'wait-cluster-operators',
   description:
@@ -44,7 +37,10 @@ const schema: JsonSchema = {
       default: false,
     },
   },
-};
+} as const satisfies JsonSchema;
+
+/** `names` (empty = every ClusterOperator) and `ignore` have no schema default (absent reads better); normalize fills []. */
+export type WaitOperatorsParams = ParamsFilled<typeof schema> & { names: string[]; ignore: string[] };
 
 function progressAllowed(p: WaitOperatorsParams, name: string): boolean {
   return p.allowProgressing === true || (Array.isArray(p.allowProgressing) && p.allowProgressing.includes(name));
@@ -103,7 +99,7 @@ async function runWait(p: WaitOperatorsParams, ctx: StepContext): Promise<Record
   }
 }
 
-export const waitClusterOperatorsStep: StepType<WaitOperatorsParams, Record<string, unknown>> = {
+export const waitClusterOperatorsStep: StepType<WaitOperatorsParams, Record<string, unknown>, ParamsInput<typeof schema>> = {
   type: 'wait-cluster-operators',
   description: 'Wait until ClusterOperators are Available, not Progressing and not Degraded (watch-based)',
   schema,
@@ -122,9 +118,9 @@ export const waitClusterOperatorsStep: StepType<WaitOperatorsParams, Record<stri
   },
   normalize(params) {
     return {
-      names: (params.names ?? []) as string[],
-      ignore: (params.ignore ?? []) as string[],
-      allowProgressing: (params.allowProgressing ?? false) as boolean | string[],
+      names: params.names ?? [],
+      ignore: params.ignore ?? [],
+      allowProgressing: params.allowProgressing ?? false,
     };
   },
   run: runWait,
