@@ -30,7 +30,8 @@ export async function resolveSelection(flags: SelectionFlags, runbook: Runbook, 
     if (flags.fromRun !== undefined) throw new UsageError('--from-run: reuses the steps --only/--skip leave out; pass one of them too');
     return undefined;
   }
-  const fromRun = flags.fromRun === undefined ? undefined : readEarlierRun(stateDir, flags.fromRun);
+  const { openDefaultStore } = await import('../store/default.js');
+  const fromRun = flags.fromRun === undefined ? undefined : await readEarlierRun(openDefaultStore(stateDir), flags.fromRun);
   if (fromRun?.runbookSha256 !== undefined && fromRun.runbookSha256 !== runbook.sha256) {
     warn(`warning: --from-run ${fromRun.runId} ran a different version of ${runbook.file}; its reused outputs may not match the steps as they are now`);
   }

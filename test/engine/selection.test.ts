@@ -5,6 +5,7 @@ import { executeRunbook, findDownstream, readEarlierRun, resumeRunbook, selectSt
 import type { StepEndEvent } from '../../src/engine/journal/replay.js';
 import { VirtualClock } from '../../src/time/clock.js';
 import { eventsOf, makeRegistry, makeRunbook, makeStateDir, makeStep, makeTestSteps, T0 } from './fixtures.js';
+import { openDefaultStore } from '../../src/store/default.js';
 
 let state: ReturnType<typeof makeStateDir>;
 beforeEach(() => (state = makeStateDir()));
@@ -42,7 +43,7 @@ describe('partial re-runs (engine)', () => {
     const first = await run([]);
     const calls: string[] = [];
     const events: EngineEvent[] = [];
-    const fromRun = readEarlierRun(state.dir, first.runId);
+    const fromRun = await readEarlierRun(openDefaultStore(state.dir), first.runId);
     const result = await run(calls, selectSteps(runbook, { only: ['approve'], skip: [], fromRun }), (e) => events.push(e));
     expect(result.status).toBe('succeeded');
     expect(calls).toEqual(['approve']);

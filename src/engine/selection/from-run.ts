@@ -1,9 +1,8 @@
-// `--from-run RUN_ID`: the earlier run's last outcome of each step, read from its journal (the one place selection reads one).
+// `--from-run RUN_ID`: the earlier run's last outcome of each step, read from its journal (through the run store, like resume).
 
-import { existsSync } from 'node:fs';
 import { UsageError } from '../../errors.js';
-import { isRunId, journalPathFor } from '../journal/paths.js';
-import { readJournalSync } from '../journal/read.js';
+import type { RunStore } from '../../store/index.js';
+import { isRunId } from '../journal/paths.js';
 import { replayJournal, type StepEndEvent } from '../journal/replay.js';
 
 export interface EarlierRun {
@@ -15,10 +14,9 @@ export interface EarlierRun {
 }
 
 /** Throws UsageError (exit 2) naming the flag when the run id is malformed or unknown. */
-export function readEarlierRun(stateDir: string, runId: string): EarlierRun {
+export async function readEarlierRun(store: RunStore, runId: string): Promise<EarlierRun> {
   if (!isRunId(runId)) throw new UsageError(`--from-run ${runId}: not a run id (see \`opsbook runs\`)`);
-  const path = journalPathFor(stateDir, runId);
-  if (!existsSync(path)) throw new UsageError(`--from-run ${runId}: no such run in ${stateDir} (see \`opsbook runs\`)`);
-  const history = replayJournal(readJournalSync(path).events);
+  if (!(await store.has(runId))) throw new UsageError(`--from-run ${runId}: no such run (looked for ${store.locate(runId)}; see \`opsbook runs\`)`);
+  const history = replayJournal((await store.read(runId)).events);
   return { runId, steps: history.steps, runbookSha256: history.firstStart?.runbook.sha256 };
 }
