@@ -57,6 +57,7 @@ export function createStepContext(run: RunState, scope: AttemptScope): StepConte
     env: scope.env,
     cwd: options.cwd,
     kube: options.kube,
+    openKube: options.openKube,
     exec,
     redact: redactor.text,
     secrets: redactor.secrets,

@@ -40,6 +40,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** @default rejects: no cluster configured */
   kube?: () => Promise<KubeClient>;
+  /** A client for another kubeconfig file (a step's `kubeconfig` parameter). @default the Kubernetes client, loaded on use */
+  openKube?: (kubeconfigPath: string) => Promise<KubeClient>;
   /** @default execProcess (src/proc/exec.ts) */
   exec?: Exec;
   /** Environment for child processes. @default {} */
@@ -82,6 +84,7 @@ export function normalizeOptions(options: ExecuteOptions): EngineOptions {
     clock: options.clock ?? systemClock,
     onEvent: options.onEvent ?? (() => {}),
     kube: options.kube ?? rejectKube,
+    openKube: options.openKube ?? openKubeconfigLazily(options.clock ?? systemClock),
     exec: options.exec ?? execLazily,
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
@@ -96,6 +99,11 @@ export function normalizeOptions(options: ExecuteOptions): EngineOptions {
 /** The caller's store, or the local one on its state directory. */
 export function resolveStore(options: Pick<ExecuteOptions, 'store' | 'stateDir'>): RunStore {
   return options.store ?? openDefaultStore(options.stateDir);
+}
+
+/** Builds a client for a kubeconfig file; @kubernetes/client-node loads only when a step asks (not on validate's path). */
+export function openKubeconfigLazily(clock: Clock): (kubeconfigPath: string) => Promise<KubeClient> {
+  return async (kubeconfigPath) => (await import('../k8s/client.js')).createKubeClient({ kubeconfigPath, clock });
 }
 
 // execa is loaded only when a step actually starts a process.

@@ -36,6 +36,8 @@ export interface StepContext {
   cwd: string;
   /** Lazily connect to the cluster (the Kubernetes client is loaded only when a step needs it). */
   kube(): Promise<KubeClient>;
+  /** A client for the cluster of another kubeconfig file (absolute path), e.g. one an earlier step wrote. */
+  openKube(kubeconfigPath: string): Promise<KubeClient>;
   exec: Exec;
   /** Mask every secret value in `text` as `***`. */
   redact(text: string): string;
@@ -56,6 +58,8 @@ export interface PlanContext {
   env: Record<string, string | undefined>;
   cwd: string;
   kube(): Promise<KubeClient>;
+  /** A client for the cluster of another kubeconfig file (absolute path); reading only, as everything in a plan. */
+  openKube(kubeconfigPath: string): Promise<KubeClient>;
   exec: Exec;
   redact(text: string): string;
 }

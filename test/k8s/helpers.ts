@@ -8,6 +8,7 @@ import { normalizeScenario } from '../../src/sim/scenario/normalize.js';
 import type { ReportTable } from '../../src/engine/events.js';
 import type { PlanContext, StepContext } from '../../src/steps/types.js';
 import type { Clock } from '../../src/time/clock.js';
+import { openKubeconfigLazily } from '../../src/engine/options.js';
 
 export type Simulation = Awaited<ReturnType<typeof startSimulation>>;
 
@@ -73,6 +74,7 @@ export function createStepContext(
     env: {},
     cwd: options.cwd ?? process.cwd(),
     kube: async () => kube,
+    openKube: openKubeconfigLazily(options.clock),
     exec: () => {
       throw new Error('k8s steps run no processes');
     },
@@ -90,6 +92,7 @@ export function createPlanContext(kube: KubeClient, clock: Clock, cwd = process.
   return {
     runId: 'plan', stepId: 'step', signal: new AbortController().signal, clock, env: {}, cwd,
     kube: async () => kube,
+    openKube: openKubeconfigLazily(clock),
     exec: () => {
       throw new Error('k8s steps run no processes');
     },

@@ -19,6 +19,7 @@ import { planSelection } from './selection.js';
 import type { StepSelection } from '../selection/select.js';
 import type { RunSelection } from '../events.js';
 import { computeWorstCase } from './worst-case.js';
+import { openKubeconfigLazily } from '../options.js';
 
 export { KNOWN_AFTER_RUN } from './values.js';
 export type { PlanStep } from './step.js';
@@ -33,6 +34,8 @@ export interface PlanOptions {
   clock?: Clock;
   /** Cluster for previews; omitted → previews say "unavailable: no cluster configured". */
   kube?: () => Promise<KubeClient>;
+  /** @default the Kubernetes client for that file, loaded on use */
+  openKube?: (kubeconfigPath: string) => Promise<KubeClient>;
   /** For previews that read through a process (e.g. `openssl` over ssh); step plans are read-only by contract. @default execProcess */
   exec?: Exec;
   env?: Record<string, string | undefined>;
@@ -82,6 +85,7 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
     kube: options.kube ?? noCluster,
+    openKube: options.openKube ?? openKubeconfigLazily(clock),
     exec: options.exec ?? execLazily,
     redactor,
   };

@@ -15,6 +15,7 @@ export interface PreviewScope {
   env: Record<string, string | undefined>;
   cwd: string;
   kube: () => Promise<KubeClient>;
+  openKube: (kubeconfigPath: string) => Promise<KubeClient>;
   exec: Exec;
   redactor: Redactor;
 }
@@ -46,6 +47,7 @@ export async function previewStep(
       env: scope.env,
       cwd: scope.cwd,
       kube: scope.kube,
+      openKube: scope.openKube,
       exec: (file, args, execOptions) => scope.exec(file, args, { signal, ...execOptions }),
       redact: scope.redactor.text,
     }), signal);

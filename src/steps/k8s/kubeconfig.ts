@@ -20,11 +20,10 @@ export const kubeconfigProperty = {
 export type KubeconfigParam = ParamsInput<{ type: 'object'; additionalProperties: false; properties: typeof kubeconfigProperty }>;
 
 /** The client for `p.kubeconfig` when given, else the run's; one per step call, nothing sent until used. */
-export async function connectKube(p: KubeconfigParam, ctx: Pick<PlanContext, 'kube' | 'cwd' | 'env' | 'clock'>): Promise<KubeClient> {
+export async function connectKube(p: KubeconfigParam, ctx: Pick<PlanContext, 'kube' | 'openKube' | 'cwd' | 'env'>): Promise<KubeClient> {
   if (p.kubeconfig === undefined || p.kubeconfig === '') return ctx.kube();
   const home = ctx.env.HOME;
   const path = p.kubeconfig.startsWith('~/') && home ? `${home}${p.kubeconfig.slice(1)}` : p.kubeconfig;
-  // Loaded here, not at module load: the Kubernetes client must not slow down `opsbook validate`.
-  const { createKubeClient } = await import('../../k8s/client.js');
-  return createKubeClient({ kubeconfigPath: isAbsolute(path) ? path : resolve(ctx.cwd, path), clock: ctx.clock });
+  // Through the context, the steps' only door to clusters: the engine decides how a client is built.
+  return ctx.openKube(isAbsolute(path) ? path : resolve(ctx.cwd, path));
 }

@@ -6,6 +6,7 @@ import type { ReportTable } from '../../../src/engine/events.js';
 import type { Exec } from '../../../src/proc/types.js';
 import type { KubeClient } from '../../../src/k8s/types.js';
 import type { PlanContext, StepContext } from '../../../src/steps/types.js';
+import { openKubeconfigLazily } from '../../../src/engine/options.js';
 
 export interface RecordingContext extends StepContext {
   logs: string[];
@@ -29,6 +30,7 @@ export function createTestContext(options: { clock?: Clock; exec?: Exec; kube?: 
     env: options.env ?? { ...process.env },
     cwd: process.cwd(),
     kube: options.kube ?? (() => Promise.reject(new Error('no cluster configured'))),
+    openKube: openKubeconfigLazily(clock),
     exec: options.exec ?? execProcess,
     redact: (text) => text,
     secrets: [],
@@ -40,6 +42,6 @@ export function createTestContext(options: { clock?: Clock; exec?: Exec; kube?: 
 }
 
 export function createPlanContext(ctx: StepContext): PlanContext {
-  const { runId, stepId, signal, clock, env, cwd, kube, exec, redact } = ctx;
-  return { runId, stepId, signal, clock, env, cwd, kube, exec, redact };
+  const { runId, stepId, signal, clock, env, cwd, kube, openKube, exec, redact } = ctx;
+  return { runId, stepId, signal, clock, env, cwd, kube, openKube, exec, redact };
 }

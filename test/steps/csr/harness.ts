@@ -7,6 +7,7 @@ import type { ReportTable } from '../../../src/engine/events.js';
 import { startSimulation, type Simulation } from '../../../src/sim/index.js';
 import type { ScenarioInput } from '../../../src/sim/index.js';
 import type { AnyStepType, StepContext } from '../../../src/steps/types.js';
+import { openKubeconfigLazily } from '../../../src/engine/options.js';
 
 export interface Cluster {
   sim: Simulation;
@@ -70,6 +71,7 @@ export async function runStep<O>(
     env: {},
     cwd: process.cwd(),
     kube: () => kube,
+    openKube: openKubeconfigLazily(clock),
     exec: () => {
       throw new Error('no processes in CSR steps');
     },
@@ -97,6 +99,7 @@ export async function planStep(step: AnyStepType, params: Record<string, unknown
     env: {},
     cwd: process.cwd(),
     kube: async () => cluster.kube,
+    openKube: openKubeconfigLazily(cluster.sim.clock),
     exec: () => {
       throw new Error('plan runs no process');
     },

@@ -6,6 +6,7 @@ import type { KubeClient } from '../../../src/k8s/types.js';
 import { validateStepParams } from '../../../src/runbook/params.js';
 import type { AnyStepType, PlanContext, PlanPreview, StepContext } from '../../../src/steps/types.js';
 import { VirtualClock, type Clock } from '../../../src/time/clock.js';
+import { openKubeconfigLazily } from '../../../src/engine/options.js';
 
 export interface Recorded {
   progress: string[];
@@ -42,6 +43,7 @@ export function createTestContext(options: TestContextOptions = {}): { ctx: Step
     report: (table) => recorded.reports.push(table),
     env: {},
     cwd: process.cwd(),
+    openKube: openKubeconfigLazily(clock),
     kube: async () => {
       if (!options.kube) throw new Error('no cluster in this test');
       return options.kube;
@@ -66,6 +68,7 @@ export function createPlanContext(kube: KubeClient, clock: Clock = new VirtualCl
     env: {},
     cwd: process.cwd(),
     kube: async () => kube,
+    openKube: openKubeconfigLazily(clock),
     exec: async () => {
       throw new Error('exec not available in plan');
     },
