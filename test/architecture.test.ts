@@ -133,7 +133,7 @@ function findCycles(graph: Map<string, string[]>): string[][] {
  */
 const DEEP_IMPORTS_ALLOWED: Record<string, string> = {
   // Heavy or side-effecting modules loaded with import() on first use; an index would load them with the area.
-  'k8s/client.ts': 'the Kubernetes client (@kubernetes/client-node), imported lazily by cli and by the engine for a step'\''s other kubeconfig (steps reach it only through their context)',
+  'k8s/client.ts': 'the Kubernetes client (@kubernetes/client-node), imported lazily by cli and by the engine for a step\'s other kubeconfig (steps reach it only through their context)',
   'k8s/lock.ts': 'the cluster lock, imported lazily by cli',
   'k8s/kubeconfig.ts': 'kubeconfig resolution, imported lazily by cli',
   'proc/exec.ts': 'the process runner (execa), imported lazily by the engine',
