@@ -9,6 +9,14 @@
 // the largest single process among everything the measured command ran (opsbook's node process for (a);
 // the biggest of bash/kubectl/xargs for (b)).
 // Targets (issue 4): opsbook ≥ 10× faster than (b), ≤ 1.2 API requests per CSR, ≤ 200 MB peak RSS.
+// Targets (issue 14) at 5,000 machines: every CSR approved and node Ready, ≤ 1.01 requests per CSR, ≤ 250 MB.
+//
+// Environment:
+//   CSR_BENCH_MACHINES=1000      machines of a single run
+//   CSR_BENCH_SIDES=both         opsbook | kubectl | both (the loop at thousands of machines takes many minutes)
+//   CSR_BENCH_SWEEP=1000,2500,5000  opsbook side at each size in one run, then a growth table; unless
+//                                CSR_BENCH_SIDES=opsbook, the kubectl loop's rate (CSRs approved per second) is
+//                                measured once at CSR_BENCH_LOOP_MACHINES (200)
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -21,17 +29,24 @@ import { parseYamlDocuments } from '../../dist/yaml/parse.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 // OPSBOOK_CLI: run another build of the CLI (e.g. an installed one) against the same scenario.
 const cli = process.env.OPSBOOK_CLI ?? path.join(root, 'dist', 'cli', 'main.js');
-const machines = Number(process.env.CSR_BENCH_MACHINES ?? 1000);
-const csrCount = machines * 2;
+const singleMachines = Number(process.env.CSR_BENCH_MACHINES ?? 1000);
+const sides = process.env.CSR_BENCH_SIDES ?? 'both';
+const sweep = process.env.CSR_BENCH_SWEEP ? process.env.CSR_BENCH_SWEEP.split(',').map(Number) : undefined;
+const loopMachines = Number(process.env.CSR_BENCH_LOOP_MACHINES ?? 200);
+if (!['opsbook', 'kubectl', 'both'].includes(sides)) throw new Error(`CSR_BENCH_SIDES: must be opsbook, kubectl or both (got ${sides})`);
+if (sweep?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`CSR_BENCH_SWEEP: must be positive integers (got ${process.env.CSR_BENCH_SWEEP})`);
 const work = mkdtempSync(path.join(tmpdir(), 'opsbook-bench-csr-'));
 
 // A side that has not finished by then is stopped and reported as unfinished (its time is then a lower bound).
 const limitSeconds = Number(process.env.CSR_BENCH_LIMIT_SECONDS ?? 1800);
 
-const names = Array.from({ length: machines }, (_, i) => `worker-${String(i).padStart(4, '0')}`);
+function machineNames(machines) {
+  return Array.from({ length: machines }, (_, i) => `worker-${String(i).padStart(4, '0')}`);
+}
 
 /** The benchmark scenario: three Ready masters, `machines` workers joining at t=0 with zero delays. */
-function writeScenario() {
+function writeScenario(machines) {
+  const names = machineNames(machines);
   const scenario = {
     apiVersion: 'opsbook.dev/v1alpha1',
     kind: 'Scenario',
@@ -56,7 +71,7 @@ function writeScenario() {
       ],
     })),
   };
-  const file = path.join(work, 'scenario.json');
+  const file = path.join(work, `scenario-${machines}.json`);
   writeFileSync(file, JSON.stringify(scenario));
   return file;
 }
@@ -102,7 +117,7 @@ async function startSim(scenarioFile, label) {
 }
 
 /** Waits (untimed, uncounted) until the kubelets have posted every client CSR: the docs' "once all are Pending". */
-async function waitForClientCsrs(sim) {
+async function waitForClientCsrs(sim, machines) {
   for (;;) {
     const list = await sim.get('/apis/certificates.k8s.io/v1/certificatesigningrequests');
     if (list.items.length >= machines) return;
@@ -153,12 +168,12 @@ function requestsDelta(before, after) {
   return { total: after.total - before.total, byKey: delta };
 }
 
-async function runSide(label, scenarioFile, run) {
-  const sim = await startSim(scenarioFile, label);
+async function runSide(label, machines, run) {
+  const sim = await startSim(writeScenario(machines), `${label}-${machines}`);
   try {
-    await waitForClientCsrs(sim);
+    await waitForClientCsrs(sim, machines);
     const before = await sim.get('/debug/counters');
-    const result = await run(sim);
+    const result = await run(sim, machines);
     const after = await sim.get('/debug/counters');
     const nodes = await sim.get('/api/v1/nodes');
     const ready = nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
@@ -171,18 +186,18 @@ async function runSide(label, scenarioFile, run) {
   }
 }
 
-function opsbookSide(sim) {
-  const values = path.join(work, 'values.json');
-  writeFileSync(values, JSON.stringify({ nodes: names }));
+function opsbookSide(sim, machines) {
+  const values = path.join(work, `values-${machines}.json`);
+  writeFileSync(values, JSON.stringify({ nodes: machineNames(machines) }));
   return measure(
-    'opsbook',
-    [process.execPath, cli, 'run', path.join(root, 'runbooks', 'approve-csrs.yaml'), '--kubeconfig', sim.kubeconfig, '--values', values, '--output', 'plain', '--state-dir', path.join(work, 'state')],
+    `opsbook-${machines}`,
+    [process.execPath, cli, 'run', path.join(root, 'runbooks', 'approve-csrs.yaml'), '--kubeconfig', sim.kubeconfig, '--values', values, '--output', 'plain', '--state-dir', path.join(work, `state-${machines}`)],
     { NO_COLOR: '1' },
     limitSeconds,
   );
 }
 
-function kubectlSide(sim) {
+function kubectlSide(sim, machines) {
   const home = path.join(work, 'home');
   mkdirSync(home, { recursive: true });
   const expectedReady = machines + 3;
@@ -194,21 +209,40 @@ while :; do
   [ "$ready" -ge ${expectedReady} ] && break
   sleep 1
 done`;
-  return measure('kubectl', ['bash', '-c', script], { KUBECONFIG: sim.kubeconfig, HOME: home, KUBECACHEDIR: path.join(home, 'cache') }, limitSeconds);
+  return measure(`kubectl-${machines}`, ['bash', '-c', script], { KUBECONFIG: sim.kubeconfig, HOME: home, KUBECACHEDIR: path.join(home, 'cache') }, limitSeconds);
 }
 
 function fmt(n, digits = 2) {
   return Number(n).toFixed(digits);
 }
 
-try {
-  const scenarioFile = writeScenario();
-  console.log(`bench/csr: ${machines} joining machines (${csrCount} CSRs), sim in a separate process (opsbook sim serve)`);
-  const a = await runSide('opsbook', scenarioFile, opsbookSide);
-  const b = await runSide('kubectl', scenarioFile, kubectlSide);
+function printOpsbookTargets(a, machines) {
+  const csrCount = machines * 2;
+  const perCsr = a.requests.total / csrCount;
+  const rssMb = a.maxRssKiB / 1024;
+  const complete = a.finished && a.code === 0 && a.ready === machines + 3 && a.approved === csrCount;
+  console.log(`  all ${csrCount} CSRs approved and ${machines + 3} nodes Ready: ${a.approved}/${a.totalCsrs} approved, ${a.ready} Ready ${complete ? 'OK' : 'MISSED'}`);
+  const perCsrTarget = machines >= 5000 ? 1.01 : 1.2;
+  const rssTarget = machines >= 5000 ? 250 : 200;
+  console.log(`  requests per CSR: ${fmt(perCsr, 3)} (target ≤ ${perCsrTarget}) ${perCsr <= perCsrTarget ? 'OK' : 'MISSED'}`);
+  console.log(`  opsbook peak RSS: ${fmt(rssMb, 1)} MB (target ≤ ${rssTarget} MB) ${rssMb <= rssTarget ? 'OK' : 'MISSED'}`);
+  if (a.code !== 0 || a.ready < machines + 3) {
+    console.log(`  opsbook run failed; log: ${a.log}`);
+    process.exitCode = 1;
+  }
+}
+
+/** One size, one or both sides: the issue-4 comparison table. */
+async function runSingle(machines) {
+  const csrCount = machines * 2;
+  console.log(`bench/csr: ${machines} joining machines (${csrCount} CSRs), sides: ${sides}, sim in a separate process (opsbook sim serve)`);
+  const none = { finished: false, code: '-', ready: 0, approved: 0, totalCsrs: 0, wallSeconds: NaN, requests: { total: NaN, byKey: {} }, maxRssKiB: NaN };
+  const a = sides === 'kubectl' ? none : await runSide('opsbook', machines, opsbookSide);
+  const b = sides === 'opsbook' ? none : await runSide('kubectl', machines, kubectlSide);
+  const unfinished = (s) => (s === none ? 'not run' : s.finished ? 'yes' : `no (stopped at ${limitSeconds}s)`);
   const rows = [
     ['', 'opsbook approve-csrs', 'kubectl loop (docs)'],
-    ['finished', a.finished ? 'yes' : `no (stopped at ${limitSeconds}s)`, b.finished ? 'yes' : `no (stopped at ${limitSeconds}s)`],
+    ['finished', unfinished(a), unfinished(b)],
     ['exit code', String(a.code), String(b.code)],
     ['nodes Ready', `${a.ready}/${machines + 3}`, `${b.ready}/${machines + 3}`],
     ['CSRs approved', `${a.approved}/${a.totalCsrs}`, `${b.approved}/${b.totalCsrs}`],
@@ -218,21 +252,56 @@ try {
     ['peak RSS (MB)', fmt(a.maxRssKiB / 1024, 1), fmt(b.maxRssKiB / 1024, 1)],
   ];
   for (const row of rows) console.log(`  ${row[0].padEnd(22)} ${row[1].padStart(22)} ${row[2].padStart(22)}`);
-  console.log(`  opsbook requests: ${JSON.stringify(a.requests.byKey)}`);
-  console.log(`  kubectl requests: ${JSON.stringify(b.requests.byKey)}`);
-  const speedup = b.wallSeconds / a.wallSeconds;
-  const perCsr = a.requests.total / csrCount;
-  const rssMb = a.maxRssKiB / 1024;
-  const bound = b.finished ? '' : ' (lower bound: the loop did not finish)';
-  console.log(`  speed-up vs kubectl loop: ${fmt(speedup, 1)}×${bound} (target ≥ 10×) ${speedup >= 10 ? 'OK' : 'MISSED'}`);
-  console.log(`  requests per CSR: ${fmt(perCsr, 3)} vs ${fmt(b.requests.total / csrCount, 3)} (ratio ${fmt(b.requests.total / a.requests.total, 1)}×; target ≤ 1.2) ${perCsr <= 1.2 ? 'OK' : 'MISSED'}`);
-  console.log(`  opsbook peak RSS: ${fmt(rssMb, 1)} MB vs ${fmt(b.maxRssKiB / 1024, 1)} MB (target ≤ 200 MB) ${rssMb <= 200 ? 'OK' : 'MISSED'}`);
-  console.log('  the loop is bound by kubectl itself: a GET and a PUT per CSR, one CSR at a time, under kubectl\'s client-side rate limit');
-  console.log('  RSS: getrusage(RUSAGE_CHILDREN).ru_maxrss of a wrapper = the largest single process it ran (opsbook: the node process; loop: max over bash/kubectl/xargs)');
-  if (a.code !== 0 || a.ready < machines + 3) {
-    console.log(`  opsbook run failed; log: ${a.log}`);
-    process.exitCode = 1;
+  if (a !== none) console.log(`  opsbook requests: ${JSON.stringify(a.requests.byKey)}`);
+  if (b !== none) console.log(`  kubectl requests: ${JSON.stringify(b.requests.byKey)}`);
+  if (a !== none && b !== none) {
+    const speedup = b.wallSeconds / a.wallSeconds;
+    const bound = b.finished ? '' : ' (lower bound: the loop did not finish)';
+    console.log(`  speed-up vs kubectl loop: ${fmt(speedup, 1)}×${bound} (target ≥ 10×) ${speedup >= 10 ? 'OK' : 'MISSED'}`);
+    console.log(`  requests per CSR vs loop: ratio ${fmt(b.requests.total / a.requests.total, 1)}×`);
+    console.log(`  opsbook peak RSS vs loop: ${fmt(a.maxRssKiB / 1024, 1)} MB vs ${fmt(b.maxRssKiB / 1024, 1)} MB`);
+    console.log('  the loop is bound by kubectl itself: a GET and a PUT per CSR, one CSR at a time, under kubectl\'s client-side rate limit');
   }
+  console.log('  RSS: getrusage(RUSAGE_CHILDREN).ru_maxrss of a wrapper = the largest single process it ran (opsbook: the node process; loop: max over bash/kubectl/xargs)');
+  if (a !== none) printOpsbookTargets(a, machines);
+}
+
+/** The opsbook side at each size, then how time and RSS grow; the loop's rate from one small run. */
+async function runSweep(sizes) {
+  console.log(`bench/csr sweep: opsbook side at ${sizes.join(' / ')} machines (2 CSRs each), sim in a separate process`);
+  const results = [];
+  for (const machines of sizes) {
+    const a = await runSide('opsbook', machines, opsbookSide);
+    results.push({ machines, a });
+    console.log(`  ${machines} machines: ${a.finished ? 'finished' : 'NOT finished'} in ${fmt(a.wallSeconds)} s, ${fmt(a.maxRssKiB / 1024, 1)} MB`);
+  }
+  const header = ['machines', 'CSRs', 'approved', 'Ready', 'time (s)', 'CSRs/s', 'req/CSR', 'peak RSS (MB)', 'KB/machine (Δ)'];
+  console.log(`  ${header.map((h) => h.padStart(14)).join('')}`);
+  results.forEach(({ machines, a }, i) => {
+    const prev = results[i - 1];
+    const perMachine = prev ? ((a.maxRssKiB - prev.a.maxRssKiB) / (machines - prev.machines)) : NaN;
+    const cells = [machines, machines * 2, a.approved, a.ready, fmt(a.wallSeconds), fmt((machines * 2) / a.wallSeconds, 0),
+      fmt(a.requests.total / (machines * 2), 3), fmt(a.maxRssKiB / 1024, 1), prev ? fmt(perMachine, 1) : '-'];
+    console.log(`  ${cells.map((c) => String(c).padStart(14)).join('')}`);
+  });
+  for (const { machines, a } of results) console.log(`  ${machines} requests: ${JSON.stringify(a.requests.byKey)}`);
+  const largest = results[results.length - 1];
+  if (sides !== 'opsbook') {
+    // The loop approves one CSR per kubectl call; its rate at a small size bounds it at any size.
+    const b = await runSide('kubectl', loopMachines, kubectlSide);
+    const rate = b.approved / b.wallSeconds;
+    const ours = (largest.machines * 2) / largest.a.wallSeconds;
+    console.log(`  kubectl loop at ${loopMachines} machines: ${b.approved}/${b.totalCsrs} approved in ${fmt(b.wallSeconds)} s = ${fmt(rate, 1)} CSRs/s (${b.finished ? 'finished' : 'NOT finished'}), ${fmt(b.maxRssKiB / 1024, 1)} MB`);
+    console.log(`  rate ratio at ${largest.machines} machines: opsbook ${fmt(ours, 0)} CSRs/s vs loop ${fmt(rate, 1)} CSRs/s = ${fmt(ours / rate, 1)}× (target ≥ 10×) ${ours / rate >= 10 ? 'OK' : 'MISSED'}`);
+    console.log(`  the loop at ${largest.machines} machines would take ≥ ${fmt((largest.machines * 2) / rate / 60, 0)} min at that rate`);
+  }
+  console.log(`  targets at ${largest.machines} machines:`);
+  printOpsbookTargets(largest.a, largest.machines);
+}
+
+try {
+  if (sweep) await runSweep(sweep);
+  else await runSingle(singleMachines);
 } finally {
   if (process.exitCode !== 1) rmSync(work, { recursive: true, force: true });
 }

@@ -8,7 +8,7 @@ import { createInformer } from './informer.js';
 import { formatKubeTime } from './time.js';
 import type { HttpRequest, QueryParams, Transport } from './transport.js';
 import type {
-  CsrCondition, Informer, KubeClient, KubeObject, ListOptions, ObjectRef, PatchType, WriteOptions,
+  CsrCondition, Informer, InformerOptions, KubeClient, KubeObject, ListOptions, ObjectRef, PatchType, WriteOptions,
 } from './types.js';
 
 export interface RestClientOptions {
@@ -16,6 +16,9 @@ export interface RestClientOptions {
   defaultNamespace?: string;
   clock: Clock;
 }
+
+/** Objects per list page of an informer (client-go's reflector uses 500 too). */
+const INFORMER_PAGE = 500;
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   merge: 'application/merge-patch+json',
@@ -56,6 +59,29 @@ export function createRestClient(transport: Transport, options: RestClientOption
     return { dryRun: options?.dryRun ? 'All' : undefined, fieldManager: options?.fieldManager ?? 'opsbook', ...extra };
   }
 
+  /** Follows `continue` tokens; each page's items go through `project` before the next page is read. */
+  async function listPages<T extends KubeObject>(
+    apiVersion: string,
+    kind: string,
+    opts: ListOptions & { signal?: AbortSignal },
+    project: (item: KubeObject) => T,
+  ): Promise<{ items: T[]; resourceVersion: string }> {
+    const { path, target } = await locate({ apiVersion, kind, namespace: opts.namespace }, opts.signal);
+    const items: T[] = [];
+    let resourceVersion = '';
+    let cont: string | undefined;
+    do {
+      const query = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit, continue: cont };
+      const page = await call<{ items?: KubeObject[]; metadata?: { resourceVersion?: string; continue?: string } }>(
+        'list', target, { method: 'GET', path, query, signal: opts.signal },
+      );
+      for (const item of page.items ?? []) items.push(project(fillTypeMeta(item, apiVersion, kind)));
+      resourceVersion ||= page.metadata?.resourceVersion ?? '';
+      cont = page.metadata?.continue || undefined;
+    } while (cont);
+    return { items, resourceVersion };
+  }
+
   const client: KubeClient = {
     server: transport.server,
     defaultNamespace,
@@ -71,39 +97,32 @@ export function createRestClient(transport: Transport, options: RestClientOption
       }
     },
 
-    async list<T extends KubeObject>(apiVersion: string, kind: string, opts: ListOptions & { signal?: AbortSignal } = {}) {
-      const { path, target } = await locate({ apiVersion, kind, namespace: opts.namespace }, opts.signal);
-      const items: T[] = [];
-      let resourceVersion = '';
-      let cont: string | undefined;
-      do {
-        const query = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.limit, continue: cont };
-        const page = await call<{ items?: T[]; metadata?: { resourceVersion?: string; continue?: string } }>(
-          'list', target, { method: 'GET', path, query, signal: opts.signal },
-        );
-        for (const item of page.items ?? []) items.push(fillTypeMeta(item, apiVersion, kind));
-        resourceVersion ||= page.metadata?.resourceVersion ?? '';
-        cont = page.metadata?.continue || undefined;
-      } while (cont);
-      return { items, resourceVersion };
+    list<T extends KubeObject>(apiVersion: string, kind: string, opts: ListOptions & { signal?: AbortSignal } = {}) {
+      return listPages<T>(apiVersion, kind, opts, (item) => item as T);
     },
 
-    informer<T extends KubeObject>(apiVersion: string, kind: string, opts: ListOptions & { signal?: AbortSignal } = {}): Informer<T> {
+    informer<T extends KubeObject>(apiVersion: string, kind: string, opts: InformerOptions = {}): Informer<T> {
+      const { transform, signal: stopSignal, ...listOpts } = opts;
+      const project = (object: KubeObject) => (transform ? transform(object) : object) as T;
       return createInformer<T>({
         clock: options.clock,
-        signal: opts.signal,
+        signal: stopSignal,
         describe: `${kind} (${apiVersion})`,
-        list: (signal) => client.list<T>(apiVersion, kind, { ...opts, signal }),
+        // Pages of INFORMER_PAGE, each reduced before the next is read, as client-go's reflector lists: a list of
+        // thousands of objects never has to be held as one response body plus its whole decoded form.
+        list: (signal) => listPages(apiVersion, kind, { limit: INFORMER_PAGE, ...listOpts, signal }, project),
         watch: async (resourceVersion, onEvent, signal) => {
-          const { path } = await locate({ apiVersion, kind, namespace: opts.namespace }, signal);
+          const { path } = await locate({ apiVersion, kind, namespace: listOpts.namespace }, signal);
           // The server ends each watch after 10 minutes, so a connection that died silently is noticed and resumed.
           const query = {
-            resourceVersion, allowWatchBookmarks: true, labelSelector: opts.labelSelector,
-            fieldSelector: opts.fieldSelector, timeoutSeconds: 600,
+            resourceVersion, allowWatchBookmarks: true, labelSelector: listOpts.labelSelector,
+            fieldSelector: listOpts.fieldSelector, timeoutSeconds: 600,
           };
           await transport.watch(path, query, (event) => {
             if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') {
               fillTypeMeta(event.object as KubeObject, apiVersion, kind);
+              onEvent({ type: event.type, object: project(event.object as KubeObject) as unknown as Record<string, unknown> });
+              return;
             }
             onEvent(event);
           }, signal);

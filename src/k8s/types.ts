@@ -37,6 +37,16 @@ export interface ListOptions {
   limit?: number;
 }
 
+export interface InformerOptions extends ListOptions {
+  signal?: AbortSignal;
+  /**
+   * Reduces each listed or watched object to what the caller reads before it is cached: with thousands of objects
+   * the cache is the process's memory. Must keep `metadata.name`, `namespace` and `resourceVersion`.
+   * @default the object as received
+   */
+  transform?: (object: KubeObject) => KubeObject;
+}
+
 export interface WatchEvent<T extends KubeObject = KubeObject> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
   object: T;
@@ -86,11 +96,7 @@ export interface KubeClient {
     kind: string,
     options?: ListOptions & { signal?: AbortSignal },
   ): Promise<{ items: T[]; resourceVersion: string }>;
-  informer<T extends KubeObject = KubeObject>(
-    apiVersion: string,
-    kind: string,
-    options?: ListOptions & { signal?: AbortSignal },
-  ): Informer<T>;
+  informer<T extends KubeObject = KubeObject>(apiVersion: string, kind: string, options?: InformerOptions): Informer<T>;
   create<T extends KubeObject = KubeObject>(object: KubeObject, options?: WriteOptions): Promise<T>;
   replace<T extends KubeObject = KubeObject>(object: KubeObject, options?: WriteOptions): Promise<T>;
   patch<T extends KubeObject = KubeObject>(

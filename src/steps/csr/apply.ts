@@ -38,9 +38,11 @@ export async function applyDecisions(
   const approvals = decisions.approve;
   for (const record of approvals) state.settled.add(record.uid);
   const approval = { type: 'Approved' as const, reason: APPROVE_REASON, message: `Approved by ${stepMarker(ctx)}: node identity checks passed` };
-  const approveResults = await runBounded(approvals, params.concurrency, (record) =>
-    writeCsrConditionWithRetry(kube, pass.objects.get(record.uid)!, approval, retry),
-  );
+  // Only the outcome is kept: holding thousands of full response objects until the pass ends would double the cache.
+  const approveResults = await runBounded(approvals, params.concurrency, async (record) => {
+    const { outcome, object } = await writeCsrConditionWithRetry(kube, pass.objects.get(record.uid)!, approval, retry);
+    return { outcome, approvalMessage: outcome === 'already-approved' && object ? readCsrState(object).approvalMessage : undefined };
+  });
   const approvedNow = new Set<string>();
   approveResults.forEach((result, i) => {
     const record = approvals[i]!;
@@ -54,7 +56,7 @@ export async function applyDecisions(
       state.local.set(record.uid, 'approved');
       approvedNow.add(record.name);
       // Found approved on a re-read after a lost answer: our own write committed, so it is this step's approval.
-      const ours = outcome === 'written' || readCsrState(result.value.object!).approvalMessage?.includes(approval.message);
+      const ours = outcome === 'written' || result.value.approvalMessage?.includes(approval.message);
       if (ours) state.approved.add(record.name);
       const node = kind.nodeOf(record);
       if (kind.kind === 'client' && node && !state.ownClientApprovals.has(node)) state.ownClientApprovals.set(node, ctx.clock.now());
@@ -76,14 +78,11 @@ export async function applyDecisions(
     }
   }
   for (const { record } of denials) state.settled.add(record.uid);
-  const denyResults = await runBounded(denials, params.concurrency, ({ record, message }) =>
-    writeCsrConditionWithRetry(
-      kube,
-      pass.objects.get(record.uid)!,
-      { type: 'Denied', reason: DENY_REASON, message: `Denied by ${stepMarker(ctx)}: ${message}` },
-      retry,
-    ),
-  );
+  const denyResults = await runBounded(denials, params.concurrency, async ({ record, message }) => {
+    const denial = { type: 'Denied' as const, reason: DENY_REASON, message: `Denied by ${stepMarker(ctx)}: ${message}` };
+    const { outcome } = await writeCsrConditionWithRetry(kube, pass.objects.get(record.uid)!, denial, retry);
+    return { outcome };
+  });
   denyResults.forEach((result, i) => {
     const { record, superseded } = denials[i]!;
     if (result.status === 'rejected') {

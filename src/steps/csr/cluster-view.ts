@@ -4,6 +4,7 @@ import { CancelledError, StepError, toStepError } from '../../errors.js';
 import type { Clock } from '../../time/clock.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import { acquireInformer, type InformerLease } from './shared-informers.js';
+import { projectCsr, projectMachine, projectNode } from './projections.js';
 import type { ClusterIdentityData, NodeAddress } from '../../csr/identity.js';
 import { raceAbort } from '../../time/abort.js';
 
@@ -35,9 +36,9 @@ export interface ClusterViewOptions {
 /** Leases the informers the step needs (shared with the run's other CSR steps) and waits for their first list. */
 export async function startClusterView(kube: KubeClient, options: ClusterViewOptions): Promise<ClusterView> {
   const leases: { csrs?: InformerLease; nodes?: InformerLease; machines?: InformerLease } = {};
-  if (options.csrs) leases.csrs = acquireInformer(kube, 'certificates.k8s.io/v1', 'CertificateSigningRequest');
-  if (options.nodes) leases.nodes = acquireInformer(kube, 'v1', 'Node');
-  if (options.machines) leases.machines = acquireInformer(kube, 'machine.openshift.io/v1beta1', 'Machine', MACHINE_NAMESPACE);
+  if (options.csrs) leases.csrs = acquireInformer(kube, 'certificates.k8s.io/v1', 'CertificateSigningRequest', undefined, projectCsr);
+  if (options.nodes) leases.nodes = acquireInformer(kube, 'v1', 'Node', undefined, projectNode);
+  if (options.machines) leases.machines = acquireInformer(kube, 'machine.openshift.io/v1beta1', 'Machine', MACHINE_NAMESPACE, projectMachine);
   const all = Object.values(leases) as InformerLease[];
   let version = 0;
   let wake: (() => void) | undefined;

@@ -1,7 +1,7 @@
 // One list+watch per resource for a whole run, not per step: consecutive CSR steps share the informers of the
 // same client, and an informer no step uses is stopped after a short idle time.
 
-import type { Informer, KubeClient } from '../../k8s/types.js';
+import type { Informer, KubeClient, KubeObject } from '../../k8s/types.js';
 
 /**
  * Long enough for the next step of a runbook to pick the informer up (the engine starts it within milliseconds);
@@ -22,13 +22,20 @@ export interface InformerLease {
   release(): void;
 }
 
-export function acquireInformer(kube: KubeClient, apiVersion: string, kind: string, namespace?: string): InformerLease {
+/** `transform` reduces what the cache keeps; every lease of one resource shares the first lease's. */
+export function acquireInformer(
+  kube: KubeClient,
+  apiVersion: string,
+  kind: string,
+  namespace?: string,
+  transform?: (object: KubeObject) => KubeObject,
+): InformerLease {
   let entries = byClient.get(kube);
   if (!entries) byClient.set(kube, (entries = new Map()));
   const key = `${apiVersion}/${kind}/${namespace ?? ''}`;
   let entry = entries.get(key);
   if (!entry) {
-    const created: Entry = { informer: kube.informer(apiVersion, kind, namespace ? { namespace } : {}), refs: 0 };
+    const created: Entry = { informer: kube.informer(apiVersion, kind, { ...(namespace ? { namespace } : {}), ...(transform ? { transform } : {}) }), refs: 0 };
     // A failed first list must not be handed to the next step: drop it so that step lists afresh.
     created.informer.ready().catch(() => {
       if (entries.get(key) === created) entries.delete(key);

@@ -36,7 +36,10 @@ export function describeReadiness(readiness: Readiness, selector: NodeSelector):
   const total = selector.mode === 'inventory' ? selector.nodes.size : selector.count;
   const groups = new Map<NodeReadiness, string[]>();
   for (const [name, state] of readiness.states) {
-    if (state !== 'Ready') groups.set(state, [...(groups.get(state) ?? []), name]);
+    if (state === 'Ready') continue;
+    const group = groups.get(state);
+    if (group) group.push(name); // push, not a spread copy: thousands of NotReady nodes would make each pass quadratic
+    else groups.set(state, [name]);
   }
   if (selector.mode === 'match' && readiness.states.size < total) groups.set('Missing', [`${total - readiness.states.size} more`]);
   const detail = [...groups].map(([state, names]) => `${abbreviate(names)} ${state}`).join('; ');
