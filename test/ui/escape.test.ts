@@ -1,12 +1,11 @@
 // Control characters from user input are shown, never obeyed: by the escaping helpers and by each renderer.
 
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { escapeControl, escapeJsonControl, escapeStrings } from '../../src/ui/escape.js';
 import { createJsonRenderer } from '../../src/ui/json.js';
 import { createPlainRenderer } from '../../src/ui/plain.js';
-import { createTtyRenderer } from '../../src/ui/tty.js';
+import { capture, renderTty } from './capture.js';
 import { VirtualClock } from '../../src/time/clock.js';
 
 // Terminal controls: clear screen, set window title (OSC … BEL), 8-bit CSI, carriage return, backspace, DEL.
@@ -50,13 +49,6 @@ const hostileEvents: EngineEvent[] = [
   { type: 'run-end', time, runId, status: 'failed', error: `run error ${HOSTILE}`, durationMs: 5 },
 ];
 
-function capture() {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (c: Buffer) => (text += c.toString()));
-  return { stream, text: () => text };
-}
-
 describe('renderers escape what they print', () => {
   it('plain: no raw control character, colours still painted', () => {
     const out = capture();
@@ -78,22 +70,7 @@ describe('renderers escape what they print', () => {
   });
 
   it('tty (listr2): titles, outputs and closing lines escaped', async () => {
-    const out = capture();
-    const clock = new VirtualClock({ start: Date.parse(time) });
-    const r = createTtyRenderer({ stdout: out.stream, stderr: out.stream, clock, color: false, renderer: 'test', refreshMs: 5 });
-    const original = process.stdout.write.bind(process.stdout);
-    let listrText = '';
-    process.stdout.write = ((chunk: string) => ((listrText += chunk), true)) as typeof process.stdout.write;
-    try {
-      for (const e of hostileEvents) {
-        r.handle(e);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      await r.close();
-    } finally {
-      process.stdout.write = original;
-    }
-    const text = out.text() + listrText;
+    const { text } = await renderTty(hostileEvents, new VirtualClock({ start: Date.parse(time) }));
     // listr2's test renderer prints JSON: our visible escape shows as `\\x1b`, a raw ESC would show as `\u001b`.
     expect(text).toContain('"title":"title a\\\\x1b[2J');
     expect(text).not.toMatch(/(^|[^\\])\\u00[01][0-9a-f]/);

@@ -1,8 +1,7 @@
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { formatEvent } from '../../src/ui/format-event.js';
-import { createTtyRenderer } from '../../src/ui/tty.js';
+import { renderTty } from './capture.js';
 import { VirtualClock } from '../../src/time/clock.js';
 
 const runId = '20260101-000000-000-abcdef';
@@ -38,16 +37,7 @@ describe('renderers on a partial run', () => {
   });
 
   it('the live tree says "reused from run X" and "skipped (not selected …)"', async () => {
-    const chunks: string[] = [];
-    const stream = new PassThrough();
-    stream.on('data', (c: Buffer) => chunks.push(c.toString()));
-    const r = createTtyRenderer({ stdout: stream, stderr: stream, clock: new VirtualClock(), color: false, renderer: 'simple' });
-    for (const e of events) {
-      r.handle(e);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    await r.close();
-    const text = chunks.join('');
+    const { text } = await renderTty(events, new VirtualClock(), 'simple');
     expect(text).toContain(`inventory (reused from run ${earlier})`);
     expect(text).toContain(`audit: skipped (not selected (--only); it did not run in run ${earlier})`);
   });

@@ -1,36 +1,14 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createTtyRenderer } from '../../src/ui/tty.js';
+import { capture, renderTty } from './capture.js';
 import { VirtualClock } from '../../src/time/clock.js';
 import { resumedEvents, sampleEvents } from './events.js';
-
-function capture() {
-  const stream = new PassThrough();
-  let text = '';
-  stream.on('data', (c: Buffer) => (text += c.toString()));
-  return { stream, text: () => text };
-}
 
 // listr2's own deterministic 'test' renderer shows what the live tree receives: titles, outputs, states.
 describe('tty renderer (listr2 adapter)', () => {
   it('maps steps to listr2 tasks: titles with attempt n/m, detail lines, failures, skips, then report tables', async () => {
-    const out = capture();
-    const clock = new VirtualClock({ start: Date.parse('2026-01-01T00:00:00Z') });
-    const r = createTtyRenderer({ stdout: out.stream, stderr: out.stream, clock, color: false, renderer: 'test', refreshMs: 5 });
-    const original = process.stdout.write.bind(process.stdout);
-    let listrText = '';
-    // The listr2 test renderer logs through its own ProcessOutput (our stream); keep process.stdout untouched.
-    process.stdout.write = ((chunk: string) => ((listrText += chunk), true)) as typeof process.stdout.write;
-    try {
-      for (const e of sampleEvents) {
-        r.handle(e);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      await r.close();
-    } finally {
-      process.stdout.write = original;
-    }
-    const text = out.text() + listrText;
+    const { text, own } = await renderTty(sampleEvents, new VirtualClock({ start: Date.parse('2026-01-01T00:00:00Z') }));
     expect(text).toContain('demo · run 20260101-000000-000-abcdef');
     expect(text).toContain('deadline in 1h');
     expect(text).toContain('Wait for nodes [attempt 1/2');
@@ -40,8 +18,8 @@ describe('tty renderer (listr2 adapter)', () => {
     expect(text).toMatch(/"data":"FAILED","task":\{[^\n]*"title":"b \(1s\)"/);
     expect(text).toMatch(/"data":"COMPLETED","task":\{[^\n]*"title":"Wait for nodes \(9s\)"/);
     // After the tree: the step report tables and the run's outcome, as plain lines.
-    expect(out.text()).toContain('b:   csr-x  wrong requestor');
-    expect(out.text().trimEnd().split('\n').at(-1)).toBe('run 20260101-000000-000-abcdef failed in 10s: step b failed');
+    expect(own).toContain('b:   csr-x  wrong requestor');
+    expect(own.trimEnd().split('\n').at(-1)).toBe('run 20260101-000000-000-abcdef failed in 10s: step b failed');
   });
 
   it('counts the deadline down as the clock moves, on the next refresh', async () => {
