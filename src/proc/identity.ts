@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { readProcStat } from './proc-stat.js';
 
 /** Enough to recognise one process later, even from another opsbook process on the same machine. */
 export interface ProcessIdentity {
@@ -28,12 +29,7 @@ export function readBootId(): string | undefined {
 
 /** Field 22 of /proc/<pid>/stat, counted after the command name (which may hold spaces and parentheses). */
 export function readStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  return readProcStat(pid)?.[19];
 }
 
 export function identify(pid: number): ProcessIdentity {
@@ -59,12 +55,7 @@ export function checkIdentity(identity: ProcessIdentity): IdentityCheck {
 }
 
 function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
+  return readProcStat(pid)?.[0] === 'Z';
 }
 
 // No /proc entry: gone, unless /proc itself is missing (then we cannot tell).

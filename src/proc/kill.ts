@@ -1,15 +1,11 @@
 // Ends a whole process group: SIGTERM, then SIGKILL once the grace period runs out, so no grandchild survives.
 
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { readProcStat } from './proc-stat.js';
 
 /** Process state letter from /proc (Linux), or undefined when /proc cannot tell. */
 function procState(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
-  } catch {
-    return undefined;
-  }
+  return readProcStat(pid)?.[0];
 }
 
 /** true while process `pid` exists and is not a zombie waiting to be reaped. */
@@ -42,13 +38,8 @@ function hasLiveGroupMember(pgid: number): boolean {
   }
   for (const entry of entries) {
     if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
-    } catch {
-      // The process ended while we looked.
-    }
+    const fields = readProcStat(entry); // undefined: the process ended while we looked
+    if (fields && Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
   }
   return false;
 }

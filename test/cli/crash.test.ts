@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { identify } from '../../src/proc/identity.js';
+import { isGroupAlive } from '../../src/proc/kill.js';
 import { runCli, startCli, type RunningCli } from '../helpers/cli.js';
 import { fixture, journalEvents, makeTempDir, runIds, type TempDir } from './fixtures.js';
 import { findOverlaps, findSurvivors, readMarkers } from './markers.js';
@@ -31,20 +32,6 @@ function killQuietly(target: number, signal: NodeJS.Signals = 'SIGKILL'): void {
   } catch {
     // already gone
   }
-}
-
-function isGroupAlive(pgid: number): boolean {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') return true;
-    } catch {
-      // ended while we looked
-    }
-  }
-  return false;
 }
 
 /** Polls `condition` (a guard against hanging, not a timing assertion: the limit is far above what it needs). */
