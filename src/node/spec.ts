@@ -4,7 +4,7 @@ import type { JsonSchema, ParamIssue } from '../steps/types.js';
 import type { NodeSpec } from './types.js';
 
 /** JSON Schema of one node object (steps embed it, usually as an array under `nodes`). */
-export const nodeSchema: JsonSchema = {
+export const nodeSchema = {
   type: 'object',
   description: 'A machine reached directly: `local` (this host, optionally via sudo) or `ssh` (system OpenSSH client).',
   additionalProperties: false,
@@ -26,15 +26,15 @@ export const nodeSchema: JsonSchema = {
   },
   if: { properties: { transport: { const: 'ssh' } }, required: ['transport'] },
   then: { required: ['host'] },
-};
+} as const satisfies JsonSchema;
 
 /** Schema for the `nodes` array parameter. */
-export const nodesSchema: JsonSchema = {
+export const nodesSchema = {
   type: 'array',
   minItems: 1,
   items: nodeSchema,
   description: 'Machines to act on, one at a time, in order.',
-};
+} as const satisfies JsonSchema;
 
 /** Checks what the schema cannot: unique names. */
 export function checkNodes(value: unknown, path = 'nodes'): ParamIssue[] {

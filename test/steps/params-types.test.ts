@@ -2,6 +2,12 @@
 // when a schema and the type its step's code expects drift apart.
 
 import { describe, expect, it } from 'vitest';
+import type { NodeSpec } from '../../src/node/index.js';
+import type { CertExpiryParams, CertificateGroup } from '../../src/steps/certs/cert-expiry.js';
+import type { NodeExecParams } from '../../src/steps/certs/node-exec.js';
+import type { ReadyzTargetParams } from '../../src/steps/certs/readyz-target.js';
+import { renewCertsStep, type RenewCertsParams } from '../../src/steps/certs/renew-certs.js';
+import type { WriteKubeconfigParams } from '../../src/steps/certs/write-kubeconfig.js';
 import type { FailParams } from '../../src/steps/generic/fail.js';
 import type { PauseParams } from '../../src/steps/generic/pause.js';
 import type { ShellParams } from '../../src/steps/generic/shell.js';
@@ -17,6 +23,7 @@ import type { WaitParams } from '../../src/steps/k8s/wait.js';
 import type { WaitOperatorsParams } from '../../src/steps/openshift/wait-cluster-operators.js';
 
 type SleepInput = NonNullable<Parameters<NonNullable<typeof sleepStep.normalize>>[0]>;
+type RenewCertsInput = NonNullable<Parameters<NonNullable<typeof renewCertsStep.normalize>>[0]>;
 
 /** true only when A and B are the same type (mutually assignable is not enough for optional vs required). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -54,5 +61,49 @@ describe('step parameter types follow their schemas', () => {
   it('openshift wait-cluster-operators', () => {
     assertType<Equal<WaitOperatorsParams['allowProgressing'], boolean | string[]>>();
     assertType<Equal<WaitOperatorsParams['names'][number] | WaitOperatorsParams['ignore'][number], string>>();
+  });
+
+  it('certs: durations become ms, nodes are normalised, nested restart/readyz filled', () => {
+    assertType<Equal<Flat<NodeExecParams>, { nodes: NodeSpec[]; command: string[] }>>();
+    assertType<Equal<CertificateGroup, 'control-plane' | 'ca' | 'kubelet'>>();
+    assertType<Equal<Flat<CertExpiryParams>, {
+      nodes: NodeSpec[];
+      kubernetesDir: string;
+      kubeletPkiDir: string;
+      include: { leaves: boolean; cas: boolean; kubelet: boolean };
+      warnWithinMs: number;
+      failWithinMs: number | undefined;
+    }>>();
+    assertType<Equal<Flat<Omit<RenewCertsParams, 'restart' | 'readyz'>>, {
+      nodes: NodeSpec[];
+      kubernetesDir: string;
+      strategy: 'kubeadm' | 'native';
+      force: boolean;
+      renewWithinMs: number | undefined;
+      validityMs: number;
+      backupDir?: string;
+      kubeadm: string;
+      crictl: string;
+    }>>();
+    assertType<Equal<Flat<RenewCertsParams['restart']>, { enabled: boolean; containers: string[]; attempts: number; retryDelayMs: number }>>();
+    assertType<Equal<Flat<RenewCertsParams['readyz']>, {
+      enabled: boolean;
+      url?: string;
+      kubeconfig?: string;
+      via: 'node' | 'cluster';
+      port: number;
+      timeoutMs: number;
+      intervalMs: number;
+    }>>();
+    assertType<Equal<RenewCertsInput['restart'], { enabled?: boolean; containers?: string[]; attempts?: number; retryDelay?: string } | undefined>>();
+    assertType<Equal<ReadyzTargetParams['kubernetesDir'], string>>();
+    assertType<Equal<Flat<ReadyzTargetParams['readyz']>, { url?: string; kubeconfig?: string; via?: 'node' | 'cluster'; port?: number }>>();
+    type FromSecret = { name: string; namespace: string; key: string };
+    assertType<Equal<WriteKubeconfigParams,
+      | { path: string; fromSecret: FromSecret; content?: string; backup: boolean; mode: number; check: string[] }
+      | { path: string; content: string; fromSecret?: FromSecret; backup: boolean; mode: number; check: string[] }>>();
+    const filled = renewCertsStep.normalize!({});
+    expect(filled.restart).toMatchObject({ enabled: true, attempts: 5, retryDelayMs: 2000 });
+    expect(filled.readyz).toMatchObject({ enabled: true, via: 'node', port: 6443, timeoutMs: 300_000, intervalMs: 5000 });
   });
 });

@@ -3,22 +3,12 @@
 import { StepError } from '../../errors.js';
 import { formatDurationExact } from '../../time/duration.js';
 import { checkNodes, normalizeNodes, type NodeSpec } from '../../node/index.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, StepType } from '../types.js';
 import { buildTables, classifyInventory, type CertExpiry } from './expiry.js';
 import { readInventory } from './inventory.js';
 import { forEachNode } from './nodes.js';
 import { DEFAULT_KUBELET_PKI_DIR, DEFAULT_KUBERNETES_DIR, commonProperties, durationSchema, toMs } from './params.js';
-
-export type CertificateGroup = 'control-plane' | 'ca' | 'kubelet';
-
-export interface CertExpiryParams {
-  nodes: NodeSpec[];
-  kubernetesDir: string;
-  kubeletPkiDir: string;
-  include: { leaves: boolean; cas: boolean; kubelet: boolean };
-  warnWithinMs: number;
-  failWithinMs: number | undefined;
-}
 
 export interface NodeExpiry {
   node: string;
@@ -36,7 +26,7 @@ export interface CertExpiryOutputs extends Record<string, unknown> {
   soonestExpiry: string | undefined;
 }
 
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'cert-expiry',
   description: 'Checks the expiry of the certificates kubeadm manages (and the kubelet\'s), per node.',
@@ -56,9 +46,21 @@ const schema: JsonSchema = {
     warnWithin: durationSchema('Flag certificates expiring within this (e.g. `30d`).', '30d'),
     failWithin: durationSchema('Fail the step when any certificate expires within this (expired ones included).'),
   },
+} as const satisfies JsonSchema;
+
+type CertExpirySchemaParams = ParamsFilled<typeof schema>;
+
+export type CertificateGroup = CertExpirySchemaParams['certificates'][number];
+
+/** normalize turns `certificates` into `include` flags and the durations into ms, and fills `nodes`. */
+export type CertExpiryParams = Omit<CertExpirySchemaParams, 'nodes' | 'certificates' | 'warnWithin' | 'failWithin'> & {
+  nodes: NodeSpec[];
+  include: { leaves: boolean; cas: boolean; kubelet: boolean };
+  warnWithinMs: number;
+  failWithinMs: number | undefined;
 };
 
-export const certExpiryStep: StepType<CertExpiryParams, CertExpiryOutputs> = {
+export const certExpiryStep: StepType<CertExpiryParams, CertExpiryOutputs, ParamsInput<typeof schema>> = {
   type: 'cert-expiry',
   description: 'Report certificate expiry on control-plane nodes (kubeadm check-expiration table), optionally failing',
   schema,
@@ -72,11 +74,11 @@ export const certExpiryStep: StepType<CertExpiryParams, CertExpiryOutputs> = {
   mutating: false,
   check: (params) => checkNodes(params.nodes),
   normalize(params) {
-    const groups = (params.certificates as CertificateGroup[] | undefined) ?? ['control-plane', 'ca', 'kubelet'];
+    const groups: readonly CertificateGroup[] = params.certificates ?? schema.properties.certificates.default;
     return {
       nodes: normalizeNodes(params.nodes),
-      kubernetesDir: (params.kubernetesDir as string | undefined) ?? DEFAULT_KUBERNETES_DIR,
-      kubeletPkiDir: (params.kubeletPkiDir as string | undefined) ?? DEFAULT_KUBELET_PKI_DIR,
+      kubernetesDir: params.kubernetesDir ?? DEFAULT_KUBERNETES_DIR,
+      kubeletPkiDir: params.kubeletPkiDir ?? DEFAULT_KUBELET_PKI_DIR,
       include: { leaves: groups.includes('control-plane'), cas: groups.includes('ca'), kubelet: groups.includes('kubelet') },
       warnWithinMs: toMs(params.warnWithin, 30 * 86_400_000)!,
       failWithinMs: toMs(params.failWithin, undefined),

@@ -3,15 +3,10 @@
 
 import { StepError } from '../../errors.js';
 import { checkNodes, normalizeNodes, quoteShellCommand, type NodeSpec } from '../../node/index.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, StepType } from '../types.js';
 import { forEachNode } from './nodes.js';
 import { commonProperties } from './params.js';
-
-export interface NodeExecParams {
-  nodes: NodeSpec[];
-  /** argv on the node (no shell; use [sh, -c, …] for one). */
-  command: string[];
-}
 
 export interface NodeExecResult {
   node: string;
@@ -23,7 +18,7 @@ export interface NodeExecOutputs extends Record<string, unknown> {
   nodes: NodeExecResult[];
 }
 
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'node-exec',
   description: 'Runs one command on each node in turn through its transport (local or ssh, with sudo when the node says so); fails on the first non-zero exit.',
@@ -31,7 +26,7 @@ const schema: JsonSchema = {
   additionalProperties: false,
   required: ['command'],
   properties: {
-    nodes: commonProperties.nodes!,
+    nodes: commonProperties.nodes,
     command: {
       type: 'array',
       minItems: 1,
@@ -39,9 +34,12 @@ const schema: JsonSchema = {
       description: 'argv run on each node (no shell), e.g. [kubectl, get, nodes, --kubeconfig, /etc/kubernetes/admin.conf].',
     },
   },
-};
+} as const satisfies JsonSchema;
 
-export const nodeExecStep: StepType<NodeExecParams, NodeExecOutputs> = {
+/** `command`: argv on the node (no shell; use [sh, -c, …] for one); `nodes` is normalised (default: this machine). */
+export type NodeExecParams = Omit<ParamsFilled<typeof schema>, 'nodes'> & { nodes: NodeSpec[] };
+
+export const nodeExecStep: StepType<NodeExecParams, NodeExecOutputs, ParamsInput<typeof schema>> = {
   type: 'node-exec',
   description: 'Run a command on each node through its transport (local or ssh), one node at a time',
   schema,
@@ -51,7 +49,7 @@ export const nodeExecStep: StepType<NodeExecParams, NodeExecOutputs> = {
   // Any command may change the node: plan previews, never runs.
   mutating: true,
   check: (params) => checkNodes(params.nodes),
-  normalize: (params) => ({ nodes: normalizeNodes(params.nodes), command: params.command as string[] }),
+  normalize: (params) => ({ nodes: normalizeNodes(params.nodes), command: params.command }),
   async run(params, ctx) {
     const shown = quoteShellCommand(params.command);
     const nodes = await forEachNode(params.nodes, ctx.exec, async (node, spec) => {

@@ -6,18 +6,12 @@ import type { NodeTransport } from '../../node/index.js';
 import { readKubeconfigEndpoint } from './kubeconfig-certs.js';
 import { joinNodePath } from './layout.js';
 import type { ReadyzOptions } from './readyz.js';
+import type { RenewCertsParams } from './renew-certs.js';
 
-export interface ReadyzTargetParams {
-  kubernetesDir: string;
-  readyz: {
-    url: string | undefined;
-    kubeconfig: string | undefined;
-    /** `node`: https://NODE:port/readyz; `cluster`: the run's cluster connection (`ctx.kube()`). @default 'node' */
-    via?: 'node' | 'cluster';
-    /** The API server's secure port on each node. @default 6443 */
-    port?: number;
-  };
-}
+/** What the probe needs of renew-certs' parameters; `via` and `port` may be left out (defaults `node`, 6443). */
+export type ReadyzTargetParams = Pick<RenewCertsParams, 'kubernetesDir'> & {
+  readyz: Pick<RenewCertsParams['readyz'], 'url' | 'kubeconfig'> & Partial<Pick<RenewCertsParams['readyz'], 'via' | 'port'>>;
+};
 
 /** The address the node's API server answers on: the ssh host, or loopback for this machine. */
 export function nodeReadyzUrl(node: NodeTransport, port: number): string {

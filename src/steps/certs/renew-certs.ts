@@ -1,6 +1,7 @@
 // `renew-certs`: node by node — back up, renew, verify (restore on any failure), restart the control plane, wait for /readyz.
 
-import { checkNodes, normalizeNodes } from '../../node/index.js';
+import { checkNodes, normalizeNodes, type NodeSpec } from '../../node/index.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, PlanPreview, StepType } from '../types.js';
 import { formatKubeadmTime, formatResidual } from './residual.js';
 import { readInventory } from './inventory.js';
@@ -9,9 +10,9 @@ import { DEFAULT_KUBERNETES_DIR, commonProperties, durationSchema, toMs } from '
 import { CONTROL_PLANE_CONTAINERS } from './restart.js';
 import { selectForRenewal } from './select.js';
 import { KUBEADM_DIR_MESSAGE, kubeadmRootfs } from './kubeadm.js';
-import { inventoryOptions, renewNode, selectOptions, type NodeRenewal, type RenewCertsParams } from './renew-node.js';
+import { inventoryOptions, renewNode, selectOptions, type NodeRenewal } from './renew-node.js';
 
-export type { NodeRenewal, RenewCertsParams } from './renew-node.js';
+export type { NodeRenewal } from './renew-node.js';
 
 const DAY = 86_400_000;
 
@@ -21,7 +22,7 @@ export interface RenewCertsOutputs extends Record<string, unknown> {
   backups: string[];
 }
 
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'renew-certs',
   description: 'Renews kubeadm-managed control-plane certificates node by node, with backup, verification and rollback.',
@@ -73,9 +74,25 @@ const schema: JsonSchema = {
       },
     },
   },
+} as const satisfies JsonSchema;
+
+type RenewCertsSchemaParams = ParamsFilled<typeof schema>;
+type RestartFilled = NonNullable<RenewCertsSchemaParams['restart']>;
+type ReadyzFilled = NonNullable<RenewCertsSchemaParams['readyz']>;
+
+/**
+ * normalize fills `restart` and `readyz` (each of their properties has a default or is optional), turns the durations
+ * into ms and fills `nodes`; `readyz.url`/`kubeconfig` given as '' read as absent.
+ */
+export type RenewCertsParams = Omit<RenewCertsSchemaParams, 'nodes' | 'renewWithin' | 'validity' | 'restart' | 'readyz'> & {
+  nodes: NodeSpec[];
+  renewWithinMs: number | undefined;
+  validityMs: number;
+  restart: Omit<RestartFilled, 'retryDelay'> & { retryDelayMs: number };
+  readyz: Omit<ReadyzFilled, 'timeout' | 'interval'> & { timeoutMs: number; intervalMs: number };
 };
 
-export const renewCertsStep: StepType<RenewCertsParams, RenewCertsOutputs> = {
+export const renewCertsStep: StepType<RenewCertsParams, RenewCertsOutputs, ParamsInput<typeof schema>> = {
   type: 'renew-certs',
   description: 'Renew control-plane certificates node by node (backup, renew, verify, restart, wait for /readyz)',
   schema,
@@ -97,30 +114,30 @@ export const renewCertsStep: StepType<RenewCertsParams, RenewCertsOutputs> = {
     ];
   },
   normalize(params) {
-    const restart = (params.restart ?? {}) as Record<string, unknown>;
-    const readyz = (params.readyz ?? {}) as Record<string, unknown>;
+    const restart = params.restart ?? {};
+    const readyz = params.readyz ?? {};
     return {
       nodes: normalizeNodes(params.nodes),
-      kubernetesDir: (params.kubernetesDir as string | undefined) ?? DEFAULT_KUBERNETES_DIR,
-      strategy: params.strategy === 'native' ? 'native' : 'kubeadm',
-      force: params.force === true,
+      kubernetesDir: params.kubernetesDir ?? DEFAULT_KUBERNETES_DIR,
+      strategy: params.strategy ?? 'kubeadm',
+      force: params.force ?? false,
       renewWithinMs: toMs(params.renewWithin, undefined),
       validityMs: toMs(params.validity, 365 * DAY)!,
-      backupDir: params.backupDir as string | undefined,
-      kubeadm: (params.kubeadm as string | undefined) ?? 'kubeadm',
-      crictl: (params.crictl as string | undefined) ?? 'crictl',
+      backupDir: params.backupDir,
+      kubeadm: params.kubeadm ?? 'kubeadm',
+      crictl: params.crictl ?? 'crictl',
       restart: {
-        enabled: restart.enabled !== false,
-        containers: (restart.containers as string[] | undefined) ?? CONTROL_PLANE_CONTAINERS,
-        attempts: (restart.attempts as number | undefined) ?? 5,
+        enabled: restart.enabled ?? true,
+        containers: restart.containers ?? CONTROL_PLANE_CONTAINERS,
+        attempts: restart.attempts ?? 5,
         retryDelayMs: toMs(restart.retryDelay, 2000)!,
       },
       readyz: {
-        enabled: readyz.enabled !== false,
-        url: (readyz.url as string | undefined) || undefined,
-        kubeconfig: (readyz.kubeconfig as string | undefined) || undefined,
-        via: readyz.via === 'cluster' ? 'cluster' : 'node',
-        port: (readyz.port as number | undefined) ?? 6443,
+        enabled: readyz.enabled ?? true,
+        url: readyz.url || undefined,
+        kubeconfig: readyz.kubeconfig || undefined,
+        via: readyz.via ?? 'node',
+        port: readyz.port ?? 6443,
         timeoutMs: toMs(readyz.timeout, 5 * 60_000)!,
         intervalMs: toMs(readyz.interval, 5000)!,
       },

@@ -1,7 +1,7 @@
 // One node's renewal, in order: read, select, back up, renew, verify (restore on failure), restart, wait for /readyz.
 
 import { StepError, toStepError } from '../../errors.js';
-import type { NodeSpec, NodeTransport } from '../../node/index.js';
+import type { NodeTransport } from '../../node/index.js';
 import { formatDurationExact } from '../../time/duration.js';
 import type { StepContext } from '../types.js';
 import { backupPath, createBackup, restoreBackup } from './backup.js';
@@ -16,20 +16,7 @@ import { resolveReadyzTarget } from './readyz-target.js';
 import { restartControlPlane, type Restarted } from './restart.js';
 import { selectForRenewal, type Skipped } from './select.js';
 import { verifyRenewed } from './verify.js';
-
-export interface RenewCertsParams {
-  nodes: NodeSpec[];
-  kubernetesDir: string;
-  strategy: 'kubeadm' | 'native';
-  force: boolean;
-  renewWithinMs: number | undefined;
-  validityMs: number;
-  backupDir: string | undefined;
-  kubeadm: string;
-  crictl: string;
-  restart: { enabled: boolean; containers: string[]; attempts: number; retryDelayMs: number };
-  readyz: { enabled: boolean; url: string | undefined; kubeconfig: string | undefined; via: 'node' | 'cluster'; port: number; timeoutMs: number; intervalMs: number };
-}
+import type { RenewCertsParams } from './renew-certs.js';
 
 export interface NodeRenewal {
   node: string;

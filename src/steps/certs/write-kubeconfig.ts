@@ -6,17 +6,8 @@ import { StepError } from '../../errors.js';
 import { normalizeNode, openNode, type NodeTransport } from '../../node/index.js';
 import { parseYamlDocuments } from '../../yaml/parse.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, StepContext, StepType } from '../types.js';
-
-export interface WriteKubeconfigParams {
-  path: string;
-  fromSecret?: { name: string; namespace: string; key: string };
-  content?: string;
-  backup: boolean;
-  mode: number;
-  /** argv run on this machine with KUBECONFIG set to the new file, before it replaces the old one; [] = no check. */
-  check: string[];
-}
 
 export interface WriteKubeconfigOutputs extends Record<string, unknown> {
   path: string;
@@ -31,7 +22,7 @@ export interface WriteKubeconfigOutputs extends Record<string, unknown> {
   sha256: string;
 }
 
-const schema: JsonSchema = {
+const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'write-kubeconfig',
   description: 'Writes a kubeconfig (from a Secret key, e.g. the admin cluster\'s CLUSTER_NAME-kubeconfig, or given text) to a local path, atomically, keeping the old file as a backup.',
@@ -64,9 +55,15 @@ const schema: JsonSchema = {
     },
   },
   oneOf: [{ required: ['fromSecret'] }, { required: ['content'] }],
-};
+} as const satisfies JsonSchema;
 
-export const writeKubeconfigStep: StepType<WriteKubeconfigParams, WriteKubeconfigOutputs> = {
+/**
+ * `fromSecret` or `content`; `check` is the argv run on this machine with KUBECONFIG set to the new file, before it
+ * replaces the old one ([] = no check).
+ */
+export type WriteKubeconfigParams = ParamsFilled<typeof schema>;
+
+export const writeKubeconfigStep: StepType<WriteKubeconfigParams, WriteKubeconfigOutputs, ParamsInput<typeof schema>> = {
   type: 'write-kubeconfig',
   description: 'Replace a local kubeconfig with one read from a Secret (or given), keeping a backup of the old one',
   schema,
@@ -84,16 +81,11 @@ export const writeKubeconfigStep: StepType<WriteKubeconfigParams, WriteKubeconfi
     const both = params.fromSecret !== undefined && params.content !== undefined;
     return both ? [{ path: '', message: 'give either fromSecret or content, not both' }] : [];
   },
-  normalize(params) {
-    const secret = params.fromSecret as { name: string; namespace: string; key?: string } | undefined;
-    return {
-      path: params.path as string,
-      ...(secret ? { fromSecret: { name: secret.name, namespace: secret.namespace, key: secret.key ?? 'value' } } : {}),
-      ...(params.content !== undefined ? { content: params.content as string } : {}),
-      backup: params.backup !== false,
-      mode: (params.mode as number | undefined) ?? 0o600,
-      check: (params.check as string[] | undefined) ?? [],
-    };
+  normalize({ fromSecret, content, path, backup = true, mode = 0o600, check = [] }) {
+    const filled = { path, backup, mode, check };
+    if (fromSecret) return { ...filled, fromSecret: { ...fromSecret, key: fromSecret.key ?? 'value' } };
+    // the schema's oneOf lets through exactly one of fromSecret and content
+    return { ...filled, content: content! };
   },
   async run(params, ctx) {
     const text = await readSource(params, ctx.kube, ctx.signal);

@@ -18,14 +18,16 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const params = (nodes: unknown[], command: string[]) => {
+type NodeExecInput = Parameters<NonNullable<typeof nodeExecStep.normalize>>[0];
+
+const params = (nodes: NonNullable<NodeExecInput['nodes']>, command: string[]) => {
   expect(nodeExecStep.check!({ nodes, command })).toEqual([]);
   return nodeExecStep.normalize!({ nodes, command });
 };
 
 describe('node-exec', () => {
   it('runs the command on each node through its transport: ssh sessions see SSH_CONNECTION, local ones do not', async () => {
-    const ssh = { name: 'cp-ssh', transport: 'ssh', host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.identityFile, knownHostsFile: sshd.knownHostsFile };
+    const ssh = { name: 'cp-ssh', transport: 'ssh' as const, host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.identityFile, knownHostsFile: sshd.knownHostsFile };
     const ctx = createTestContext({ env: {} });
     const out = await nodeExecStep.run(params([{ name: 'cp-local', transport: 'local' }, ssh], ['sh', '-c', 'echo "via:${SSH_CONNECTION:-none}"']), ctx);
     expect(out.nodes.map((n) => [n.node, n.exitCode])).toEqual([['cp-local', 0], ['cp-ssh', 0]]);

@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 function sshNode(name: string) {
-  return { name, transport: 'ssh', host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.identityFile, knownHostsFile: sshd.knownHostsFile };
+  return { name, transport: 'ssh' as const, host: sshd.host, port: sshd.port, user: sshd.user, identityFile: sshd.identityFile, knownHostsFile: sshd.knownHostsFile };
 }
 
 describe('renew-certs, rolling over several nodes', () => {

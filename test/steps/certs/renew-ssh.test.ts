@@ -22,7 +22,7 @@ afterAll(async () => {
 
 const sshNode = (extra: Record<string, unknown> = {}) => ({
   name: 'cp-ssh',
-  transport: 'ssh',
+  transport: 'ssh' as const,
   host: sshd.host,
   port: sshd.port,
   user: sshd.user,
