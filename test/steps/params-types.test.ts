@@ -20,6 +20,13 @@ import type { PatchParams } from '../../src/steps/k8s/patch.js';
 import type { RolloutRestartParams } from '../../src/steps/k8s/rollout-restart.js';
 import type { TargetParams } from '../../src/steps/k8s/target.js';
 import type { WaitParams } from '../../src/steps/k8s/wait.js';
+import type {
+  ManagementState,
+  PvcCreate,
+  RegistryInput,
+  RegistryParams,
+  RolloutStrategy,
+} from '../../src/steps/openshift/image-registry/params.js';
 import type { WaitOperatorsParams } from '../../src/steps/openshift/wait-cluster-operators.js';
 
 type SleepInput = NonNullable<Parameters<NonNullable<typeof sleepStep.normalize>>[0]>;
@@ -61,6 +68,27 @@ describe('step parameter types follow their schemas', () => {
   it('openshift wait-cluster-operators', () => {
     assertType<Equal<WaitOperatorsParams['allowProgressing'], boolean | string[]>>();
     assertType<Equal<WaitOperatorsParams['names'][number] | WaitOperatorsParams['ignore'][number], string>>();
+  });
+
+  it('openshift configure-image-registry: storage rewritten, degradedGrace in ms, pvc.create filled', () => {
+    assertType<Equal<ManagementState, 'Managed' | 'Removed' | 'Unmanaged'>>();
+    assertType<Equal<RolloutStrategy, 'RollingUpdate' | 'Recreate'>>();
+    assertType<Equal<PvcCreate, { name: string; size: string; storageClassName?: string; accessMode: 'ReadWriteOnce' | 'ReadWriteMany' }>>();
+    assertType<Equal<NonNullable<NonNullable<RegistryInput['storage']>['pvc']>['create'],
+      { name?: string; size?: string; storageClassName?: string; accessMode?: 'ReadWriteOnce' | 'ReadWriteMany' } | undefined>>();
+    assertType<Equal<Flat<RegistryParams>, {
+      managementState: ManagementState;
+      replicas?: number;
+      rolloutStrategy?: RolloutStrategy;
+      wait: boolean;
+      nonProduction: boolean;
+      storage?: Record<string, unknown>;
+      pvcCreate?: PvcCreate;
+      existingClaim?: string;
+      userSet: { replicas: boolean; rolloutStrategy: boolean };
+      degradedGraceMs: number;
+      defaultsApplied: string[];
+    }>>();
   });
 
   it('certs: durations become ms, nodes are normalised, nested restart/readyz filled', () => {

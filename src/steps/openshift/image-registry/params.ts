@@ -1,37 +1,36 @@
 // Validation and normalisation of configure-image-registry: the storage rules from the OpenShift docs, applied once.
 
 import { parseDuration } from '../../../time/duration.js';
+import type { ParamsFilled, ParamsInput } from '../../params-type.js';
 import type { ParamIssue } from '../../types.js';
+import type { registrySchema } from './schema.js';
 
-export type ManagementState = 'Managed' | 'Removed' | 'Unmanaged';
-export type RolloutStrategy = 'RollingUpdate' | 'Recreate';
-export type AccessMode = 'ReadWriteOnce' | 'ReadWriteMany';
+type RegistrySchemaParams = ParamsFilled<typeof registrySchema>;
+type PvcStorage = NonNullable<NonNullable<RegistrySchemaParams['storage']>['pvc']>;
 
-export interface PvcCreate {
-  name: string;
-  size: string;
-  storageClassName?: string;
-  accessMode: AccessMode;
-}
+/** What normalize receives: `with:` as the schema passed it, defaults not yet filled. */
+export type RegistryInput = ParamsInput<typeof registrySchema>;
 
-export interface RegistryParams {
-  managementState: ManagementState;
+export type ManagementState = RegistrySchemaParams['managementState'];
+export type RolloutStrategy = NonNullable<RegistrySchemaParams['rolloutStrategy']>;
+/** The claim to create, every default filled. */
+export type PvcCreate = NonNullable<PvcStorage['create']>;
+export type AccessMode = PvcCreate['accessMode'];
+
+/** normalize rewrites `storage` to what will be sent and turns `degradedGrace` into ms. */
+export type RegistryParams = Omit<RegistrySchemaParams, 'storage' | 'degradedGrace'> & {
   /** spec.storage as it will be sent (undefined = leave storage alone). */
   storage?: Record<string, unknown>;
   /** The claim to create first, when asked. */
   pvcCreate?: PvcCreate;
   /** An existing claim whose access mode is checked at run time (ReadWriteOnce rules). */
   existingClaim?: string;
-  replicas?: number;
-  rolloutStrategy?: RolloutStrategy;
   /** Whether replicas/rolloutStrategy were set by the user (so a ReadWriteOnce claim found at run time may not override them). */
   userSet: { replicas: boolean; rolloutStrategy: boolean };
-  wait: boolean;
-  nonProduction: boolean;
   degradedGraceMs: number;
   /** Human-readable notes of what the step set on the user's behalf, e.g. "rolloutStrategy: Recreate (…)". */
   defaultsApplied: string[];
-}
+};
 
 type Raw = Record<string, unknown>;
 
@@ -107,15 +106,15 @@ export function applySingleReplicaDefaults(p: RegistryParams, why: string, needs
 }
 
 /** Fills every default once; the storage object is rewritten to what will be sent. */
-export function normalizeRegistryParams(params: Raw): RegistryParams {
+export function normalizeRegistryParams(params: RegistryInput): RegistryParams {
   const p: RegistryParams = {
-    managementState: (params.managementState as ManagementState | undefined) ?? 'Managed',
-    replicas: params.replicas as number | undefined,
-    rolloutStrategy: params.rolloutStrategy as RolloutStrategy | undefined,
+    managementState: params.managementState ?? 'Managed',
+    replicas: params.replicas,
+    rolloutStrategy: params.rolloutStrategy,
     userSet: { replicas: params.replicas !== undefined, rolloutStrategy: params.rolloutStrategy !== undefined },
-    wait: (params.wait as boolean | undefined) ?? true,
-    nonProduction: (params.nonProduction as boolean | undefined) ?? false,
-    degradedGraceMs: parseDuration(String(params.degradedGrace ?? '2m')) ?? 120_000,
+    wait: params.wait ?? true,
+    nonProduction: params.nonProduction ?? false,
+    degradedGraceMs: parseDuration(params.degradedGrace ?? '2m') ?? 120_000,
     defaultsApplied: [],
   };
   const { kind, value } = storageOf(params);
@@ -123,14 +122,14 @@ export function normalizeRegistryParams(params: Raw): RegistryParams {
     p.storage = { emptyDir: {} };
     applySingleReplicaDefaults(p, 'emptyDir storage', false);
   } else if (kind === 'pvc') {
-    const create = value!.create as Raw | undefined;
-    const claim = (value!.claim as string | undefined) || undefined;
+    const { create, claim: named } = params.storage?.pvc ?? {};
+    const claim = named || undefined;
     if (create) {
       p.pvcCreate = {
-        name: (create.name as string | undefined) ?? 'image-registry-storage',
-        size: (create.size as string | undefined) ?? '100Gi',
-        accessMode: (create.accessMode as AccessMode | undefined) ?? 'ReadWriteOnce',
-        ...(create.storageClassName ? { storageClassName: create.storageClassName as string } : {}),
+        name: create.name ?? 'image-registry-storage',
+        size: create.size ?? '100Gi',
+        accessMode: create.accessMode ?? 'ReadWriteOnce',
+        ...(create.storageClassName ? { storageClassName: create.storageClassName } : {}),
       };
       p.storage = { pvc: { claim: p.pvcCreate.name } };
       if (p.pvcCreate.accessMode === 'ReadWriteOnce') applySingleReplicaDefaults(p, 'ReadWriteOnce (block) storage', true);

@@ -5,7 +5,7 @@ import type { JsonSchema } from '../../types.js';
 
 const QUANTITY = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$';
 
-const pvcStorage: JsonSchema = {
+const pvcStorage = {
   description:
     'A PersistentVolumeClaim in openshift-image-registry. `claim` names an existing claim; `create` makes it first. ' +
     'With neither, the operator creates its own `image-registry-storage` claim. ReadWriteOnce (block) storage forces ' +
@@ -26,9 +26,9 @@ const pvcStorage: JsonSchema = {
       },
     },
   },
-};
+} as const satisfies JsonSchema;
 
-export const registrySchema: JsonSchema = {
+export const registrySchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'configure-image-registry',
   description:
@@ -66,4 +66,4 @@ export const registrySchema: JsonSchema = {
       description: 'How long the operator may stay Degraded while waiting before the step fails with its message.',
     },
   },
-};
+} as const satisfies JsonSchema;

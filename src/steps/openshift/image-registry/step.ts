@@ -12,6 +12,7 @@ import {
   checkRegistryParams,
   checkSingleReplicaRules,
   normalizeRegistryParams,
+  type RegistryInput,
   type RegistryParams,
 } from './params.js';
 import { assertCompatibleClaim, buildPvc, ensurePvc, isSingleNodeClaim, pvcRef } from './pvc.js';
@@ -67,7 +68,7 @@ async function previewPvc(kube: KubeClient, p: RegistryParams, signal: AbortSign
   return [`+ PersistentVolumeClaim ${REGISTRY_NAMESPACE}/${name} (${size}, ${accessMode}${cls})`];
 }
 
-export const configureImageRegistryStep: StepType<RegistryParams, Record<string, unknown>> = {
+export const configureImageRegistryStep: StepType<RegistryParams, Record<string, unknown>, RegistryInput> = {
   type: 'configure-image-registry',
   description: 'Set the image registry Managed with storage (emptyDir for labs, PVC for production) and wait for its operator',
   schema: registrySchema,
