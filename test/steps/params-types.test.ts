@@ -13,6 +13,8 @@ import type { PauseParams } from '../../src/steps/generic/pause.js';
 import type { ShellParams } from '../../src/steps/generic/shell.js';
 import type { SleepParams } from '../../src/steps/generic/sleep.js';
 import { sleepStep } from '../../src/steps/generic/sleep.js';
+import type { HttpInput, HttpMethod, HttpParams, OAuth2Params } from '../../src/steps/http/params.js';
+import type { StatusRange } from '../../src/steps/http/status.js';
 import type { ApplyParams } from '../../src/steps/k8s/apply.js';
 import type { GetParams } from '../../src/steps/k8s/get.js';
 import type { KubeconfigParam } from '../../src/steps/k8s/kubeconfig.js';
@@ -133,5 +135,27 @@ describe('step parameter types follow their schemas', () => {
     const filled = renewCertsStep.normalize!({});
     expect(filled.restart).toMatchObject({ enabled: true, attempts: 5, retryDelayMs: 2000 });
     expect(filled.readyz).toMatchObject({ enabled: true, via: 'node', port: 6443, timeoutMs: 300_000, intervalMs: 5000 });
+  });
+
+  it('http: values stringified, statuses parsed, durations in ms, oauth2 client id filled', () => {
+    assertType<Equal<HttpMethod, 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD'>>();
+    assertType<Equal<OAuth2Params, { tokenUrl: string; clientId: string; refreshToken: string; scope?: string }>>();
+    assertType<Equal<HttpInput['interval'] | HttpInput['expectStatus'], string | number | (string | number)[] | undefined>>();
+    assertType<Equal<Flat<HttpParams>, {
+      method: HttpMethod;
+      url: string;
+      headers: Record<string, string>;
+      query: Record<string, string>;
+      json?: unknown;
+      form?: Record<string, string>;
+      bearer?: string;
+      oauth2?: OAuth2Params;
+      expectStatus: StatusRange[];
+      outputs: Record<string, string>;
+      until?: string;
+      progress?: string;
+      intervalMs: number;
+      requestTimeoutMs: number;
+    }>>();
   });
 });

@@ -5,7 +5,7 @@ import { evaluateCel } from '../../expr/cel.js';
 import { formatDurationHuman } from '../../time/duration.js';
 import type { PlanPreview, StepContext, StepType } from '../types.js';
 import { assertExpectedStatus } from './outcome.js';
-import { checkHttpParams, normalizeHttpParams, type HttpParams } from './params.js';
+import { checkHttpParams, normalizeHttpParams, type HttpInput, type HttpParams } from './params.js';
 import { createSecretMask, type SecretMask } from './redact.js';
 import { buildUrl, encodeBody, sendRequest, splitCredentials, type HttpResponse } from './request.js';
 import { httpSchema } from './schema.js';
@@ -112,7 +112,7 @@ async function poll(p: HttpParams, ctx: StepContext, exchange: Exchange): Promis
   }
 }
 
-export const httpStep: StepType<HttpParams, Record<string, unknown>> = {
+export const httpStep: StepType<HttpParams, Record<string, unknown>, HttpInput> = {
   type: 'http',
   description: 'Call a REST API once or poll it until a CEL condition holds; outputs computed with CEL over the response',
   schema: httpSchema,

@@ -1,36 +1,35 @@
 // Checks and normalises the `http` step's parameters once, so run() never sees an unfilled default.
 
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { ParamIssue } from '../types.js';
 import { parseDuration } from '../../time/duration.js';
 import { checkCel } from '../../expr/cel.js';
+import type { httpSchema } from './schema.js';
 import { listStatusEntries, parseStatusRange, type StatusRange } from './status.js';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+type HttpSchemaParams = ParamsFilled<typeof httpSchema>;
 
-export interface OAuth2Params {
-  tokenUrl: string;
-  clientId: string;
-  refreshToken: string;
-  scope?: string;
-}
+/** What normalize receives: `with:` as the schema passed it, defaults not yet filled. */
+export type HttpInput = ParamsInput<typeof httpSchema>;
 
-export interface HttpParams {
-  method: HttpMethod;
-  url: string;
+export type HttpMethod = HttpSchemaParams['method'];
+
+/** The refresh-token grant, `clientId` filled. */
+export type OAuth2Params = NonNullable<HttpSchemaParams['oauth2']>;
+
+/**
+ * normalize turns the header, query and form values into strings, `expectStatus` into ranges and the durations into ms,
+ * and fills `outputs` (output name → CEL source over `response`).
+ */
+export type HttpParams = Omit<HttpSchemaParams, 'headers' | 'query' | 'form' | 'expectStatus' | 'outputs' | 'interval' | 'requestTimeout'> & {
   headers: Record<string, string>;
   query: Record<string, string>;
-  json?: unknown;
   form?: Record<string, string>;
-  bearer?: string;
-  oauth2?: OAuth2Params;
   expectStatus: StatusRange[];
-  /** Output name → CEL source over `response`. */
   outputs: Record<string, string>;
-  until?: string;
-  progress?: string;
   intervalMs: number;
   requestTimeoutMs: number;
-}
+};
 
 const RESPONSE_VARS = ['response'];
 
@@ -81,33 +80,33 @@ export function checkHttpParams(params: Record<string, unknown>): ParamIssue[] {
   return issues;
 }
 
-function stringifyValues(record: unknown): Record<string, string> {
+function stringifyValues(record: Record<string, string | number | boolean> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries((record ?? {}) as Record<string, unknown>)) out[k] = String(v);
+  for (const [k, v] of Object.entries(record ?? {})) out[k] = String(v);
   return out;
 }
 
 /** Fills every default: GET, 2xx, 10s interval, 30s per request, client id `cloud-services`. */
-export function normalizeHttpParams(params: Record<string, unknown>): HttpParams {
-  const oauth2 = params.oauth2 as Partial<OAuth2Params> | undefined;
+export function normalizeHttpParams(params: HttpInput): HttpParams {
+  const { oauth2 } = params;
   return {
-    method: (params.method as HttpMethod | undefined) ?? 'GET',
-    url: String(params.url),
+    method: params.method ?? 'GET',
+    url: params.url,
     headers: stringifyValues(params.headers),
     query: stringifyValues(params.query),
     json: params.json,
     form: params.form === undefined ? undefined : stringifyValues(params.form),
-    bearer: params.bearer as string | undefined,
+    bearer: params.bearer,
     oauth2: oauth2 && {
-      tokenUrl: String(oauth2.tokenUrl),
+      tokenUrl: oauth2.tokenUrl,
       clientId: oauth2.clientId ?? 'cloud-services',
-      refreshToken: String(oauth2.refreshToken),
+      refreshToken: oauth2.refreshToken,
       ...(oauth2.scope !== undefined ? { scope: oauth2.scope } : {}),
     },
     expectStatus: listStatusEntries(params.expectStatus).map((e) => parseStatusRange(e)!),
-    outputs: { ...((params.outputs ?? {}) as Record<string, string>) },
-    until: params.until as string | undefined,
-    progress: params.progress as string | undefined,
+    outputs: { ...params.outputs },
+    until: params.until,
+    progress: params.progress,
     intervalMs: toMs(params.interval, 10_000),
     requestTimeoutMs: toMs(params.requestTimeout, 30_000),
   };

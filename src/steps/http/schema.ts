@@ -3,19 +3,19 @@
 import { DURATION_PATTERN } from '../../time/duration.js';
 import type { JsonSchema } from '../types.js';
 
-const duration: JsonSchema = {
+const duration = {
   description: "A duration such as '10s', '1m30s', or milliseconds as a number.",
   oneOf: [{ type: 'string', pattern: DURATION_PATTERN }, { type: 'integer', minimum: 0 }],
-};
+} as const satisfies JsonSchema;
 
-const statusEntry: JsonSchema = {
+const statusEntry = {
   oneOf: [
     { type: 'integer', minimum: 100, maximum: 599 },
     { type: 'string', pattern: '^\\s*([1-5]xx|[1-5][0-9]{2}(\\s*-\\s*[1-5][0-9]{2})?)\\s*$' },
   ],
-};
+} as const satisfies JsonSchema;
 
-export const httpSchema: JsonSchema = {
+export const httpSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'http',
   description:
@@ -102,4 +102,4 @@ export const httpSchema: JsonSchema = {
     { not: { required: ['json', 'form'] } },
     { not: { required: ['bearer', 'oauth2'] } },
   ],
-};
+} as const satisfies JsonSchema;
