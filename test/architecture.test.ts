@@ -154,6 +154,7 @@ const DEEP_IMPORTS_ALLOWED: Record<string, string> = {
   'expr/cel.ts': 'leaf area expr/ (cel-js loaded lazily inside)',
   'expr/template.ts': 'leaf area expr/',
   'files/read-user-file.ts': 'leaf area files/',
+  'files/read-secret-file.ts': 'leaf area files/',
   'pki/ca.ts': 'pki/ files load @peculiar/x509 on use; an index would load all of them',
   'pki/csr.ts': 'pki/ files load @peculiar/x509 on use; an index would load all of them',
   'pki/keys.ts': 'pki/ files load @peculiar/x509 on use; an index would load all of them',

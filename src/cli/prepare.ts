@@ -1,12 +1,12 @@
 // Loads a runbook and resolves its inputs from --set, --values, env/file secrets and (on a terminal) prompts.
 
 import path from 'node:path';
-import { readFile } from 'node:fs/promises';
 import type { Runbook } from '../runbook/types.js';
 import type { StepRegistry } from '../steps/registry.js';
 import type { CliIo } from './io.js';
 import { findMissingSecrets, promptSecrets } from './secrets.js';
 import { formatWarning } from './warnings.js';
+import { readSecretText } from '../files/read-secret-file.js';
 
 export interface PreparedRun {
   runbook: Runbook;
@@ -51,7 +51,7 @@ export async function prepareRun(file: string, options: PrepareOptions, io: CliI
     values,
     valuesFile: options.valuesFile,
     env: io.env,
-    readFile: (p: string) => readFile(path.resolve(io.cwd, p), 'utf8'),
+    readFile: (p: string) => readSecretText(path.resolve(io.cwd, p)),
   });
   const secretNames = new Set(resolved.secretNames);
   const publicInputs = Object.fromEntries(Object.entries(resolved.values).filter(([k]) => !secretNames.has(k)));
