@@ -1,5 +1,5 @@
 // A secret input's `fromFile`: read like any user file (size limit, UTF-8, no devices or directories), except that a
-// pipe is allowed, so `fromFile: /dev/fd/63` from `<(pass show key)` works — there the shell is the writer.
+// named pipe is allowed: a secret manager's agent may hand the token over that way so it never lands on disk.
 
 import { open, stat } from 'node:fs/promises';
 import { decodeUserText } from './decode-text.js';
