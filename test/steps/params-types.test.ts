@@ -8,6 +8,13 @@ import type { NodeExecParams } from '../../src/steps/certs/node-exec.js';
 import type { ReadyzTargetParams } from '../../src/steps/certs/readyz-target.js';
 import { renewCertsStep, type RenewCertsParams } from '../../src/steps/certs/renew-certs.js';
 import type { WriteKubeconfigParams } from '../../src/steps/certs/write-kubeconfig.js';
+import type { IdentitySource } from '../../src/csr/identity.js';
+import type { CsrKind, NodeIdentity, RequestorRule } from '../../src/csr/types.js';
+import { approveClientCsrs, type ApproveClientParams } from '../../src/steps/csr/approve-client-csrs.js';
+import type { ApproveInput } from '../../src/steps/csr/approve-params.js';
+import type { ApproveParams } from '../../src/steps/csr/decide.js';
+import type { SelectorInput, SelectorParams } from '../../src/steps/csr/params.js';
+import type { WaitForPendingParams } from '../../src/steps/csr/wait-for-pending.js';
 import type { FailParams } from '../../src/steps/generic/fail.js';
 import type { PauseParams } from '../../src/steps/generic/pause.js';
 import type { ShellParams } from '../../src/steps/generic/shell.js';
@@ -33,6 +40,7 @@ import type { WaitOperatorsParams } from '../../src/steps/openshift/wait-cluster
 
 type SleepInput = NonNullable<Parameters<NonNullable<typeof sleepStep.normalize>>[0]>;
 type RenewCertsInput = NonNullable<Parameters<NonNullable<typeof renewCertsStep.normalize>>[0]>;
+type ApproveClientInput = NonNullable<Parameters<NonNullable<typeof approveClientCsrs.normalize>>[0]>;
 
 /** true only when A and B are the same type (mutually assignable is not enough for optional vs required). */
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
@@ -135,6 +143,40 @@ describe('step parameter types follow their schemas', () => {
     const filled = renewCertsStep.normalize!({});
     expect(filled.restart).toMatchObject({ enabled: true, attempts: 5, retryDelayMs: 2000 });
     expect(filled.readyz).toMatchObject({ enabled: true, via: 'node', port: 6443, timeoutMs: 300_000, intervalMs: 5000 });
+  });
+
+  it('csr: inventory entries become identities, count filled, approve and client defaults filled', () => {
+    type InventoryEntry = string | { name: string; addresses?: string[]; hostnames?: string[] };
+    assertType<Equal<SelectorInput, { nodes?: InventoryEntry[]; match?: string; count?: number; identity?: IdentitySource }>>();
+    assertType<Equal<Flat<SelectorParams>, { nodes?: NodeIdentity[]; match?: string; count: number; identity: 'inventory' | 'machines' }>>();
+    assertType<Equal<ApproveInput['deny'] | ApproveInput['supersede'] | ApproveInput['concurrency'], boolean | 'approve' | 'deny' | number | undefined>>();
+    assertType<Equal<Flat<ApproveParams>, {
+      nodes?: NodeIdentity[];
+      match?: string;
+      count: number;
+      identity: IdentitySource;
+      deny: boolean;
+      supersede: 'approve' | 'deny';
+      concurrency: number;
+    }>>();
+    assertType<Equal<Flat<WaitForPendingParams>, { nodes?: NodeIdentity[]; match?: string; count: number; identity: IdentitySource; kind: CsrKind }>>();
+    assertType<Equal<ApproveClientInput['requestors'] | ApproveClientInput['maxAge'] | ApproveClientInput['allowExistingNode'],
+      (string | RequestorRule)[] | string | boolean | undefined>>();
+    assertType<Equal<Flat<ApproveClientParams>, {
+      nodes?: NodeIdentity[];
+      match?: string;
+      count: number;
+      identity: IdentitySource;
+      deny: boolean;
+      supersede: 'approve' | 'deny';
+      concurrency: number;
+      requestors: RequestorRule[];
+      maxAgeMs: number;
+      allowExistingNode: boolean;
+    }>>();
+    expect(approveClientCsrs.normalize!({ match: '^w-', count: 2 })).toMatchObject({
+      match: '^w-', count: 2, identity: 'inventory', deny: false, supersede: 'approve', concurrency: 16, maxAgeMs: 3_600_000, allowExistingNode: false,
+    });
   });
 
   it('http: values stringified, statuses parsed, durations in ms, oauth2 client id filled', () => {

@@ -4,17 +4,53 @@ import { claimedClientNode, evaluateClientCsr } from '../../csr/client-policy.js
 import { DEFAULT_CLIENT_REQUESTORS } from '../../csr/checks.js';
 import { nodeNameOf } from '../../csr/record.js';
 import { CLIENT_SIGNER, type CsrRecord, type RequestorRule } from '../../csr/types.js';
-import type { StepType } from '../types.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
+import type { JsonSchema, StepType } from '../types.js';
 import { planApprover, runApprover, type ApproveOutputs, type ApproverFactory, type World } from './approver.js';
-import type { ApproveParams } from './decide.js';
 import { approveOutputs, approveProperties, normalizeApproveParams } from './approve-params.js';
-import { checkSelectorParams, durationSchema, toMs } from './params.js';
+import { checkSelectorParams, durationSchema, toMs, type WithSelector } from './params.js';
 
-export interface ApproveClientParams extends ApproveParams {
+const schema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'approve-client-csrs',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...approveProperties,
+    requestors: {
+      description:
+        'Who may request client certificates: usernames (a trailing * matches a prefix) or {user, group}. Default: the OpenShift node-bootstrapper service account and system:bootstrap:* tokens in group system:bootstrappers.',
+      type: 'array',
+      minItems: 1,
+      items: {
+        oneOf: [
+          { type: 'string', minLength: 1 },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['user'],
+            properties: { user: { type: 'string', minLength: 1 }, group: { type: 'string', minLength: 1 } },
+          },
+        ],
+      },
+    },
+    maxAge: durationSchema('Refuse CSRs older than this (the rotation window).', '1h'),
+    allowExistingNode: {
+      description: 'Approve even when a Node of that name already exists (re-joining a machine).',
+      type: 'boolean',
+      default: false,
+    },
+  },
+} as const satisfies JsonSchema;
+
+/**
+ * The approve parameters plus the client step's own: `requestors` filled (DEFAULT_CLIENT_REQUESTORS) with every
+ * username turned into a rule, `maxAge` in ms, `allowExistingNode` filled.
+ */
+export type ApproveClientParams = Omit<WithSelector<ParamsFilled<typeof schema>>, 'requestors' | 'maxAge'> & {
   requestors: RequestorRule[];
   maxAgeMs: number;
-  allowExistingNode: boolean;
-}
+};
 
 /**
  * Whether a Node of this name blocks the CSR. A Node this run registered (by approving its client CSR) does
@@ -62,51 +98,18 @@ export const clientApprover: ApproverFactory<ApproveClientParams> = {
   },
 };
 
-export const approveClientCsrs: StepType<ApproveClientParams, ApproveOutputs> = {
+export const approveClientCsrs: StepType<ApproveClientParams, ApproveOutputs, ParamsInput<typeof schema>> = {
   type: 'approve-client-csrs',
   description: 'Approve the kubelet client CSRs of the inventory machines after checking requestor, subject, usages, key and age',
   mutating: true,
-  schema: {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    title: 'approve-client-csrs',
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      ...approveProperties,
-      requestors: {
-        description:
-          'Who may request client certificates: usernames (a trailing * matches a prefix) or {user, group}. Default: the OpenShift node-bootstrapper service account and system:bootstrap:* tokens in group system:bootstrappers.',
-        type: 'array',
-        minItems: 1,
-        items: {
-          oneOf: [
-            { type: 'string', minLength: 1 },
-            {
-              type: 'object',
-              additionalProperties: false,
-              required: ['user'],
-              properties: { user: { type: 'string', minLength: 1 }, group: { type: 'string', minLength: 1 } },
-            },
-          ],
-        },
-      },
-      maxAge: durationSchema('Refuse CSRs older than this (the rotation window).', '1h'),
-      allowExistingNode: {
-        description: 'Approve even when a Node of that name already exists (re-joining a machine).',
-        type: 'boolean',
-        default: false,
-      },
-    },
-  },
+  schema,
   outputs: approveOutputs('client'),
   check: checkSelectorParams,
   normalize: (params) => ({
     ...normalizeApproveParams(params),
-    requestors: ((params.requestors as (string | RequestorRule)[] | undefined) ?? DEFAULT_CLIENT_REQUESTORS).map((r) =>
-      typeof r === 'string' ? { user: r } : r,
-    ),
+    requestors: (params.requestors ?? DEFAULT_CLIENT_REQUESTORS).map((r) => (typeof r === 'string' ? { user: r } : r)),
     maxAgeMs: toMs(params.maxAge, 'maxAge', '1h'),
-    allowExistingNode: params.allowExistingNode === true,
+    allowExistingNode: params.allowExistingNode ?? false,
   }),
   run: (params, ctx) => runApprover(clientApprover, params, ctx),
   plan: (params, ctx) => planApprover(clientApprover, params, ctx),

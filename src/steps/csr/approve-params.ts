@@ -1,10 +1,11 @@
 // Parameters and outputs the two approve steps share (on top of the selector): deny, supersede, concurrency.
 
+import type { ParamsInput } from '../params-type.js';
 import type { JsonSchema, OutputSpec } from '../types.js';
 import type { ApproveParams } from './decide.js';
 import { normalizeSelectorParams, selectorProperties } from './params.js';
 
-export const approveProperties: Record<string, JsonSchema> = {
+export const approveProperties = {
   ...selectorProperties,
   deny: {
     description:
@@ -18,14 +19,24 @@ export const approveProperties: Record<string, JsonSchema> = {
     default: 'approve',
   },
   concurrency: { description: 'Approvals in flight at once.', type: 'integer', minimum: 1, maximum: 256, default: 16 },
-};
+} as const satisfies Record<string, JsonSchema>;
 
-export function normalizeApproveParams(params: Record<string, unknown>): ApproveParams {
+/** The schema of an approve step without its own parameters (approve-server-csrs's, without `$schema` and `title`). */
+export interface ApproveSchema {
+  readonly type: 'object';
+  readonly additionalProperties: false;
+  readonly properties: typeof approveProperties;
+}
+
+/** What normalizeApproveParams receives: the shared approve part of `with:` as the schema passed it. */
+export type ApproveInput = ParamsInput<ApproveSchema>;
+
+export function normalizeApproveParams(params: ApproveInput): ApproveParams {
   return {
     ...normalizeSelectorParams(params),
-    deny: params.deny === true,
-    supersede: params.supersede === 'deny' ? 'deny' : 'approve',
-    concurrency: typeof params.concurrency === 'number' ? params.concurrency : 16,
+    deny: params.deny ?? false,
+    supersede: params.supersede ?? 'approve',
+    concurrency: params.concurrency ?? 16,
   };
 }
 

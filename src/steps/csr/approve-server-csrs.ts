@@ -3,7 +3,8 @@
 import { claimedServerNode, evaluateServerCsr } from '../../csr/server-policy.js';
 import { resolveNodeIdentity } from '../../csr/identity.js';
 import { SERVING_SIGNER } from '../../csr/types.js';
-import type { StepType } from '../types.js';
+import type { ParamsInput } from '../params-type.js';
+import type { JsonSchema, StepType } from '../types.js';
 import { planApprover, runApprover, type ApproveOutputs, type ApproverFactory } from './approver.js';
 import type { ApproveParams } from './decide.js';
 import { approveOutputs, approveProperties, normalizeApproveParams } from './approve-params.js';
@@ -31,17 +32,19 @@ export const serverApprover: ApproverFactory<ApproveParams> = {
   },
 };
 
-export const approveServerCsrs: StepType<ApproveParams, ApproveOutputs> = {
+const schema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'approve-server-csrs',
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...approveProperties },
+} as const satisfies JsonSchema;
+
+export const approveServerCsrs: StepType<ApproveParams, ApproveOutputs, ParamsInput<typeof schema>> = {
   type: 'approve-server-csrs',
   description: "Approve the kubelet serving CSRs of the inventory nodes whose SANs are the node's own hostnames and IPs",
   mutating: true,
-  schema: {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    title: 'approve-server-csrs',
-    type: 'object',
-    additionalProperties: false,
-    properties: { ...approveProperties },
-  },
+  schema,
   outputs: approveOutputs('serving'),
   check: checkSelectorParams,
   normalize: normalizeApproveParams,

@@ -4,7 +4,9 @@ import type { CsrKind, CsrRecord, CheckId, Verdict } from '../../csr/types.js';
 import { CLIENT_SIGNER, SERVING_SIGNER } from '../../csr/types.js';
 import { readSignerName } from '../../csr/record.js';
 import type { KubeObject } from '../../k8s/types.js';
-import type { SelectorParams } from './params.js';
+import type { ParamsFilled } from '../params-type.js';
+import type { ApproveSchema } from './approve-params.js';
+import type { WithSelector } from './params.js';
 
 /** What differs between the client and the serving approver. */
 export interface ApproverKind {
@@ -24,14 +26,12 @@ export interface ApproverKind {
   isStale?(record: CsrRecord, check: CheckId): boolean;
 }
 
-export interface ApproveParams extends SelectorParams {
-  /** Deny refused CSRs (with the reason) instead of leaving them pending. @default false */
-  deny: boolean;
-  /** `deny`: deny older duplicates (valid, or only stale) once a newer CSR of the node is approved. @default 'approve' */
-  supersede: 'approve' | 'deny';
-  /** Approvals in flight at once. @default 16 */
-  concurrency: number;
-}
+/**
+ * The selector plus what both approve steps share, derived from their schema: `deny` (refused CSRs denied with the
+ * reason instead of left pending, default false), `supersede` (`deny`: older duplicates denied once a newer CSR of the
+ * node is approved, default 'approve') and `concurrency` (approvals in flight at once, default 16).
+ */
+export type ApproveParams = WithSelector<ParamsFilled<ApproveSchema>>;
 
 export interface Refusal {
   record: CsrRecord;

@@ -4,14 +4,14 @@ import { isIP } from 'node:net';
 import { DURATION_PATTERN, parseDuration } from '../../time/duration.js';
 import { StepError } from '../../errors.js';
 import { createNodeSelector } from '../../csr/inventory.js';
-import type { IdentitySource } from '../../csr/identity.js';
 import type { NodeIdentity, NodeSelector } from '../../csr/types.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, ParamIssue } from '../types.js';
 
-const NODE_NAME = { type: 'string', minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' };
+const NODE_NAME = { type: 'string', minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$' } as const satisfies JsonSchema;
 
 /** JSON Schema properties every CSR step accepts. */
-export const selectorProperties: Record<string, JsonSchema> = {
+export const selectorProperties = {
   nodes: {
     description:
       'Inventory of the machines expected to join: names, or {name, addresses, hostnames}. The safe default; use this or match.',
@@ -45,22 +45,39 @@ export const selectorProperties: Record<string, JsonSchema> = {
     enum: ['inventory', 'machines'],
     default: 'inventory',
   },
-};
+} as const satisfies Record<string, JsonSchema>;
 
-export const durationSchema = (description: string, fallback: string): JsonSchema => ({
-  type: 'string',
-  pattern: DURATION_PATTERN,
-  description,
-  default: fallback,
-});
+/** The schema of a step taking only the selector (wait-node-ready's, without `$schema` and `title`). */
+export interface SelectorSchema {
+  readonly type: 'object';
+  readonly additionalProperties: false;
+  readonly properties: typeof selectorProperties;
+}
+
+/** A duration string with its schema `default` (so the derived parameter type has it filled). */
+export function durationSchema<D extends string>(
+  description: string,
+  fallback: D,
+): { readonly type: 'string'; readonly pattern: string; readonly description: string; readonly default: D } {
+  return {
+    type: 'string',
+    pattern: DURATION_PATTERN,
+    description,
+    default: fallback,
+  };
+}
+
+/**
+ * A CSR step's schema parameters, defaults filled, with the selector normalised: every inventory entry an identity
+ * (addresses and hostnames filled), `count` filled (the inventory's size, or 1 with match).
+ */
+export type WithSelector<F> = Omit<F, 'nodes' | 'count'> & { nodes?: NodeIdentity[]; count: number };
+
+/** What normalizeSelectorParams receives: the selector part of `with:` as the schema passed it. */
+export type SelectorInput = ParamsInput<SelectorSchema>;
 
 /** Normalised selector parameters: plain data (journal-safe); the RegExp is built at run time. */
-export interface SelectorParams {
-  nodes?: NodeIdentity[];
-  match?: string;
-  count: number;
-  identity: IdentitySource;
-}
+export type SelectorParams = WithSelector<ParamsFilled<SelectorSchema>>;
 
 /** Checks the schema cannot express: nodes xor match, count with match, a compilable regex, IPs, duplicates. */
 export function checkSelectorParams(params: Record<string, unknown>): ParamIssue[] {
@@ -102,17 +119,17 @@ export function checkSelectorParams(params: Record<string, unknown>): ParamIssue
   return issues;
 }
 
-export function normalizeSelectorParams(params: Record<string, unknown>): SelectorParams {
-  const identity = (params.identity as IdentitySource | undefined) ?? 'inventory';
-  if (Array.isArray(params.nodes)) {
-    const nodes = (params.nodes as (string | Partial<NodeIdentity>)[]).map((entry) =>
+export function normalizeSelectorParams(params: SelectorInput): SelectorParams {
+  const identity = params.identity ?? 'inventory';
+  if (params.nodes !== undefined) {
+    const nodes = params.nodes.map((entry) =>
       typeof entry === 'string'
         ? { name: entry, addresses: [], hostnames: [] }
-        : { name: String(entry.name), addresses: entry.addresses ?? [], hostnames: entry.hostnames ?? [] },
+        : { name: entry.name, addresses: entry.addresses ?? [], hostnames: entry.hostnames ?? [] },
     );
     return { nodes, count: nodes.length, identity };
   }
-  if (typeof params.match === 'string') return { match: params.match, count: Number(params.count ?? 1), identity };
+  if (params.match !== undefined) return { match: params.match, count: params.count ?? 1, identity };
   throw new StepError('with.nodes (an inventory) or with.match is required', { errorClass: 'permanent' });
 }
 

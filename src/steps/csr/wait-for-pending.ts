@@ -6,15 +6,26 @@ import { claimedClientNode } from '../../csr/client-policy.js';
 import { findMissingNodes, isSelectedNode, listExpectedNodes } from '../../csr/inventory.js';
 import { nodeNameOf, readCsrKind, readCsrRecords, readCsrState, readUsername } from '../../csr/record.js';
 import type { CsrKind, NodeSelector } from '../../csr/types.js';
-import type { PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
+import type { ParamsFilled, ParamsInput } from '../params-type.js';
+import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { startClusterView, stopWaitingAt, waitForChangeOrTimeout } from './cluster-view.js';
-import { buildSelector, checkSelectorParams, normalizeSelectorParams, selectorProperties, type SelectorParams } from './params.js';
+import { buildSelector, checkSelectorParams, normalizeSelectorParams, selectorProperties, type WithSelector } from './params.js';
 import { abbreviate } from './report.js';
 import { createProgressLine } from './progress.js';
 
-export interface WaitForPendingParams extends SelectorParams {
-  kind: CsrKind;
-}
+const schema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'wait-for-pending',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    ...selectorProperties,
+    kind: { description: 'Which CSR to wait for: client (first) or server (after the client one is approved).', enum: ['client', 'server'], default: 'client' },
+  },
+} as const satisfies JsonSchema;
+
+/** The selector plus `kind`: which CSR to wait for (default client). */
+export type WaitForPendingParams = WithSelector<ParamsFilled<typeof schema>>;
 
 export interface WaitForPendingOutputs {
   /** Node → its pending CSRs of the kind. */
@@ -104,26 +115,17 @@ async function planWaitForPending(params: WaitForPendingParams, ctx: PlanContext
   };
 }
 
-export const waitForPending: StepType<WaitForPendingParams, WaitForPendingOutputs> = {
+export const waitForPending: StepType<WaitForPendingParams, WaitForPendingOutputs, ParamsInput<typeof schema>> = {
   type: 'wait-for-pending',
   description: 'Wait until every inventory node has a pending client (or serving) CSR',
   mutating: false,
-  schema: {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    title: 'wait-for-pending',
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      ...selectorProperties,
-      kind: { description: 'Which CSR to wait for: client (first) or server (after the client one is approved).', enum: ['client', 'server'], default: 'client' },
-    },
-  },
+  schema,
   outputs: {
     csrs: { type: 'object', description: 'node → its pending CSR names' },
     nodes: { type: 'string[]', description: 'nodes with a pending CSR of the kind' },
   },
   check: checkSelectorParams,
-  normalize: (params) => ({ ...normalizeSelectorParams(params), kind: params.kind === 'server' ? 'server' : 'client' }),
+  normalize: (params) => ({ ...normalizeSelectorParams(params), kind: params.kind ?? 'client' }),
   run: runWaitForPending,
   plan: planWaitForPending,
 };

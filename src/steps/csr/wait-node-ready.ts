@@ -4,9 +4,16 @@ import { StepError } from '../../errors.js';
 import type { KubeObject } from '../../k8s/types.js';
 import { findMissingNodes, isSelectedNode, listExpectedNodes } from '../../csr/inventory.js';
 import type { NodeSelector } from '../../csr/types.js';
-import type { PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
+import type { ParamsInput } from '../params-type.js';
+import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { readNodeReadiness, startClusterView, stopWaitingAt, waitForChangeOrTimeout, type NodeReadiness } from './cluster-view.js';
-import { buildSelector, checkSelectorParams, normalizeSelectorParams, selectorProperties, type SelectorParams } from './params.js';
+import {
+  buildSelector,
+  checkSelectorParams,
+  normalizeSelectorParams,
+  selectorProperties,
+  type SelectorParams,
+} from './params.js';
 import { abbreviate } from './report.js';
 import { createProgressLine } from './progress.js';
 
@@ -84,17 +91,19 @@ async function planWaitNodeReady(params: SelectorParams, ctx: PlanContext): Prom
   };
 }
 
-export const waitNodeReady: StepType<SelectorParams, WaitNodeReadyOutputs> = {
+const schema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  title: 'wait-node-ready',
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...selectorProperties },
+} as const satisfies JsonSchema;
+
+export const waitNodeReady: StepType<SelectorParams, WaitNodeReadyOutputs, ParamsInput<typeof schema>> = {
   type: 'wait-node-ready',
   description: 'Wait until every inventory node is registered and Ready',
   mutating: false,
-  schema: {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    title: 'wait-node-ready',
-    type: 'object',
-    additionalProperties: false,
-    properties: { ...selectorProperties },
-  },
+  schema,
   outputs: {
     nodes: { type: 'object', description: 'node → Ready | NotReady | Unknown | Missing' },
     ready: { type: 'string[]', description: 'nodes that are Ready' },
