@@ -1,4 +1,4 @@
-// `--only/--skip/--from-run` (run and plan): flags in, the engine's step selection out, refused (exit 2) before anything runs.
+// `--only/--skip/--from/--from-run` (run and plan): flags in, the engine's step selection out, refused (exit 2) before anything runs.
 
 import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
@@ -8,6 +8,8 @@ import type { Runbook } from '../runbook/types.js';
 export interface SelectionFlags {
   only: string[];
   skip: string[];
+  /** Steps to run again with everything downstream; the rest is reused from --from-run (plan previews `resume --from`). */
+  from?: string[];
   fromRun?: string;
 }
 
@@ -18,14 +20,22 @@ export function addSelectionOptions(command: Command): Command {
   return command
     .addOption(new Option('--only <steps>', 'run only these steps (a,b or repeated); the rest are reused from --from-run or skipped').argParser(collect).default([]))
     .addOption(new Option('--skip <steps>', 'do not run these steps (a,b or repeated); reused from --from-run or skipped').argParser(collect).default([]))
+    .addOption(new Option('--from <steps>', 'run these steps and everything downstream of them; the rest is reused from --from-run (what `resume --from` would do)').argParser(collect).default([]))
     .addOption(new Option('--from-run <run-id>', 'steps not selected reuse their journaled outcome (and outputs) from this run'));
 }
 
 /** The selection the flags ask for, or undefined when they ask for none (every step runs). */
 export async function resolveSelection(flags: SelectionFlags, runbook: Runbook, stateDir: string, warn: (text: string) => void): Promise<StepSelection | undefined> {
-  const { selectSteps, splitStepIds, readEarlierRun } = await import('../engine/index.js');
-  const only = splitStepIds(flags.only);
+  const { selectSteps, splitStepIds, readEarlierRun, findDownstream, checkStepIds } = await import('../engine/index.js');
+  let only = splitStepIds(flags.only);
   const skip = splitStepIds(flags.skip);
+  const from = splitStepIds(flags.from ?? []);
+  if (from.length > 0) {
+    if (only.length > 0) throw new UsageError('--from selects the steps to run itself; it cannot be combined with --only');
+    if (flags.fromRun === undefined) throw new UsageError('--from: the steps upstream of it are reused from an earlier run; pass --from-run RUN_ID');
+    checkStepIds(runbook, from, '--from');
+    only = [...findDownstream(runbook, from).keys()];
+  }
   if (only.length === 0 && skip.length === 0) {
     if (flags.fromRun !== undefined) throw new UsageError('--from-run: reuses the steps --only/--skip leave out; pass one of them too');
     return undefined;

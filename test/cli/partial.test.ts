@@ -80,6 +80,15 @@ describe('partial re-runs (end to end)', { timeout: 120_000 }, () => {
     expect(events.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
   });
 
+  it('run --from STEP --from-run runs the step and its dependants in a new run, reusing the rest', async () => {
+    const earlier = await firstRun();
+    const r = await runCli(['run', fixture('partial.yaml'), '--from', 'approve', '--from-run', earlier, '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`, '--output', 'plain']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    expect(counts()).toEqual({ inventory: 1, audit: 1, approve: 2, finish: 2 });
+    expect(runIds(tmp.stateDir)).toHaveLength(2);
+  });
+
   it('run --only exits 2 before anything runs when a selected step reads an output nothing provides, naming it', async () => {
     const r = await runCli(['run', fixture('partial.yaml'), '--only', 'approve', '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
     expect(r.exitCode).toBe(2);
@@ -129,6 +138,24 @@ describe('plan with a selection (end to end)', { timeout: 120_000 }, () => {
     const refused = await runCli(['plan', fixture('partial.yaml'), '--only', 'finish', '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr).toContain("(finish).needs needs approve, but step 'approve' is not selected");
+    expect(counts()).toEqual({ inventory: 1, audit: 1, approve: 1, finish: 1 });
+  });
+
+  it('plan --from STEP --from-run previews what `resume --from` would do: the step and its dependants run, the rest is reused', async () => {
+    const earlier = await firstRun();
+    const r = await runCli(['plan', fixture('partial.yaml'), '--from', 'approve', '--from-run', earlier, '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`, '--output', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const plan = JSON.parse(r.stdout);
+    expect(plan.steps.map((s: { id: string; selection: { action: string } }) => [s.id, s.selection.action])).toEqual([
+      ['inventory', 'reuse'], ['audit', 'reuse'], ['approve', 'run'], ['finish', 'run'],
+    ]);
+    const noRun = await runCli(['plan', fixture('partial.yaml'), '--from', 'approve', '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
+    expect(noRun.exitCode).toBe(2);
+    expect(noRun.stderr).toContain('pass --from-run RUN_ID');
+    const typo = await runCli(['plan', fixture('partial.yaml'), '--from', 'aprove', '--from-run', earlier, '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toContain("did you mean 'approve'?");
     expect(counts()).toEqual({ inventory: 1, audit: 1, approve: 1, finish: 1 });
   });
 });

@@ -30,7 +30,7 @@ export async function planCommand(file: string, flags: PlanFlags, io: CliIo): Pr
   ]);
   const prepared = await prepareRun(file, { set: flags.set, valuesFile: flags.values }, io);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
-  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], fromRun: flags.fromRun }, prepared.runbook, stateDir, (text) =>
+  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], from: flags.from ?? [], fromRun: flags.fromRun }, prepared.runbook, stateDir, (text) =>
     void io.stderr.write(`${text}\n`),
   );
   const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;

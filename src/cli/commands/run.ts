@@ -30,7 +30,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
   prepareStateDir(stateDir);
   // Refused (exit 2) here, before the cluster lock is taken or any step runs.
-  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], fromRun: flags.fromRun }, prepared.runbook, stateDir, (text) =>
+  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], from: flags.from ?? [], fromRun: flags.fromRun }, prepared.runbook, stateDir, (text) =>
     void io.stderr.write(`${text}\n`),
   );
   const clock = systemClock;
