@@ -100,6 +100,32 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl', () => {
     expect((await kubectl('get', 'cm', 'demo', '-o', 'jsonpath={.data.a}')).stdout).toBe('2');
   });
 
+  it('pages, selects, deletes and reaches trailing-slash paths as on kube-apiserver (the query and DELETE rules)', async () => {
+    for (const [name, tier] of [['tier-a', '1'], ['tier-b', '3'], ['tier-c', '5']] as const) {
+      expect((await kubectl('create', 'configmap', name, '-n', 'default')).code).toBe(0);
+      expect((await kubectl('label', 'configmap', name, '-n', 'default', `tier=${tier}`)).code).toBe(0);
+    }
+    // --chunk-size pages with limit/continue; `tier>2` is a set-based label selector kube-apiserver accepts.
+    const paged = await kubectl('get', 'configmaps', '-n', 'default', '-l', 'tier', '--chunk-size=1', '-o', 'name');
+    expect(paged.stdout.trim().split('\n')).toEqual(['configmap/tier-a', 'configmap/tier-b', 'configmap/tier-c']);
+    expect((await kubectl('get', 'configmaps', '-n', 'default', '-l', 'tier>2', '-o', 'name')).stdout.trim().split('\n')).toEqual([
+      'configmap/tier-b',
+      'configmap/tier-c',
+    ]);
+    const badField = await kubectl('get', 'configmaps', '-n', 'default', '--field-selector', 'spec.foo=x');
+    expect(badField.code).not.toBe(0);
+    expect(badField.stderr).toContain('"spec.foo" is not a known field selector');
+    // DELETE answers a Success Status here, which kubectl reads as deleted.
+    const deleted = await kubectl('delete', 'configmap', 'tier-a', '-n', 'default');
+    expect(deleted.stdout).toContain('configmap "tier-a" deleted');
+    expect(JSON.parse((await kubectl('get', '--raw', '/version/')).stdout).gitVersion).toMatch(/^v1\./);
+    // kubectl creates ConfigMaps and Secrets with protobuf bodies, as kube-apiserver accepts.
+    expect((await kubectl('create', 'secret', 'generic', 'creds', '-n', 'default', '--from-literal=user=admin')).code).toBe(0);
+    expect((await kubectl('get', 'secret', 'creds', '-n', 'default', '-o', 'jsonpath={.data.user}')).stdout).toBe(Buffer.from('admin').toString('base64'));
+    expect((await kubectl('create', 'configmap', 'settings', '-n', 'default', '--from-literal=mode=fast')).code).toBe(0);
+    expect((await kubectl('get', 'configmap', 'settings', '-n', 'default', '-o', 'jsonpath={.data.mode}')).stdout).toBe('fast');
+  });
+
   it('ends `get csr -w` cleanly on its request timeout', async () => {
     const watched = await kubectl('get', 'csr', '-w', '--request-timeout=2s');
     expect(watched.code).toBe(0);

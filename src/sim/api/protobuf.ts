@@ -1,5 +1,6 @@
-// Decodes the Kubernetes protobuf envelope for the one type kubectl sends that way (`kubectl certificate
-// approve|deny` PUTs a CertificateSigningRequest as protobuf); answers stay JSON, which kubectl also accepts.
+// Decodes the Kubernetes protobuf envelope for the types kubectl sends that way (`kubectl certificate approve|deny`
+// PUTs a CertificateSigningRequest, `kubectl create configmap|secret` POSTs those); answers stay JSON, which kubectl
+// also accepts.
 
 import { badRequest } from './status.js';
 
@@ -127,7 +128,44 @@ function csrFromProto(f: Fields): Record<string, unknown> {
   return out;
 }
 
-/** The JSON form of a protobuf-encoded request body; only CertificateSigningRequest is understood. */
+function bytesMap(entries: Fields[]): Record<string, string> | undefined {
+  if (entries.length === 0) return undefined;
+  return Object.fromEntries(entries.map((e) => {
+    const value = e.get(2)?.[0];
+    return [str(e, 1) ?? '', Buffer.isBuffer(value) ? value.toString('base64') : ''];
+  }));
+}
+
+// k8s.io/api/core/v1 generated.proto: ConfigMap { metadata 1, data 2, binaryData 3, immutable 4 }.
+function configMapFromProto(f: Fields): Record<string, unknown> {
+  const meta = msgs(f, 1)[0];
+  return compact({
+    metadata: meta ? objectMeta(meta) : {},
+    data: stringMap(msgs(f, 2)),
+    binaryData: bytesMap(msgs(f, 3)),
+    immutable: f.has(4) ? num(f, 4) === 1 : undefined,
+  });
+}
+
+// Secret { metadata 1, data 2 (bytes), type 3, stringData 4, immutable 5 }.
+function secretFromProto(f: Fields): Record<string, unknown> {
+  const meta = msgs(f, 1)[0];
+  return compact({
+    metadata: meta ? objectMeta(meta) : {},
+    data: bytesMap(msgs(f, 2)),
+    type: str(f, 3),
+    stringData: stringMap(msgs(f, 4)),
+    immutable: f.has(5) ? num(f, 5) === 1 : undefined,
+  });
+}
+
+const DECODERS: Record<string, (f: Fields) => Record<string, unknown>> = {
+  CertificateSigningRequest: csrFromProto,
+  ConfigMap: configMapFromProto,
+  Secret: secretFromProto,
+};
+
+/** The JSON form of a protobuf-encoded request body, for the kinds in DECODERS. */
 export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
   if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw badRequest('protobuf body lacks the k8s envelope');
   const unknown = readFields(body.subarray(4));
@@ -135,8 +173,9 @@ export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
   const apiVersion = typeMeta ? str(typeMeta, 1) : undefined;
   const kind = typeMeta ? str(typeMeta, 2) : undefined;
   const raw = unknown.get(2)?.[0];
-  if (kind !== 'CertificateSigningRequest' || !Buffer.isBuffer(raw)) {
-    throw badRequest(`protobuf is only supported for CertificateSigningRequest (got ${kind ?? 'unknown'})`);
+  const decoder = kind === undefined ? undefined : DECODERS[kind];
+  if (!decoder || !Buffer.isBuffer(raw)) {
+    throw badRequest(`protobuf is only supported for ${Object.keys(DECODERS).join(', ')} (got ${kind ?? 'unknown'})`);
   }
-  return { apiVersion, kind, ...csrFromProto(readFields(raw)) };
+  return { apiVersion, kind, ...decoder(readFields(raw)) };
 }
