@@ -2,7 +2,7 @@
 
 import type { StepError } from '../errors.js';
 import type { BackoffPolicy, RetryPolicy } from '../runbook/types.js';
-import { backoffDelay, maxBackoffDelay } from '../time/backoff.js';
+import { backoffDelay, delayBeforeRetry, maxBackoffDelay } from '../time/backoff.js';
 
 /** Delay before retry number `retry` (1 = the first retry) under a step's retry.backoff. */
 export function computeBackoff(retry: number, backoff: BackoffPolicy, random: () => number): number {
@@ -29,6 +29,5 @@ export function isRetryable(error: StepError, policy: RetryPolicy): boolean {
 
 /** The wait before the next attempt: the server's Retry-After when it gave one, else the backoff. */
 export function computeRetryDelay(error: StepError, retry: number, policy: RetryPolicy, random: () => number): number {
-  if (error.retryAfterMs !== undefined && error.retryAfterMs >= 0) return error.retryAfterMs;
-  return computeBackoff(retry, policy.backoff, random);
+  return delayBeforeRetry(retry, policy.backoff, error.retryAfterMs, random);
 }

@@ -20,6 +20,11 @@ export function backoffDelay(retry: number, policy: BackoffPolicy, random: () =>
   return Math.round(capped / 2 + random() * (capped / 2));
 }
 
+/** The wait before retry `retry`: a server's Retry-After (ms) when it gave one, else the backoff. */
+export function delayBeforeRetry(retry: number, policy: BackoffPolicy, retryAfterMs?: number, random: () => number = Math.random): number {
+  return retryAfterMs !== undefined && retryAfterMs >= 0 ? retryAfterMs : backoffDelay(retry, policy, random);
+}
+
 export interface Backoff {
   /** The next delay; a server's Retry-After wins when it asks for longer. */
   next(retryAfterMs?: number): number;

@@ -3,17 +3,14 @@
 
 import { StepError, toStepError } from '../../errors.js';
 import type { CsrCondition, KubeClient, KubeObject } from '../../k8s/types.js';
+import { delayBeforeRetry, type BackoffPolicy } from '../../time/backoff.js';
 import type { Clock } from '../../time/clock.js';
 import { writeCsrCondition, type WriteOutcome } from './conditions.js';
 
 /** How often and how patiently one CSR's write is retried within an attempt: data, shown in messages. */
-export interface CsrWriteRetry {
+export interface CsrWriteRetry extends BackoffPolicy {
   /** Writes tried per CSR, the first included; each retry costs one re-read and one write. */
   tries: number;
-  /** Backoff before the first retry when the server gave no Retry-After, in ms; then ×factor, capped at maxMs. */
-  initialMs: number;
-  factor: number;
-  maxMs: number;
 }
 
 /** @default 8 tries, 250ms doubling up to 10s: under 30 s of backoff per CSR (Retry-After aside), well inside a step budget. */
@@ -30,12 +27,6 @@ export interface WriteRetryOptions {
 }
 
 const CSR_REF = { apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest' } as const;
-
-/** The wait before retry `retry` (1 = first): the server's Retry-After when it gave one, else the backoff. */
-export function computeWriteDelay(error: StepError, retry: number, policy: CsrWriteRetry): number {
-  if (error.retryAfterMs !== undefined && error.retryAfterMs >= 0) return error.retryAfterMs;
-  return Math.min(policy.maxMs, policy.initialMs * policy.factor ** (retry - 1));
-}
 
 /**
  * writeCsrCondition, retried on transient failures (5xx, 429, resets, lost answers). Before each re-send the CSR is
@@ -69,7 +60,7 @@ export async function writeCsrConditionWithRetry(
           errorClass: 'transient', retryAfterMs: error.retryAfterMs, cause: error,
         });
       }
-      const delayMs = computeWriteDelay(error, tried, policy);
+      const delayMs = delayBeforeRetry(tried, policy, error.retryAfterMs);
       if (options.clock.now() + delayMs > options.giveUpAt) {
         throw new StepError(`CSR ${name}: ${condition.type} write failed ${tried} times and the attempt's time ran out before the next try; ${last}`, {
           errorClass: 'timeout', cause: error,
