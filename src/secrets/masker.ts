@@ -45,6 +45,11 @@ export function createMasker(secrets: Iterable<string> = []): Masker {
   };
 }
 
+/** Deep copy of `value` with `text` applied to every string leaf (keys kept); unchanged branches are returned as they are. */
+export function mapStrings<T>(value: T, text: (s: string) => string): T {
+  return maskDeep(value, text, false) as T;
+}
+
 // Copy on write: unchanged branches are returned as they are, so callers can tell by identity whether anything was masked.
 function maskDeep(value: unknown, text: (s: string) => string, keys: boolean): unknown {
   if (typeof value === 'string') return text(value);

@@ -1,7 +1,7 @@
 // Masks the secrets the http step learns by itself (tokens it obtained, token fields of responses, the basic auth
 // header it builds) on top of the run's.
 
-import { createMasker } from '../../secrets/index.js';
+import { createMasker, mapStrings } from '../../secrets/index.js';
 
 /** JSON fields whose string values are credentials (OAuth2 token responses and the like). */
 const SECRET_FIELD = /^(access_token|refresh_token|id_token|token|client_secret|password|secret|pull_secret)$/i;
@@ -32,13 +32,6 @@ export function createSecretMask(base: (text: string) => string, initial: (strin
       else addFromJson(v, depth + 1);
     }
   };
-  const redactValue = <T>(value: T): T => {
-    if (typeof value === 'string') return redact(value) as T;
-    if (Array.isArray(value)) return value.map(redactValue) as T;
-    if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v)])) as T;
-    }
-    return value;
-  };
+  const redactValue = <T>(value: T): T => mapStrings(value, redact);
   return { add, addFromJson: (v) => addFromJson(v), redact, redactValue };
 }
