@@ -2,8 +2,7 @@
 // before anything runs again, so a resumed (or taken-over) run never overlaps the step it is about to repeat.
 
 import { hostname } from 'node:os';
-import { checkIdentity, type IdentityCheck } from '../proc/identity.js';
-import { isGroupAlive, terminateGroup } from '../proc/kill.js';
+import { checkIdentity, type IdentityCheck, isGroupAlive, terminateGroup } from '../proc/index.js';
 import type { EngineEvent } from './events.js';
 
 export type StepProcessEvent = Extract<EngineEvent, { type: 'step-process' }>;

@@ -2,8 +2,7 @@
 
 import type { InputType } from './types.js';
 import { parseDuration } from '../time/duration.js';
-import { describeValue } from '../schema/messages.js';
-import { formatSuggestion } from '../schema/suggest.js';
+import { describeValue, formatSuggestion } from '../schema/index.js';
 
 export type Coerced = { ok: true; value: unknown } | { ok: false; message: string };
 

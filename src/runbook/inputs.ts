@@ -4,7 +4,7 @@ import { readFile as readFileFromDisk } from 'node:fs/promises';
 import { RunbookError, type Diagnostic } from '../errors.js';
 import type { InputSpec, Runbook } from './types.js';
 import { coerceInputText, coerceInputValue, type Coerced } from './input-values.js';
-import { formatSuggestion } from '../schema/suggest.js';
+import { formatSuggestion } from '../schema/index.js';
 import { MIN_SECRET_LENGTH } from '../secrets/index.js';
 
 export interface ResolveInputsOptions {

@@ -5,7 +5,7 @@ import { describeReadError, readUserText, tryReadUserText } from '../files/read-
 import type { StepRegistry } from '../steps/registry.js';
 import type { Runbook } from './types.js';
 import { sortDiagnostics, validateRunbookText } from './validate.js';
-import { parseYamlDocuments } from '../yaml/parse.js';
+import { parseYamlDocuments } from '../yaml/index.js';
 
 export interface LoadOptions {
   registry: StepRegistry;

@@ -4,10 +4,10 @@ import { createHash } from 'node:crypto';
 import type { InputSpec, InputType, LockSpec, RetryOn, RetryPolicy, Runbook, StepSpec } from './types.js';
 import { parseDuration } from '../time/duration.js';
 import { buildStepParams } from './step-params.js';
-import { canonicalJson } from '../schema/canonical-json.js';
+import { canonicalJson } from '../schema/index.js';
 
-export { canonicalJson } from '../schema/canonical-json.js';
-import type { Locate } from '../yaml/parse.js';
+export { canonicalJson } from '../schema/index.js';
+import type { Locate } from '../yaml/index.js';
 
 /** Defaults the runbook format promises (documented in the schema and README). */
 export const RUNBOOK_DEFAULTS = {

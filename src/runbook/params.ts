@@ -1,8 +1,7 @@
 // A step's `with` against its type's JSON Schema and check(): at validation (templates skipped) and at run time.
 
 import type { AnyStepType, ParamIssue } from '../steps/types.js';
-import { validateAgainstSchema } from '../schema/ajv.js';
-import { formatPath, getAtPath, type PathSegment } from '../schema/path.js';
+import { validateAgainstSchema, formatPath, getAtPath, type PathSegment } from '../schema/index.js';
 import { containsTemplate, isTemplate } from '../expr/template.js';
 
 export interface DetailedParamIssue extends ParamIssue {

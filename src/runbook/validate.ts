@@ -3,11 +3,9 @@
 import type { Diagnostic } from '../errors.js';
 import type { StepRegistry } from '../steps/registry.js';
 import type { Runbook } from './types.js';
-import { parseYamlWithPositions, type ParsedYaml } from '../yaml/parse.js';
-import { parseYamlQuickly } from '../yaml/fast.js';
-import { validateAgainstSchema } from '../schema/ajv.js';
+import { parseYamlWithPositions, parseYamlQuickly, type ParsedYaml } from '../yaml/index.js';
+import { validateAgainstSchema, formatPath, type PathSegment } from '../schema/index.js';
 import { runbookSchema } from './schema.js';
-import { formatPath, type PathSegment } from '../schema/path.js';
 import { readCheckContext, type ReportOptions } from './check/context.js';
 import { checkSteps } from './check/steps.js';
 import { checkCycles } from './check/graph.js';

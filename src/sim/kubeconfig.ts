@@ -1,7 +1,7 @@
 // The kubeconfig clients (kubectl, @kubernetes/client-node, runbook shell steps) use to reach the simulation.
 
 import { writeFile } from 'node:fs/promises';
-import { stringifyYaml } from '../yaml/parse.js';
+import { stringifyYaml } from '../yaml/index.js';
 
 export interface KubeconfigSpec {
   server: string;

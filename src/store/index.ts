@@ -3,7 +3,7 @@
 // next). The engine knows this file, never a backend; src/store/default.ts wires the local one in.
 
 import type { EngineEvent } from '../engine/events.js';
-import type { ProcessIdentity } from '../proc/identity.js';
+import type { ProcessIdentity } from '../proc/index.js';
 
 /** What `opsbook resume` needs to find the runbook again without replaying the journal (run.json locally). */
 export interface RunMetadata {

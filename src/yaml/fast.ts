@@ -5,7 +5,7 @@
 
 import { CORE_SCHEMA, EVENT_ID, YAMLException, constructFromEvents, getScalarValue, mergeTag, parseEvents, type Event } from 'js-yaml';
 import type { Diagnostic } from '../errors.js';
-import type { PathSegment } from '../schema/path.js';
+import type { PathSegment } from '../schema/index.js';
 import type { SourcePosition } from '../runbook/types.js';
 import type { Locate, ParsedYaml } from './parse.js';
 

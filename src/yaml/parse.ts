@@ -5,7 +5,7 @@ import type * as YamlModule from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { RunbookError, type Diagnostic } from '../errors.js';
 import type { SourcePosition } from '../runbook/types.js';
-import type { PathSegment } from '../schema/path.js';
+import type { PathSegment } from '../schema/index.js';
 import { describeDeepNesting, findDeepNesting } from './fast.js';
 
 /** Where to point for a path: the key (`need:`) or its value. */

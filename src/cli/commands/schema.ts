@@ -26,7 +26,7 @@ export async function schemaCommand(type: string | undefined, io: CliIo): Promis
     import('../../steps/registry.js'),
     import('../../runbook/step-schemas.js'),
     import('../../errors.js'),
-    import('../../schema/suggest.js'),
+    import('../../schema/index.js'),
   ]);
   const registry = createStepRegistry();
   const step = registry.get(type);

@@ -20,9 +20,9 @@ export function registerStepsCommand(program: Command): void {
 export async function stepsCommand(type: string | undefined, flags: StepsFlags, io: CliIo): Promise<number> {
   const [{ createStepRegistry }, summary, { UsageError }, { formatSuggestion }] = await Promise.all([
     import('../../steps/registry.js'),
-    import('../../schema/summary.js'),
+    import('../../schema/index.js'),
     import('../../errors.js'),
-    import('../../schema/suggest.js'),
+    import('../../schema/index.js'),
   ]);
   const registry = createStepRegistry();
   const steps = type === undefined ? registry.list() : [registry.get(type)].filter((s) => s !== undefined);

@@ -1,7 +1,7 @@
 // Step ids given on the command line (--from, --only, --skip) must name steps of the runbook: exit 2 with a did-you-mean.
 
 import { UsageError } from '../../errors.js';
-import { formatSuggestion } from '../../schema/suggest.js';
+import { formatSuggestion } from '../../schema/index.js';
 import type { Runbook } from '../../runbook/types.js';
 
 /** Throws UsageError naming the flag, the unknown id and the closest step ids. */

@@ -2,8 +2,7 @@
 
 import type { StepRegistry } from '../../steps/registry.js';
 import type { AnyStepType } from '../../steps/types.js';
-import type { PathSegment } from '../../schema/path.js';
-import { formatSuggestion } from '../../schema/suggest.js';
+import { type PathSegment, formatSuggestion } from '../../schema/index.js';
 
 export interface RawStep {
   index: number;

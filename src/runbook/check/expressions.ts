@@ -2,7 +2,7 @@
 
 import { compileExpression, ExpressionError, type ExprReference } from '../../expr/cel.js';
 import { getWhenExpression, isTemplate, parseTemplate } from '../../expr/template.js';
-import type { PathSegment } from '../../schema/path.js';
+import type { PathSegment } from '../../schema/index.js';
 import { isRecord, type CheckContext, type RawStep } from './context.js';
 import type { DependencyOrder } from './graph.js';
 

@@ -1,7 +1,7 @@
 // `${{ }}` only works in with, env, when and spec.deadline; anywhere else it would silently stay literal text.
 
 import { isTemplate } from '../../expr/template.js';
-import type { PathSegment } from '../../schema/path.js';
+import type { PathSegment } from '../../schema/index.js';
 import { isRecord, type CheckContext } from './context.js';
 
 const EVALUATED_STEP_KEYS = new Set(['with', 'env', 'when', 'run']); // run: has its own, sharper message

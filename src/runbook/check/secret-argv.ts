@@ -2,7 +2,7 @@
 
 import { compileExpression } from '../../expr/cel.js';
 import { isTemplate, parseTemplate } from '../../expr/template.js';
-import type { PathSegment } from '../../schema/path.js';
+import type { PathSegment } from '../../schema/index.js';
 import { isRecord, type CheckContext } from './context.js';
 
 /** Warns at each `${{ }}` of a shell step's `command:` (an argv, no shell) that reads a secret input. */

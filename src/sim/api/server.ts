@@ -3,7 +3,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { parseYamlDocuments } from '../../yaml/parse.js';
+import { parseYamlDocuments } from '../../yaml/index.js';
 import { indexResources, type ResourceDef } from '../resources.js';
 import type { ObjectStore } from '../store/store.js';
 import type { StoredObject } from '../store/types.js';

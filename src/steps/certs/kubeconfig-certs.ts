@@ -1,6 +1,6 @@
 // The client certificate embedded in a kubeconfig (kubeadm's admin.conf & co.): read it, and swap it for a new one.
 
-import { parseYamlDocuments, stringifyYaml } from '../../yaml/parse.js';
+import { parseYamlDocuments, stringifyYaml } from '../../yaml/index.js';
 
 export interface EmbeddedCredentials {
   user: string;

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { StepError } from '../../errors.js';
 import { normalizeNode, openNode, type NodeTransport } from '../../node/index.js';
-import { parseYamlDocuments } from '../../yaml/parse.js';
+import { parseYamlDocuments } from '../../yaml/index.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, StepContext, StepType } from '../types.js';

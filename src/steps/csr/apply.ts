@@ -4,9 +4,8 @@
 import { setMaxListeners } from 'node:events';
 import { StepError, toStepError } from '../../errors.js';
 import type { KubeClient } from '../../k8s/types.js';
-import type { CsrRecord } from '../../csr/types.js';
+import { type CsrRecord, readCsrState } from '../../csr/index.js';
 import type { StepContext } from '../types.js';
-import { readCsrState } from '../../csr/record.js';
 import { stopWaitingAt } from './cluster-view.js';
 import { APPROVE_REASON, DENY_REASON } from './conditions.js';
 import type { ApproveParams, ApproverKind, Decisions } from './decide.js';

@@ -1,9 +1,6 @@
 // approve-client-csrs: approves kubelet client CSRs of inventory machines that pass every identity check.
 
-import { claimedClientNode, evaluateClientCsr } from '../../csr/client-policy.js';
-import { DEFAULT_CLIENT_REQUESTORS } from '../../csr/checks.js';
-import { nodeNameOf } from '../../csr/record.js';
-import { CLIENT_SIGNER, type CsrRecord, type RequestorRule } from '../../csr/types.js';
+import { claimedClientNode, evaluateClientCsr, DEFAULT_CLIENT_REQUESTORS, nodeNameOf, CLIENT_SIGNER, type CsrRecord, type RequestorRule } from '../../csr/index.js';
 import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, StepType } from '../types.js';
 import { planApprover, runApprover, type ApproveOutputs, type ApproverFactory, type World } from './approver.js';

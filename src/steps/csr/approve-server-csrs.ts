@@ -1,8 +1,6 @@
 // approve-server-csrs: approves kubelet serving CSRs whose SANs are the requesting node's own names and IPs.
 
-import { claimedServerNode, evaluateServerCsr } from '../../csr/server-policy.js';
-import { resolveNodeIdentity } from '../../csr/identity.js';
-import { SERVING_SIGNER } from '../../csr/types.js';
+import { claimedServerNode, evaluateServerCsr, resolveNodeIdentity, SERVING_SIGNER } from '../../csr/index.js';
 import type { ParamsInput } from '../params-type.js';
 import type { JsonSchema, StepType } from '../types.js';
 import { planApprover, runApprover, type ApproveOutputs, type ApproverFactory } from './approver.js';

@@ -1,7 +1,7 @@
 // The approval loop both approve steps share: watch, decide, approve (bounded), deny if asked, until every node is done.
 
 import { StepError, toStepError } from '../../errors.js';
-import { findMissingNodes } from '../../csr/inventory.js';
+import { findMissingNodes } from '../../csr/index.js';
 import type { StepContext } from '../types.js';
 import { applyDecisions } from './apply.js';
 import { abortError, startClusterView, stopWaitingAt } from './cluster-view.js';

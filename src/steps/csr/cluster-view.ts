@@ -5,7 +5,7 @@ import type { Clock } from '../../time/clock.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import { acquireInformer, type InformerLease } from './shared-informers.js';
 import { projectCsr, projectMachine, projectNode } from './projections.js';
-import type { ClusterIdentityData, NodeAddress } from '../../csr/identity.js';
+import type { ClusterIdentityData, NodeAddress } from '../../csr/index.js';
 import { raceAbort } from '../../time/abort.js';
 
 /** Where OpenShift's Machine API keeps Machine objects. */

@@ -1,9 +1,9 @@
 // Writes an Approved/Denied condition idempotently: a 409 re-reads the CSR and stops if someone already decided.
 
 import { StepError } from '../../errors.js';
-import { isConflict, isNotFound } from '../../k8s/errors.js';
+import { isConflict, isNotFound } from '../../k8s/index.js';
 import type { CsrCondition, KubeClient, KubeObject } from '../../k8s/types.js';
-import { readCsrState } from '../../csr/record.js';
+import { readCsrState } from '../../csr/index.js';
 
 export const APPROVE_REASON = 'OpsbookApprove';
 export const DENY_REASON = 'OpsbookDeny';

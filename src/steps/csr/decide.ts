@@ -1,8 +1,6 @@
 // One pass over the CSRs as they are now: what to approve, what to refuse (and why), what a newer CSR supersedes.
 
-import type { CsrKind, CsrRecord, CheckId, Verdict } from '../../csr/types.js';
-import { CLIENT_SIGNER, SERVING_SIGNER } from '../../csr/types.js';
-import { readSignerName } from '../../csr/record.js';
+import { type CsrKind, type CsrRecord, type CheckId, type Verdict, CLIENT_SIGNER, SERVING_SIGNER, readSignerName } from '../../csr/index.js';
 import type { KubeObject } from '../../k8s/types.js';
 import type { ParamsFilled } from '../params-type.js';
 import type { ApproveSchema } from './approve-params.js';

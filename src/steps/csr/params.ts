@@ -3,8 +3,7 @@
 import { isIP } from 'node:net';
 import { DURATION_PATTERN, parseDuration } from '../../time/duration.js';
 import { StepError } from '../../errors.js';
-import { createNodeSelector } from '../../csr/inventory.js';
-import type { NodeIdentity, NodeSelector } from '../../csr/types.js';
+import { createNodeSelector, type NodeIdentity, type NodeSelector } from '../../csr/index.js';
 import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, ParamIssue } from '../types.js';
 

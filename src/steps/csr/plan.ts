@@ -1,7 +1,7 @@
 // The approvers' read-only preview: one list per resource, the same decisions as a run, nothing written.
 
 import type { PlanContext, PlanPreview } from '../types.js';
-import { findMissingNodes } from '../../csr/inventory.js';
+import { findMissingNodes } from '../../csr/index.js';
 import type { ApproverFactory } from './approver.js';
 import { MACHINE_NAMESPACE } from './cluster-view.js';
 import { decideCsrs, type ApproveParams } from './decide.js';

@@ -1,7 +1,7 @@
 // Tables and progress lines for the CSR steps: what was refused and why, what a plan would do.
 
 import type { ReportTable } from '../../engine/events.js';
-import type { CheckId, CsrRecord, NodeSelector } from '../../csr/types.js';
+import type { CheckId, CsrRecord, NodeSelector } from '../../csr/index.js';
 import type { ApproveParams, Decisions, Refusal, Waiting } from './decide.js';
 
 export interface RefusedOutput {

@@ -1,9 +1,7 @@
 // What one approval attempt reads and remembers: the CSRs of a pass, the world it decides in, its own writes.
 
 import type { KubeObject } from '../../k8s/types.js';
-import type { CsrKind, CsrRecord, NodeSelector } from '../../csr/types.js';
-import { readCsrRecords } from '../../csr/record.js';
-import type { ClusterIdentityData } from '../../csr/identity.js';
+import { type CsrKind, type CsrRecord, type NodeSelector, readCsrRecords, type ClusterIdentityData } from '../../csr/index.js';
 import { readIdentityData } from './cluster-view.js';
 import { runMarker } from './conditions.js';
 import { toRefusedOutput, type RefusedOutput } from './report.js';

@@ -2,10 +2,7 @@
 
 import { StepError } from '../../errors.js';
 import type { KubeObject } from '../../k8s/types.js';
-import { claimedClientNode } from '../../csr/client-policy.js';
-import { findMissingNodes, isSelectedNode, listExpectedNodes } from '../../csr/inventory.js';
-import { nodeNameOf, readCsrKind, readCsrRecords, readCsrState, readUsername } from '../../csr/record.js';
-import type { CsrKind, NodeSelector } from '../../csr/types.js';
+import { claimedClientNode, findMissingNodes, isSelectedNode, listExpectedNodes, nodeNameOf, readCsrKind, readCsrRecords, readCsrState, readUsername, type CsrKind, type NodeSelector } from '../../csr/index.js';
 import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { startClusterView, stopWaitingAt, waitForChangeOrTimeout } from './cluster-view.js';

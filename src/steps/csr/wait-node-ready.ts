@@ -2,8 +2,7 @@
 
 import { StepError } from '../../errors.js';
 import type { KubeObject } from '../../k8s/types.js';
-import { findMissingNodes, isSelectedNode, listExpectedNodes } from '../../csr/inventory.js';
-import type { NodeSelector } from '../../csr/types.js';
+import { findMissingNodes, isSelectedNode, listExpectedNodes, type NodeSelector } from '../../csr/index.js';
 import type { ParamsInput } from '../params-type.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { readNodeReadiness, startClusterView, stopWaitingAt, waitForChangeOrTimeout, type NodeReadiness } from './cluster-view.js';

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { StepError } from '../../errors.js';
 import type { KubeObject } from '../../k8s/types.js';
-import { parseYamlDocuments } from '../../yaml/parse.js';
+import { parseYamlDocuments } from '../../yaml/index.js';
 import type { ParamIssue } from '../types.js';
 import { checkNamespaceName, checkObjectName } from './names.js';
 

@@ -2,7 +2,7 @@
 
 import { StepError } from '../../errors.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
-import { parseYamlDocuments } from '../../yaml/parse.js';
+import { parseYamlDocuments } from '../../yaml/index.js';
 import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { describeChange } from './diff.js';

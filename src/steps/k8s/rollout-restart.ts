@@ -2,7 +2,7 @@
 
 import { StepError } from '../../errors.js';
 import type { KubeObject } from '../../k8s/types.js';
-import { formatKubeTime } from '../../k8s/time.js';
+import { formatKubeTime } from '../../k8s/index.js';
 import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, PlanContext, PlanPreview, StepContext, StepType } from '../types.js';
 import { judgeRollout, ROLLOUT_KINDS, type RolloutKind } from './rollout-status.js';

@@ -4,7 +4,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rm
 import { join } from 'node:path';
 import { runDirFor } from '../../engine/journal/paths.js';
 import { UsageError } from '../../errors.js';
-import { checkIdentity, identify } from '../../proc/identity.js';
+import { checkIdentity, identify } from '../../proc/index.js';
 import type { ClaimOptions, RunClaim, RunOwner } from '../index.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './modes.js';
 

@@ -1,7 +1,7 @@
 // The registry's PersistentVolumeClaim: built from `pvc.create`, created only when missing, checked when it exists.
 
 import { StepError } from '../../../errors.js';
-import { isAlreadyExists } from '../../../k8s/errors.js';
+import { isAlreadyExists } from '../../../k8s/index.js';
 import type { KubeClient, KubeObject, ObjectRef } from '../../../k8s/types.js';
 import { REGISTRY_NAMESPACE } from '../resources.js';
 import type { AccessMode, PvcCreate } from './params.js';

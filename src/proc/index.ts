@@ -1,0 +1,5 @@
+// The light part of the process area: telling a process from a later one with the same pid, and stopping a process
+// group. The runner (exec.ts) loads execa, so the engine imports it itself, lazily (test/architecture.test.ts).
+
+export { identify, checkIdentity, type ProcessIdentity, type IdentityCheck } from './identity.js';
+export { isProcessAlive, isGroupAlive, terminateGroup } from './kill.js';
