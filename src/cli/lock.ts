@@ -50,7 +50,7 @@ export async function stopPreviousHolder(previous: PreviousHolder, stateDir: str
   const [{ hostname }, { openDefaultStore }, leftovers] = await Promise.all([
     import('node:os'),
     import('../store/default.js'),
-    import('../engine/leftovers.js'),
+    import('../engine/index.js'),
   ]);
   const store = openDefaultStore(stateDir);
   if (previous.host !== hostname() || !(await store.has(previous.runId))) {

@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PRIVATE_DIR_MODE } from '../store/local/modes.js';
-import { runsDir } from '../engine/journal/paths.js';
+import { runsDir } from '../store/local/paths.js';
 import { UsageError } from '../errors.js';
 
 /**

@@ -10,8 +10,9 @@ export { planRunbook, type PlanOptions, type RunbookPlan, type PlanStep } from '
 export { listRuns, summarizeRun, type RunSummary } from './journal/list.js';
 export { readJournal, parseJournal } from './journal/read.js';
 export { replayJournal, type RunHistory } from './journal/replay.js';
-export { createRunId, isRunId, journalPathFor, runDirFor } from './journal/paths.js';
+export { createRunId, isRunId } from './journal/run-id.js';
 export { createRedactor, MASK, type Redactor } from './redact.js';
+export { checkLeftovers, describeLeftover, stopLeftovers, type Leftover } from './leftovers.js';
 export type { ExecuteOptions, ConfirmFn, ConfirmRequest } from './options.js';
 export type { RunStore, RunMetadata } from '../store/index.js';
 export type { EngineEvent, EventSink, RunStatus, StepStatus } from './events.js';

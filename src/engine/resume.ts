@@ -3,7 +3,7 @@
 import { UsageError } from '../errors.js';
 import { checkLeftovers, describeLeftover, stopLeftovers } from './leftovers.js';
 import type { RunClaim } from '../store/index.js';
-import { isRunId } from './journal/paths.js';
+import { isRunId } from './journal/run-id.js';
 import { replayJournal, type RunHistory, type StepEndEvent } from './journal/replay.js';
 import { normalizeOptions, resolveStore, type ExecuteOptions } from './options.js';
 import { runRunbook, type RunResult } from './run.js';

@@ -7,7 +7,7 @@ import { createEmitter } from './emitter.js';
 import { resolveDeadlineMs, armDeadline } from './deadline.js';
 import type { RunSelection, RunStatus } from './events.js';
 import { JOURNAL_VERSION } from './journal/format.js';
-import { createRunId, isRunId } from './journal/paths.js';
+import { createRunId, isRunId } from './journal/run-id.js';
 import type { RunClaim } from '../store/index.js';
 import { openRunRecord } from './journal/record.js';
 import { normalizeOptions, type EngineOptions, type ExecuteOptions } from './options.js';

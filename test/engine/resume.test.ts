@@ -7,7 +7,7 @@ import { StepError, UsageError } from '../../src/errors.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { executeRunbook, listRuns, readJournal, resumeRunbook } from '../../src/engine/index.js';
 import { openDefaultStore } from '../../src/store/default.js';
-import { journalPathFor } from '../../src/engine/journal/paths.js';
+import { journalPathFor } from '../../src/store/local/paths.js';
 import { isProcessAlive } from '../../src/proc/kill.js';
 import type { AnyStepType } from '../../src/steps/types.js';
 import { systemClock, VirtualClock } from '../../src/time/clock.js';

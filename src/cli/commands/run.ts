@@ -18,11 +18,10 @@ export function registerRunCommand(program: Command): void {
 }
 
 export async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<number> {
-  const [{ prepareRun }, { runOnCluster }, { executeRunbook }, { createRunId }, { systemClock }, { prepareStateDir }] = await Promise.all([
+  const [{ prepareRun }, { runOnCluster }, { executeRunbook, createRunId }, { systemClock }, { prepareStateDir }] = await Promise.all([
     import('../prepare.js'),
     import('../cluster-run.js'),
     import('../../engine/index.js'),
-    import('../../engine/journal/paths.js'),
     import('../../time/clock.js'),
     import('../state-dir.js'),
   ]);

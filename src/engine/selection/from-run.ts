@@ -2,7 +2,7 @@
 
 import { UsageError } from '../../errors.js';
 import type { RunStore } from '../../store/index.js';
-import { isRunId } from '../journal/paths.js';
+import { isRunId } from '../journal/run-id.js';
 import { replayJournal, type StepEndEvent } from '../journal/replay.js';
 
 export interface EarlierRun {

@@ -3,7 +3,7 @@
 
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { journalPathFor, runsDir } from '../../engine/journal/paths.js';
+import { journalPathFor, runsDir } from './paths.js';
 import { parseJournal } from '../../engine/journal/read.js';
 import type { RunStore } from '../index.js';
 import { readRunMetadata, writeRunMetadata } from './metadata.js';

@@ -2,7 +2,7 @@
 
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { metadataPathFor } from '../../engine/journal/paths.js';
+import { metadataPathFor } from './paths.js';
 import type { RunMetadata } from '../index.js';
 import { PRIVATE_FILE_MODE } from './modes.js';
 import { syncDirectory } from './writer.js';

@@ -2,7 +2,7 @@
 
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { runDirFor } from '../../engine/journal/paths.js';
+import { runDirFor } from './paths.js';
 import { UsageError } from '../../errors.js';
 import { checkIdentity, identify } from '../../proc/index.js';
 import type { ClaimOptions, RunClaim, RunOwner } from '../index.js';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { claimRun, isRunActive, readRunOwner } from '../../../src/store/local/owner.js';
-import { runDirFor } from '../../../src/engine/journal/paths.js';
+import { runDirFor } from '../../../src/store/local/paths.js';
 import { identify } from '../../../src/proc/identity.js';
 
 const RUN = '20260101-000000-000-abcdef';

@@ -1,23 +1,6 @@
-// Where a run's files live under the state directory, and how run ids are made.
+// How run ids are made and recognised (where a store keeps a run is the store's business: src/store/local/paths.ts).
 
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-
-export function runsDir(stateDir: string): string {
-  return join(stateDir, 'runs');
-}
-
-export function runDirFor(stateDir: string, runId: string): string {
-  return join(runsDir(stateDir), runId);
-}
-
-export function journalPathFor(stateDir: string, runId: string): string {
-  return join(runDirFor(stateDir, runId), 'journal.ndjson');
-}
-
-export function metadataPathFor(stateDir: string, runId: string): string {
-  return join(runDirFor(stateDir, runId), 'run.json');
-}
 
 const RUN_ID = /^\d{8}-\d{6}-\d{3}-[0-9a-f]{6}$/;
 
