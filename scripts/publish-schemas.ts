@@ -1,4 +1,4 @@
-// `npm run schemas`: writes schemas/runbook.schema.json, schemas/steps/<type>.schema.json (removing stale ones) and the
+// `npm run schemas`: writes schemas/runbook.schema.json, schemas/fleet.schema.json, schemas/steps/<type>.schema.json (removing stale ones) and the
 // precompiled validators in src/schema/generated/validators.ts, all from the code.
 
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
@@ -9,12 +9,14 @@ import { getRunbookSchema } from '../src/runbook/schema.js';
 import { buildSchemaFiles } from '../src/runbook/step-schemas.js';
 import { generateValidatorsModule } from '../src/schema/ajv.js';
 import { runbookSchema } from '../src/runbook/schema.js';
+import { getFleetSchema } from '../src/fleet/schema.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const steps = createStepRegistry().list();
 const files = buildSchemaFiles(steps, getRunbookSchema());
 await mkdir(path.join(root, 'schemas/steps'), { recursive: true });
 for (const [relative, text] of files) await writeFile(path.join(root, relative), text);
+await writeFile(path.join(root, 'schemas/fleet.schema.json'), `${JSON.stringify(getFleetSchema(), null, 2)}\n`);
 for (const name of await readdir(path.join(root, 'schemas/steps'))) {
   const relative = `schemas/steps/${name}`;
   if (name.endsWith('.schema.json') && !files.has(relative)) {

@@ -4,6 +4,7 @@
 
 import type { EngineEvent } from '../engine/events.js';
 import type { ProcessIdentity } from '../proc/index.js';
+import type { ClusterConnection, WavePause } from '../fleet/types.js';
 
 /** What `opsbook resume` needs to find the runbook again without replaying the journal (run.json locally). */
 export interface RunMetadata {
@@ -72,4 +73,48 @@ export interface RunStore {
   writeMetadata(metadata: RunMetadata): Promise<void>;
   /** undefined when the run has none (e.g. a journal copied by hand). */
   readMetadata(runId: string): Promise<RunMetadata | undefined>;
+}
+
+/** One cluster of a fleet run: where it is in the rollout and which run of its own it got. */
+export interface FleetClusterRecord {
+  name: string;
+  /** 1-based wave number. */
+  wave: number;
+  /** How to reach it again on resume (a kubeconfig path and context, or a Cluster API Secret). */
+  connection: ClusterConnection;
+  labels: Record<string, string>;
+  /** Non-secret input values of its run (secrets are asked again on resume). */
+  inputs: Record<string, unknown>;
+  deadlineMs?: number;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'interrupted';
+  /** Its own run (journal, claim, lock), once started. */
+  runId?: string;
+  failedStep?: string;
+  error?: string;
+  durationMs?: number;
+}
+
+/** A fleet run: one runbook over many clusters, each with its own run, under one fleet id. */
+export interface FleetRecord {
+  fleetId: string;
+  fleet: { name: string; file?: string };
+  runbook: { path: string; name: string };
+  strategy: { maxParallel: number; maxFailures: number; pause: WavePause };
+  status: 'running' | 'succeeded' | 'failed' | 'interrupted';
+  /** Why the rollout stopped early (budget, a declined gate). */
+  reason?: string;
+  startedAt: string;
+  updatedAt: string;
+  /** Waves whose gate or pause was passed: a resume does not ask again. */
+  passedGates: string[];
+  clusters: FleetClusterRecord[];
+}
+
+/** Where fleet runs are kept (the clusters' own runs stay in the RunStore). Writes replace the whole record atomically. */
+export interface FleetStore {
+  writeFleet(record: FleetRecord): Promise<void>;
+  /** undefined when there is no such fleet run. */
+  readFleet(fleetId: string): Promise<FleetRecord | undefined>;
+  /** Fleet ids, newest first. */
+  listFleets(): Promise<string[]>;
 }
