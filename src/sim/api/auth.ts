@@ -1,5 +1,6 @@
 // Bearer-token authentication, impersonation and a small authorization policy, as the real server applies them.
 
+import { X509Certificate } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError, forbidden, unauthorized } from './status.js';
 import type { ResourceDef } from '../resources.js';
@@ -21,8 +22,9 @@ export function withAuthenticated(user: UserInfo): UserInfo {
   return user.groups.includes(AUTHENTICATED) ? user : { ...user, groups: [...user.groups, AUTHENTICATED] };
 }
 
+// kubeadm binds kubeadm:cluster-admins (admin.conf's group since v1.29) to cluster-admin.
 export function isAdmin(user: UserInfo): boolean {
-  return user.groups.includes(MASTERS);
+  return user.groups.includes(MASTERS) || user.groups.includes('kubeadm:cluster-admins');
 }
 
 export class Authenticator {
@@ -114,4 +116,28 @@ export function authorize(
   if (nodeAllowed || csrAllowed) return;
   const resource = target.subresource ? `${def.resource}/${target.subresource}` : def.resource;
   throw forbidden(user.username, verb, { group: def.group, resource, name: target.name, namespace: target.namespace });
+}
+
+const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
+
+/**
+ * kube-apiserver's x509 authenticator: a client certificate chaining to the client CA, valid now and for client auth;
+ * CN is the user, O the groups. Anything else is 401, as the real server answers (its log says why).
+ */
+export function authenticateClientCertificate(der: Buffer, caPem: string, now: number): UserInfo {
+  let cert: X509Certificate;
+  let ca: X509Certificate;
+  try {
+    cert = new X509Certificate(der);
+    ca = new X509Certificate(caPem);
+  } catch {
+    throw unauthorized();
+  }
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw unauthorized();
+  if (now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) throw unauthorized();
+  if (cert.keyUsage && !cert.keyUsage.includes(CLIENT_AUTH)) throw unauthorized();
+  const fields = cert.subject.split('\n').map((line) => line.split('=')) as [string, string][];
+  const username = fields.find(([k]) => k === 'CN')?.[1];
+  if (!username) throw unauthorized();
+  return withAuthenticated({ username, groups: fields.filter(([k]) => k === 'O').map(([, v]) => v) });
 }

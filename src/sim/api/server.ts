@@ -7,7 +7,7 @@ import { parseYamlDocuments } from '../../yaml/index.js';
 import { indexResources, type ResourceDef } from '../resources.js';
 import type { ObjectStore } from '../store/store.js';
 import type { StoredObject } from '../store/types.js';
-import { Authenticator, authorize, impersonate, isAdmin, type UserInfo } from './auth.js';
+import { Authenticator, authenticateClientCertificate, authorize, impersonate, isAdmin, type UserInfo } from './auth.js';
 import type { ApiCore, PatchKind, WriteOptions } from './core.js';
 import type { Counters } from './counters.js';
 import { deletedBody } from './deleted.js';
@@ -36,6 +36,8 @@ export interface ApiServerOptions {
   watchTimeoutSeconds: number;
   /** OpenAPI documents served at /openapi/v2 and /openapi/v3 paths (JSON text by path). */
   openapi: (path: string) => string | undefined;
+  /** Accept client certificates issued by this CA (read on each request: a restart may bring a new one), checked at `now`. */
+  clientCertificates?: { caPem(): string; now(): number };
 }
 
 const MAX_BODY = 3 * 1024 * 1024;
@@ -129,7 +131,9 @@ export class ApiServer {
   constructor(private readonly options: ApiServerOptions) {
     this.index = indexResources(options.defs);
     this.versionJson = JSON.stringify(options.version);
-    this.server = createServer({ key: options.tls.key, cert: options.tls.cert, keepAliveTimeout: 60_000 }, (req, res) => {
+    // Client certificates are requested, never required by TLS: like kube-apiserver, the authenticator judges them.
+    const clientAuth = options.clientCertificates ? { requestCert: true, rejectUnauthorized: false } : {};
+    this.server = createServer({ key: options.tls.key, cert: options.tls.cert, keepAliveTimeout: 60_000, ...clientAuth }, (req, res) => {
       this.handle(req, res).catch((error: unknown) => sendError(res, error));
     });
     this.server.on('secureConnection', (socket: Socket) => {
@@ -137,6 +141,32 @@ export class ApiServer {
       socket.on('close', () => this.sockets.delete(socket));
     });
     this.server.on('tlsClientError', () => {});
+    this.server.on('connection', (socket: Socket) => {
+      if (this.down) socket.destroy();
+    });
+  }
+
+  private down = false;
+
+  /** A stopped kube-apiserver container: open connections drop and new ones are refused until resumeServing(). */
+  stopServing(): void {
+    this.down = true;
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  /** The restarted process serves again, with the serving certificate it read at start. */
+  resumeServing(tls?: { key: string; cert: string }): void {
+    if (tls) this.server.setSecureContext({ key: tls.key, cert: tls.cert });
+    this.down = false;
+  }
+
+  private authenticate(req: IncomingMessage): UserInfo {
+    const certs = this.options.clientCertificates;
+    if (!req.headers.authorization && certs) {
+      const peer = (req.socket as Socket & { getPeerCertificate?: (detailed: boolean) => { raw?: Buffer } }).getPeerCertificate?.(false);
+      if (peer?.raw) return authenticateClientCertificate(peer.raw, certs.caPem(), certs.now());
+    }
+    return this.options.auth.authenticate(req.headers.authorization);
   }
 
   /** Listens on 127.0.0.1 and resolves the port. */
@@ -178,7 +208,7 @@ export class ApiServer {
       counters.count('get', '/version');
       return send(res, 200, this.versionJson);
     }
-    const requester = this.options.auth.authenticate(req.headers.authorization);
+    const requester = this.authenticate(req);
     const user = impersonate(requester, req.headers, req.headersDistinct as Record<string, string[]>);
     const route = routeResource(path, this.index);
     if (!route) return this.handleNonResource(req, res, path, rawPath, user);

@@ -1,0 +1,130 @@
+// The node transport the simulation provides: a node's absolute paths live in its rootfs, and kubeadm, crictl and
+// kubectl behave there as on the real machine (kubeadm and crictl in-process, kubectl and file tools for real).
+
+import { lstat, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { StepError } from '../../errors.js';
+import type { NodeSpec, NodeTransport, ReadResult, RunOptions } from '../../node/index.js';
+import type { Exec, ExecResult } from '../../proc/types.js';
+import { runKubeadm, type KubeadmNode, type ProgramResult } from './kubeadm.js';
+import type { ContainerRuntime } from './crictl.js';
+import { hostPath } from './rootfs.js';
+
+/** Programs run for real on the host, their absolute-path arguments mapped into the rootfs. */
+const FILE_TOOLS = new Set(['sh', 'cat', 'ls', 'test', 'tar', 'openssl', 'base64', 'stat', 'mkdir', 'rm', 'cp', 'mv']);
+
+export interface SimulatedNode extends KubeadmNode {
+  name: string;
+  runtime: ContainerRuntime;
+}
+
+function result(command: string, program: ProgramResult): ExecResult {
+  return { command, exitCode: program.exitCode, signal: undefined, stdout: program.stdout, stderr: program.stderr, pid: undefined };
+}
+
+const program = (argv0: string) => argv0.slice(argv0.lastIndexOf('/') + 1);
+
+/** argv with every absolute path (and `--flag=/path`) moved into the rootfs. */
+export function mapPaths(rootfs: string, args: readonly string[]): string[] {
+  return args.map((arg) => {
+    if (arg.startsWith('/')) return hostPath(rootfs, arg);
+    const flag = /^(--?[A-Za-z][\w-]*=)(\/.*)$/.exec(arg);
+    return flag ? `${flag[1]}${hostPath(rootfs, flag[2]!)}` : arg;
+  });
+}
+
+/** A NodeTransport over a simulated node; `exec` runs the real programs (kubectl, sh, tar…). */
+export function createSimulatedTransport(spec: NodeSpec, node: SimulatedNode, exec: Exec): NodeTransport {
+  const path = (p: string) => hostPath(node.rootfs, p);
+  const runReal = async (argv: readonly string[], options: RunOptions): Promise<ExecResult> => {
+    const signals = [options.signal, options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)].filter((s): s is AbortSignal => s !== undefined);
+    const [file, ...args] = argv;
+    // sh -c SCRIPT NAME ARGS…: the script stays as written, its arguments are paths on the node.
+    const mapped = file === 'sh' && args[0] === '-c' ? [args[0], args[1]!, ...mapPaths(node.rootfs, args.slice(2))] : mapPaths(node.rootfs, args);
+    return exec(file!, mapped, {
+      cwd: node.rootfs,
+      // Anything a program caches under $HOME stays on the simulated node.
+      env: { HOME: path('/root') },
+      ...(options.input !== undefined ? { input: options.input } : {}),
+      ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
+    });
+  };
+  const run = async (argv: readonly string[], options: RunOptions = {}): Promise<ExecResult> => {
+    if (options.signal?.aborted) throw options.signal.reason ?? new Error('aborted');
+    const words = argv[0] === 'sudo' ? argv.slice(argv.indexOf('--') + 1 || 2) : argv;
+    const name = program(words[0] ?? '');
+    const command = words.join(' ');
+    if (name === 'kubeadm') return result(command, await runKubeadm(node, words.slice(1)));
+    if (name === 'crictl') return result(command, await node.runtime.run(words.slice(1)));
+    if (name === 'kubectl' || FILE_TOOLS.has(name)) {
+      await mkdir(path('/root'), { recursive: true });
+      return runReal([name, ...words.slice(1)], options);
+    }
+    return result(command, { exitCode: 127, stdout: '', stderr: `sh: 1: ${words[0] ?? ''}: not found\n` });
+  };
+  const failed = (what: string, error: unknown) =>
+    new StepError(`${spec.name}: ${what} failed: ${(error as Error).message}`, { errorClass: 'permanent', cause: error });
+  const readFiles = async (paths: readonly string[]): Promise<ReadResult[]> =>
+    Promise.all(
+      paths.map(async (p): Promise<ReadResult> => {
+        try {
+          const st = await stat(path(p));
+          if (!st.isFile()) return { path: p, data: undefined, problem: 'unreadable' };
+          return { path: p, data: await readFile(path(p)) };
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          return { path: p, data: undefined, problem: code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unreadable' };
+        }
+      }),
+    );
+  return {
+    spec,
+    run,
+    async runChecked(argv, options) {
+      const answer = await run(argv, options);
+      if (answer.exitCode !== 0) {
+        const stderr = answer.stderr.trim().split('\n').slice(-5).join(' | ');
+        throw new StepError(`${spec.name}: \`${argv.slice(0, 4).join(' ')}${argv.length > 4 ? ' …' : ''}\` failed (exit code ${answer.exitCode})${stderr ? `: ${stderr}` : ''}`, {
+          errorClass: 'permanent',
+          details: { node: spec.name, argv: [...argv], exitCode: answer.exitCode, stderr: answer.stderr },
+        });
+      }
+      return answer;
+    },
+    readFiles,
+    async readFile(p) {
+      const [file] = await readFiles([p]);
+      if (!file?.data) throw new StepError(`${spec.name}: cannot read ${p}: ${file?.problem ?? 'missing'}`, { errorClass: 'permanent' });
+      return file.data;
+    },
+    async writeFile(p, data, options = {}) {
+      const target = path(p);
+      try {
+        const mode = options.mode ?? (await stat(target).then((s) => s.mode & 0o777, () => 0o644));
+        const temp = `${target}.opsbook-${process.pid}`;
+        await writeFile(temp, data, { mode });
+        await rename(temp, target);
+      } catch (error) {
+        throw failed(`writing ${p}`, error);
+      }
+    },
+    async exists(p) {
+      return lstat(path(p)).then(() => true, () => false);
+    },
+    async mkdir(p) {
+      await mkdir(path(p), { recursive: true }).catch((error: unknown) => {
+        throw failed(`mkdir ${p}`, error);
+      });
+    },
+    async list(dir) {
+      try {
+        return (await readdir(path(dir))).sort();
+      } catch (error) {
+        throw failed(`listing ${dir}`, error);
+      }
+    },
+    async remove(p) {
+      await rm(path(p), { recursive: true, force: true });
+    },
+    async close() {},
+  };
+}
