@@ -26,17 +26,16 @@ export function addSelectionOptions(command: Command): Command {
 
 /** The selection the flags ask for, or undefined when they ask for none (every step runs). */
 export async function resolveSelection(flags: SelectionFlags, runbook: Runbook, stateDir: string, warn: (text: string) => void): Promise<StepSelection | undefined> {
-  const { selectSteps, splitStepIds, readEarlierRun, findDownstream, checkStepIds } = await import('../engine/index.js');
-  let only = splitStepIds(flags.only);
+  const { selectSteps, splitStepIds, readEarlierRun, checkStepIds } = await import('../engine/index.js');
+  const only = splitStepIds(flags.only);
   const skip = splitStepIds(flags.skip);
   const from = splitStepIds(flags.from ?? []);
   if (from.length > 0) {
     if (only.length > 0) throw new UsageError('--from selects the steps to run itself; it cannot be combined with --only');
     if (flags.fromRun === undefined) throw new UsageError('--from: the steps upstream of it are reused from an earlier run; pass --from-run RUN_ID');
     checkStepIds(runbook, from, '--from');
-    only = [...findDownstream(runbook, from).keys()];
   }
-  if (only.length === 0 && skip.length === 0) {
+  if (only.length === 0 && skip.length === 0 && from.length === 0) {
     if (flags.fromRun !== undefined) throw new UsageError('--from-run: reuses the steps --only/--skip leave out; pass one of them too');
     return undefined;
   }
@@ -45,5 +44,5 @@ export async function resolveSelection(flags: SelectionFlags, runbook: Runbook, 
   if (fromRun?.runbookSha256 !== undefined && fromRun.runbookSha256 !== runbook.sha256) {
     warn(`warning: --from-run ${fromRun.runId} ran a different version of ${runbook.file}; its reused outputs may not match the steps as they are now`);
   }
-  return selectSteps(runbook, { only, skip, ...(fromRun ? { fromRun } : {}) });
+  return selectSteps(runbook, { only, skip, ...(from.length > 0 ? { from } : {}), ...(fromRun ? { fromRun } : {}) });
 }

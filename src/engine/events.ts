@@ -102,7 +102,7 @@ export interface RunSelection {
   skip?: string[];
   /** `run --from-run`: unselected steps reuse this run's journaled outcomes. */
   fromRun?: string;
-  /** `resume --from`: these steps and everything downstream run again. */
+  /** `resume --from` or `run --from`: these steps and everything downstream run (again). */
   from?: string[];
 }
 

@@ -21,12 +21,12 @@ export type { RunResult, StepResult } from './result.js';
 
 /**
  * Runs a normalised runbook to the end; never throws for step failures (see `status`), only for bad options.
- * With a selection (selectSteps: `--only`/`--skip`), unselected steps are reused or skipped as it decided.
+ * With a selection (selectSteps: `--only`/`--skip`/`--from`), unselected steps are reused or skipped as it decided.
  */
 export async function executeRunbook(options: ExecuteOptions, selection?: StepSelection): Promise<RunResult> {
   if (!selection) return runRunbook(normalizeOptions(options), { reused: new Map() });
-  const { only, skip, fromRun } = selection;
-  const asked = { ...(only ? { only } : {}), ...(skip ? { skip } : {}), ...(fromRun ? { fromRun } : {}) };
+  const { only, skip, from, fromRun } = selection;
+  const asked = { ...(only ? { only } : {}), ...(skip ? { skip } : {}), ...(from ? { from } : {}), ...(fromRun ? { fromRun } : {}) };
   return runRunbook(normalizeOptions(options), { reused: selection.settled, selection: asked });
 }
 

@@ -34,10 +34,10 @@ export interface PlanView {
   }[];
   criticalPath: { steps: string[]; worstCaseMs: number };
   warnings: string[];
-  selection?: { only?: string[]; skip?: string[]; fromRun?: string };
+  selection?: { only?: string[]; skip?: string[]; from?: string[]; fromRun?: string };
 }
 
-/** "would run" / "would reuse from run X (not selected (--only))" / "would skip: not selected (--skip); …". */
+/** "would run" / "would reuse run X's outcome (not selected (--only a))" / "would skip: not selected (--skip b); …". */
 function formatSelected(selection: NonNullable<PlanView['steps'][number]['selection']>): string {
   if (selection.action === 'run') return 'would run';
   if (selection.action === 'reuse') return `would reuse run ${selection.reusedFrom}'s outcome${selection.reason ? ` (${selection.reason})` : ''}`;
@@ -47,6 +47,7 @@ function formatSelected(selection: NonNullable<PlanView['steps'][number]['select
 function formatSelectionSummary(plan: PlanView): string | undefined {
   if (!plan.selection) return undefined;
   const asked = [
+    plan.selection.from?.length ? `--from ${plan.selection.from.join(',')}` : '',
     plan.selection.only?.length ? `--only ${plan.selection.only.join(',')}` : '',
     plan.selection.skip?.length ? `--skip ${plan.selection.skip.join(',')}` : '',
     plan.selection.fromRun ? `--from-run ${plan.selection.fromRun}` : '',

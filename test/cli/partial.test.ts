@@ -70,12 +70,12 @@ describe('partial re-runs (end to end)', { timeout: 120_000 }, () => {
     expect(r.exitCode).toBe(0);
     expect(counts()).toEqual({ inventory: 1, audit: 1, approve: 2, finish: 1 });
     expect(readFileSync(path.join(tmp.dir, 'approved.hosts'), 'utf8')).toBe('a\n');
-    expect(r.stdout).toContain(`inventory: reused from run ${earlier} (succeeded, outputs reused): not selected (--only)`);
+    expect(r.stdout).toContain(`inventory: reused from run ${earlier} (succeeded, outputs reused): not selected (--only approve)`);
     const later = runIds(tmp.stateDir).find((id) => id !== earlier)!;
     const events = journalEvents(tmp.stateDir, later);
     expect(events[0]).toMatchObject({ type: 'run-start', selection: { only: ['approve'], fromRun: earlier } });
     expect(events.find((e) => e.type === 'step-end' && e.stepId === 'inventory')).toMatchObject({
-      status: 'succeeded', reused: true, reusedFrom: earlier, outputs: { hosts: 'a' }, reason: 'not selected (--only)',
+      status: 'succeeded', reused: true, reusedFrom: earlier, outputs: { hosts: 'a' }, reason: 'not selected (--only approve)',
     });
     expect(events.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
   });
@@ -87,6 +87,12 @@ describe('partial re-runs (end to end)', { timeout: 120_000 }, () => {
     expect(r.exitCode).toBe(0);
     expect(counts()).toEqual({ inventory: 1, audit: 1, approve: 2, finish: 2 });
     expect(runIds(tmp.stateDir)).toHaveLength(2);
+    // Each left-out step names --from, the flag used (not --only, which --from is turned into).
+    expect(r.stdout).toContain(`inventory: reused from run ${earlier} (succeeded, outputs reused): not selected (not downstream of --from approve)`);
+    expect(r.stdout).toContain(`audit: reused from run ${earlier} (succeeded, outputs reused): not selected (not downstream of --from approve)`);
+    expect(r.stdout).not.toContain('--only');
+    const later = runIds(tmp.stateDir).find((id) => id !== earlier)!;
+    expect(journalEvents(tmp.stateDir, later)[0]).toMatchObject({ type: 'run-start', selection: { from: ['approve'], fromRun: earlier } });
   });
 
   it('run --only exits 2 before anything runs when a selected step reads an output nothing provides, naming it', async () => {
@@ -99,12 +105,13 @@ describe('partial re-runs (end to end)', { timeout: 120_000 }, () => {
     expect(existsSync(path.join(tmp.stateDir, 'runs')) ? runIds(tmp.stateDir) : []).toEqual([]);
   });
 
-  it('run --skip leaves steps out with reason "not selected (--skip)"; an unknown id gets a did-you-mean', async () => {
+  it('run --skip leaves steps out with reason "not selected (--skip STEP)"; an unknown id gets a did-you-mean', async () => {
     const r = await runCli(['run', fixture('partial.yaml'), '--skip', 'audit,finish', '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`, '--output', 'plain']);
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(counts()).toEqual({ inventory: 1, audit: 0, approve: 1, finish: 0 });
-    expect(r.stdout).toContain('audit: skipped: not selected (--skip); no --from-run to reuse it from');
+    expect(r.stdout).toContain('audit: skipped: not selected (--skip audit); no --from-run to reuse it from');
+    expect(r.stdout).toContain('finish: skipped: not selected (--skip finish); no --from-run to reuse it from');
     const [runId] = runIds(tmp.stateDir);
     expect(journalEvents(tmp.stateDir, runId!).find((e) => e.type === 'step-end' && e.stepId === 'finish')).toMatchObject({
       status: 'skipped', skip: 'selection',
@@ -126,7 +133,7 @@ describe('plan with a selection (end to end)', { timeout: 120_000 }, () => {
     expect(r.stderr).toBe('');
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toContain(`Selection --only approve,finish --from-run ${earlier}: would run approve, finish; would reuse inventory, audit; would skip (none)`);
-    expect(r.stdout).toMatch(new RegExp(`  inventory \\(shell.*\\n    would reuse run ${earlier}'s outcome \\(not selected \\(--only\\)\\)`));
+    expect(r.stdout).toMatch(new RegExp(`  inventory \\(shell.*\\n    would reuse run ${earlier}'s outcome \\(not selected \\(--only approve,finish\\)\\)`));
     expect(r.stdout).toMatch(/ {2}approve \(shell.*needs inventory\n {4}would run\n/);
     const json = await runCli(['plan', fixture('partial.yaml'), '--skip', 'audit,finish', '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`, '--output', 'json']);
     expect(json.exitCode).toBe(0);
@@ -150,6 +157,15 @@ describe('plan with a selection (end to end)', { timeout: 120_000 }, () => {
     expect(plan.steps.map((s: { id: string; selection: { action: string } }) => [s.id, s.selection.action])).toEqual([
       ['inventory', 'reuse'], ['audit', 'reuse'], ['approve', 'run'], ['finish', 'run'],
     ]);
+    expect(plan.selection).toEqual({ from: ['approve'], fromRun: earlier });
+    expect(plan.steps[0].selection.reason).toBe('not selected (not downstream of --from approve)');
+    // Reused steps take no time: the worst cases count approve and finish only.
+    const ms = (id: string) => plan.steps.find((s: { id: string }) => s.id === id).worstCaseMs as number;
+    expect(plan.criticalPath).toEqual({ steps: ['approve', 'finish'], worstCaseMs: ms('approve') + ms('finish') });
+    expect(plan.worstCaseMs).toBe(ms('approve') + ms('finish'));
+    const text = await runCli(['plan', fixture('partial.yaml'), '--from', 'approve', '--from-run', earlier, '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
+    expect(text.stdout).toContain(`Selection --from approve --from-run ${earlier}: would run approve, finish; would reuse inventory, audit; would skip (none)`);
+    expect(text.stdout).toContain('Critical path: approve → finish,');
     const noRun = await runCli(['plan', fixture('partial.yaml'), '--from', 'approve', '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
     expect(noRun.exitCode).toBe(2);
     expect(noRun.stderr).toContain('pass --from-run RUN_ID');

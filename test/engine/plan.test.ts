@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planRunbook } from '../../src/engine/index.js';
+import { planRunbook, selectSteps } from '../../src/engine/index.js';
 import { KNOWN_AFTER_RUN } from '../../src/engine/plan/index.js';
 import type { AnyStepType } from '../../src/steps/types.js';
 import { makeRegistry, makeRunbook, makeStep, makeTestSteps } from './fixtures.js';
@@ -54,6 +54,33 @@ describe('plan', () => {
     expect(plan.worstCaseMs).toBe(plan.criticalPath.worstCaseMs);
     expect(plan.steps.find((s) => s.id === 'approve')).toMatchObject({ wave: 1, timeoutMs: 600_000, retry: { attempts: 3, maxDurationMs: 900_000 } });
     expect(JSON.parse(JSON.stringify(plan))).toEqual(plan);
+  });
+
+  it('counts only the steps a partial run would run: reused and unselected steps take no time', async () => {
+    const steps = [
+      makeStep('slow', { timeoutMs: 60 * 60_000 }),
+      makeStep('after', { needs: ['slow'], timeoutMs: 10 * 60_000 }),
+      makeStep('side', { timeoutMs: 20 * 60_000 }),
+      makeStep('wide', { timeoutMs: 20 * 60_000 }),
+    ];
+    const runbook = makeRunbook(steps, { concurrency: 1, deadline: '45m' });
+    const full = await planRunbook({ runbook, inputs: {}, registry });
+    expect(full.criticalPath).toEqual({ steps: ['slow', 'after'], worstCaseMs: 70 * 60_000 });
+    expect(full.worstCaseMs).toBe(110 * 60_000);
+    const fromRun = { runId: 'r1', steps: new Map(steps.map((s) => [s.id, { type: 'step-end', time: '', runId: 'r1', stepId: s.id, status: 'succeeded', outputs: {} } as const])) };
+    // --from after: slow is reused (settled once its needs are done, like the scheduler does), side and wide too.
+    const from = await planRunbook({ runbook, inputs: {}, registry, selection: selectSteps(runbook, { only: [], skip: [], from: ['after'], fromRun }) });
+    expect(from.criticalPath).toEqual({ steps: ['after'], worstCaseMs: 10 * 60_000 });
+    expect(from.worstCaseMs).toBe(10 * 60_000);
+    expect(from.warnings).toEqual([]);
+    expect(from.steps.find((s) => s.id === 'slow')!.worstCaseMs).toBe(60 * 60_000);
+    const skip = await planRunbook({ runbook, inputs: {}, registry, selection: selectSteps(runbook, { only: [], skip: ['slow', 'after'] }) });
+    expect(skip.criticalPath).toEqual({ steps: ['side'], worstCaseMs: 20 * 60_000 });
+    expect(skip.worstCaseMs).toBe(40 * 60_000);
+    expect(skip.warnings).toEqual([]);
+    expect(full.warnings).toHaveLength(1);
+    const only = await planRunbook({ runbook, inputs: {}, registry, selection: selectSteps(runbook, { only: ['wide'], skip: [], fromRun }) });
+    expect([only.criticalPath.worstCaseMs, only.worstCaseMs]).toEqual([20 * 60_000, 20 * 60_000]);
   });
 
   it('warns when the concurrency limit, not the critical path, makes the worst case exceed the deadline', async () => {

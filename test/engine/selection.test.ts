@@ -67,10 +67,28 @@ describe('partial re-runs (engine)', () => {
     expect(result.status).toBe('succeeded');
     expect(calls.sort()).toEqual(['approve', 'inventory']);
     expect(eventsOf(events, 'step-end').find((e) => e.stepId === 'audit')).toMatchObject({
-      status: 'skipped', skip: 'selection', reason: 'not selected (--skip); no --from-run to reuse it from',
+      status: 'skipped', skip: 'selection', reason: 'not selected (--skip audit); no --from-run to reuse it from',
     });
     expect(() => selectSteps(runbook, { only: [], skip: ['audit'] })).toThrow(/finish\)\.needs needs audit/);
     expect(() => selectSteps(runbook, { only: ['finsh'], skip: [] })).toThrow(/--only finsh: no step 'finsh'.*did you mean 'finish'/);
+  });
+
+  it('names the flag that left each step out: --from, --skip or --only, as typed', () => {
+    const fromRun = { runId: 'r1', steps: new Map(runbook.steps.map((s) => [s.id, end(s.id, { outputs: { hosts: 'a', n: 7 } })])) };
+    const reasons = (selection: ReturnType<typeof selectSteps>) => Object.fromEntries([...selection.settled].map(([id, o]) => [id, o.reason]));
+    const from = selectSteps(runbook, { only: [], skip: ['finish'], from: ['inventory'], fromRun });
+    expect(from.selected).toEqual(['inventory', 'approve']);
+    expect(reasons(from)).toEqual({
+      audit: 'not selected (not downstream of --from inventory)',
+      finish: 'not selected (--skip finish)',
+      report: 'not selected (not downstream of --from inventory)',
+    });
+    expect(from).toMatchObject({ from: ['inventory'], skip: ['finish'], fromRun: 'r1' });
+    expect(from.only).toBeUndefined();
+    expect(reasons(selectSteps(runbook, { only: ['approve', 'finish'], skip: [], fromRun }))).toMatchObject({ inventory: 'not selected (--only approve,finish)' });
+    expect(() => selectSteps(runbook, { only: [], skip: [], from: ['approve'] })).toThrow(/\(--from approve leaves them out\)/);
+    expect(() => selectSteps(runbook, { only: ['audit'], skip: [], from: ['approve'] })).toThrow(/cannot be combined with --only/);
+    expect(() => selectSteps(runbook, { only: [], skip: [], from: ['aprove'] })).toThrow(/--from aprove: no step 'aprove'/);
   });
 
   it('resume --from re-runs a succeeded run from a step, reusing the rest, in the same journal', async () => {

@@ -46,7 +46,7 @@ export interface PlanOptions {
   previews?: boolean;
   /** Bound on one preview. @default 30000 */
   previewTimeoutMs?: number;
-  /** `--only/--skip [--from-run]` (selectSteps): the plan says which steps would run and which would be reused. */
+  /** `--only/--skip/--from [--from-run]` (selectSteps): the plan says which steps would run and which would be reused; worst cases count only the steps that would run. */
   selection?: StepSelection;
 }
 
@@ -75,9 +75,13 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
   const order = topologicalOrder(runbook.steps);
   const { waves, waveOf } = computeWaves(runbook.steps, order);
   const worstCase = new Map(runbook.steps.map((step) => [step.id, computeWorstCase(step)]));
-  const criticalPath = findCriticalPath(runbook.steps, worstCase, order);
+  // A partial run settles reused and unselected steps without running them (once their needs are done): they take no time.
+  const runs = (id: string) => !options.selection?.settled.has(id);
+  const runTime = new Map([...worstCase].map(([id, ms]) => [id, runs(id) ? ms : 0]));
+  const longest = findCriticalPath(runbook.steps, runTime, order);
+  const criticalPath = { steps: longest.steps.filter(runs), worstCaseMs: longest.worstCaseMs };
   const concurrency = options.concurrency ?? runbook.concurrency;
-  const worstCaseMs = simulateWorstCase(runbook.steps, worstCase, concurrency);
+  const worstCaseMs = simulateWorstCase(runbook.steps, runTime, concurrency);
   const warnings: string[] = [];
   const scope: PreviewScope = {
     runId: 'plan',
@@ -148,8 +152,8 @@ export async function planRunbook(options: PlanOptions): Promise<RunbookPlan> {
   };
 }
 
-function describeAsked({ only, skip, fromRun }: StepSelection): RunSelection {
-  return { ...(only ? { only } : {}), ...(skip ? { skip } : {}), ...(fromRun ? { fromRun } : {}) };
+function describeAsked({ only, skip, from, fromRun }: StepSelection): RunSelection {
+  return { ...(only ? { only } : {}), ...(skip ? { skip } : {}), ...(from ? { from } : {}), ...(fromRun ? { fromRun } : {}) };
 }
 
 function secretInputValues(runbook: Runbook, inputs: Record<string, unknown>): string[] {

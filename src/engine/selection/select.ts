@@ -1,10 +1,11 @@
-// `run --only/--skip [--from-run]`: which steps run, which are reused from an earlier run, which are skipped as not selected.
+// `run --only/--skip/--from [--from-run]`: which steps run, which are reused from an earlier run, which are skipped as not selected.
 
 import { UsageError } from '../../errors.js';
 import type { Runbook, StepSpec } from '../../runbook/types.js';
 import type { StepEndEvent } from '../journal/replay.js';
 import type { StepOutcome } from '../state.js';
 import { describeRead, listStepReads, type StepRead } from './reads.js';
+import { findDownstream } from './downstream.js';
 import { checkStepIds } from './step-ids.js';
 
 export interface SelectionRequest {
@@ -12,6 +13,8 @@ export interface SelectionRequest {
   only: readonly string[];
   /** Do not run these. */
   skip: readonly string[];
+  /** Run these and everything downstream of them (instead of `only`, which must then be empty). */
+  from?: readonly string[];
   /** The run whose journaled outcomes unselected steps reuse, with each step's last step-end. */
   fromRun?: { runId: string; steps: ReadonlyMap<string, StepEndEvent> };
 }
@@ -20,6 +23,7 @@ export interface SelectionRequest {
 export interface StepSelection {
   only?: string[];
   skip?: string[];
+  from?: string[];
   fromRun?: string;
   /** Steps that run. */
   selected: string[];
@@ -37,9 +41,17 @@ export const REDACTED_NOT_REUSABLE = 'its journaled outputs were redacted (they 
 export function selectSteps(runbook: Runbook, request: SelectionRequest): StepSelection {
   checkStepIds(runbook, request.only, '--only');
   checkStepIds(runbook, request.skip, '--skip');
-  const only = new Set(request.only);
+  const from = [...new Set(request.from ?? [])];
+  if (from.length > 0 && request.only.length > 0) throw new UsageError('--from selects the steps to run itself; it cannot be combined with --only');
+  checkStepIds(runbook, from, '--from');
+  const only = new Set(from.length > 0 ? findDownstream(runbook, from).keys() : request.only);
   const skip = new Set(request.skip);
-  const flag = skip.size > 0 && only.size === 0 ? '--skip' : '--only';
+  // Each reason names the flag that left the step out, as the operator typed it.
+  const notSelected = (id: string): string =>
+    skip.has(id) ? `not selected (--skip ${id})` : from.length > 0 ? `not selected (not downstream of --from ${from.join(',')})` : `not selected (--only ${request.only.join(',')})`;
+  const asked = [from.length > 0 ? `--from ${from.join(',')}` : '', request.only.length > 0 ? `--only ${request.only.join(',')}` : '', skip.size > 0 ? `--skip ${[...skip].join(',')}` : '']
+    .filter(Boolean)
+    .join(' ');
   const isSelected = (id: string) => (only.size === 0 || only.has(id)) && !skip.has(id);
   const selected: string[] = [];
   const settled = new Map<string, StepOutcome>();
@@ -49,7 +61,7 @@ export function selectSteps(runbook: Runbook, request: SelectionRequest): StepSe
       selected.push(step.id);
       continue;
     }
-    const why = skip.has(step.id) ? 'not selected (--skip)' : 'not selected (--only)';
+    const why = notSelected(step.id);
     const end = request.fromRun?.steps.get(step.id);
     const fromRun = request.fromRun?.runId;
     if (end && fromRun && end.status === 'succeeded' && end.outputsRedacted !== true) {
@@ -62,9 +74,9 @@ export function selectSteps(runbook: Runbook, request: SelectionRequest): StepSe
       unavailable.set(step.id, detail);
     }
   }
-  checkSelectedReads(runbook, selected, unavailable, flag);
+  checkSelectedReads(runbook, selected, unavailable, asked);
   return {
-    ...(only.size ? { only: [...only] } : {}),
+    ...(from.length > 0 ? { from } : only.size ? { only: [...only] } : {}),
     ...(skip.size ? { skip: [...skip] } : {}),
     ...(request.fromRun ? { fromRun: request.fromRun.runId } : {}),
     selected,
@@ -80,7 +92,7 @@ function describeUnavailable(end: StepEndEvent | undefined, fromRun: string | un
 }
 
 // Every selected step must find what it needs: a selected step, or a reusable one.
-function checkSelectedReads(runbook: Runbook, selected: readonly string[], unavailable: ReadonlyMap<string, string>, flag: string): void {
+function checkSelectedReads(runbook: Runbook, selected: readonly string[], unavailable: ReadonlyMap<string, string>, asked: string): void {
   const byId = new Map(runbook.steps.map((s) => [s.id, s]));
   const problems: string[] = [];
   for (const id of selected) {
@@ -98,7 +110,7 @@ function checkSelectedReads(runbook: Runbook, selected: readonly string[], unava
   throw new UsageError(
     `${problems.join('\n')}\n` +
       `select the step${problems.length === 1 ? '' : 's'} it depends on too, or pass --from-run RUN_ID of a run where ` +
-      `${problems.length === 1 ? 'it' : 'they'} succeeded (${flag} leaves them out)`,
+      `${problems.length === 1 ? 'it' : 'they'} succeeded (${asked} leaves them out)`,
   );
 }
 
