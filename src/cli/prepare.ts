@@ -25,6 +25,10 @@ export interface PrepareOptions {
   baseValues?: Record<string, unknown>;
   /** Ask for missing secrets on a terminal. @default true */
   promptForSecrets?: boolean;
+  /** Suggested values (rehearse: the scenario's `inputs`) for the inputs the runbook declares; under everything else. */
+  suggested?: Record<string, unknown>;
+  /** Dummy values for secret inputs, by fromEnv variable or input name (rehearse: the scenario's `secrets`); under --set. */
+  secretStandIns?: Record<string, string>;
 }
 
 /** Names given on the command line (`--set name=…`), so a secret set there is not asked for again. */
@@ -40,7 +44,15 @@ export async function prepareRun(file: string, options: PrepareOptions, io: CliI
   const registry = createStepRegistry();
   const runbook = await loadRunbook(file, { registry, onWarning: (w) => io.stderr.write(`${formatWarning(w)}\n`) });
   const fromFile = options.valuesFile ? await readValuesFile(path.resolve(io.cwd, options.valuesFile)) : {};
-  const values: Record<string, unknown> = { ...options.baseValues, ...fromFile };
+  // A scenario may suggest inputs of other runbooks too: only the ones this runbook declares apply.
+  const suggested = Object.fromEntries(Object.entries(options.suggested ?? {}).filter(([name]) => name in runbook.inputs));
+  const values: Record<string, unknown> = { ...suggested, ...options.baseValues, ...fromFile };
+  const setNames = namesFromSet(options.set);
+  for (const spec of Object.values(runbook.inputs)) {
+    if (spec.type !== 'secret' || setNames.has(spec.name)) continue;
+    const standIn = (spec.fromEnv !== undefined ? options.secretStandIns?.[spec.fromEnv] : undefined) ?? options.secretStandIns?.[spec.name];
+    if (standIn !== undefined) values[spec.name] = standIn;
+  }
   const given = new Set([...Object.keys(values), ...namesFromSet(options.set)]);
   if (options.promptForSecrets ?? true) {
     const missing = findMissingSecrets(runbook, io.env, given, io.cwd);

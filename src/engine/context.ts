@@ -57,7 +57,14 @@ export function createStepContext(run: RunState, scope: AttemptScope): StepConte
     env: scope.env,
     cwd: options.cwd,
     kube: options.kube,
-    openKube: options.openKube,
+    // The client is built without connecting, so its server is checked against the policy before any request.
+    openKube: async (kubeconfigPath) => {
+      const client = await options.openKube(kubeconfigPath);
+      options.network.checkDirect(new URL(client.server));
+      return client;
+    },
+    network: options.network,
+    openNode: options.openNode,
     exec,
     redact: redactor.text,
     secrets: redactor.secrets,

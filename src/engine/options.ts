@@ -2,6 +2,8 @@
 
 import { CancelledError, StepError, UsageError } from '../errors.js';
 import type { KubeClient } from '../k8s/types.js';
+import { directNetwork, type NetworkPolicy } from '../net/index.js';
+import { openNode, type NodeOpener } from '../node/index.js';
 import type { Exec } from '../proc/types.js';
 import type { Runbook } from '../runbook/types.js';
 import { openDefaultStore } from '../store/default.js';
@@ -42,6 +44,10 @@ export interface ExecuteOptions {
   kube?: () => Promise<KubeClient>;
   /** A client for another kubeconfig file (a step's `kubeconfig` parameter). @default the Kubernetes client, loaded on use */
   openKube?: (kubeconfigPath: string) => Promise<KubeClient>;
+  /** How steps reach other hosts: `rehearse` sends impersonated hosts to the simulation and refuses the rest. @default direct */
+  network?: NetworkPolicy;
+  /** How steps open the machines they act on. @default each node's own transport (local or ssh) */
+  openNode?: NodeOpener;
   /** @default execProcess (src/proc/exec.ts) */
   exec?: Exec;
   /** Environment for child processes. @default {} */
@@ -85,6 +91,8 @@ export function normalizeOptions(options: ExecuteOptions): EngineOptions {
     onEvent: options.onEvent ?? (() => {}),
     kube: options.kube ?? rejectKube,
     openKube: options.openKube ?? openKubeconfigLazily(options.clock ?? systemClock),
+    network: options.network ?? directNetwork,
+    openNode: options.openNode ?? openNode,
     exec: options.exec ?? execLazily,
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),

@@ -6,3 +6,6 @@ export type { ScenarioInput } from './scenario/input.js';
 export type { Scenario } from './scenario/types.js';
 export type { SimSummary, CsrSummary, NodeSummary, OperatorSummary } from './summary.js';
 export type { KubeletState } from './actors/kubelet.js';
+export type { AssistedRequest, AssistedService, AssistedSummary } from './assisted/index.js';
+export { rehearsalNodeOpener } from './controlplane/index.js';
+export type { ControlPlane, ControlPlaneSummary } from './controlplane/index.js';

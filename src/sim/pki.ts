@@ -44,6 +44,22 @@ export async function createClusterPki(): Promise<ClusterPki> {
   };
 }
 
+/** A serving certificate from the cluster's CA for other names (the hosts a scenario impersonates) and 127.0.0.1. */
+export async function issueServingCertificate(pki: ClusterPki, dnsNames: string[]): Promise<{ certPem: string; keyPem: string }> {
+  const realNow = Date.now();
+  const keys = await generateKeyPair('ec-p256');
+  const cert = await issueCertificate(pki.ca, {
+    commonName: dnsNames[0] ?? 'localhost',
+    dnsNames: [...dnsNames, 'localhost'],
+    ipAddresses: ['127.0.0.1'],
+    publicKey: keys.publicKey,
+    usages: ['digital signature', 'key encipherment', 'server auth'],
+    notBefore: new Date(realNow - HOUR),
+    notAfter: new Date(realNow + YEAR),
+  });
+  return { certPem: cert.toString('pem'), keyPem: await exportPrivateKeyPem(keys.privateKey) };
+}
+
 const USAGES = new Set<Usage>(['digital signature', 'key encipherment', 'client auth', 'server auth']);
 
 /** Signs a CSR as the cluster's signer controller would (validity in simulated time). */

@@ -14,7 +14,9 @@ import { ApiServer } from './api/server.js';
 import { ClusterAccess, CONTROLLER } from './actors/access.js';
 import { startActors, type Actors } from './actors/index.js';
 import { writeKubeconfig } from './kubeconfig.js';
-import { createClusterPki } from './pki.js';
+import { createClusterPki, issueServingCertificate } from './pki.js';
+import { startAssistedService, type AssistedService } from './assisted/index.js';
+import { startControlPlane, type ControlPlane } from './controlplane/index.js';
 import { selectResources } from './resources.js';
 import type { ScenarioInput } from './scenario/input.js';
 import { loadScenario, parseScenario } from './scenario/load.js';
@@ -53,6 +55,12 @@ export interface Simulation {
   readonly startedAt: number;
   /** In-process admin access to the cluster's objects (test setup, assertions). */
   readonly access: ClusterAccess;
+  /** The Assisted Installer and SSO, when the scenario has them (requests, tokens, host statuses). */
+  readonly assisted: AssistedService | undefined;
+  /** The simulated kubeadm control-plane nodes and their cluster, when the scenario has them. */
+  readonly controlPlane: ControlPlane | undefined;
+  /** Hosts the simulation answers for and where (rehearse routes requests for them there), when it impersonates any. */
+  readonly impersonation: { hosts: string[]; port: number; caPem: string } | undefined;
   /** Requests served, by "verb resource" (e.g. "update certificatesigningrequests/approval"); dry runs as "patch(dryRun) configs". */
   counters(): Record<string, number>;
   totalRequests(): number;
@@ -140,6 +148,30 @@ export async function startSimulation(options: StartSimulationOptions): Promise<
     actors.stop();
     throw error;
   }
+  let assisted: AssistedService | undefined;
+  if (scenario.assistedInstaller) {
+    const spec = scenario.assistedInstaller;
+    try {
+      const serving = await issueServingCertificate(pki, spec.impersonates);
+      assisted = await startAssistedService({ spec, clock, tls: { key: serving.keyPem, cert: serving.certPem }, onInstalled: (name) => actors.boot(name) });
+    } catch (error) {
+      stopController.abort();
+      actors.stop();
+      await server.close();
+      throw error;
+    }
+  }
+  let controlPlane: ControlPlane | undefined;
+  if (scenario.controlPlane) {
+    try {
+      controlPlane = await startControlPlane({ spec: scenario.controlPlane, scenario, scheduler, pki, admin: access });
+    } catch (error) {
+      stopController.abort();
+      actors.stop();
+      await Promise.all([server.close(), assisted?.stop()]);
+      throw error;
+    }
+  }
   const url = `https://127.0.0.1:${port}`;
   let tempDir: string | undefined;
   let kubeconfigPath = options.kubeconfigOut;
@@ -149,8 +181,8 @@ export async function startSimulation(options: StartSimulationOptions): Promise<
   }
   const kubeconfig = await writeKubeconfig(kubeconfigPath, { server: url, caPem: pki.caPem, token: adminToken });
   let stopped: Promise<void> | undefined;
-  const summary = () =>
-    summarize({
+  const summary = () => ({
+    ...summarize({
       access,
       scenario: scenario.name,
       flavour: scenario.flavour,
@@ -160,7 +192,9 @@ export async function startSimulation(options: StartSimulationOptions): Promise<
       rogues: actors.rogues(),
       counters,
       errors,
-    });
+    }),
+    ...(controlPlane ? { controlPlane: controlPlane.summary() } : {}),
+  });
   return {
     url,
     port,
@@ -172,6 +206,9 @@ export async function startSimulation(options: StartSimulationOptions): Promise<
     scenario,
     startedAt,
     access,
+    assisted,
+    controlPlane,
+    impersonation: assisted && { hosts: [...scenario.assistedInstaller!.impersonates], port: assisted.port, caPem: pki.caPem },
     counters: () => counters.snapshot(),
     totalRequests: () => counters.totalRequests,
     faults: () => counters.faultSnapshot(),
@@ -182,7 +219,7 @@ export async function startSimulation(options: StartSimulationOptions): Promise<
       stopped ??= (async () => {
         stopController.abort();
         actors.stop();
-        await server.close();
+        await Promise.all([server.close(), assisted?.stop(), controlPlane?.stop()]);
         if (tempDir) await rm(tempDir, { recursive: true, force: true });
       })();
       return stopped;

@@ -4,6 +4,8 @@ import type { Clock } from '../time/clock.js';
 import type { ReportTable } from '../engine/events.js';
 import type { Exec } from '../proc/types.js';
 import type { KubeClient } from '../k8s/types.js';
+import type { NodeOpener } from '../node/index.js';
+import type { NetworkPolicy } from '../net/index.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -38,6 +40,10 @@ export interface StepContext {
   kube(): Promise<KubeClient>;
   /** A client for the cluster of another kubeconfig file (absolute path), e.g. one an earlier step wrote. */
   openKube(kubeconfigPath: string): Promise<KubeClient>;
+  /** How requests reach other hosts (the http step): directly, or during a rehearsal the simulation only. @default direct */
+  network?: NetworkPolicy;
+  /** How a step reaches a machine it acts on directly (nodes steps); `rehearse` refuses any the simulation lacks. @default its own transport */
+  openNode?: NodeOpener;
   exec: Exec;
   /** Mask every secret value in `text` as `***`. */
   redact(text: string): string;
@@ -60,6 +66,8 @@ export interface PlanContext {
   kube(): Promise<KubeClient>;
   /** A client for the cluster of another kubeconfig file (absolute path); reading only, as everything in a plan. */
   openKube(kubeconfigPath: string): Promise<KubeClient>;
+  /** As StepContext.openNode (reading only). @default the node's own transport */
+  openNode?: NodeOpener;
   exec: Exec;
   redact(text: string): string;
 }

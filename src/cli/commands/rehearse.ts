@@ -5,6 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KubeClient } from '../../k8s/types.js';
+import type { NetworkAttempt } from '../../net/index.js';
+import type { AssistedSummary } from '../../sim/index.js';
 import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addInputOptions, addOutputOptions, parsePositiveInt, resolveOutputMode, resolveStateDir, type CommonFlags } from '../options.js';
@@ -49,19 +51,50 @@ async function warmUpKubeClient(kube: () => Promise<KubeClient>): Promise<void> 
   }
 }
 
+/** Connections the steps asked for, by outcome: what the simulation answered for, and what was refused. */
+function summarizeNetwork(attempts: NetworkAttempt[]): { simulated: Record<string, number>; loopback: number; refused: string[] } {
+  const simulated: Record<string, number> = {};
+  for (const a of attempts) if (a.outcome === 'simulated') simulated[a.target] = (simulated[a.target] ?? 0) + 1;
+  return { simulated, loopback: attempts.filter((a) => a.outcome === 'loopback').length, refused: attempts.filter((a) => a.outcome === 'refused').map((a) => a.target) };
+}
+
+/** Lines about what lies outside the cluster: the Assisted Installer's hosts and tokens, and refused connections. */
+function formatOutside(report: { network: ReturnType<typeof summarizeNetwork>; assistedInstaller?: AssistedSummary }): string[] {
+  const lines: string[] = [];
+  const ai = report.assistedInstaller;
+  if (ai) {
+    lines.push('', `Assisted Installer (simulated for ${ai.impersonates.join(', ')}): ${ai.requests} requests, ${ai.tokensIssued} access tokens issued, ${ai.expiredTokens} expired tokens refused`);
+    for (const h of ai.hosts) lines.push(`  host ${h.name}: ${h.status} (${h.history.join(' → ')})`);
+  }
+  const simulated = Object.entries(report.network.simulated).map(([target, n]) => `${target} ×${n}`);
+  if (simulated.length === 0 && report.network.refused.length === 0) return lines;
+  lines.push(`Network: ${simulated.length > 0 ? `simulated ${simulated.join(', ')}` : 'no simulated host contacted'}; ${report.network.refused.length === 0 ? 'nothing beyond the loopback' : `refused (not simulated): ${[...new Set(report.network.refused)].join(', ')}`}`);
+  return lines;
+}
+
 export async function rehearseCommand(file: string, flags: RehearseFlags, io: CliIo): Promise<number> {
-  const [{ prepareRun }, { runSessionOnCluster }, { executeRunbook, createRunId }, { startSimulation }, { formatRehearsal }] =
+  const [{ prepareRun }, { runSessionOnCluster }, { executeRunbook, createRunId }, { startSimulation, loadScenario, rehearsalNodeOpener }, { formatRehearsal }, { createRehearsalNetwork }] =
     await Promise.all([
       import('../prepare.js'),
       import('../cluster-run.js'),
       import('../../engine/index.js'),
       import('../../sim/index.js'),
       import('../../ui/rehearsal.js'),
+      import('../../net/index.js'),
       // Rehearse only (`run` stays lazy): load @kubernetes/client-node (1.7–3 s) before the scaled clock starts, not on simulated time.
       import('../../k8s/client.js'),
     ]);
-  const prepared = await prepareRun(file, { set: flags.set, valuesFile: flags.values }, io);
-  const sim = await startSimulation({ scenario: path.resolve(io.cwd, flags.scenario), timeScale: flags.timeScale });
+  const scenario = await loadScenario(path.resolve(io.cwd, flags.scenario));
+  // The scenario's dummy secrets stand in for real ones, which then reach neither the steps nor their processes.
+  const standIns = scenario.secrets;
+  // The scenario's suggested inputs are defaults: --values and --set override them.
+  const prepared = await prepareRun(file, { set: flags.set, valuesFile: flags.values, secretStandIns: standIns, suggested: scenario.inputs }, io);
+  const sessionIo: CliIo = { ...io, env: { ...io.env, ...Object.fromEntries(Object.entries(standIns).filter(([k]) => io.env[k] !== undefined)) } };
+  const sim = await startSimulation({ scenario, timeScale: flags.timeScale });
+  // Requests for the hosts the scenario impersonates reach the simulation; any other host beyond the loopback is refused.
+  const network = createRehearsalNetwork(
+    sim.impersonation ? { simulation: { hosts: sim.impersonation.hosts, port: sim.impersonation.port, ca: sim.impersonation.caPem } } : {},
+  );
   const tempState = flags.stateDir ? undefined : mkdtempSync(path.join(tmpdir(), 'opsbook-rehearse-'));
   try {
     // The engine runs on the simulation's clock, so timeouts, backoff and the deadline scale with it.
@@ -70,7 +103,8 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
     const runId = createRunId(clock.now());
     // The same path as `run`: the simulation is just the cluster its kubeconfig names.
     const { exitCode, outcome } = await runSessionOnCluster({
-      io,
+      // With simulated nodes, `~` is a scratch home the simulation removes, so no workstation file of yours is replaced.
+      io: sim.controlPlane ? { ...sessionIo, env: { ...sessionIo.env, HOME: sim.controlPlane.workstationHome } } : sessionIo,
       flags: { ...flags, kubeconfig: sim.kubeconfigPath, breakLock: false },
       prepared,
       runId,
@@ -80,7 +114,8 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
       ...(mode === 'json' ? { renderer: { handle: () => {}, close: async () => {} } } : {}),
       // Before the runbook starts, so its first cluster step does not pay for connection set-up in simulated minutes.
       beforeStart: warmUpKubeClient,
-      start: (engine) => executeRunbook(engine),
+      // Every node a step opens must be simulated: ssh to a real host or this machine's own files are refused.
+      start: (engine) => executeRunbook({ ...engine, network, openNode: rehearsalNodeOpener(sim.controlPlane) }),
     });
     const report = {
       runbook: { name: prepared.runbook.metadata.name, file: prepared.runbook.file },
@@ -88,9 +123,11 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
       timeScale: flags.timeScale ?? sim.scenario.timeScale,
       outcome: { runId, status: outcome?.status ?? 'failed', error: outcome?.error, exitCode },
       cluster: sim.summary(),
+      network: summarizeNetwork(network.attempts()),
+      ...(sim.assisted ? { assistedInstaller: sim.assisted.summary() } : {}),
     };
     if (mode === 'json') io.stdout.write(`${escapeJsonControl(JSON.stringify(report, null, 2))}\n`);
-    else io.stdout.write(`\n${formatRehearsal(report).map((line) => escapeControl(line)).join('\n')}\n`);
+    else io.stdout.write(`\n${[...formatRehearsal(report), ...formatOutside(report)].map((line) => escapeControl(line)).join('\n')}\n`);
     return exitCode;
   } finally {
     await sim.stop();

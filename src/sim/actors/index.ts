@@ -16,6 +16,8 @@ export interface Actors {
   kubelets(): KubeletState[];
   /** Rogue CSR name → kind. */
   rogues(): Map<string, RogueKind>;
+  /** Boots a machine that joins when something installs it (the Assisted Installer), not at a fixed time. */
+  boot(machine: string): void;
   stop(): void;
 }
 
@@ -46,6 +48,7 @@ export async function startActors(ctx: ActorContext): Promise<Actors> {
   return {
     kubelets: () => kubelets.map((k) => k.state),
     rogues: () => rogues,
+    boot: (machine) => kubelets.find((k) => k.state.node === machine)?.boot(),
     stop: () => {
       for (const stop of stops) stop();
     },

@@ -54,6 +54,9 @@ async function generateMachineKeys(type: KeyType): Promise<MachineKeys> {
 export class Kubelet {
   readonly state: KubeletState;
   private keys: MachineKeys | undefined;
+  private release!: () => void;
+  /** Resolves when something outside the schedule boots the machine (the Assisted Installer finished installing it). */
+  private readonly booted = new Promise<void>((resolve) => (this.release = resolve));
 
   constructor(
     private readonly machine: JoiningMachine,
@@ -69,16 +72,31 @@ export class Kubelet {
     spawn(this.s, `kubelet ${this.machine.name}`, () => this.run());
   }
 
+  /** Boots a machine whose join is not scheduled (joinedBy `assisted-installer`); no effect on a scheduled one. */
+  boot(): void {
+    this.release();
+  }
+
+  /** Waits for the machine to boot: at joinAt, or when boot() is called; false when the simulation stopped first. */
+  private async waitForBoot(): Promise<boolean> {
+    if (this.machine.joinedBy === 'schedule') return sleepUntil(this.s, this.machine.joinAt);
+    if (this.s.signal.aborted) return false;
+    const stopped = new Promise<void>((resolve) => this.s.signal.addEventListener('abort', () => resolve(), { once: true }));
+    await Promise.race([this.booted, stopped]);
+    return !this.s.signal.aborted;
+  }
+
   private async run(): Promise<void> {
     const m = this.machine;
-    if (!(await sleepUntil(this.s, m.joinAt))) return;
+    if (!(await this.waitForBoot())) return;
+    const bootedAt = this.s.clock.now();
     const openshift = this.scenario.flavour === 'openshift';
     if (openshift && !(await this.step('provision machine', () => this.setMachine({ phase: 'Provisioned' })))) return;
     this.keys = await generateMachineKeys(m.keyType);
     const rsa = m.keyType.startsWith('rsa');
     this.state.phase = 'client-csr';
     const bootstrap = this.access.as(bootstrapperIdentity(this.scenario.kubelet.bootstrapIdentity));
-    const client = await this.requestCertificate(bootstrap, CLIENT_SIGNER, rsa ? ['digital signature', 'key encipherment', 'client auth'] : ['digital signature', 'client auth'], {}, this.state.clientCsrs, this.s.startedAt + m.joinAt);
+    const client = await this.requestCertificate(bootstrap, CLIENT_SIGNER, rsa ? ['digital signature', 'key encipherment', 'client auth'] : ['digital signature', 'client auth'], {}, this.state.clientCsrs, m.joinedBy === 'schedule' ? this.s.startedAt + m.joinAt : bootedAt);
     if (!client) return;
     const asNode = this.access.as(nodeIdentity(m.name));
     const kubeletVersion = this.scenario.kubernetesVersion;

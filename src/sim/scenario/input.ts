@@ -1,6 +1,6 @@
 // The scenario as written (YAML or built in code), before defaults: mirrors schemas/scenario.schema.json.
 
-import type { KeyType, NodeAddress, RogueKind } from './types.js';
+import type { AssistedValidationStatus, KeyType, NodeAddress, RogueKind } from './types.js';
 
 export type DurationInput = string | number;
 
@@ -53,4 +53,28 @@ export interface ScenarioInput {
     watchCut?: { everyMs: number; abrupt?: boolean };
   };
   users?: Array<{ name: string; token: string; groups?: string[] }>;
+  assistedInstaller?: {
+    impersonates?: string[];
+    offlineToken: string;
+    tokenLifetime?: DurationInput;
+    hosts?: Array<{
+      name: string;
+      bootAt?: DurationInput;
+      validations?: Array<{ id: string; status?: AssistedValidationStatus; until?: DurationInput }>;
+      installDuration?: DurationInput;
+    }>;
+  };
+  secrets?: Record<string, string>;
+  controlPlane?: {
+    clusterName: string;
+    namespace?: string;
+    nodes: Array<{ name: string; address?: string }>;
+    keyType?: KeyType;
+    certificates?: { expiresIn?: DurationInput; caExpiresIn?: DurationInput; kubeletExpiresIn?: DurationInput; overrides?: Record<string, DurationInput> };
+    restartDelay?: DurationInput;
+    stopDeadlineExceeded?: string[];
+    workstationKubeconfig?: string;
+    workloads?: Array<{ kind: 'DaemonSet' | 'Deployment'; namespace: string; name: string; replicas?: number; rolloutDuration?: DurationInput }>;
+  };
+  inputs?: Record<string, unknown>;
 }

@@ -36,6 +36,37 @@ function checkReferences(input: ScenarioInput): Array<{ path: PathSegment[]; mes
     if (r.victim && !all.has(r.victim)) problems.push({ path: ['rogues', i, 'victim'], message: `"${r.victim}" is not a node or machine of this scenario` });
     if (!r.node && r.kind !== 'unknown-machine' && machines.size === 0) problems.push({ path: ['rogues', i], message: `a ${r.kind} rogue needs a joining machine (or "node")` });
   });
+  problems.push(...checkAssisted(input));
+  return problems;
+}
+
+/** The Assisted Installer section: OpenShift only, unique host names, no fixed joinAt for a machine it installs. */
+function checkAssisted(input: ScenarioInput): Array<{ path: PathSegment[]; message: string }> {
+  const ai = input.assistedInstaller;
+  if (!ai) return [];
+  const problems: Array<{ path: PathSegment[]; message: string }> = [];
+  if ((input.flavour ?? 'openshift') !== 'openshift') {
+    problems.push({ path: ['assistedInstaller'], message: 'the Assisted Installer adds hosts to OpenShift clusters; this scenario is flavour "kubernetes"' });
+  }
+  const hosts = new Map<string, number>();
+  (ai.hosts ?? []).forEach((h, i) => {
+    if (hosts.has(h.name)) problems.push({ path: ['assistedInstaller', 'hosts', i, 'name'], message: `duplicate host "${h.name}" (already assistedInstaller.hosts[${hosts.get(h.name)}])` });
+    else hosts.set(h.name, i);
+    const ids = new Set<string>();
+    (h.validations ?? []).forEach((v, j) => {
+      if (ids.has(v.id)) problems.push({ path: ['assistedInstaller', 'hosts', i, 'validations', j, 'id'], message: `validation "${v.id}" is listed twice for this host` });
+      ids.add(v.id);
+    });
+  });
+  (input.machines ?? []).forEach((m, i) => {
+    const host = hosts.get(m.name);
+    if (host !== undefined && m.joinAt !== undefined) {
+      problems.push({
+        path: ['machines', i, 'joinAt'],
+        message: `"${m.name}" joins when the Assisted Installer finishes installing it (assistedInstaller.hosts[${host}]); remove joinAt`,
+      });
+    }
+  });
   return problems;
 }
 

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { parseDuration } from '../../time/duration.js';
 import type { DurationInput, PhaseInput, ScenarioInput } from './input.js';
-import type { ExistingNode, JoiningMachine, NodeAddress, OperatorPhase, OperatorSpec, Scenario } from './types.js';
+import type { AssistedInstallerSpec, ControlPlaneSpec, ExistingNode, JoiningMachine, NodeAddress, OperatorPhase, OperatorSpec, Scenario } from './types.js';
 
 /** Cluster operators a settled OpenShift 4.x cluster lists (image-registry is simulated separately). */
 const DEFAULT_OPERATORS = [
@@ -59,6 +59,24 @@ function normalizeOperators(input: ScenarioInput, version: string): OperatorSpec
   });
 }
 
+/** The hosts the real Assisted Installer answers for: its API and the Red Hat SSO. */
+const DEFAULT_IMPERSONATED = ['api.openshift.com', 'sso.redhat.com'];
+
+function normalizeAssisted(input: ScenarioInput['assistedInstaller']): AssistedInstallerSpec | undefined {
+  if (!input) return undefined;
+  return {
+    impersonates: input.impersonates ?? DEFAULT_IMPERSONATED,
+    offlineToken: input.offlineToken,
+    tokenLifetime: toMs(input.tokenLifetime, 15 * 60_000),
+    hosts: (input.hosts ?? []).map((h) => ({
+      name: h.name,
+      bootAfter: toMs(h.bootAt, 2 * 60_000),
+      validations: (h.validations ?? []).map((v) => ({ id: v.id, status: v.status ?? 'failure', until: v.until === undefined ? undefined : toMs(v.until, 0) })),
+      installDuration: toMs(h.installDuration, 20 * 60_000),
+    })),
+  };
+}
+
 export function normalizeScenario(input: ScenarioInput): Scenario {
   const flavour = input.flavour ?? 'openshift';
   const openshift = flavour === 'openshift';
@@ -71,6 +89,7 @@ export function normalizeScenario(input: ScenarioInput): Scenario {
     ready: n.ready ?? true,
     labels: n.labels ?? {},
   }));
+  const installed = new Set((input.assistedInstaller?.hosts ?? []).map((h) => h.name));
   const machines: JoiningMachine[] = (input.machines ?? []).map((m, i) => ({
     name: m.name,
     roles: m.roles ?? ['worker'],
@@ -79,6 +98,7 @@ export function normalizeScenario(input: ScenarioInput): Scenario {
     keyType: m.keyType ?? 'ec-p256',
     readyDelay: toMs(m.readyDelay, readyDelay),
     labels: m.labels ?? {},
+    joinedBy: installed.has(m.name) ? 'assisted-installer' : 'schedule',
   }));
   const faults = input.faults ?? {};
   return {
@@ -128,5 +148,36 @@ export function normalizeScenario(input: ScenarioInput): Scenario {
       watchCutAbrupt: faults.watchCut?.abrupt ?? false,
     },
     users: (input.users ?? []).map((u) => ({ name: u.name, token: u.token, groups: u.groups ?? [] })),
+    assistedInstaller: normalizeAssisted(input.assistedInstaller),
+    secrets: { ...input.secrets },
+    controlPlane: normalizeControlPlane(input.controlPlane),
+    inputs: { ...input.inputs },
+  };
+}
+
+const DAY = 86_400_000;
+
+function normalizeControlPlane(input: ScenarioInput['controlPlane']): ControlPlaneSpec | undefined {
+  if (!input) return undefined;
+  const certs = input.certificates ?? {};
+  const overrides = Object.fromEntries(Object.entries(certs.overrides ?? {}).map(([name, d]) => [name, toMs(d, 0)]));
+  return {
+    clusterName: input.clusterName,
+    namespace: input.namespace ?? `cluster-${input.clusterName}`,
+    nodes: input.nodes.map((n, i) => ({ name: n.name, address: n.address ?? `10.200.0.${3 + i}` })),
+    keyType: input.keyType ?? 'ec-p256',
+    caExpiresIn: toMs(certs.caExpiresIn, 9 * 365 * DAY),
+    leafExpiresIn: { '*': toMs(certs.expiresIn, -3 * DAY), ...overrides },
+    kubeletExpiresIn: toMs(certs.kubeletExpiresIn, 200 * DAY),
+    restartDelay: toMs(input.restartDelay, 2000),
+    stopDeadlineExceeded: input.stopDeadlineExceeded ?? [],
+    workstationKubeconfig: input.workstationKubeconfig,
+    workloads: (input.workloads ?? [{ kind: 'DaemonSet' as const, namespace: 'kube-system', name: 'etcd-defrag' }]).map((w) => ({
+      kind: w.kind,
+      namespace: w.namespace,
+      name: w.name,
+      replicas: w.replicas ?? input.nodes.length,
+      rolloutDuration: toMs(w.rolloutDuration, 5000),
+    })),
   };
 }

@@ -26,6 +26,30 @@ export interface JoiningMachine {
   /** Simulated ms between the serving certificate arriving and the Node turning Ready. */
   readyDelay: number;
   labels: Record<string, string>;
+  /** `schedule`: boots at joinAt; `assisted-installer`: boots when the Assisted Installer finishes installing it. */
+  joinedBy: 'schedule' | 'assisted-installer';
+}
+
+export type AssistedValidationStatus = 'failure' | 'pending' | 'error';
+
+export interface AssistedHostSpec {
+  /** requested_hostname; a machine of the same name joins the cluster when the installation finishes. */
+  name: string;
+  /** Simulated ms after the infra-env is created when the host registers. */
+  bootAfter: number;
+  /** Validations that do not pass at first: `until` simulated ms after registration (undefined: never). */
+  validations: Array<{ id: string; status: AssistedValidationStatus; until: number | undefined }>;
+  /** Simulated ms from the install action to added-to-existing-cluster. */
+  installDuration: number;
+}
+
+export interface AssistedInstallerSpec {
+  /** Host names the simulation answers for. */
+  impersonates: string[];
+  offlineToken: string;
+  /** Simulated ms an access token lasts. */
+  tokenLifetime: number;
+  hosts: AssistedHostSpec[];
 }
 
 export type RogueKind =
@@ -106,6 +130,36 @@ export interface ScenarioUser {
   groups: string[];
 }
 
+/** One kubeadm control-plane node with a root filesystem the simulation creates. */
+export interface ControlPlaneNode {
+  name: string;
+  /** The node's advertise address (in its certificates' SANs and its Node object). */
+  address: string;
+}
+
+/** A kubeadm cluster whose control-plane certificates a runbook renews (procedures §4). */
+export interface ControlPlaneSpec {
+  /** The renewed cluster; the admin cluster (the one --kubeconfig names) holds CLUSTER-kubeconfig. */
+  clusterName: string;
+  /** Namespace of that secret in the admin cluster (Anthos on bare metal: cluster-CLUSTER). */
+  namespace: string;
+  nodes: ControlPlaneNode[];
+  keyType: KeyType;
+  /** Simulated ms from the start to the CAs' expiry. */
+  caExpiresIn: number;
+  /** Simulated ms from the start to each leaf's expiry (negative: already expired), by kubeadm name; `*` for the rest. */
+  leafExpiresIn: Record<string, number>;
+  kubeletExpiresIn: number;
+  /** Simulated ms the kubelet takes to recreate a stopped static-pod container. */
+  restartDelay: number;
+  /** Containers whose first `crictl stop` answers DeadlineExceeded. */
+  stopDeadlineExceeded: string[];
+  /** A workstation kubeconfig (under `~/`) holding the cluster's current admin kubeconfig at the start. */
+  workstationKubeconfig: string | undefined;
+  /** Workloads of the renewed cluster (etcd-defrag by default). */
+  workloads: WorkloadSpec[];
+}
+
 export interface Scenario {
   name: string;
   description: string;
@@ -131,4 +185,12 @@ export interface Scenario {
   workloads: WorkloadSpec[];
   faults: Faults;
   users: ScenarioUser[];
+  /** Assisted Installer and SSO served by the simulation, if the scenario has them. */
+  assistedInstaller: AssistedInstallerSpec | undefined;
+  /** Stand-ins for secret inputs during rehearse, by fromEnv variable or input name. */
+  secrets: Record<string, string>;
+  /** A kubeadm cluster with simulated control-plane nodes, if the scenario has one. */
+  controlPlane: ControlPlaneSpec | undefined;
+  /** Input values the scenario suggests for the runbook it rehearses (defaults under --set/--values). */
+  inputs: Record<string, unknown>;
 }

@@ -22,7 +22,7 @@ interface Exchange {
 /** Prepares the request once; `send` authenticates (renewing an OAuth2 token on 401 once) and checks the status. */
 function prepareExchange(p: HttpParams, ctx: StepContext): Exchange {
   const mask = createSecretMask((t) => ctx.redact(t), [p.bearer, p.oauth2?.refreshToken]);
-  const tokens: TokenSource | undefined = p.oauth2 && createTokenSource(p.oauth2, ctx.clock, mask, p.requestTimeoutMs);
+  const tokens: TokenSource | undefined = p.oauth2 && createTokenSource(p.oauth2, ctx.clock, mask, p.requestTimeoutMs, ctx.network);
   const { url, basic } = splitCredentials(buildUrl(p.url, p.query));
   mask.add(basic);
   const label = `${p.method} ${mask.redact(url)}`;
@@ -31,7 +31,7 @@ function prepareExchange(p: HttpParams, ctx: StepContext): Exchange {
   const once = async (forceToken: boolean) => {
     const token = tokens ? await tokens.token(ctx.signal, forceToken) : p.bearer;
     const authorization = token ? `Bearer ${token}` : basic ? `Basic ${basic}` : undefined;
-    return sendRequest({ method: p.method, url, headers, body, authorization, timeoutMs: p.requestTimeoutMs, signal: ctx.signal }, mask);
+    return sendRequest({ method: p.method, url, headers, body, authorization, timeoutMs: p.requestTimeoutMs, signal: ctx.signal }, mask, ctx.network);
   };
   return {
     label,

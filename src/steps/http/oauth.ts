@@ -1,6 +1,7 @@
 // OAuth2 refresh-token grant: trades an offline token for short-lived access tokens and renews them before they lapse.
 
 import { StepError } from '../../errors.js';
+import type { NetworkPolicy } from '../../net/index.js';
 import type { Clock } from '../../time/clock.js';
 import type { OAuth2Params } from './params.js';
 import type { SecretMask } from './redact.js';
@@ -18,7 +19,7 @@ export interface TokenSource {
 }
 
 /** One cache per step attempt: the token lives in memory only and every new token is added to the mask. */
-export function createTokenSource(config: OAuth2Params, clock: Clock, mask: SecretMask, timeoutMs: number): TokenSource {
+export function createTokenSource(config: OAuth2Params, clock: Clock, mask: SecretMask, timeoutMs: number, network?: NetworkPolicy): TokenSource {
   let cached: { value: string; renewAt: number } | undefined;
   return {
     async token(signal, force = false) {
@@ -33,6 +34,7 @@ export function createTokenSource(config: OAuth2Params, clock: Clock, mask: Secr
       const response = await sendRequest(
         { method: 'POST', url: config.tokenUrl, headers: { 'content-type': contentType! }, body, timeoutMs, signal },
         mask,
+        network,
       );
       const label = `token request to ${mask.redact(config.tokenUrl)}`;
       assertExpectedStatus(response, [{ min: 200, max: 299 }], label, mask);

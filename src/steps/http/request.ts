@@ -1,9 +1,11 @@
-// One HTTP exchange with Node's built-in fetch, turned into a plain response or a classified StepError.
+// One HTTP exchange (through the run's network policy), turned into a plain response or a classified StepError.
 
 import { StepError } from '../../errors.js';
+import { directNetwork, type NetworkPolicy } from '../../net/index.js';
 import { formatDurationHuman } from '../../time/duration.js';
 import type { HttpMethod } from './params.js';
 import type { SecretMask } from './redact.js';
+import { exchange, type RawResponse } from './transport.js';
 
 /** What CEL expressions see as `response`. */
 export interface HttpResponse {
@@ -34,8 +36,8 @@ export function buildUrl(base: string, query: Record<string, string>): string {
 }
 
 /**
- * Credentials written in the URL (`https://user:password@host/`) leave it for a basic auth header (fetch refuses such
- * URLs); the header's base64 is returned so the caller can mask it like the password itself.
+ * Credentials written in the URL (`https://user:password@host/`) leave it for a basic auth header (so the URL can be
+ * shown and logged); the header's base64 is returned so the caller can mask it like the password itself.
  */
 export function splitCredentials(url: string): { url: string; basic?: string } {
   const parsed = new URL(url);
@@ -63,7 +65,7 @@ function parseJsonBody(text: string, contentType: string): unknown {
   }
 }
 
-/** Names a network failure by its code (ECONNREFUSED …), looking through undici's `cause`. */
+/** Names a network failure by its code (ECONNREFUSED …), looking through its `cause`s. */
 function describeNetworkError(error: unknown): { text: string; code?: string } {
   let e = error as { code?: unknown; message?: unknown; cause?: unknown } | undefined;
   for (let i = 0; i < 4 && e; i++) {
@@ -73,22 +75,26 @@ function describeNetworkError(error: unknown): { text: string; code?: string } {
   return { text: error instanceof Error ? error.message : String(error) };
 }
 
-/** Sends one request; throws transient StepErrors for network failures and timeouts, rethrows cancellation. */
-export async function sendRequest(request: HttpRequest, mask: SecretMask): Promise<HttpResponse> {
+/**
+ * Sends one request through `network` (@default direct); throws transient StepErrors for network failures and timeouts,
+ * the policy's permanent "not simulated" error as it is, and rethrows cancellation.
+ */
+export async function sendRequest(request: HttpRequest, mask: SecretMask, network: NetworkPolicy = directNetwork): Promise<HttpResponse> {
   const timeout = AbortSignal.timeout(request.timeoutMs);
   const headers: Record<string, string> = { accept: 'application/json, */*;q=0.5', ...request.headers };
   if (request.authorization) headers.authorization = request.authorization;
   const label = `${request.method} ${mask.redact(request.url)}`;
-  let res: Response;
+  let res: RawResponse;
   try {
-    res = await fetch(request.url, {
+    res = await exchange(network, {
       method: request.method,
+      url: request.url,
       headers,
       body: request.body,
       signal: AbortSignal.any([request.signal, timeout]),
-      redirect: 'follow',
     });
   } catch (error) {
+    if (error instanceof StepError) throw new StepError(`${label}: ${mask.redact(error.message)}`, { errorClass: error.errorClass, cause: error });
     if (request.signal.aborted) throw request.signal.reason ?? error;
     if (timeout.aborted) {
       throw new StepError(`${label}: no response within ${formatDurationHuman(request.timeoutMs)}`, { errorClass: 'transient' });
@@ -96,21 +102,8 @@ export async function sendRequest(request: HttpRequest, mask: SecretMask): Promi
     const { text } = describeNetworkError(error);
     throw new StepError(`${label}: request failed (${mask.redact(text)})`, { errorClass: 'transient', cause: error });
   }
-  let text: string;
-  try {
-    text = request.method === 'HEAD' ? '' : await res.text();
-  } catch (error) {
-    if (request.signal.aborted) throw request.signal.reason ?? error;
-    throw new StepError(`${label}: response body cut off (${mask.redact(describeNetworkError(error).text)})`, {
-      errorClass: 'transient',
-      cause: error,
-    });
-  }
-  const responseHeaders: Record<string, string> = {};
-  res.headers.forEach((value, key) => {
-    responseHeaders[key.toLowerCase()] = value;
-  });
-  const json = parseJsonBody(text, responseHeaders['content-type'] ?? '');
+  const text = request.method === 'HEAD' ? '' : res.text;
+  const json = parseJsonBody(text, res.headers['content-type'] ?? '');
   mask.addFromJson(json);
-  return { status: res.status, headers: responseHeaders, json, text };
+  return { status: res.status, headers: res.headers, json, text };
 }
