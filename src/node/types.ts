@@ -1,6 +1,6 @@
 // What a step needs from a machine it acts on directly (not through the API): commands and files.
 
-import type { ExecResult } from '../proc/types.js';
+import type { Exec, ExecResult } from '../proc/types.js';
 
 /** A node parameter after normalisation: every default filled. */
 export interface NodeSpec {
@@ -37,6 +37,9 @@ export interface ReadResult {
   /** Why `data` is missing: `missing` (no such file) or `unreadable` (exists but not a readable file). */
   problem?: 'missing' | 'unreadable';
 }
+
+/** Opens a transport for a node: the node's own (local/ssh) by default; `rehearse` gives the simulation's. */
+export type NodeOpener = (spec: NodeSpec, exec: Exec) => NodeTransport;
 
 /** Commands and files on one machine. Every method honours `signal`; failures are StepErrors. */
 export interface NodeTransport {

@@ -6,6 +6,7 @@ import type { KubeletState } from './actors/kubelet.js';
 import type { RogueKind } from './scenario/types.js';
 import { formatTime } from './store/store.js';
 import type { Json } from './json.js';
+import type { ControlPlaneSummary } from './controlplane/index.js';
 
 export type CsrState = 'approved' | 'denied' | 'pending';
 
@@ -52,6 +53,8 @@ export interface SimSummary {
   requests: { total: number; byVerbResource: Record<string, number>; faults: Record<string, number> };
   /** Failures inside the simulation's own actors (should stay empty). */
   errors: string[];
+  /** The simulated control-plane nodes: each certificate's expiry at the start and now. */
+  controlPlane?: ControlPlaneSummary;
 }
 
 

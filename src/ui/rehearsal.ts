@@ -32,6 +32,21 @@ function requestRows(byVerbResource: Record<string, number>, limit = 12): string
   return rows;
 }
 
+const expiryCell = (iso: string | undefined) => (iso ? iso.replace(/:\d\d\.\d+Z$/, 'Z').replace('T', ' ') : 'missing');
+
+/** Each simulated node's certificates: expiry when the scenario started and now. */
+function formatControlPlane(cp: NonNullable<SimSummary['controlPlane']>): string[] {
+  const rows = cp.nodes.flatMap((n) =>
+    n.certificates.map((c) => [n.name, c.name, expiryCell(c.before), expiryCell(c.after), c.before === c.after ? 'unchanged' : 'renewed']),
+  );
+  const renewed = rows.filter((r) => r[4] === 'renewed').length;
+  const secret = cp.kubeconfigSecret;
+  return [
+    ...formatTable({ title: `Control-plane certificates of ${cp.cluster}: ${renewed} of ${rows.length} renewed`, columns: ['node', 'certificate', 'expiry before', 'expiry after', ''], rows }),
+    `Admin cluster secret ${secret.namespace}/${secret.name}: ${secret.updates === 0 ? 'never updated' : `updated ${secret.updates} time(s) with the renewed admin kubeconfig`}`,
+  ];
+}
+
 /** Text lines of the rehearsal report. */
 export function formatRehearsal(report: RehearsalReport): string[] {
   const { cluster, outcome } = report;
@@ -69,6 +84,7 @@ export function formatRehearsal(report: RehearsalReport): string[] {
       }),
     );
   }
+  if (cluster.controlPlane) out.push('', ...formatControlPlane(cluster.controlPlane));
   out.push('');
   out.push(...formatTable({ title: `API requests: ${cluster.requests.total}`, columns: ['verb', 'resource', 'count'], rows: requestRows(cluster.requests.byVerbResource) }));
   const faults = Object.entries(cluster.requests.faults);

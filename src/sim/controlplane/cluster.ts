@@ -147,6 +147,8 @@ export async function startControlPlane(options: StartControlPlaneOptions): Prom
     for (const identity of spec.nodes) {
       const rootfs = join(root, 'nodes', identity.name);
       const issued = await writeNodePki(rootfs, identity, cas, plan);
+      // What every node has besides its PKI: scratch space and root's home.
+      await Promise.all(['/tmp', '/root'].map((d) => mkdir(hostPath(rootfs, d), { recursive: true })));
       const tls = await readTls(rootfs);
       const state = { name: identity.name, rootfs, caPem: tls.caPem, serving: true } as NodeState;
       state.server = new ApiServer({

@@ -6,3 +6,4 @@ export { ContainerRuntime, humanDuration } from './crictl.js';
 export { createSimulatedTransport, mapPaths } from './transport.js';
 export { hostPath } from './rootfs.js';
 export { LEAVES as KUBEADM_LEAVES, LEAF_NAMES as KUBEADM_LEAF_NAMES } from './layout.js';
+export { rehearsalNodeOpener } from './opener.js';

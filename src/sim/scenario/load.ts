@@ -37,6 +37,23 @@ function checkReferences(input: ScenarioInput): Array<{ path: PathSegment[]; mes
     if (!r.node && r.kind !== 'unknown-machine' && machines.size === 0) problems.push({ path: ['rogues', i], message: `a ${r.kind} rogue needs a joining machine (or "node")` });
   });
   problems.push(...checkAssisted(input));
+  problems.push(...checkControlPlane(input));
+  return problems;
+}
+
+/** The control-plane section: a kubeadm (kubernetes-flavoured) cluster, node names unique. */
+function checkControlPlane(input: ScenarioInput): Array<{ path: PathSegment[]; message: string }> {
+  const cp = input.controlPlane;
+  if (!cp) return [];
+  const problems: Array<{ path: PathSegment[]; message: string }> = [];
+  if ((input.flavour ?? 'openshift') !== 'kubernetes') {
+    problems.push({ path: ['controlPlane'], message: 'simulated control-plane nodes are kubeadm nodes (Anthos on bare metal): set flavour: kubernetes' });
+  }
+  const seen = new Map<string, number>();
+  cp.nodes.forEach((n, i) => {
+    if (seen.has(n.name)) problems.push({ path: ['controlPlane', 'nodes', i, 'name'], message: `duplicate node "${n.name}" (already controlPlane.nodes[${seen.get(n.name)}])` });
+    else seen.set(n.name, i);
+  });
   return problems;
 }
 

@@ -85,7 +85,7 @@ export const certExpiryStep: StepType<CertExpiryParams, CertExpiryOutputs, Param
     };
   },
   async run(params, ctx) {
-    const nodes = await forEachNode(params.nodes, ctx.exec, async (node, spec) => {
+    const nodes = await forEachNode(params.nodes, ctx, async (node, spec) => {
       ctx.progress(`reading certificates on ${spec.name}`);
       const inventory = await readInventory(node, { ...params, signal: ctx.signal });
       const certificates = classifyInventory(inventory, windowsOf(params, ctx.clock.now()), params.include);
@@ -109,7 +109,7 @@ export const certExpiryStep: StepType<CertExpiryParams, CertExpiryOutputs, Param
   },
   // Reading certificates is read-only, so plan shows the same tables the run will.
   async plan(params, ctx) {
-    const nodes = await forEachNode(params.nodes, ctx.exec, async (node, spec) => {
+    const nodes = await forEachNode(params.nodes, ctx, async (node, spec) => {
       const inventory = await readInventory(node, { ...params, signal: ctx.signal });
       return { node: spec.name, certificates: classifyInventory(inventory, windowsOf(params, ctx.clock.now()), params.include) };
     });

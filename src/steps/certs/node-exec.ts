@@ -52,7 +52,7 @@ export const nodeExecStep: StepType<NodeExecParams, NodeExecOutputs, ParamsInput
   normalize: (params) => ({ nodes: normalizeNodes(params.nodes), command: params.command }),
   async run(params, ctx) {
     const shown = quoteShellCommand(params.command);
-    const nodes = await forEachNode(params.nodes, ctx.exec, async (node, spec) => {
+    const nodes = await forEachNode(params.nodes, ctx, async (node, spec) => {
       ctx.progress(`${spec.name}: ${shown}`);
       const result = await node.run(params.command, { signal: ctx.signal });
       const stdout = ctx.redact(result.stdout);

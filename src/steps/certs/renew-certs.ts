@@ -144,7 +144,7 @@ export const renewCertsStep: StepType<RenewCertsParams, RenewCertsOutputs, Param
     };
   },
   async run(params, ctx) {
-    const nodes = await forEachNode(params.nodes, ctx.exec, (node) => renewNode(node, params, ctx));
+    const nodes = await forEachNode(params.nodes, ctx, (node) => renewNode(node, params, ctx));
     return {
       nodes,
       renewed: nodes.reduce((n, r) => n + r.renewed.length, 0),
@@ -152,7 +152,7 @@ export const renewCertsStep: StepType<RenewCertsParams, RenewCertsOutputs, Param
     };
   },
   async plan(params, ctx) {
-    const tables = await forEachNode(params.nodes, ctx.exec, async (node, spec) => {
+    const tables = await forEachNode(params.nodes, ctx, async (node, spec) => {
       const inventory = await readInventory(node, { ...inventoryOptions(params), signal: ctx.signal });
       const { renew, skipped } = selectForRenewal(inventory, selectOptions(params, ctx.clock.now()));
       const rows = [
