@@ -58,12 +58,14 @@ function summarizeNetwork(attempts: NetworkAttempt[]): { simulated: Record<strin
   return { simulated, loopback: attempts.filter((a) => a.outcome === 'loopback').length, refused: attempts.filter((a) => a.outcome === 'refused').map((a) => a.target) };
 }
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 /** Lines about what lies outside the cluster: the Assisted Installer's hosts and tokens, and refused connections. */
 function formatOutside(report: { network: ReturnType<typeof summarizeNetwork>; assistedInstaller?: AssistedSummary }): string[] {
   const lines: string[] = [];
   const ai = report.assistedInstaller;
   if (ai) {
-    lines.push('', `Assisted Installer (simulated for ${ai.impersonates.join(', ')}): ${ai.requests} requests, ${ai.tokensIssued} access tokens issued, ${ai.expiredTokens} expired tokens refused`);
+    lines.push('', `Assisted Installer (simulated for ${ai.impersonates.join(', ')}): ${count(ai.requests, 'request')}, ${count(ai.tokensIssued, 'access token')} issued, ${count(ai.expiredTokens, 'expired token')} refused`);
     for (const h of ai.hosts) lines.push(`  host ${h.name}: ${h.status} (${h.history.join(' → ')})`);
   }
   const simulated = Object.entries(report.network.simulated).map(([target, n]) => `${target} ×${n}`);

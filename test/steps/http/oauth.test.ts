@@ -1,31 +1,55 @@
+// The http step's OAuth2 refresh-token grant against the simulation's SSO and Assisted Installer (15-minute JWTs on a
+// virtual clock), reached as a rehearsal reaches them: the real host names, routed to the loopback.
+
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StepError } from '../../../src/errors.js';
+import { createRehearsalNetwork, type RehearsalNetwork } from '../../../src/net/index.js';
+import { startAssistedService, type AssistedService } from '../../../src/sim/assisted/index.js';
+import { createClusterPki, issueServingCertificate } from '../../../src/sim/pki.js';
 import { httpStep } from '../../../src/steps/http/http.js';
+import { exchange } from '../../../src/steps/http/transport.js';
 import { VirtualClock } from '../../../src/time/clock.js';
-import { API_PREFIX, startAssistedInstaller, type AssistedInstallerServer } from '../../helpers/assisted-installer.js';
 import { createTestContext, runStep } from '../openshift/context.js';
 
 const OFFLINE = 'offline-token-abcdefghijkl';
-let server: AssistedInstallerServer | undefined;
+const API = 'https://api.openshift.com/api/assisted-install/v2';
+const TOKEN_URL = 'https://sso.redhat.com/auth/realms/redhat-external/protocol/openid-connect/token';
+const HOSTS = ['api.openshift.com', 'sso.redhat.com'];
+
+interface Served {
+  service: AssistedService;
+  network: RehearsalNetwork;
+}
+let served: Served | undefined;
 afterEach(async () => {
-  await server?.stop();
-  server = undefined;
+  await served?.service.stop();
+  served = undefined;
 });
 
-async function importCluster(s: AssistedInstallerServer, clock: VirtualClock): Promise<string> {
+/** The simulation's Assisted Installer alone, its one host booting `bootAfterMs` after the infra-env exists. */
+async function serve(clock: VirtualClock, bootAfterMs: number): Promise<Served> {
+  const pki = await createClusterPki();
+  const tls = await issueServingCertificate(pki, HOSTS);
+  const spec = { impersonates: HOSTS, offlineToken: OFFLINE, tokenLifetime: 15 * 60_000, hosts: [{ name: 'worker-1', bootAfter: bootAfterMs, validations: [], installDuration: 20 * 60_000 }] };
+  const service = await startAssistedService({ spec, clock, tls: { key: tls.keyPem, cert: tls.certPem }, onInstalled: () => {} });
+  served = { service, network: createRehearsalNetwork({ simulation: { hosts: HOSTS, port: service.port, ca: pki.caPem } }) };
+  return served;
+}
+
+async function importCluster(s: Served, clock: VirtualClock): Promise<string> {
   const { ctx } = createTestContext({ clock, secrets: [OFFLINE] });
   const out = await runStep(
     httpStep,
     {
       method: 'POST',
-      url: `${s.url}${API_PREFIX}/clusters/import`,
-      oauth2: { tokenUrl: s.tokenUrl, refreshToken: OFFLINE },
-      json: { name: 'sno-day2', api_vip_dnsname: 'api.sno.example.com', openshift_cluster_id: 'abc' },
+      url: `${API}/clusters/import`,
+      oauth2: { tokenUrl: TOKEN_URL, refreshToken: OFFLINE },
+      json: { name: 'sno-day2', api_vip_dnsname: 'api.sno.example.com', openshift_cluster_id: '5d5f4ac1-3ab1-4c4e-9f4a-8d5c2a0e7b11' },
       outputs: { id: 'response.json.id' },
     },
-    ctx,
+    { ...ctx, network: s.network },
   );
   return out.id as string;
 }
@@ -33,25 +57,27 @@ async function importCluster(s: AssistedInstallerServer, clock: VirtualClock): P
 describe('http oauth2 (refresh-token grant)', () => {
   it('renews the 15-minute JWT during a long poll instead of failing with 401', async () => {
     const clock = new VirtualClock();
-    server = await startAssistedInstaller({ clock, offlineToken: OFFLINE, hostBootsAfterMs: 50 * 60_000 });
+    const server = await serve(clock, 50 * 60_000);
     const clusterId = await importCluster(server, clock);
-    const { ctx, recorded } = createTestContext({ clock, secrets: [OFFLINE] });
+    const created = createTestContext({ clock, secrets: [OFFLINE] });
+    const { recorded } = created;
+    const ctx = { ...created.ctx, network: server.network };
     await runStep(
       httpStep,
       {
         method: 'POST',
-        url: `${server.url}${API_PREFIX}/infra-envs`,
-        oauth2: { tokenUrl: server.tokenUrl, refreshToken: OFFLINE },
+        url: `${API}/infra-envs`,
+        oauth2: { tokenUrl: TOKEN_URL, refreshToken: OFFLINE },
         json: { name: 'w', cluster_id: clusterId, pull_secret: '{"auths":{}}', image_type: 'full-iso' },
       },
       ctx,
     );
-    const before = server.tokensIssued();
+    const before = server.service.tokensIssued();
     const out = await runStep(
       httpStep,
       {
-        url: `${server.url}${API_PREFIX}/clusters/${clusterId}`,
-        oauth2: { tokenUrl: server.tokenUrl, refreshToken: OFFLINE },
+        url: `${API}/clusters/${clusterId}`,
+        oauth2: { tokenUrl: TOKEN_URL, refreshToken: OFFLINE },
         until: 'response.json.hosts.size() > 0',
         interval: '1m',
         outputs: { hostId: 'response.json.hosts[0].id' },
@@ -61,25 +87,28 @@ describe('http oauth2 (refresh-token grant)', () => {
     expect(out.hostId).toMatch(/^[0-9a-f-]{36}$/);
     expect(out.polls).toBe(51);
     // 50 minutes of polling with 15-minute tokens renewed a minute early: 4 tokens, and never a 401.
-    expect(server.tokensIssued() - before).toBe(4);
-    expect(server.requests.filter((r) => r.status === 401)).toEqual([]);
+    expect(server.service.tokensIssued() - before).toBe(4);
+    expect(server.service.requests.filter((r) => r.status === 401)).toEqual([]);
     expect(JSON.stringify(recorded)).not.toMatch(/eyJ/);
   });
 
   it('with a token fetched once (static bearer) the same poll dies with a permanent 401 after 15 minutes', async () => {
     const clock = new VirtualClock();
-    server = await startAssistedInstaller({ clock, offlineToken: OFFLINE, hostBootsAfterMs: 50 * 60_000 });
+    const server = await serve(clock, 50 * 60_000);
     const clusterId = await importCluster(server, clock);
-    const res = await fetch(server.tokenUrl, {
+    const res = await exchange(server.network, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'cloud-services', refresh_token: OFFLINE }),
+      url: TOKEN_URL,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', client_id: 'cloud-services', refresh_token: OFFLINE }).toString(),
+      signal: AbortSignal.timeout(10_000),
     });
-    const { access_token: jwt } = (await res.json()) as { access_token: string };
+    const { access_token: jwt } = JSON.parse(res.text) as { access_token: string };
     const { ctx } = createTestContext({ clock, secrets: [jwt] });
     const error = await runStep(
       httpStep,
-      { url: `${server.url}${API_PREFIX}/clusters/${clusterId}`, bearer: jwt, until: 'response.json.hosts.size() > 0', interval: '1m' },
-      ctx,
+      { url: `${API}/clusters/${clusterId}`, bearer: jwt, until: 'response.json.hosts.size() > 0', interval: '1m' },
+      { ...ctx, network: server.network },
     ).catch((e: unknown) => e as StepError);
     expect(error).toBeInstanceOf(StepError);
     expect((error as StepError).errorClass).toBe('permanent');
@@ -114,15 +143,16 @@ describe('http oauth2 (refresh-token grant)', () => {
 
   it('a rejected offline token is a permanent error that shows the SSO reason, not the token', async () => {
     const clock = new VirtualClock();
-    server = await startAssistedInstaller({ clock, offlineToken: OFFLINE });
+    const server = await serve(clock, 2 * 60_000);
     const wrong = 'wrong-offline-token-zzz';
     const { ctx } = createTestContext({ clock, secrets: [wrong] });
     const error = (await runStep(
       httpStep,
-      { url: `${server.url}${API_PREFIX}/clusters/x`, oauth2: { tokenUrl: server.tokenUrl, refreshToken: wrong } },
-      ctx,
+      { url: `${API}/clusters/x`, oauth2: { tokenUrl: TOKEN_URL, refreshToken: wrong } },
+      { ...ctx, network: server.network },
     ).catch((e: unknown) => e)) as StepError;
     expect(error.errorClass).toBe('permanent');
-    expect(error.message).toBe(`token request to ${server.tokenUrl} → 400 Bad Request (expected 2xx): Invalid refresh token`);
+    expect(error.message).toBe(`token request to ${TOKEN_URL} → 400 Bad Request (expected 2xx): Invalid refresh token`);
+    expect(server.service.requests.map((r) => r.path)).toEqual(['/auth/realms/redhat-external/protocol/openid-connect/token']);
   });
 });
