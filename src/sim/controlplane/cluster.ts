@@ -173,6 +173,7 @@ export async function startControlPlane(options: StartControlPlaneOptions): Prom
       state.url = `https://127.0.0.1:${port}`;
       await writeKubeconfigs(rootfs, identity, cas, issued, state.url);
       state.now = () => clock.now();
+      state.renewalsBeforeFailure = spec.renewFailsAfter;
       state.clusterReachable = () =>
         state.serving &&
         validAt(rootfs, `${KUBERNETES_DIR}/pki/apiserver.crt`, false, clock.now()) &&

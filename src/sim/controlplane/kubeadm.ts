@@ -24,6 +24,8 @@ export interface KubeadmNode {
   now(): number;
   /** Whether kubeadm could read its configuration from the cluster (it falls back to defaults otherwise). */
   clusterReachable(): boolean;
+  /** The scenario's fault: renewals left before the next one fails with an I/O error (undefined: never). */
+  renewalsBeforeFailure?: number;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -154,6 +156,12 @@ export async function runKubeadm(node: KubeadmNode, args: readonly string[]): Pr
     const preamble = readingConfig('renew', node);
     let stdout = preamble.stdout + '\n';
     for (const leaf of leaves) {
+      if (node.renewalsBeforeFailure === 0) {
+        node.renewalsBeforeFailure = undefined;
+        const path = leaf.kubeconfig ? dirs.k8s(leaf.file) : dirs.pki(`${leaf.file.slice('pki/'.length)}.crt`);
+        return { exitCode: 1, stdout, stderr: `${preamble.stderr}error execution phase: [renew] failed to write ${leaf.name}: open ${path.slice(node.rootfs.length)}: input/output error\nTo see the stack trace of this error execute with --v=5 or higher\n` };
+      }
+      if (node.renewalsBeforeFailure !== undefined) node.renewalsBeforeFailure--;
       const problem = await renewLeaf(dirs, leaf, node.now());
       if (problem) return { exitCode: 1, stdout, stderr: `${preamble.stderr}error execution phase: ${problem}\nTo see the stack trace of this error execute with --v=5 or higher\n` };
       stdout += `${leaf.renewMessage} renewed\n`;

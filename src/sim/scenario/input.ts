@@ -73,6 +73,7 @@ export interface ScenarioInput {
     certificates?: { expiresIn?: DurationInput; caExpiresIn?: DurationInput; kubeletExpiresIn?: DurationInput; overrides?: Record<string, DurationInput> };
     restartDelay?: DurationInput;
     stopDeadlineExceeded?: string[];
+    renewFailsAfter?: number;
     workstationKubeconfig?: string;
     workloads?: Array<{ kind: 'DaemonSet' | 'Deployment'; namespace: string; name: string; replicas?: number; rolloutDuration?: DurationInput }>;
   };

@@ -171,6 +171,7 @@ function normalizeControlPlane(input: ScenarioInput['controlPlane']): ControlPla
     kubeletExpiresIn: toMs(certs.kubeletExpiresIn, 200 * DAY),
     restartDelay: toMs(input.restartDelay, 2000),
     stopDeadlineExceeded: input.stopDeadlineExceeded ?? [],
+    renewFailsAfter: input.renewFailsAfter,
     workstationKubeconfig: input.workstationKubeconfig,
     workloads: (input.workloads ?? [{ kind: 'DaemonSet' as const, namespace: 'kube-system', name: 'etcd-defrag' }]).map((w) => ({
       kind: w.kind,

@@ -154,6 +154,8 @@ export interface ControlPlaneSpec {
   restartDelay: number;
   /** Containers whose first `crictl stop` answers DeadlineExceeded. */
   stopDeadlineExceeded: string[];
+  /** A fault: on each node, `kubeadm certs renew` fails with an I/O error once this many certificates were renewed. */
+  renewFailsAfter: number | undefined;
   /** A workstation kubeconfig (under `~/`) holding the cluster's current admin kubeconfig at the start. */
   workstationKubeconfig: string | undefined;
   /** Workloads of the renewed cluster (etcd-defrag by default). */
