@@ -44,10 +44,11 @@ export function humanDuration(ms: number): string {
 /** One node's containers; ids are derived from node, name and attempt, so a scenario replays the same ids. */
 export class ContainerRuntime {
   readonly containers: Container[] = [];
-  private readonly deadlineOnce: Set<string>;
+  /** One entry per `crictl stop` that answers DeadlineExceeded, by container name. */
+  private readonly deadlines: string[];
 
   constructor(private readonly node: string, names: string[], private readonly hooks: RuntimeHooks, options: { deadlineOnce?: string[] } = {}) {
-    this.deadlineOnce = new Set(options.deadlineOnce ?? []);
+    this.deadlines = [...(options.deadlineOnce ?? [])];
     for (const name of names) this.start(name, 0);
   }
 
@@ -114,7 +115,9 @@ export class ContainerRuntime {
       if (!container) {
         return { exitCode: 1, stdout, stderr: `FATA[0000] stopping the container "${id}": rpc error: code = NotFound desc = an error occurred when try to find container "${id}": not found\n` };
       }
-      if (this.deadlineOnce.delete(container.name)) {
+      const slow = this.deadlines.indexOf(container.name);
+      if (slow >= 0) {
+        this.deadlines.splice(slow, 1);
         return { exitCode: 1, stdout, stderr: `FATA[0002] stopping the container "${id}": rpc error: code = DeadlineExceeded desc = context deadline exceeded\n` };
       }
       if (container.state === 'Running') {

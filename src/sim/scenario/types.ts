@@ -152,7 +152,7 @@ export interface ControlPlaneSpec {
   kubeletExpiresIn: number;
   /** Simulated ms the kubelet takes to recreate a stopped static-pod container. */
   restartDelay: number;
-  /** Containers whose first `crictl stop` answers DeadlineExceeded. */
+  /** Containers whose next `crictl stop` answers DeadlineExceeded, once per entry. */
   stopDeadlineExceeded: string[];
   /** A fault: on each node, `kubeadm certs renew` fails with an I/O error once this many certificates were renewed. */
   renewFailsAfter: number | undefined;

@@ -5,6 +5,7 @@ import { execProcess } from '../../../src/proc/exec.js';
 import type { ReportTable } from '../../../src/engine/events.js';
 import type { Exec } from '../../../src/proc/types.js';
 import type { KubeClient } from '../../../src/k8s/types.js';
+import type { NodeOpener } from '../../../src/node/index.js';
 import type { PlanContext, StepContext } from '../../../src/steps/types.js';
 import { openKubeconfigLazily } from '../../../src/engine/options.js';
 
@@ -13,7 +14,7 @@ export interface RecordingContext extends StepContext {
   tables: ReportTable[];
 }
 
-export function createTestContext(options: { clock?: Clock; exec?: Exec; kube?: () => Promise<KubeClient>; signal?: AbortSignal; env?: Record<string, string | undefined> } = {}): RecordingContext {
+export function createTestContext(options: { clock?: Clock; exec?: Exec; kube?: () => Promise<KubeClient>; signal?: AbortSignal; env?: Record<string, string | undefined>; openNode?: NodeOpener } = {}): RecordingContext {
   const logs: string[] = [];
   const tables: ReportTable[] = [];
   const clock = options.clock ?? new VirtualClock({ start: Date.now() });
@@ -32,6 +33,7 @@ export function createTestContext(options: { clock?: Clock; exec?: Exec; kube?: 
     kube: options.kube ?? (() => Promise.reject(new Error('no cluster configured'))),
     openKube: openKubeconfigLazily(clock),
     exec: options.exec ?? execProcess,
+    ...(options.openNode ? { openNode: options.openNode } : {}),
     redact: (text) => text,
     secrets: [],
     confirm: () => Promise.reject(new Error('no terminal')),
@@ -42,6 +44,6 @@ export function createTestContext(options: { clock?: Clock; exec?: Exec; kube?: 
 }
 
 export function createPlanContext(ctx: StepContext): PlanContext {
-  const { runId, stepId, signal, clock, env, cwd, kube, openKube, exec, redact } = ctx;
-  return { runId, stepId, signal, clock, env, cwd, kube, openKube, exec, redact };
+  const { runId, stepId, signal, clock, env, cwd, kube, openKube, openNode, exec, redact } = ctx;
+  return { runId, stepId, signal, clock, env, cwd, kube, openKube, exec, redact, ...(openNode ? { openNode } : {}) };
 }

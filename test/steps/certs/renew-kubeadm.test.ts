@@ -1,100 +1,76 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
+// renew-certs with the kubeadm strategy on the simulation's kubeadm control-plane nodes: kubeadm and crictl behave
+// there as on a real node, and /readyz is the node's own API server restarted with its renewed certificate.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { renewCertsStep } from '../../../src/steps/certs/renew-certs.js';
 import { kubeadmRootfs, parseCheckExpiration } from '../../../src/steps/certs/kubeadm.js';
 import { StepError } from '../../../src/errors.js';
-import { VirtualClock } from '../../../src/time/clock.js';
-import { createPkiFixture, CA_FILES, type PkiFixture } from '../../helpers/pki-fixture.js';
-import { createTestContext } from './context.js';
-import { FAKE_BIN, createFakeRuntime, moveUnderRootfs, openssl, readyzCluster, type FakeRuntime } from './renew-setup.js';
+import { openssl } from './renew-setup.js';
+import { startSimulatedNodes, type ControlPlaneInput, type SimulatedNodes } from './simulated-nodes.js';
 
-let base: PkiFixture;
-let pki: PkiFixture | undefined;
-/** pki's kubernetes directory moved to ROOT/etc/kubernetes (kubeadm knows no other place). */
-let dir: string;
-let runtime: FakeRuntime | undefined;
-
-beforeAll(async () => {
-  base = await createPkiFixture();
-});
-afterAll(() => base?.cleanup());
-afterEach(() => {
-  pki?.cleanup();
-  runtime?.cleanup();
-  pki = runtime = undefined;
-  delete process.env.FAKE_KUBEADM_FAIL_AFTER;
+let nodes: SimulatedNodes | undefined;
+afterEach(async () => {
+  await nodes?.sim.stop();
+  nodes = undefined;
 });
 
-function clone(): PkiFixture {
-  pki = base.clone();
-  dir = moveUnderRootfs(pki);
-  return pki;
+async function simulate(controlPlane: ControlPlaneInput = {}): Promise<SimulatedNodes> {
+  nodes = await startSimulatedNodes(controlPlane);
+  return nodes;
 }
 
-const params = (_p: PkiFixture, extra: Record<string, unknown> = {}) =>
+const params = (extra: Record<string, unknown> = {}) =>
   renewCertsStep.normalize!({
-    nodes: [{ name: 'cp-1', transport: 'local' }],
-    kubernetesDir: dir,
+    nodes: [{ name: 'cp-1', transport: 'ssh', host: '10.200.0.3' }],
     strategy: 'kubeadm',
-    kubeadm: join(FAKE_BIN, 'kubeadm'),
-    crictl: join(FAKE_BIN, 'crictl'),
-    readyz: { via: 'cluster' },
+    // The node's own API server, as its renewed admin.conf names it, with that client certificate.
+    readyz: { kubeconfig: 'admin.conf', interval: '1s' },
     ...extra,
   });
 
 describe('renew-certs (kubeadm)', () => {
-  it('runs `kubeadm certs renew all`, verifies the chains and new dates, parses check-expiration', async () => {
-    pki = clone();
-    runtime = createFakeRuntime();
-    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }), kube: readyzCluster().kube });
-    const out = await renewCertsStep.run(params(pki), ctx);
-    // kubeadm always renews /etc/kubernetes/*.conf: the fixture's ROOT/etc/kubernetes is reached through --rootfs.
-    const rootfs = `--rootfs=${pki!.root}`;
-    expect(runtime.calls('kubeadm')).toEqual([
-      ['certs', 'renew', 'all', rootfs],
-      ['certs', 'check-expiration', rootfs],
-    ]);
+  it('runs `kubeadm certs renew all`, verifies chains and new dates, parses check-expiration, restarts the control plane and waits for the node\'s /readyz', async () => {
+    const { ctx, calls, path } = await simulate();
+    const out = await renewCertsStep.run(params(), ctx);
+    expect(calls('cp-1', 'kubeadm')).toEqual([['certs', 'renew', 'all'], ['certs', 'check-expiration']]);
     const node = out.nodes[0]!;
     expect(node.renewed).toHaveLength(11);
     for (const r of node.renewed) expect(r.newExpiry > r.previousExpiry).toBe(true);
     const check = node.kubeadmCheck!;
     expect(check.certificates.map((c) => c.name)).toContain('etcd-peer');
     expect(check.certificates.find((c) => c.name === 'apiserver')).toMatchObject({ residual: '364d', certificateAuthority: 'ca', externallyManaged: false });
-    expect(check.authorities.map((c) => [c.name, c.residual])).toEqual([['ca', '9y'], ['etcd-ca', '9y'], ['front-proxy-ca', '9y']]);
-    expect(openssl('verify', '-CAfile', join(dir, `${CA_FILES['etcd-ca']}.crt`), join(dir, 'pki/etcd/server.crt')).trim()).toMatch(/: OK$/);
+    expect(check.authorities.map((c) => c.name)).toEqual(['ca', 'etcd-ca', 'front-proxy-ca']);
+    expect(openssl('verify', '-CAfile', path('cp-1', '/etc/kubernetes/pki/etcd/ca.crt'), path('cp-1', '/etc/kubernetes/pki/etcd/server.crt')).trim()).toMatch(/: OK$/);
     expect(ctx.logs.some((l) => /Done renewing certificates/.test(l))).toBe(true);
     expect(ctx.tables.find((t) => t.title === 'cp-1: kubeadm certs check-expiration')!.rows[0]).toEqual(['admin.conf', expect.stringMatching(/UTC$/), '364d', 'ca', 'no']);
-    expect(runtime.calls('crictl').filter((a) => a[0] === 'stop')).toHaveLength(4);
+    // crictl found each control-plane container by its anchored name and stopped exactly those four, never etcd-defrag.
+    expect(calls('cp-1', 'crictl').filter((a) => a[0] === 'stop')).toHaveLength(4);
+    expect(node.restarted.map((r) => r.container)).toEqual(['kube-apiserver', 'kube-scheduler', 'kube-controller-manager', 'etcd']);
+    expect(node.readyAfterMs).toBeGreaterThanOrEqual(0);
   }, 60_000);
 
   it('renews certificates one by one when only some are due', async () => {
-    pki = clone();
-    runtime = createFakeRuntime();
-    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }), kube: readyzCluster().kube });
-    const out = await renewCertsStep.run(params(pki, { renewWithin: '30d', restart: { enabled: false }, readyz: { enabled: false } }), ctx);
-    const renews = runtime.calls('kubeadm').filter((a) => a[1] === 'renew').map((a) => a[2]);
+    const { ctx, calls } = await simulate({ certificates: { expiresIn: '-3d', overrides: { 'front-proxy-client': '200d' } } });
+    const out = await renewCertsStep.run(params({ renewWithin: '30d', restart: { enabled: false }, readyz: { enabled: false } }), ctx);
+    const renews = calls('cp-1', 'kubeadm').filter((a) => a[1] === 'renew').map((a) => a[2]);
     expect(renews).toHaveLength(10);
     expect(renews).not.toContain('front-proxy-client');
     expect(renews).not.toContain('all');
     expect(out.nodes[0]!.restarted).toEqual([]);
-    expect(runtime.calls('crictl')).toEqual([]);
+    expect(calls('cp-1', 'crictl')).toEqual([]);
   }, 60_000);
 
   it('restores the backup byte for byte when kubeadm fails halfway', async () => {
-    pki = clone();
-    runtime = createFakeRuntime();
-    process.env.FAKE_KUBEADM_FAIL_AFTER = '3';
-    const before = pki.hashTree();
-    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }), kube: readyzCluster().kube });
-    const error = (await renewCertsStep.run(params(pki), ctx).catch((e: unknown) => e)) as StepError;
+    const { ctx, calls, hashTree } = await simulate({ renewFailsAfter: 3 });
+    const before = hashTree('cp-1');
+    const error = (await renewCertsStep.run(params(), ctx).catch((e: unknown) => e)) as StepError;
     expect(error).toBeInstanceOf(StepError);
-    expect(error.message).toMatch(/renewal failed before any restart — .* restored from .*: .*kubeadm certs renew all.*failed to renew apiserver-kubelet-client/);
-    const after = pki.hashTree();
-    const backups = Object.keys(after).filter((k) => k.includes('kubernetes-backup-'));
-    expect(backups).toHaveLength(1);
-    delete after[backups[0]!];
-    expect(after).toEqual(before);
-    expect(runtime.calls('crictl')).toEqual([]);
+    expect(error.message).toMatch(/renewal failed before any restart — \/etc\/kubernetes restored from \/etc\/kubernetes-backup-.*: .*kubeadm certs renew all.*failed to write apiserver-kubelet-client: .*input\/output error/);
+    expect(hashTree('cp-1')).toEqual(before);
+    expect(Object.keys(hashTree('cp-1', '/etc')).filter((f) => f.startsWith('kubernetes-backup-'))).toHaveLength(1);
+    expect(calls('cp-1', 'crictl')).toEqual([]);
   }, 60_000);
 });
 
@@ -123,16 +99,14 @@ describe('kubeadm strategy and kubernetesDir', () => {
 
 describe('renew-certs restart failures', () => {
   it('gives up after the configured attempts on repeated DeadlineExceeded, saying the certificates are already renewed', async () => {
-    pki = clone();
-    runtime = createFakeRuntime(['etcd', 'etcd', 'etcd']);
-    const ctx = createTestContext({ clock: new VirtualClock({ start: pki.now }), kube: readyzCluster().kube });
-    const error = (await renewCertsStep.run(params(pki, { restart: { attempts: 2, retryDelay: '1m' } }), ctx).catch((e: unknown) => e)) as StepError;
+    const { ctx, path, calls } = await simulate({ stopDeadlineExceeded: ['etcd', 'etcd', 'etcd'] });
+    const error = (await renewCertsStep.run(params({ restart: { attempts: 2, retryDelay: '1m' } }), ctx).catch((e: unknown) => e)) as StepError;
     expect(error.message).toMatch(/^cp-1: certificates renewed and verified \(backup .*\), but restarting the control plane failed: cp-1: crictl stop \w+ \(etcd\) failed after 2 attempt\(s\): .*DeadlineExceeded/);
     expect(error.errorClass).toBe('permanent');
-    expect(runtime.state().deadlineOnce).toEqual(['etcd']);
+    expect(calls('cp-1', 'crictl').filter((a) => a[0] === 'stop')).toHaveLength(5);
     // Renewed certificates stay: no rollback after verification.
-    const end = openssl('x509', '-in', join(dir, 'pki/apiserver.crt'), '-noout', '-enddate').trim().replace('notAfter=', '');
-    expect(Date.parse(end)).toBeGreaterThan(base.expiries.apiserver + 300 * 86_400_000);
+    const apiserver = new X509Certificate(readFileSync(path('cp-1', '/etc/kubernetes/pki/apiserver.crt')));
+    expect(Date.parse(apiserver.validTo)).toBeGreaterThan(Date.now() + 300 * 86_400_000);
   }, 60_000);
 });
 
