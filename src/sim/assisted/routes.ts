@@ -6,32 +6,12 @@ import type { Clock } from '../../time/clock.js';
 import type { AssistedInstallerSpec } from '../scenario/types.js';
 import { EventLog } from './events.js';
 import { hostTransitions, installedAt, viewHost, type HostRecord } from './hosts.js';
-import { renderValidationsInfo } from './validations.js';
-
-export const API_PREFIX = '/api/assisted-install/v2';
-export const IMAGES_PREFIX = '/api/assisted-images/images/';
+import { API_PREFIX, renderCluster, renderHost, renderInfraEnv, type ClusterRecord, type InfraEnvRecord } from './render.js';
 
 export interface Reply {
   status: number;
   body: unknown;
   contentType?: string;
-}
-
-interface ClusterRecord {
-  id: string;
-  name: string;
-  openshiftClusterId: string;
-  apiVipDnsname: string;
-  createdAt: number;
-}
-
-interface InfraEnvRecord {
-  id: string;
-  name: string;
-  clusterId: string;
-  imageType: string;
-  sshKey: string;
-  createdAt: number;
 }
 
 export interface AssistedApiOptions {
@@ -49,8 +29,6 @@ export interface AssistedApiOptions {
 export function apiError(status: number, reason: string): Reply {
   return { status, body: { code: String(status), href: '', id: status, kind: 'Error', reason } };
 }
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export class AssistedApi {
   private readonly clusters = new Map<string, ClusterRecord>();
@@ -114,7 +92,7 @@ export class AssistedApi {
     };
     this.clusters.set(cluster.id, cluster);
     this.events.add(now, { name: 'cluster_registration_succeeded', cluster_id: cluster.id, message: `Successfully registered cluster ${cluster.name} with id ${cluster.id}` });
-    return { status: 201, body: this.renderCluster(cluster) };
+    return { status: 201, body: renderCluster(cluster, this.visibleHosts().filter((h) => h.clusterId === cluster.id), this.o.clock.now()) };
   }
 
   private createInfraEnv(json: Record<string, unknown>): Reply {
@@ -136,7 +114,7 @@ export class AssistedApi {
     this.events.add(now, { name: 'infra_env_registration_succeeded', cluster_id: clusterId, infra_env_id: infraEnv.id, message: `Registered infra env ${infraEnv.name}` });
     // The machines boot from the first discovery image the operator creates.
     if (this.infraEnvs.size === 1) this.scheduleBoots(infraEnv);
-    return { status: 201, body: this.renderInfraEnv(infraEnv) };
+    return { status: 201, body: renderInfraEnv(infraEnv, this.o.imageHost) };
   }
 
   private scheduleBoots(infraEnv: InfraEnvRecord): void {
@@ -149,24 +127,24 @@ export class AssistedApi {
   private getCluster(id: string): Reply {
     const cluster = this.clusters.get(id);
     if (!cluster) return apiError(404, `cluster ${id} not found`);
-    return { status: 200, body: this.renderCluster(cluster) };
+    return { status: 200, body: renderCluster(cluster, this.visibleHosts().filter((h) => h.clusterId === cluster.id), this.o.clock.now()) };
   }
 
   private getInfraEnv(id: string): Reply {
     const infraEnv = this.infraEnvs.get(id);
     if (!infraEnv) return apiError(404, `infra env ${id} not found`);
-    return { status: 200, body: this.renderInfraEnv(infraEnv) };
+    return { status: 200, body: renderInfraEnv(infraEnv, this.o.imageHost) };
   }
 
   private listHosts(infraEnvId: string): Reply {
     if (!this.infraEnvs.has(infraEnvId)) return apiError(404, `infra env ${infraEnvId} not found`);
-    return { status: 200, body: this.visibleHosts().filter((h) => h.infraEnvId === infraEnvId).map((h) => this.renderHost(h)) };
+    return { status: 200, body: this.visibleHosts().filter((h) => h.infraEnvId === infraEnvId).map((h) => renderHost(h, this.o.clock.now())) };
   }
 
   private getHost(infraEnvId: string, hostId: string): Reply {
     const host = this.visibleHosts().find((h) => h.id === hostId && h.infraEnvId === infraEnvId);
     if (!host) return apiError(404, `host ${hostId} not found in infra env ${infraEnvId}`);
-    return { status: 200, body: this.renderHost(host) };
+    return { status: 200, body: renderHost(host, this.o.clock.now()) };
   }
 
   private installHost(infraEnvId: string, hostId: string): Reply {
@@ -179,7 +157,7 @@ export class AssistedApi {
     this.sync();
     // The machine boots at the end of its installation whether or not anybody is polling.
     this.o.clock.sleep(host.spec.installDuration, this.o.signal).then(() => this.sync(), () => {});
-    return { status: 202, body: this.renderHost(host) };
+    return { status: 202, body: renderHost(host, this.o.clock.now()) };
   }
 
   private listEvents(query: URLSearchParams): Reply {
@@ -218,57 +196,5 @@ export class AssistedApi {
         this.o.onInstalled(host.spec.name);
       }
     }
-  }
-
-  private renderCluster(cluster: ClusterRecord): Record<string, unknown> {
-    const hosts = this.visibleHosts().filter((h) => h.clusterId === cluster.id);
-    return {
-      kind: 'AddHostsCluster',
-      id: cluster.id,
-      href: `${API_PREFIX}/clusters/${cluster.id}`,
-      name: cluster.name,
-      openshift_cluster_id: cluster.openshiftClusterId,
-      api_vip_dnsname: cluster.apiVipDnsname,
-      status: 'adding-hosts',
-      status_info: 'cluster is adding hosts to existing OCP cluster',
-      created_at: iso(cluster.createdAt),
-      hosts: hosts.map((h) => this.renderHost(h)),
-    };
-  }
-
-  private renderInfraEnv(infraEnv: InfraEnvRecord): Record<string, unknown> {
-    const expires = infraEnv.createdAt + 4 * 3_600_000;
-    return {
-      kind: 'InfraEnv',
-      id: infraEnv.id,
-      href: `${API_PREFIX}/infra-envs/${infraEnv.id}`,
-      name: infraEnv.name,
-      cluster_id: infraEnv.clusterId,
-      type: infraEnv.imageType,
-      cpu_architecture: 'x86_64',
-      pull_secret_set: true,
-      ssh_authorized_key: infraEnv.sshKey,
-      created_at: iso(infraEnv.createdAt),
-      expires_at: iso(expires),
-      download_url: `https://${this.o.imageHost}${IMAGES_PREFIX}${infraEnv.id}?arch=x86_64&type=${infraEnv.imageType}&version=4.14`,
-    };
-  }
-
-  private renderHost(host: HostRecord): Record<string, unknown> {
-    const view = viewHost(host, this.o.clock.now());
-    return {
-      kind: 'AddToExistingClusterHost',
-      id: host.id,
-      href: `${API_PREFIX}/infra-envs/${host.infraEnvId}/hosts/${host.id}`,
-      infra_env_id: host.infraEnvId,
-      cluster_id: host.clusterId,
-      requested_hostname: host.spec.name,
-      role: 'worker',
-      status: view.status,
-      status_info: view.statusInfo,
-      validations_info: renderValidationsInfo(view.validations),
-      progress: { current_stage: view.stage, installation_percentage: view.percentage },
-      created_at: iso(host.registeredAt),
-    };
   }
 }

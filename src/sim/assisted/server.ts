@@ -6,7 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../time/clock.js';
 import type { AssistedInstallerSpec } from '../scenario/types.js';
-import { API_PREFIX, AssistedApi, IMAGES_PREFIX, apiError, type Reply } from './routes.js';
+import { API_PREFIX, IMAGES_PREFIX } from './render.js';
+import { AssistedApi, apiError, type Reply } from './routes.js';
 import { createSso, TOKEN_PATH, type Sso } from './sso.js';
 
 /** Bodies larger than this are refused (the real API's requests are a few kB). */
