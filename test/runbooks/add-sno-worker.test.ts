@@ -77,6 +77,7 @@ describe('rehearse runbooks/add-sno-worker.yaml', { timeout: 180_000 }, () => {
     expect(output).toMatch(/worker-1\s+Ready/);
     expect(output).toMatch(/CSRs: [2-9] approved, 0 denied/);
 
+    expect(result.stderr).toContain("rehearse: secret input(s) offlineToken, pullSecret take the scenario's stand-in values (secrets:)");
     // every connection the steps asked for went to the simulation: the policy's record
     expect(output).toMatch(/^Network: simulated sso\.redhat\.com:443 ×\d+, api\.openshift\.com:443 ×\d+; nothing beyond the loopback$/m);
 

@@ -92,6 +92,11 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
   // The scenario's suggested inputs are defaults: --values and --set override them.
   const prepared = await prepareRun(file, { set: flags.set, valuesFile: flags.values, secretStandIns: standIns, suggested: scenario.inputs }, io);
   const sessionIo: CliIo = { ...io, env: { ...io.env, ...Object.fromEntries(Object.entries(standIns).filter(([k]) => io.env[k] !== undefined)) } };
+  const setNames = new Set(flags.set.map((entry) => entry.split('=')[0]!.trim()));
+  const stoodIn = Object.values(prepared.runbook.inputs)
+    .filter((spec) => spec.type === 'secret' && !setNames.has(spec.name) && ((spec.fromEnv !== undefined && spec.fromEnv in standIns) || spec.name in standIns))
+    .map((spec) => spec.name);
+  if (stoodIn.length > 0) io.stderr.write(`rehearse: secret input(s) ${stoodIn.join(', ')} take the scenario's stand-in values (secrets:)\n`);
   const sim = await startSimulation({ scenario, timeScale: flags.timeScale });
   // Requests for the hosts the scenario impersonates reach the simulation; any other host beyond the loopback is refused.
   const network = createRehearsalNetwork(
