@@ -79,7 +79,7 @@ export class Kubelet {
 
   /** Waits for the machine to boot: at joinAt, or when boot() is called; false when the simulation stopped first. */
   private async waitForBoot(): Promise<boolean> {
-    if (this.machine.joinedBy === 'schedule') return sleepUntil(this.s, this.machine.joinAt);
+    if (this.machine.joinedBy !== 'assisted-installer') return sleepUntil(this.s, this.machine.joinAt);
     if (this.s.signal.aborted) return false;
     const stopped = new Promise<void>((resolve) => this.s.signal.addEventListener('abort', () => resolve(), { once: true }));
     await Promise.race([this.booted, stopped]);
@@ -96,7 +96,7 @@ export class Kubelet {
     const rsa = m.keyType.startsWith('rsa');
     this.state.phase = 'client-csr';
     const bootstrap = this.access.as(bootstrapperIdentity(this.scenario.kubelet.bootstrapIdentity));
-    const client = await this.requestCertificate(bootstrap, CLIENT_SIGNER, rsa ? ['digital signature', 'key encipherment', 'client auth'] : ['digital signature', 'client auth'], {}, this.state.clientCsrs, m.joinedBy === 'schedule' ? this.s.startedAt + m.joinAt : bootedAt);
+    const client = await this.requestCertificate(bootstrap, CLIENT_SIGNER, rsa ? ['digital signature', 'key encipherment', 'client auth'] : ['digital signature', 'client auth'], {}, this.state.clientCsrs, m.joinedBy === 'assisted-installer' ? bootedAt : this.s.startedAt + m.joinAt);
     if (!client) return;
     const asNode = this.access.as(nodeIdentity(m.name));
     const kubeletVersion = this.scenario.kubernetesVersion;
