@@ -79,6 +79,30 @@ describe('http step network policy', () => {
     }
   });
 
+  it('follows a redirect through the policy too: a loopback server cannot send the step beyond the loopback', async () => {
+    const seen: Array<string | undefined> = [];
+    const local = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      if (req.url === '/away') res.writeHead(302, { location: 'https://downloads.example.net/iso' }).end();
+      else if (req.url === '/here') res.writeHead(307, { location: '/final' }).end();
+      else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+    await new Promise<void>((r) => local.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(local.address() as AddressInfo).port}`;
+      const network = createRehearsalNetwork({});
+      const { ctx } = createTestContext({ secrets: ['bearer-token-0123456789'] });
+      await expect(runStep(httpStep, { url: `${base}/here`, bearer: 'bearer-token-0123456789', outputs: { ok: 'response.json.ok' } }, { ...ctx, network })).resolves.toMatchObject({ ok: true });
+      // same origin: the credentials went along
+      expect(seen).toEqual(['Bearer bearer-token-0123456789', 'Bearer bearer-token-0123456789']);
+      const error = (await runStep(httpStep, { url: `${base}/away` }, { ...ctx, network }).catch((e: unknown) => e)) as StepError;
+      expect(error.message).toContain('not simulated: downloads.example.net');
+      expect(network.attempts().map((a) => a.outcome)).toEqual(['loopback', 'loopback', 'loopback', 'refused']);
+    } finally {
+      local.close();
+    }
+  });
+
   it('checks a kubeconfig server the way the engine does for openKube: loopback only', () => {
     const network = createRehearsalNetwork({});
     expect(() => network.checkDirect(new URL('https://127.0.0.1:6443'))).not.toThrow();
