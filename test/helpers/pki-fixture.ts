@@ -1,4 +1,5 @@
-// Builds a real kubeadm-layout PKI with openssl in a temp dir: 10-year CAs, expired or expiring leaves, kubeconfigs.
+// Builds a real kubeadm-layout PKI with openssl in a temp dir (10-year CAs, expired or expiring leaves, kubeconfigs), for
+// tests that need a PKI another tool made or the real local/ssh transports; the rest use the simulation's nodes.
 
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from 'node:fs';

@@ -61,21 +61,26 @@ export function createSimulatedTransport(spec: NodeSpec, node: SimulatedNode, ex
     }
     return result(command, { exitCode: 127, stdout: '', stderr: `sh: 1: ${words[0] ?? ''}: not found\n` });
   };
+  // In-process file work finishes at once, but a cancelled step must still stop before its next one, as over ssh.
+  const checkSignal = (signal?: AbortSignal) => {
+    if (signal?.aborted) throw signal.reason ?? new Error('aborted');
+  };
   const failed = (what: string, error: unknown) =>
     new StepError(`${spec.name}: ${what} failed: ${(error as Error).message}`, { errorClass: 'permanent', cause: error });
-  const readFiles = async (paths: readonly string[]): Promise<ReadResult[]> =>
-    Promise.all(
-      paths.map(async (p): Promise<ReadResult> => {
-        try {
-          const st = await stat(path(p));
-          if (!st.isFile()) return { path: p, data: undefined, problem: 'unreadable' };
-          return { path: p, data: await readFile(path(p)) };
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          return { path: p, data: undefined, problem: code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unreadable' };
-        }
-      }),
-    );
+  const readOne = async (p: string): Promise<ReadResult> => {
+    try {
+      const st = await stat(path(p));
+      if (!st.isFile()) return { path: p, data: undefined, problem: 'unreadable' };
+      return { path: p, data: await readFile(path(p)) };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      return { path: p, data: undefined, problem: code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'unreadable' };
+    }
+  };
+  const readFiles = async (paths: readonly string[], signal?: AbortSignal): Promise<ReadResult[]> => {
+    checkSignal(signal);
+    return Promise.all(paths.map(readOne));
+  };
   return {
     spec,
     run,
@@ -91,12 +96,13 @@ export function createSimulatedTransport(spec: NodeSpec, node: SimulatedNode, ex
       return answer;
     },
     readFiles,
-    async readFile(p) {
-      const [file] = await readFiles([p]);
+    async readFile(p, signal) {
+      const [file] = await readFiles([p], signal);
       if (!file?.data) throw new StepError(`${spec.name}: cannot read ${p}: ${file?.problem ?? 'missing'}`, { errorClass: 'permanent' });
       return file.data;
     },
     async writeFile(p, data, options = {}) {
+      checkSignal(options.signal);
       const target = path(p);
       try {
         const mode = options.mode ?? (await stat(target).then((s) => s.mode & 0o777, () => 0o644));
@@ -107,22 +113,26 @@ export function createSimulatedTransport(spec: NodeSpec, node: SimulatedNode, ex
         throw failed(`writing ${p}`, error);
       }
     },
-    async exists(p) {
+    async exists(p, signal) {
+      checkSignal(signal);
       return lstat(path(p)).then(() => true, () => false);
     },
-    async mkdir(p) {
+    async mkdir(p, signal) {
+      checkSignal(signal);
       await mkdir(path(p), { recursive: true }).catch((error: unknown) => {
         throw failed(`mkdir ${p}`, error);
       });
     },
-    async list(dir) {
+    async list(dir, signal) {
+      checkSignal(signal);
       try {
         return (await readdir(path(dir))).sort();
       } catch (error) {
         throw failed(`listing ${dir}`, error);
       }
     },
-    async remove(p) {
+    async remove(p, signal) {
+      checkSignal(signal);
       await rm(path(p), { recursive: true, force: true });
     },
     async close() {},

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { renewCertsStep } from '../../../src/steps/certs/renew-certs.js';
 import { kubeadmRootfs, parseCheckExpiration } from '../../../src/steps/certs/kubeadm.js';
 import { StepError } from '../../../src/errors.js';
+import { execProcess } from '../../../src/proc/exec.js';
 import { openssl } from './renew-setup.js';
 import { startSimulatedNodes, type ControlPlaneInput, type SimulatedNodes } from './simulated-nodes.js';
 
@@ -32,7 +33,7 @@ const params = (extra: Record<string, unknown> = {}) =>
 
 describe('renew-certs (kubeadm)', () => {
   it('runs `kubeadm certs renew all`, verifies chains and new dates, parses check-expiration, restarts the control plane and waits for the node\'s /readyz', async () => {
-    const { ctx, calls, path } = await simulate();
+    const { ctx, calls, path } = await simulate({ stopDeadlineExceeded: ['kube-apiserver'] });
     const out = await renewCertsStep.run(params(), ctx);
     expect(calls('cp-1', 'kubeadm')).toEqual([['certs', 'renew', 'all'], ['certs', 'check-expiration']]);
     const node = out.nodes[0]!;
@@ -45,9 +46,15 @@ describe('renew-certs (kubeadm)', () => {
     expect(openssl('verify', '-CAfile', path('cp-1', '/etc/kubernetes/pki/etcd/ca.crt'), path('cp-1', '/etc/kubernetes/pki/etcd/server.crt')).trim()).toMatch(/: OK$/);
     expect(ctx.logs.some((l) => /Done renewing certificates/.test(l))).toBe(true);
     expect(ctx.tables.find((t) => t.title === 'cp-1: kubeadm certs check-expiration')!.rows[0]).toEqual(['admin.conf', expect.stringMatching(/UTC$/), '364d', 'ca', 'no']);
-    // crictl found each control-plane container by its anchored name and stopped exactly those four, never etcd-defrag.
-    expect(calls('cp-1', 'crictl').filter((a) => a[0] === 'stop')).toHaveLength(4);
+    // crictl found each control-plane container by its anchored name and stopped exactly those four (kube-apiserver's
+    // DeadlineExceeded stopped again), never etcd-defrag.
+    expect(calls('cp-1', 'crictl').filter((a) => a[0] === 'ps').map((a) => a[2])).toEqual(['^kube-apiserver$', '^kube-scheduler$', '^kube-controller-manager$', '^etcd$']);
+    expect(calls('cp-1', 'crictl').filter((a) => a[0] === 'stop')).toHaveLength(5);
+    expect(ctx.logs.some((l) => /kube-apiserver\): DeadlineExceeded, trying again \(1\/5\)/.test(l))).toBe(true);
     expect(node.restarted.map((r) => r.container)).toEqual(['kube-apiserver', 'kube-scheduler', 'kube-controller-manager', 'etcd']);
+    const defrag = await nodes!.sim.controlPlane!.openNode(params().nodes[0]!, execProcess)!.run(['crictl', 'ps', '-a', '--name', 'etcd-defrag']);
+    expect(defrag.stdout).toMatch(/Running +etcd-defrag +0 /);
+    expect(defrag.stdout).not.toMatch(/Exited/);
     expect(node.readyAfterMs).toBeGreaterThanOrEqual(0);
   }, 60_000);
 
