@@ -27,7 +27,7 @@ export interface PrepareOptions {
   promptForSecrets?: boolean;
   /** Suggested values (rehearse: the scenario's `inputs`) for the inputs the runbook declares; under everything else. */
   suggested?: Record<string, unknown>;
-  /** Dummy values for secret inputs, by fromEnv variable or input name (rehearse: the scenario's `secrets`); under --set. */
+  /** Dummy values for secret inputs, by fromEnv variable or input name (rehearse: the scenario's `secrets`); over --values and env. */
   secretStandIns?: Record<string, string>;
 }
 
