@@ -46,13 +46,18 @@ export function nodeNameOf(identity: string | undefined): string | undefined {
   return name.length > 0 ? name : undefined;
 }
 
-// Spec is immutable, so a parse is valid for the CSR's whole life; keyed by uid (name + creation as fallback).
-const parsed = new Map<string, ParsedCsr | { error: string }>();
-// A record is valid until the object changes (its resourceVersion), so each pass re-reads only what changed.
-const records = new Map<string, { resourceVersion: string | undefined; record: CsrRecord }>();
-const MAX_CACHED = 20_000;
+export type ParsedRequest = ParsedCsr | { error: string };
 
-async function parseRequest(request: string | undefined): Promise<ParsedCsr | { error: string }> {
+// Spec is immutable, so a parse is valid for the CSR's whole life; keyed by uid (name + creation as fallback).
+const parsed = new Map<string, ParsedRequest>();
+const MAX_CACHED = 20_000;
+// A cached object is one version of a CSR and never changes, so its record is kept with it (and dies with it):
+// each pass re-reads only the versions it has not seen.
+const records = new WeakMap<KubeObject, CsrRecord>();
+// A projection that dropped spec.request carries the request's parse instead (not enumerable: never serialised).
+const PARSED_REQUEST = Symbol('opsbook.parsedRequest');
+
+async function parseRequest(request: string | undefined): Promise<ParsedRequest> {
   if (!request) return { error: 'spec.request is empty' };
   try {
     // Loaded on first use: the X.509 stack costs ~200 ms of start-up that validate/plan never need.
@@ -67,7 +72,7 @@ function cacheKey(csr: CsrObject): string {
   return csr.metadata.uid ?? `${csr.metadata.name}@${csr.metadata.creationTimestamp}`;
 }
 
-function buildRecord(csr: CsrObject, request: ParsedCsr | { error: string }): CsrRecord {
+function buildRecord(csr: CsrObject, request: ParsedRequest): CsrRecord {
   const spec = csr.spec ?? {};
   const created = Date.parse(csr.metadata.creationTimestamp ?? '');
   return {
@@ -83,21 +88,33 @@ function buildRecord(csr: CsrObject, request: ParsedCsr | { error: string }): Cs
   };
 }
 
+/**
+ * The parse of this CSR's request when it is already known (from an earlier version of the CSR, or carried by the
+ * object): a projection may then drop spec.request and carry the parse instead (attachParsedRequest).
+ */
+export function findParsedRequest(object: KubeObject): ParsedRequest | undefined {
+  return (object as { [PARSED_REQUEST]?: ParsedRequest })[PARSED_REQUEST] ?? parsed.get(cacheKey(object as CsrObject));
+}
+
+/** Makes `object` (a projection without spec.request) carry its request's parse, so no reader needs the PEM again. */
+export function attachParsedRequest<T extends KubeObject>(object: T, request: ParsedRequest): T {
+  Object.defineProperty(object, PARSED_REQUEST, { value: request, enumerable: false });
+  return object;
+}
+
 /** The CSR as the policy sees it; the PKCS#10 request is parsed and its signature checked once per CSR. */
 export async function readCsrRecord(object: KubeObject): Promise<CsrRecord> {
   const csr = object as CsrObject;
-  const key = cacheKey(csr);
-  const cached = findCachedRecord(csr);
+  const cached = records.get(object);
   if (cached) return cached;
-  let request = parsed.get(key);
+  let request = findParsedRequest(csr);
   if (!request) {
     request = await parseRequest(csr.spec?.request);
     if (parsed.size >= MAX_CACHED) parsed.clear();
-    parsed.set(key, request);
+    parsed.set(cacheKey(csr), request);
   }
   const record = buildRecord(csr, request);
-  if (records.size >= MAX_CACHED) records.clear();
-  records.set(key, { resourceVersion: csr.metadata.resourceVersion, record });
+  records.set(object, record);
   return record;
 }
 
@@ -107,15 +124,9 @@ export async function readCsrRecord(object: KubeObject): Promise<CsrRecord> {
  */
 export async function readCsrRecords(objects: readonly KubeObject[]): Promise<CsrRecord[]> {
   const out: CsrRecord[] = [];
-  for (const object of objects) out.push(findCachedRecord(object as CsrObject) ?? (await readCsrRecord(object)));
+  // A synchronous hit for an object already read, so a pass over thousands of CSRs allocates no promise per CSR.
+  for (const object of objects) out.push(records.get(object) ?? (await readCsrRecord(object)));
   return out;
-}
-
-// Synchronous hit for an unchanged object, so a pass over thousands of CSRs allocates no promise per CSR.
-function findCachedRecord(csr: CsrObject): CsrRecord | undefined {
-  const cached = records.get(cacheKey(csr));
-  const version = csr.metadata.resourceVersion;
-  return cached && version !== undefined && cached.resourceVersion === version ? cached.record : undefined;
 }
 
 export function isParsed(request: CsrRecord['request']): request is ParsedCsr {

@@ -3,7 +3,7 @@
 
 import { setMaxListeners } from 'node:events';
 import { StepError, toStepError } from '../../errors.js';
-import type { KubeClient } from '../../k8s/types.js';
+import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import { type CsrRecord, readCsrState } from '../../csr/index.js';
 import type { StepContext } from '../types.js';
 import { stopWaitingAt } from './cluster-view.js';
@@ -39,7 +39,7 @@ export async function applyDecisions(
   const approval = { type: 'Approved' as const, reason: APPROVE_REASON, message: `Approved by ${stepMarker(ctx)}: node identity checks passed` };
   // Only the outcome is kept: holding thousands of full response objects until the pass ends would double the cache.
   const approveResults = await runBounded(approvals, params.concurrency, async (record) => {
-    const { outcome, object } = await writeCsrConditionWithRetry(kube, pass.objects.get(record.uid)!, approval, retry);
+    const { outcome, object } = await writeCsrConditionWithRetry(kube, takeObject(pass, record), approval, retry);
     return { outcome, approvalMessage: outcome === 'already-approved' && object ? readCsrState(object).approvalMessage : undefined };
   });
   const approvedNow = new Set<string>();
@@ -79,7 +79,7 @@ export async function applyDecisions(
   for (const { record } of denials) state.settled.add(record.uid);
   const denyResults = await runBounded(denials, params.concurrency, async ({ record, message }) => {
     const denial = { type: 'Denied' as const, reason: DENY_REASON, message: `Denied by ${stepMarker(ctx)}: ${message}` };
-    const { outcome } = await writeCsrConditionWithRetry(kube, pass.objects.get(record.uid)!, denial, retry);
+    const { outcome } = await writeCsrConditionWithRetry(kube, takeObject(pass, record), denial, retry);
     return { outcome };
   });
   denyResults.forEach((result, i) => {
@@ -98,6 +98,16 @@ export async function applyDecisions(
     }
   });
   if (failures.length > 0) throw summarizeFailures(failures);
+}
+
+/**
+ * The version of the CSR the pass decided on, released by the pass as its write starts: the watch soon replaces it in
+ * the cache, and a pass approving thousands must not keep every replaced version alive until its last write.
+ */
+function takeObject(pass: Pass, record: CsrRecord): KubeObject {
+  const object = pass.objects.get(record.uid)!;
+  pass.objects.delete(record.uid);
+  return object;
 }
 
 function formatMs(ms: number): string {

@@ -3,6 +3,7 @@
 // (capacity, images, heartbeats) would be most of the process's memory.
 
 import type { KubeObject } from '../../k8s/types.js';
+import { attachParsedRequest, findParsedRequest } from '../../csr/index.js';
 
 type Meta = KubeObject['metadata'];
 
@@ -48,21 +49,26 @@ function projectMetadata(meta: Meta, keepUserFields: boolean): Meta {
 /**
  * A CSR as the policy reads it (src/csr/record.ts: spec, conditions, creation time) and as the /approval PUT sends it
  * back (metadata, spec, every condition whole). Dropped: managedFields and status.certificate, which the server keeps
- * from its own copy on /approval whatever the body says.
+ * from its own copy on /approval whatever the body says; and spec.request once it has been parsed (an earlier version
+ * of the same CSR was read): the projection then carries the parse, and /approval takes spec from the server's copy.
  */
 export function projectCsr(object: KubeObject): KubeObject {
   const status = object.status as { conditions?: unknown[] } | undefined;
   const spec = (object.spec ?? {}) as Record<string, unknown>;
-  const sharedSpec: Record<string, unknown> = { ...spec };
+  const parsed = findParsedRequest(object);
+  // Built without the key rather than deleted from a copy: a delete turns the object into a slower, larger dictionary.
+  const { request, ...rest } = spec;
+  const sharedSpec: Record<string, unknown> = parsed || request === undefined ? rest : { request, ...rest };
   for (const key of ['signerName', 'username'] as const) if (typeof spec[key] === 'string') sharedSpec[key] = intern(spec[key]);
   for (const key of ['groups', 'usages'] as const) if (spec[key] !== undefined) sharedSpec[key] = internAll(spec[key]);
-  return {
+  const projected: KubeObject = {
     apiVersion: intern(object.apiVersion),
     kind: intern(object.kind),
     metadata: projectMetadata(object.metadata, true),
     spec: object.spec === undefined ? undefined : sharedSpec,
     status: Array.isArray(status?.conditions) ? { conditions: status.conditions.map(internFields) } : {},
   };
+  return parsed ? attachParsedRequest(projected, parsed) : projected;
 }
 
 interface NodeStatus {

@@ -57,6 +57,7 @@ export interface AttemptState {
 
 export interface Pass {
   records: CsrRecord[];
+  /** The pending CSRs' objects, which a write sends back; decided CSRs' are not kept (the watch replaces them). */
   objects: Map<string, KubeObject>;
 }
 
@@ -68,7 +69,10 @@ export async function readPass(objects: KubeObject[], kind: { signer: string }, 
     return override && record.state === 'pending' ? { ...record, state: override } : record;
   });
   const byUid = new Map<string, KubeObject>();
-  records.forEach((record, i) => byUid.set(record.uid, selected[i]!));
+  // Only what may still be written: holding every CSR's object would keep thousands of replaced versions alive.
+  records.forEach((record, i) => {
+    if (record.state === 'pending') byUid.set(record.uid, selected[i]!);
+  });
   return { records, objects: byUid };
 }
 
