@@ -141,6 +141,7 @@ const DEEP_IMPORTS_ALLOWED: Record<string, string> = {
   'runbook/step-schemas.ts': 'published step schemas, imported lazily by `opsbook schema`',
   'steps/registry.ts': 'the step registry (steps/ has an index per step area, the registry combines them)',
   'ui/renderer.ts': 'the renderer factory, loads listr2 lazily',
+  'ui/fleet-renderer.ts': 'the fleet renderer factory (a fleet run\'s live table, lines or NDJSON), loading the chosen one lazily',
   'ui/plan.ts': 'report renderers, imported lazily by their commands',
   'ui/rehearsal.ts': 'report renderers, imported lazily by their commands',
   'ui/table.ts': 'report renderers, imported lazily by their commands',

@@ -12,7 +12,7 @@ import { resolveColor, resolveOutputMode, type CommonFlags } from './options.js'
 import type { PreparedRun } from './prepare.js';
 import type { Renderer } from '../ui/renderer.js';
 import type { KubeClient } from '../k8s/types.js';
-import { runSession, type RunOutcome } from './session.js';
+import { runSession, type RunOutcome, type SessionOptions } from './session.js';
 
 /** The engine options a run and a resume have in common, ready to spread into executeRunbook/resumeRunbook. */
 export type ClusterEngineOptions = ExecuteOptions & { runId: string; stateDir: string };
@@ -29,6 +29,8 @@ export interface ClusterRunOptions {
   start: (engine: ClusterEngineOptions) => Promise<RunOutcome>;
   /** Renderer to use instead of the output mode's (rehearse --output json prints only its report). */
   renderer?: Renderer;
+  /** The caller's interruption instead of the session's own Ctrl-C handler (a fleet run has one for all its clusters). */
+  interrupt?: SessionOptions['interrupt'];
   /** Called with the client factory before the session starts (rehearse warms the connection up off the clock). */
   beforeStart?: (kube: () => Promise<KubeClient>) => Promise<void>;
 }
@@ -59,6 +61,7 @@ export async function runSessionOnCluster(options: ClusterRunOptions): Promise<{
       breakLock: flags.breakLock ?? false,
       stateDir,
       ...(options.renderer ? { renderer: options.renderer } : {}),
+      ...(options.interrupt ? { interrupt: options.interrupt } : {}),
       start: (ui) =>
         options.start({
           ...ui,

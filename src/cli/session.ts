@@ -37,6 +37,8 @@ export interface SessionOptions {
   renderer?: Renderer;
   /** Where runs are journaled: a crashed lock holder's leftover processes are found there. @default not looked for */
   stateDir?: string;
+  /** The caller's interruption (a fleet run: one handler for all its clusters) instead of this session's own. */
+  interrupt?: { signal: AbortSignal; received(): NodeJS.Signals | undefined };
   /** Starts the engine (executeRunbook or resumeRunbook) with the CLI-provided options. */
   start: (options: Pick<ExecuteOptions, 'onEvent' | 'signal' | 'confirm' | 'approvals' | 'runId'>) => Promise<RunOutcome>;
 }
@@ -52,7 +54,7 @@ export async function runSession(options: SessionOptions): Promise<{ exitCode: n
   const renderer = options.renderer ?? (await createRenderer({ mode: options.mode, stdout: io.stdout, stderr: io.stderr, color: options.color, clock: options.clock }));
   const controller = new AbortController();
   const notify = (text: string) => (renderer.notice ? renderer.notice(text) : void io.stderr.write(`\n${text}\n`));
-  const interrupt = installInterruptHandler(controller, notify);
+  const interrupt = options.interrupt ? followInterrupt(options.interrupt, controller) : installInterruptHandler(controller, notify);
   let lock: HeldLock | undefined;
   let outcome: RunOutcome | undefined;
   try {
@@ -96,6 +98,14 @@ export async function runSession(options: SessionOptions): Promise<{ exitCode: n
     return { exitCode: EXIT.failed, outcome };
   }
   return { exitCode: exitCodeForStatus(outcome.status, interrupt.received()), outcome };
+}
+
+/** Aborts `controller` with the caller's signal; nothing is installed, so nothing is removed. */
+function followInterrupt(external: NonNullable<SessionOptions['interrupt']>, controller: AbortController): { received(): NodeJS.Signals | undefined; remove(): void } {
+  const onAbort = () => controller.abort(external.signal.reason);
+  if (external.signal.aborted) onAbort();
+  else external.signal.addEventListener('abort', onAbort, { once: true });
+  return { received: external.received, remove: () => external.signal.removeEventListener('abort', onAbort) };
 }
 
 function errorMessage(reason: unknown): string {

@@ -162,7 +162,7 @@ describe('resolving a fleet: discovery, selectors, order', () => {
   });
 
   it('orders by a label (numbers numerically, clusters without it last) and refuses a discovered duplicate', async () => {
-    const cluster = (name: string, ring?: string) => ({ name, connection: { kind: 'kubeconfig' as const, context: name }, labels: ring ? { ring } : {}, inputs: {}, origin: `listed ${name}` });
+    const cluster = (name: string, ring?: string) => ({ name, connection: { kind: 'kubeconfig' as const, context: name }, labels: (ring ? { ring } : {}) as Record<string, string>, inputs: {}, origin: `listed ${name}` });
     const spec = base({ clusters: [cluster('x'), cluster('a', '10'), cluster('b', '2'), cluster('c', '1')], strategy: { ...base().strategy, orderByLabel: 'ring' } });
     expect((await resolveFleet(spec, options())).clusters.map((c) => c.name)).toEqual(['c', 'b', 'a', 'x']);
     const kc = path.join(dir, 'kc');

@@ -20,7 +20,7 @@ export function registerResumeCommand(program: Command): void {
     program
       .command('resume')
       .description('resume a failed or interrupted run, or re-run part of any run (--from)')
-      .argument('<run-id>', 'id shown by `opsbook runs`'),
+      .argument('<run-id>', 'id shown by `opsbook runs` (a fleet id resumes the clusters of that fleet run that did not succeed)'),
   )
     .option('--from <step>', 're-run this step and everything downstream of it, reusing the rest (repeatable, or a,b); works on succeeded runs too', collect, [])
     .option('--allow-changed', 'resume even though the runbook file changed since the run started')
@@ -32,6 +32,10 @@ export function registerResumeCommand(program: Command): void {
 }
 
 export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo): Promise<number> {
+  if (runId.startsWith('fleet-')) {
+    if (flags.from.length > 0) throw new UsageError('--from re-runs steps of one run; resume a cluster\'s own run for that (see `opsbook runs FLEET_ID`)');
+    return (await import('../fleet-command.js')).resumeFleetCommand(runId, flags, io);
+  }
   const [{ prepareRun }, { runOnCluster }, { resumeRunbook, isRunId, checkStepIds, splitStepIds }, { systemClock }, { openDefaultStore }, { prepareStateDir }] = await Promise.all([
     import('../prepare.js'),
     import('../cluster-run.js'),

@@ -4,20 +4,23 @@ import type { Command } from 'commander';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addRunOptions, resolveStateDir, type CommonFlags } from '../options.js';
 import { addSelectionOptions, resolveSelection, type SelectionFlags } from '../selection.js';
+import { addFleetOptions, type FleetOptionFlags } from '../fleet-options.js';
 
-export interface RunFlags extends CommonFlags, Partial<SelectionFlags> {
+export interface RunFlags extends CommonFlags, Partial<SelectionFlags>, FleetOptionFlags {
   breakLock?: boolean;
 }
 
 export function registerRunCommand(program: Command): void {
-  addSelectionOptions(addRunOptions(program.command('run').description('validate and execute a runbook').argument('<file>', 'runbook YAML file')))
-    .option('--break-lock', 'take over the cluster lock (spec.lock) even if another run holds it')
+  const command = addSelectionOptions(addRunOptions(program.command('run').description('validate and execute a runbook').argument('<file>', 'runbook YAML file')))
+    .option('--break-lock', 'take over the cluster lock (spec.lock) even if another run holds it');
+  addFleetOptions(command)
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await runCommand(file, flags, getProcessIo());
     });
 }
 
 export async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<number> {
+  if (flags.fleet !== undefined || flags.contexts !== undefined) return (await import('../fleet-command.js')).runFleetCommand(file, flags, io);
   const [{ prepareRun }, { runOnCluster }, { executeRunbook, createRunId }, { systemClock }, { prepareStateDir }] = await Promise.all([
     import('../prepare.js'),
     import('../cluster-run.js'),

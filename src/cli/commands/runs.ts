@@ -8,10 +8,14 @@ import { addCommonOptions, resolveStateDir, type CommonFlags } from '../options.
 type RunsFlags = Pick<CommonFlags, 'stateDir' | 'output'>;
 
 export function registerRunsCommand(program: Command): void {
-  const command = program.command('runs').description('list runs recorded in the state directory');
+  const command = program
+    .command('runs')
+    .description('list runs (and fleet runs) recorded in the state directory; with FLEET_ID, the clusters of that fleet run')
+    .argument('[fleet-id]', 'a fleet run id (fleet-…) shown by `opsbook runs`');
   addCommonOptions(command, ['stateDir', 'output'], 'tty/plain (table) or json')
-    .action(async (flags: RunsFlags) => {
-      process.exitCode = await runsCommand(flags, getProcessIo());
+    .action(async (fleetId: string | undefined, flags: RunsFlags) => {
+      const io = getProcessIo();
+      process.exitCode = fleetId === undefined ? await runsCommand(flags, io) : await (await import('../fleet-runs.js')).fleetRunsCommand(fleetId, flags, io);
     });
 }
 
@@ -24,11 +28,14 @@ export async function runsCommand(flags: RunsFlags, io: CliIo): Promise<number> 
   ]);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
   const runs = await listRuns(openDefaultStore(stateDir));
+  const fleets = await (await import('../fleet-runs.js')).listFleetRuns(stateDir);
   if (flags.output === 'json') {
-    io.stdout.write(`${escapeJsonControl(JSON.stringify(runs, null, 2))}\n`);
+    // Fleet runs (fleetId) join the runs (runId), newest first; without fleets the list is as it always was.
+    const all = fleets.length === 0 ? runs : [...runs, ...fleets].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
+    io.stdout.write(`${escapeJsonControl(JSON.stringify(all, null, 2))}\n`);
     return 0;
   }
-  if (runs.length === 0) {
+  if (runs.length === 0 && fleets.length === 0) {
     io.stdout.write(`no runs in ${escapeControl(stateDir)}\n`);
     return 0;
   }
@@ -40,7 +47,14 @@ export async function runsCommand(flags: RunsFlags, io: CliIo): Promise<number> 
     r.startedAt,
     r.durationMs === undefined ? '-' : formatDurationHuman(r.durationMs),
   ]);
-  const [, ...lines] = formatTable({ title: '', columns: ['run', 'runbook', 'status', 'started', 'duration'], rows });
+  const fleetRows = fleets.map((f) => [
+    escapeControl(f.fleetId),
+    escapeControl(`${f.runbook.name} on fleet ${f.fleet} (${f.clusters} cluster${f.clusters === 1 ? '' : 's'})`),
+    f.status,
+    f.startedAt,
+    formatDurationHuman(f.durationMs),
+  ]);
+  const [, ...lines] = formatTable({ title: '', columns: ['run', 'runbook', 'status', 'started', 'duration'], rows: [...fleetRows, ...rows] });
   io.stdout.write(`${lines.map((l) => l.slice(2)).join('\n')}\n`);
   return 0;
 }

@@ -1,0 +1,87 @@
+// `opsbook run RUNBOOK --fleet FILE | --contexts GLOB` and `opsbook resume FLEET_ID`: the fleet, the runbook and every
+// cluster's inputs are checked first (exit 2, nothing run), then the record is written and the clusters scheduled.
+
+import path from 'node:path';
+import { UsageError } from '../errors.js';
+import type { FleetClusterRecord, FleetRecord } from '../store/index.js';
+import { executeFleet, type FleetFlags } from './fleet-run.js';
+import type { CliIo } from './io.js';
+import { resolveStateDir } from './options.js';
+
+export interface FleetRunFlags extends FleetFlags {
+  only?: string[];
+  skip?: string[];
+  from?: string[];
+  fromRun?: string;
+}
+
+/** true when the flags ask for a fleet run rather than one cluster. */
+export function isFleetRun(flags: { fleet?: string; contexts?: string }): boolean {
+  return flags.fleet !== undefined || flags.contexts !== undefined;
+}
+
+export async function runFleetCommand(file: string, flags: FleetRunFlags, io: CliIo): Promise<number> {
+  if (flags.context !== undefined) throw new UsageError('--context names one cluster; a fleet names its clusters itself (--fleet, --contexts)');
+  if ((flags.from ?? []).length > 0 || flags.fromRun !== undefined) throw new UsageError('--from and --from-run select from one earlier run; they do not apply to a fleet (resume the fleet instead)');
+  const [{ resolveFleetTarget }, { prepareFleet }, fleetArea, { systemClock }, { openDefaultStore, openDefaultFleetStore }, { prepareStateDir }, { resolveSelection }] = await Promise.all([
+    import('./fleet-target.js'),
+    import('./fleet-prepare.js'),
+    import('../fleet/index.js'),
+    import('../time/clock.js'),
+    import('../store/default.js'),
+    import('./state-dir.js'),
+    import('./selection.js'),
+  ]);
+  const clock = systemClock;
+  const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
+  prepareStateDir(stateDir);
+  const fleet = await resolveFleetTarget(flags, io, clock);
+  const prepared = await prepareFleet(file, { set: flags.set, valuesFile: flags.values }, fleet.clusters.map((c) => ({ name: c.name, origin: c.origin, over: c.inputs })), io);
+  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], from: [], fromRun: undefined }, prepared.runbook, stateDir, (text) => void io.stderr.write(`${text}\n`));
+  const waves = fleetArea.planWaves(fleet.clusters, fleet.strategy.waves);
+  const now = new Date(clock.now()).toISOString();
+  const record: FleetRecord = {
+    fleetId: fleetArea.createFleetId(clock.now()),
+    fleet: { name: fleet.name, ...(fleet.file ? { file: fleet.file } : {}) },
+    runbook: { path: path.resolve(io.cwd, prepared.runbook.file), name: prepared.runbook.metadata.name },
+    strategy: { maxParallel: fleet.strategy.maxParallel, maxFailures: fleetArea.resolveFailureBudget(fleet.strategy.maxFailures, fleet.clusters.length), pause: fleet.strategy.pause },
+    status: 'running',
+    startedAt: now,
+    updatedAt: now,
+    passedGates: [],
+    clusters: waves.flatMap((wave) =>
+      wave.clusters.map((c): FleetClusterRecord => ({
+        name: c.name,
+        wave: wave.number,
+        connection: c.connection,
+        labels: c.labels,
+        inputs: prepared.runs.get(c.name)!.publicInputs,
+        ...(c.deadlineMs !== undefined ? { deadlineMs: c.deadlineMs } : {}),
+        status: 'pending',
+      })),
+    ),
+  };
+  return executeFleet({ io, flags, record, prepared, stateDir, clock, runStore: openDefaultStore(stateDir), fleetStore: openDefaultFleetStore(stateDir), ...(selection ? { selection } : {}), resumed: false });
+}
+
+export async function resumeFleetCommand(fleetId: string, flags: FleetFlags, io: CliIo): Promise<number> {
+  const [{ prepareFleet }, { systemClock }, { openDefaultStore, openDefaultFleetStore }, { prepareStateDir }] = await Promise.all([
+    import('./fleet-prepare.js'),
+    import('../time/clock.js'),
+    import('../store/default.js'),
+    import('./state-dir.js'),
+  ]);
+  const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
+  const fleetStore = openDefaultFleetStore(stateDir);
+  const record = await fleetStore.readFleet(fleetId);
+  if (!record) throw new UsageError(`no fleet run ${fleetId} in ${stateDir} (see \`opsbook runs\`)`);
+  if (record.clusters.every((c) => c.status === 'succeeded')) {
+    io.stderr.write(`fleet ${fleetId}: every cluster already succeeded; nothing to resume\n`);
+    return 0;
+  }
+  prepareStateDir(stateDir);
+  const open = record.clusters.filter((c) => c.status !== 'succeeded');
+  // Secrets were never recorded: they come again from env/file or a prompt; other inputs from the record.
+  const prepared = await prepareFleet(record.runbook.path, { set: flags.set, valuesFile: flags.values }, open.map((c) => ({ name: c.name, origin: `fleet ${fleetId}`, under: c.inputs })), io);
+  return executeFleet({ io, flags, record, prepared, stateDir, clock: systemClock, runStore: openDefaultStore(stateDir), fleetStore, resumed: true });
+}

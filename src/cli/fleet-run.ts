@@ -1,0 +1,238 @@
+// `run --fleet` and `resume FLEET_ID`: each cluster gets a normal run (own run id, journal, claim, cluster lock,
+// secrets) through runSessionOnCluster, scheduled in waves by src/fleet; the fleet record is kept in the FleetStore
+// after every change, so an interrupted or crashed fleet run can be resumed.
+
+import { UsageError } from '../errors.js';
+import type { ClusterRunResult, FleetEvent, Wave } from '../fleet/index.js';
+import type { KubeClient } from '../k8s/types.js';
+import type { FleetClusterRecord, FleetRecord, FleetStore, RunStore } from '../store/index.js';
+import type { Clock } from '../time/clock.js';
+import type { Renderer } from '../ui/renderer.js';
+import type { StepSelection } from '../engine/index.js';
+import { runSessionOnCluster } from './cluster-run.js';
+import { createConfirm } from './confirm.js';
+import { EXIT, exitCodeForSignal } from './exit.js';
+import type { PreparedFleet } from './fleet-prepare.js';
+import { openConnection } from './fleet-connection.js';
+import { openKubeClient, type FleetTargetFlags } from './fleet-target.js';
+import { installInterruptHandler } from './interrupt.js';
+import type { CliIo } from './io.js';
+import { resolveColor, resolveOutputMode, type CommonFlags } from './options.js';
+import { escapeControl } from '../ui/escape.js';
+
+export interface FleetFlags extends CommonFlags, FleetTargetFlags {
+  breakLock?: boolean;
+  allowChanged?: boolean;
+}
+
+interface FleetContext {
+  io: CliIo;
+  flags: FleetFlags;
+  record: FleetRecord;
+  prepared: PreparedFleet;
+  stateDir: string;
+  clock: Clock;
+  runStore: RunStore;
+  fleetStore: FleetStore;
+  selection?: StepSelection;
+  resumed: boolean;
+}
+
+/** The record's clusters as waves (by their recorded wave), keeping only those that have not succeeded. */
+export function wavesToRun(record: FleetRecord): Wave<FleetClusterRecord>[] {
+  const byWave = new Map<number, FleetClusterRecord[]>();
+  for (const cluster of record.clusters) {
+    if (cluster.status === 'succeeded') continue;
+    byWave.set(cluster.wave, [...(byWave.get(cluster.wave) ?? []), cluster]);
+  }
+  return [...byWave.entries()].sort(([a], [b]) => a - b).map(([number, clusters]) => ({ number, id: `wave-${number}`, clusters }));
+}
+
+/** Starts (or resumes) the fleet's clusters and returns the exit code: 0 all succeeded, 1 any failed, 130 interrupted. */
+export async function executeFleet(ctx: FleetContext): Promise<number> {
+  const { io, flags, record, clock } = ctx;
+  const [{ createFleetRenderer }, fleetArea, engine] = await Promise.all([import('../ui/fleet-renderer.js'), import('../fleet/index.js'), import('../engine/index.js')]);
+  const color = resolveColor(flags.color, io.env, io.stdout.isTTY);
+  if (!color) io.env.NO_COLOR = '1';
+  const renderer = await createFleetRenderer({ mode: resolveOutputMode(flags.output, io.stdout.isTTY), stdout: io.stdout, stderr: io.stderr, color, clock });
+  const controller = new AbortController();
+  const interrupt = installInterruptHandler(controller, (text) => (renderer.notice ? renderer.notice(text) : void io.stderr.write(`\n${text}\n`)));
+  const confirm = createConfirm({ stdin: io.stdin, stderr: io.stderr });
+  // Writes of the record are chained: one at a time, in order, the last one always the newest state.
+  let saving: Promise<void> = Promise.resolve();
+  const save = () => {
+    record.updatedAt = new Date(clock.now()).toISOString();
+    const snapshot = structuredClone(record);
+    saving = saving.then(() => ctx.fleetStore.writeFleet(snapshot));
+    return saving;
+  };
+  const byName = new Map(record.clusters.map((c) => [c.name, c]));
+  const started = clock.now();
+  const emit = (event: FleetEvent) => renderer.handle(event);
+  const waves = wavesToRun(record);
+  const management = memoize((kubeconfig?: string, context?: string) => openKubeClient(kubeconfig, context, io, clock));
+  try {
+    emit({
+      type: 'fleet-start',
+      time: new Date(started).toISOString(),
+      fleetId: record.fleetId,
+      fleet: record.fleet.name,
+      runbook: record.runbook.name,
+      waves: waves.map((w) => ({ id: w.id, clusters: w.clusters.map((c) => c.name) })),
+      maxParallel: record.strategy.maxParallel,
+      maxFailures: record.strategy.maxFailures,
+      resumed: ctx.resumed,
+    });
+    record.status = 'running';
+    delete record.reason;
+    await save();
+    const outcome = await fleetArea.runFleetSchedule({
+      waves,
+      maxParallel: record.strategy.maxParallel,
+      maxFailures: record.strategy.maxFailures,
+      pause: record.strategy.pause,
+      passedGates: new Set(record.passedGates),
+      clock,
+      signal: controller.signal,
+      gate: async (wave, signal) => {
+        if (flags.approve.includes(wave.id)) return { approved: true, by: '--approve' };
+        return confirm({ stepId: wave.id, message: `start ${wave.id} (${wave.clusters.length} cluster${wave.clusters.length === 1 ? '' : 's'})?`, signal });
+      },
+      runCluster: (cluster, _wave, signal) => runCluster(ctx, cluster, signal, { emit, save, interrupt, management, createRunId: engine.createRunId, executeRunbook: engine.executeRunbook, resumeRunbook: engine.resumeRunbook }),
+      onEvent: (event) => {
+        if (event.type === 'wave-start' && !record.passedGates.includes(event.id)) record.passedGates.push(event.id);
+        if (event.type === 'cluster-start') Object.assign(byName.get(event.cluster)!, { status: 'running' });
+        if (event.type === 'cluster-end') {
+          const cluster = byName.get(event.cluster)!;
+          cluster.status = event.status;
+          cluster.durationMs = event.durationMs;
+          for (const key of ['failedStep', 'error'] as const) {
+            if (event[key] !== undefined) cluster[key] = event[key];
+            else delete cluster[key];
+          }
+        }
+        emit(event);
+        if (event.type !== 'cluster-start') void save();
+      },
+    });
+    record.status = outcome.status;
+    if (outcome.reason) record.reason = outcome.reason;
+    await save();
+    const count = (status: FleetClusterRecord['status']) => record.clusters.filter((c) => c.status === status).length;
+    emit({
+      type: 'fleet-end',
+      time: new Date(clock.now()).toISOString(),
+      fleetId: record.fleetId,
+      status: outcome.status,
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
+      counts: { succeeded: count('succeeded'), failed: count('failed'), interrupted: count('interrupted') + count('running'), notStarted: count('pending') },
+      durationMs: clock.now() - started,
+      failures: fleetArea.groupFailures(record.clusters.filter((c) => c.status === 'failed').map((c) => ({ cluster: c.name, ...(c.failedStep ? { failedStep: c.failedStep } : {}), ...(c.error ? { error: c.error } : {}) }))),
+    });
+    return outcome.status === 'succeeded' ? EXIT.ok : outcome.status === 'interrupted' ? exitCodeForSignal(interrupt.received()) : EXIT.failed;
+  } finally {
+    await saving.catch(() => undefined);
+    await renderer.close();
+    interrupt.remove();
+  }
+}
+
+interface ClusterDeps {
+  emit: (event: FleetEvent) => void;
+  save: () => Promise<void>;
+  interrupt: { received(): NodeJS.Signals | undefined };
+  management: (kubeconfig?: string, context?: string) => Promise<KubeClient>;
+  createRunId: typeof import('../engine/index.js').createRunId;
+  executeRunbook: typeof import('../engine/index.js').executeRunbook;
+  resumeRunbook: typeof import('../engine/index.js').resumeRunbook;
+}
+
+/** One cluster's run, as `opsbook run` (or `resume`, when it has one already) would do it, its events tagged with it. */
+async function runCluster(ctx: FleetContext, cluster: FleetClusterRecord, signal: AbortSignal, deps: ClusterDeps): Promise<ClusterRunResult> {
+  const { io, flags, clock, stateDir, runStore } = ctx;
+  const prepared = ctx.prepared.runs.get(cluster.name);
+  if (!prepared) throw new Error(`no inputs prepared for cluster ${cluster.name}`);
+  const resume = cluster.runId !== undefined && (await runStore.has(cluster.runId));
+  const runId = cluster.runId ?? deps.createRunId(clock.now());
+  // Recorded before the run starts: a crash from here on leaves the fleet pointing at the cluster's journal.
+  cluster.runId = runId;
+  await deps.save();
+  let connection: Awaited<ReturnType<typeof openConnection>> | undefined;
+  let failedStep: string | undefined;
+  const renderer: Renderer = {
+    handle(event) {
+      if (event.type === 'step-end' && event.status === 'failed') failedStep ??= event.stepId;
+      deps.emit({ type: 'cluster-event', time: event.time, cluster: cluster.name, event });
+    },
+    close: async () => {},
+  };
+  try {
+    connection = await openConnection(cluster.connection, deps.management, signal);
+    const { outcome } = await runSessionOnCluster({
+      io,
+      flags: { ...flags, kubeconfig: connection.kubeconfig, context: connection.context },
+      prepared,
+      runId,
+      stateDir,
+      store: runStore,
+      clock,
+      renderer,
+      interrupt: { signal, received: deps.interrupt.received },
+      // An unreachable cluster fails at once with that reason, instead of retrying its first step's budget away.
+      beforeStart: (kube) => probeCluster(kube, cluster.name, clock, signal),
+      start: async (engine) => {
+        if (!resume) return deps.executeRunbook(engine, ctx.selection);
+        const claim = await runStore.claim(runId);
+        try {
+          return await deps.resumeRunbook({ ...engine, allowChanged: flags.allowChanged ?? false, claim, force: false, from: [], onNotice: (text) => void io.stderr.write(`[${escapeControl(cluster.name)}] ${escapeControl(text)}\n`) });
+        } finally {
+          await claim.release();
+        }
+      },
+    });
+    if (!outcome) throw new UsageError(`cluster ${cluster.name}: the run did not start`);
+    return { status: outcome.status, runId, ...(failedStep ? { failedStep } : {}), ...(outcome.error ? { error: outcome.error } : {}) };
+  } catch (error) {
+    return { status: signal.aborted ? 'interrupted' : 'failed', runId, error: error instanceof Error ? error.message : String(error) };
+  } finally {
+    connection?.dispose();
+  }
+}
+
+const PROBE_TIMEOUT_MS = 15_000;
+
+/** One GET /version through the run's own client (the connection its steps then reuse). */
+async function probeCluster(kube: () => Promise<KubeClient>, name: string, clock: Clock, signal: AbortSignal): Promise<void> {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
+  const cancel = clock.timer(PROBE_TIMEOUT_MS, () => controller.abort(new Error(`no answer within ${PROBE_TIMEOUT_MS / 1000}s`)));
+  let server = 'its API server';
+  try {
+    const client = await kube();
+    server = client.server;
+    await client.request('/version', controller.signal);
+  } catch (error) {
+    if (signal.aborted) throw error;
+    const reason = controller.signal.aborted ? (controller.signal.reason as Error).message : error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot reach cluster ${name} (${server}): ${reason}`, { cause: error });
+  } finally {
+    cancel();
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** One client per management cluster for the whole fleet run (it only serves Secrets; the clusters get their own). */
+function memoize(open: (kubeconfig?: string, context?: string) => Promise<KubeClient>): (kubeconfig?: string, context?: string) => Promise<KubeClient> {
+  const clients = new Map<string, Promise<KubeClient>>();
+  return (kubeconfig, context) => {
+    const key = `${kubeconfig ?? ''}\u0000${context ?? ''}`;
+    let client = clients.get(key);
+    if (!client) {
+      client = open(kubeconfig, context);
+      client.catch(() => clients.delete(key));
+      clients.set(key, client);
+    }
+    return client;
+  };
+}

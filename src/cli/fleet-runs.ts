@@ -1,0 +1,75 @@
+// Fleet runs for `opsbook runs`: one line per fleet run in the list, and `runs FLEET_ID`'s per-cluster table
+// (cluster, wave, status, failed step, duration, run id).
+
+import { UsageError } from '../errors.js';
+import type { FleetRecord } from '../store/index.js';
+import { escapeControl, escapeJsonControl } from '../ui/escape.js';
+import type { CliIo } from './io.js';
+import { resolveStateDir, type CommonFlags } from './options.js';
+
+export interface FleetRunSummary {
+  fleetId: string;
+  fleet: string;
+  runbook: { name: string; path: string };
+  /** 'running': not ended (still going, or its process was killed: resume it). */
+  status: FleetRecord['status'];
+  startedAt: string;
+  durationMs: number;
+  clusters: number;
+  counts: Record<FleetRecord['clusters'][number]['status'], number>;
+}
+
+function summarize(record: FleetRecord): FleetRunSummary {
+  const counts = { pending: 0, running: 0, succeeded: 0, failed: 0, interrupted: 0 };
+  for (const c of record.clusters) counts[c.status]++;
+  return {
+    fleetId: record.fleetId,
+    fleet: record.fleet.name,
+    runbook: record.runbook,
+    status: record.status,
+    startedAt: record.startedAt,
+    durationMs: Date.parse(record.updatedAt) - Date.parse(record.startedAt),
+    clusters: record.clusters.length,
+    counts,
+  };
+}
+
+/** Newest first. */
+export async function listFleetRuns(stateDir: string): Promise<FleetRunSummary[]> {
+  const { openDefaultFleetStore } = await import('../store/default.js');
+  const store = openDefaultFleetStore(stateDir);
+  const summaries: FleetRunSummary[] = [];
+  for (const id of await store.listFleets()) {
+    const record = await store.readFleet(id).catch(() => undefined);
+    if (record) summaries.push(summarize(record));
+  }
+  return summaries;
+}
+
+export async function fleetRunsCommand(fleetId: string, flags: Pick<CommonFlags, 'stateDir' | 'output'>, io: CliIo): Promise<number> {
+  const [{ openDefaultFleetStore }, { formatDurationHuman }, { formatTable }] = await Promise.all([import('../store/default.js'), import('../time/duration.js'), import('../ui/table.js')]);
+  const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
+  const record = await openDefaultFleetStore(stateDir).readFleet(fleetId);
+  if (!record) throw new UsageError(`no fleet run ${fleetId} in ${stateDir} (see \`opsbook runs\`)`);
+  if (flags.output === 'json') {
+    io.stdout.write(`${escapeJsonControl(JSON.stringify(record, null, 2))}\n`);
+    return 0;
+  }
+  const s = summarize(record);
+  io.stdout.write(
+    `${escapeControl(`fleet ${record.fleetId}: ${record.runbook.name} on ${record.fleet.name}, ${record.status}${record.reason ? ` (${record.reason})` : ''}; ` +
+      `${s.counts.succeeded} succeeded, ${s.counts.failed} failed, ${s.counts.interrupted + s.counts.running} interrupted, ${s.counts.pending} not started`)}\n`,
+  );
+  // Cluster names, steps and errors come from files and clusters: escaped before they reach the terminal.
+  const rows = record.clusters.map((c) => [
+    escapeControl(c.name),
+    `wave-${c.wave}`,
+    c.status,
+    escapeControl(c.failedStep ?? (c.status === 'failed' && c.error ? c.error.slice(0, 60) : '-')),
+    c.durationMs === undefined ? '-' : formatDurationHuman(c.durationMs),
+    c.runId ?? '-',
+  ]);
+  const [, ...lines] = formatTable({ title: '', columns: ['cluster', 'wave', 'status', 'failed step', 'duration', 'run'], rows });
+  io.stdout.write(`${lines.map((l) => l.slice(2)).join('\n')}\n`);
+  return 0;
+}
