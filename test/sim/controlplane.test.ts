@@ -177,7 +177,8 @@ describe('simulated control-plane nodes', { timeout: 60_000 }, () => {
     expect(secretValue()).toBe(adminConf());
     expect(sim.summary().controlPlane!.kubeconfigSecret.updates).toBe(1);
     // /readyz answers on the restarted server, trusting the node's CA.
-    const readyz = await node.run(['sh', '-c', 'curl -sS --cacert "$1" "$2/readyz" || wget -qO- --ca-certificate="$1" "$2/readyz"', 'sh', '/etc/kubernetes/pki/ca.crt', sim.controlPlane!.url('cp-1')]);
+    const readyz = await node.run(['kubectl', 'get', '--raw', '/readyz', '--kubeconfig', '/etc/kubernetes/admin.conf']);
+    expect(readyz.stderr).toBe('');
     expect(readyz.stdout).toBe('ok');
   });
 
@@ -190,6 +191,9 @@ describe('simulated control-plane nodes', { timeout: 60_000 }, () => {
     const cat = await node.run(['cat', '/tmp/note']);
     expect(cat.stdout).toBe('hello');
     expect((await node.run(['curl', 'https://example.com'])).exitCode).toBe(127);
+    // A script gets the node's tools only: nothing on its PATH reaches another host.
+    const script = await node.run(['sh', '-c', 'tar --version >/dev/null; echo "tar $?"; for p in ssh curl wget nc; do command -v $p; done; echo end']);
+    expect(script.stdout).toBe('tar 0\nend\n');
     expect(await node.list('/var/lib/kubelet/pki')).toContain('kubelet-client-current.pem');
   });
 
@@ -255,5 +259,14 @@ describe('control-plane scenario validation', () => {
     expect(scenario.controlPlane?.nodes.map((n) => n.name)).toEqual(['cp-1', 'cp-2']);
     expect((scenario.inputs.nodes as { name: string }[]).map((n) => n.name)).toEqual(['cp-1', 'cp-2']);
     expect(scenario.controlPlane?.leafExpiresIn['*']).toBe(-3 * DAY);
+  });
+});
+
+describe('layering', () => {
+  it('src/node never imports src/sim: the simulation plugs in through the step context, not the other way round', async () => {
+    const { readdirSync } = await import('node:fs');
+    const files = readdirSync('src/node').filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) expect(readFileSync(`src/node/${f}`, 'utf8'), f).not.toMatch(/from ['"][./]*\/sim\//);
   });
 });

@@ -3,9 +3,10 @@
 
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import type { NodeSpec, NodeTransport } from '../../node/index.js';
 import type { Exec } from '../../proc/types.js';
 import { ClusterAccess, CONTROLLER } from '../actors/access.js';
@@ -25,7 +26,7 @@ import { ObjectStore } from '../store/store.js';
 import { ContainerRuntime } from './crictl.js';
 import { CONTAINERS, KUBELET_PKI_DIR, KUBERNETES_DIR, LEAVES } from './layout.js';
 import { createClusterCas, hostPath, writeKubeconfigs, writeNodePki } from './rootfs.js';
-import { createSimulatedTransport, type SimulatedNode } from './transport.js';
+import { createSimulatedTransport, HOST_TOOLS, type SimulatedNode } from './transport.js';
 
 /** One certificate's expiry when the scenario started and now. */
 export interface CertificateChange {
@@ -93,6 +94,21 @@ function validAt(rootfs: string, path: string, kubeconfig: boolean, now: number)
   return expiry !== undefined && Date.parse(expiry) > now;
 }
 
+/** Symlinks to the host's HOST_TOOLS found on PATH (a missing one simply is not there, as on a minimal node). */
+async function linkHostTools(dir: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const searched = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter).filter((d) => d.startsWith('/'));
+  for (const tool of HOST_TOOLS) {
+    for (const candidate of searched.map((d) => join(d, tool))) {
+      if (await access(candidate, constants.X_OK).then(() => true, () => false)) {
+        await symlink(candidate, join(dir, tool));
+        break;
+      }
+    }
+  }
+  return dir;
+}
+
 async function readTls(rootfs: string): Promise<{ key: string; cert: string; caPem: string }> {
   const read = (p: string) => readFile(hostPath(rootfs, `${KUBERNETES_DIR}/pki/${p}`), 'utf8');
   const [key, cert, caPem] = await Promise.all([read('apiserver.key'), read('apiserver.crt'), read('ca.crt')]);
@@ -116,6 +132,7 @@ export async function startControlPlane(options: StartControlPlaneOptions): Prom
       kubeletExpiresIn: spec.kubeletExpiresIn,
     };
     const cas = await createClusterCas(plan);
+    const toolPath = await linkHostTools(join(root, 'host-tools'));
 
     // The renewed cluster's own objects: its nodes, kube-system and etcd-defrag, as kubeadm and its add-ons leave them.
     const renewed: Scenario = {
@@ -173,6 +190,7 @@ export async function startControlPlane(options: StartControlPlaneOptions): Prom
       state.url = `https://127.0.0.1:${port}`;
       await writeKubeconfigs(rootfs, identity, cas, issued, state.url);
       state.now = () => clock.now();
+      state.toolPath = toolPath;
       state.renewalsBeforeFailure = spec.renewFailsAfter;
       state.clusterReachable = () =>
         state.serving &&

@@ -12,9 +12,14 @@ import { hostPath } from './rootfs.js';
 /** Programs run for real on the host, their absolute-path arguments mapped into the rootfs. */
 const FILE_TOOLS = new Set(['sh', 'cat', 'ls', 'test', 'tar', 'openssl', 'base64', 'stat', 'mkdir', 'rm', 'cp', 'mv']);
 
+/** What those programs (and the shell scripts steps run, e.g. the backup's) may call: nothing that reaches a network but kubectl. */
+export const HOST_TOOLS = [...FILE_TOOLS, 'kubectl', 'gzip', 'dirname', 'basename', 'mktemp', 'chmod', 'touch', 'sha256sum', 'grep', 'head', 'tail', 'wc'];
+
 export interface SimulatedNode extends KubeadmNode {
   name: string;
   runtime: ContainerRuntime;
+  /** A directory holding only HOST_TOOLS: the PATH real programs run with, so a script cannot reach ssh or curl. */
+  toolPath: string;
 }
 
 function result(command: string, program: ProgramResult): ExecResult {
@@ -32,6 +37,18 @@ export function mapPaths(rootfs: string, args: readonly string[]): string[] {
   });
 }
 
+/** kubectl flags whose value is a file on the node; every other argument (e.g. `--raw /readyz`) is left alone. */
+const KUBECTL_PATH_FLAGS = new Set(['--kubeconfig', '-f', '--filename', '--certificate-authority', '--client-certificate', '--client-key']);
+
+/** kubectl's argv with only its file flags' values moved into the rootfs. */
+export function mapKubectlPaths(rootfs: string, args: readonly string[]): string[] {
+  return args.map((arg, i) => {
+    const eq = arg.indexOf('=');
+    if (eq > 0 && KUBECTL_PATH_FLAGS.has(arg.slice(0, eq)) && arg[eq + 1] === '/') return `${arg.slice(0, eq + 1)}${hostPath(rootfs, arg.slice(eq + 1))}`;
+    return i > 0 && KUBECTL_PATH_FLAGS.has(args[i - 1]!) && arg.startsWith('/') ? hostPath(rootfs, arg) : arg;
+  });
+}
+
 /** A NodeTransport over a simulated node; `exec` runs the real programs (kubectl, sh, tar…). */
 export function createSimulatedTransport(spec: NodeSpec, node: SimulatedNode, exec: Exec): NodeTransport {
   const path = (p: string) => hostPath(node.rootfs, p);
@@ -39,11 +56,14 @@ export function createSimulatedTransport(spec: NodeSpec, node: SimulatedNode, ex
     const signals = [options.signal, options.timeoutMs === undefined ? undefined : AbortSignal.timeout(options.timeoutMs)].filter((s): s is AbortSignal => s !== undefined);
     const [file, ...args] = argv;
     // sh -c SCRIPT NAME ARGS…: the script stays as written, its arguments are paths on the node.
-    const mapped = file === 'sh' && args[0] === '-c' ? [args[0], args[1]!, ...mapPaths(node.rootfs, args.slice(2))] : mapPaths(node.rootfs, args);
+    const mapped =
+      file === 'kubectl' ? mapKubectlPaths(node.rootfs, args)
+        : file === 'sh' && args[0] === '-c' ? [args[0], args[1]!, ...mapPaths(node.rootfs, args.slice(2))]
+          : mapPaths(node.rootfs, args);
     return exec(file!, mapped, {
       cwd: node.rootfs,
-      // Anything a program caches under $HOME stays on the simulated node.
-      env: { HOME: path('/root') },
+      // Anything a program caches under $HOME stays on the simulated node; only the node's tools are on PATH.
+      env: { HOME: path('/root'), PATH: node.toolPath },
       ...(options.input !== undefined ? { input: options.input } : {}),
       ...(signals.length > 0 ? { signal: signals.length === 1 ? signals[0] : AbortSignal.any(signals) } : {}),
     });
