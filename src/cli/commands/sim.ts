@@ -57,6 +57,8 @@ export async function simServeCommand(flags: SimServeFlags, io: CliIo, signal: A
   });
   io.stderr.write(`kubeconfig: ${sim.kubeconfigPath}\nscenario: ${escapeControl(sim.scenario.name)} (${sim.scenario.flavour}, time scale ${timeScale ?? sim.scenario.timeScale})\n`);
   io.stdout.write(`listening on ${sim.url}\n`);
+  // Clients reach it as the real hosts with the connection sent here (e.g. curl --connect-to HOST:443:127.0.0.1:PORT).
+  if (sim.impersonation) io.stderr.write(`assisted installer and SSO: 127.0.0.1:${sim.impersonation.port}, answering for ${sim.impersonation.hosts.map((h) => escapeControl(h)).join(', ')} (certificate from the kubeconfig's CA)\n`);
   if (!signal.aborted) await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
   const counters = sim.counters();
   const faults = sim.faults();
