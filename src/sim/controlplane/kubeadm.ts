@@ -125,11 +125,18 @@ async function renewLeaf(dirs: Dirs, leaf: LeafDef, now: number): Promise<string
   return undefined;
 }
 
+/** klog's line header: severity, MMDD, time to the microsecond, thread id (kubeadm's pid stands in). */
+function klogPrefix(severity: string, now: number): string {
+  const d = new Date(now);
+  const iso = d.toISOString();
+  return `${severity}${iso.slice(5, 7)}${iso.slice(8, 10)} ${iso.slice(11, 23)}000 ${String(process.pid).padStart(7)}`;
+}
+
 /** The preamble kubeadm prints; when the cluster cannot be read (expired certificates) klog warns on stderr. */
 function readingConfig(phase: string, node: KubeadmNode): { stdout: string; stderr: string } {
   const stdout = `[${phase}] Reading configuration from the cluster...\n[${phase}] FYI: You can look at this config file with 'kubectl -n kube-system get cm kubeadm-config -o yaml'\n`;
   if (node.clusterReachable()) return { stdout, stderr: '' };
-  return { stdout, stderr: `W0000 00:00:00.000000       1 utils.go:69] [${phase}] Error reading configuration from the Cluster. Falling back to default configuration\n` };
+  return { stdout, stderr: `${klogPrefix('W', node.now())} utils.go:69] [${phase}] Error reading configuration from the Cluster. Falling back to default configuration\n` };
 }
 
 /** Runs `kubeadm ARGS` against the node's filesystem. */

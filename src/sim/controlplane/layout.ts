@@ -76,9 +76,8 @@ export const LEAVES: LeafDef[] = [
 
 export const LEAF_NAMES = LEAVES.map((l) => l.name);
 
-/** The kubeconfig user kubeadm writes for each *.conf. */
+/** The kubeconfig user kubeadm writes for each *.conf: its certificate's common name. */
 export function kubeconfigUser(leaf: LeafDef, node: NodeIdentity): string {
-  if (leaf.name === 'kubelet.conf') return `system:node:${node.name}`;
   return leaf.commonName(node);
 }
 
