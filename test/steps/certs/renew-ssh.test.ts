@@ -1,3 +1,6 @@
+// renew-certs and cert-expiry over the real ssh transport to a real sshd, on an openssl-built PKI: the files must be
+// real ones that sshd serves (modes, sudo-less reads), which a simulated node (in-process transport) cannot stand for.
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { renewCertsStep } from '../../../src/steps/certs/renew-certs.js';
