@@ -60,6 +60,8 @@ export const RESOURCES: ResourceDef[] = [
   define({ group: 'config.openshift.io', version: 'v1', resource: 'clusterversions', singular: 'clusterversion', kind: 'ClusterVersion', namespaced: false, subresources: ['status'], generation: true, statusOwnedBySubresource: true, custom: true }),
   define({ group: 'imageregistry.operator.openshift.io', version: 'v1', resource: 'configs', singular: 'config', kind: 'Config', namespaced: false, subresources: ['status'], generation: true, statusOwnedBySubresource: true, custom: true }),
   define({ group: 'machine.openshift.io', version: 'v1beta1', resource: 'machines', singular: 'machine', kind: 'Machine', namespaced: true, subresources: ['status'], generation: true, statusOwnedBySubresource: true, custom: true }),
+  // A Cluster API management cluster's workload clusters (fleet discovery reads them and their <name>-kubeconfig Secrets).
+  define({ group: 'cluster.x-k8s.io', version: 'v1beta1', resource: 'clusters', singular: 'cluster', kind: 'Cluster', namespaced: true, shortNames: ['cl'], subresources: ['status'], generation: true, statusOwnedBySubresource: true, custom: true }),
 ];
 
 /** Groups only an OpenShift cluster serves. */
