@@ -33,6 +33,7 @@ describe('runbooks/renew-control-plane-certs.yaml', () => {
     const { result, report, controlPlane } = await rehearse();
     expect(result.exitCode, `${result.stderr}\n${report.outcome.error ?? ''}`).toBe(0);
     expect(report.outcome.status).toBe('succeeded');
+    expect(report.cluster.errors).toEqual([]);
     expect(controlPlane.nodes.map((n) => n.name)).toEqual(['cp-1', 'cp-2']);
     for (const node of controlPlane.nodes) {
       const certs = byName(node.certificates);
