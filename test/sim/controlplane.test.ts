@@ -182,6 +182,28 @@ describe('simulated control-plane nodes', { timeout: 60_000 }, () => {
     expect(readyz.stdout).toBe('ok');
   });
 
+  it('the kubelet rotates its client certificate once the API server is back, if it is due and still valid; an expired one it cannot', async () => {
+    const { node, clock, rootfs } = await start({ certificates: { expiresIn: '-3d', kubeletExpiresIn: '20d' } });
+    const client = () => cert(rootfs, '/var/lib/kubelet/pki/kubelet-client-current.pem');
+    const server = () => cert(rootfs, '/var/lib/kubelet/pki/kubelet-server-current.pem');
+    const [clientBefore, serverBefore] = [client(), server()];
+    await node.runChecked(['kubeadm', 'certs', 'renew', 'all']);
+    await restartApiserver(clock, node);
+    expect(client().serialNumber).not.toBe(clientBefore.serialNumber);
+    expect(client().subject).toBe('O=system:nodes\nCN=system:node:cp-1');
+    expect(Date.parse(client().validTo)).toBeGreaterThan(clock.now() + 360 * DAY);
+    expect(server().serialNumber).toBe(serverBefore.serialNumber);
+    const files = await node.list('/var/lib/kubelet/pki');
+    expect(files.filter((f) => /^kubelet-client-\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d\.pem$/.test(f))).toHaveLength(2);
+
+    await sim!.stop();
+    const expired = await start({ certificates: { expiresIn: '-3d', kubeletExpiresIn: '-1d' } });
+    const stale = cert(expired.rootfs, '/var/lib/kubelet/pki/kubelet-client-current.pem').serialNumber;
+    await expired.node.runChecked(['kubeadm', 'certs', 'renew', 'all']);
+    await restartApiserver(expired.clock, expired.node);
+    expect(cert(expired.rootfs, '/var/lib/kubelet/pki/kubelet-client-current.pem').serialNumber).toBe(stale);
+  });
+
   it('maps node paths into the rootfs for file access and real file tools, never outside it', async () => {
     const { node, rootfs } = await start();
     expect((await node.readFile('/etc/kubernetes/pki/ca.crt')).toString()).toContain('BEGIN CERTIFICATE');

@@ -25,7 +25,7 @@ import { seedCluster } from '../seed.js';
 import { ObjectStore } from '../store/store.js';
 import { ContainerRuntime } from './crictl.js';
 import { CONTAINERS, KUBELET_PKI_DIR, KUBERNETES_DIR, LEAVES } from './layout.js';
-import { createClusterCas, hostPath, writeKubeconfigs, writeNodePki } from './rootfs.js';
+import { createClusterCas, hostPath, rotateKubeletClient, writeKubeconfigs, writeNodePki } from './rootfs.js';
 import { createSimulatedTransport, HOST_TOOLS, type SimulatedNode } from './transport.js';
 
 /** One certificate's expiry when the scenario started and now. */
@@ -212,6 +212,10 @@ export async function startControlPlane(options: StartControlPlaneOptions): Prom
           state.server.resumeServing(fresh);
           state.serving = true;
           await syncSecret(identity.name);
+          // With the API server back, the kubelet's certificate manager gets its due client certificate.
+          if (validAt(rootfs, `${KUBERNETES_DIR}/pki/apiserver.crt`, false, clock.now())) {
+            await rotateKubeletClient(rootfs, identity, cas, spec.keyType, clock.now());
+          }
         },
       }, { deadlineOnce: spec.stopDeadlineExceeded });
       nodes.set(identity.name, state);

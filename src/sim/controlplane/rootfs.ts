@@ -1,7 +1,7 @@
 // A simulated node's root filesystem: a directory holding a real kubeadm PKI, kubeconfigs and kubelet certificates.
 
-import { createPrivateKey } from 'node:crypto';
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { createCa, issueCertificate, type CertificateAuthority } from '../../pki/ca.js';
 import { exportPrivateKeyPem, generateKeyPair, type KeyType } from '../../pki/keys.js';
@@ -122,17 +122,49 @@ export async function writeNodePki(rootfs: string, node: NodeIdentity, cas: Clus
   return issued;
 }
 
+const KUBELET_CLIENT = { ca: 'ca' as const, commonName: (n: NodeIdentity) => `system:node:${n.name}`, organizations: ['system:nodes'], usages: ['digital signature', 'key encipherment', 'client auth'] as LeafDef['usages'] };
+
+/** kubelet-client-YYYY-MM-DD-HH-MM-SS.pem, as the kubelet's certificate store names a pair issued at `issuedAt`. */
+function kubeletPemName(kind: string, issuedAt: number): string {
+  const t = new Date(issuedAt).toISOString();
+  return `kubelet-${kind}-${t.slice(0, 10)}-${t.slice(11, 13)}-${t.slice(14, 16)}-${t.slice(17, 19)}.pem`;
+}
+
+/**
+ * The kubelet's client certificate rotation (it asks for a new one once 80% of the current one's life has passed and
+ * the API server accepts it): a new pair valid a year, `-current.pem` repointed. Returns whether it rotated.
+ */
+export async function rotateKubeletClient(rootfs: string, node: NodeIdentity, cas: ClusterCas, keyType: KeyType, now: number): Promise<boolean> {
+  const dir = hostPath(rootfs, KUBELET_PKI_DIR);
+  const current = join(dir, 'kubelet-client-current.pem');
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(await readFile(current));
+  } catch {
+    return false;
+  }
+  const from = Date.parse(cert.validFrom);
+  const to = Date.parse(cert.validTo);
+  // An expired certificate cannot authenticate the request for its successor: the kubelet needs bootstrapping again.
+  if (now >= to || now < from + 0.8 * (to - from)) return false;
+  const pair = await issueLeaf(cas, KUBELET_CLIENT, node, keyType, now + YEAR);
+  const file = kubeletPemName('client', now);
+  await put(join(dir, file), pair.certificatePem + pair.keyPem, 0o600);
+  await rm(current);
+  await symlink(file, current);
+  return true;
+}
+
 async function writeKubeletPki(rootfs: string, node: NodeIdentity, cas: ClusterCas, plan: PkiPlan): Promise<void> {
   const dir = hostPath(rootfs, KUBELET_PKI_DIR);
   const notAfter = plan.now + plan.kubeletExpiresIn;
-  const stamp = new Date(notAfter - YEAR).toISOString().replace(/[-:T]/g, '').slice(0, 14).replace(/(\d{8})(\d{6})/, '$1-$2');
   const kinds = [
-    { kind: 'client', usages: ['digital signature', 'key encipherment', 'client auth'] as LeafDef['usages'], sans: undefined },
+    { kind: 'client', usages: KUBELET_CLIENT.usages, sans: undefined },
     { kind: 'server', usages: ['digital signature', 'key encipherment', 'server auth'] as LeafDef['usages'], sans: (n: NodeIdentity) => ({ dnsNames: [n.name], ipAddresses: [n.address] }) },
   ];
   for (const { kind, usages, sans } of kinds) {
-    const pair = await issueLeaf(cas, { ca: 'ca', commonName: (n) => `system:node:${n.name}`, organizations: ['system:nodes'], usages, sans }, node, plan.keyType, notAfter);
-    const file = `kubelet-${kind}-${stamp}.pem`;
+    const pair = await issueLeaf(cas, { ...KUBELET_CLIENT, usages, sans }, node, plan.keyType, notAfter);
+    const file = kubeletPemName(kind, notAfter - YEAR);
     // The kubelet keeps each rotated pair in one file and points `-current.pem` at the newest.
     await put(join(dir, file), pair.certificatePem + pair.keyPem, 0o600);
     await symlink(file, join(dir, `kubelet-${kind}-current.pem`));
