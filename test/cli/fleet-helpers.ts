@@ -39,6 +39,7 @@ export interface ListedCluster {
   kubeconfig?: string;
   context?: string;
   labels?: Record<string, string>;
+  inputs?: Record<string, unknown>;
   deadline?: string;
 }
 

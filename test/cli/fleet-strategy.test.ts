@@ -1,0 +1,74 @@
+// Fleet strategy end to end: per-cluster inputs and deadlines, manual gates between waves, and the live table.
+
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Simulation } from '../../src/sim/index.js';
+import { runCli } from '../helpers/cli.js';
+import { makeTempDir, type TempDir } from './fixtures.js';
+import { APPROVE_CSRS, fleetIdIn, readFleetRecord, startClusters, writeFleet } from './fleet-helpers.js';
+
+let tmp: TempDir;
+let sims: Simulation[] = [];
+beforeEach(() => (tmp = makeTempDir()));
+afterEach(async () => {
+  await Promise.all(sims.splice(0).map((s) => s.stop()));
+  tmp.cleanup();
+});
+
+const at = (name: string) => path.join(tmp.dir, name);
+const run = (args: string[]) => runCli(['run', APPROVE_CSRS, ...args, '--state-dir', tmp.stateDir, '--output', 'plain'], { timeout: 90_000 });
+
+describe('fleet strategy (end to end, simulated clusters)', { timeout: 180_000 }, () => {
+  it("a cluster's inputs win over --set; a hanging cluster is stopped at its deadline without holding the others up", async () => {
+    sims = await startClusters(2);
+    const file = writeFleet(at('fleet.yaml'), [
+      // Waits for a machine that never joins: its first step would wait 30 minutes.
+      { name: 'hangs', kubeconfig: sims[0]!.kubeconfigPath, deadline: '3s' },
+      { name: 'own-inputs', kubeconfig: sims[1]!.kubeconfigPath, inputs: { nodes: ['worker-0', 'worker-1'] } },
+    ], { strategy: '{maxParallel: 2, maxFailures: 1}' });
+    const r = await run(['--fleet', file, '--set', 'nodes=["ghost"]']);
+    expect(r.exitCode).toBe(1);
+    const ownDone = r.stdout.search(/ \[own-inputs\] succeeded in /);
+    const hangsDone = r.stdout.search(/ \[hangs\] failed in \S+ \(run \S+\): cluster deadline 3s exceeded/);
+    expect(ownDone).toBeGreaterThan(0);
+    expect(hangsDone).toBeGreaterThan(ownDone);
+    const record = readFleetRecord(tmp.stateDir, fleetIdIn(r.stdout));
+    expect(record.clusters.map((c) => [c.name, c.status])).toEqual([['hangs', 'failed'], ['own-inputs', 'succeeded']]);
+  });
+
+  it("a bad value in a cluster's inputs is exit 2 naming the cluster, before any cluster runs", async () => {
+    sims = await startClusters(1);
+    const file = writeFleet(at('fleet.yaml'), [{ name: 'c1', kubeconfig: sims[0]!.kubeconfigPath, inputs: { window: 'soon' } }]);
+    const r = await run(['--fleet', file]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`approve-csrs\\.yaml:\\d+:\\d+: spec\\.inputs\\.window: cluster c1 \\(${file}:6:7\\): `));
+    expect(r.stdout).toBe('');
+    expect(sims[0]!.counters()).toEqual({});
+  });
+
+  it('a manual gate without a terminal stops before the wave (exit 1); resume --approve wave-2 runs only that wave', async () => {
+    sims = await startClusters(2);
+    const file = writeFleet(at('fleet.yaml'), sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath })), { strategy: '{waves: [1, 100%], pause: manual}' });
+    const first = await run(['--fleet', file]);
+    expect(first.exitCode).toBe(1);
+    expect(first.stdout).toMatch(/ wave-2: waiting for approval \(--approve wave-2\)\n/);
+    expect(first.stdout).toMatch(/ fleet \S+ failed in [^:]+: 1 succeeded, 0 failed, 1 not started \(manual gate wave-2 needs an operator, but there is no terminal to ask on; re-run with --approve wave-2/);
+    const fleetId = fleetIdIn(first.stdout);
+    const resumed = await runCli(['resume', fleetId, '--approve', 'wave-2', '--state-dir', tmp.stateDir, '--output', 'plain'], { timeout: 90_000 });
+    expect(resumed.exitCode).toBe(0);
+    expect(resumed.stdout).toMatch(/ wave-2: approved by --approve\n/);
+    expect(resumed.stdout).not.toContain('[c1]');
+    expect(readFleetRecord(tmp.stateDir, fleetId)).toMatchObject({ status: 'succeeded', passedGates: ['wave-1', 'wave-2'] });
+  });
+
+  it('on a terminal: a live table with the wave and budget headers, then the summary', async () => {
+    sims = await startClusters(2);
+    const file = writeFleet(at('fleet.yaml'), sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath })), { strategy: '{maxFailures: 1}' });
+    const r = await runCli(['run', APPROVE_CSRS, '--fleet', file, '--state-dir', tmp.stateDir], { tty: true, timeout: 90_000 });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/fleet fleet-\S+ {2}wave 1\/1 {2}failures 0\/1 tolerated/);
+    expect(r.stdout).toMatch(/CLUSTER +WAVE +STATUS +STEP +ELAPSED/);
+    expect(r.stdout).toMatch(/c1 +wave-1 +succeeded +nodes-ready +\S+/);
+    expect(r.stdout).toMatch(/fleet fleet-\S+ succeeded in [^:]+: 2 succeeded, 0 failed\r?\n/);
+  });
+});
