@@ -96,7 +96,12 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
       signal: controller.signal,
       gate: async (wave, signal) => {
         if (flags.approve.includes(wave.id)) return { approved: true, by: '--approve' };
-        return confirm({ stepId: wave.id, message: `start ${wave.id} (${wave.clusters.length} cluster${wave.clusters.length === 1 ? '' : 's'})?`, signal });
+        const release = renderer.hold?.();
+        try {
+          return await confirm({ stepId: wave.id, message: `start ${wave.id} (${wave.clusters.length} cluster${wave.clusters.length === 1 ? '' : 's'})?`, signal });
+        } finally {
+          release?.();
+        }
       },
       runCluster: (cluster, _wave, signal) => runCluster(ctx, cluster, signal, { emit, save, interrupt, management, createRunId: engine.createRunId, executeRunbook: engine.executeRunbook, resumeRunbook: engine.resumeRunbook }),
       onEvent: (event) => {

@@ -11,6 +11,8 @@ export interface FleetRenderer {
   close(): Promise<void>;
   /** An operator-facing notice (e.g. "cancelling…"). @default stderr */
   notice?(text: string): void;
+  /** Stops redrawing while the operator answers a prompt (a wave's gate); the returned function resumes below it. */
+  hold?(): () => void;
 }
 
 export interface FleetRendererOptions {

@@ -115,7 +115,9 @@ export function createFleetTtyRenderer(options: FleetRendererOptions): FleetRend
   let drawn = 0;
   let dirty = false;
   let summary: string[] = [];
+  let held = false;
   const draw = () => {
+    if (held) return;
     dirty = false;
     const height = Math.max(6, (stdout as { rows?: number }).rows ?? 40);
     const width = Math.max(40, (stdout as { columns?: number }).columns ?? 120);
@@ -145,6 +147,16 @@ export function createFleetTtyRenderer(options: FleetRendererOptions): FleetRend
     notice(text) {
       view.notice = text;
       draw();
+    },
+    hold() {
+      draw();
+      held = true;
+      return () => {
+        held = false;
+        // The prompt and its answer stay on screen: the table starts again below them.
+        drawn = 0;
+        draw();
+      };
     },
   };
 }

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulation } from '../../src/sim/index.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { makeTempDir, type TempDir } from './fixtures.js';
 import { APPROVE_CSRS, fleetIdIn, readFleetRecord, startClusters, writeFleet } from './fleet-helpers.js';
 
@@ -59,6 +59,22 @@ describe('fleet strategy (end to end, simulated clusters)', { timeout: 180_000 }
     expect(resumed.stdout).toMatch(/ wave-2: approved by --approve\n/);
     expect(resumed.stdout).not.toContain('[c1]');
     expect(readFleetRecord(tmp.stateDir, fleetId)).toMatchObject({ status: 'succeeded', passedGates: ['wave-1', 'wave-2'] });
+  });
+
+  it.each([
+    ['y', 0, 'approved'],
+    ['n', 1, 'declined'],
+  ])('on a terminal a manual gate asks y/N before the wave; answering %s → exit %d', async (key, exitCode, state) => {
+    sims = await startClusters(2);
+    const file = writeFleet(at('fleet.yaml'), sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath })), { strategy: '{waves: [1, 100%], pause: manual}' });
+    const cli = startCli(['run', APPROVE_CSRS, '--fleet', file, '--state-dir', tmp.stateDir], { tty: true, timeout: 90_000 });
+    await cli.waitForOutput('wave-2: start wave-2 (1 cluster)? [y/N]');
+    cli.write(`${key}\r`);
+    const r = await cli.result;
+    expect(r.exitCode).toBe(exitCode);
+    const record = readFleetRecord(tmp.stateDir, fleetIdIn(r.stdout));
+    expect(record.clusters.map((c) => c.status)).toEqual(['succeeded', state === 'approved' ? 'succeeded' : 'pending']);
+    if (state === 'declined') expect(record.reason).toMatch(/^wave-2 was not approved \(by .+\)$/);
   });
 
   it('on a terminal: a live table with the wave and budget headers, then the summary', async () => {
