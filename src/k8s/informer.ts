@@ -125,6 +125,14 @@ export function createInformer<T extends KubeObject>(source: InformerSource<T>):
     return { resourceVersion: rv, expired, events };
   }
 
+  // Its own frame, so the listed page array dies here: held in run()'s loop it would keep the first version of every
+  // object alive for as long as the informer runs.
+  async function relist(): Promise<string> {
+    const listed = await source.list(signal);
+    replaceAll(listed.items);
+    return listed.resourceVersion;
+  }
+
   async function run(): Promise<void> {
     let needList = true;
     let resourceVersion = '';
@@ -138,9 +146,7 @@ export function createInformer<T extends KubeObject>(source: InformerSource<T>):
       try {
         listing = needList;
         if (needList) {
-          const listed = await source.list(signal);
-          replaceAll(listed.items);
-          resourceVersion = listed.resourceVersion;
+          resourceVersion = await relist();
           needList = false;
           listing = false;
           if (!ready) {

@@ -1,5 +1,7 @@
 // The informer's list/watch/relist state machine, driven by a scripted source (the client path is tested against the sim).
 
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { StepError } from '../../src/errors.js';
 import { createInformer } from '../../src/k8s/informer.js';
@@ -55,6 +57,14 @@ function scriptedSource() {
       });
     },
   };
+}
+
+/** A full garbage collection (V8's own, exposed for this test), after the current job so WeakRefs may clear. */
+async function collectGarbage(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  await new Promise((resolve) => setImmediate(resolve));
+  gc();
 }
 
 describe('createInformer', () => {
@@ -210,6 +220,23 @@ describe('createInformer', () => {
     await clock.advance(1);
     await src.nextWatch(3);
     expect(src.log.filter((l) => l === 'list')).toHaveLength(1);
+    inf.stop();
+  });
+
+  it('keeps no listed version alive once the watch has replaced it (a 10,000-object list must not outlive its objects)', async () => {
+    const src = scriptedSource();
+    const listed = (() => {
+      const items = [obj('a', '1', { data: { big: 'x'.repeat(1000) } })];
+      src.queueList(items, '10');
+      return new WeakRef(items[0]!);
+    })();
+    const inf = createInformer<KubeObject>({ ...src, clock: new VirtualClock(), describe: 'cm' });
+    await inf.ready();
+    const w = await src.nextWatch(1);
+    w.push({ type: 'MODIFIED', object: obj('a', '2') });
+    expect(inf.items().map((o) => o.metadata.resourceVersion)).toEqual(['2']);
+    await collectGarbage();
+    expect(listed.deref(), 'the first list is still referenced while the informer watches').toBeUndefined();
     inf.stop();
   });
 });
