@@ -1,10 +1,12 @@
 // Waits until the API server answers /readyz: through the run's cluster client, or an HTTPS URL trusting the node's CA.
 
 import { request } from 'node:https';
+import { isIP } from 'node:net';
 import { StepError } from '../../errors.js';
 import { formatDurationExact } from '../../time/duration.js';
 import type { KubeClient } from '../../k8s/types.js';
 import type { Clock } from '../../time/clock.js';
+import { directNetwork, type NetworkPolicy, type NetworkRoute } from '../../net/index.js';
 
 export interface ReadyzOptions {
   /** e.g. `https://10.0.0.1:6443/readyz`; undefined = the run's cluster (`ctx.kube()`). */
@@ -21,14 +23,18 @@ export interface ReadyzOptions {
   signal: AbortSignal;
   kube(): Promise<KubeClient>;
   progress(detail: string): void;
+  /** How `url` is reached (a rehearsal refuses a node address it does not simulate). @default direct */
+  network?: NetworkPolicy;
 }
 
 type Probe = () => Promise<{ status: number; body: string }>;
 
 /** Resolves once /readyz answers 200; throws a timeout StepError after `timeoutMs` of clock time. */
 export async function waitForReadyz(nodeName: string, options: ReadyzOptions): Promise<{ probes: number; waitedMs: number }> {
+  // Routed once, before any probe: a host the policy refuses is an error, not something to wait out.
+  const route = options.url ? (options.network ?? directNetwork).route(new URL(options.url)) : undefined;
   const probe: Probe = options.url
-    ? () => httpsGet(options.url!, options, options.signal)
+    ? () => httpsGet(options.url!, route!, options, options.signal)
     : async () => (await options.kube()).request('/readyz', options.signal);
   const start = options.clock.now();
   let last = 'no answer yet';
@@ -54,12 +60,21 @@ export async function waitForReadyz(nodeName: string, options: ReadyzOptions): P
 
 function httpsGet(
   url: string,
+  route: NetworkRoute,
   { caPem, client, verifyHostname }: Pick<ReadyzOptions, 'caPem' | 'client' | 'verifyHostname'>,
   signal: AbortSignal,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
+    const target = new URL(url);
+    const name = target.hostname.replace(/^\[|\]$/g, '');
+    const cas = [caPem, route.ca].filter((c): c is string => c !== undefined);
     const tls = {
-      ca: caPem,
+      // The socket goes where the route says; the TLS name and Host header stay the URL's.
+      host: route.host,
+      port: route.port,
+      ...(isIP(name) ? {} : { servername: name }),
+      headers: { host: target.host },
+      ...(cas.length > 0 ? { ca: cas } : {}),
       ...(client ? { cert: client.certificatePem, key: client.keyPem } : {}),
       ...(verifyHostname === false ? { checkServerIdentity: () => undefined } : {}),
     };

@@ -130,6 +130,7 @@ async function restartAndWait(
         signal: ctx.signal,
         kube: ctx.kube,
         progress: ctx.progress,
+        ...(ctx.network ? { network: ctx.network } : {}),
       });
       readyAfterMs = ready.waitedMs;
       ctx.log(`${name}: API server ready after ${formatDurationExact(ready.waitedMs)}`);

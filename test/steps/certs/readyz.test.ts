@@ -1,3 +1,5 @@
+// waitForReadyz over HTTPS (trust, timeouts on the virtual clock, the network policy) and where renew-certs probes.
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitForReadyz } from '../../../src/steps/certs/readyz.js';
 import { startSimulation, type Simulation } from '../../../src/sim/index.js';
@@ -6,6 +8,8 @@ import { resolveReadyzTarget } from '../../../src/steps/certs/readyz-target.js';
 import { createCa } from '../../../src/pki/ca.js';
 import { normalizeNode, openNode, type NodeTransport } from '../../../src/node/index.js';
 import { execProcess } from '../../../src/proc/exec.js';
+import { createRehearsalNetwork } from '../../../src/net/index.js';
+import { StepError } from '../../../src/errors.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +41,20 @@ describe('waitForReadyz over https', () => {
     const error = await waitForReadyz('cp-1', options({ url: `${sim.url}/readyz`, caPem: undefined, clock, timeoutMs: 30_000 })).catch((e: unknown) => e as Error);
     expect(String(error)).toMatch(/did not answer \/readyz within 30s .*(self-signed|unable to verify|certificate)/);
     expect(clock.now() - Date.parse('2026-01-01T00:00:00Z')).toBe(30_000);
+  });
+});
+
+describe('waitForReadyz through the run\'s network policy', () => {
+  it('during a rehearsal a node address the simulation does not answer for is refused at once, never probed', async () => {
+    const clock = new VirtualClock();
+    const network = createRehearsalNetwork({});
+    const error = await waitForReadyz('cp-1', options({ url: 'https://10.200.0.3:6443/readyz', caPem: sim.caPem, clock, network })).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(StepError);
+    expect((error as StepError).message).toMatch(/^not simulated: 10\.200\.0\.3 /);
+    expect(clock.now() - Date.parse('2026-01-01T00:00:00Z')).toBe(0);
+    expect(network.attempts()).toEqual([{ target: '10.200.0.3:6443', outcome: 'refused' }]);
+    // The loopback stays reachable: the simulation's own servers.
+    expect(await waitForReadyz('cp-1', options({ url: `${sim.url}/readyz`, caPem: sim.caPem, network }))).toEqual({ probes: 1, waitedMs: 0 });
   });
 });
 
