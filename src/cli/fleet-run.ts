@@ -60,10 +60,12 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
   const confirm = createConfirm({ stdin: io.stdin, stderr: io.stderr });
   // Writes of the record are chained: one at a time, in order, the last one always the newest state.
   let saving: Promise<void> = Promise.resolve();
+  // A failed write (disk full) must not crash the clusters' runs midway: kept, reported, and the fleet exits 1.
+  const saved: { error?: unknown } = {};
   const save = () => {
     record.updatedAt = new Date(clock.now()).toISOString();
     const snapshot = structuredClone(record);
-    saving = saving.then(() => ctx.fleetStore.writeFleet(snapshot));
+    saving = saving.then(() => ctx.fleetStore.writeFleet(snapshot)).catch((error: unknown) => void (saved.error ??= error));
     return saving;
   };
   const byName = new Map(record.clusters.map((c) => [c.name, c]));
@@ -86,6 +88,8 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
     record.status = 'running';
     delete record.reason;
     await save();
+    // Without its record a fleet run could not be resumed: nothing starts.
+    if (saved.error !== undefined) throw new UsageError(`cannot record fleet run ${record.fleetId}: ${errorText(saved.error)}`, { cause: saved.error });
     const outcome = await fleetArea.runFleetSchedule({
       waves,
       maxParallel: record.strategy.maxParallel,
@@ -134,9 +138,14 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
       durationMs: clock.now() - started,
       failures: fleetArea.groupFailures(record.clusters.filter((c) => c.status === 'failed').map((c) => ({ cluster: c.name, ...(c.failedStep ? { failedStep: c.failedStep } : {}), ...(c.error ? { error: c.error } : {}) }))),
     });
+    await saving;
+    if (saved.error !== undefined) {
+      io.stderr.write(`opsbook: cannot record fleet run ${record.fleetId}: ${escapeControl(errorText(saved.error))}\n`);
+      if (outcome.status === 'succeeded') return EXIT.failed;
+    }
     return outcome.status === 'succeeded' ? EXIT.ok : outcome.status === 'interrupted' ? exitCodeForSignal(interrupt.received()) : EXIT.failed;
   } finally {
-    await saving.catch(() => undefined);
+    await saving;
     await renderer.close();
     interrupt.remove();
   }
@@ -203,6 +212,8 @@ async function runCluster(ctx: FleetContext, cluster: FleetClusterRecord, signal
     connection?.dispose();
   }
 }
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const PROBE_TIMEOUT_MS = 15_000;
 

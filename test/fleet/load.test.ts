@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RunbookError, formatDiagnostic } from '../../src/errors.js';
-import { loadFleetText, resolveFleet, parseLabelSelector, type FleetFileSpec, type LabelSelector } from '../../src/fleet/index.js';
+import { execFileSync } from 'node:child_process';
+import { RunbookError, UsageError, formatDiagnostic } from '../../src/errors.js';
+import { loadFleetFile, loadFleetText, resolveFleet, parseLabelSelector, type FleetFileSpec, type LabelSelector } from '../../src/fleet/index.js';
 import { readKubeconfigContexts } from '../../src/fleet/kubeconfig.js';
 
 let dir: string;
@@ -114,6 +115,16 @@ describe('fleet file', () => {
       expect.stringMatching(/^2:7: kind: /),
       expect.stringMatching(/^4:7: spec: names no cluster/),
     ]);
+  });
+
+  it('refuses what is not a small text file, as for runbooks: a directory, a FIFO (without waiting), binary', async () => {
+    const fifo = path.join(dir, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    writeFileSync(path.join(dir, 'binary'), Buffer.from([0x61, 0, 0x62]));
+    const options = { env: {}, homeDir: dir };
+    await expect(loadFleetFile(dir, options)).rejects.toThrow(`cannot read ${dir}: is a directory`);
+    await expect(loadFleetFile(fifo, options)).rejects.toThrow(`cannot read ${fifo}: is a named pipe (FIFO), not a regular file`);
+    await expect(loadFleetFile(path.join(dir, 'binary'), options)).rejects.toThrow(UsageError);
   });
 
   it('normalises: paths relative to the file, defaults filled, origins at file:line:col', async () => {
