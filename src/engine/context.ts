@@ -24,11 +24,14 @@ export function createStepContext(run: RunState, scope: AttemptScope): StepConte
   let logLines = 0;
   // Processes die with the attempt even when a step forgets to pass its signal.
   // Every process is journaled with its identity, so resume can stop one that outlived a crashed opsbook.
+  // A rehearsal's proxy variables win over a step's own, so no process a step starts can opt out of them.
+  const forced = Object.keys(options.spawnEnv).length > 0 ? options.spawnEnv : undefined;
   const exec: Exec = (file, args, execOptions) =>
     options.exec(file, args, {
       killGraceMs: options.killGraceMs,
       signal: scope.signal,
       ...execOptions,
+      ...(forced ? { env: { ...execOptions?.env, ...forced } } : {}),
       onSpawn: (spawned) => {
         emit({ type: 'step-process', stepId, attempt: scope.attempt, ...spawned });
         execOptions?.onSpawn?.(spawned);

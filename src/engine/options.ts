@@ -52,6 +52,8 @@ export interface ExecuteOptions {
   exec?: Exec;
   /** Environment for child processes. @default {} */
   env?: Record<string, string | undefined>;
+  /** Variables forced onto every process a step starts, over its own and the step's `env:` (rehearse: the loopback proxy). @default {} */
+  spawnEnv?: Record<string, string>;
   /** @default process.cwd() */
   cwd?: string;
   /** Prompt for manual gates. @default fails: no terminal to ask */
@@ -95,6 +97,7 @@ export function normalizeOptions(options: ExecuteOptions): EngineOptions {
     openNode: options.openNode ?? openNode,
     exec: options.exec ?? execLazily,
     env: options.env ?? {},
+    spawnEnv: options.spawnEnv ?? {},
     cwd: options.cwd ?? process.cwd(),
     confirm: options.confirm ?? refuseConfirm,
     approvals: options.approvals ?? [],

@@ -4,6 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { EventSink } from '../../engine/index.js';
 import type { KubeClient } from '../../k8s/types.js';
 import type { NetworkAttempt } from '../../net/index.js';
 import type { AssistedSummary } from '../../sim/index.js';
@@ -58,6 +59,21 @@ function summarizeNetwork(attempts: NetworkAttempt[]): { simulated: Record<strin
   return { simulated, loopback: attempts.filter((a) => a.outcome === 'loopback').length, refused: attempts.filter((a) => a.outcome === 'refused').map((a) => a.target) };
 }
 
+/**
+ * Says once, under the first step that starts a local process, that the proxy contains only programs honouring proxy
+ * variables (a network namespace would also cut the simulation's loopback ports off). With --output json, on stderr.
+ */
+function warnOnFirstProcess(onEvent: EventSink | undefined, warning: string, jsonIo: CliIo | undefined): EventSink {
+  let warned = false;
+  return (event) => {
+    onEvent?.(event);
+    if (warned || event.type !== 'step-process') return;
+    warned = true;
+    if (jsonIo) jsonIo.stderr.write(`rehearse: ${warning}\n`);
+    else onEvent?.({ type: 'step-log', stepId: event.stepId, stream: 'stderr', line: `opsbook rehearse: ${warning}`, time: event.time, runId: event.runId });
+  };
+}
+
 const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /** Lines about what lies outside the cluster: the Assisted Installer's hosts and tokens, and refused connections. */
@@ -75,7 +91,7 @@ function formatOutside(report: { network: ReturnType<typeof summarizeNetwork>; a
 }
 
 export async function rehearseCommand(file: string, flags: RehearseFlags, io: CliIo): Promise<number> {
-  const [{ prepareRun }, { runSessionOnCluster }, { executeRunbook, createRunId }, { startSimulation, loadScenario, rehearsalNodeOpener }, { formatRehearsal }, { createRehearsalNetwork }] =
+  const [{ prepareRun }, { runSessionOnCluster }, { executeRunbook, createRunId }, { startSimulation, loadScenario, rehearsalNodeOpener }, { formatRehearsal }, { createRehearsalNetwork, startProcessContainment }] =
     await Promise.all([
       import('../prepare.js'),
       import('../cluster-run.js'),
@@ -103,7 +119,12 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
     sim.impersonation ? { simulation: { hosts: sim.impersonation.hosts, port: sim.impersonation.port, ca: sim.impersonation.caPem } } : {},
   );
   const tempState = flags.stateDir ? undefined : mkdtempSync(path.join(tmpdir(), 'opsbook-rehearse-'));
+  const scratch = mkdtempSync(path.join(tmpdir(), 'opsbook-rehearse-net-'));
+  let contained: Awaited<ReturnType<typeof startProcessContainment>> | undefined;
   try {
+    // Processes the steps start (shell steps' curl, kubectl) go through a loopback proxy applying the same policy.
+    contained = await startProcessContainment({ policy: network, dir: scratch, ...(sim.impersonation ? { simulationCa: sim.impersonation.caPem } : {}) });
+    const containment = contained;
     // The engine runs on the simulation's clock, so timeouts, backoff and the deadline scale with it.
     const clock = sim.clock;
     const mode = resolveOutputMode(flags.output, io.stdout.isTTY);
@@ -122,7 +143,14 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
       // Before the runbook starts, so its first cluster step does not pay for connection set-up in simulated minutes.
       beforeStart: warmUpKubeClient,
       // Every node a step opens must be simulated: ssh to a real host or this machine's own files are refused.
-      start: (engine) => executeRunbook({ ...engine, network, openNode: rehearsalNodeOpener(sim.controlPlane) }),
+      start: (engine) =>
+        executeRunbook({
+          ...engine,
+          network,
+          openNode: rehearsalNodeOpener(sim.controlPlane),
+          spawnEnv: containment.env,
+          onEvent: warnOnFirstProcess(engine.onEvent, containment.warning, mode === 'json' ? io : undefined),
+        }),
     });
     const report = {
       runbook: { name: prepared.runbook.metadata.name, file: prepared.runbook.file },
@@ -137,7 +165,9 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
     else io.stdout.write(`\n${[...formatRehearsal(report), ...formatOutside(report)].map((line) => escapeControl(line)).join('\n')}\n`);
     return exitCode;
   } finally {
+    await contained?.close();
     await sim.stop();
+    rmSync(scratch, { recursive: true, force: true });
     if (tempState) rmSync(tempState, { recursive: true, force: true });
   }
 }
