@@ -17,6 +17,8 @@
 //   CSR_BENCH_SWEEP=1000,2500,5000  opsbook side at each size in one run, then a growth table; unless
 //                                CSR_BENCH_SIDES=opsbook, the kubectl loop's rate (CSRs approved per second) is
 //                                measured once at CSR_BENCH_LOOP_MACHINES (200)
+//   CSR_BENCH_RUNS=3             sweep: runs per size (each on a fresh cluster); the table shows the median time and
+//                                peak RSS with their range, since one run's peak RSS depends on when V8 collected
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -33,6 +35,8 @@ const singleMachines = Number(process.env.CSR_BENCH_MACHINES ?? 1000);
 const sides = process.env.CSR_BENCH_SIDES ?? 'both';
 const sweep = process.env.CSR_BENCH_SWEEP ? process.env.CSR_BENCH_SWEEP.split(',').map(Number) : undefined;
 const loopMachines = Number(process.env.CSR_BENCH_LOOP_MACHINES ?? 200);
+const runsPerSize = Number(process.env.CSR_BENCH_RUNS ?? 1);
+if (!Number.isInteger(runsPerSize) || runsPerSize < 1) throw new Error(`CSR_BENCH_RUNS: must be a positive integer (got ${process.env.CSR_BENCH_RUNS})`);
 if (!['opsbook', 'kubectl', 'both'].includes(sides)) throw new Error(`CSR_BENCH_SIDES: must be opsbook, kubectl or both (got ${sides})`);
 if (sweep?.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`CSR_BENCH_SWEEP: must be positive integers (got ${process.env.CSR_BENCH_SWEEP})`);
 const work = mkdtempSync(path.join(tmpdir(), 'opsbook-bench-csr-'));
@@ -266,37 +270,85 @@ async function runSingle(machines) {
   if (a !== none) printOpsbookTargets(a, machines);
 }
 
-/** The opsbook side at each size, then how time and RSS grow; the loop's rate from one small run. */
+function median(values) {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** One size's runs reduced to what the table and the verdicts read: medians, ranges, the worst request ratio. */
+function summarizeRuns(machines, runs) {
+  const csrCount = machines * 2;
+  const rss = runs.map((a) => a.maxRssKiB / 1024);
+  const perCsr = runs.map((a) => a.requests.total / csrCount);
+  return {
+    machines,
+    runs,
+    complete: runs.every((a) => a.finished && a.code === 0 && a.ready === machines + 3 && a.approved === csrCount),
+    approved: Math.min(...runs.map((a) => a.approved)),
+    ready: Math.min(...runs.map((a) => a.ready)),
+    seconds: median(runs.map((a) => a.wallSeconds)),
+    perCsrWorst: Math.max(...perCsr),
+    rssMedian: median(rss),
+    rssMin: Math.min(...rss),
+    rssMax: Math.max(...rss),
+  };
+}
+
+/** Issue 14's verdicts at the largest size: completeness and requests in every run, peak RSS as median and worst run. */
+function printSweepTargets(size) {
+  const { machines } = size;
+  const csrCount = machines * 2;
+  const perCsrTarget = machines >= 5000 ? 1.01 : 1.2;
+  const rssTarget = machines >= 5000 ? 250 : 200;
+  const verdict = (ok) => (ok ? 'OK' : 'MISSED');
+  const n = size.runs.length;
+  console.log(`  all ${csrCount} CSRs approved and ${machines + 3} nodes Ready in every run (${n}): fewest ${size.approved} approved, ${size.ready} Ready ${verdict(size.complete)}`);
+  console.log(`  requests per CSR, worst run: ${fmt(size.perCsrWorst, 3)} (target ≤ ${perCsrTarget}) ${verdict(size.perCsrWorst <= perCsrTarget)}`);
+  console.log(`  opsbook peak RSS, median of ${n}: ${fmt(size.rssMedian, 1)} MB (target ≤ ${rssTarget} MB) ${verdict(size.rssMedian <= rssTarget)}`);
+  console.log(`  opsbook peak RSS, worst run: ${fmt(size.rssMax, 1)} MB (range ${fmt(size.rssMin, 1)}–${fmt(size.rssMax, 1)}) ${verdict(size.rssMax <= rssTarget)}`);
+  if (!size.complete) {
+    for (const a of size.runs.filter((r) => r.code !== 0 || r.ready < machines + 3)) console.log(`  opsbook run failed; log: ${a.log}`);
+    process.exitCode = 1;
+  }
+}
+
+/** The opsbook side at each size (CSR_BENCH_RUNS times), then how time and RSS grow; the loop's rate from one small run. */
 async function runSweep(sizes) {
-  console.log(`bench/csr sweep: opsbook side at ${sizes.join(' / ')} machines (2 CSRs each), sim in a separate process`);
+  console.log(`bench/csr sweep: opsbook side at ${sizes.join(' / ')} machines (2 CSRs each), ${runsPerSize} run(s) per size, sim in a separate process`);
   const results = [];
   for (const machines of sizes) {
-    const a = await runSide('opsbook', machines, opsbookSide);
-    results.push({ machines, a });
-    console.log(`  ${machines} machines: ${a.finished ? 'finished' : 'NOT finished'} in ${fmt(a.wallSeconds)} s, ${fmt(a.maxRssKiB / 1024, 1)} MB`);
+    const runs = [];
+    for (let i = 0; i < runsPerSize; i++) {
+      const a = await runSide('opsbook', machines, opsbookSide);
+      runs.push(a);
+      console.log(`  ${machines} machines, run ${i + 1}/${runsPerSize}: ${a.finished ? 'finished' : 'NOT finished'} in ${fmt(a.wallSeconds)} s, ${fmt(a.maxRssKiB / 1024, 1)} MB, ${fmt(a.requests.total / (machines * 2), 3)} req/CSR`);
+    }
+    results.push(summarizeRuns(machines, runs));
   }
-  const header = ['machines', 'CSRs', 'approved', 'Ready', 'time (s)', 'CSRs/s', 'req/CSR', 'peak RSS (MB)', 'KB/machine (Δ)'];
-  console.log(`  ${header.map((h) => h.padStart(14)).join('')}`);
-  results.forEach(({ machines, a }, i) => {
+  const header = ['machines', 'CSRs', 'approved', 'Ready', 'time (s)', 'CSRs/s', 'req/CSR', 'peak RSS (MB)', 'RSS range', 'KB/machine (Δ)'];
+  console.log(`  ${header.map((h) => h.padStart(15)).join('')}`);
+  results.forEach((size, i) => {
     const prev = results[i - 1];
-    const perMachine = prev ? ((a.maxRssKiB - prev.a.maxRssKiB) / (machines - prev.machines)) : NaN;
-    const cells = [machines, machines * 2, a.approved, a.ready, fmt(a.wallSeconds), fmt((machines * 2) / a.wallSeconds, 0),
-      fmt(a.requests.total / (machines * 2), 3), fmt(a.maxRssKiB / 1024, 1), prev ? fmt(perMachine, 1) : '-'];
-    console.log(`  ${cells.map((c) => String(c).padStart(14)).join('')}`);
+    const perMachine = prev ? ((size.rssMedian - prev.rssMedian) * 1024) / (size.machines - prev.machines) : NaN;
+    const cells = [size.machines, size.machines * 2, size.approved, size.ready, fmt(size.seconds), fmt((size.machines * 2) / size.seconds, 0),
+      fmt(size.perCsrWorst, 3), fmt(size.rssMedian, 1), `${fmt(size.rssMin, 0)}–${fmt(size.rssMax, 0)}`, prev ? fmt(perMachine, 1) : '-'];
+    console.log(`  ${cells.map((c) => String(c).padStart(15)).join('')}`);
   });
-  for (const { machines, a } of results) console.log(`  ${machines} requests: ${JSON.stringify(a.requests.byKey)}`);
+  if (runsPerSize > 1) console.log('  time and peak RSS: medians over the runs; req/CSR: the worst run; approved/Ready: the fewest in any run');
+  for (const size of results) console.log(`  ${size.machines} requests (first run): ${JSON.stringify(size.runs[0].requests.byKey)}`);
   const largest = results[results.length - 1];
   if (sides !== 'opsbook') {
     // The loop approves one CSR per kubectl call; its rate at a small size bounds it at any size.
     const b = await runSide('kubectl', loopMachines, kubectlSide);
     const rate = b.approved / b.wallSeconds;
-    const ours = (largest.machines * 2) / largest.a.wallSeconds;
+    const ours = (largest.machines * 2) / largest.seconds;
     console.log(`  kubectl loop at ${loopMachines} machines: ${b.approved}/${b.totalCsrs} approved in ${fmt(b.wallSeconds)} s = ${fmt(rate, 1)} CSRs/s (${b.finished ? 'finished' : 'NOT finished'}), ${fmt(b.maxRssKiB / 1024, 1)} MB`);
     console.log(`  rate ratio at ${largest.machines} machines: opsbook ${fmt(ours, 0)} CSRs/s vs loop ${fmt(rate, 1)} CSRs/s = ${fmt(ours / rate, 1)}× (target ≥ 10×) ${ours / rate >= 10 ? 'OK' : 'MISSED'}`);
     console.log(`  the loop at ${largest.machines} machines would take ≥ ${fmt((largest.machines * 2) / rate / 60, 0)} min at that rate`);
   }
   console.log(`  targets at ${largest.machines} machines:`);
-  printOpsbookTargets(largest.a, largest.machines);
+  printSweepTargets(largest);
 }
 
 try {
