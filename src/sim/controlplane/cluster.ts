@@ -167,8 +167,8 @@ export async function startControlPlane(options: StartControlPlaneOptions): Prom
       // What every node has besides its PKI: scratch space and root's home.
       await Promise.all(['/tmp', '/root'].map((d) => mkdir(hostPath(rootfs, d), { recursive: true })));
       const tls = await readTls(rootfs);
-      const state = { name: identity.name, rootfs, caPem: tls.caPem, serving: true } as NodeState;
-      state.server = new ApiServer({
+      // The hooks below read `state` only once requests and crictl calls come, after it is built.
+      const server = new ApiServer({
         core,
         store,
         defs,
@@ -185,23 +185,16 @@ export async function startControlPlane(options: StartControlPlaneOptions): Prom
         openapi: (path) => openapiDocument(path, defs),
         clientCertificates: { caPem: () => state.caPem, now: () => clock.now() },
       });
-      const port = await state.server.listen(0);
-      stops.push(() => state.server.close());
-      state.url = `https://127.0.0.1:${port}`;
-      await writeKubeconfigs(rootfs, identity, cas, issued, state.url);
-      state.now = () => clock.now();
-      state.toolPath = toolPath;
-      state.renewalsBeforeFailure = spec.renewFailsAfter;
-      state.clusterReachable = () =>
-        state.serving &&
-        validAt(rootfs, `${KUBERNETES_DIR}/pki/apiserver.crt`, false, clock.now()) &&
-        validAt(rootfs, `${KUBERNETES_DIR}/admin.conf`, true, clock.now());
-      state.runtime = new ContainerRuntime(identity.name, CONTAINERS, {
+      const port = await server.listen(0);
+      stops.push(() => server.close());
+      const url = `https://127.0.0.1:${port}`;
+      await writeKubeconfigs(rootfs, identity, cas, issued, url);
+      const runtime = new ContainerRuntime(identity.name, CONTAINERS, {
         now: () => clock.now(),
         stopped: (name) => {
           if (name !== 'kube-apiserver') return;
           state.serving = false;
-          state.server.stopServing();
+          server.stopServing();
         },
         recreate: async (name) => {
           await clock.sleep(spec.restartDelay, scheduler.signal);
@@ -209,7 +202,7 @@ export async function startControlPlane(options: StartControlPlaneOptions): Prom
           // The new kube-apiserver process reads its certificate, key and client CA from disk.
           const fresh = await readTls(rootfs);
           state.caPem = fresh.caPem;
-          state.server.resumeServing(fresh);
+          server.resumeServing(fresh);
           state.serving = true;
           await syncSecret(identity.name);
           // With the API server back, the kubelet's certificate manager gets its due client certificate.
@@ -218,6 +211,22 @@ export async function startControlPlane(options: StartControlPlaneOptions): Prom
           }
         },
       }, { deadlineOnce: spec.stopDeadlineExceeded });
+      const state: NodeState = {
+        name: identity.name,
+        rootfs,
+        server,
+        url,
+        runtime,
+        toolPath,
+        caPem: tls.caPem,
+        serving: true,
+        renewalsBeforeFailure: spec.renewFailsAfter,
+        now: () => clock.now(),
+        clusterReachable: () =>
+          state.serving &&
+          validAt(rootfs, `${KUBERNETES_DIR}/pki/apiserver.crt`, false, clock.now()) &&
+          validAt(rootfs, `${KUBERNETES_DIR}/admin.conf`, true, clock.now()),
+      };
       nodes.set(identity.name, state);
     }
 
