@@ -1,10 +1,11 @@
 // Fleet strategy end to end: per-cluster inputs and deadlines, manual gates between waves, and the live table.
 
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulation } from '../../src/sim/index.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { makeTempDir, type TempDir } from './fixtures.js';
+import { fixture, makeTempDir, type TempDir } from './fixtures.js';
 import { APPROVE_CSRS, fleetIdIn, readFleetRecord, startClusters, writeFleet } from './fleet-helpers.js';
 
 let tmp: TempDir;
@@ -34,6 +35,23 @@ describe('fleet strategy (end to end, simulated clusters)', { timeout: 180_000 }
     expect(hangsDone).toBeGreaterThan(ownDone);
     const record = readFleetRecord(tmp.stateDir, fleetIdIn(r.stdout));
     expect(record.clusters.map((c) => [c.name, c.status])).toEqual([['hangs', 'failed'], ['own-inputs', 'succeeded']]);
+  });
+
+  it('a secret is resolved once for the fleet, masked in every cluster, kept out of the fleet record; identical failures are grouped', async () => {
+    sims = await startClusters(2);
+    const secret = 'fleet-S3cret-Value-42';
+    const file = writeFleet(at('fleet.yaml'), sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath })), { strategy: '{maxFailures: 5}' });
+    const r = await runCli(['run', fixture('secret.yaml'), '--fleet', file, '--state-dir', tmp.stateDir, '--output', 'plain'], { env: { CLI_TEST_TOKEN: secret }, timeout: 90_000 });
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toContain('[c1] use | token is ***');
+    expect(r.stdout).toContain('[c2] use | token is ***');
+    expect(r.stdout).toMatch(/ step fail failed on 2 clusters: .*\n\S+ {3}c1, c2\n/);
+    const fleetId = fleetIdIn(r.stdout);
+    const everything = [r.stdout, r.stderr, readFileSync(path.join(tmp.stateDir, 'fleets', `${fleetId}.json`), 'utf8')];
+    for (const runId of readdirSync(path.join(tmp.stateDir, 'runs')).filter((n) => !n.startsWith('.'))) {
+      for (const name of readdirSync(path.join(tmp.stateDir, 'runs', runId))) everything.push(readFileSync(path.join(tmp.stateDir, 'runs', runId, name), 'utf8'));
+    }
+    for (const text of everything) expect(text).not.toContain(secret);
   });
 
   it("a bad value in a cluster's inputs is exit 2 naming the cluster, before any cluster runs", async () => {

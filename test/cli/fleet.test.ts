@@ -1,6 +1,7 @@
 // Fleet runs end to end: the real CLI against several simulated clusters started in this process.
 
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulation } from '../../src/sim/index.js';
@@ -97,6 +98,9 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
 
     const runs = await runCli(['runs', '--state-dir', tmp.stateDir]);
     expect(runs.stdout).toMatch(new RegExp(`^${fleetId} +approve-csrs on fleet test-fleet \\(5 clusters\\) +failed `, 'm'));
+    const listed = JSON.parse((await runCli(['runs', '--state-dir', tmp.stateDir, '--output', 'json'])).stdout) as { fleetId?: string; runId?: string; counts?: object }[];
+    expect(listed.filter((e) => e.runId)).toHaveLength(4);
+    expect(listed.find((e) => e.fleetId === fleetId)).toMatchObject({ status: 'failed', clusters: 5, counts: { succeeded: 4, failed: 1 } });
     const table = await runCli(['runs', fleetId, '--state-dir', tmp.stateDir]);
     expect(table.exitCode).toBe(0);
     expect(table.stdout).toMatch(/^CLUSTER +WAVE +STATUS +FAILED STEP +DURATION +RUN$/m);
@@ -229,8 +233,12 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
       strategy: '{maxFailures: 1}',
       extra: ['  discover:', `    clusterAPI: {kubeconfig: ${management.kubeconfigPath}}`, '  selector: env=prod'],
     });
+    const capiFiles = () => readdirSync(tmpdir()).filter((n) => n.startsWith('opsbook-capi-'));
+    const before = capiFiles();
     const r = await run(['--fleet', file]);
     expect(r.exitCode).toBe(1);
+    // The kubeconfigs taken from the Secrets lived in private temporary files, removed after each run.
+    expect(capiFiles()).toEqual(before);
     expect(r.stdout).toMatch(/ wave-1 started: east, orphan, west\n/);
     expect(r.stdout).toMatch(/ \[east\] succeeded in /);
     expect(r.stdout).toMatch(/ \[west\] succeeded in /);
