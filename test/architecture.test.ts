@@ -275,6 +275,18 @@ describe('architecture', () => {
     expect(findSpecifiers(readFileSync(path.join(src, 'store/index.ts'), 'utf8')).runtime, 'src/store/index.ts loads nothing').toEqual([]);
   });
 
+  // Fleets (issue 10): the scheduler is policy over an injected per-cluster runner and clock, so plan, run and rehearse
+  // share it; the fleet area knows neither the CLI nor the renderers (they consume its events).
+  it('keeps src/fleet off src/cli and src/ui, and the fleet scheduler free of packages and I/O', () => {
+    const offenders = listTs(path.join(src, 'fleet')).flatMap((file) =>
+      findSpecifiers(readFileSync(file, 'utf8'))
+        .runtime.filter((s) => s.startsWith('.') && ['cli', 'ui'].includes(areaOf(path.resolve(path.dirname(file), s)) ?? ''))
+        .map((s) => `${path.relative(root, file)}: ${s}`),
+    );
+    expect(offenders).toEqual([]);
+    expect([...reachablePackages([path.join(src, 'fleet/scheduler.ts')]).packages.keys()]).toEqual([]);
+  });
+
   // `opsbook runs` reads every journal (each event checked by a hand-written checker, not a schema library).
   it('loads no heavy package for `opsbook runs`: what it imports reaches no Kubernetes client, X.509, YAML parser, ajv, execa or listr2', () => {
     const entries = ['cli/commands/runs.ts', 'engine/index.ts', 'store/default.ts', 'time/duration.ts', 'ui/table.ts'].map((f) => path.join(src, f));
