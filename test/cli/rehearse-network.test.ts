@@ -67,6 +67,7 @@ interface NetworkReport {
   simulated: Record<string, number>;
   loopback: number;
   refused: string[];
+  warning?: string;
 }
 
 describe('rehearse: processes a shell step starts', { timeout: 120_000 }, () => {
@@ -101,8 +102,28 @@ describe('rehearse: processes a shell step starts', { timeout: 120_000 }, () => 
     expect(await read('loopback.txt')).toBe('loopback says hi\n');
     expect(seen).toEqual(['GET /from-shell']);
 
-    // The limitation is said once, on stderr (stdout holds only the JSON report).
-    expect(result.stderr.match(/a program that ignores proxy variables is not contained/g)).toHaveLength(1);
+    // The limitation is said in the report (with --output json the step's lines are not printed).
+    expect(report.network.warning).toMatch(/a program that ignores proxy variables is not contained$/);
+  });
+
+  it('says once, under the first step that starts a process, that a program ignoring proxy variables is not contained', async () => {
+    await writeFile(
+      path.join(dir, 'two.yaml'),
+      `apiVersion: opsbook.dev/v1
+kind: Runbook
+metadata: { name: two }
+spec:
+  steps:
+    - { id: first, run: echo one }
+    - { id: second, needs: [first], run: echo two }
+`,
+    );
+    const scenario = path.resolve('runbooks/scenarios/sno-add-worker.yaml');
+    const result = await runCli(['rehearse', 'two.yaml', '--scenario', scenario, '--time-scale', '600', '--output', 'plain'], { cwd: dir, timeout: 90_000 });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    const warnings = result.stdout.split('\n').filter((line) => line.includes('not contained'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/ first ! opsbook rehearse: processes started by steps reach the network only through the rehearsal proxy \(HTTPS_PROXY and friends\); a program that ignores proxy variables is not contained$/);
   });
 
   it('run injects nothing: the user\'s own proxy variables reach the script untouched', async () => {

@@ -61,16 +61,18 @@ function summarizeNetwork(attempts: NetworkAttempt[]): { simulated: Record<strin
 
 /**
  * Says once, under the first step that starts a local process, that the proxy contains only programs honouring proxy
- * variables (a network namespace would also cut the simulation's loopback ports off). With --output json, on stderr.
+ * variables (a network namespace would also cut the simulation's loopback ports off); `said()` tells the report.
  */
-function warnOnFirstProcess(onEvent: EventSink | undefined, warning: string, jsonIo: CliIo | undefined): EventSink {
+function warnOnFirstProcess(warning: string): { wrap: (onEvent: EventSink | undefined) => EventSink; said: () => boolean } {
   let warned = false;
-  return (event) => {
-    onEvent?.(event);
-    if (warned || event.type !== 'step-process') return;
-    warned = true;
-    if (jsonIo) jsonIo.stderr.write(`rehearse: ${warning}\n`);
-    else onEvent?.({ type: 'step-log', stepId: event.stepId, stream: 'stderr', line: `opsbook rehearse: ${warning}`, time: event.time, runId: event.runId });
+  return {
+    wrap: (onEvent) => (event) => {
+      onEvent?.(event);
+      if (warned || event.type !== 'step-process') return;
+      warned = true;
+      onEvent?.({ type: 'step-log', stepId: event.stepId, stream: 'stderr', line: `opsbook rehearse: ${warning}`, time: event.time, runId: event.runId });
+    },
+    said: () => warned,
   };
 }
 
@@ -125,6 +127,7 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
     // Processes the steps start (shell steps' curl, kubectl) go through a loopback proxy applying the same policy.
     contained = await startProcessContainment({ policy: network, dir: scratch, ...(sim.impersonation ? { simulationCa: sim.impersonation.caPem } : {}) });
     const containment = contained;
+    const processWarning = warnOnFirstProcess(containment.warning);
     // The engine runs on the simulation's clock, so timeouts, backoff and the deadline scale with it.
     const clock = sim.clock;
     const mode = resolveOutputMode(flags.output, io.stdout.isTTY);
@@ -149,7 +152,7 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
           network,
           openNode: rehearsalNodeOpener(sim.controlPlane),
           spawnEnv: containment.env,
-          onEvent: warnOnFirstProcess(engine.onEvent, containment.warning, mode === 'json' ? io : undefined),
+          onEvent: processWarning.wrap(engine.onEvent),
         }),
     });
     const report = {
@@ -158,7 +161,8 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
       timeScale: flags.timeScale ?? sim.scenario.timeScale,
       outcome: { runId, status: outcome?.status ?? 'failed', error: outcome?.error, exitCode },
       cluster: sim.summary(),
-      network: summarizeNetwork(network.attempts()),
+      // With --output json the warning shown under the step lives here (stderr stays empty).
+      network: { ...summarizeNetwork(network.attempts()), ...(processWarning.said() ? { warning: containment.warning } : {}) },
       ...(sim.assisted ? { assistedInstaller: sim.assisted.summary() } : {}),
     };
     if (mode === 'json') io.stdout.write(`${escapeJsonControl(JSON.stringify(report, null, 2))}\n`);
