@@ -164,7 +164,7 @@ export async function startSimulation(options: StartSimulationOptions): Promise<
   let controlPlane: ControlPlane | undefined;
   if (scenario.controlPlane) {
     try {
-      controlPlane = await startControlPlane({ spec: scenario.controlPlane, scenario, scheduler, pki, admin: access });
+      controlPlane = await startControlPlane({ spec: scenario.controlPlane, scenario, scheduler, admin: access });
     } catch (error) {
       stopController.abort();
       actors.stop();

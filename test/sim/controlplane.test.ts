@@ -204,6 +204,29 @@ describe('simulated control-plane nodes', { timeout: 60_000 }, () => {
     expect(cert(expired.rootfs, '/var/lib/kubelet/pki/kubelet-client-current.pem').serialNumber).toBe(stale);
   });
 
+  it('the renewed cluster signs approved CSRs with its own CA (the nodes\' pki/ca.crt)', async () => {
+    const { node, clock, rootfs } = await start();
+    await node.runChecked(['kubeadm', 'certs', 'renew', 'all']);
+    await restartApiserver(clock, node);
+    const { generateCsr, encodeCsrForApi } = await import('../../src/pki/csr.js');
+    const csr = await generateCsr({ commonName: 'system:node:cp-9', organizations: ['system:nodes'], keyType: 'ec-p256' });
+    await node.writeFile('/root/csr.json', JSON.stringify({
+      apiVersion: 'certificates.k8s.io/v1', kind: 'CertificateSigningRequest', metadata: { name: 'cp-9-client' },
+      spec: { request: encodeCsrForApi(csr.pem), signerName: 'kubernetes.io/kube-apiserver-client-kubelet', usages: ['digital signature', 'client auth'] },
+    }));
+    const kc = ['--kubeconfig', '/etc/kubernetes/admin.conf'];
+    await node.runChecked(['kubectl', 'create', '-f', '/root/csr.json', ...kc]);
+    await node.runChecked(['kubectl', 'certificate', 'approve', 'cp-9-client', ...kc]);
+    let issued = '';
+    await until(async () => {
+      await clock.advance(1000);
+      issued = (await node.runChecked(['kubectl', 'get', 'csr', 'cp-9-client', '-o', 'jsonpath={.status.certificate}', ...kc])).stdout;
+      return issued !== '';
+    });
+    const signed = new X509Certificate(Buffer.from(issued, 'base64'));
+    expect(signed.verify(cert(rootfs, '/etc/kubernetes/pki/ca.crt').publicKey)).toBe(true);
+  });
+
   it('maps node paths into the rootfs for file access and real file tools, never outside it', async () => {
     const { node, rootfs } = await start();
     expect((await node.readFile('/etc/kubernetes/pki/ca.crt')).toString()).toContain('BEGIN CERTIFICATE');

@@ -1,7 +1,7 @@
 // The renewed cluster of a control-plane scenario: nodes with root filesystems, one API server per node serving its
 // apiserver.crt and trusting its ca.crt, containers the kubelet restarts, and the admin cluster's kubeconfig secret.
 
-import { X509Certificate } from 'node:crypto';
+import { KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { constants } from 'node:fs';
 import { access, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -19,6 +19,7 @@ import { FaultInjector } from '../api/faults.js';
 import { openapiDocument } from '../api/openapi.js';
 import { ApiServer } from '../api/server.js';
 import type { ClusterPki } from '../pki.js';
+import { createIssuer } from '../x509/cert.js';
 import { selectResources } from '../resources.js';
 import type { ControlPlaneSpec, Scenario } from '../scenario/types.js';
 import { seedCluster } from '../seed.js';
@@ -60,7 +61,6 @@ export interface StartControlPlaneOptions {
   spec: ControlPlaneSpec;
   scenario: Scenario;
   scheduler: Scheduler;
-  pki: ClusterPki;
   /** The admin cluster, where CLUSTER-kubeconfig lives. */
   admin: ClusterAccess;
 }
@@ -155,8 +155,6 @@ export async function startControlPlane(options: StartControlPlaneOptions): Prom
     const core = new ApiCore(store, defs);
     const access = new ClusterAccess(core, CONTROLLER);
     await seedCluster(access, renewed, now);
-    const actors = await startActors({ access, scenario: renewed, pki: options.pki, scheduler });
-    stops.push(() => actors.stop());
     const counters = new Counters();
     const [major, minor] = renewed.kubernetesVersion.replace(/^v/, '').split('.');
 
@@ -229,6 +227,18 @@ export async function startControlPlane(options: StartControlPlaneOptions): Prom
       };
       nodes.set(identity.name, state);
     }
+    // The renewed cluster's controllers; its CSR signer is the cluster's own CA (kube-controller-manager signs with
+    // pki/ca.key), not the admin cluster's.
+    const firstTls = await readTls(nodes.get(spec.nodes[0]!.name)!.rootfs);
+    const signerPki: ClusterPki = {
+      ca: cas.ca,
+      caPem: cas.ca.certificatePem,
+      serverCertPem: firstTls.cert,
+      serverKeyPem: firstTls.key,
+      issuer: createIssuer(cas.ca.certificatePem, KeyObject.from(cas.ca.keys.privateKey)),
+    };
+    const actors = await startActors({ access, scenario: renewed, pki: signerPki, scheduler });
+    stops.push(() => actors.stop());
 
     // The admin cluster's copy of the cluster's admin kubeconfig; it follows the first node (the control-plane
     // endpoint its server names) once that node's API server is back with renewed certificates.
