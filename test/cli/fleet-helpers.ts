@@ -10,8 +10,8 @@ export const APPROVE_CSRS = path.join(repoRoot, 'runbooks/approve-csrs.yaml');
 export const TWO_WORKERS = path.join(repoRoot, 'runbooks/scenarios/two-workers.yaml');
 
 /** `n` two-workers clusters; the scenario's 60× is raised so a cluster's whole run takes well under a second. */
-export async function startClusters(n: number, timeScale = 600): Promise<Simulation[]> {
-  return Promise.all(Array.from({ length: n }, () => startSimulation({ scenario: TWO_WORKERS, timeScale })));
+export async function startClusters(n: number, timeScale = 600, scenario = TWO_WORKERS): Promise<Simulation[]> {
+  return Promise.all(Array.from({ length: n }, () => startSimulation({ scenario, timeScale })));
 }
 
 /** A kubeconfig whose server refuses connections: an unreachable cluster. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulation } from '../../src/sim/index.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { journalEvents, makeTempDir, type TempDir } from './fixtures.js';
+import { fixture, journalEvents, makeTempDir, type TempDir } from './fixtures.js';
 import { APPROVE_CSRS, fleetIdIn, readFleetRecord, startClusters, writeCombinedKubeconfig, writeDeadKubeconfig, writeFleet } from './fleet-helpers.js';
 
 let tmp: TempDir;
@@ -161,8 +161,8 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
   });
 
   it('Ctrl-C stops starting clusters, interrupts the running one (exit 130), and resume completes the fleet', async () => {
-    // At 60× (the scenario's own scale) a cluster's run takes a few seconds: long enough to interrupt it midway.
-    sims = await startClusters(3, 60);
+    // The workers join ten simulated minutes in (10 s at 60×): c1's first step is still waiting when Ctrl-C comes.
+    sims = await startClusters(3, 60, fixture('late-workers.yaml'));
     const file = writeFleet(at('fleet.yaml'), sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath })), { strategy: '{waves: [1, 100%], maxParallel: 1}' });
     const cli = startCli(['run', APPROVE_CSRS, '--fleet', file, '--state-dir', tmp.stateDir, '--output', 'plain'], { timeout: 90_000 });
     await cli.waitForOutput('[c1] client-pending: started');
