@@ -12,6 +12,8 @@ import { registerRunsCommand } from './commands/runs.js';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerStepsCommand } from './commands/steps.js';
+import { registerStepCommand } from './commands/step.js';
+import { registerExportCommand } from './commands/export.js';
 import { registerValidateCommand } from './commands/validate.js';
 
 function readVersion(): string {
@@ -36,6 +38,8 @@ export function createProgram(): Command {
   registerResumeCommand(program);
   registerRunsCommand(program);
   registerStepsCommand(program);
+  registerStepCommand(program);
+  registerExportCommand(program);
   registerGraphCommand(program);
   registerSchemaCommand(program);
   registerRehearseCommand(program);

@@ -5,6 +5,7 @@ export { resumeRunbook, type ResumeOptions } from './resume.js';
 export { selectSteps, type SelectionRequest, type StepSelection } from './selection/select.js';
 export { checkStepIds, splitStepIds } from './selection/step-ids.js';
 export { findDownstream } from './selection/downstream.js';
+export { listStepReads, describeRead, type StepRead } from './selection/reads.js';
 export { readEarlierRun, type EarlierRun } from './selection/from-run.js';
 export { planRunbook, type PlanOptions, type RunbookPlan, type PlanStep } from './plan/index.js';
 export { listRuns, summarizeRun, type RunSummary } from './journal/list.js';

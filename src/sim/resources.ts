@@ -62,6 +62,9 @@ export const RESOURCES: ResourceDef[] = [
   define({ group: 'machine.openshift.io', version: 'v1beta1', resource: 'machines', singular: 'machine', kind: 'Machine', namespaced: true, subresources: ['status'], generation: true, statusOwnedBySubresource: true, custom: true }),
   // A Cluster API management cluster's workload clusters (fleet discovery reads them and their <name>-kubeconfig Secrets).
   define({ group: 'cluster.x-k8s.io', version: 'v1beta1', resource: 'clusters', singular: 'cluster', kind: 'Cluster', namespaced: true, shortNames: ['cl'], subresources: ['status'], generation: true, statusOwnedBySubresource: true, custom: true }),
+  // Argo Workflows' CRDs, so `opsbook export argo | kubectl apply --dry-run=server -f -` can be checked against the simulation.
+  define({ group: 'argoproj.io', version: 'v1alpha1', resource: 'workflows', singular: 'workflow', kind: 'Workflow', namespaced: true, shortNames: ['wf'], generation: true, custom: true }),
+  define({ group: 'argoproj.io', version: 'v1alpha1', resource: 'workflowtemplates', singular: 'workflowtemplate', kind: 'WorkflowTemplate', namespaced: true, shortNames: ['wftmpl'], custom: true }),
 ];
 
 /** Groups only an OpenShift cluster serves. */

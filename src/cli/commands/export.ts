@@ -1,0 +1,93 @@
+// `opsbook export argo RUNBOOK`: print the runbook (and a fleet) as an Argo Workflow or WorkflowTemplate; refusals exit 2 at file:line:col.
+
+import os from 'node:os';
+import path from 'node:path';
+import { Option, type Command } from 'commander';
+import { RunbookError, UsageError, formatDiagnostic } from '../../errors.js';
+import { getProcessIo, type CliIo } from '../io.js';
+import { packagePath } from '../../paths.js';
+import { readFileSync } from 'node:fs';
+
+export interface ExportArgoFlags {
+  fleet?: string;
+  template?: boolean;
+  image?: string;
+  namespace?: string;
+  kubeconfig?: string;
+}
+
+/** The image each task runs when --image is not given: opsbook's own, tagged with this package's version. */
+export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/opsbook/opsbook';
+
+export function registerExportCommand(program: Command): void {
+  const exporter = program.command('export').description('print a runbook as another workflow engine\'s manifest (each step still runs opsbook)');
+  exporter
+    .command('argo')
+    .description('print an Argo Workflow (or WorkflowTemplate) whose tasks run `opsbook step run`')
+    .argument('<file>', 'runbook YAML file')
+    .addOption(new Option('--fleet <file>', 'fan the runbook out over a fleet file\'s clusters, wave by wave'))
+    .addOption(new Option('--template', 'a WorkflowTemplate instead of a Workflow'))
+    .addOption(new Option('--image <image>', `container image with opsbook (default ${DEFAULT_IMAGE_REPOSITORY}:<version>)`))
+    .addOption(new Option('--namespace <ns>', 'metadata.namespace of the manifest'))
+    .action(async (file: string, flags: ExportArgoFlags) => {
+      process.exitCode = await exportArgoCommand(file, flags, getProcessIo());
+    });
+}
+
+export async function exportArgoCommand(file: string, flags: ExportArgoFlags, io: CliIo): Promise<number> {
+  const [{ loadRunbookText }, { createStepRegistry }, { readUserText }, { parseYamlWithPositions, stringifyYaml }, { exportArgoWorkflow, ExportRefused }] = await Promise.all([
+    import('../../runbook/index.js'),
+    import('../../steps/registry.js'),
+    import('../../files/read-user-file.js'),
+    import('../../yaml/index.js'),
+    import('../../export/index.js'),
+  ]);
+  const text = await readUserText(path.resolve(io.cwd, file));
+  const runbook = loadRunbookText(text, file, { registry: createStepRegistry(), onWarning: () => {} });
+  const { locate } = parseYamlWithPositions(text, file);
+  const fleet = flags.fleet ? await loadExportFleet(flags.fleet, io) : undefined;
+  try {
+    const { manifest, notes } = exportArgoWorkflow(
+      runbook,
+      { image: flags.image ?? `${DEFAULT_IMAGE_REPOSITORY}:${readVersion()}`, namespace: flags.namespace, template: flags.template, text, locate },
+      fleet,
+    );
+    for (const note of notes) io.stderr.write(`${formatDiagnostic({ ...note, message: `note: ${note.message}` })}\n`);
+    io.stdout.write(stringifyYaml(manifest));
+    return 0;
+  } catch (error) {
+    if (error instanceof ExportRefused) throw new RunbookError(error.message, error.diagnostics, { cause: error });
+    throw error;
+  }
+}
+
+/** A fleet file's clusters and strategy as Argo can run them: listed clusters only, no budget, no per-cluster values. */
+async function loadExportFleet(file: string, io: CliIo) {
+  const { loadFleetFile, matchesSelector, orderClusters, planWaves } = await import('../../fleet/index.js');
+  const spec = await loadFleetFile(path.resolve(io.cwd, file), { env: io.env, homeDir: os.homedir() });
+  const problems: string[] = [];
+  if (spec.discover.contexts || spec.discover.clusterApi) problems.push(`${file}: spec.discover: clusters found at run time cannot be listed in a manifest; list them under spec.clusters`);
+  const budget = spec.strategy.maxFailures;
+  if (('count' in budget ? budget.count : budget.percent) !== 0) {
+    problems.push(`${file}: spec.strategy.maxFailures: Argo stops a wave's successors on any failed cluster; a failure budget cannot be expressed (use 0)`);
+  }
+  const clusters = orderClusters(spec.clusters.filter((c) => matchesSelector(spec.selector, c.labels)), spec.strategy.orderByLabel);
+  for (const cluster of clusters) {
+    if (Object.keys(cluster.inputs).length > 0) problems.push(`${cluster.origin}: cluster ${cluster.name}: per-cluster inputs are not exported (every cluster gets the workflow's parameters)`);
+    if (cluster.deadlineMs !== undefined) problems.push(`${cluster.origin}: cluster ${cluster.name}: a per-cluster deadline is not exported`);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(cluster.name)) problems.push(`${cluster.origin}: cluster ${cluster.name}: not a DNS label, so no Secret <name>-kubeconfig can hold its kubeconfig`);
+  }
+  if (clusters.length === 0) problems.push(`${file}: no cluster left after the selector`);
+  if (problems.length > 0) throw new UsageError(`cannot export the fleet to Argo:\n${problems.join('\n')}`);
+  const waves = planWaves(clusters, spec.strategy.waves).map((w) => w.clusters.map((c) => c.name));
+  const pause = spec.strategy.pause;
+  return { name: spec.name, waves, maxParallel: spec.strategy.maxParallel, pause };
+}
+
+function readVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'latest';
+  }
+}
