@@ -1,0 +1,180 @@
+// `opsbook export argo`: each mapping of the issue checked on the manifest, the manifest against Argo's Workflow schema and the simulation's kubectl dry run.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Workflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Workflow';
+import { WorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowTemplate';
+import { exportArgoWorkflow, ExportRefused, type ArgoFleet } from '../../src/export/index.js';
+import { loadRunbookText } from '../../src/runbook/index.js';
+import { createStepRegistry } from '../../src/steps/registry.js';
+import { parseYamlDocuments, parseYamlWithPositions } from '../../src/yaml/index.js';
+import type { Simulation } from '../../src/sim/index.js';
+import { runCli } from '../helpers/cli.js';
+import { KUBECTL, startSim } from '../sim/helpers.js';
+
+const fixture = (name: string) => `test/fixtures/argo/${name}`;
+
+type Json = Record<string, any>;
+
+function exportFile(file: string, options: { template?: boolean; fleet?: ArgoFleet } = {}): { manifest: Json; notes: string[] } {
+  const text = readFileSync(file, 'utf8');
+  const runbook = loadRunbookText(text, file, { registry: createStepRegistry() });
+  const { manifest, notes } = exportArgoWorkflow(runbook, { image: 'opsbook:test', text, locate: parseYamlWithPositions(text, file).locate, template: options.template }, options.fleet);
+  return { manifest, notes: notes.map((n) => `${n.line}:${n.col}: ${n.path}: ${n.message}`) };
+}
+
+const task = (m: Json, id: string, template = 'runbook') => m.spec.templates.find((t: Json) => t.name === template).dag.tasks.find((t: Json) => t.name === id);
+const template = (m: Json, name: string) => m.spec.templates.find((t: Json) => t.name === name);
+
+describe('export argo mapping', () => {
+  const { manifest: m, notes } = exportFile(fixture('mapping.yaml'));
+
+  it('maps steps to DAG tasks, needs to depends, always and continueOnError', () => {
+    expect(m.spec.entrypoint).toBe('runbook');
+    expect(template(m, 'runbook').dag.tasks.map((t: Json) => t.name)).toEqual(['produce', 'optional', 'gate', 'consume', 'finally']);
+    expect(task(m, 'produce').depends).toBeUndefined();
+    expect(task(m, 'gate').depends).toBe('produce.Succeeded');
+    // optional may fail (continueOnError): its dependants still run, and Argo does not fail the workflow for it
+    expect(task(m, 'consume').depends).toBe('gate.Succeeded && (optional.Succeeded || optional.Failed)');
+    expect(task(m, 'optional').continueOn).toEqual({ failed: true });
+    expect(task(m, 'finally').depends).toBe('(consume.Succeeded || consume.Failed || consume.Errored || consume.Skipped || consume.Omitted)');
+    expect(template(m, 'runbook').dag.failFast).toBe(false);
+    expect(notes.some((n) => n.startsWith('32:15: spec.steps[4].always') && n.includes('failFast: false'))).toBe(true);
+  });
+
+  it('maps retry to retryStrategy (opsbook decides which failures retry: exit 3) and timeout to activeDeadlineSeconds', () => {
+    const produce = template(m, 'step-produce');
+    expect(produce.retryStrategy).toEqual({
+      limit: 3,
+      retryPolicy: 'Always',
+      expression: 'asInt(lastRetry.exitCode) == 3',
+      backoff: { duration: '2s', cap: '20s', factor: 3, maxDuration: '5m' },
+    });
+    expect(produce.activeDeadlineSeconds).toBe(90 + 30);
+    expect(produce.container.args).toContain('--single-attempt');
+    expect(template(m, 'step-optional').retryStrategy).toBeUndefined();
+  });
+
+  it('maps deadline, concurrency, the lock, inputs and secret inputs', () => {
+    expect(m.spec.activeDeadlineSeconds).toBe(600);
+    expect(m.spec.parallelism).toBe(3);
+    expect(m.spec.synchronization).toEqual({ mutexes: [{ name: 'opsbook-mapping-lock' }] });
+    expect(m.spec.arguments.parameters).toEqual([{ name: 'who', value: 'world' }, { name: 'count', value: '2' }]);
+    const consume = template(m, 'step-consume');
+    expect(consume.container.env).toEqual([{ name: 'MAPPING_TOKEN', valueFrom: { secretKeyRef: { name: 'mapping-secrets', key: 'token' } } }]);
+    expect(consume.container.args).toEqual(expect.arrayContaining(['--set', 'who={{workflow.parameters.who}}', '--set', 'count={{workflow.parameters.count}}']));
+    expect(JSON.stringify(m)).not.toContain('workflow.parameters.token');
+  });
+
+  it('turns a pause gate into a suspend template and passes outputs as parameters', () => {
+    expect(template(m, 'gate-gate')).toEqual({ name: 'gate-gate', suspend: {} });
+    expect(task(m, 'gate').template).toBe('gate-gate');
+    expect(template(m, 'step-produce').outputs.parameters).toEqual([
+      { name: 'status', valueFrom: { path: '/tmp/opsbook-out/status', default: 'failed' } },
+      { name: 'value', valueFrom: { path: '/tmp/opsbook-out/outputs/value', default: '' } },
+    ]);
+    expect(task(m, 'consume').arguments.parameters).toEqual([{ name: 'out-produce-value', value: '{{tasks.produce.outputs.parameters.value}}' }]);
+    expect(template(m, 'step-consume').container.args).toContain('--step-output=produce.value={{inputs.parameters.out-produce-value}}');
+  });
+
+  it('passes Argo\'s Workflow schema (and a WorkflowTemplate too)', () => {
+    expect(() => new Workflow(m as never).validate()).not.toThrow();
+    const { manifest: t } = exportFile(fixture('mapping.yaml'), { template: true });
+    expect(t.kind).toBe('WorkflowTemplate');
+    expect(t.metadata.name).toBe('mapping');
+    expect(() => new WorkflowTemplate(t as never).validate()).not.toThrow();
+    // The check can fail: a malformed manifest is refused by the same schema.
+    const broken = structuredClone(m);
+    template(broken, 'step-produce').retryStrategy.limit = 'three';
+    template(broken, 'runbook').dag.tasks[0].depends = 7;
+    expect(() => new Workflow(broken as never).validate()).toThrow(/depends|limit/);
+  });
+
+  it('fans a fleet out wave by wave with withItems, a gate between waves, a mutex and a kubeconfig Secret per cluster', () => {
+    const { manifest: f } = exportFile(fixture('mapping.yaml'), { fleet: { name: 'smoke', waves: [['c1'], ['c2', 'c3']], maxParallel: 2, pause: { kind: 'manual' } } });
+    expect(f.spec.entrypoint).toBe('fleet');
+    const fleet = template(f, 'fleet');
+    expect(fleet.parallelism).toBe(2);
+    expect(fleet.dag.tasks.map((t: Json) => [t.name, t.depends, t.withItems])).toEqual([
+      ['wave-1', undefined, ['c1']],
+      ['gate-wave-2', 'wave-1.Succeeded', undefined],
+      ['wave-2', 'gate-wave-2.Succeeded', ['c2', 'c3']],
+    ]);
+    expect(template(f, 'gate-wave-2').suspend).toEqual({});
+    expect(template(f, 'runbook').synchronization).toEqual({ mutexes: [{ name: 'opsbook-mapping-lock-{{inputs.parameters.cluster}}' }] });
+    const produce = template(f, 'step-produce');
+    expect(produce.volumes).toEqual([{ name: 'kubeconfig', secret: { secretName: '{{inputs.parameters.cluster}}-kubeconfig' } }]);
+    expect(produce.container.args).toEqual(expect.arrayContaining(['--kubeconfig', '/opsbook/kube/value']));
+    expect(() => new Workflow(f as never).validate()).not.toThrow();
+  });
+
+  it('refuses what Argo cannot express, every problem at its file:line:col', () => {
+    expect(() => exportFile(fixture('refused.yaml'))).toThrow(ExportRefused);
+    try {
+      exportFile(fixture('refused.yaml'));
+    } catch (error) {
+      const lines = (error as ExportRefused).diagnostics.map((d) => `${d.file}:${d.line}:${d.col}: ${d.path}`);
+      expect(lines.sort()).toEqual([
+        'test/fixtures/argo/refused.yaml:13:61: spec.steps[0].retry.backoff.factor',
+        'test/fixtures/argo/refused.yaml:17:13: spec.steps[1].when',
+        'test/fixtures/argo/refused.yaml:20:19: spec.steps[2].env.ALL',
+        'test/fixtures/argo/refused.yaml:20:50: spec.steps[2].env.WHO',
+        'test/fixtures/argo/refused.yaml:7:10: spec.inputs.key',
+      ]);
+    }
+  });
+});
+
+describe('export argo (CLI)', { timeout: 60_000 }, () => {
+  it('prints the manifest on stdout, notes on stderr; refusals exit 2', async () => {
+    const ok = await runCli(['export', 'argo', fixture('mapping.yaml'), '--image', 'registry.example/opsbook:1', '--namespace', 'ops']);
+    expect(ok.exitCode).toBe(0);
+    const [doc] = parseYamlDocuments(ok.stdout) as Json[];
+    expect(doc!.metadata.namespace).toBe('ops');
+    expect(template(doc!, 'step-produce').container.image).toBe('registry.example/opsbook:1');
+    expect(ok.stderr).toContain('mapping.yaml:21:7: spec.steps[2]: note: manual gate gate');
+    const refused = await runCli(['export', 'argo', fixture('refused.yaml')]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain('refused.yaml:13:61: spec.steps[0].retry.backoff.factor: backoff factor 1.5');
+  });
+
+  it('reads a fleet file: waves and the gate from its strategy', async () => {
+    const r = await runCli(['export', 'argo', fixture('mapping.yaml'), '--fleet', fixture('fleet.yaml')]);
+    expect(r.exitCode).toBe(0);
+    const [doc] = parseYamlDocuments(r.stdout) as Json[];
+    expect(template(doc!, 'fleet').dag.tasks.map((t: Json) => t.name)).toEqual(['wave-1', 'gate-wave-2', 'wave-2']);
+  });
+});
+
+
+describe.skipIf(!existsSync(KUBECTL))('export argo | kubectl --dry-run=server against the simulation', { timeout: 60_000 }, () => {
+  let sim: Simulation;
+  beforeAll(async () => {
+    sim = await startSim();
+  });
+  afterAll(async () => sim.stop());
+
+  const kubectl = (args: string[], input: string) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      const child = execFile(KUBECTL, ['--kubeconfig', sim.kubeconfigPath, ...args], (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+      child.stdin!.end(input);
+    });
+
+  it('the simulated cluster accepts the Workflow (create: it has a generateName) and the WorkflowTemplate (apply)', async () => {
+    const wf = await runCli(['export', 'argo', 'runbooks/demo.yaml', '--namespace', 'default']);
+    const created = await kubectl(['create', '--dry-run=server', '-f', '-', '-o', 'name'], wf.stdout);
+    expect(created.stderr).toBe('');
+    expect(created.stdout).toMatch(/^workflow\.argoproj\.io\/demo-\w+/);
+    const tpl = await runCli(['export', 'argo', 'runbooks/demo.yaml', '--template', '--namespace', 'default']);
+    const applied = await kubectl(['apply', '--dry-run=server', '-f', '-'], tpl.stdout);
+    expect(applied.stderr).toBe('');
+    expect(applied.stdout).toContain('workflowtemplate.argoproj.io/demo created (server dry run)');
+    // a dry run stores nothing
+    const list = await kubectl(['get', 'workflowtemplates', '-A', '-o', 'name'], '');
+    expect(list.stdout).toBe('');
+  });
+});
