@@ -32,7 +32,7 @@ export async function resolveFleetTarget(flags: FleetTargetFlags, io: CliIo, clo
   if ('error' in selector) throw new UsageError(`--selector: invalid label selector: ${selector.error}`);
   const spec: FleetFileSpec | Omit<FleetFileSpec, 'file'> = flags.fleet
     ? await fleetArea.loadFleetFile(path.resolve(io.cwd, flags.fleet), { ...lookup, ...(kubeconfig ? { kubeconfig } : {}) })
-    : { name: 'contexts', clusters: [], discover: {}, selector: [], strategy: fleetArea.DEFAULT_STRATEGY };
+    : { name: `contexts ${flags.contexts ?? '*'}`, clusters: [], discover: {}, selector: [], strategy: fleetArea.DEFAULT_STRATEGY };
   if (flags.maxParallel !== undefined) spec.strategy = { ...spec.strategy, maxParallel: flags.maxParallel };
   if (flags.maxFailures !== undefined) {
     const budget = fleetArea.parseSizeText(flags.maxFailures);

@@ -87,6 +87,9 @@ export async function resolveFleet(spec: Omit<FleetFileSpec, 'file'> & { file?: 
     byName.set(cluster.name, cluster);
   }
   const selected = found.filter((c) => matchesSelector(spec.selector, c.labels) && matchesSelector(options.selector, c.labels));
-  if (selected.length === 0) throw new UsageError(`the fleet ${spec.name} has no cluster${found.length > 0 ? ` matching the selector (of ${found.length})` : ''}`);
+  if (selected.length === 0) {
+    const why = found.length > 0 ? ` matching the selector (of ${found.length})` : contexts ? ` (no context matches ${contexts.match})` : '';
+    throw new UsageError(`the fleet ${spec.name} has no cluster${why}`);
+  }
   return { name: spec.name, ...(spec.file ? { file: spec.file } : {}), clusters: orderClusters(selected, spec.strategy.orderByLabel), strategy: spec.strategy };
 }

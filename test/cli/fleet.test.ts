@@ -196,6 +196,10 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
     expect(r.stdout).toMatch(/ wave-1 started: prod-eu, prod-us\n/);
     expect(r.stdout).not.toContain('staging-eu');
     expect(sims[2]!.counters()['update certificatesigningrequests/approval'] ?? 0).toBe(0);
+    expect(sims[0]!.counters()['update certificatesigningrequests/approval']).toBeGreaterThan(0);
+    const nothing = await run(['--contexts', 'dev-*', '--kubeconfig', kubeconfig]);
+    expect(nothing.exitCode).toBe(2);
+    expect(nothing.stderr).toBe('opsbook: the fleet contexts dev-* has no cluster (no context matches dev-*)\n');
 
     const file = writeFleet(
       at('fleet.yaml'),
