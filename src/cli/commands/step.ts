@@ -102,7 +102,7 @@ export async function stepRunCommand(file: string, stepId: string, flags: StepRu
   const own = result?.steps[stepId];
   if (!own) return exitCode;
   const status = retryable !== undefined ? 'failed' : own.status === 'cancelled' || own.status === 'pending' ? 'failed' : own.status;
-  if (flags.outDir) writeOutDir(path.resolve(io.cwd, flags.outDir), status, own.outputs, own.reason ?? own.error ?? retryable);
+  if (flags.outDir) writeOutDir(path.resolve(io.cwd, flags.outDir), status, own.outputs, retryable ?? own.reason ?? own.error);
   if (retryable !== undefined) return STEP_EXIT.retryable;
   if (exitCode > STEP_EXIT.retryable) return exitCode; // interrupted: 129/130/143 as for run
   return status === 'failed' ? STEP_EXIT.failed : STEP_EXIT.ok;

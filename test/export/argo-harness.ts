@@ -1,0 +1,174 @@
+// A stand-in for the Argo controller: follows an exported Workflow's DAG (depends, continueOn, failFast, retryStrategy,
+// suspend, parameters) and runs each container's `opsbook step run` for real, so a round trip can be compared with `opsbook run`.
+
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runCli } from '../helpers/cli.js';
+
+type Json = Record<string, any>;
+
+/** Argo's node phases as `depends` sees them. */
+export type Phase = 'Succeeded' | 'Failed' | 'Errored' | 'Skipped' | 'Omitted';
+
+export interface TaskRecord {
+  phase: Phase;
+  /** What opsbook wrote (`status` file), when the task ran a container. */
+  status?: string;
+  outputs: Record<string, unknown>;
+  /** Output parameters as Argo would hold them (text). */
+  parameters: Record<string, string>;
+  attempts: number;
+}
+
+export interface HarnessOptions {
+  /** Workflow parameters given at submit (over the manifest's values). */
+  parameters?: Record<string, string>;
+  /** Secret values by `secretName/key`. */
+  secrets?: Record<string, string>;
+  /** Suspend nodes answered by `argo resume` (by task name); any other suspend node is never resumed. */
+  resume?: string[];
+  stateDir: string;
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+export interface HarnessResult {
+  tasks: Map<string, TaskRecord>;
+  /** Task names in the order they were started. */
+  order: string[];
+  /** Every `opsbook step run` argv, after substitution. */
+  invocations: string[][];
+}
+
+/** Runs the Workflow's entrypoint DAG to the end, one task at a time in a topological order. */
+export async function runWorkflow(manifest: Json, options: HarnessOptions): Promise<HarnessResult> {
+  const spec = manifest.spec;
+  const templates = new Map<string, Json>(spec.templates.map((t: Json) => [t.name, t]));
+  const dag = templates.get(spec.entrypoint)!.dag;
+  const failFast = dag.failFast !== false;
+  const globals: Record<string, string> = {};
+  for (const p of spec.arguments?.parameters ?? []) if (p.value !== undefined) globals[p.name] = p.value;
+  Object.assign(globals, options.parameters);
+  const tasks = new Map<string, TaskRecord>();
+  const order: string[] = [];
+  const invocations: string[][] = [];
+  const pending: Json[] = [...dag.tasks];
+  let failed = false;
+  const work = mkdtempSync(path.join(tmpdir(), 'argo-harness-'));
+
+  while (pending.length > 0) {
+    const index = pending.findIndex((t) => dependenciesOf(t).every((d) => tasks.has(d)));
+    if (index === -1) throw new Error(`no task can start: ${pending.map((t) => t.name).join(', ')}`);
+    const task = pending.splice(index, 1)[0]!;
+    if (task.depends !== undefined && !evaluateDepends(task.depends, tasks)) {
+      tasks.set(task.name, { phase: 'Omitted', outputs: {}, parameters: {}, attempts: 0 });
+      continue;
+    }
+    // failFast: once a task failed (without continueOn), no new task is scheduled.
+    if (failFast && failed) {
+      tasks.set(task.name, { phase: 'Omitted', outputs: {}, parameters: {}, attempts: 0 });
+      continue;
+    }
+    order.push(task.name);
+    const template = templates.get(task.template)!;
+    const record = template.suspend
+      ? { phase: (options.resume ?? []).includes(task.name) ? 'Succeeded' : 'Failed', outputs: {}, parameters: {}, attempts: 0 } as TaskRecord
+      : await runContainerTask(task, template, { globals, tasks, options, work, invocations });
+    tasks.set(task.name, record);
+    if ((record.phase === 'Failed' || record.phase === 'Errored') && !task.continueOn?.failed) failed = true;
+  }
+  return { tasks, order, invocations };
+}
+
+function dependenciesOf(task: Json): string[] {
+  if (task.depends === undefined) return [];
+  return [...new Set([...String(task.depends).matchAll(/([a-z0-9][a-z0-9-]*)\.(Succeeded|Failed|Errored|Skipped|Omitted|Daemoned)/g)].map((m) => m[1]!))];
+}
+
+/** Argo's depends grammar as the exporter writes it: `X.Result` terms joined by ||, && and parentheses. */
+export function evaluateDepends(expression: string, tasks: ReadonlyMap<string, TaskRecord>): boolean {
+  const js = expression.replace(/([a-z0-9][a-z0-9-]*)\.(Succeeded|Failed|Errored|Skipped|Omitted|Daemoned)/g, (_, name: string, result: string) =>
+    String(tasks.get(name)?.phase === result),
+  );
+  if (!/^[\s()&|!truefals]*$/.test(js)) throw new Error(`unexpected depends: ${expression}`);
+  return Function(`return (${js});`)() as boolean;
+}
+
+interface TaskContext {
+  globals: Record<string, string>;
+  tasks: Map<string, TaskRecord>;
+  options: HarnessOptions;
+  work: string;
+  invocations: string[][];
+}
+
+async function runContainerTask(task: Json, template: Json, ctx: TaskContext): Promise<TaskRecord> {
+  const inputs: Record<string, string> = {};
+  for (const p of task.arguments?.parameters ?? []) {
+    const value = substitute(String(p.value), (ref) => {
+      const m = /^tasks\.([a-z0-9-]+)\.outputs\.parameters\.(.+)$/.exec(ref);
+      return m ? ctx.tasks.get(m[1]!)?.parameters[m[2]!] : undefined;
+    });
+    // An unresolved reference makes Argo error the task before any pod starts.
+    if (value === undefined) return { phase: 'Errored', outputs: {}, parameters: {}, attempts: 0 };
+    inputs[p.name] = value;
+  }
+  const runbookArtifact = template.inputs.artifacts.find((a: Json) => a.name === 'runbook');
+  const runbookFile = path.join(ctx.work, `${task.name}.runbook.yaml`);
+  writeFileSync(runbookFile, runbookArtifact.raw.data);
+  const env: Record<string, string> = { ...ctx.options.env };
+  for (const e of template.container.env ?? []) {
+    const ref = e.valueFrom?.secretKeyRef;
+    const value = ref ? ctx.options.secrets?.[`${ref.name}/${ref.key}`] : e.value;
+    if (value !== undefined) env[e.name] = value;
+  }
+  const retry = template.retryStrategy;
+  const limit = retry ? Number(retry.limit) : 0;
+  const retryExit = retry ? Number(/==\s*(\d+)/.exec(retry.expression)![1]) : undefined;
+  for (let attempt = 1; ; attempt++) {
+    const outDir = path.join(ctx.work, `${task.name}-${attempt}`);
+    mkdirSync(outDir, { recursive: true });
+    const args = (template.container.args as string[]).map((arg) => {
+      const replaced = substitute(arg, (ref) => {
+        if (ref.startsWith('workflow.parameters.')) return ctx.globals[ref.slice('workflow.parameters.'.length)];
+        if (ref.startsWith('inputs.parameters.')) return inputs[ref.slice('inputs.parameters.'.length)];
+        return undefined;
+      });
+      if (replaced === undefined) throw new Error(`${task.name}: unresolved ${arg}`);
+      return replaced.replace(runbookArtifact.path, runbookFile).replace('/tmp/opsbook-out', outDir);
+    });
+    ctx.invocations.push(args);
+    const r = await runCli([...args, '--state-dir', ctx.options.stateDir], { env, cwd: ctx.options.cwd });
+    const parameters: Record<string, string> = {};
+    for (const p of template.outputs.parameters) {
+      const file = p.valueFrom.path.replace('/tmp/opsbook-out', outDir);
+      parameters[p.name] = existsSync(file) ? readFileSync(file, 'utf8') : p.valueFrom.default;
+    }
+    const outputsFile = path.join(outDir, 'outputs.json');
+    const outputs = existsSync(outputsFile) ? (JSON.parse(readFileSync(outputsFile, 'utf8')) as Record<string, unknown>) : {};
+    const status = existsSync(path.join(outDir, 'status')) ? readFileSync(path.join(outDir, 'status'), 'utf8') : undefined;
+    if (r.exitCode === 0) return { phase: 'Succeeded', status, outputs, parameters, attempts: attempt };
+    // retryStrategy: the expression (exit 3 = opsbook's policy would retry) and the limit; the backoff is not waited out here.
+    if (attempt <= limit && r.exitCode === retryExit) continue;
+    return { phase: 'Failed', status, outputs, parameters, attempts: attempt };
+  }
+}
+
+/** Replaces every `{{ref}}`; undefined when one cannot be resolved. */
+function substitute(text: string, resolve: (ref: string) => string | undefined): string | undefined {
+  let missing = false;
+  const out = text.replace(/\{\{([^}]+)\}\}/g, (_, ref: string) => {
+    const value = resolve(ref.trim());
+    if (value === undefined) missing = true;
+    return value ?? '';
+  });
+  return missing ? undefined : out;
+}
+
+/** A task's outcome in opsbook's words: Omitted (or never started) is skipped; a container's own status file says skipped/succeeded. */
+export function toOpsbookStatus(record: TaskRecord | undefined): string {
+  if (!record || record.phase === 'Omitted' || record.phase === 'Skipped') return 'skipped';
+  if (record.phase === 'Succeeded') return record.status ?? 'succeeded';
+  return 'failed';
+}

@@ -1,0 +1,117 @@
+// Round trip (issue 12): a runbook run by `opsbook run` and the same runbook exported to Argo, its tasks run one by one
+// through `opsbook step run` by a stand-in for the Argo controller, end with the same step statuses and outputs.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseYamlDocuments } from '../../src/yaml/index.js';
+import { runCli } from '../helpers/cli.js';
+import { journalEvents, runIds } from '../cli/fixtures.js';
+import { runWorkflow, toOpsbookStatus } from './argo-harness.js';
+
+type Json = Record<string, any>;
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'opsbook-roundtrip-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const TOKEN = 'tok-3f9a61c2e7';
+
+/** Each step's last status and outputs in the journal of the only run in `stateDir`. */
+function journaledSteps(stateDir: string): Record<string, { status: string; outputs: Record<string, unknown> }> {
+  const [runId] = runIds(stateDir);
+  const steps: Record<string, { status: string; outputs: Record<string, unknown> }> = {};
+  for (const e of journalEvents(stateDir, runId!)) if (e.type === 'step-end') steps[e.stepId as string] = { status: e.status as string, outputs: (e.outputs as Record<string, unknown>) ?? {} };
+  return steps;
+}
+
+async function exportManifest(file: string): Promise<Json> {
+  const r = await runCli(['export', 'argo', file]);
+  expect(r.exitCode).toBe(0);
+  return parseYamlDocuments(r.stdout)[0] as Json;
+}
+
+/** Runs `file` both ways; returns opsbook run's steps and the harness's, in the same shape. */
+async function bothWays(file: string, options: { set?: Record<string, string>; approve?: string[]; env?: Record<string, string>; secrets?: Record<string, string> }) {
+  const runState = path.join(dir, 'run-state');
+  const argoState = path.join(dir, 'argo-state');
+  const set = Object.entries(options.set ?? {}).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+  const approve = (options.approve ?? []).flatMap((id) => ['--approve', id]);
+  const run = await runCli(['run', file, '--state-dir', runState, '--output', 'plain', ...set, ...approve], { env: options.env });
+  const viaRun = journaledSteps(runState);
+  const manifest = await exportManifest(file);
+  const harness = await runWorkflow(manifest, { stateDir: argoState, parameters: options.set, secrets: options.secrets, resume: options.approve });
+  const viaArgo: Record<string, { status: string; outputs: Record<string, unknown> }> = {};
+  for (const task of manifest.spec.templates.find((t: Json) => t.name === 'runbook').dag.tasks) {
+    const record = harness.tasks.get(task.name);
+    viaArgo[task.name] = { status: toOpsbookStatus(record), outputs: record?.outputs ?? {} };
+  }
+  return { run, viaRun, viaArgo, harness, manifest };
+}
+
+/** Outputs of manual gates (who approved, when) differ by nature: a suspend node has none. */
+function withoutGateOutputs(steps: Record<string, { status: string; outputs: Record<string, unknown> }>, gates: string[]) {
+  return Object.fromEntries(Object.entries(steps).map(([id, s]) => [id, gates.includes(id) ? { status: s.status, outputs: {} } : s]));
+}
+
+describe('round trip: opsbook run vs the exported Workflow run task by task', { timeout: 180_000 }, () => {
+  it('retries, when, always, continueOnError, outputs, a secret and a gate agree', async () => {
+    const runDir = path.join(dir, 'counter-run');
+    const argoDir = path.join(dir, 'counter-argo');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(runDir);
+    mkdirSync(argoDir);
+    const file = 'test/fixtures/argo/roundtrip.yaml';
+    // Each side gets its own counter directory; everything else is the same.
+    const runSide = await runCli(['run', file, '--state-dir', path.join(dir, 'run-state'), '--output', 'plain', '--set', `dir=${runDir}`, '--approve', 'gate'], { env: { ROUNDTRIP_TOKEN: TOKEN } });
+    expect(runSide.exitCode).toBe(0);
+    const viaRun = journaledSteps(path.join(dir, 'run-state'));
+    const manifest = await exportManifest(file);
+    const harness = await runWorkflow(manifest, {
+      stateDir: path.join(dir, 'argo-state'),
+      parameters: { dir: argoDir },
+      secrets: { 'roundtrip-secrets/token': TOKEN },
+      resume: ['gate'],
+    });
+    const viaArgo = Object.fromEntries([...harness.tasks].map(([id, r]) => [id, { status: toOpsbookStatus(r), outputs: r.outputs }]));
+    expect(withoutGateOutputs(viaArgo, ['gate'])).toEqual(withoutGateOutputs(viaRun, ['gate']));
+    // what the comparison covers, spelled out
+    expect(viaRun.flaky).toEqual({ status: 'succeeded', outputs: { attempts: '2' } });
+    expect(harness.tasks.get('flaky')!.attempts).toBe(2); // Argo's retryStrategy did the retry (exit 3, then 0)
+    expect(viaRun.never!.status).toBe('skipped');
+    expect(viaRun['after-never']!.outputs).toEqual({ saw: 'skipped' });
+    expect(viaRun.soft!.status).toBe('failed');
+    expect(viaRun['after-soft']!.outputs).toEqual({ saw: 'failed' });
+    expect(viaRun.consume!.outputs).toEqual({ sum: '44', phrase: 'alpha beta and more', 'token-length': String(TOKEN.length) });
+    expect(viaRun.finally!.status).toBe('succeeded');
+    // the secret reached the step through the environment, never through an argument
+    expect(JSON.stringify(harness.invocations)).not.toContain(TOKEN);
+  });
+
+  it('a step that fails after its retries: dependants skipped, the always step runs, on both sides', async () => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.join(dir, 'a'));
+    mkdirSync(path.join(dir, 'b'));
+    const file = 'test/fixtures/argo/roundtrip-fail.yaml';
+    const run = await runCli(['run', file, '--state-dir', path.join(dir, 'run-state'), '--output', 'plain', '--set', `dir=${path.join(dir, 'a')}`]);
+    expect(run.exitCode).toBe(1);
+    const viaRun = journaledSteps(path.join(dir, 'run-state'));
+    const harness = await runWorkflow(await exportManifest(file), { stateDir: path.join(dir, 'argo-state'), parameters: { dir: path.join(dir, 'b') } });
+    const viaArgo = Object.fromEntries([...harness.tasks].map(([id, r]) => [id, { status: toOpsbookStatus(r), outputs: r.outputs }]));
+    expect(viaArgo).toEqual(viaRun);
+    expect(viaRun).toMatchObject({ start: { status: 'succeeded' }, broken: { status: 'failed' }, side: { status: 'succeeded' }, blocked: { status: 'skipped' }, cleanup: { status: 'succeeded' } });
+    expect(harness.tasks.get('broken')!.attempts).toBe(2);
+    expect(harness.tasks.get('blocked')!.phase).toBe('Omitted');
+  });
+
+  it('the bundled demo runbook agrees (its scratch directory differs by nature)', async () => {
+    const { run, viaRun, viaArgo, harness } = await bothWays('runbooks/demo.yaml', {});
+    expect(run.exitCode).toBe(0);
+    const scrub = (steps: typeof viaRun) => ({ ...steps, prepare: { ...steps.prepare!, outputs: { dir: String(steps.prepare!.outputs.dir).replace(/tmp\.\w+$/, 'tmp.X') } } });
+    expect(scrub(viaArgo)).toEqual(scrub(viaRun));
+    expect(viaRun.report!.outputs).toEqual({});
+    expect(harness.tasks.get('flaky')!.attempts).toBe(2);
+    expect(Object.values(viaRun).map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded']);
+  });
+});
