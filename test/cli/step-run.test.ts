@@ -1,0 +1,96 @@
+// `opsbook step run`: one step in isolation, its dependencies' outputs given, its status and outputs written as files, exit codes for an orchestrator.
+
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { makeTempDir, type TempDir } from './fixtures.js';
+
+const RUNBOOK = 'test/fixtures/argo/step-run.yaml';
+const TOKEN = 'sekret-7c1d4e90';
+
+let tmp: TempDir;
+beforeEach(() => (tmp = makeTempDir()));
+afterEach(() => tmp.cleanup());
+
+const out = (name = 'out') => path.join(tmp.dir, name);
+const read = (name: string, dir = out()) => readFileSync(path.join(dir, name), 'utf8');
+const stepRun = (args: string[], env: Record<string, string> = {}) =>
+  runCli(['step', 'run', RUNBOOK, ...args, '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`, '--output', 'plain'], { env: { STEP_RUN_TOKEN: TOKEN, ...env } });
+
+describe('opsbook step run', { timeout: 120_000 }, () => {
+  it('writes status, outputs.json and one JSON file per output', async () => {
+    const r = await stepRun(['produce', '--out-dir', out()]);
+    expect(r.exitCode).toBe(0);
+    expect(read('status')).toBe('succeeded');
+    expect(JSON.parse(read('outputs.json'))).toEqual({ value: '42' });
+    expect(read('outputs/value')).toBe('"42"');
+    expect(r.stdout).toContain('after: skipped: not selected (step run produce)');
+  });
+
+  it('takes dependency outputs from --step-output (JSON) or --outputs-from, evaluating when and ${{ }} itself', async () => {
+    const a = await stepRun(['consume', '--out-dir', out('a'), '--step-output', 'produce.value="21"']);
+    expect(a.exitCode).toBe(0);
+    expect(JSON.parse(read('outputs.json', out('a')))).toEqual({ double: '42' });
+    writeFileSync(path.join(tmp.dir, 'deps.json'), JSON.stringify({ produce: { value: '0' } }));
+    const b = await stepRun(['consume', '--out-dir', out('b'), '--outputs-from', path.join(tmp.dir, 'deps.json')]);
+    // when false: skipped, still exit 0 (the status file tells it from a success)
+    expect(b.exitCode).toBe(0);
+    expect(read('status', out('b'))).toBe('skipped');
+    expect(read('reason', out('b'))).toContain("when: steps.produce.outputs.value != '0' is false");
+    expect(readdirSync(path.join(out('b'), 'outputs'))).toEqual([]);
+  });
+
+  it('exits 2 naming a dependency output nobody gave (or gave as not produced), before anything runs', async () => {
+    const r = await stepRun(['consume', '--out-dir', out()]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('step-run.yaml:12:7: spec.steps[1] (consume).when reads steps.produce.outputs.value, but no value was given (--step-output produce.value=VALUE');
+    expect(existsSync(out())).toBe(false);
+    const empty = await stepRun(['consume', '--step-output', 'produce.value=']);
+    expect(empty.exitCode).toBe(2);
+    const badStatus = await stepRun(['consume', '--step-status', 'produce=done']);
+    expect(badStatus.exitCode).toBe(2);
+    expect(badStatus.stderr).toContain('--step-status produce=done: expected ID=succeeded|failed|skipped');
+    const unknown = await stepRun(['consum']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toContain("did you mean 'consume'?");
+  });
+
+  it('applies the step\'s retry policy as run does; --single-attempt exits 3 when the policy would retry', async () => {
+    const whole = await stepRun(['flaky', '--out-dir', out('whole')]);
+    expect(whole.exitCode).toBe(0);
+    expect(JSON.parse(read('outputs.json', out('whole')))).toEqual({ tries: '2' });
+    resetCounter();
+    const first = await stepRun(['flaky', '--single-attempt', '--out-dir', out('first')]);
+    expect(first.exitCode).toBe(3);
+    expect(read('status', out('first'))).toBe('failed');
+    expect(read('reason', out('first'))).toContain('exited with code 1');
+    const second = await stepRun(['flaky', '--single-attempt', '--out-dir', out('second')]);
+    expect(second.exitCode).toBe(0);
+    // a failure the policy does not retry (on: [transient], exit code → permanent) is a plain failure
+    const broken = await stepRun(['broken', '--single-attempt', '--out-dir', out('broken')]);
+    expect(broken.exitCode).toBe(1);
+    expect(read('status', out('broken'))).toBe('failed');
+  });
+
+  it('a dependency given as failed skips the step (it is not always), exit 0', async () => {
+    const r = await stepRun(['after', '--step-status', 'broken=failed', '--out-dir', out()]);
+    expect(r.exitCode).toBe(0);
+    expect(read('status')).toBe('skipped');
+    expect(read('reason')).toBe('needs broken, which failed');
+  });
+
+  it('never writes a secret: the output holding it is masked in outputs.json and gets no file', async () => {
+    const r = await stepRun(['leak', '--out-dir', out()]);
+    expect(r.exitCode).toBe(0);
+    expect(JSON.parse(read('outputs.json'))).toEqual({ token: '***', plain: 'fine' });
+    expect(readdirSync(path.join(out(), 'outputs'))).toEqual(['plain']);
+    for (const file of ['status', 'outputs.json', 'reason', 'outputs/plain']) expect(read(file)).not.toContain(TOKEN);
+    expect(r.stdout + r.stderr).not.toContain(TOKEN);
+  });
+});
+
+function resetCounter(): void {
+  mkdirSync(tmp.dir, { recursive: true });
+  writeFileSync(path.join(tmp.dir, 'n'), '0');
+}
