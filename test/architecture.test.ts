@@ -287,6 +287,21 @@ describe('architecture', () => {
     expect([...reachablePackages([path.join(src, 'fleet/scheduler.ts')]).packages.keys()]).toEqual([]);
   });
 
+  // Exporters (issue 12) translate the runbook model; the engine's runtime runs inside each exported task, never in the exporter.
+  it('keeps src/export on the runbook model: it reaches only runbook types, expr, yaml and errors (type imports included)', () => {
+    const allowed = new Set(['export', 'runbook', 'expr', 'yaml', undefined]);
+    const offenders = listTs(path.join(src, 'export')).flatMap((file) => {
+      const code = stripComments(readFileSync(file, 'utf8'));
+      const specifiers = [...code.matchAll(/\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1] ?? m[2]!);
+      return specifiers
+        .filter((s) => s.startsWith('.') && !allowed.has(areaOf(path.resolve(path.dirname(file), s))))
+        .map((s) => `${path.relative(root, file)}: ${s}`);
+    });
+    expect(offenders).toEqual([]);
+    const types = listTs(path.join(src, 'export')).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/from\s*'(\.[^']*runbook[^']*)'/g)].map((m) => m[1]));
+    expect(types.length).toBeGreaterThan(0);
+  });
+
   // `opsbook runs` reads every journal (each event checked by a hand-written checker, not a schema library).
   it('loads no heavy package for `opsbook runs`: what it imports reaches no Kubernetes client, X.509, YAML parser, ajv, execa or listr2', () => {
     const entries = ['cli/commands/runs.ts', 'engine/index.ts', 'store/default.ts', 'time/duration.ts', 'ui/table.ts'].map((f) => path.join(src, f));
