@@ -29,7 +29,7 @@ export async function writeCsrCondition(
     if (state === 'approved') return { outcome: 'already-approved', object: current };
     if (state === 'denied' || state === 'failed') return { outcome: 'already-denied', object: current };
     try {
-      return { outcome: 'written', object: await kube.setCsrCondition(current, condition, signal) };
+      return { outcome: 'written', object: await kube.setCsrCondition(withoutRequest(current), condition, signal) };
     } catch (error) {
       if (isNotFound(error)) return { outcome: 'gone' };
       if (!isConflict(error)) throw error;
@@ -41,4 +41,15 @@ export async function writeCsrCondition(
       current = fresh;
     }
   }
+}
+
+/**
+ * The CSR as the /approval PUT needs it: the server takes conditions and metadata from the body and spec from its own
+ * copy, so the PEM (most of the body) is not sent.
+ */
+function withoutRequest(csr: KubeObject): KubeObject {
+  const spec = csr.spec as Record<string, unknown> | undefined;
+  if (!spec || !('request' in spec)) return csr;
+  const { request: _sentByTheServer, ...rest } = spec;
+  return { ...csr, spec: rest };
 }

@@ -25,13 +25,16 @@ function internAll(values: unknown): unknown {
   return Array.isArray(values) ? values.map((v) => (typeof v === 'string' ? intern(v) : v)) : values;
 }
 
-/** A copy of a flat record (a condition, an address) with its string fields shared. */
-function internFields(value: unknown): unknown {
+/** A copy of a flat record (a condition, an address) with its string fields shared, but for `unique` ones. */
+function internFields(value: unknown, unique?: string): unknown {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
   const out: Record<string, unknown> = {};
-  for (const [key, field] of Object.entries(value)) out[key] = typeof field === 'string' ? intern(field) : field;
+  for (const [key, field] of Object.entries(value)) out[key] = typeof field === 'string' && key !== unique ? intern(field) : field;
   return out;
 }
+
+/** Node addresses: the type repeats, the address is the node's own (interning it would only churn the table). */
+const internAddress = (address: unknown) => internFields(address, 'address');
 
 /** Identity and versioning; what a write or a relist compares. managedFields are never sent back (a PUT without them keeps the server's). */
 function projectMetadata(meta: Meta, keepUserFields: boolean): Meta {
@@ -66,7 +69,7 @@ export function projectCsr(object: KubeObject): KubeObject {
     kind: intern(object.kind),
     metadata: projectMetadata(object.metadata, true),
     spec: object.spec === undefined ? undefined : sharedSpec,
-    status: Array.isArray(status?.conditions) ? { conditions: status.conditions.map(internFields) } : {},
+    status: Array.isArray(status?.conditions) ? { conditions: status.conditions.map((c) => internFields(c)) } : {},
   };
   return parsed ? attachParsedRequest(projected, parsed) : projected;
 }
@@ -84,7 +87,7 @@ export function projectNode(object: KubeObject): KubeObject {
     apiVersion: intern(object.apiVersion),
     kind: intern(object.kind),
     metadata: projectMetadata(object.metadata, false),
-    status: { addresses: (status.addresses ?? []).map(internFields), conditions: ready ? [{ type: 'Ready', status: intern(ready.status) }] : [] },
+    status: { addresses: (status.addresses ?? []).map(internAddress), conditions: ready ? [{ type: 'Ready', status: intern(ready.status) }] : [] },
   };
 }
 

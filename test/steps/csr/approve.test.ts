@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { steps } from '../../../src/steps/csr/index.js';
 import type { ApproveOutputs } from '../../../src/steps/csr/approver.js';
 import { startCluster, runStep, planStep, worker, type Cluster } from './harness.js';
+import type { KubeClient, KubeObject } from '../../../src/k8s/types.js';
 import { BOOTSTRAPPER, INTRUDER, approvalCounts, approvalRequests, asNode, conditionsOf, injectCsr, servingRequest, stateOf } from './inject.js';
 
 const step = (type: string) => steps.find((s) => s.type === type)!;
@@ -107,6 +108,34 @@ describe('approve-client-csrs / approve-server-csrs against the simulated cluste
     expect(second.outputs!.approved).toEqual(first.outputs!.approved); // recognised as this run's work
     expect(approvalRequests(c.sim)).toBe(requests);
     expect([...approvalCounts(c.sim).values()].every((n) => n <= 1)).toBe(true);
+  });
+
+  it('sends no spec.request in its /approval PUTs (the server keeps its own spec), and the stored requests stay whole', async () => {
+    const c = await twoWorkers();
+    // Not through wait-for-pending: the approve step must be the first to read (and parse) these CSRs, so the objects
+    // it decides on still carry their PEMs.
+    let before = await c.kube.list('certificates.k8s.io/v1', 'CertificateSigningRequest');
+    while (before.items.length < nodes.length) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      before = await c.kube.list('certificates.k8s.io/v1', 'CertificateSigningRequest');
+    }
+    const bodies: KubeObject[] = [];
+    const observe = (kube: KubeClient): KubeClient => ({
+      ...kube,
+      setCsrCondition: (csr, condition, signal) => {
+        bodies.push(JSON.parse(JSON.stringify(csr)) as KubeObject);
+        return kube.setCsrCondition(csr, condition, signal);
+      },
+    });
+    const result = await runStep<ApproveOutputs>(step('approve-client-csrs'), { nodes }, c, { wrapKube: observe });
+    expect(result.outputs!.approved).toHaveLength(2);
+    expect(bodies).toHaveLength(2);
+    for (const body of bodies) expect(body.spec).not.toHaveProperty('request');
+    const after = await c.kube.list('certificates.k8s.io/v1', 'CertificateSigningRequest');
+    const requestOf = (items: KubeObject[]) => Object.fromEntries(items.map((o) => [o.metadata.name, (o.spec as { request?: string }).request]));
+    const stored = requestOf(after.items);
+    for (const [name, request] of Object.entries(requestOf(before.items))) expect(stored[name]).toBe(request);
+    for (const name of result.outputs!.approved) expect(stateOf(c.sim, name)).toBe('approved');
   });
 
   it('an approval failing past its per-CSR retries is a transient error; retrying the step never approves anything twice', async () => {
