@@ -143,7 +143,8 @@ except subprocess.TimeoutExpired:
     code = child.wait()
     finished = False
 wall = time.monotonic() - start
-print(json.dumps({"code": code, "finished": finished, "wallSeconds": wall, "maxRssKiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"code": code, "finished": finished, "wallSeconds": wall, "maxRssKiB": usage.ru_maxrss, "cpuSeconds": usage.ru_utime + usage.ru_stime}))
 `;
 
 /** Runs a command under the rusage wrapper: wall time, exit code, largest process RSS; killed after limitSeconds. */
@@ -240,7 +241,7 @@ function printOpsbookTargets(a, machines) {
 async function runSingle(machines) {
   const csrCount = machines * 2;
   console.log(`bench/csr: ${machines} joining machines (${csrCount} CSRs), sides: ${sides}, sim in a separate process (opsbook sim serve)`);
-  const none = { finished: false, code: '-', ready: 0, approved: 0, totalCsrs: 0, wallSeconds: NaN, requests: { total: NaN, byKey: {} }, maxRssKiB: NaN };
+  const none = { finished: false, code: '-', ready: 0, approved: 0, totalCsrs: 0, wallSeconds: NaN, cpuSeconds: NaN, requests: { total: NaN, byKey: {} }, maxRssKiB: NaN };
   const a = sides === 'kubectl' ? none : await runSide('opsbook', machines, opsbookSide);
   const b = sides === 'opsbook' ? none : await runSide('kubectl', machines, kubectlSide);
   const unfinished = (s) => (s === none ? 'not run' : s.finished ? 'yes' : `no (stopped at ${limitSeconds}s)`);
@@ -251,6 +252,7 @@ async function runSingle(machines) {
     ['nodes Ready', `${a.ready}/${machines + 3}`, `${b.ready}/${machines + 3}`],
     ['CSRs approved', `${a.approved}/${a.totalCsrs}`, `${b.approved}/${b.totalCsrs}`],
     ['wall time (s)', fmt(a.wallSeconds), fmt(b.wallSeconds)],
+    ['CPU time (s)', fmt(a.cpuSeconds), fmt(b.cpuSeconds)],
     ['API requests', String(a.requests.total), String(b.requests.total)],
     ['API requests per CSR', fmt(a.requests.total / csrCount, 3), fmt(b.requests.total / csrCount, 3)],
     ['peak RSS (MB)', fmt(a.maxRssKiB / 1024, 1), fmt(b.maxRssKiB / 1024, 1)],
@@ -322,7 +324,7 @@ async function runSweep(sizes) {
     for (let i = 0; i < runsPerSize; i++) {
       const a = await runSide('opsbook', machines, opsbookSide);
       runs.push(a);
-      console.log(`  ${machines} machines, run ${i + 1}/${runsPerSize}: ${a.finished ? 'finished' : 'NOT finished'} in ${fmt(a.wallSeconds)} s, ${fmt(a.maxRssKiB / 1024, 1)} MB, ${fmt(a.requests.total / (machines * 2), 3)} req/CSR`);
+      console.log(`  ${machines} machines, run ${i + 1}/${runsPerSize}: ${a.finished ? 'finished' : 'NOT finished'} in ${fmt(a.wallSeconds)} s (${fmt(a.cpuSeconds, 1)} s CPU), ${fmt(a.maxRssKiB / 1024, 1)} MB, ${fmt(a.requests.total / (machines * 2), 3)} req/CSR`);
     }
     results.push(summarizeRuns(machines, runs));
   }
