@@ -9,12 +9,20 @@ import type { KubeClient } from '../../k8s/types.js';
 import type { NetworkAttempt } from '../../net/index.js';
 import type { AssistedSummary } from '../../sim/index.js';
 import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
+import { UsageError } from '../../errors.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addInputOptions, addOutputOptions, parsePositiveInt, resolveOutputMode, resolveStateDir, type CommonFlags } from '../options.js';
 
 interface RehearseFlags extends Omit<CommonFlags, 'kubeconfig' | 'context'> {
   scenario: string;
   timeScale?: number;
+}
+
+/** What commander hands over: --scenario and the runbook are required unless --all rehearses a whole directory. */
+interface RehearseOptions extends Omit<RehearseFlags, 'scenario'> {
+  scenario?: string;
+  all?: true | string;
+  jobs?: number;
 }
 
 function parseScale(value: string): number {
@@ -27,16 +35,28 @@ export function registerRehearseCommand(program: Command): void {
   const command = program
     .command('rehearse')
     .description('run a runbook against a simulated cluster, then show what the cluster looks like')
-    .argument('<runbook>', 'runbook YAML file')
-    .requiredOption('--scenario <file>', 'scenario YAML file (see runbooks/scenarios/)')
+    .argument('[runbook]', 'runbook YAML file (required unless --all)')
+    .option('--scenario <file>', 'scenario YAML file (see runbooks/scenarios/; required unless --all)')
+    .option('--all [dir]', 'rehearse every runbook of DIR on the scenario DIR/rehearsals/*.yaml pairs it with, one line each (default: the bundled runbooks)')
+    .option('--jobs <n>', 'with --all: rehearsals at once, each its own process (default: 2)', parsePositiveInt)
     .option('--time-scale <n>', "simulated seconds per real second (default: the scenario's)", parseScale)
     .option('--state-dir <dir>', 'keep the journal here (default: a temporary directory, removed afterwards)')
     .option('--concurrency <n>', 'steps running at once (overrides spec.concurrency)', parsePositiveInt)
     .option('--approve <step-id>', 'pre-approve a manual gate (repeatable)', (v: string, p: string[] = []) => [...p, v], []);
   addInputOptions(command);
   addOutputOptions(command, 'tty or plain: live progress then the cluster as text; json: the outcome and cluster as one JSON document');
-  command.action(async (file: string, flags: RehearseFlags) => {
-    process.exitCode = await rehearseCommand(file, flags, getProcessIo());
+  command.action(async (file: string | undefined, { scenario, all, jobs, ...flags }: RehearseOptions) => {
+    if (all !== undefined) {
+      // Each pairing says its scenario and the scenario its inputs: one set of these could not fit every runbook.
+      const misplaced = [file && 'a RUNBOOK argument', scenario && '--scenario', flags.set.length > 0 && '--set', flags.values && '--values', flags.stateDir && '--state-dir'].filter(Boolean);
+      if (misplaced.length > 0) throw new UsageError(`--all rehearses each runbook on its paired scenario and inputs: ${misplaced.join(', ')} cannot be given with it`);
+      const { rehearseAllCommand } = await import('./rehearse-all.js');
+      process.exitCode = await rehearseAllCommand({ ...flags, all, ...(jobs ? { jobs } : {}) }, getProcessIo());
+      return;
+    }
+    if (file === undefined) throw new UsageError("missing required argument 'runbook' (or --all to rehearse every bundled runbook)");
+    if (scenario === undefined) throw new UsageError("missing required option '--scenario <file>' (or --all to rehearse every bundled runbook)");
+    process.exitCode = await rehearseCommand(file, { ...flags, scenario }, getProcessIo());
   });
 }
 

@@ -1,0 +1,89 @@
+// `opsbook rehearse --all`: every bundled runbook rehearsed through the real CLI, and how a failing or unpaired one is told.
+
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { repoRoot, runCli } from '../helpers/cli.js';
+import { fixture } from './fixtures.js';
+
+const bundled = readdirSync(path.join(repoRoot, 'runbooks'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => f.replace(/\.yaml$/, ''))
+  .sort();
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A runbook directory in a temp folder: runbook files by name, and one pairing file. */
+function makeDir(runbooks: Record<string, string>, pairings: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'opsbook-rehearse-all-'));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(runbooks)) writeFileSync(path.join(dir, name), text);
+  mkdirSync(path.join(dir, 'rehearsals'));
+  writeFileSync(path.join(dir, 'rehearsals', 'pairs.yaml'), pairings);
+  return dir;
+}
+
+const ok = `apiVersion: opsbook.dev/v1
+kind: Runbook
+metadata: { name: all-ok }
+spec:
+  steps:
+    - id: hello
+      run: echo hello
+`;
+
+describe('opsbook rehearse --all (end to end)', () => {
+  // The longest rehearsal (add-sno-worker at 120×) takes ~20 s alone; two at a time on a loaded 2-core machine stay well inside this.
+  it('rehearses every bundled runbook on its paired scenario: one ✓ line each, exit 0', { timeout: 240_000 }, async () => {
+    const r = await runCli(['rehearse', '--all'], { timeout: 230_000 });
+    expect(r.stderr).toBe('');
+    expect(r.exitCode).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.map((l) => l.split(/\s+/)[1]).sort()).toEqual(bundled);
+    for (const line of lines) expect(line).toMatch(/^✓ [a-z-]+\s+[a-z-]+\s+\d+\.\d+s$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^✓ add-sno-worker\s+sno-add-worker\s/));
+  });
+
+  it('a failing rehearsal is a ✗ line with its first error, the others still run, exit 1; --output json is an array', { timeout: 120_000 }, async () => {
+    const dir = makeDir(
+      { 'fail.yaml': `# a runbook whose step fails\n${await import('node:fs').then((fs) => fs.readFileSync(fixture('fail.yaml'), 'utf8'))}`, 'ok.yaml': ok },
+      `kind: Rehearsals\nrehearsals:\n  - { runbook: fail.yaml, scenario: ${fixture('scenario-tiny.yaml')} }\n  - { runbook: ok.yaml, scenario: ${fixture('scenario-tiny.yaml')} }\n`,
+    );
+    const r = await runCli(['rehearse', '--all', dir]);
+    expect(r.exitCode).toBe(1);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^✗ fail\s+scenario-tiny\s+\d+\.\d+s  step boom failed: command exited with code 7: about to fail$/);
+    expect(lines[1]).toMatch(/^✓ ok\s+scenario-tiny\s+\d+\.\d+s$/);
+
+    const json = await runCli(['rehearse', '--all', dir, '--output', 'json']);
+    expect(json.exitCode).toBe(1);
+    const results = JSON.parse(json.stdout) as { runbook: string; status: string; exitCode: number; error?: string }[];
+    expect(results.map((x) => [x.runbook, x.status, x.exitCode])).toEqual([['fail', 'failed', 1], ['ok', 'succeeded', 0]]);
+    expect(results[0]!.error).toContain('boom');
+    expect(results[1]!.error).toBeUndefined();
+  });
+
+  it('a pairing naming a missing file, or a runbook with no pairing, is refused at file:line:col before anything runs (exit 2)', async () => {
+    const dir = makeDir(
+      { 'ok.yaml': ok, 'lonely.yaml': ok.replace('all-ok', 'lonely') },
+      `kind: Rehearsals\nrehearsals:\n  - runbook: ok.yaml\n    scenario: scenarios/missing.yaml\n`,
+    );
+    const r = await runCli(['rehearse', '--all', dir]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(`${path.join(dir, 'rehearsals', 'pairs.yaml')}:4:15: rehearsals[0].scenario: no such file: ${path.join(dir, 'scenarios', 'missing.yaml')}`);
+    expect(r.stderr).toContain(`${path.join(dir, 'lonely.yaml')}:1:1: (file): no rehearsal pairs this runbook with a scenario`);
+    expect(r.stderr).not.toContain(`${path.join(dir, 'ok.yaml')}:1:1`);
+  });
+
+  it('--all takes no runbook, --scenario or inputs of its own (exit 2)', async () => {
+    const r = await runCli(['rehearse', '--all', '--scenario', fixture('scenario-tiny.yaml')]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('--scenario cannot be given with it');
+  });
+});
