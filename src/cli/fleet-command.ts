@@ -61,7 +61,13 @@ export async function runFleetCommand(file: string, flags: FleetRunFlags, io: Cl
       })),
     ),
   };
-  return executeFleet({ io, flags, record, prepared, stateDir, clock, runStore: openDefaultStore(stateDir), fleetStore: openDefaultFleetStore(stateDir), ...(selection ? { selection } : {}), resumed: false });
+  const fleetStore = openDefaultFleetStore(stateDir);
+  const claim = await fleetStore.claimFleet(record.fleetId);
+  try {
+    return await executeFleet({ io, flags, record, prepared, stateDir, clock, runStore: openDefaultStore(stateDir), fleetStore, ...(selection ? { selection } : {}), resumed: false });
+  } finally {
+    await claim.release();
+  }
 }
 
 export async function resumeFleetCommand(fleetId: string, flags: FleetFlags, io: CliIo): Promise<number> {
@@ -73,15 +79,21 @@ export async function resumeFleetCommand(fleetId: string, flags: FleetFlags, io:
   ]);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
   const fleetStore = openDefaultFleetStore(stateDir);
-  const record = await fleetStore.readFleet(fleetId);
-  if (!record) throw new UsageError(`no fleet run ${fleetId} in ${stateDir} (see \`opsbook runs\`)`);
-  if (record.clusters.every((c) => c.status === 'succeeded')) {
-    io.stderr.write(`fleet ${fleetId}: every cluster already succeeded; nothing to resume\n`);
-    return 0;
-  }
+  if (!(await fleetStore.readFleet(fleetId))) throw new UsageError(`no fleet run ${fleetId} in ${stateDir} (see \`opsbook runs\`)`);
   prepareStateDir(stateDir);
-  const open = record.clusters.filter((c) => c.status !== 'succeeded');
-  // Secrets were never recorded: they come again from env/file or a prompt; other inputs from the record.
-  const prepared = await prepareFleet(record.runbook.path, { set: flags.set, valuesFile: flags.values }, open.map((c) => ({ name: c.name, origin: `fleet ${fleetId}`, under: c.inputs })), io);
-  return executeFleet({ io, flags, record, prepared, stateDir, clock: systemClock, runStore: openDefaultStore(stateDir), fleetStore, resumed: true });
+  // Claimed before the record is read for good: of two resumes of one fleet, exactly one goes on.
+  const claim = await fleetStore.claimFleet(fleetId, { force: flags.force ?? false });
+  try {
+    const record = (await fleetStore.readFleet(fleetId))!;
+    if (record.clusters.every((c) => c.status === 'succeeded')) {
+      io.stderr.write(`fleet ${fleetId}: every cluster already succeeded; nothing to resume\n`);
+      return 0;
+    }
+    const open = record.clusters.filter((c) => c.status !== 'succeeded');
+    // Secrets were never recorded: they come again from env/file or a prompt; other inputs from the record.
+    const prepared = await prepareFleet(record.runbook.path, { set: flags.set, valuesFile: flags.values }, open.map((c) => ({ name: c.name, origin: `fleet ${fleetId}`, under: c.inputs })), io);
+    return await executeFleet({ io, flags, record, prepared, stateDir, clock: systemClock, runStore: openDefaultStore(stateDir), fleetStore, resumed: true });
+  } finally {
+    await claim.release();
+  }
 }

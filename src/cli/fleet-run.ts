@@ -23,6 +23,8 @@ import { escapeControl } from '../ui/escape.js';
 export interface FleetFlags extends CommonFlags, FleetTargetFlags {
   breakLock?: boolean;
   allowChanged?: boolean;
+  /** Take over a fleet run (and its clusters' runs) claimed by a process on another host. */
+  force?: boolean;
 }
 
 interface FleetContext {
@@ -196,9 +198,9 @@ async function runCluster(ctx: FleetContext, cluster: FleetClusterRecord, signal
       beforeStart: (kube) => probeCluster(kube, cluster.name, clock, signal),
       start: async (engine) => {
         if (!resume) return deps.executeRunbook(engine, ctx.selection);
-        const claim = await runStore.claim(runId);
+        const claim = await runStore.claim(runId, { force: flags.force ?? false });
         try {
-          return await deps.resumeRunbook({ ...engine, allowChanged: flags.allowChanged ?? false, claim, force: false, from: [], onNotice: (text) => void io.stderr.write(`[${escapeControl(cluster.name)}] ${escapeControl(text)}\n`) });
+          return await deps.resumeRunbook({ ...engine, allowChanged: flags.allowChanged ?? false, claim, force: flags.force ?? false, from: [], onNotice: (text) => void io.stderr.write(`[${escapeControl(cluster.name)}] ${escapeControl(text)}\n`) });
         } finally {
           await claim.release();
         }

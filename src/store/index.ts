@@ -117,4 +117,6 @@ export interface FleetStore {
   readFleet(fleetId: string): Promise<FleetRecord | undefined>;
   /** Fleet ids, newest first. */
   listFleets(): Promise<string[]>;
+  /** Claims the fleet run for this process, as RunStore.claim does a run: of two resumes of one fleet, one goes on. */
+  claimFleet(fleetId: string, options?: ClaimOptions): Promise<RunClaim>;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Simulation } from '../../src/sim/index.js';
+import { openDefaultFleetStore } from '../../src/store/default.js';
 import { runCli, startCli } from '../helpers/cli.js';
 import { fixture, journalEvents, makeTempDir, type TempDir } from './fixtures.js';
 import { APPROVE_CSRS, fleetIdIn, readFleetRecord, startClusters, writeCombinedKubeconfig, writeDeadKubeconfig, writeFleet } from './fleet-helpers.js';
@@ -140,6 +141,14 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
     expect(before.clusters.map((c) => [c.name, c.status])).toEqual([['canary', 'succeeded'], ['flaky', 'failed'], ['c3', 'pending'], ['c4', 'pending']]);
     const table = await runCli(['runs', fleetId, '--state-dir', tmp.stateDir]);
     expect(table.stdout).toMatch(/^c3 +wave-3 +pending +- +- +-$/m);
+
+    // While another process holds the fleet run, a resume is refused (exit 2) and touches nothing.
+    const held = await openDefaultFleetStore(tmp.stateDir).claimFleet(fleetId);
+    const refused = await runCli(['resume', fleetId, '--state-dir', tmp.stateDir]);
+    await held.release();
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain(`opsbook: fleet run ${fleetId} is still running (pid ${process.pid} on host `);
+    expect(readFleetRecord(tmp.stateDir, fleetId)).toEqual(before);
 
     // The cluster is reachable again: resume picks up flaky and the third wave, and leaves the canary alone.
     writeFileSync(dead, sims[1]!.kubeconfig);

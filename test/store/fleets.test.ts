@@ -40,6 +40,21 @@ describe('local fleet store', () => {
     expect(statSync(path.join(dir, 'fleets', 'fleet-20260101-000000-000-aaaaaa.json')).mode & 0o777).toBe(0o600);
   });
 
+  it('claims a fleet run for one process at a time; a claim of a gone process is taken over', async () => {
+    const store = openDefaultFleetStore(dir);
+    const id = 'fleet-20260101-000000-000-aaaaaa';
+    const claim = await store.claimFleet(id);
+    await expect(store.claimFleet(id)).rejects.toThrow(`fleet run ${id} is still running (pid ${process.pid} on host `);
+    await claim.release();
+    const again = await store.claimFleet(id);
+    await again.release();
+    writeFileSync(path.join(dir, 'fleets', `${id}.owner.json`), JSON.stringify({ pid: 2 ** 22 + 1, host: (await import('node:os')).hostname(), startTime: '1', since: 'then' }));
+    const takeover = await store.claimFleet(id);
+    expect(takeover.owner.pid).toBe(process.pid);
+    await takeover.release();
+    expect(await store.listFleets()).toEqual([]);
+  });
+
   it('reads no path outside the store, and ignores files that are not fleet records', async () => {
     const store = openDefaultFleetStore(dir);
     await store.writeFleet(record('fleet-20260101-000000-000-aaaaaa'));

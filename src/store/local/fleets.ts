@@ -1,10 +1,11 @@
 // Fleet runs in the local store: `<stateDir>/fleets/<fleetId>.json`, replaced atomically (write, fsync, rename) so a
-// crash mid-write leaves the previous record, never a torn one.
+// crash mid-write leaves the previous record, never a torn one; `<fleetId>.owner.json` is the claim of the process running it.
 
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FleetRecord, FleetStore } from '../index.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './modes.js';
+import { claimOwnerFile } from './owner.js';
 import { syncDirectory } from './writer.js';
 
 const FLEET_FILE = /^(fleet-\d{8}-\d{6}-\d{3}-[0-9a-f]{6})\.json$/;
@@ -34,6 +35,11 @@ export function createLocalFleetStore(stateDir: string): FleetStore {
       const path = join(dir, `${fleetId}.json`);
       if (!FLEET_FILE.test(`${fleetId}.json`) || !existsSync(path)) return undefined;
       return JSON.parse(readFileSync(path, 'utf8')) as FleetRecord;
+    },
+    async claimFleet(fleetId, options) {
+      if (!FLEET_FILE.test(`${fleetId}.json`)) throw new Error(`not a fleet id: ${fleetId}`);
+      mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+      return claimOwnerFile(join(dir, `${fleetId}.owner.json`), `fleet run ${fleetId}`, options);
     },
     async listFleets() {
       if (!existsSync(dir)) return [];

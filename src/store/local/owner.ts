@@ -25,19 +25,23 @@ function ownerPath(stateDir: string, runId: string): string {
  * succeed. Throws UsageError (exit 2) naming the owner when the run is held.
  */
 export function claimRun(stateDir: string, runId: string, options: ClaimOptions = {}): LocalClaim {
-  const path = ownerPath(stateDir, runId);
   mkdirSync(runDirFor(stateDir, runId), { recursive: true, mode: PRIVATE_DIR_MODE });
+  return claimOwnerFile(ownerPath(stateDir, runId), `run ${runId}`, options);
+}
+
+/** claimRun's protocol on any owner file (a fleet run's, beside its record); `what` names it in messages. */
+export function claimOwnerFile(path: string, what: string, options: ClaimOptions = {}): LocalClaim {
   const owner: RunOwner = { ...identify(process.pid), since: (options.now ?? (() => new Date().toISOString()))() };
   const text = `${JSON.stringify(owner)}\n`;
   for (let tries = 0; tries < 50; tries++) {
     if (createExclusive(path, text)) return { owner, release: releaser(path, text) };
     const current = readOwner(path);
     if (current === undefined && !existsLater(path)) continue; // released between our create and our read
-    if (current && !isStale(current, options.force ?? false)) throw new UsageError(describeHeld(runId, current));
+    if (current && !isStale(current, options.force ?? false)) throw new UsageError(describeHeld(what, current));
     if (replaceStale(path, current, text)) return { owner, release: releaser(path, text) };
     sleepMs(20);
   }
-  throw new UsageError(`run ${runId}: could not claim ${path} (another process keeps changing it)`);
+  throw new UsageError(`${what}: could not claim ${path} (another process keeps changing it)`);
 }
 
 /** The recorded owner, or undefined when there is none (or it is unreadable). */
@@ -63,13 +67,13 @@ export function describeOwner(owner: RunOwner): string {
   return `pid ${owner.pid} on host ${owner.host} since ${owner.since}`;
 }
 
-function describeHeld(runId: string, owner: RunOwner): string {
+function describeHeld(what: string, owner: RunOwner): string {
   const check = checkIdentity(owner);
   if (check === 'unknown') {
-    return `run ${runId} is claimed by ${describeOwner(owner)}, which cannot be checked from here; ` +
+    return `${what} is claimed by ${describeOwner(owner)}, which cannot be checked from here; ` +
       'if that process is gone, pass --force to take the run over';
   }
-  return `run ${runId} is still running (${describeOwner(owner)}); wait for it to end or stop it first`;
+  return `${what} is still running (${describeOwner(owner)}); wait for it to end or stop it first`;
 }
 
 // Another host's owner cannot be checked: only --force takes it over.
