@@ -1,9 +1,10 @@
 // `opsbook rehearse --all`: every bundled runbook rehearsed through the real CLI, and how a failing or unpaired one is told.
 
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadRehearsals } from '../../src/cli/rehearsals.js';
 import { repoRoot, runCli } from '../helpers/cli.js';
 import { fixture } from './fixtures.js';
 
@@ -50,7 +51,7 @@ describe('opsbook rehearse --all (end to end)', () => {
 
   it('a failing rehearsal is a ✗ line with its first error, the others still run, exit 1; --output json is an array', { timeout: 120_000 }, async () => {
     const dir = makeDir(
-      { 'fail.yaml': `# a runbook whose step fails\n${await import('node:fs').then((fs) => fs.readFileSync(fixture('fail.yaml'), 'utf8'))}`, 'ok.yaml': ok },
+      { 'fail.yaml': readFileSync(fixture('fail.yaml'), 'utf8'), 'ok.yaml': ok },
       `kind: Rehearsals\nrehearsals:\n  - { runbook: fail.yaml, scenario: ${fixture('scenario-tiny.yaml')} }\n  - { runbook: ok.yaml, scenario: ${fixture('scenario-tiny.yaml')} }\n`,
     );
     const r = await runCli(['rehearse', '--all', dir]);
@@ -79,6 +80,21 @@ describe('opsbook rehearse --all (end to end)', () => {
     expect(r.stderr).toContain(`${path.join(dir, 'rehearsals', 'pairs.yaml')}:4:15: rehearsals[0].scenario: no such file: ${path.join(dir, 'scenarios', 'missing.yaml')}`);
     expect(r.stderr).toContain(`${path.join(dir, 'lonely.yaml')}:1:1: (file): no rehearsal pairs this runbook with a scenario`);
     expect(r.stderr).not.toContain(`${path.join(dir, 'ok.yaml')}:1:1`);
+  });
+
+  it("the README's table gives each bundled pairing's command", async () => {
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const rehearsals = await loadRehearsals(path.join(repoRoot, 'runbooks'));
+    expect(rehearsals.map((r) => path.basename(r.runbook, '.yaml')).sort()).toEqual(bundled);
+    for (const r of rehearsals) {
+      const rel = (file: string) => path.relative(repoRoot, file);
+      const command = [
+        `opsbook rehearse ${rel(r.runbook)} --scenario ${rel(r.scenario)}`,
+        ...r.approve.map((id) => `--approve ${id}`),
+        ...(r.timeScale ? [`--time-scale ${r.timeScale}`] : []),
+      ].join(' ');
+      expect(readme).toContain(`| \`${path.basename(r.runbook)}\` | \`${command}\` |`);
+    }
   });
 
   it('--all takes no runbook, --scenario or inputs of its own (exit 2)', async () => {
