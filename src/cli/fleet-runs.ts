@@ -11,22 +11,22 @@ export interface FleetRunSummary {
   fleetId: string;
   fleet: string;
   runbook: { name: string; path: string };
-  /** 'running': not ended (still going, or its process was killed: resume it). */
-  status: FleetRecord['status'];
+  /** 'crashed': it stopped without ending (its process was killed): resume it. */
+  status: FleetRecord['status'] | 'crashed';
   startedAt: string;
   durationMs: number;
   clusters: number;
   counts: Record<FleetRecord['clusters'][number]['status'], number>;
 }
 
-function summarize(record: FleetRecord): FleetRunSummary {
+function summarize(record: FleetRecord, active: boolean): FleetRunSummary {
   const counts = { pending: 0, running: 0, succeeded: 0, failed: 0, interrupted: 0 };
   for (const c of record.clusters) counts[c.status]++;
   return {
     fleetId: record.fleetId,
     fleet: record.fleet.name,
     runbook: record.runbook,
-    status: record.status,
+    status: record.status === 'running' && !active ? 'crashed' : record.status,
     startedAt: record.startedAt,
     durationMs: Date.parse(record.updatedAt) - Date.parse(record.startedAt),
     clusters: record.clusters.length,
@@ -41,7 +41,7 @@ export async function listFleetRuns(stateDir: string): Promise<FleetRunSummary[]
   const summaries: FleetRunSummary[] = [];
   for (const id of await store.listFleets()) {
     const record = await store.readFleet(id).catch(() => undefined);
-    if (record) summaries.push(summarize(record));
+    if (record) summaries.push(summarize(record, await store.isFleetActive(id)));
   }
   return summaries;
 }
@@ -49,15 +49,16 @@ export async function listFleetRuns(stateDir: string): Promise<FleetRunSummary[]
 export async function fleetRunsCommand(fleetId: string, flags: Pick<CommonFlags, 'stateDir' | 'output'>, io: CliIo): Promise<number> {
   const [{ openDefaultFleetStore }, { formatDurationHuman }, { formatTable }] = await Promise.all([import('../store/default.js'), import('../time/duration.js'), import('../ui/table.js')]);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
-  const record = await openDefaultFleetStore(stateDir).readFleet(fleetId);
+  const store = openDefaultFleetStore(stateDir);
+  const record = await store.readFleet(fleetId);
   if (!record) throw new UsageError(`no fleet run ${fleetId} in ${stateDir} (see \`opsbook runs\`)`);
   if (flags.output === 'json') {
     io.stdout.write(`${escapeJsonControl(JSON.stringify(record, null, 2))}\n`);
     return 0;
   }
-  const s = summarize(record);
+  const s = summarize(record, await store.isFleetActive(fleetId));
   io.stdout.write(
-    `${escapeControl(`fleet ${record.fleetId}: ${record.runbook.name} on ${record.fleet.name}, ${record.status}${record.reason ? ` (${record.reason})` : ''}; ` +
+    `${escapeControl(`fleet ${record.fleetId}: ${record.runbook.name} on ${record.fleet.name}, ${s.status}${record.reason ? ` (${record.reason})` : ''}; ` +
       `${s.counts.succeeded} succeeded, ${s.counts.failed} failed, ${s.counts.interrupted + s.counts.running} interrupted, ${s.counts.pending} not started`)}\n`,
   );
   // Cluster names, steps and errors come from files and clusters: escaped before they reach the terminal.

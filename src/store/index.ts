@@ -119,4 +119,6 @@ export interface FleetStore {
   listFleets(): Promise<string[]>;
   /** Claims the fleet run for this process, as RunStore.claim does a run: of two resumes of one fleet, one goes on. */
   claimFleet(fleetId: string, options?: ClaimOptions): Promise<RunClaim>;
+  /** true while a live process holds the fleet run's claim (a killed one's does not count). */
+  isFleetActive(fleetId: string): Promise<boolean>;
 }

@@ -197,6 +197,27 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
     expect(starts[1]).toMatchObject({ resumedFrom: expect.any(String) });
   });
 
+  it('a fleet run killed outright (kill -9) is listed as crashed, and resume completes it', async () => {
+    sims = await startClusters(2, 60, fixture('late-workers.yaml'));
+    const file = writeFleet(at('fleet.yaml'), sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath })), { strategy: '{maxParallel: 2}' });
+    const cli = startCli(['run', APPROVE_CSRS, '--fleet', file, '--state-dir', tmp.stateDir, '--output', 'plain'], { timeout: 90_000 });
+    await cli.waitForOutput(/\[c1\] client-pending: started[\s\S]*\[c2\] client-pending: started|\[c2\] client-pending: started[\s\S]*\[c1\] client-pending: started/);
+    cli.kill('SIGKILL');
+    const killed = await cli.result;
+    expect(killed.signal).toBe('SIGKILL');
+    const fleetId = fleetIdIn(killed.stdout);
+    const listed = await runCli(['runs', '--state-dir', tmp.stateDir]);
+    expect(listed.stdout).toMatch(new RegExp(`^${fleetId} .* crashed `, 'm'));
+    const resumed = await runCli(['resume', fleetId, '--state-dir', tmp.stateDir, '--output', 'plain'], { timeout: 120_000 });
+    expect(resumed.exitCode).toBe(0);
+    const record = readFleetRecord(tmp.stateDir, fleetId);
+    expect(record.clusters.map((c) => c.status)).toEqual(['succeeded', 'succeeded']);
+    for (const c of record.clusters) {
+      const starts = journalEvents(tmp.stateDir, c.runId!).filter((e) => e.type === 'run-start');
+      expect(starts).toHaveLength(2);
+    }
+  });
+
   it('--contexts runs every matching context of a kubeconfig; --selector filters a fleet by labels', async () => {
     sims = await startClusters(3);
     const kubeconfig = writeCombinedKubeconfig(at('kubeconfig'), { 'prod-eu': sims[0]!, 'prod-us': sims[1]!, 'staging-eu': sims[2]! });

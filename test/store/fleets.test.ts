@@ -43,12 +43,16 @@ describe('local fleet store', () => {
   it('claims a fleet run for one process at a time; a claim of a gone process is taken over', async () => {
     const store = openDefaultFleetStore(dir);
     const id = 'fleet-20260101-000000-000-aaaaaa';
+    expect(await store.isFleetActive(id)).toBe(false);
     const claim = await store.claimFleet(id);
+    expect(await store.isFleetActive(id)).toBe(true);
     await expect(store.claimFleet(id)).rejects.toThrow(`fleet run ${id} is still running (pid ${process.pid} on host `);
     await claim.release();
+    expect(await store.isFleetActive(id)).toBe(false);
     const again = await store.claimFleet(id);
     await again.release();
     writeFileSync(path.join(dir, 'fleets', `${id}.owner.json`), JSON.stringify({ pid: 2 ** 22 + 1, host: (await import('node:os')).hostname(), startTime: '1', since: 'then' }));
+    expect(await store.isFleetActive(id)).toBe(false);
     const takeover = await store.claimFleet(id);
     expect(takeover.owner.pid).toBe(process.pid);
     await takeover.release();

@@ -5,7 +5,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import type { FleetRecord, FleetStore } from '../index.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from './modes.js';
-import { claimOwnerFile } from './owner.js';
+import { claimOwnerFile, isOwnerAlive } from './owner.js';
 import { syncDirectory } from './writer.js';
 
 const FLEET_FILE = /^(fleet-\d{8}-\d{6}-\d{3}-[0-9a-f]{6})\.json$/;
@@ -41,6 +41,7 @@ export function createLocalFleetStore(stateDir: string): FleetStore {
       mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
       return claimOwnerFile(join(dir, `${fleetId}.owner.json`), `fleet run ${fleetId}`, options);
     },
+    isFleetActive: async (fleetId) => FLEET_FILE.test(`${fleetId}.json`) && isOwnerAlive(join(dir, `${fleetId}.owner.json`)),
     async listFleets() {
       if (!existsSync(dir)) return [];
       return readdirSync(dir)

@@ -59,7 +59,12 @@ export function readRunOwner(stateDir: string, runId: string): RunOwner | undefi
 
 /** true when a live process on this host is running `runId` (same pid and start time); an owner left by a killed process does not count. */
 export function isRunActive(stateDir: string, runId: string): boolean {
-  const owner = readRunOwner(stateDir, runId);
+  return isOwnerAlive(ownerPath(stateDir, runId));
+}
+
+/** true when the owner file names a live process on this host. */
+export function isOwnerAlive(path: string): boolean {
+  const owner = readOwner(path);
   return owner !== undefined && checkIdentity(owner) === 'alive';
 }
 
