@@ -91,6 +91,9 @@ export async function loadRehearsals(dir: string): Promise<Rehearsal[]> {
     diagnostics.push(...parsed.diagnostics);
     const doc = parsed.value as { kind?: unknown; rehearsals?: unknown } | undefined;
     if (doc?.kind !== 'Rehearsals') diagnostics.push({ file, ...parsed.locate(['kind']), path: 'kind', message: 'must be Rehearsals' });
+    for (const key of typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? Object.keys(doc) : []) {
+      if (!['apiVersion', 'kind', 'rehearsals'].includes(key)) diagnostics.push({ file, ...parsed.locate([key], 'key'), path: key, message: 'unknown field (expected apiVersion, kind, rehearsals)' });
+    }
     if (!Array.isArray(doc?.rehearsals)) {
       diagnostics.push({ file, ...parsed.locate(['rehearsals']), path: 'rehearsals', message: 'must be a list of {runbook, scenario}' });
       continue;

@@ -3,9 +3,9 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadRehearsals } from '../../src/cli/rehearsals.js';
-import { repoRoot, runCli } from '../helpers/cli.js';
+import { repoRoot, runCli, startCli } from '../helpers/cli.js';
 import { fixture } from './fixtures.js';
 
 const bundled = readdirSync(path.join(repoRoot, 'runbooks'))
@@ -80,6 +80,29 @@ describe('opsbook rehearse --all (end to end)', () => {
     expect(r.stderr).toContain(`${path.join(dir, 'rehearsals', 'pairs.yaml')}:4:15: rehearsals[0].scenario: no such file: ${path.join(dir, 'scenarios', 'missing.yaml')}`);
     expect(r.stderr).toContain(`${path.join(dir, 'lonely.yaml')}:1:1: (file): no rehearsal pairs this runbook with a scenario`);
     expect(r.stderr).not.toContain(`${path.join(dir, 'ok.yaml')}:1:1`);
+  });
+
+  it('Ctrl-C stops the running rehearsal (forwarded once), starts no other, and exits 130', { timeout: 120_000 }, async () => {
+    const dir = makeDir(
+      { 'slow.yaml': readFileSync(fixture('slow.yaml'), 'utf8'), 'ok.yaml': ok },
+      `kind: Rehearsals\nrehearsals:\n  - { runbook: slow.yaml, scenario: ${fixture('scenario-tiny.yaml')} }\n  - { runbook: ok.yaml, scenario: ${fixture('scenario-tiny.yaml')} }\n`,
+    );
+    const cli = startCli(['rehearse', '--all', dir, '--jobs', '1']);
+    // Children but tsx's esbuild service, which the CLI run from src/ may start too.
+    const children = (pid: number) =>
+      readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+        .filter((child) => !readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('esbuild'));
+    // Interrupt once the rehearsal runs its step (the slow step's shell is the rehearsal's child): it handles Ctrl-C by then.
+    let rehearsal: number | undefined;
+    await vi.waitFor(() => {
+      rehearsal = children(cli.pid!)[0];
+      expect(rehearsal && children(rehearsal).length).toBeGreaterThan(0);
+    }, { timeout: 60_000, interval: 100 });
+    cli.kill('SIGINT');
+    const r = await cli.result;
+    expect(r.exitCode).toBe(130);
+    expect(r.stdout.trimEnd().split('\n')).toEqual([expect.stringMatching(/^✗ slow\s+scenario-tiny\s+\d+\.\d+s {2}interrupted by user \(Ctrl-C\)$/)]);
+    expect(() => process.kill(rehearsal!, 0)).toThrow(/ESRCH/);
   });
 
   it("the README's table gives each bundled pairing's command", async () => {

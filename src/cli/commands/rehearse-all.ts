@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../errors.js';
 import { packagePath } from '../../paths.js';
 import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
+import { exitCodeForSignal } from '../exit.js';
+import { installInterruptHandler } from '../interrupt.js';
 import type { CliIo } from '../io.js';
 import { resolveColor, resolveOutputMode } from '../options.js';
 import { loadRehearsals, type Rehearsal } from '../rehearsals.js';
@@ -34,6 +36,12 @@ export interface RehearsalResult {
   error?: string;
 }
 
+/** Ctrl-C (or SIGTERM, SIGHUP): no new rehearsal starts, and running ones get the same signal. */
+interface Stop {
+  abort: AbortSignal;
+  signal: () => NodeJS.Signals;
+}
+
 /** How to start this same CLI again: from the bundle (dist/bundle/opsbook.js) or from src/ under tsx (tests). */
 function selfCommand(): { execPath: string; args: string[] } {
   const here = fileURLToPath(import.meta.url);
@@ -56,7 +64,7 @@ function firstErrorLine(report: { outcome?: { error?: string } } | undefined, st
 }
 
 /** Runs one rehearsal in a process of its own (own simulation, own temporary state directory), output captured. */
-async function rehearseOne(rehearsal: Rehearsal, flags: RehearseAllFlags, io: CliIo, now: () => number): Promise<RehearsalResult> {
+async function rehearseOne(rehearsal: Rehearsal, flags: RehearseAllFlags, io: CliIo, now: () => number, stop: Stop): Promise<RehearsalResult> {
   const self = selfCommand();
   const args = [
     ...self.args, 'rehearse', rehearsal.runbook, '--scenario', rehearsal.scenario, '--output', 'json',
@@ -66,7 +74,11 @@ async function rehearseOne(rehearsal: Rehearsal, flags: RehearseAllFlags, io: Cl
   ];
   const started = now();
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(self.execPath, args, { cwd: io.cwd, env: io.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Its own process group: a Ctrl-C reaches it once, forwarded below, not also from the terminal (a second one stops it at once).
+    const child = spawn(self.execPath, args, { cwd: io.cwd, env: io.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const forward = () => child.kill(stop.signal());
+    stop.abort.addEventListener('abort', forward, { once: true });
+    child.on('close', () => stop.abort.removeEventListener('abort', forward));
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
@@ -94,13 +106,13 @@ async function rehearseOne(rehearsal: Rehearsal, flags: RehearseAllFlags, io: Cl
 }
 
 /** Runs `tasks` with at most `limit` at once, calling `done` in the tasks' order as soon as each one and those before it finish. */
-async function runInOrder<T>(tasks: (() => Promise<T>)[], limit: number, done: (result: T) => void): Promise<T[]> {
+async function runInOrder<T>(tasks: (() => Promise<T>)[], limit: number, abort: AbortSignal, done: (result: T) => void): Promise<T[]> {
   const results: (T | undefined)[] = new Array(tasks.length);
   const finished: boolean[] = new Array(tasks.length).fill(false);
   let next = 0;
   let reported = 0;
   const worker = async () => {
-    while (next < tasks.length) {
+    while (next < tasks.length && !abort.aborted) {
       const i = next++;
       results[i] = await tasks[i]!();
       finished[i] = true;
@@ -108,7 +120,8 @@ async function runInOrder<T>(tasks: (() => Promise<T>)[], limit: number, done: (
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results as T[];
+  // Interrupted: the rehearsals never started have no result.
+  return tasks.flatMap((_, i) => (finished[i] ? [results[i]!] : []));
 }
 
 function formatLine(result: RehearsalResult, widths: { runbook: number; scenario: number }, color: boolean): string {
@@ -128,10 +141,19 @@ export async function rehearseAllCommand(flags: RehearseAllFlags, io: CliIo, now
     runbook: Math.max(...rehearsals.map((r) => path.basename(r.runbook).replace(/\.ya?ml$/, '').length)),
     scenario: Math.max(...rehearsals.map((r) => path.basename(r.scenario).replace(/\.ya?ml$/, '').length)),
   };
-  const tasks = rehearsals.map((r) => () => rehearseOne(r, flags, io, now));
-  const results = await runInOrder(tasks, flags.jobs ?? Math.min(2, availableParallelism()), (result) => {
-    if (mode !== 'json') io.stdout.write(`${formatLine(result, widths, color)}\n`);
-  });
-  if (mode === 'json') io.stdout.write(`${escapeJsonControl(JSON.stringify(results, null, 2))}\n`);
-  return results.every((r) => r.status === 'succeeded') ? 0 : 1;
+  const controller = new AbortController();
+  const interrupt = installInterruptHandler(controller, (text) => io.stderr.write(`${text}\n`));
+  try {
+    const stop: Stop = { abort: controller.signal, signal: () => interrupt.received() ?? 'SIGINT' };
+    const tasks = rehearsals.map((r) => () => rehearseOne(r, flags, io, now, stop));
+    const results = await runInOrder(tasks, flags.jobs ?? Math.min(2, availableParallelism()), controller.signal, (result) => {
+      if (mode !== 'json') io.stdout.write(`${formatLine(result, widths, color)}\n`);
+    });
+    if (mode === 'json') io.stdout.write(`${escapeJsonControl(JSON.stringify(results, null, 2))}\n`);
+    const received = interrupt.received();
+    if (received) return exitCodeForSignal(received);
+    return results.every((r) => r.status === 'succeeded') ? 0 : 1;
+  } finally {
+    interrupt.remove();
+  }
 }
