@@ -26,6 +26,8 @@ export interface HarnessOptions {
   parameters?: Record<string, string>;
   /** Secret values by `secretName/key`. */
   secrets?: Record<string, string>;
+  /** Kubeconfig files standing in for the kubeconfig Secrets, by Secret name (its key `value` is the file). */
+  kubeconfigs?: Record<string, string>;
   /** Suspend nodes answered by `argo resume` (by task name); any other suspend node is never resumed. */
   resume?: string[];
   stateDir: string;
@@ -123,6 +125,11 @@ async function runContainerTask(task: Json, template: Json, ctx: TaskContext): P
     const value = ref ? ctx.options.secrets?.[`${ref.name}/${ref.key}`] : e.value;
     if (value !== undefined) env[e.name] = value;
   }
+  // The kubeconfig volume: the Secret's `value` is the file given for it (an optional Secret may be absent).
+  const volume = (template.volumes ?? []).find((v: Json) => v.name === 'kubeconfig');
+  const secretName = volume ? substitute(volume.secret.secretName, (ref) => inputs[ref.slice('inputs.parameters.'.length)]) : undefined;
+  const kubeconfig = secretName ? ctx.options.kubeconfigs?.[secretName] : undefined;
+  if (volume && !volume.secret.optional && kubeconfig === undefined) return { phase: 'Errored', outputs: {}, parameters: {}, attempts: 0 };
   const retry = template.retryStrategy;
   const limit = retry ? Number(retry.limit) : 0;
   const retryExit = retry ? Number(/==\s*(\d+)/.exec(retry.expression)![1]) : undefined;
@@ -136,7 +143,7 @@ async function runContainerTask(task: Json, template: Json, ctx: TaskContext): P
         return undefined;
       });
       if (replaced === undefined) throw new Error(`${task.name}: unresolved ${arg}`);
-      return replaced.replace(runbookArtifact.path, runbookFile).replace('/tmp/opsbook-out', outDir);
+      return replaced.replace(runbookArtifact.path, runbookFile).replace('/tmp/opsbook-out', outDir).replace('/opsbook/kube/value', kubeconfig ?? path.join(ctx.work, 'no-kubeconfig'));
     });
     ctx.invocations.push(args);
     const r = await runCli([...args, '--state-dir', ctx.options.stateDir], { env, cwd: ctx.options.cwd });

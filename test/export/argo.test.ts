@@ -1,6 +1,6 @@
 // `opsbook export argo`: each mapping of the issue checked on the manifest, the manifest against Argo's Workflow schema and the simulation's kubectl dry run.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Workflow';
@@ -76,6 +76,18 @@ describe('export argo mapping', () => {
     ]);
     expect(task(m, 'consume').arguments.parameters).toEqual([{ name: 'out-produce-value', value: '{{tasks.produce.outputs.parameters.value}}' }]);
     expect(template(m, 'step-consume').container.args).toContain('--step-output=produce.value={{inputs.parameters.out-produce-value}}');
+  });
+
+  it('gives every pod the cluster through a kubeconfig Secret (optional: shell-only runbooks need none)', () => {
+    const produce = template(m, 'step-produce');
+    expect(produce.volumes).toEqual([{ name: 'kubeconfig', secret: { secretName: 'opsbook-kubeconfig', optional: true } }]);
+    expect(produce.container.volumeMounts).toEqual([{ name: 'kubeconfig', mountPath: '/opsbook/kube', readOnly: true }]);
+    expect(produce.container.args).toEqual(expect.arrayContaining(['--kubeconfig', '/opsbook/kube/value']));
+  });
+
+  it.each(readdirSync('runbooks').filter((f) => f.endsWith('.yaml')))('exports the bundled runbooks/%s and passes the schema', (name) => {
+    const { manifest } = exportFile(`runbooks/${name}`);
+    expect(() => new Workflow(manifest as never).validate()).not.toThrow();
   });
 
   it('passes Argo\'s Workflow schema (and a WorkflowTemplate too)', () => {

@@ -9,6 +9,7 @@ import { parseYamlDocuments } from '../../src/yaml/index.js';
 import { runCli } from '../helpers/cli.js';
 import { journalEvents, runIds } from '../cli/fixtures.js';
 import { runWorkflow, toOpsbookStatus } from './argo-harness.js';
+import { startSimulation, type Simulation } from '../../src/sim/index.js';
 
 type Json = Record<string, any>;
 
@@ -113,5 +114,35 @@ describe('round trip: opsbook run vs the exported Workflow run task by task', { 
     expect(viaRun.report!.outputs).toEqual({});
     expect(harness.tasks.get('flaky')!.attempts).toBe(2);
     expect(Object.values(viaRun).map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded']);
+  });
+
+  it('the bundled approve-csrs agrees against two identical simulated clusters (CSR names differ by nature)', async () => {
+    const scenario = 'runbooks/scenarios/two-workers.yaml';
+    const sims: Simulation[] = await Promise.all([startSimulation({ scenario, timeScale: 600 }), startSimulation({ scenario, timeScale: 600 })]);
+    try {
+      const file = 'runbooks/approve-csrs.yaml';
+      const run = await runCli(['run', file, '--kubeconfig', sims[0]!.kubeconfigPath, '--state-dir', path.join(dir, 'run-state'), '--output', 'plain']);
+      expect(run.exitCode).toBe(0);
+      const viaRun = journaledSteps(path.join(dir, 'run-state'));
+      const harness = await runWorkflow(await exportManifest(file), {
+        stateDir: path.join(dir, 'argo-state'),
+        kubeconfigs: { 'opsbook-kubeconfig': sims[1]!.kubeconfigPath },
+      });
+      const viaArgo = Object.fromEntries([...harness.tasks].map(([id, r]) => [id, { status: toOpsbookStatus(r), outputs: r.outputs }]));
+      // A kubelet posts a new CSR whenever its last one waited too long, so names and how many differ between clusters.
+      const scrub = (value: unknown): unknown =>
+        Array.isArray(value) && value.every((v) => typeof v === 'string' && /^csr-\w+$/.test(v))
+          ? value.length > 0 ? ['csr-…'] : []
+          : value && typeof value === 'object'
+            ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]))
+            : value;
+      expect(scrub(viaArgo)).toEqual(scrub(viaRun));
+      expect(Object.keys(viaRun)).toEqual(['client-pending', 'approve-client', 'server-pending', 'approve-server', 'nodes-ready']);
+      expect(viaRun['nodes-ready']).toEqual({ status: 'succeeded', outputs: { nodes: { 'worker-0': 'Ready', 'worker-1': 'Ready' }, ready: ['worker-0', 'worker-1'] } });
+      // typed inputs reached each pod as workflow parameters (an array as JSON)
+      expect(harness.invocations[0]).toEqual(expect.arrayContaining(['--set', 'nodes=["worker-0","worker-1"]', '--set', 'window=1h']));
+    } finally {
+      await Promise.all(sims.map((sim) => sim.stop()));
+    }
   });
 });

@@ -13,7 +13,7 @@ export interface ExportArgoFlags {
   template?: boolean;
   image?: string;
   namespace?: string;
-  kubeconfig?: string;
+  kubeconfigSecret?: string;
 }
 
 /** The image each task runs when --image is not given: opsbook's own, tagged with this package's version. */
@@ -29,6 +29,7 @@ export function registerExportCommand(program: Command): void {
     .addOption(new Option('--template', 'a WorkflowTemplate instead of a Workflow'))
     .addOption(new Option('--image <image>', `container image with opsbook (default ${DEFAULT_IMAGE_REPOSITORY}:<version>)`))
     .addOption(new Option('--namespace <ns>', 'metadata.namespace of the manifest'))
+    .addOption(new Option('--kubeconfig-secret <name>', 'Secret (key `value`) with the kubeconfig the steps use (default opsbook-kubeconfig; with --fleet: <cluster>-kubeconfig)'))
     .action(async (file: string, flags: ExportArgoFlags) => {
       process.exitCode = await exportArgoCommand(file, flags, getProcessIo());
     });
@@ -49,7 +50,7 @@ export async function exportArgoCommand(file: string, flags: ExportArgoFlags, io
   try {
     const { manifest, notes } = exportArgoWorkflow(
       runbook,
-      { image: flags.image ?? `${DEFAULT_IMAGE_REPOSITORY}:${readVersion()}`, namespace: flags.namespace, template: flags.template, text, locate },
+      { image: flags.image ?? `${DEFAULT_IMAGE_REPOSITORY}:${readVersion()}`, namespace: flags.namespace, template: flags.template, kubeconfigSecret: flags.kubeconfigSecret, text, locate },
       fleet,
     );
     for (const note of notes) io.stderr.write(`${formatDiagnostic({ ...note, message: `note: ${note.message}` })}\n`);

@@ -12,6 +12,11 @@ export const OUT_DIR = '/tmp/opsbook-out';
 export const RETRYABLE_EXIT_CODE = 3;
 /** Seconds Argo allows past a step's own timeout (opsbook stops the attempt itself, then reports). */
 export const DEADLINE_GRACE_SECONDS = 30;
+/** Where the kubeconfig Secret is mounted, and its key `value` in there. */
+export const KUBECONFIG_DIR = '/opsbook/kube';
+export const KUBECONFIG_PATH = `${KUBECONFIG_DIR}/value`;
+/** The Secret a single-cluster export reads the kubeconfig from unless told otherwise. */
+export const DEFAULT_KUBECONFIG_SECRET = 'opsbook-kubeconfig';
 
 export interface ArgoExportOptions {
   /** Container image running opsbook. */
@@ -19,6 +24,8 @@ export interface ArgoExportOptions {
   namespace?: string;
   /** A WorkflowTemplate instead of a Workflow. */
   template?: boolean;
+  /** Secret (key `value`) holding the kubeconfig of the cluster the steps act on; a fleet's clusters each have `<cluster>-kubeconfig`. */
+  kubeconfigSecret?: string;
   /** The runbook text, embedded so each pod reads the very runbook exported. */
   text: string;
   /** Source positions, for refusals and notes. */
@@ -232,8 +239,7 @@ function buildStepTemplate(step: StepSpec, outputKeys: Set<string>, ctx: Context
   }
   const byId = new Map(runbook.steps.map((s) => [s.id, s]));
   const inputParams: Json[] = fleet ? [{ name: 'cluster' }] : [];
-  const args: string[] = ['step', 'run', RUNBOOK_PATH, step.id, '--out-dir', OUT_DIR, '--single-attempt', '--output', 'plain'];
-  if (fleet) args.push('--kubeconfig', '/opsbook/kube/value');
+  const args: string[] = ['step', 'run', RUNBOOK_PATH, step.id, '--out-dir', OUT_DIR, '--single-attempt', '--output', 'plain', '--kubeconfig', KUBECONFIG_PATH];
   for (const input of Object.values(runbook.inputs)) {
     if (input.type !== 'secret') args.push('--set', `${input.name}={{workflow.parameters.${input.name}}}`);
   }
@@ -264,9 +270,14 @@ function buildStepTemplate(step: StepSpec, outputKeys: Set<string>, ctx: Context
       command: ['opsbook'],
       args,
       ...(env.length > 0 ? { env } : {}),
-      ...(fleet ? { volumeMounts: [{ name: 'kubeconfig', mountPath: '/opsbook/kube', readOnly: true }] } : {}),
+      volumeMounts: [{ name: 'kubeconfig', mountPath: KUBECONFIG_DIR, readOnly: true }],
     },
-    ...(fleet ? { volumes: [{ name: 'kubeconfig', secret: { secretName: '{{inputs.parameters.cluster}}-kubeconfig' } }] } : {}),
+    // The pod reaches the cluster with this kubeconfig (opsbook has no in-cluster mode); shell-only runbooks need none, hence optional.
+    volumes: [
+      fleet
+        ? { name: 'kubeconfig', secret: { secretName: '{{inputs.parameters.cluster}}-kubeconfig' } }
+        : { name: 'kubeconfig', secret: { secretName: ctx.options.kubeconfigSecret ?? DEFAULT_KUBECONFIG_SECRET, optional: true } },
+    ],
   };
   return template;
 }
