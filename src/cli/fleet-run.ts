@@ -2,6 +2,7 @@
 // secrets) through runSessionOnCluster, scheduled in waves by src/fleet; the fleet record is kept in the FleetStore
 // after every change, so an interrupted or crashed fleet run can be resumed.
 
+import { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import type { ClusterRunResult, FleetEvent, Wave } from '../fleet/index.js';
 import type { KubeClient } from '../k8s/types.js';
@@ -185,7 +186,8 @@ async function runCluster(ctx: FleetContext, cluster: FleetClusterRecord, signal
   try {
     connection = await openConnection(cluster.connection, deps.management, signal);
     const { outcome } = await runSessionOnCluster({
-      io,
+      // What a cluster's session says on stderr (a lock taken over, a lost lease) names the cluster.
+      io: { ...io, stderr: prefixLines(io.stderr, `[${escapeControl(cluster.name)}] `) },
       flags: { ...flags, kubeconfig: connection.kubeconfig, context: connection.context },
       prepared,
       runId,
@@ -213,6 +215,24 @@ async function runCluster(ctx: FleetContext, cluster: FleetClusterRecord, signal
   } finally {
     connection?.dispose();
   }
+}
+
+/** A stream that writes each line to `target` behind `prefix`. */
+export function prefixLines(target: NodeJS.WritableStream, prefix: string): Writable {
+  let atLineStart = true;
+  return new Writable({
+    write(chunk: Buffer | string, _encoding, done) {
+      const text = String(chunk);
+      let out = '';
+      for (const part of text.split(/(?<=\n)/)) {
+        if (part === '') continue;
+        out += (atLineStart ? prefix : '') + part;
+        atLineStart = part.endsWith('\n');
+      }
+      target.write(out);
+      done();
+    },
+  });
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
