@@ -114,6 +114,8 @@ describe('export argo mapping', () => {
       ['wave-2', 'gate-wave-2.Succeeded', ['c2', 'c3']],
     ]);
     expect(template(f, 'gate-wave-2').suspend).toEqual({});
+    expect(template(f, 'runbook').parallelism).toBe(3);
+    expect(f.spec.activeDeadlineSeconds).toBeUndefined();
     expect(template(f, 'runbook').synchronization).toEqual({ mutexes: [{ name: 'opsbook-mapping-lock-{{inputs.parameters.cluster}}' }] });
     const produce = template(f, 'step-produce');
     expect(produce.volumes).toEqual([{ name: 'kubeconfig', secret: { secretName: '{{inputs.parameters.cluster}}-kubeconfig' } }]);

@@ -72,6 +72,7 @@ export function exportArgoWorkflow(runbook: Runbook, options: ArgoExportOptions,
   const runbookTemplate: Json = { name: 'runbook', dag };
   if (fleet) {
     runbookTemplate.inputs = { parameters: [{ name: 'cluster' }] };
+    runbookTemplate.parallelism = runbook.concurrency;
     if (lock) runbookTemplate.synchronization = { mutexes: [{ name: `opsbook-${lock.name}-{{inputs.parameters.cluster}}` }] };
   }
   const templates: Json[] = [...(fleet ? buildFleetTemplates(fleet) : []), runbookTemplate, ...stepTemplates.filter((t): t is Json => t !== undefined)];
@@ -84,8 +85,8 @@ export function exportArgoWorkflow(runbook: Runbook, options: ArgoExportOptions,
     templates,
   };
   if (fleet && deadlineSeconds !== undefined) {
-    ctx.note(['spec', 'deadline'], `spec.deadline applies to each cluster's run: it becomes the per-cluster DAG's timeout (${deadlineSeconds}s)`);
-    runbookTemplate.timeout = `${deadlineSeconds}s`;
+    // Argo bounds a whole workflow or one pod, not one cluster's DAG (a DAG template's `timeout` is not applied).
+    ctx.note(['spec', 'deadline'], `with a fleet, spec.deadline (${deadlineSeconds}s per cluster) is not enforced by Argo: each step still stops at its own timeout, and the workflow has no overall deadline`);
   }
   const metadata: Json = {
     ...(options.template ? { name } : { generateName: `${name}-` }),
