@@ -76,7 +76,7 @@ function readEntry(entry: unknown, index: number, dir: string, file: string, loc
  */
 export async function loadRehearsals(dir: string): Promise<Rehearsal[]> {
   const pairingsDir = path.join(dir, REHEARSALS_SUBDIR);
-  if (!existsSync(pairingsDir)) throw new RunbookError(`${dir} has no ${REHEARSALS_SUBDIR}/ directory naming the scenario of each runbook`);
+  if (!existsSync(pairingsDir) || !statSync(pairingsDir).isDirectory()) throw new RunbookError(`${dir} has no ${REHEARSALS_SUBDIR}/ directory naming the scenario of each runbook`);
   const diagnostics: Diagnostic[] = [];
   const rehearsals: Rehearsal[] = [];
   const paired = new Set<string>();
