@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { RunbookError, UsageError, formatDiagnostic } from '../../errors.js';
 import { getProcessIo, type CliIo } from '../io.js';
+import { addCommonOptions } from '../options.js';
 import { packagePath } from '../../paths.js';
 import { readFileSync } from 'node:fs';
 
@@ -21,8 +22,8 @@ export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/opsbook/opsbook';
 
 export function registerExportCommand(program: Command): void {
   const exporter = program.command('export').description('print a runbook as another workflow engine\'s manifest (each step still runs opsbook)');
-  exporter
-    .command('argo')
+  // Like every command it accepts the common flags (hidden: the export reads no cluster, state or inputs).
+  addCommonOptions(exporter.command('argo'), [])
     .description('print an Argo Workflow (or WorkflowTemplate) whose tasks run `opsbook step run`')
     .argument('<file>', 'runbook YAML file')
     .addOption(new Option('--fleet <file>', 'fan the runbook out over a fleet file\'s clusters, wave by wave'))
