@@ -44,6 +44,9 @@ describe('export argo mapping', () => {
   });
 
   it('maps retry to retryStrategy (opsbook decides which failures retry: exit 3) and timeout to activeDeadlineSeconds', () => {
+    expect(exportFile('runbooks/approve-csrs.yaml').notes).toContain(
+      "57:14: spec.steps[0].retry: backoff jitter is not applied by Argo: it waits the full backoff (the longest opsbook would); a server's Retry-After is not honoured by Argo: it waits its backoff instead",
+    );
     const produce = template(m, 'step-produce');
     expect(produce.retryStrategy).toEqual({
       limit: 3,
@@ -154,11 +157,16 @@ describe('export argo (CLI)', { timeout: 60_000 }, () => {
     expect(refused.stderr).toContain('refused.yaml:13:61: spec.steps[0].retry.backoff.factor: backoff factor 1.5');
   });
 
-  it('reads a fleet file: waves and the gate from its strategy', async () => {
+  it('reads a fleet file: waves and the gate from its strategy; a failure budget and per-cluster inputs refused at file:line:col', async () => {
     const r = await runCli(['export', 'argo', fixture('mapping.yaml'), '--fleet', fixture('fleet.yaml')]);
     expect(r.exitCode).toBe(0);
     const [doc] = parseYamlDocuments(r.stdout) as Json[];
     expect(template(doc!, 'fleet').dag.tasks.map((t: Json) => t.name)).toEqual(['wave-1', 'gate-wave-2', 'wave-2']);
+    const refused = await runCli(['export', 'argo', fixture('mapping.yaml'), '--fleet', fixture('fleet-refused.yaml')]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain('fleet-refused.yaml:9:33: spec.strategy.maxFailures: Argo stops a wave\'s successors on any failed cluster');
+    expect(refused.stderr).toContain('fleet-refused.yaml:7:7: cluster c1: per-cluster inputs are not exported');
   });
 });
 

@@ -65,13 +65,23 @@ export async function exportArgoCommand(file: string, flags: ExportArgoFlags, io
 
 /** A fleet file's clusters and strategy as Argo can run them: listed clusters only, no budget, no per-cluster values. */
 async function loadExportFleet(file: string, io: CliIo) {
-  const { loadFleetFile, matchesSelector, orderClusters, planWaves } = await import('../../fleet/index.js');
-  const spec = await loadFleetFile(path.resolve(io.cwd, file), { env: io.env, homeDir: os.homedir() });
+  const [{ loadFleetText, matchesSelector, orderClusters, planWaves }, { readUserText }, { parseYamlWithPositions }] = await Promise.all([
+    import('../../fleet/index.js'),
+    import('../../files/read-user-file.js'),
+    import('../../yaml/index.js'),
+  ]);
+  const text = await readUserText(path.resolve(io.cwd, file));
+  const spec = await loadFleetText(text, path.resolve(io.cwd, file), { env: io.env, homeDir: os.homedir() });
+  const { locate } = parseYamlWithPositions(text, file);
+  const at = (...fields: string[]) => {
+    const pos = locate(['spec', ...fields], 'key');
+    return `${file}:${pos.line}:${pos.col}: spec.${fields.join('.')}`;
+  };
   const problems: string[] = [];
-  if (spec.discover.contexts || spec.discover.clusterApi) problems.push(`${file}: spec.discover: clusters found at run time cannot be listed in a manifest; list them under spec.clusters`);
+  if (spec.discover.contexts || spec.discover.clusterApi) problems.push(`${at('discover')}: clusters found at run time cannot be listed in a manifest; list them under spec.clusters`);
   const budget = spec.strategy.maxFailures;
   if (('count' in budget ? budget.count : budget.percent) !== 0) {
-    problems.push(`${file}: spec.strategy.maxFailures: Argo stops a wave's successors on any failed cluster; a failure budget cannot be expressed (use 0)`);
+    problems.push(`${at('strategy', 'maxFailures')}: Argo stops a wave's successors on any failed cluster; a failure budget cannot be expressed (use 0)`);
   }
   const clusters = orderClusters(spec.clusters.filter((c) => matchesSelector(spec.selector, c.labels)), spec.strategy.orderByLabel);
   for (const cluster of clusters) {
@@ -79,7 +89,7 @@ async function loadExportFleet(file: string, io: CliIo) {
     if (cluster.deadlineMs !== undefined) problems.push(`${cluster.origin}: cluster ${cluster.name}: a per-cluster deadline is not exported`);
     if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(cluster.name)) problems.push(`${cluster.origin}: cluster ${cluster.name}: not a DNS label, so no Secret <name>-kubeconfig can hold its kubeconfig`);
   }
-  if (clusters.length === 0) problems.push(`${file}: no cluster left after the selector`);
+  if (clusters.length === 0) problems.push(`${at('clusters')}: no cluster left after the selector`);
   if (problems.length > 0) throw new UsageError(`cannot export the fleet to Argo:\n${problems.join('\n')}`);
   const waves = planWaves(clusters, spec.strategy.waves).map((w) => w.clusters.map((c) => c.name));
   const pause = spec.strategy.pause;

@@ -290,7 +290,12 @@ function buildRetryStrategy(step: StepSpec, ctx: Context): Json {
   if (Number.isInteger(retry.backoff.factor)) backoff.factor = retry.backoff.factor;
   else ctx.refuse(stepPath(step, 'retry', 'backoff', 'factor'), `backoff factor ${retry.backoff.factor}: Argo's backoff factor is a whole number`);
   if (retry.maxDurationMs !== undefined) backoff.maxDuration = formatGoDuration(retry.maxDurationMs);
-  if (retry.backoff.jitter) ctx.note(stepPath(step, 'retry'), 'backoff jitter is not applied by Argo: it waits the full backoff (the longest opsbook would)');
+  // Built-in steps talk to servers that may send Retry-After (the API server's 429s, HTTP services); Argo's backoff cannot honour it.
+  const differences = [
+    ...(retry.backoff.jitter ? ['backoff jitter is not applied by Argo: it waits the full backoff (the longest opsbook would)'] : []),
+    ...(step.type !== 'shell' ? ["a server's Retry-After is not honoured by Argo: it waits its backoff instead"] : []),
+  ];
+  if (differences.length > 0) ctx.note(stepPath(step, 'retry'), differences.join('; '));
   return {
     limit: retry.attempts - 1,
     retryPolicy: 'Always',
