@@ -1,5 +1,7 @@
 // The light part of the process area: telling a process from a later one with the same pid, and stopping a process
-// group. The runner (exec.ts) loads execa, so the engine imports it itself, lazily (test/architecture.test.ts).
+// group, and the parent-death supervisor that stops listed groups when opsbook dies. The runner (exec.ts) loads
+// execa, so the engine imports it itself, lazily (test/architecture.test.ts).
 
 export { identify, checkIdentity, type ProcessIdentity, type IdentityCheck } from './identity.js';
 export { isProcessAlive, isGroupAlive, terminateGroup } from './kill.js';
+export { superviseGroup } from './supervisor.js';

@@ -105,6 +105,25 @@ describe('opsbook rehearse --all (end to end)', () => {
     expect(() => process.kill(rehearsal!, 0)).toThrow(/ESRCH/);
   });
 
+  it('kill -9 of rehearse --all stops the running rehearsal too (parent-death supervisor), not at its deadline', { timeout: 120_000 }, async () => {
+    // The scenario runs 60× faster than real time: a 10 h step timeout leaves the sleep running for ten real minutes.
+    const long = 'apiVersion: opsbook.dev/v1\nkind: Runbook\nmetadata: { name: long }\nspec:\n  steps:\n    - id: wait\n      timeout: 10h\n      run: sleep 600\n';
+    const dir = makeDir({ 'long.yaml': long }, `kind: Rehearsals\nrehearsals:\n  - { runbook: long.yaml, scenario: ${fixture('scenario-tiny.yaml')} }\n`);
+    const cli = startCli(['rehearse', '--all', dir, '--jobs', '1']);
+    const children = (pid: number) =>
+      readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+        .filter((child) => !/esbuild|opsbook-supervisor/.test(readFileSync(`/proc/${child}/cmdline`, 'utf8')));
+    let rehearsal: number | undefined;
+    await vi.waitFor(() => {
+      rehearsal = children(cli.pid!)[0];
+      expect(rehearsal && children(rehearsal).length).toBeGreaterThan(0);
+    }, { timeout: 60_000, interval: 100 });
+    cli.kill('SIGKILL');
+    await cli.result.catch(() => undefined);
+    // The supervisor TERMs the rehearsal's group (KILL after a 5 s grace); without it the rehearsal sleeps on for minutes.
+    await vi.waitFor(() => expect(() => process.kill(rehearsal!, 0)).toThrow(/ESRCH/), { timeout: 20_000, interval: 200 });
+  });
+
   it("the README's table gives each bundled pairing's command", async () => {
     const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     const rehearsals = await loadRehearsals(path.join(repoRoot, 'runbooks'));

@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../errors.js';
+import { superviseGroup } from '../../proc/index.js';
 import { packagePath } from '../../paths.js';
 import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
 import { exitCodeForSignal } from '../exit.js';
@@ -76,6 +77,9 @@ async function rehearseOne(rehearsal: Rehearsal, flags: RehearseAllFlags, io: Cl
   const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     // Its own process group: a Ctrl-C reaches it once, forwarded below, not also from the terminal (a second one stops it at once).
     const child = spawn(self.execPath, args, { cwd: io.cwd, env: io.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // A group of its own also outlives a kill -9 of this process: the supervisor stops it then (src/proc/supervisor.ts).
+    const unlist = child.pid === undefined ? () => {} : superviseGroup(child.pid);
+    child.on('close', unlist);
     const forward = () => child.kill(stop.signal());
     stop.abort.addEventListener('abort', forward, { once: true });
     child.on('close', () => stop.abort.removeEventListener('abort', forward));
