@@ -147,6 +147,7 @@ const DEEP_IMPORTS_ALLOWED: Record<string, string> = {
   'ui/table.ts': 'report renderers, imported lazily by their commands',
   'ui/escape.ts': 'control-character escaping, needed by every cli command without loading a renderer',
   'engine/events.ts': 'the engine event union, which renderers consume (engine/index.ts would load the engine)',
+  'engine/plan/graph.ts': 'pure DAG helpers (waves, critical path) the run report reuses on a journal\'s step list: engine/index.ts would load the engine runtime',
   // Small leaf areas without an index yet, one concern per file; importing the file keeps cold start minimal.
   'time/clock.ts': 'leaf area time/',
   'time/abort.ts': 'leaf area time/',
@@ -168,6 +169,9 @@ const DEEP_IMPORTS_ALLOWED: Record<string, string> = {
   'store/local/modes.ts': 'the state directory modes, which cli/state-dir.ts applies before the local store writes there',
   'store/local/paths.ts': 'the state directory layout (runs/), which cli/state-dir.ts creates and checks before the local store writes there',
 };
+
+/** The OpenTelemetry SDK: loaded only when a run exports a trace. */
+const OTEL_PACKAGES = ['@opentelemetry/api', '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources'];
 
 describe('architecture', () => {
   it('finds static, re-exported and dynamic imports, and skips type-only ones', () => {
@@ -206,10 +210,21 @@ describe('architecture', () => {
     // What `validate` loads: the CLI, the runbook loader and the step registry (with every step type's module).
     const entries = ['cli/main.ts', 'cli/commands/validate.ts', 'runbook/index.ts', 'steps/registry.ts'].map((f) => path.join(src, f));
     const { packages } = reachablePackages(entries, { staticOnly: true });
-    const heavy = ['@kubernetes/client-node', '@peculiar/x509', 'reflect-metadata', 'yaml', 'ajv', 'ajv-formats', 'execa', 'listr2'];
+    const heavy = ['@kubernetes/client-node', '@peculiar/x509', 'reflect-metadata', 'yaml', 'ajv', 'ajv-formats', 'execa', 'listr2', ...OTEL_PACKAGES];
     const loaded = Object.fromEntries(heavy.filter((name) => packages.has(name)).map((name) => [name, packages.get(name)!.join(' → ')]));
     expect(loaded, 'static import chains from what validate loads').toEqual({});
     expect(packages.has('commander')).toBe(true);
+  });
+
+  // Traces (issue 15): the OpenTelemetry SDK is loaded only when an OTLP endpoint is set, through one module of ours.
+  it('imports the OpenTelemetry packages only in src/telemetry/sdk.ts, which only import() reaches', () => {
+    const importers = listTs(src).flatMap((file) =>
+      findSpecifiers(readFileSync(file, 'utf8')).runtime.filter((s) => s.startsWith('@opentelemetry/')).map(() => path.relative(root, file).split(path.sep).join('/')),
+    );
+    expect([...new Set(importers)]).toEqual(['src/telemetry/sdk.ts']);
+    const { packages } = reachablePackages([path.join(src, 'cli/cluster-run.ts'), path.join(src, 'telemetry/index.ts')], { staticOnly: true });
+    expect(OTEL_PACKAGES.filter((name) => packages.has(name))).toEqual([]);
+    expect(reachablePackages([path.join(src, 'telemetry/index.ts')]).packages.has('@opentelemetry/sdk-trace-base')).toBe(true);
   });
 
   it('keeps src/secrets a leaf: it imports no other area and no package, so anything may mask through it', () => {
@@ -300,6 +315,24 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
     const types = listTs(path.join(src, 'export')).flatMap((file) => [...readFileSync(file, 'utf8').matchAll(/from\s*'(\.[^']*runbook[^']*)'/g)].map((m) => m[1]));
     expect(types.length).toBeGreaterThan(0);
+  });
+
+  // Reports (issue 15) are built from what a run journaled, never by running anything: no engine runtime, CLI, UI or steps.
+  it('keeps src/report on journal events and records: within the engine it reaches only events.ts and the pure plan/graph.ts', () => {
+    const engineAllowed = new Set(['engine/events.ts', 'engine/plan/graph.ts']);
+    const offenders = listTs(path.join(src, 'report')).flatMap((file) => {
+      const code = stripComments(readFileSync(file, 'utf8'));
+      const specifiers = [...code.matchAll(/\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]/g)].map((m) => m[1] ?? m[2]!);
+      return specifiers.filter((s) => {
+        if (!s.startsWith('.')) return false;
+        const target = path.relative(src, path.resolve(path.dirname(file), s)).split(path.sep).join('/').replace(/\.js$/, '.ts');
+        const area = target.split('/')[0];
+        if (area === 'engine') return !engineAllowed.has(target);
+        return ['cli', 'ui', 'steps', 'sim', 'k8s', 'proc', 'node', 'fleet'].includes(area!) || (area === 'store' && target !== 'store/index.ts');
+      }).map((s) => `${path.relative(root, file)}: ${s}`);
+    });
+    expect(listTs(path.join(src, 'report')).length).toBeGreaterThan(3);
+    expect(offenders).toEqual([]);
   });
 
   // `opsbook runs` reads every journal (each event checked by a hand-written checker, not a schema library).

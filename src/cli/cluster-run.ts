@@ -13,6 +13,7 @@ import type { PreparedRun } from './prepare.js';
 import type { Renderer } from '../ui/renderer.js';
 import type { KubeClient } from '../k8s/types.js';
 import { runSession, type RunOutcome, type SessionOptions } from './session.js';
+import { openTrace, traceServer } from './telemetry.js';
 
 /** The engine options a run and a resume have in common, ready to spread into executeRunbook/resumeRunbook. */
 export type ClusterEngineOptions = ExecuteOptions & { runId: string; stateDir: string };
@@ -33,6 +34,10 @@ export interface ClusterRunOptions {
   interrupt?: SessionOptions['interrupt'];
   /** Called with the client factory before the session starts (rehearse warms the connection up off the clock). */
   beforeStart?: (kube: () => Promise<KubeClient>) => Promise<void>;
+  /** A fleet run's cluster: recorded on the run's trace (when OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT asks for one). */
+  fleet?: { id: string; cluster: string };
+  /** A rehearsal: its scenario is recorded on the trace, which is exported only to a loopback endpoint. */
+  rehearsal?: { scenario: string };
 }
 
 /** Runs `start` inside a session against the flags' cluster; returns the exit code. */
@@ -44,7 +49,16 @@ export async function runOnCluster(options: ClusterRunOptions): Promise<number> 
 export async function runSessionOnCluster(options: ClusterRunOptions): Promise<{ exitCode: number; outcome?: RunOutcome }> {
   const { io, flags, prepared, runId, stateDir, clock } = options;
   const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
-  const kube = createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock });
+  const trace = await openTrace({
+    env: io.env,
+    stderr: io.stderr,
+    secrets: prepared.secretValues,
+    ...(flags.context ? { context: flags.context } : {}),
+    ...(options.fleet ? { fleet: options.fleet } : {}),
+    ...(options.rehearsal ? { rehearsal: options.rehearsal } : {}),
+  });
+  const clusterKube = createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock });
+  const kube = trace ? traceServer(clusterKube, trace) : clusterKube;
   // Shell steps' kubectl must reach the cluster --context chose, like built-in steps do.
   const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: flags.context });
   try {
@@ -62,6 +76,7 @@ export async function runSessionOnCluster(options: ClusterRunOptions): Promise<{
       stateDir,
       ...(options.renderer ? { renderer: options.renderer } : {}),
       ...(options.interrupt ? { interrupt: options.interrupt } : {}),
+      ...(trace ? { onEvent: (event) => trace.handle(event) } : {}),
       start: (ui) =>
         options.start({
           ...ui,
@@ -81,5 +96,7 @@ export async function runSessionOnCluster(options: ClusterRunOptions): Promise<{
     });
   } finally {
     childEnv.dispose();
+    // Bounded (EXPORT_BOUND_MS): a collector that is down never holds the run's exit longer than that.
+    await trace?.close(clock.now());
   }
 }

@@ -10,6 +10,7 @@ import type { NetworkAttempt } from '../../net/index.js';
 import type { AssistedSummary } from '../../sim/index.js';
 import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
 import { UsageError } from '../../errors.js';
+import { addFleetOptions, type FleetOptionFlags } from '../fleet-options.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addInputOptions, addOutputOptions, parsePositiveInt, resolveOutputMode, resolveStateDir, type CommonFlags } from '../options.js';
 
@@ -19,7 +20,8 @@ interface RehearseFlags extends Omit<CommonFlags, 'kubeconfig' | 'context'> {
 }
 
 /** What commander hands over: --scenario and the runbook are required unless --all rehearses a whole directory. */
-interface RehearseOptions extends Omit<RehearseFlags, 'scenario'> {
+interface RehearseOptions extends Omit<RehearseFlags, 'scenario'>, FleetOptionFlags {
+  clusters?: number;
   scenario?: string;
   all?: true | string;
   jobs?: number;
@@ -45,6 +47,8 @@ export function registerRehearseCommand(program: Command): void {
     .option('--approve <step-id>', 'pre-approve a manual gate (repeatable)', (v: string, p: string[] = []) => [...p, v], []);
   addInputOptions(command);
   addOutputOptions(command, 'tty or plain: live progress then the cluster as text; json: the outcome and cluster as one JSON document');
+  // A fleet rehearsal: the fleet file's clusters (or sim-1 … sim-N), each its own simulation of the scenario.
+  addFleetOptions(command).option('--clusters <n>', "rehearse a fleet of N simulated clusters (default strategy; the scenario's fleet: section varies them)", parsePositiveInt);
   command.action(async (file: string | undefined, { scenario, all, jobs, ...flags }: RehearseOptions) => {
     if (all !== undefined) {
       // Each pairing says its scenario and the scenario its inputs: one set of these could not fit every runbook.
@@ -56,6 +60,10 @@ export function registerRehearseCommand(program: Command): void {
     }
     if (file === undefined) throw new UsageError("missing required argument 'runbook' (or --all to rehearse every bundled runbook)");
     if (scenario === undefined) throw new UsageError("missing required option '--scenario <file>' (or --all to rehearse every bundled runbook)");
+    if (flags.fleet !== undefined || flags.clusters !== undefined || flags.contexts !== undefined) {
+      process.exitCode = await (await import('../fleet-rehearse.js')).rehearseFleetCommand(file, { ...flags, scenario }, getProcessIo());
+      return;
+    }
     process.exitCode = await rehearseCommand(file, { ...flags, scenario }, getProcessIo());
   });
 }
@@ -165,6 +173,7 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
       ...(mode === 'json' ? { renderer: { handle: () => {}, close: async () => {} } } : {}),
       // Before the runbook starts, so its first cluster step does not pay for connection set-up in simulated minutes.
       beforeStart: warmUpKubeClient,
+      rehearsal: { scenario: sim.scenario.name },
       // Every node a step opens must be simulated: ssh to a real host or this machine's own files are refused.
       start: (engine) =>
         executeRunbook({

@@ -1,0 +1,94 @@
+// Whether a run exports an OpenTelemetry trace: the OTEL_* variables are read here (env lives in src/cli) and the
+// SDK is loaded only when an OTLP endpoint is set and OTEL_SDK_DISABLED is not true.
+
+import { readFileSync } from 'node:fs';
+import type { KubeClient } from '../k8s/types.js';
+import { packagePath } from '../paths.js';
+import { openRunTrace, type RunTrace, type TelemetryConfig, type TraceScope } from '../telemetry/index.js';
+import { escapeControl } from '../ui/escape.js';
+
+/** The OTLP exporter's own default per export (OTEL_EXPORTER_OTLP_TIMEOUT unset). */
+const DEFAULT_EXPORT_TIMEOUT_MS = 10_000;
+
+type Env = Record<string, string | undefined>;
+
+/** The variables' value, an empty one counting as unset (as the SDK reads them). */
+const read = (env: Env, name: string): string | undefined => (env[name]?.trim() ? env[name]!.trim() : undefined);
+
+/** The trace endpoint the OTLP variables name, or undefined when traces are off. */
+export function traceEndpoint(env: Env): string | undefined {
+  if (read(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return undefined;
+  return read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+}
+
+/** Milliseconds per export from OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT (the trace keeps it under EXPORT_BOUND_MS). */
+export function exportTimeout(env: Env): number {
+  const value = Number(read(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT') ?? read(env, 'OTEL_EXPORTER_OTLP_TIMEOUT'));
+  return Number.isFinite(value) && value > 0 ? value : DEFAULT_EXPORT_TIMEOUT_MS;
+}
+
+// One warning per process, however many clusters' runs a fleet traces.
+let warned = false;
+
+export interface OpenTraceOptions extends Omit<TraceScope, 'secrets'> {
+  env: Env;
+  stderr: NodeJS.WritableStream;
+  secrets: readonly string[];
+}
+
+/** The run's trace when the variables ask for one; undefined (nothing loaded) otherwise. Never fails the run. */
+export async function openTrace(options: OpenTraceOptions): Promise<RunTrace | undefined> {
+  const endpoint = traceEndpoint(options.env);
+  if (endpoint === undefined) return undefined;
+  const warn = (text: string) => {
+    if (warned) return;
+    warned = true;
+    options.stderr.write(`opsbook: warning: ${escapeControl(text)}\n`);
+  };
+  if (options.rehearsal && !(await isLoopbackUrl(endpoint))) {
+    warn(`traces not exported: a rehearsal contacts nothing beyond the loopback, and the OTLP endpoint is ${hostOf(endpoint)}`);
+    return undefined;
+  }
+  const config: TelemetryConfig = { endpoint, exportTimeoutMs: exportTimeout(options.env), serviceVersion: readVersion(), warn };
+  const { env: _env, stderr: _stderr, ...scope } = options;
+  try {
+    return await openRunTrace(config, scope);
+  } catch (error) {
+    warn(`traces not exported: ${error instanceof Error ? error.message : String(error)} (the run is not affected)`);
+    return undefined;
+  }
+}
+
+/** The client factory, telling the trace the cluster's server the first time a client is made. */
+export function traceServer(kube: () => Promise<KubeClient>, trace: RunTrace): () => Promise<KubeClient> {
+  return async () => {
+    const client = await kube();
+    trace.setServer(client.server);
+    return client;
+  };
+}
+
+async function isLoopbackUrl(endpoint: string): Promise<boolean> {
+  const { isLoopback } = await import('../net/index.js');
+  try {
+    return isLoopback(new URL(endpoint).hostname);
+  } catch {
+    return false;
+  }
+}
+
+function hostOf(endpoint: string): string {
+  try {
+    return new URL(endpoint).host;
+  } catch {
+    return 'not a URL';
+  }
+}
+
+function readVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,11 @@
+// OpenTelemetry traces of runs, built from the engine's events; the SDK is imported only when a trace is opened.
+
+import type { RunTrace, TelemetryConfig, TraceScope } from './types.js';
+
+export { EXPORT_BOUND_MS, type RunTrace, type TelemetryConfig, type TraceScope } from './types.js';
+
+/** Starts exporting one run's trace; loads the OpenTelemetry SDK on first use. */
+export async function openRunTrace(config: TelemetryConfig, scope: TraceScope): Promise<RunTrace> {
+  const { startRunTrace } = await import('./trace.js');
+  return startRunTrace(config, scope);
+}
