@@ -2,10 +2,13 @@
 
 import type { StepSpec } from '../../runbook/types.js';
 
+/** What the graph helpers read of a step, so a journal's step list (the run report) works as well as a runbook's. */
+export type DagNode = Pick<StepSpec, 'id' | 'needs'>;
+
 /** Steps grouped by level: wave 0 has no needs, wave n needs something in wave n-1. Input order kept inside a wave. */
-export function computeWaves(
-  steps: readonly StepSpec[],
-  order: readonly StepSpec[] = topologicalOrder(steps),
+export function computeWaves<S extends DagNode>(
+  steps: readonly S[],
+  order: readonly S[] = topologicalOrder(steps),
 ): { waves: string[][]; waveOf: Map<string, number> } {
   const waveOf = new Map<string, number>();
   for (const step of order) {
@@ -22,10 +25,10 @@ export function computeWaves(
 }
 
 /** Kahn's algorithm; a cycle (validation rejects them) would leave steps out, so they are appended last. */
-export function topologicalOrder(steps: readonly StepSpec[]): StepSpec[] {
+export function topologicalOrder<S extends DagNode>(steps: readonly S[]): S[] {
   const byId = new Map(steps.map((s) => [s.id, s]));
   const pending = new Map(steps.map((s) => [s.id, s.needs.filter((n) => byId.has(n)).length]));
-  const dependents = new Map<string, StepSpec[]>(steps.map((s) => [s.id, []]));
+  const dependents = new Map<string, S[]>(steps.map((s) => [s.id, []]));
   for (const step of steps) for (const need of step.needs) dependents.get(need)?.push(step);
   const order = steps.filter((s) => pending.get(s.id) === 0);
   for (let i = 0; i < order.length; i++) {
@@ -43,10 +46,10 @@ export function topologicalOrder(steps: readonly StepSpec[]): StepSpec[] {
 }
 
 /** The longest chain of worst-case durations through the DAG (ignores the concurrency limit). */
-export function findCriticalPath(
-  steps: readonly StepSpec[],
+export function findCriticalPath<S extends DagNode>(
+  steps: readonly S[],
   worstCase: ReadonlyMap<string, number>,
-  order: readonly StepSpec[] = topologicalOrder(steps),
+  order: readonly S[] = topologicalOrder(steps),
 ): { steps: string[]; worstCaseMs: number } {
   const finish = new Map<string, number>();
   const via = new Map<string, string | undefined>();
