@@ -3,7 +3,9 @@
 
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import type { Fleet } from '../fleet/index.js';
 import type { FleetClusterRecord, FleetRecord } from '../store/index.js';
+import type { PreparedFleet } from './fleet-prepare.js';
 import { executeFleet, type FleetFlags } from './fleet-run.js';
 import type { CliIo } from './io.js';
 import { resolveStateDir } from './options.js';
@@ -38,12 +40,24 @@ export async function runFleetCommand(file: string, flags: FleetRunFlags, io: Cl
   const fleet = await resolveFleetTarget(flags, io, clock);
   const prepared = await prepareFleet(file, { set: flags.set, valuesFile: flags.values }, fleet.clusters.map((c) => ({ name: c.name, origin: c.origin, over: c.inputs })), io);
   const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], from: [], fromRun: undefined }, prepared.runbook, stateDir, (text) => void io.stderr.write(`${text}\n`));
+  const record = newFleetRecord(fleetArea, fleet, prepared, path.resolve(io.cwd, prepared.runbook.file), clock.now());
+  const fleetStore = openDefaultFleetStore(stateDir);
+  const claim = await fleetStore.claimFleet(record.fleetId);
+  try {
+    return await executeFleet({ io, flags, record, prepared, stateDir, clock, runStore: openDefaultStore(stateDir), fleetStore, ...(selection ? { selection } : {}), resumed: false });
+  } finally {
+    await claim.release();
+  }
+}
+
+/** A new fleet run's record: every cluster pending in its wave, with the inputs it will run with (secrets left out). */
+export function newFleetRecord(fleetArea: typeof import('../fleet/index.js'), fleet: Fleet, prepared: PreparedFleet, runbookPath: string, nowMs: number): FleetRecord {
   const waves = fleetArea.planWaves(fleet.clusters, fleet.strategy.waves);
-  const now = new Date(clock.now()).toISOString();
-  const record: FleetRecord = {
-    fleetId: fleetArea.createFleetId(clock.now()),
+  const now = new Date(nowMs).toISOString();
+  return {
+    fleetId: fleetArea.createFleetId(nowMs),
     fleet: { name: fleet.name, ...(fleet.file ? { file: fleet.file } : {}) },
-    runbook: { path: path.resolve(io.cwd, prepared.runbook.file), name: prepared.runbook.metadata.name },
+    runbook: { path: runbookPath, name: prepared.runbook.metadata.name },
     strategy: { maxParallel: fleet.strategy.maxParallel, maxFailures: fleetArea.resolveFailureBudget(fleet.strategy.maxFailures, fleet.clusters.length), pause: fleet.strategy.pause },
     status: 'running',
     startedAt: now,
@@ -61,13 +75,6 @@ export async function runFleetCommand(file: string, flags: FleetRunFlags, io: Cl
       })),
     ),
   };
-  const fleetStore = openDefaultFleetStore(stateDir);
-  const claim = await fleetStore.claimFleet(record.fleetId);
-  try {
-    return await executeFleet({ io, flags, record, prepared, stateDir, clock, runStore: openDefaultStore(stateDir), fleetStore, ...(selection ? { selection } : {}), resumed: false });
-  } finally {
-    await claim.release();
-  }
 }
 
 export async function resumeFleetCommand(fleetId: string, flags: FleetFlags, io: CliIo): Promise<number> {

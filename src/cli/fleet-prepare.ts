@@ -30,14 +30,30 @@ export interface PreparedFleet {
 
 const nameOf = (assignment: string) => assignment.split('=')[0]!.trim();
 
-export async function prepareFleet(file: string, options: { set: string[]; valuesFile?: string }, clusters: ClusterInputs[], io: CliIo): Promise<PreparedFleet> {
+export interface PrepareFleetOptions {
+  set: string[];
+  valuesFile?: string;
+  /** rehearse: the scenario's suggested inputs (those the runbook declares), under everything else. */
+  suggested?: Record<string, unknown>;
+  /** rehearse: the scenario's dummy secrets by fromEnv variable or input name, over --values. */
+  secretStandIns?: Record<string, string>;
+}
+
+export async function prepareFleet(file: string, options: PrepareFleetOptions, clusters: ClusterInputs[], io: CliIo): Promise<PreparedFleet> {
   const [{ loadRunbook, resolveInputs, readValuesFile }, { createStepRegistry }] = await Promise.all([import('../runbook/index.js'), import('../steps/registry.js')]);
   const registry = createStepRegistry();
   const runbook = await loadRunbook(file, { registry, onWarning: (w) => io.stderr.write(`${formatWarning(w)}\n`) });
   const fromFile = options.valuesFile ? await readValuesFile(path.resolve(io.cwd, options.valuesFile)) : {};
+  const suggested = Object.fromEntries(Object.entries(options.suggested ?? {}).filter(([name]) => name in runbook.inputs));
+  const standIns: Record<string, unknown> = {};
+  for (const spec of Object.values(runbook.inputs)) {
+    if (spec.type !== 'secret' || options.set.some((s) => nameOf(s) === spec.name)) continue;
+    const standIn = (spec.fromEnv !== undefined ? options.secretStandIns?.[spec.fromEnv] : undefined) ?? options.secretStandIns?.[spec.name];
+    if (standIn !== undefined) standIns[spec.name] = standIn;
+  }
   // A secret every cluster gets from elsewhere is not asked for; the others once, for the whole fleet.
   const everyCluster = (name: string) => clusters.every((c) => (c.over && name in c.over) || (c.under && name in c.under));
-  const given = new Set([...Object.keys(fromFile), ...options.set.map(nameOf), ...Object.keys(runbook.inputs).filter(everyCluster)]);
+  const given = new Set([...Object.keys(fromFile), ...Object.keys(suggested), ...Object.keys(standIns), ...options.set.map(nameOf), ...Object.keys(runbook.inputs).filter(everyCluster)]);
   const prompted = await promptSecrets(findMissingSecrets(runbook, io.env, given, io.cwd), io);
   const runs = new Map<string, PreparedRun>();
   for (const cluster of clusters) {
@@ -46,7 +62,7 @@ export async function prepareFleet(file: string, options: { set: string[]; value
       const resolved = await resolveInputs(runbook, {
         // The cluster's own values win over --set: its --set entries for those names are dropped.
         set: options.set.filter((s) => !(nameOf(s) in over)),
-        values: { ...cluster.under, ...fromFile, ...prompted, ...over },
+        values: { ...suggested, ...cluster.under, ...fromFile, ...standIns, ...prompted, ...over },
         valuesFile: options.valuesFile,
         env: io.env,
         readFile: (p: string) => readSecretText(path.resolve(io.cwd, p)),

@@ -10,7 +10,7 @@ import type { FleetClusterRecord, FleetRecord, FleetStore, RunStore } from '../s
 import type { Clock } from '../time/clock.js';
 import type { Renderer } from '../ui/renderer.js';
 import type { StepSelection } from '../engine/index.js';
-import { runSessionOnCluster } from './cluster-run.js';
+import { runSessionOnCluster, type ClusterEngineOptions } from './cluster-run.js';
 import { createConfirm } from './confirm.js';
 import { EXIT, exitCodeForSignal } from './exit.js';
 import type { PreparedFleet } from './fleet-prepare.js';
@@ -39,6 +39,10 @@ interface FleetContext {
   fleetStore: FleetStore;
   selection?: StepSelection;
   resumed: boolean;
+  /** rehearse: adds to a cluster's engine options (the rehearsal network, its simulated nodes, the contained processes). */
+  engine?: (cluster: string, engine: ClusterEngineOptions) => ClusterEngineOptions;
+  /** Clock of the reachability probe's timeout. @default clock (rehearse: real time, as the warm-up is off the scaled clock) */
+  probeClock?: Clock;
 }
 
 /** The record's clusters as waves (by their recorded wave), keeping only those that have not succeeded. */
@@ -196,9 +200,11 @@ async function runCluster(ctx: FleetContext, cluster: FleetClusterRecord, signal
       clock,
       renderer,
       interrupt: { signal, received: deps.interrupt.received },
+      fleet: { id: ctx.record.fleetId, cluster: cluster.name },
       // An unreachable cluster fails at once with that reason, instead of retrying its first step's budget away.
-      beforeStart: (kube) => probeCluster(kube, cluster.name, clock, signal),
-      start: async (engine) => {
+      beforeStart: (kube) => probeCluster(kube, cluster.name, ctx.probeClock ?? clock, signal),
+      start: async (given) => {
+        const engine = ctx.engine ? ctx.engine(cluster.name, given) : given;
         if (!resume) return deps.executeRunbook(engine, ctx.selection);
         const claim = await runStore.claim(runId, { force: flags.force ?? false });
         try {

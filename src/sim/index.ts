@@ -4,6 +4,7 @@ export { startSimulation, type Simulation, type StartSimulationOptions } from '.
 export { loadScenario, parseScenario, getScenarioSchema } from './scenario/load.js';
 export type { ScenarioInput } from './scenario/input.js';
 export type { Scenario } from './scenario/types.js';
+export { fleetClusterScenarios, assignVariations, type FleetClusterScenario } from './scenario/fleet.js';
 export type { SimSummary, CsrSummary, NodeSummary, OperatorSummary } from './summary.js';
 export type { KubeletState } from './actors/kubelet.js';
 export type { AssistedRequest, AssistedService, AssistedSummary } from './assisted/index.js';

@@ -78,4 +78,16 @@ export interface ScenarioInput {
     workloads?: Array<{ kind: 'DaemonSet' | 'Deployment'; namespace: string; name: string; replicas?: number; rolloutDuration?: DurationInput }>;
   };
   inputs?: Record<string, unknown>;
+  /** A fleet rehearsal: how many copies of this cluster, and variations of a share of them (see fleet.ts). */
+  fleet?: { clusters?: number; variations?: FleetVariationInput[] };
+}
+
+/** One variation of a fleet scenario: which clusters (a share or a count) and what differs on them. */
+export interface FleetVariationInput {
+  share?: string;
+  count?: number;
+  slow?: number;
+  faults?: ScenarioInput['faults'];
+  kubelet?: ScenarioInput['kubelet'];
+  noJoin?: string[];
 }

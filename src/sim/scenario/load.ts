@@ -96,7 +96,11 @@ export function parseScenario(value: unknown, file = '<scenario>', locate?: Loca
     for (const p of checkReferences(value as ScenarioInput)) diagnostics.push({ file, ...at(p.path), path: formatPath(p.path), message: p.message });
   }
   if (diagnostics.length > 0) throw new RunbookError(`${file}: invalid scenario`, diagnostics);
-  return normalizeScenario(value as ScenarioInput);
+  const input = value as ScenarioInput;
+  const scenario = normalizeScenario(input);
+  // Kept as written: each fleet cluster's scenario is the source with its variation, normalised again.
+  if (input.fleet) scenario.fleet = { clusters: input.fleet.clusters, variations: input.fleet.variations ?? [], source: input };
+  return scenario;
 }
 
 /** Reads a scenario YAML file; errors point at file:line:col. */

@@ -1,5 +1,7 @@
 // The normalised scenario the simulation runs: every default filled, every duration in simulated milliseconds.
 
+import type { FleetVariationInput, ScenarioInput } from './input.js';
+
 export type Flavour = 'openshift' | 'kubernetes';
 export type KeyType = 'ec-p256' | 'ec-p384' | 'rsa-2048' | 'rsa-3072' | 'rsa-4096';
 
@@ -195,4 +197,6 @@ export interface Scenario {
   controlPlane: ControlPlaneSpec | undefined;
   /** Input values the scenario suggests for the runbook it rehearses (defaults under --set/--values). */
   inputs: Record<string, unknown>;
+  /** The `fleet:` section as written, with the scenario it varies (fleet.ts derives each cluster's scenario). */
+  fleet?: { clusters: number | undefined; variations: FleetVariationInput[]; source: ScenarioInput };
 }
