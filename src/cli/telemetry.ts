@@ -15,10 +15,11 @@ type Env = Record<string, string | undefined>;
 /** The variables' value, an empty one counting as unset (as the SDK reads them). */
 const read = (env: Env, name: string): string | undefined => (env[name]?.trim() ? env[name]!.trim() : undefined);
 
-/** The trace endpoint the OTLP variables name, or undefined when traces are off. */
+/** The URL traces are posted to (the exporter adds v1/traces to the general endpoint), or undefined when traces are off. */
 export function traceEndpoint(env: Env): string | undefined {
   if (read(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return undefined;
-  return read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  const general = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  return read(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? (general && `${general.replace(/\/+$/, '')}/v1/traces`);
 }
 
 /** Milliseconds per export from OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT (the trace keeps it under EXPORT_BOUND_MS). */

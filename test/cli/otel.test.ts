@@ -1,0 +1,185 @@
+// OpenTelemetry traces through the real CLI (issue 15): an OTLP/HTTP receiver on the loopback decodes what opsbook
+// exports — spans per run, step and attempt in one trace, gate and refusal events, headers and service name honoured,
+// no secret in the payload — and a collector that is down or never answers leaves the run's exit code and time alone.
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { closedPort, startReceiver, type Receiver, type ReceivedSpan } from '../telemetry/receiver.js';
+
+const SECRET = 'otel-held-out-s3cret-value';
+
+const RUNBOOK = `apiVersion: opsbook.dev/v1
+kind: Runbook
+metadata: { name: traced }
+spec:
+  inputs:
+    token: { type: secret, fromEnv: OTEL_TEST_TOKEN }
+  steps:
+    - id: flaky
+      env: { TOKEN: "\${{ inputs.token }}", MARK: "\${{ run.id }}" }
+      retry: { attempts: 3, backoff: { initial: 100ms }, on: [any] }
+      run: |
+        if [ ! -e "$OPSBOOK_OUTPUT.tried" ] && [ ! -e "$TMPDIR/$MARK" ]; then
+          touch "$TMPDIR/$MARK"
+          echo "not yet, token $TOKEN" >&2
+          exit 1
+        fi
+        echo "leaked=$TOKEN" >> "$OPSBOOK_OUTPUT"
+    - id: gate
+      uses: pause
+      with: { message: "go on?" }
+      needs: [flaky]
+    - id: done
+      run: echo done
+      needs: [gate]
+`;
+
+let dir: string;
+let receiver: Receiver | undefined;
+
+afterEach(async () => {
+  await receiver?.close();
+  receiver = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function setUp(): { runbook: string; stateDir: string; env: Record<string, string> } {
+  dir = mkdtempSync(path.join(tmpdir(), 'opsbook-otel-'));
+  const runbook = path.join(dir, 'traced.yaml');
+  writeFileSync(runbook, RUNBOOK);
+  // Empty OTEL_* from the parent count as unset; TMPDIR gives the flaky step a place to remember its first try.
+  return { runbook, stateDir: path.join(dir, 'state'), env: { OTEL_TEST_TOKEN: SECRET, TMPDIR: dir, OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_SDK_DISABLED: '' } };
+}
+
+const byName = (spans: ReceivedSpan[], name: string) => spans.filter((s) => s.name === name);
+
+describe('opsbook run with OTEL_EXPORTER_OTLP_ENDPOINT', { timeout: 120_000 }, () => {
+  it('exports one trace: a root span, a span per step, a child span per attempt, the gate as an event, headers and service name as configured, no secret', async () => {
+    const { runbook, stateDir, env } = setUp();
+    receiver = await startReceiver();
+    const r = await runCli(['run', runbook, '--state-dir', stateDir, '--output', 'plain', '--approve', 'gate'], {
+      env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_HEADERS: 'x-team-token=abc123,x-other=1', OTEL_SERVICE_NAME: 'ops-automation', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test' },
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('warning');
+    const spans = receiver.spans();
+    expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
+
+    const [root, ...others] = byName(spans, 'run traced');
+    expect(others).toEqual([]);
+    expect(root!.parentSpanId).toBeUndefined();
+    expect(root!.attributes).toMatchObject({ 'opsbook.runbook.name': 'traced', 'opsbook.run.status': 'succeeded', 'opsbook.runbook.path': runbook });
+    expect(root!.attributes['opsbook.runbook.sha256']).toMatch(/^[0-9a-f]{64}$/);
+    expect(root!.resource).toMatchObject({ 'service.name': 'ops-automation', 'deployment.environment': 'test' });
+
+    const steps = spans.filter((s) => s.name.startsWith('step '));
+    expect(steps.map((s) => s.name).sort()).toEqual(['step done', 'step flaky', 'step gate']);
+    for (const step of steps) {
+      expect(step.parentSpanId).toBe(root!.spanId);
+      expect(step.startMs).toBeGreaterThanOrEqual(root!.startMs);
+      expect(step.endMs).toBeLessThanOrEqual(root!.endMs);
+    }
+    const flaky = steps.find((s) => s.name === 'step flaky')!;
+    expect(flaky.attributes).toMatchObject({ 'opsbook.step.type': 'shell', 'opsbook.step.status': 'succeeded' });
+    const attempts = spans.filter((s) => s.parentSpanId === flaky.spanId).sort((a, b) => a.startMs - b.startMs);
+    expect(attempts.map((a) => [a.name, a.attributes['opsbook.attempt.outcome']])).toEqual([['attempt 1', 'failed'], ['attempt 2', 'succeeded']]);
+    expect(attempts[0]!.attributes).toMatchObject({ 'opsbook.attempt.max_attempts': 3, 'opsbook.attempt.retry_class': 'permanent' });
+    expect(attempts[0]!.attributes['opsbook.attempt.timeout_ms']).toBeGreaterThan(0);
+    expect(attempts[0]!.status.code).toBe(2); // ERROR
+    expect(attempts[0]!.endMs).toBeLessThanOrEqual(attempts[1]!.startMs);
+
+    const gate = steps.find((s) => s.name === 'step gate')!;
+    const gateEvents = spans.filter((s) => s.parentSpanId === gate.spanId).flatMap((s) => s.events);
+    expect(gateEvents.map((e) => [e.name, e.attributes['opsbook.gate.approved'], e.attributes['opsbook.gate.by']])).toEqual([['opsbook.gate', true, '--approve flag']]);
+
+    const headers = receiver.requests.map((q) => q.headers);
+    expect(headers.every((h) => h['x-team-token'] === 'abc123' && h['x-other'] === '1')).toBe(true);
+    const payload = receiver.requests.map((q) => q.body).join('\n');
+    expect(payload).toContain('***'); // the attempt's error, masked as in the journal
+    expect(payload).not.toContain(SECRET);
+  });
+
+  it('rehearses approve-csrs on rogue-csrs: the refusals are span events with their reasons, on the rehearsal scenario\'s trace', async () => {
+    setUp();
+    receiver = await startReceiver();
+    const r = await runCli(['rehearse', 'runbooks/approve-csrs.yaml', '--scenario', 'runbooks/scenarios/rogue-csrs.yaml', '--output', 'plain'], {
+      env: { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`, OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_SDK_DISABLED: '' },
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const spans = receiver.spans();
+    expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
+    const root = spans.find((s) => s.parentSpanId === undefined)!;
+    expect(root.attributes).toMatchObject({ 'opsbook.runbook.name': 'approve-csrs', 'opsbook.rehearsal.scenario': 'rogue-csrs' });
+    expect(String(root.attributes['opsbook.cluster.server'])).toMatch(/^https:\/\/127\.0\.0\.1:\d+/);
+    const refusals = spans.flatMap((s) => s.events).filter((e) => e.name === 'opsbook.refusal');
+    expect(refusals.length).toBeGreaterThanOrEqual(4);
+    for (const e of refusals) {
+      expect(e.attributes['opsbook.refusal.csr']).toBeTruthy();
+      expect(String(e.attributes['opsbook.refusal.reason'])).not.toBe('');
+    }
+    expect(refusals.map((e) => e.attributes['opsbook.refusal.node'])).toContain('evil-0');
+    // Span times come from the simulation's clock: the steps fit inside the run however the clock was scaled.
+    for (const s of spans) {
+      expect(s.startMs).toBeGreaterThanOrEqual(root.startMs);
+      expect(s.endMs).toBeLessThanOrEqual(root.endMs);
+    }
+  });
+});
+
+describe('opsbook run with a collector that is down', { timeout: 120_000 }, () => {
+  /** The run's wall time and result. */
+  const timed = async (args: string[], env: Record<string, string>) => {
+    const started = Date.now();
+    const r = await runCli(args, { env });
+    return { ...r, ms: Date.now() - started };
+  };
+
+  it('exits 0 with one warning, within its normal time plus the 2 s bound, when nothing listens or the collector never answers', async () => {
+    const { runbook, stateDir, env } = setUp();
+    const args = ['run', runbook, '--state-dir', stateDir, '--output', 'plain', '--approve', 'gate'];
+    const baseline = await timed(args, env);
+    expect(baseline.exitCode, baseline.stderr).toBe(0);
+    const silent = await startReceiver({ answer: false });
+    receiver = silent;
+    for (const endpoint of [`http://127.0.0.1:${await closedPort()}`, silent.url]) {
+      const r = await timed(args, { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
+      expect(r.exitCode, r.stderr).toBe(0);
+      const warnings = r.stderr.split('\n').filter((line) => line.includes('warning'));
+      expect(warnings, r.stderr).toHaveLength(1);
+      expect(warnings[0]).toContain(`traces not exported to ${endpoint}/v1/traces`);
+      // Generous: the bound is 2 s; the rest is slack for a shared machine, far below the exporter's own 10 s default.
+      expect(r.ms).toBeLessThan(baseline.ms + 2_000 + 6_000);
+    }
+    expect(silent.requests.length).toBeGreaterThan(0);
+  });
+});
+
+describe('opsbook without an OTLP endpoint', { timeout: 120_000 }, () => {
+  it('never loads an OpenTelemetry package (and does when the endpoint is set)', async () => {
+    const { runbook, stateDir, env } = setUp();
+    // Lists, at exit, every CommonJS module loaded: the OpenTelemetry packages are CommonJS, imported or required.
+    const hook = path.join(dir, 'modules-hook.mjs');
+    writeFileSync(
+      hook,
+      "import { createRequire } from 'node:module'; import { writeFileSync } from 'node:fs';\n" +
+        "const require = createRequire(import.meta.url);\n" +
+        "process.on('exit', () => writeFileSync(process.env.OPSBOOK_TEST_MODULES, Object.keys(require.cache).join('\\n')));\n",
+    );
+    const loaded = async (extra: Record<string, string>) => {
+      const out = path.join(dir, `modules-${Object.keys(extra).length}.txt`);
+      const r = await runCli(['run', runbook, '--state-dir', stateDir, '--output', 'plain', '--approve', 'gate'], {
+        env: { ...env, ...extra, OPSBOOK_TEST_MODULES: out, NODE_OPTIONS: `--import=${pathToFileURL(hook).href}` },
+      });
+      expect(r.exitCode, r.stderr).toBe(0);
+      return readFileSync(out, 'utf8').split('\n').filter((m) => m.includes(`${path.sep}@opentelemetry${path.sep}`));
+    };
+    expect(await loaded({})).toEqual([]);
+    receiver = await startReceiver();
+    expect((await loaded({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url })).length).toBeGreaterThan(0);
+    expect(await loaded({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_SDK_DISABLED: 'true' })).toEqual([]);
+  });
+});
