@@ -6,6 +6,7 @@ import { packagePath } from '../paths.js';
 import { registerGraphCommand } from './commands/graph.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerRehearseCommand } from './commands/rehearse.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerResumeCommand } from './commands/resume.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRunsCommand } from './commands/runs.js';
@@ -37,6 +38,7 @@ export function createProgram(): Command {
   registerRunCommand(program);
   registerResumeCommand(program);
   registerRunsCommand(program);
+  registerReportCommand(program);
   registerStepsCommand(program);
   registerStepCommand(program);
   registerExportCommand(program);

@@ -13,10 +13,13 @@ import { UsageError } from '../../errors.js';
 import { addFleetOptions, type FleetOptionFlags } from '../fleet-options.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addInputOptions, addOutputOptions, parsePositiveInt, resolveOutputMode, resolveStateDir, type CommonFlags } from '../options.js';
+import { addReportOptions, resolveReportRequest, writeRunReport } from './report.js';
 
 interface RehearseFlags extends Omit<CommonFlags, 'kubeconfig' | 'context'> {
   scenario: string;
   timeScale?: number;
+  report?: string;
+  reportFormat?: string;
 }
 
 /** What commander hands over: --scenario and the runbook are required unless --all rehearses a whole directory. */
@@ -46,13 +49,14 @@ export function registerRehearseCommand(program: Command): void {
     .option('--concurrency <n>', 'steps running at once (overrides spec.concurrency)', parsePositiveInt)
     .option('--approve <step-id>', 'pre-approve a manual gate (repeatable)', (v: string, p: string[] = []) => [...p, v], []);
   addInputOptions(command);
+  addReportOptions(command);
   addOutputOptions(command, 'tty or plain: live progress then the cluster as text; json: the outcome and cluster as one JSON document');
   // A fleet rehearsal: the fleet file's clusters (or sim-1 … sim-N), each its own simulation of the scenario.
   addFleetOptions(command).option('--clusters <n>', "rehearse a fleet of N simulated clusters (default strategy; the scenario's fleet: section varies them)", parsePositiveInt);
   command.action(async (file: string | undefined, { scenario, all, jobs, ...flags }: RehearseOptions) => {
     if (all !== undefined) {
       // Each pairing says its scenario and the scenario its inputs: one set of these could not fit every runbook.
-      const misplaced = [file && 'a RUNBOOK argument', scenario && '--scenario', flags.set.length > 0 && '--set', flags.values && '--values', flags.stateDir && '--state-dir'].filter(Boolean);
+      const misplaced = [file && 'a RUNBOOK argument', scenario && '--scenario', flags.report && '--report', flags.reportFormat && '--report-format', flags.set.length > 0 && '--set', flags.values && '--values', flags.stateDir && '--state-dir'].filter(Boolean);
       if (misplaced.length > 0) throw new UsageError(`--all rehearses each runbook on its paired scenario and inputs: ${misplaced.join(', ')} cannot be given with it`);
       const { rehearseAllCommand } = await import('./rehearse-all.js');
       process.exitCode = await rehearseAllCommand({ ...flags, all, ...(jobs ? { jobs } : {}) }, getProcessIo());
@@ -132,6 +136,7 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
       // Rehearse only (`run` stays lazy): load @kubernetes/client-node (1.7–3 s) before the scaled clock starts, not on simulated time.
       import('../../k8s/client.js'),
     ]);
+  const reportRequest = await resolveReportRequest(flags.report, flags.reportFormat, io.cwd);
   const scenario = await loadScenario(path.resolve(io.cwd, flags.scenario));
   // The scenario's dummy secrets stand in for real ones, which then reach neither the steps nor their processes.
   const standIns = scenario.secrets;
@@ -184,6 +189,8 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
           onEvent: processWarning.wrap(engine.onEvent),
         }),
     });
+    // Before the temporary state directory (and the journal in it) is removed.
+    if (reportRequest) await writeRunReport(reportRequest, tempState ?? resolveStateDir(flags.stateDir, io.env, io.cwd), runId, io);
     const report = {
       runbook: { name: prepared.runbook.metadata.name, file: prepared.runbook.file },
       scenario: sim.scenario.name,

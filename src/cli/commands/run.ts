@@ -1,25 +1,33 @@
 // `opsbook run FILE`: validate, resolve inputs, take the cluster lock if asked, execute with live output.
 
 import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addRunOptions, resolveStateDir, type CommonFlags } from '../options.js';
 import { addSelectionOptions, resolveSelection, type SelectionFlags } from '../selection.js';
 import { addFleetOptions, type FleetOptionFlags } from '../fleet-options.js';
+import { addReportOptions, resolveReportRequest, writeRunReport } from './report.js';
 
 export interface RunFlags extends CommonFlags, Partial<SelectionFlags>, FleetOptionFlags {
   breakLock?: boolean;
+  report?: string;
+  reportFormat?: string;
 }
 
 export function registerRunCommand(program: Command): void {
   const command = addSelectionOptions(addRunOptions(program.command('run').description('validate and execute a runbook').argument('<file>', 'runbook YAML file')))
     .option('--break-lock', 'take over the cluster lock (spec.lock) even if another run holds it');
-  addFleetOptions(command)
+  addFleetOptions(addReportOptions(command))
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await runCommand(file, flags, getProcessIo());
     });
 }
 
 export async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<number> {
+  if ((flags.fleet !== undefined || flags.contexts !== undefined) && flags.report !== undefined) {
+    throw new UsageError('--report with a fleet run: write it afterwards with `opsbook report FLEET_ID`');
+  }
+  const reportRequest = await resolveReportRequest(flags.report, flags.reportFormat, io.cwd);
   if (flags.fleet !== undefined || flags.contexts !== undefined) return (await import('../fleet-command.js')).runFleetCommand(file, flags, io);
   const [{ prepareRun }, { runOnCluster }, { executeRunbook, createRunId }, { systemClock }, { prepareStateDir }] = await Promise.all([
     import('../prepare.js'),
@@ -36,13 +44,17 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
     void io.stderr.write(`${text}\n`),
   );
   const clock = systemClock;
-  return runOnCluster({
+  const runId = createRunId(clock.now());
+  const exitCode = await runOnCluster({
     io,
     flags,
     prepared,
-    runId: createRunId(clock.now()),
+    runId,
     stateDir,
     clock,
     start: (engine) => executeRunbook(engine, selection),
   });
+  // Whatever the outcome (failed, interrupted): the report is most wanted when the run went wrong.
+  if (reportRequest) await writeRunReport(reportRequest, stateDir, runId, io);
+  return exitCode;
 }
