@@ -41,46 +41,71 @@ export interface HarnessResult {
   order: string[];
   /** Every `opsbook step run` argv, after substitution. */
   invocations: string[][];
+  /** With a fleet: each cluster's (item's) tasks. */
+  items: Map<string, Map<string, TaskRecord>>;
 }
 
 /** Runs the Workflow's entrypoint DAG to the end, one task at a time in a topological order. */
 export async function runWorkflow(manifest: Json, options: HarnessOptions): Promise<HarnessResult> {
   const spec = manifest.spec;
   const templates = new Map<string, Json>(spec.templates.map((t: Json) => [t.name, t]));
-  const dag = templates.get(spec.entrypoint)!.dag;
-  const failFast = dag.failFast !== false;
   const globals: Record<string, string> = {};
   for (const p of spec.arguments?.parameters ?? []) if (p.value !== undefined) globals[p.name] = p.value;
   Object.assign(globals, options.parameters);
+  const result: HarnessResult = { tasks: new Map(), order: [], invocations: [], items: new Map() };
+  const work = mkdtempSync(path.join(tmpdir(), 'argo-harness-'));
+  const run = { templates, globals, options, work, result };
+  result.tasks = (await runDag(run, spec.entrypoint, {})).tasks;
+  return result;
+}
+
+interface WorkflowRun {
+  templates: Map<string, Json>;
+  globals: Record<string, string>;
+  options: HarnessOptions;
+  work: string;
+  result: HarnessResult;
+}
+
+/** One DAG template with its inputs: tasks by depends, failFast, withItems (each item a DAG of its own), suspend gates. */
+async function runDag(run: WorkflowRun, name: string, inputs: Record<string, string>): Promise<{ phase: Phase; tasks: Map<string, TaskRecord> }> {
+  const dag = run.templates.get(name)!.dag;
+  const failFast = dag.failFast !== false;
   const tasks = new Map<string, TaskRecord>();
-  const order: string[] = [];
-  const invocations: string[][] = [];
   const pending: Json[] = [...dag.tasks];
   let failed = false;
-  const work = mkdtempSync(path.join(tmpdir(), 'argo-harness-'));
-
   while (pending.length > 0) {
     const index = pending.findIndex((t) => dependenciesOf(t).every((d) => tasks.has(d)));
     if (index === -1) throw new Error(`no task can start: ${pending.map((t) => t.name).join(', ')}`);
     const task = pending.splice(index, 1)[0]!;
-    if (task.depends !== undefined && !evaluateDepends(task.depends, tasks)) {
+    // Not started: its depends is false, or failFast after a failure (without continueOn).
+    if ((task.depends !== undefined && !evaluateDepends(task.depends, tasks)) || (failFast && failed)) {
       tasks.set(task.name, { phase: 'Omitted', outputs: {}, parameters: {}, attempts: 0 });
       continue;
     }
-    // failFast: once a task failed (without continueOn), no new task is scheduled.
-    if (failFast && failed) {
-      tasks.set(task.name, { phase: 'Omitted', outputs: {}, parameters: {}, attempts: 0 });
-      continue;
+    run.result.order.push(task.name);
+    const template = run.templates.get(task.template)!;
+    let record: TaskRecord;
+    if (template.suspend) {
+      record = { phase: (run.options.resume ?? []).includes(task.name) ? 'Succeeded' : 'Failed', outputs: {}, parameters: {}, attempts: 0 };
+    } else if (template.dag) {
+      // A task group: each item runs the DAG with its arguments; the group fails when one of them does.
+      let phase: Phase = 'Succeeded';
+      for (const item of task.withItems ?? [undefined]) {
+        const args: Record<string, string> = {};
+        for (const p of task.arguments?.parameters ?? []) args[p.name] = String(p.value).replaceAll('{{item}}', String(item));
+        const child = await runDag(run, task.template, args);
+        if (item !== undefined) run.result.items.set(String(item), child.tasks);
+        if (child.phase !== 'Succeeded') phase = child.phase;
+      }
+      record = { phase, outputs: {}, parameters: {}, attempts: 1 };
+    } else {
+      record = await runContainerTask(task, template, { globals: run.globals, inputs, tasks, options: run.options, work: run.work, invocations: run.result.invocations });
     }
-    order.push(task.name);
-    const template = templates.get(task.template)!;
-    const record = template.suspend
-      ? { phase: (options.resume ?? []).includes(task.name) ? 'Succeeded' : 'Failed', outputs: {}, parameters: {}, attempts: 0 } as TaskRecord
-      : await runContainerTask(task, template, { globals, tasks, options, work, invocations });
     tasks.set(task.name, record);
     if ((record.phase === 'Failed' || record.phase === 'Errored') && !task.continueOn?.failed) failed = true;
   }
-  return { tasks, order, invocations };
+  return { phase: failed ? 'Failed' : 'Succeeded', tasks };
 }
 
 function dependenciesOf(task: Json): string[] {
@@ -99,6 +124,8 @@ export function evaluateDepends(expression: string, tasks: ReadonlyMap<string, T
 
 interface TaskContext {
   globals: Record<string, string>;
+  /** The enclosing DAG's inputs (a fleet's `cluster`). */
+  inputs: Record<string, string>;
   tasks: Map<string, TaskRecord>;
   options: HarnessOptions;
   work: string;
@@ -109,6 +136,7 @@ async function runContainerTask(task: Json, template: Json, ctx: TaskContext): P
   const inputs: Record<string, string> = {};
   for (const p of task.arguments?.parameters ?? []) {
     const value = substitute(String(p.value), (ref) => {
+      if (ref.startsWith('inputs.parameters.')) return ctx.inputs[ref.slice('inputs.parameters.'.length)];
       const m = /^tasks\.([a-z0-9-]+)\.outputs\.parameters\.(.+)$/.exec(ref);
       return m ? ctx.tasks.get(m[1]!)?.parameters[m[2]!] : undefined;
     });

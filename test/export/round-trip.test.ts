@@ -10,6 +10,7 @@ import { runCli } from '../helpers/cli.js';
 import { journalEvents, runIds } from '../cli/fixtures.js';
 import { runWorkflow, toOpsbookStatus } from './argo-harness.js';
 import { startSimulation, type Simulation } from '../../src/sim/index.js';
+import { fleetIdIn, readFleetRecord, writeCombinedKubeconfig, writeFleet } from '../cli/fleet-helpers.js';
 
 type Json = Record<string, any>;
 
@@ -19,9 +20,8 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const TOKEN = 'tok-3f9a61c2e7';
 
-/** Each step's last status and outputs in the journal of the only run in `stateDir`. */
-function journaledSteps(stateDir: string): Record<string, { status: string; outputs: Record<string, unknown> }> {
-  const [runId] = runIds(stateDir);
+/** Each step's last status and outputs in the journal of run `runId` (default: the only run) in `stateDir`. */
+function journaledSteps(stateDir: string, runId = runIds(stateDir)[0]): Record<string, { status: string; outputs: Record<string, unknown> }> {
   const steps: Record<string, { status: string; outputs: Record<string, unknown> }> = {};
   for (const e of journalEvents(stateDir, runId!)) if (e.type === 'step-end') steps[e.stepId as string] = { status: e.status as string, outputs: (e.outputs as Record<string, unknown>) ?? {} };
   return steps;
@@ -141,6 +141,49 @@ describe('round trip: opsbook run vs the exported Workflow run task by task', { 
       expect(viaRun['nodes-ready']).toEqual({ status: 'succeeded', outputs: { nodes: { 'worker-0': 'Ready', 'worker-1': 'Ready' }, ready: ['worker-0', 'worker-1'] } });
       // typed inputs reached each pod as workflow parameters (an array as JSON)
       expect(harness.invocations[0]).toEqual(expect.arrayContaining(['--set', 'nodes=["worker-0","worker-1"]', '--set', 'window=1h']));
+    } finally {
+      await Promise.all(sims.map((sim) => sim.stop()));
+    }
+  });
+
+  it('a fleet: approve-csrs over two clusters in two waves with a gate, run --fleet vs the exported fan-out, cluster by cluster', async () => {
+    const scenario = 'runbooks/scenarios/two-workers.yaml';
+    const sims = await Promise.all(Array.from({ length: 4 }, () => startSimulation({ scenario, timeScale: 600 })));
+    try {
+      const kubeconfig = writeCombinedKubeconfig(path.join(dir, 'kubeconfig'), { c1: sims[0]!, c2: sims[1]! });
+      const fleet = writeFleet(path.join(dir, 'fleet.yaml'), [{ name: 'c1', kubeconfig, context: 'c1' }, { name: 'c2', kubeconfig, context: 'c2' }], {
+        strategy: '{ waves: [1, 100%], maxParallel: 2, pause: manual }',
+      });
+      const file = 'runbooks/approve-csrs.yaml';
+      const stateDir = path.join(dir, 'run-state');
+      const run = await runCli(['run', file, '--fleet', fleet, '--approve', 'wave-2', '--state-dir', stateDir, '--output', 'plain']);
+      expect(run.exitCode).toBe(0);
+      const record = readFleetRecord(stateDir, fleetIdIn(run.stdout));
+      const exported = await runCli(['export', 'argo', file, '--fleet', fleet]);
+      expect(exported.exitCode).toBe(0);
+      const harness = await runWorkflow(parseYamlDocuments(exported.stdout)[0] as Json, {
+        stateDir: path.join(dir, 'argo-state'),
+        // the other two simulated clusters stand behind the Secrets c1-kubeconfig and c2-kubeconfig
+        kubeconfigs: { 'c1-kubeconfig': sims[2]!.kubeconfigPath, 'c2-kubeconfig': sims[3]!.kubeconfigPath },
+        resume: ['gate-wave-2'],
+      });
+      expect(harness.order).toEqual(['wave-1', ...Array(5).fill(expect.any(String)), 'gate-wave-2', 'wave-2', ...Array(5).fill(expect.any(String))]);
+      const scrub = (value: unknown): unknown =>
+        Array.isArray(value) && value.every((v) => typeof v === 'string' && /^csr-\w+$/.test(v))
+          ? value.length > 0 ? ['csr-…'] : []
+          : value && typeof value === 'object'
+            ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]))
+            : value;
+      for (const cluster of ['c1', 'c2']) {
+        const runId = record.clusters.find((c) => c.name === cluster)!.runId!;
+        const viaRun = journaledSteps(stateDir, runId);
+        const viaArgo = Object.fromEntries([...harness.items.get(cluster)!].map(([id, r]) => [id, { status: toOpsbookStatus(r), outputs: r.outputs }]));
+        expect(scrub(viaArgo)).toEqual(scrub(viaRun));
+        expect(viaRun['nodes-ready']!.status).toBe('succeeded');
+      }
+      // each cluster's pods got its own kubeconfig
+      expect(harness.invocations.filter((args) => args.includes(sims[2]!.kubeconfigPath))).toHaveLength(5);
+      expect(harness.invocations.filter((args) => args.includes(sims[3]!.kubeconfigPath))).toHaveLength(5);
     } finally {
       await Promise.all(sims.map((sim) => sim.stop()));
     }
