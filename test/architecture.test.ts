@@ -143,6 +143,7 @@ const DEEP_IMPORTS_ALLOWED: Record<string, string> = {
   'ui/renderer.ts': 'the renderer factory, loads listr2 lazily',
   'ui/fleet-renderer.ts': 'the fleet renderer factory (a fleet run\'s live table, lines or NDJSON), loading the chosen one lazily',
   'ui/plan.ts': 'report renderers, imported lazily by their commands',
+  'ui/fleet-plan.ts': 'plan --fleet as text, imported lazily by its command like ui/plan.ts',
   'ui/rehearsal.ts': 'report renderers, imported lazily by their commands',
   'ui/table.ts': 'report renderers, imported lazily by their commands',
   'ui/escape.ts': 'control-character escaping, needed by every cli command without loading a renderer',

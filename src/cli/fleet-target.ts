@@ -24,15 +24,15 @@ export async function openKubeClient(kubeconfig: string | undefined, context: st
   return createKubeClient({ kubeconfigPath: kubeconfig, context, env: io.env, clock });
 }
 
-/** `rehearsal`: a simulation stands behind every cluster, so listed kubeconfigs are not read and no management cluster is asked. */
-export async function resolveFleetTarget(flags: FleetTargetFlags, io: CliIo, clock: Clock, options: { rehearsal?: boolean } = {}): Promise<Fleet> {
+/** `rehearsal` (a simulation stands behind every cluster) and `offline` (plan --offline): listed kubeconfigs are not read, no management cluster is asked. */
+export async function resolveFleetTarget(flags: FleetTargetFlags, io: CliIo, clock: Clock, options: { rehearsal?: boolean; offline?: boolean } = {}): Promise<Fleet> {
   const fleetArea = await import('../fleet/index.js');
   const kubeconfig = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
   const lookup = { env: io.env, homeDir: homedir() };
   const selector = fleetArea.parseLabelSelector(flags.selector ?? '');
   if ('error' in selector) throw new UsageError(`--selector: invalid label selector: ${selector.error}`);
   const spec: FleetFileSpec | Omit<FleetFileSpec, 'file'> = flags.fleet
-    ? await fleetArea.loadFleetFile(path.resolve(io.cwd, flags.fleet), { ...lookup, ...(kubeconfig ? { kubeconfig } : {}), ...(options.rehearsal ? { checkKubeconfigs: false } : {}) })
+    ? await fleetArea.loadFleetFile(path.resolve(io.cwd, flags.fleet), { ...lookup, ...(kubeconfig ? { kubeconfig } : {}), ...(options.rehearsal || options.offline ? { checkKubeconfigs: false } : {}) })
     : { name: `contexts ${flags.contexts ?? '*'}`, clusters: [], discover: {}, selector: [], strategy: fleetArea.DEFAULT_STRATEGY };
   if (flags.maxParallel !== undefined) spec.strategy = { ...spec.strategy, maxParallel: flags.maxParallel };
   if (flags.maxFailures !== undefined) {
@@ -48,6 +48,8 @@ export async function resolveFleetTarget(flags: FleetTargetFlags, io: CliIo, clo
     readContexts: fleetArea.readKubeconfigContexts,
     openManagement: options.rehearsal
       ? () => Promise.reject(new Error('a rehearsal contacts no management cluster: list the clusters in the fleet file instead of discovering them'))
-      : (k, c) => openKubeClient(k, c, io, clock),
+      : options.offline
+        ? () => Promise.reject(new Error('--offline contacts no cluster, and Cluster API discovery lists the management cluster: list the clusters instead'))
+        : (k, c) => openKubeClient(k, c, io, clock),
   });
 }

@@ -12,3 +12,4 @@ export { planWaves, resolveFailureBudget, parseSizeText } from './waves.js';
 export { runFleetSchedule, type ClusterRunResult, type SchedulerEvent, type SchedulerOptions, type FleetOutcome, type ScheduledCluster } from './scheduler.js';
 export { groupFailures, type FleetEvent, type FleetCounts, type FailureGroup } from './events.js';
 export { createFleetId, isFleetId } from './ids.js';
+export { rolloutWorstCase, groupPreviews, groupWarnings, listSchedule, clusterWorstCase, type ClusterPlanSummary, type PreviewGroup, type RolloutWorstCase } from './plan.js';

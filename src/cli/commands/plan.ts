@@ -6,20 +6,25 @@ import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addCommonOptions, resolveStateDir, type CommonFlags } from '../options.js';
 import { addSelectionOptions, resolveSelection, type SelectionFlags } from '../selection.js';
+import { addFleetOptions, type FleetOptionFlags } from '../fleet-options.js';
+import { UsageError } from '../../errors.js';
 
-type PlanFlags = Pick<CommonFlags, 'kubeconfig' | 'context' | 'stateDir' | 'set' | 'values' | 'concurrency' | 'output'> & Partial<SelectionFlags>;
+type PlanFlags = Pick<CommonFlags, 'kubeconfig' | 'context' | 'stateDir' | 'set' | 'values' | 'concurrency' | 'output'> & Partial<SelectionFlags> & FleetOptionFlags & { offline?: boolean };
 
 export function registerPlanCommand(program: Command): void {
   const command = program.command('plan').description('show what a run would do, without doing anything').argument('<file>', 'runbook YAML file');
   // --approve and --no-color are accepted but change nothing: plan writes no state and uses no colour.
   // --state-dir is where --from-run's journal is read.
   addSelectionOptions(addCommonOptions(command, ['kubeconfig', 'context', 'stateDir', 'set', 'values', 'concurrency', 'output'], 'tty/plain (text) or json'))
-    .action(async (file: string, flags: PlanFlags) => {
-      process.exitCode = await planCommand(file, flags, getProcessIo());
-    });
+    .option('--offline', 'fleet: contact no cluster (the previews are reported as offline)');
+  addFleetOptions(command).action(async (file: string, flags: PlanFlags) => {
+    process.exitCode = await planCommand(file, flags, getProcessIo());
+  });
 }
 
 export async function planCommand(file: string, flags: PlanFlags, io: CliIo): Promise<number> {
+  if (flags.fleet !== undefined || flags.contexts !== undefined) return (await import('../fleet-plan.js')).planFleetCommand(file, flags, io);
+  if (flags.offline) throw new UsageError('--offline plans a fleet without contacting its clusters (with --fleet or --contexts); a single plan without a cluster: omit --kubeconfig');
   const [{ prepareRun }, { createKubeFactory }, { prepareChildEnv }, { planRunbook }, { formatPlan }, { systemClock }] = await Promise.all([
     import('../prepare.js'),
     import('../kube.js'),

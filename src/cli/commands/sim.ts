@@ -1,7 +1,10 @@
-// `opsbook sim serve`: runs a simulated cluster in the foreground until Ctrl-C or SIGTERM, then prints its counters.
+// `opsbook sim serve [--clusters N]`: runs one simulated cluster (or N, one kubeconfig context each) in the foreground until Ctrl-C or SIGTERM, then prints its counters.
 
 import type { Command } from 'commander';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Scenario } from '../../sim/index.js';
 import { UsageError } from '../../errors.js';
 import { escapeControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
@@ -11,6 +14,7 @@ export interface SimServeFlags {
   kubeconfigOut?: string;
   port?: string;
   timeScale?: string;
+  clusters?: string;
 }
 
 export function registerSimCommand(program: Command): void {
@@ -22,6 +26,7 @@ export function registerSimCommand(program: Command): void {
     .option('--kubeconfig-out <path>', 'write the kubeconfig here (default: a temporary file, path printed on stderr)')
     .option('--port <n>', 'port on 127.0.0.1 (default: any free port)')
     .option('--time-scale <n>', 'simulated seconds per real second (default: the scenario\'s timeScale)')
+    .option('--clusters <n>', "serve N clusters sim-1 … sim-N, one kubeconfig context each (default with a fleet: scenario: its fleet.clusters)")
     .action(async (flags: SimServeFlags) => {
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -48,9 +53,16 @@ export async function simServeCommand(flags: SimServeFlags, io: CliIo, signal: A
   const port = parseNumber('--port', flags.port, (n) => Number.isInteger(n) && n >= 0 && n < 65536, 'an integer port between 0 and 65535');
   const timeScale = parseNumber('--time-scale', flags.timeScale, (n) => n > 0, 'a number > 0');
   const scenario = resolve(io.cwd, flags.scenario);
-  const { startSimulation } = await import('../../sim/index.js');
+  const clusters = parseNumber('--clusters', flags.clusters, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'an integer between 1 and 1000');
+  const { startSimulation, loadScenario } = await import('../../sim/index.js');
+  const loaded = await loadScenario(scenario);
+  const count = clusters ?? loaded.fleet?.clusters;
+  if (count !== undefined) {
+    if (port !== undefined) throw new UsageError('--port serves one cluster; with several each takes a free port (see the kubeconfig)');
+    return serveFleet(loaded, count, { timeScale, kubeconfigOut: flags.kubeconfigOut ? resolve(io.cwd, flags.kubeconfigOut) : undefined }, io, signal);
+  }
   const sim = await startSimulation({
-    scenario,
+    scenario: loaded,
     port,
     timeScale,
     kubeconfigOut: flags.kubeconfigOut ? resolve(io.cwd, flags.kubeconfigOut) : undefined,
@@ -67,4 +79,26 @@ export async function simServeCommand(flags: SimServeFlags, io: CliIo, signal: A
   for (const [key, count] of Object.entries(counters)) io.stdout.write(`  ${key}: ${count}\n`);
   for (const [kind, count] of Object.entries(faults)) io.stdout.write(`  fault ${kind}: ${count}\n`);
   return 0;
+}
+
+/** Several clusters, each its own simulation, one kubeconfig context each; the counters summed when stopped. */
+async function serveFleet(scenario: Scenario, count: number, options: { timeScale?: number; kubeconfigOut?: string }, io: CliIo, signal: AbortSignal): Promise<number> {
+  const { startFleetSimulations, simClusterNames, writeFleetKubeconfig } = await import('../fleet-sims.js');
+  const fleet = await startFleetSimulations(scenario, simClusterNames(count), { ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}) });
+  let dir: string | undefined;
+  try {
+    if (!options.kubeconfigOut) dir = mkdtempSync(join(tmpdir(), 'opsbook-sim-'));
+    const kubeconfigPath = options.kubeconfigOut ?? join(dir!, 'kubeconfig');
+    await writeFleetKubeconfig(kubeconfigPath, fleet.kubeconfig);
+    io.stderr.write(`kubeconfig: ${kubeconfigPath} (${count} contexts: ${[...fleet.sims.keys()].slice(0, 3).join(', ')}${count > 3 ? ', …' : ''})\nscenario: ${escapeControl(scenario.name)} (${scenario.flavour}, time scale ${options.timeScale ?? scenario.timeScale}, ${count} clusters)\n`);
+    for (const p of fleet.plan) if (p.differs.length > 0) io.stderr.write(`${p.name}: ${escapeControl(p.differs.join(', '))}\n`);
+    for (const [name, sim] of fleet.sims) io.stdout.write(`listening on ${sim.url} (${name})\n`);
+    if (!signal.aborted) await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
+    const total = [...fleet.sims.values()].reduce((n, sim) => n + sim.totalRequests(), 0);
+    io.stdout.write(`stopped; ${total} requests on ${count} clusters\n`);
+    return 0;
+  } finally {
+    await fleet.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }
