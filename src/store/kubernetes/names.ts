@@ -1,0 +1,32 @@
+// Object names and labels of a run kept in a namespace: one metadata ConfigMap, journal chunk ConfigMaps, one Lease.
+
+/** Every object the store writes carries these, so `kubectl get cm,lease -l app.kubernetes.io/managed-by=opsbook` finds them. */
+export const MANAGED_BY = 'app.kubernetes.io/managed-by';
+export const LABEL = {
+  runId: 'opsbook.dev/run-id',
+  part: 'opsbook.dev/part',
+  chunk: 'opsbook.dev/chunk',
+} as const;
+export const ANNOTATION = {
+  /** Sequence number (0-based position in the whole journal) of a chunk's first event. */
+  firstSeq: 'opsbook.dev/first-seq',
+  /** The claimant (RunOwner JSON) on the run's Lease. */
+  owner: 'opsbook.dev/owner',
+} as const;
+/** The ConfigMap data keys. */
+export const DATA = { journal: 'journal.ndjson', metadata: 'run.json' } as const;
+
+export const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
+export const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' } as const;
+
+export const metadataName = (runId: string): string => `opsbook-run-${runId}`;
+export const chunkName = (runId: string, index: number): string => `opsbook-run-${runId}-j-${index}`;
+export const leaseName = (runId: string): string => `opsbook-run-${runId}`;
+
+export function labelsFor(runId: string, part: 'journal' | 'metadata' | 'claim', chunk?: number): Record<string, string> {
+  return { [MANAGED_BY]: 'opsbook', [LABEL.runId]: runId, [LABEL.part]: part, ...(chunk === undefined ? {} : { [LABEL.chunk]: String(chunk) }) };
+}
+
+export const journalSelector = (runId: string): string => `${MANAGED_BY}=opsbook,${LABEL.runId}=${runId},${LABEL.part}=journal`;
+/** A run is listed by its first chunk, which exists from the moment its journal is opened. */
+export const firstChunksSelector = `${MANAGED_BY}=opsbook,${LABEL.part}=journal,${LABEL.chunk}=0`;
