@@ -137,6 +137,7 @@ describe('export argo mapping', () => {
         'test/fixtures/argo/refused.yaml:17:13: spec.steps[1].when',
         'test/fixtures/argo/refused.yaml:20:19: spec.steps[2].env.ALL',
         'test/fixtures/argo/refused.yaml:20:50: spec.steps[2].env.WHO',
+        'test/fixtures/argo/refused.yaml:22:11: spec.steps[3].id',
         'test/fixtures/argo/refused.yaml:7:10: spec.inputs.key',
       ]);
     }

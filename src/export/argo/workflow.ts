@@ -156,6 +156,8 @@ function collectOutputReads(runbook: Runbook, ctx: Context): Map<string, Set<str
 function buildDag(runbook: Runbook, reads: Map<string, Set<string>>, ctx: Context, fleet: boolean): Json {
   const byId = new Map(runbook.steps.map((s) => [s.id, s]));
   const tasks = runbook.steps.map((step) => {
+    // Argo evaluates depends as an expression (task names with - read as _): a name must not start with a digit.
+    if (/^[0-9]/.test(step.id)) ctx.refuse(stepPath(step, 'id'), `step id ${step.id} starts with a digit: Argo's depends expressions cannot name such a task; rename the step`);
     const depends = step.needs.map((need) => dependTerm(need, byId.get(need)!, step.always));
     const parameters: Json[] = [];
     if (fleet) parameters.push({ name: 'cluster', value: '{{inputs.parameters.cluster}}' });
