@@ -10,6 +10,11 @@ export function escapeXml(text: string): string {
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
+/** An attribute value: like text, and line breaks and tabs as character references, which attribute parsing would turn into spaces. */
+function escapeAttr(text: string): string {
+  return escapeXml(text).replace(/\r/g, '&#13;').replace(/\n/g, '&#10;').replace(/\t/g, '&#9;');
+}
+
 function isPaired(s: string, i: number): boolean {
   const code = s.charCodeAt(i);
   if (code <= 0xdbff) return i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff;
@@ -37,7 +42,7 @@ export function renderJunit(report: Report): string {
   const name = report.kind === 'run' ? `opsbook ${report.runbook.name}` : `opsbook ${report.runbook.name} on fleet ${report.fleet}`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="${escapeXml(name)}" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}" time="${seconds(total.ms)}">`,
+    `<testsuites name="${escapeAttr(name)}" tests="${total.tests}" failures="${total.failures}" errors="${total.errors}" time="${seconds(total.ms)}">`,
     ...rendered.flatMap((r) => r.lines),
     '</testsuites>',
     '',
@@ -58,9 +63,9 @@ function renderSuite(name: string, run: RunReport): { lines: string[]; counts: C
     ...(run.deadline ? [['run.deadline', run.deadline.at] as [string, string], ['run.slackSeconds', seconds(run.deadline.slackMs)] as [string, string]] : []),
   ];
   const lines = [
-    `  <testsuite name="${escapeXml(name)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="${seconds(run.durationMs)}" timestamp="${escapeXml(run.startedAt)}">`,
+    `  <testsuite name="${escapeAttr(name)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="${seconds(run.durationMs)}" timestamp="${escapeAttr(run.startedAt)}">`,
     '    <properties>',
-    ...properties.map(([k, v]) => `      <property name="${escapeXml(k)}" value="${escapeXml(v)}"/>`),
+    ...properties.map(([k, v]) => `      <property name="${escapeAttr(k)}" value="${escapeAttr(v)}"/>`),
     '    </properties>',
     ...cases.flatMap((c) => c.lines),
     ...(run.error ? [`    <system-err>${escapeXml(run.error)}</system-err>`] : []),
@@ -71,21 +76,21 @@ function renderSuite(name: string, run: RunReport): { lines: string[]; counts: C
 
 /** failed → failure; cancelled or cut short by an interruption → error; skipped or never started → skipped. */
 function renderCase(run: RunReport, step: ReportStep): { lines: string[]; outcome: 'pass' | 'failure' | 'error' | 'skipped' } {
-  const open = `    <testcase name="${escapeXml(`${step.name} (${step.id})`)}" classname="${escapeXml(`opsbook.${run.runbook.name}.${step.type}`)}" time="${seconds(step.durationMs)}">`;
+  const open = `    <testcase name="${escapeAttr(`${step.name} (${step.id})`)}" classname="${escapeAttr(`opsbook.${run.runbook.name}.${step.type}`)}" time="${seconds(step.durationMs)}">`;
   const body: string[] = [];
   let outcome: 'pass' | 'failure' | 'error' | 'skipped' = 'pass';
   const failedAttempts = step.attempts.filter((a) => a.ok === false).map((a) => `attempt ${a.attempt}/${a.maxAttempts}${a.errorClass ? ` (${a.errorClass})` : ''}: ${a.error ?? 'failed'}`);
   if (step.status === 'failed') {
     outcome = 'failure';
     const message = step.reason ?? step.attempts.findLast((a) => a.error)?.error ?? 'failed';
-    body.push(`      <failure message="${escapeXml(message)}" type="${escapeXml(step.errorClass ?? 'failed')}">${escapeXml(failedAttempts.join('\n'))}</failure>`);
+    body.push(`      <failure message="${escapeAttr(message)}" type="${escapeAttr(step.errorClass ?? 'failed')}">${escapeXml(failedAttempts.join('\n'))}</failure>`);
   } else if (step.status === 'cancelled' || step.status === 'running') {
     outcome = 'error';
     const message = step.status === 'running' ? 'interrupted: the journal ends while this step ran' : (step.reason ?? 'cancelled');
-    body.push(`      <error message="${escapeXml(message)}" type="${step.status === 'running' ? 'interrupted' : 'cancelled'}">${escapeXml(failedAttempts.join('\n'))}</error>`);
+    body.push(`      <error message="${escapeAttr(message)}" type="${step.status === 'running' ? 'interrupted' : 'cancelled'}">${escapeXml(failedAttempts.join('\n'))}</error>`);
   } else if (step.status === 'skipped' || step.status === 'not run') {
     outcome = 'skipped';
-    body.push(`      <skipped message="${escapeXml(step.reason ?? (step.status === 'not run' ? 'never started' : 'skipped'))}"/>`);
+    body.push(`      <skipped message="${escapeAttr(step.reason ?? (step.status === 'not run' ? 'never started' : 'skipped'))}"/>`);
   }
   const out = [...step.details, ...step.logs.filter((l) => l.stream === 'stdout').map((l) => l.line)];
   const err = step.logs.filter((l) => l.stream === 'stderr').map((l) => l.line);
