@@ -136,7 +136,7 @@ async function collectDependencies(
   for (const arg of outputArgs) {
     const match = /^([^.=]+)\.([^=]+)=(.*)$/s.exec(arg);
     if (!match) throw new UsageError(`--step-output ${arg}: expected ID.KEY=VALUE`);
-    const [, id, key, text] = match as unknown as [string, string, string, string];
+    const [id, key, text] = [match[1]!, match[2]!, match[3]!];
     const map = outputs.get(id) ?? {};
     if (text !== '') map[key] = parseValue(text); // empty: the dependency did not produce it
     outputs.set(id, map);
