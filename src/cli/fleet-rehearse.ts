@@ -101,6 +101,7 @@ export async function rehearseFleetCommand(file: string, flags: RehearseFleetFla
         resumed: false,
         // The reachability probe is connection set-up, not the runbook's time: real seconds, as rehearse's warm-up.
         probeClock: systemClock,
+        rehearsal: { scenario: scenario.name },
         engine: (cluster, engine) => {
           const sim = fleetSims.sims.get(cluster)!;
           return {

@@ -43,6 +43,8 @@ interface FleetContext {
   engine?: (cluster: string, engine: ClusterEngineOptions) => ClusterEngineOptions;
   /** Clock of the reachability probe's timeout. @default clock (rehearse: real time, as the warm-up is off the scaled clock) */
   probeClock?: Clock;
+  /** rehearse: each cluster's trace names the scenario and goes only to a loopback OTLP endpoint. */
+  rehearsal?: { scenario: string };
 }
 
 /** The record's clusters as waves (by their recorded wave), keeping only those that have not succeeded. */
@@ -201,6 +203,7 @@ async function runCluster(ctx: FleetContext, cluster: FleetClusterRecord, signal
       renderer,
       interrupt: { signal, received: deps.interrupt.received },
       fleet: { id: ctx.record.fleetId, cluster: cluster.name },
+      ...(ctx.rehearsal ? { rehearsal: ctx.rehearsal } : {}),
       // An unreachable cluster fails at once with that reason, instead of retrying its first step's budget away.
       beforeStart: (kube) => probeCluster(kube, cluster.name, ctx.probeClock ?? clock, signal),
       start: async (given) => {

@@ -130,6 +130,42 @@ describe('opsbook run with OTEL_EXPORTER_OTLP_ENDPOINT', { timeout: 120_000 }, (
   });
 });
 
+describe('opsbook rehearse --clusters with OTEL_EXPORTER_OTLP_ENDPOINT', { timeout: 180_000 }, () => {
+  it('exports a trace per cluster, each span naming the fleet and its cluster', async () => {
+    setUp();
+    receiver = await startReceiver();
+    const r = await runCli(['rehearse', 'runbooks/approve-csrs.yaml', '--scenario', 'runbooks/scenarios/two-workers.yaml', '--clusters', '2', '--output', 'plain'], {
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_SDK_DISABLED: '' },
+      timeout: 170_000,
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const spans = receiver.spans();
+    const roots = spans.filter((s) => s.parentSpanId === undefined);
+    expect(roots.map((s) => s.attributes['opsbook.fleet.cluster']).sort()).toEqual(['sim-1', 'sim-2']);
+    expect(new Set(roots.map((s) => s.traceId)).size).toBe(2);
+    const fleetIds = new Set(spans.map((s) => s.attributes['opsbook.fleet.id']));
+    expect(fleetIds.size).toBe(1);
+    expect([...fleetIds][0]).toBeTruthy();
+    for (const root of roots) {
+      expect(root.attributes['opsbook.rehearsal.scenario']).toBe('two-workers');
+      const own = spans.filter((s) => s.traceId === root.traceId);
+      expect(own.length).toBeGreaterThan(2);
+      expect(own.every((s) => s.attributes['opsbook.fleet.cluster'] === root.attributes['opsbook.fleet.cluster'])).toBe(true);
+    }
+  });
+});
+
+describe('opsbook run with OTEL_TRACES_SAMPLER', { timeout: 120_000 }, () => {
+  it('exports nothing with always_off, and the run is as usual', async () => {
+    const { runbook, stateDir, env } = setUp();
+    receiver = await startReceiver();
+    const r = await runCli(['run', runbook, '--state-dir', stateDir, '--output', 'plain', '--approve', 'gate'], { env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_TRACES_SAMPLER: 'always_off' } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('warning');
+    expect(receiver.spans()).toEqual([]);
+  });
+});
+
 describe('opsbook run with a collector that is down', { timeout: 120_000 }, () => {
   /** The run's wall time and result. */
   const timed = async (args: string[], env: Record<string, string>) => {
