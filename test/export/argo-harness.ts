@@ -28,7 +28,7 @@ export interface HarnessOptions {
   secrets?: Record<string, string>;
   /** Kubeconfig files standing in for the kubeconfig Secrets, by Secret name (its key `value` is the file). */
   kubeconfigs?: Record<string, string>;
-  /** Suspend nodes answered by `argo resume` (by task name); any other suspend node is never resumed. */
+  /** Suspend nodes answered by `argo resume` (by task name); any other ends Failed, as `argo stop` would leave it. */
   resume?: string[];
   stateDir: string;
   cwd?: string;
