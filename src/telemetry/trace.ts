@@ -6,12 +6,9 @@ import { createRunSpans } from './spans.js';
 import { EXPORT_BOUND_MS, type RunTrace, type TelemetryConfig, type TraceScope } from './types.js';
 
 export function startRunTrace(config: TelemetryConfig, scope: TraceScope): RunTrace {
-  let warned = false;
-  const warnOnce = (reason: string) => {
-    if (warned) return;
-    warned = true;
-    config.warn(`traces not exported to ${displayEndpoint(config.endpoint)}: ${reason} (the run is not affected)`);
-  };
+  // Kept for close(): written mid-run, a warning would cut through the live progress tree.
+  let failure: string | undefined;
+  const warnOnce = (reason: string) => void (failure ??= reason);
   const tracing = createTracing({
     exportTimeoutMs: Math.min(config.exportTimeoutMs, EXPORT_BOUND_MS),
     serviceVersion: config.serviceVersion,
@@ -28,6 +25,7 @@ export function startRunTrace(config: TelemetryConfig, scope: TraceScope): RunTr
       } catch (error) {
         warnOnce(error instanceof Error ? error.message : String(error));
       }
+      if (failure !== undefined) config.warn(`traces not exported to ${displayEndpoint(config.endpoint)}: ${failure} (the run is not affected)`);
     },
   };
 }

@@ -12,7 +12,7 @@ export interface TelemetryConfig {
   exportTimeoutMs: number;
   /** opsbook's version, recorded as service.version. */
   serviceVersion: string;
-  /** Told once per trace when spans could not be exported; never fails the run. */
+  /** Told once per trace, when it closes, that spans could not be exported (the first reason); never fails the run. */
   warn: (text: string) => void;
 }
 
