@@ -57,7 +57,7 @@ describe('HTML report in a browser', () => {
 
     // On a phone the page itself does not scroll sideways (wide timelines and tables scroll in their own boxes).
     const phone = await openReport(browser, file, PHONE);
-    expect(await phone.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await phone.page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     expect(phone.errors).toEqual([]);
     await phone.page.screenshot({ path: path.join(tmp.dir, 'rogue-phone.png'), fullPage: true });
   }, 300_000);
