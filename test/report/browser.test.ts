@@ -1,7 +1,7 @@
 // The HTML report in a real headless browser (Debian's chromium via puppeteer-core): no request, no console error, one
 // bar per attempt, the deadline line, and the refusal tables of a rehearsed rogue-CSR run; screenshots for humans.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,14 @@ describe('HTML report in a browser', () => {
     expect(phone.errors).toEqual([]);
     await phone.page.screenshot({ path: path.join(tmp.dir, 'rogue-phone.png'), fullPage: true });
   }, 300_000);
+
+  it('would see a request or a console error if a page made one (the recorder the checks above rely on)', async () => {
+    const file = path.join(tmp.dir, 'probe.html');
+    writeFileSync(file, '<!DOCTYPE html><html><body><img src="http://127.0.0.1:9/x.png"><script>console.error("probe")</script></body></html>');
+    const { requests, errors } = await openReport(browser, file, DESKTOP);
+    expect(requests).toEqual(['http://127.0.0.1:9/x.png']);
+    expect(errors).toContain('console: probe');
+  });
 
   it('of a run with markup in a step name and error: shown as text, nothing injected runs; failed and skipped steps carry a symbol', async () => {
     const file = path.join(tmp.dir, 'tour.html');
