@@ -57,6 +57,7 @@ export async function rehearseFleetCommand(file: string, flags: RehearseFleetFla
       import('../sim/index.js'),
       // As rehearse does: load @kubernetes/client-node before the scaled clock starts, not on simulated time.
       import('../k8s/client.js'),
+      import('./telemetry.js').then((telemetry) => telemetry.preloadTracing(io.env)),
     ]);
   const scenario = await loadScenario(path.resolve(io.cwd, flags.scenario));
   if (scenario.assistedInstaller) throw new UsageError(`${flags.scenario}: a fleet rehearsal cannot simulate the Assisted Installer (one impersonated api.openshift.com per rehearsal); rehearse it on one cluster`);

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { KubeClient } from '../k8s/types.js';
 import { packagePath } from '../paths.js';
-import { openRunTrace, type RunTrace, type TelemetryConfig, type TraceScope } from '../telemetry/index.js';
+import { loadTracing, openRunTrace, type RunTrace, type TelemetryConfig, type TraceScope } from '../telemetry/index.js';
 import { escapeControl } from '../ui/escape.js';
 
 /** The OTLP exporter's own default per export (OTEL_EXPORTER_OTLP_TIMEOUT unset). */
@@ -58,6 +58,11 @@ export async function openTrace(options: OpenTraceOptions): Promise<RunTrace | u
     warn(`traces not exported: ${error instanceof Error ? error.message : String(error)} (the run is not affected)`);
     return undefined;
   }
+}
+
+/** Loads the SDK now when the variables ask for traces (so its load is not spent on a rehearsal's scaled clock). */
+export async function preloadTracing(env: Env): Promise<void> {
+  if (traceEndpoint(env) !== undefined) await loadTracing().catch(() => undefined); // openTrace reports a failure
 }
 
 /** The client factory, telling the trace the cluster's server the first time a client is made. */

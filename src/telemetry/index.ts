@@ -4,6 +4,11 @@ import type { RunTrace, TelemetryConfig, TraceScope } from './types.js';
 
 export { EXPORT_BOUND_MS, type RunTrace, type TelemetryConfig, type TraceScope } from './types.js';
 
+/** Loads the OpenTelemetry SDK ahead of a trace (rehearse: before the simulation's scaled clock starts, ~0.1 s). */
+export async function loadTracing(): Promise<void> {
+  await import('./trace.js');
+}
+
 /** Starts exporting one run's trace; loads the OpenTelemetry SDK on first use. */
 export async function openRunTrace(config: TelemetryConfig, scope: TraceScope): Promise<RunTrace> {
   const { startRunTrace } = await import('./trace.js');

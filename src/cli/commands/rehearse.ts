@@ -135,6 +135,8 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
       import('../../net/index.js'),
       // Rehearse only (`run` stays lazy): load @kubernetes/client-node (1.7–3 s) before the scaled clock starts, not on simulated time.
       import('../../k8s/client.js'),
+      // Likewise the OpenTelemetry SDK when a trace is asked for (~0.1 s: seconds at a scaled clock).
+      import('../telemetry.js').then((telemetry) => telemetry.preloadTracing(io.env)),
     ]);
   const reportRequest = await resolveReportRequest(flags.report, flags.reportFormat, io.cwd);
   const scenario = await loadScenario(path.resolve(io.cwd, flags.scenario));
