@@ -13,7 +13,7 @@
 //   FLEET_BENCH_PLAN_CLUSTERS=1000   clusters of the plan --offline fleet file
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,7 +70,16 @@ async function startClusters(scenario, count) {
       child.on('exit', resolve);
       child.kill('SIGTERM');
     });
-  return { kubeconfig, stop };
+  // utime + stime of the sim serve process (Linux clock ticks, 100 a second): the clusters' side of the work.
+  const cpuSeconds = () => {
+    try {
+      const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return NaN;
+    }
+  };
+  return { kubeconfig, stop, cpuSeconds };
 }
 
 function writeFleet(name, count, kubeconfig) {
@@ -126,18 +135,23 @@ async function main() {
     const clusters = await startClusters(scenario, size);
     try {
       const fleet = writeFleet(`bench-${size}`, size, clusters.kubeconfig);
+      const simBefore = clusters.cpuSeconds();
       const r = await measure(`fleet-${size}`, [process.execPath, cli, 'run', runbook, '--fleet', fleet, '--output', 'plain', '--state-dir', path.join(work, `state-${size}`)]);
-      rows.push({ size, ...r });
+      rows.push({ size, ...r, simCpuSeconds: clusters.cpuSeconds() - simBefore });
       if (r.code !== 0) console.log(`  fleet of ${size}: exit ${r.code}, see ${r.log}`);
     } finally {
       await clusters.stop();
     }
   }
   console.log(`\nfleet run of approve-csrs (2 joining workers per cluster, maxParallel ${MAX_PARALLEL}); one cluster = ${single.wallSeconds.toFixed(2)} s`);
-  console.log(`${pad('clusters', 9)} ${pad('wall s', 8)} ${pad('× one', 7)} ${pad('CPU s', 7)} ${pad('peak MB', 8)} ${pad('exit', 5)}`);
+  // CPU s: the opsbook process; sim CPU s: the sim serve process during the run. Wall far above both = a loaded machine.
+  console.log(`${pad('clusters', 9)} ${pad('wall s', 8)} ${pad('× one', 7)} ${pad('CPU s', 7)} ${pad('sim CPU s', 10)} ${pad('peak MB', 8)} ${pad('exit', 5)}`);
   for (const r of rows) {
-    console.log(`${pad(r.size, 9)} ${pad(r.wallSeconds.toFixed(2), 8)} ${pad((r.wallSeconds / single.wallSeconds).toFixed(2), 7)} ${pad(r.cpuSeconds.toFixed(2), 7)} ${pad(mb(r.maxRssKiB).toFixed(0), 8)} ${pad(r.code, 5)}`);
+    console.log(
+      `${pad(r.size, 9)} ${pad(r.wallSeconds.toFixed(2), 8)} ${pad((r.wallSeconds / single.wallSeconds).toFixed(2), 7)} ${pad(r.cpuSeconds.toFixed(2), 7)} ${pad(r.simCpuSeconds.toFixed(2), 10)} ${pad(mb(r.maxRssKiB).toFixed(0), 8)} ${pad(r.code, 5)}`,
+    );
   }
+  console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (2 cores shared)`);
 
   const planFleet = writeFleet(`plan-${planClusters}`, planClusters, path.join(work, 'no-such-kubeconfig'));
   const plan = await measure('plan', [process.execPath, cli, 'plan', runbook, '--fleet', planFleet, '--offline', '--output', 'json']);
