@@ -46,6 +46,11 @@ export async function openTrace(options: OpenTraceOptions): Promise<RunTrace | u
     warned = true;
     options.stderr.write(`opsbook: warning: ${escapeControl(text)}\n`);
   };
+  // The exporter would fall back to localhost:4318 on a URL it cannot parse: better no trace than someone else's collector.
+  if (!/^https?:$/.test(protocolOf(endpoint))) {
+    warn('traces not exported: the OTLP endpoint is not an http(s) URL');
+    return undefined;
+  }
   if (options.rehearsal && !(await isLoopbackUrl(endpoint))) {
     warn(`traces not exported: a rehearsal contacts nothing beyond the loopback, and the OTLP endpoint is ${hostOf(endpoint)}`);
     return undefined;
@@ -80,6 +85,14 @@ async function isLoopbackUrl(endpoint: string): Promise<boolean> {
     return isLoopback(new URL(endpoint).hostname);
   } catch {
     return false;
+  }
+}
+
+function protocolOf(endpoint: string): string {
+  try {
+    return new URL(endpoint).protocol;
+  } catch {
+    return '';
   }
 }
 

@@ -1,7 +1,7 @@
 // Which OTEL_* variables turn traces on, where they go, and a rehearsal's refusal of an endpoint beyond the loopback.
 
 import { PassThrough } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { exportTimeout, openTrace, traceEndpoint } from '../../src/cli/telemetry.js';
 
 describe('OTEL_* variables', () => {
@@ -19,6 +19,16 @@ describe('OTEL_* variables', () => {
     expect(exportTimeout({ OTEL_EXPORTER_OTLP_TIMEOUT: '500' })).toBe(500);
     expect(exportTimeout({ OTEL_EXPORTER_OTLP_TIMEOUT: '500', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '700' })).toBe(700);
     expect(exportTimeout({ OTEL_EXPORTER_OTLP_TIMEOUT: 'soon' })).toBe(10_000);
+  });
+
+  it('exports nothing to an endpoint that is not an http(s) URL (the exporter would fall back to localhost:4318), and says so', async () => {
+    const stderr = new PassThrough();
+    let said = '';
+    stderr.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    vi.resetModules();
+    const { openTrace: open } = await import('../../src/cli/telemetry.js');
+    expect(await open({ env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, stderr, secrets: [] })).toBeUndefined();
+    expect(said).toBe('opsbook: warning: traces not exported: the OTLP endpoint is not an http(s) URL\n');
   });
 
   it('exports no rehearsal trace to a host beyond the loopback, and says so (without loading the SDK)', async () => {
