@@ -71,11 +71,13 @@ function renderGantt(report: RunReport): string[] {
       continue;
     }
     // Waits under a second (a step handed to its first attempt) would only clutter the chart.
-    for (const gap of step.gaps.filter((g) => g.kind !== 'wait' || g.endMs - g.startMs >= 1000)) lines.push(`  ${ganttName(gap.label)} :${gap.kind === 'gate' ? 'active' : 'done'}, t${n++}, ${t(gap.startMs)}, ${t(gap.endMs)}`);
-    for (const a of step.attempts) {
-      const tag = a.ok === false || (step.status === 'failed' && a.ok === undefined) ? 'crit' : step.critical ? 'active' : 'done';
-      lines.push(`  attempt ${a.attempt}${a.ok === false ? ' failed' : ''} :${tag}, t${n++}, ${t(a.startMs)}, ${t(a.endMs ?? step.endMs ?? a.startMs)}`);
-    }
+    const gaps = step.gaps.filter((g) => g.kind !== 'wait' || g.endMs - g.startMs >= 1000)
+      .map((g) => ({ startMs: g.startMs, endMs: g.endMs, name: g.label, tag: g.kind === 'gate' ? 'active' : 'done' }));
+    const attempts = step.attempts.map((a) => ({
+      startMs: a.startMs, endMs: a.endMs ?? step.endMs ?? a.startMs, name: `attempt ${a.attempt}${a.ok === false ? ' failed' : ''}`,
+      tag: a.ok === false || (step.status === 'failed' && a.ok === undefined) ? 'crit' : step.critical ? 'active' : 'done',
+    }));
+    for (const task of [...attempts, ...gaps].sort((x, y) => x.startMs - y.startMs)) lines.push(`  ${ganttName(task.name)} :${task.tag}, t${n++}, ${t(task.startMs)}, ${t(task.endMs)}`);
   }
   if (report.deadline) lines.push('  section deadline', `  deadline :milestone, t${n++}, ${t(report.deadline.offsetMs)}, ${t(report.deadline.offsetMs)}`);
   return lines;
