@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { repoRoot, runCli } from '../helpers/cli.js';
 import { closedPort, startReceiver, type Receiver, type ReceivedSpan } from '../telemetry/receiver.js';
 
 const SECRET = 'otel-held-out-s3cret-value';
@@ -127,6 +127,35 @@ describe('opsbook run with OTEL_EXPORTER_OTLP_ENDPOINT', { timeout: 120_000 }, (
       expect(s.startMs).toBeGreaterThanOrEqual(root.startMs);
       expect(s.endMs).toBeLessThanOrEqual(root.endMs);
     }
+  });
+});
+
+describe('opsbook run, then resume, with OTEL_EXPORTER_OTLP_ENDPOINT', { timeout: 120_000 }, () => {
+  it('exports a failed run\'s trace with the failure on its spans, then the resume\'s own trace: resumed_from set, the step done before a reused zero-length span', async () => {
+    const { stateDir, env } = setUp();
+    receiver = await startReceiver();
+    const otel = { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url };
+    const runbook = path.join(repoRoot, 'test/cli/fixtures/resume.yaml');
+    const first = await runCli(['run', runbook, '--state-dir', stateDir, '--output', 'plain', '--set', `dir=${dir}`], { env: otel });
+    expect(first.exitCode, first.stderr).toBe(1);
+    const failed = receiver.spans();
+    const failedRoot = failed.find((s) => s.parentSpanId === undefined)!;
+    expect(failedRoot.attributes['opsbook.run.status']).toBe('failed');
+    expect(failedRoot.status.code).toBe(2);
+    expect(failed.find((s) => s.name === 'step gate')!.attributes['opsbook.step.status']).toBe('failed');
+
+    writeFileSync(path.join(dir, 'ready'), '');
+    const runId = String(failedRoot.attributes['opsbook.run.id']);
+    const resumed = await runCli(['resume', runId, '--state-dir', stateDir, '--output', 'plain'], { env: otel });
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    const second = receiver.spans().filter((s) => s.traceId !== failedRoot.traceId);
+    expect(new Set(second.map((s) => s.traceId)).size).toBe(1);
+    const root = second.find((s) => s.parentSpanId === undefined)!;
+    expect(root.attributes).toMatchObject({ 'opsbook.run.resumed_from': runId, 'opsbook.run.status': 'succeeded' });
+    const once = second.find((s) => s.name === 'step once')!;
+    expect(once.attributes).toMatchObject({ 'opsbook.step.reused': true, 'opsbook.step.status': 'succeeded' });
+    expect(once.endMs).toBe(once.startMs);
+    expect(second.filter((s) => s.parentSpanId === once.spanId)).toEqual([]);
   });
 });
 
