@@ -9,6 +9,9 @@ import { REPORT_CSS, REPORT_SCRIPT } from './html-assets.js';
 import { renderTimeline } from './html-timeline.js';
 import { describeStatus, statusSymbol } from './status.js';
 
+/** Output lines shown per step; more would make a report of a large run unwieldy to open or attach. */
+const MAX_LOG_LINES = 1000;
+
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
 export function renderHtml(report: Report): string {
@@ -112,7 +115,11 @@ function renderStep(step: ReportStep): string {
   }
   if (step.details.length > 0) parts.push(`<h4>Details</h4><ul class="details">${step.details.map((d) => `<li>${escapeHtml(d)}</li>`).join('')}</ul>`);
   if (step.logs.length > 0) {
-    parts.push(`<details class="logs"><summary>Output lines (${step.logs.length})</summary><pre>${step.logs.map((l) => `<span class="${l.stream}">${escapeHtml(l.line)}</span>`).join('\n')}</pre></details>`);
+    // A step over thousands of machines can print thousands of lines: the page keeps the last ones, the journal all.
+    const shown = step.logs.slice(-MAX_LOG_LINES);
+    const cut = step.logs.length - shown.length;
+    const note = cut > 0 ? `<p class="empty">${cut} earlier line${cut === 1 ? '' : 's'} not shown: the journal has them</p>` : '';
+    parts.push(`<details class="logs"><summary>Output lines (${step.logs.length})</summary>${note}<pre>${shown.map((l) => `<span class="${l.stream}">${escapeHtml(l.line)}</span>`).join('\n')}</pre></details>`);
   }
   parts.push('</article>');
   return parts.join('\n');

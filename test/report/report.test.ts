@@ -150,6 +150,20 @@ describe('html report', () => {
   });
 });
 
+describe('html report of a chatty step', () => {
+  it('keeps the last 1000 output lines and says how many earlier ones the journal has', () => {
+    const j = journal([step('loud')]);
+    j.stepStart('loud').attemptStart('loud', 1, 1);
+    for (let i = 1; i <= 1200; i++) j.log('loud', `line ${i}`);
+    j.at(1000).attemptEnd('loud', 1, true).stepEnd('loud', 'succeeded').runEnd('succeeded', 1000);
+    const html = renderReport(buildRunReport(j.events), 'html');
+    expect(html).toContain('200 earlier lines not shown: the journal has them');
+    expect(html).toContain('>line 1200<');
+    expect(html).toContain('>line 201<');
+    expect(html).not.toContain('>line 200<');
+  });
+});
+
 describe('report format from a file name', () => {
   it('maps .html, .md and .xml, and refuses an extension it cannot tell', () => {
     expect(['r.html', 'r.md', 'out/r.xml'].map(reportFormatOf)).toEqual(['html', 'markdown', 'junit']);
