@@ -71,5 +71,8 @@ describe('opsbook report', () => {
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('--report-format');
     expect(() => runIds(tmp.stateDir)).toThrow();
+    const fleet = await runCli(['run', reportFixture('slow.yaml'), '--contexts', 'sim-*', '--state-dir', tmp.stateDir, '--report', path.join(tmp.dir, 'r.md')]);
+    expect(fleet.exitCode).toBe(2);
+    expect(fleet.stderr).toContain('opsbook report FLEET_ID');
   });
 });
