@@ -6,6 +6,8 @@ import type { ExecuteOptions } from '../engine/options.js';
 import type { RunStore } from '../store/index.js';
 import type { Clock } from '../time/clock.js';
 import { prepareChildEnv } from './child-env.js';
+import { EXIT } from './exit.js';
+import { escapeControl } from '../ui/escape.js';
 import type { CliIo } from './io.js';
 import { createKubeFactory } from './kube.js';
 import { resolveColor, resolveOutputMode, type CommonFlags } from './options.js';
@@ -26,6 +28,8 @@ export interface ClusterRunOptions {
   stateDir: string;
   /** Where the run is kept. @default the local store on `stateDir` (the engine's default) */
   store?: RunStore;
+  /** Aborted when the store loses the run's claim (a cluster lease taken over): the run stops, reported as such. */
+  storeLost?: AbortSignal;
   clock: Clock;
   start: (engine: ClusterEngineOptions) => Promise<RunOutcome>;
   /** Renderer to use instead of the output mode's (rehearse --output json prints only its report). */
@@ -63,7 +67,7 @@ export async function runSessionOnCluster(options: ClusterRunOptions): Promise<{
   const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: flags.context });
   try {
     await options.beforeStart?.(kube);
-    return await runSession({
+    const result = await runSession({
       io,
       runbook: prepared.runbook,
       runId,
@@ -80,6 +84,7 @@ export async function runSessionOnCluster(options: ClusterRunOptions): Promise<{
       start: (ui) =>
         options.start({
           ...ui,
+          ...(options.storeLost ? { signal: AbortSignal.any([ui.signal!, options.storeLost]) } : {}),
           runId,
           runbook: prepared.runbook,
           inputs: prepared.inputs,
@@ -94,6 +99,12 @@ export async function runSessionOnCluster(options: ClusterRunOptions): Promise<{
           concurrency: flags.concurrency,
         }),
     });
+    if (options.storeLost?.aborted && result.outcome?.status !== 'succeeded') {
+      const reason = options.storeLost.reason instanceof Error ? options.storeLost.reason.message : String(options.storeLost.reason);
+      io.stderr.write(`opsbook: run stopped as interrupted: ${escapeControl(reason)}; another process continues it\n`);
+      return { ...result, exitCode: EXIT.failed };
+    }
+    return result;
   } finally {
     childEnv.dispose();
     // Bounded (EXPORT_BOUND_MS): a collector that is down never holds the run's exit longer than that.

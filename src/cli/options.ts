@@ -9,6 +9,8 @@ export interface CommonFlags {
   kubeconfig?: string;
   context?: string;
   stateDir?: string;
+  /** `kubernetes://NAMESPACE`: runs kept in the cluster instead of the state directory. */
+  state?: string;
   set: string[];
   values?: string;
   concurrency?: number;
@@ -28,7 +30,7 @@ export function parsePositiveInt(value: string): number {
 /** The common flags by name (the CommonFlags key each one sets). */
 export type CommonFlagName = keyof CommonFlags;
 
-export const COMMON_FLAG_NAMES: readonly CommonFlagName[] = ['kubeconfig', 'context', 'stateDir', 'set', 'values', 'concurrency', 'output', 'color', 'approve'];
+export const COMMON_FLAG_NAMES: readonly CommonFlagName[] = ['kubeconfig', 'context', 'stateDir', 'state', 'set', 'values', 'concurrency', 'output', 'color', 'approve'];
 
 const DEFAULT_OUTPUT_DESCRIPTION = 'tty (live tree), plain (timestamped lines) or json (NDJSON events); default tty on a terminal, else plain';
 
@@ -40,6 +42,8 @@ function createCommonOption(name: CommonFlagName, outputDescription: string): Op
       return new Option('--context <name>', 'kubeconfig context to use (else its current-context)');
     case 'stateDir':
       return new Option('--state-dir <dir>', 'where run journals live (else $OPSBOOK_STATE_DIR, else .opsbook/)');
+    case 'state':
+      return new Option('--state <location>', 'where runs are kept: kubernetes://NAMESPACE keeps them in that namespace of the --kubeconfig/--context cluster (else $OPSBOOK_STATE, else the state directory)');
     case 'set':
       return new Option('--set <name=value>', 'set an input, typed by its declared type (repeatable)').argParser(collect).default([]);
     case 'values':

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../paths.js';
 import { registerGraphCommand } from './commands/graph.js';
+import { registerLogsCommand } from './commands/logs.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerRehearseCommand } from './commands/rehearse.js';
 import { registerReportCommand } from './commands/report.js';
@@ -38,6 +39,7 @@ export function createProgram(): Command {
   registerRunCommand(program);
   registerResumeCommand(program);
   registerRunsCommand(program);
+  registerLogsCommand(program);
   registerReportCommand(program);
   registerStepsCommand(program);
   registerStepCommand(program);

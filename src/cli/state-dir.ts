@@ -2,10 +2,15 @@
 // run at its first journal write with a raw errno (exit 1), though nothing ran.
 
 import { mkdirSync, mkdtempSync, rmdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { PRIVATE_DIR_MODE } from '../store/local/modes.js';
 import { runsDir } from '../store/local/paths.js';
 import { UsageError } from '../errors.js';
+import type { RunStore } from '../store/index.js';
+import type { Clock } from '../time/clock.js';
+import type { CliIo } from './io.js';
+import { createKubeFactory } from './kube.js';
+import { resolveStateDir, type CommonFlags } from './options.js';
 
 /**
  * Creates `STATE/runs` (0700, like every directory opsbook makes; existing ones are left as they are) and proves it
@@ -43,4 +48,50 @@ function findFileInPath(path: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Where runs are kept: the local state directory, or a namespace of the cluster (`--state kubernetes://NS`). */
+export type StateLocation = { kind: 'local'; stateDir: string } | { kind: 'kubernetes'; namespace: string };
+
+// A namespace is a DNS-1123 label; anything else would only fail later, at the API server.
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** --state, else $OPSBOOK_STATE, else the state directory (--state-dir, $OPSBOOK_STATE_DIR, .opsbook/). UsageError for anything else. */
+export function resolveStateLocation(flags: { state?: string; stateDir?: string }, env: NodeJS.ProcessEnv, cwd: string): StateLocation {
+  const text = flags.state ?? (env.OPSBOOK_STATE || undefined);
+  if (text === undefined) return { kind: 'local', stateDir: resolveStateDir(flags.stateDir, env, cwd) };
+  const source = flags.state !== undefined ? '--state' : '$OPSBOOK_STATE';
+  const match = /^kubernetes:\/\/([^/]*)\/?$/.exec(text);
+  if (!match) throw new UsageError(`${source} ${text}: expected kubernetes://NAMESPACE (for a local directory, use --state-dir)`);
+  const namespace = match[1]!;
+  if (!NAMESPACE.test(namespace)) throw new UsageError(`${source} ${text}: "${namespace}" is not a namespace name (lower-case letters, digits and '-', at most 63)`);
+  return { kind: 'kubernetes', namespace };
+}
+
+export interface OpenedStore {
+  store: RunStore;
+  location: StateLocation;
+  /** For messages: the state directory, or kubernetes://NS. */
+  where: string;
+  /** Aborted when the cluster store loses a run's claim (its lease taken over or expired). */
+  lost?: AbortSignal;
+}
+
+/**
+ * Opens the store the flags name. The cluster store uses the command's kubeconfig and context (the cluster the run
+ * acts on keeps its runs) and is checked first: a missing namespace or RBAC is a UsageError (exit 2) before anything runs.
+ */
+export async function openRunStore(
+  flags: Pick<CommonFlags, 'state' | 'stateDir' | 'kubeconfig' | 'context'>,
+  io: Pick<CliIo, 'env' | 'cwd'>,
+  clock: Clock,
+  access: 'read' | 'write',
+): Promise<OpenedStore> {
+  const location = resolveStateLocation(flags, io.env, io.cwd);
+  const { openDefaultStore, openClusterStore } = await import('../store/default.js');
+  if (location.kind === 'local') return { store: openDefaultStore(location.stateDir), location, where: location.stateDir };
+  const kube = await createKubeFactory({ kubeconfigPath: flags.kubeconfig ? resolve(io.cwd, flags.kubeconfig) : undefined, context: flags.context, env: io.env, clock })();
+  const store = await openClusterStore({ kube, namespace: location.namespace, clock });
+  await store.preflight(access);
+  return { store, location, where: `kubernetes://${location.namespace}`, lost: store.lost };
 }

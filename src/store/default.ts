@@ -4,6 +4,7 @@
 import type { FleetStore, RunStore } from './index.js';
 import { createLocalFleetStore } from './local/fleets.js';
 import { createLocalStore } from './local/index.js';
+import type { KubernetesStore, KubernetesStoreOptions } from './kubernetes/index.js';
 
 /** `<stateDir>/runs/<runId>/` with journal.ndjson, run.json and owner.json. */
 export function openDefaultStore(stateDir: string): RunStore {
@@ -13,4 +14,12 @@ export function openDefaultStore(stateDir: string): RunStore {
 /** `<stateDir>/fleets/<fleetId>.json`: fleet runs beside the runs of their clusters. */
 export function openDefaultFleetStore(stateDir: string): FleetStore {
   return createLocalFleetStore(stateDir);
+}
+
+/**
+ * A namespace of a cluster (`--state kubernetes://NS`): src/store/kubernetes, loaded only when asked for. The CLI picks
+ * it; the engine gets it as any RunStore.
+ */
+export async function openClusterStore(options: KubernetesStoreOptions): Promise<KubernetesStore> {
+  return (await import('./kubernetes/index.js')).createKubernetesStore(options);
 }

@@ -36,23 +36,23 @@ export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo
     if (flags.from.length > 0) throw new UsageError('--from re-runs steps of one run; resume a cluster\'s own run for that (see `opsbook runs FLEET_ID`)');
     return (await import('../fleet-command.js')).resumeFleetCommand(runId, flags, io);
   }
-  const [{ prepareRun }, { runOnCluster }, { resumeRunbook, isRunId, checkStepIds, splitStepIds }, { systemClock }, { openDefaultStore }, { prepareStateDir }] = await Promise.all([
+  const [{ prepareRun }, { runOnCluster }, { resumeRunbook, isRunId, checkStepIds, splitStepIds }, { systemClock }, { prepareStateDir, openRunStore }] = await Promise.all([
     import('../prepare.js'),
     import('../cluster-run.js'),
     import('../../engine/index.js'),
     import('../../time/clock.js'),
-    import('../../store/default.js'),
     import('../state-dir.js'),
   ]);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
   if (!isRunId(runId)) throw new UsageError(`${runId} is not a run id (see \`opsbook runs\`)`);
-  const store = openDefaultStore(stateDir);
+  const { store, where, lost } = await openRunStore(flags, io, systemClock, 'write');
   const metadata = await store.readMetadata(runId);
-  if (!metadata) throw new UsageError(`no run ${runId} in ${stateDir} (see \`opsbook runs\`)`);
+  if (!metadata) throw new UsageError(`no run ${runId} in ${where} (see \`opsbook runs\`)`);
   // A file or unwritable directory is a usage error here, not a raw errno from the claim or the journal.
   prepareStateDir(stateDir);
   // Claimed before anything else (the cluster lock included): of two resumes of one run, exactly one goes on.
-  const claim = await store.claim(runId, { force: flags.force ?? false });
+  // In the cluster a live claim is a lease its holder renews: --break-lock (or --force) takes it over.
+  const claim = await store.claim(runId, { force: (flags.force ?? false) || (lost !== undefined && (flags.breakLock ?? false)) });
   try {
     // Secrets were never stored: they come again from env/file or a prompt; the other inputs from the run's record.
     const prepared = await prepareRun(metadata.runbook.path, { set: flags.set, valuesFile: flags.values, baseValues: metadata.inputs }, io);
@@ -66,6 +66,7 @@ export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo
       runId,
       stateDir,
       store,
+      ...(lost ? { storeLost: lost } : {}),
       clock: systemClock,
       start: (engine) =>
         resumeRunbook({

@@ -28,8 +28,12 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
     throw new UsageError('--report with a fleet run: write it afterwards with `opsbook report FLEET_ID`');
   }
   const reportRequest = await resolveReportRequest(flags.report, flags.reportFormat, io.cwd);
-  if (flags.fleet !== undefined || flags.contexts !== undefined) return (await import('../fleet-command.js')).runFleetCommand(file, flags, io);
-  const [{ prepareRun }, { runOnCluster }, { executeRunbook, createRunId }, { systemClock }, { prepareStateDir }] = await Promise.all([
+  if (flags.fleet !== undefined || flags.contexts !== undefined) {
+    const { resolveStateLocation } = await import('../state-dir.js');
+    if (resolveStateLocation(flags, io.env, io.cwd).kind !== 'local') throw new UsageError('a fleet run keeps its state in the state directory: --state kubernetes://… is not supported with --fleet/--contexts yet');
+    return (await import('../fleet-command.js')).runFleetCommand(file, flags, io);
+  }
+  const [{ prepareRun }, { runOnCluster }, { executeRunbook, createRunId }, { systemClock }, { prepareStateDir, openRunStore }] = await Promise.all([
     import('../prepare.js'),
     import('../cluster-run.js'),
     import('../../engine/index.js'),
@@ -44,6 +48,9 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
     void io.stderr.write(`${text}\n`),
   );
   const clock = systemClock;
+  // The cluster store is checked (namespace, RBAC) before anything runs; the local one is the engine's default.
+  const state = await openRunStore(flags, io, clock, 'write');
+  if (reportRequest && state.location.kind === 'kubernetes') throw new UsageError('--report reads the run from the state directory: it is not supported with --state kubernetes://… yet');
   const runId = createRunId(clock.now());
   const exitCode = await runOnCluster({
     io,
@@ -52,6 +59,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
     runId,
     stateDir,
     clock,
+    ...(state.location.kind === 'kubernetes' ? { store: state.store, ...(state.lost ? { storeLost: state.lost } : {}) } : {}),
     start: (engine) => executeRunbook(engine, selection),
   });
   // Whatever the outcome (failed, interrupted): the report is most wanted when the run went wrong.

@@ -3,16 +3,16 @@
 import type { Command } from 'commander';
 import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
-import { addCommonOptions, resolveStateDir, type CommonFlags } from '../options.js';
+import { addCommonOptions, type CommonFlags } from '../options.js';
 
-type RunsFlags = Pick<CommonFlags, 'stateDir' | 'output'>;
+type RunsFlags = Pick<CommonFlags, 'stateDir' | 'state' | 'kubeconfig' | 'context' | 'output'>;
 
 export function registerRunsCommand(program: Command): void {
   const command = program
     .command('runs')
     .description('list runs (and fleet runs) recorded in the state directory; with FLEET_ID, the clusters of that fleet run')
     .argument('[fleet-id]', 'a fleet run id (fleet-…) shown by `opsbook runs`');
-  addCommonOptions(command, ['stateDir', 'output'], 'tty/plain (table) or json')
+  addCommonOptions(command, ['kubeconfig', 'context', 'stateDir', 'state', 'output'], 'tty/plain (table) or json')
     .action(async (fleetId: string | undefined, flags: RunsFlags) => {
       const io = getProcessIo();
       process.exitCode = fleetId === undefined ? await runsCommand(flags, io) : await (await import('../fleet-runs.js')).fleetRunsCommand(fleetId, flags, io);
@@ -20,15 +20,17 @@ export function registerRunsCommand(program: Command): void {
 }
 
 export async function runsCommand(flags: RunsFlags, io: CliIo): Promise<number> {
-  const [{ listRuns }, { openDefaultStore }, { formatDurationHuman }, { formatTable }] = await Promise.all([
+  const [{ listRuns }, { openRunStore }, { systemClock }, { formatDurationHuman }, { formatTable }] = await Promise.all([
     import('../../engine/index.js'),
-    import('../../store/default.js'),
+    import('../state-dir.js'),
+    import('../../time/clock.js'),
     import('../../time/duration.js'),
     import('../../ui/table.js'),
   ]);
-  const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
-  const runs = await listRuns(openDefaultStore(stateDir));
-  const fleets = await (await import('../fleet-runs.js')).listFleetRuns(stateDir);
+  const { store, location, where } = await openRunStore(flags, io, systemClock, 'read');
+  const runs = await listRuns(store);
+  // Fleet runs are kept in the state directory only.
+  const fleets = location.kind === 'local' ? await (await import('../fleet-runs.js')).listFleetRuns(location.stateDir) : [];
   if (flags.output === 'json') {
     // Fleet runs (fleetId) join the runs (runId), newest first; without fleets the list is as it always was.
     const all = fleets.length === 0 ? runs : [...runs, ...fleets].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
@@ -36,7 +38,7 @@ export async function runsCommand(flags: RunsFlags, io: CliIo): Promise<number> 
     return 0;
   }
   if (runs.length === 0 && fleets.length === 0) {
-    io.stdout.write(`no runs in ${escapeControl(stateDir)}\n`);
+    io.stdout.write(`no runs in ${escapeControl(where)}\n`);
     return 0;
   }
   // Ids, names and paths come from run.json files anyone may have written: escaped before they reach the terminal.

@@ -61,7 +61,7 @@ export function createKubernetesStore(options: KubernetesStoreOptions): Kubernet
       // Run ids start with their UTC start time, so reverse name order is newest first.
       return items.map((cm) => cm.metadata.labels?.[LABEL.runId] ?? '').filter((id) => id !== '').sort().reverse();
     },
-    openJournal: (runId, opts = {}) => openChunkWriter(chunks, runId, where(runId), { resume: opts.resume ?? false, ...(runLost.has(runId) ? { lost: runLost.get(runId)! } : {}) }),
+    openJournal: (runId, opts = {}) => openChunkWriter(chunks, runId, where(runId), { resume: opts.resume ?? false, lost: () => runLost.get(runId) }),
     read: (runId) => readChunks(chunks, runId, where(runId)),
     async claim(runId, opts) {
       const claim = await claimLease(claims, runId, opts);

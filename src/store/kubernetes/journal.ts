@@ -70,8 +70,8 @@ interface Pending {
 
 export interface ChunkWriterOptions {
   resume: boolean;
-  /** Aborted when the run's lease is lost: the writer stops appending. */
-  lost?: AbortSignal;
+  /** Aborted when the run's lease is lost: the writer stops appending (what is not yet stored is dropped). */
+  lost?: () => AbortSignal | undefined;
 }
 
 /** Opens the journal: creates chunk 0 for a new run, or finds the last chunk (cutting a torn tail) for a resumed one. */
@@ -112,16 +112,22 @@ class ChunkWriter implements JournalWriter {
     private readonly runId: string,
     where: string,
     private current: ConfigMap | undefined,
-    private readonly lost: AbortSignal | undefined,
+    private readonly lostSignal: (() => AbortSignal | undefined) | undefined,
   ) {
     this.path = where;
+    // A new run's journal is opened before its claim is made: the claim's signal is looked up on each write.
     this.nextSeq = storedUpTo(current!);
+  }
+
+  private get lost(): boolean {
+    return this.lostSignal?.()?.aborted ?? false;
   }
 
   append(event: Parameters<JournalWriter['append']>[0]): void {
     if (this.closed) return;
     if (this.failure) throw this.failure;
-    if (this.lost?.aborted) throw (this.failure = lostError(this.lost, this.path));
+    // Another process owns the run now: nothing more is written (the CLI stops the run and says why).
+    if (this.lost) return;
     this.pending.push({ seq: this.nextSeq++, line: formatEventLine(event) });
     if (!this.scheduled) {
       this.scheduled = true;
@@ -155,7 +161,10 @@ class ChunkWriter implements JournalWriter {
 
   private async drain(): Promise<void> {
     while (this.pending.length > 0) {
-      if (this.lost?.aborted) throw lostError(this.lost, this.path);
+      if (this.lost) {
+        this.pending = [];
+        return;
+      }
       const stored = await this.write(this.pending.slice());
       this.pending = this.pending.filter((p) => p.seq >= stored);
     }
@@ -215,9 +224,4 @@ class ChunkWriter implements JournalWriter {
     if (!last) throw new StepError(`journal ${this.path} was deleted while the run was writing it`, { errorClass: 'permanent' });
     return last;
   }
-}
-
-function lostError(lost: AbortSignal, where: string): Error {
-  const why = lost.reason instanceof Error ? lost.reason.message : String(lost.reason);
-  return new StepError(`stopped writing journal ${where}: ${why}`, { errorClass: 'permanent' });
 }

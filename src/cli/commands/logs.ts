@@ -1,0 +1,67 @@
+// `opsbook logs RUN_ID [-f]`: a run's live view (tty/plain/json, as `run` shows it) rendered from its journal, in
+// either store; with -f it follows the journal until the run ends, from any machine that can read the store.
+
+import type { Command } from 'commander';
+import { UsageError } from '../../errors.js';
+import { getProcessIo, type CliIo } from '../io.js';
+import { addCommonOptions, resolveColor, resolveOutputMode, type CommonFlags } from '../options.js';
+
+type LogsFlags = Pick<CommonFlags, 'kubeconfig' | 'context' | 'stateDir' | 'state' | 'output' | 'color'> & { follow?: boolean };
+
+/** How often -f looks for new events (the journal is written once per event-loop turn, so this bounds the lag). */
+export const FOLLOW_POLL_MS = 1000;
+
+export function registerLogsCommand(program: Command): void {
+  const command = program
+    .command('logs')
+    .description("render a run's live view from its journal (local state directory or --state kubernetes://NS)")
+    .argument('<run-id>', 'id shown by `opsbook runs`')
+    .option('-f, --follow', 'keep following the journal until the run ends');
+  addCommonOptions(command, ['kubeconfig', 'context', 'stateDir', 'state', 'output', 'color']).action(async (runId: string, flags: LogsFlags) => {
+    process.exitCode = await logsCommand(runId, flags, getProcessIo());
+  });
+}
+
+/** 0 once shown (with -f: 0 when the run succeeded, 1 when it failed, was interrupted or its process died). */
+export async function logsCommand(runId: string, flags: LogsFlags, io: CliIo, pollMs = FOLLOW_POLL_MS): Promise<number> {
+  const [{ isRunId }, { openRunStore }, { systemClock }, { createRenderer }] = await Promise.all([
+    import('../../engine/index.js'),
+    import('../state-dir.js'),
+    import('../../time/clock.js'),
+    import('../../ui/renderer.js'),
+  ]);
+  if (!isRunId(runId)) throw new UsageError(`${runId} is not a run id (see \`opsbook runs\`)`);
+  const clock = systemClock;
+  const { store, where } = await openRunStore(flags, io, clock, 'read');
+  if (!(await store.has(runId))) throw new UsageError(`no run ${runId} in ${where} (see \`opsbook runs\`)`);
+  const mode = resolveOutputMode(flags.output, io.stdout.isTTY);
+  const color = resolveColor(flags.color, io.env, io.stdout.isTTY);
+  if (!color) io.env.NO_COLOR = '1'; // listr2's colour library reads it when first loaded
+  const renderer = await createRenderer({ mode, stdout: io.stdout, stderr: io.stderr, color, clock });
+  let shown = 0;
+  let status: string | undefined;
+  try {
+    for (;;) {
+      const { events } = await store.read(runId);
+      for (const event of events.slice(shown)) {
+        renderer.handle(event);
+        // A resumed run appends a new run-start after an earlier run-end: only the last one ends the run.
+        status = event.type === 'run-end' ? event.status : event.type === 'run-start' ? undefined : status;
+      }
+      const grew = events.length > shown;
+      shown = events.length;
+      if (!flags.follow || status !== undefined) break;
+      // A writer that died leaves no run-end: stop once nobody holds the run and nothing new came.
+      if (!grew && !(await store.isActive(runId))) {
+        io.stderr.write(`opsbook: run ${runId} is not running (its process is gone); resume it with \`opsbook resume ${runId}\`\n`);
+        status = 'crashed';
+        break;
+      }
+      await clock.sleep(pollMs);
+    }
+  } finally {
+    await renderer.close();
+  }
+  if (!flags.follow) return 0;
+  return status === 'succeeded' ? 0 : 1;
+}

@@ -1,0 +1,94 @@
+// `--state kubernetes://NS` through the real CLI against the simulated API server: run, runs, logs, a kill -9 mid-run
+// and a resume from the cluster journal that does not re-run the succeeded step; bad namespaces and RBAC refused first.
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { runCli, startCli } from '../helpers/cli.js';
+import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
+import { fixture, makeTempDir, type TempDir } from './fixtures.js';
+
+let cluster: TestCluster;
+let tmp: TempDir;
+let kubeconfig: string;
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+  await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'runs' } });
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+beforeEach(() => {
+  tmp = makeTempDir();
+  kubeconfig = path.join(tmp.dir, 'kubeconfig');
+  writeFileSync(kubeconfig, cluster.sim.kubeconfig, { mode: 0o600 });
+});
+afterEach(() => tmp.cleanup());
+
+const state = ['--state', 'kubernetes://runs'];
+const common = () => ['--kubeconfig', kubeconfig, '--state-dir', tmp.stateDir, '--output', 'plain'];
+const markers = () => (existsSync(path.join(tmp.dir, 'markers')) ? readFileSync(path.join(tmp.dir, 'markers'), 'utf8') : '');
+const started = (step: string) => markers().split('\n').filter((l) => l.startsWith(`start ${step} `)).length;
+
+describe('--state kubernetes://NS', () => {
+  it('runs, lists, shows logs, survives kill -9 and resumes from the cluster journal without re-running the succeeded step', async () => {
+    const cli = startCli(['run', fixture('crash.yaml'), ...state, ...common(), '--set', `dir=${tmp.dir}`]);
+    const seen = await cli.waitForOutput(/gated pid=\d+/);
+    const runId = /run (\d{8}-\S+) started/.exec(seen)![1]!;
+    const stepPid = Number(/gated pid=(\d+)/.exec(seen)![1]);
+
+    const listed = await runCli(['runs', ...state, '--kubeconfig', kubeconfig, '--output', 'json']);
+    expect(listed.exitCode).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ runId, status: 'running' })]);
+    // Nothing of the run is in the state directory: the journal is in the cluster.
+    expect(existsSync(path.join(tmp.stateDir, 'runs', runId))).toBe(false);
+
+    cli.kill('SIGKILL');
+    expect((await cli.result).signal).toBe('SIGKILL');
+    try {
+      process.kill(-stepPid, 'SIGKILL');
+    } catch {
+      // its supervisor already ended it
+    }
+
+    // The dead writer's lease has not expired yet: a plain resume is refused before anything runs.
+    const refused = await runCli(['resume', runId, ...state, ...common()]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(new RegExp(`run ${runId} is claimed by pid \\d+ on host .*lease runs/opsbook-run-${runId}.*--break-lock`));
+
+    writeFileSync(path.join(tmp.dir, 'gate'), '');
+    const resumed = await runCli(['resume', runId, ...state, ...common(), '--break-lock']);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.exitCode).toBe(0);
+    expect(started('first')).toBe(1);
+    expect(started('gated')).toBe(2);
+    expect(started('last')).toBe(1);
+
+    const after = JSON.parse((await runCli(['runs', ...state, '--kubeconfig', kubeconfig, '--output', 'json'])).stdout) as { runId: string; status: string }[];
+    expect(after).toEqual([expect.objectContaining({ runId, status: 'succeeded' })]);
+
+    const logs = await runCli(['logs', runId, ...state, ...common()]);
+    expect(logs.exitCode).toBe(0);
+    expect(logs.stdout).toContain('gated pid=');
+    expect(logs.stdout).toMatch(/last/);
+    const json = await runCli(['logs', runId, ...state, '--kubeconfig', kubeconfig, '--output', 'json', '--follow']);
+    expect(json.exitCode).toBe(0);
+    const types = json.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
+    expect(types.filter((t) => t === 'run-start')).toHaveLength(2);
+    expect(types.at(-1)).toBe('run-end');
+  }, 120_000);
+
+  it('refuses a namespace that does not exist, and a malformed --state, with exit 2 before anything runs', async () => {
+    const missing = await runCli(['run', fixture('crash.yaml'), '--state', 'kubernetes://nope', ...common(), '--set', `dir=${tmp.dir}`]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/namespace nope does not exist on https:\/\/.*kubectl create namespace nope/);
+    expect(markers()).toBe('');
+    const malformed = await runCli(['runs', '--state', 'kubernetes://Bad_NS', '--kubeconfig', kubeconfig]);
+    expect(malformed.exitCode).toBe(2);
+    expect(malformed.stderr).toMatch(/"Bad_NS" is not a namespace name/);
+    const env = await runCli(['runs', '--kubeconfig', kubeconfig], { env: { OPSBOOK_STATE: 's3://bucket' } });
+    expect(env.exitCode).toBe(2);
+    expect(env.stderr).toMatch(/\$OPSBOOK_STATE s3:\/\/bucket: expected kubernetes:\/\/NAMESPACE/);
+  });
+});
