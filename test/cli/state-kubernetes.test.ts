@@ -79,6 +79,47 @@ describe('--state kubernetes://NS', () => {
     expect(types.at(-1)).toBe('run-end');
   }, 120_000);
 
+  it('keeps secrets out of every object it writes in the namespace', async () => {
+    const secret = 'S3cr3t-cluster-VALUE';
+    const r = await runCli(['run', fixture('secret.yaml'), ...state, ...common()], { env: { CLI_TEST_TOKEN: secret } });
+    expect(r.exitCode).toBe(1);
+    const runId = /run (\d{8}-\S+) started/.exec(r.stdout + r.stderr)![1]!;
+    const objects = [
+      ...(await cluster.kube.list('v1', 'ConfigMap', { namespace: 'runs', labelSelector: `opsbook.dev/run-id=${runId}` })).items,
+      ...(await cluster.kube.list('coordination.k8s.io/v1', 'Lease', { namespace: 'runs' })).items,
+    ];
+    expect(objects.length).toBeGreaterThanOrEqual(3); // metadata, a journal chunk, the lease
+    const text = JSON.stringify(objects);
+    expect(text).toContain('token is ***');
+    expect(text).not.toContain(secret);
+  }, 60_000);
+
+  it('stops a run whose lease another process took over, as interrupted and saying so', async () => {
+    const cli = startCli(['run', fixture('crash.yaml'), ...state, ...common(), '--set', `dir=${tmp.dir}`]);
+    const seen = await cli.waitForOutput(/gated pid=\d+/);
+    const runId = /run (\d{8}-\S+) started/.exec(seen)![1]!;
+    const ref = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: `opsbook-run-${runId}`, namespace: 'runs' };
+    const lease = (await cluster.kube.get(ref))!;
+    await cluster.kube.replace({ ...lease, spec: { ...(lease.spec as object), holderIdentity: 'elsewhere/1/-' }, metadata: { ...lease.metadata, annotations: { 'opsbook.dev/owner': JSON.stringify({ pid: 1, host: 'elsewhere', since: 'now' }) } } });
+    // Its next renewal (a third of the 30 s lease) finds the lease taken over.
+    const result = await cli.result;
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(new RegExp(`run stopped as interrupted: lost the claim on run ${runId} \\(lease runs/opsbook-run-${runId}\\): taken over by pid 1 on host elsewhere`));
+    expect(started('last')).toBe(0);
+  }, 60_000);
+
+  it('of two concurrent resumes of one run, exactly one proceeds', async () => {
+    writeFileSync(path.join(tmp.dir, 'gate'), '');
+    const first = await runCli(['run', fixture('crash.yaml'), ...state, ...common(), '--set', `dir=${tmp.dir}`]);
+    expect(first.exitCode).toBe(0);
+    const runId = /run (\d{8}-\S+) started/.exec(first.stdout)![1]!;
+    const results = await Promise.all([1, 2].map(() => runCli(['resume', runId, ...state, ...common(), '--from', 'last'])));
+    expect(results.map((r) => r.exitCode).sort()).toEqual([0, 2]);
+    expect(results.find((r) => r.exitCode === 2)!.stderr).toMatch(/is claimed by pid \d+/);
+    expect(started('first')).toBe(1);
+    expect(started('last')).toBe(2);
+  }, 60_000);
+
   it('refuses a namespace that does not exist, and a malformed --state, with exit 2 before anything runs', async () => {
     const missing = await runCli(['run', fixture('crash.yaml'), '--state', 'kubernetes://nope', ...common(), '--set', `dir=${tmp.dir}`]);
     expect(missing.exitCode).toBe(2);
