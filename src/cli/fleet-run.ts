@@ -71,11 +71,20 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
   let saving: Promise<void> = Promise.resolve();
   // A failed write (disk full) must not crash the clusters' runs midway: kept, reported, and the fleet exits 1.
   const saved: { error?: unknown } = {};
+  // A write not yet started takes the newest state when it starts, so saves asked meanwhile join it: with 100 clusters
+  // changing at once the record is written (and fsynced) once per write's duration, not once per event.
+  let queued: Promise<void> | undefined;
   const save = () => {
     record.updatedAt = new Date(clock.now()).toISOString();
-    const snapshot = structuredClone(record);
-    saving = saving.then(() => ctx.fleetStore.writeFleet(snapshot)).catch((error: unknown) => void (saved.error ??= error));
-    return saving;
+    if (queued) return queued;
+    queued = saving
+      .then(() => {
+        queued = undefined;
+        return ctx.fleetStore.writeFleet(structuredClone(record));
+      })
+      .catch((error: unknown) => void (saved.error ??= error));
+    saving = queued;
+    return queued;
   };
   const byName = new Map(record.clusters.map((c) => [c.name, c]));
   const started = clock.now();
