@@ -9,7 +9,7 @@ import { getRunbookSchema } from '../src/runbook/schema.js';
 import { buildSchemaFiles } from '../src/runbook/step-schemas.js';
 import { generateValidatorsModule } from '../src/schema/ajv.js';
 import { runbookSchema } from '../src/runbook/schema.js';
-import { getFleetSchema } from '../src/fleet/schema.js';
+import { fleetSchema, getFleetSchema } from '../src/fleet/schema.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const steps = createStepRegistry().list();
@@ -25,5 +25,5 @@ for (const name of await readdir(path.join(root, 'schemas/steps'))) {
   }
 }
 // Precompiled validators so a cold `opsbook validate` needs no ajv compile (keyed by content: stale ones are simply unused).
-await writeFile(path.join(root, 'src/schema/generated/validators.ts'), generateValidatorsModule([runbookSchema, ...steps.map((s) => s.schema)]));
+await writeFile(path.join(root, 'src/schema/generated/validators.ts'), generateValidatorsModule([runbookSchema, fleetSchema, ...steps.map((s) => s.schema)]));
 process.stdout.write(`wrote ${files.size} schema files and src/schema/generated/validators.ts\n`);

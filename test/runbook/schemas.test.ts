@@ -6,6 +6,7 @@ import { assertValidSchema, generateValidatorsModule, validateAgainstSchema } fr
 import { runbookSchema } from '../../src/runbook/schema.js';
 import { buildSchemaFiles } from '../../src/runbook/step-schemas.js';
 import { parseYamlDocuments } from '../../src/yaml/parse.js';
+import { fleetSchema } from '../../src/fleet/index.js';
 
 describe('published schemas', () => {
   const files = buildSchemaFiles(createStepRegistry().list(), getRunbookSchema());
@@ -17,7 +18,7 @@ describe('published schemas', () => {
   });
 
   it('precompiled validators are in sync with the schemas (run `npm run schemas`)', () => {
-    const expected = generateValidatorsModule([runbookSchema, ...createStepRegistry().list().map((s) => s.schema)]);
+    const expected = generateValidatorsModule([runbookSchema, fleetSchema, ...createStepRegistry().list().map((s) => s.schema)]);
     expect(readFileSync('src/schema/generated/validators.ts', 'utf8') === expected).toBe(true);
   });
 
