@@ -124,6 +124,39 @@ describe('kubernetes store', () => {
     expect(lostAnswers).toBeGreaterThan(5);
   });
 
+  it('loses no event and duplicates none when the API server fails, throttles and resets writes (scenario faults); opens, reads and claims retry', async () => {
+    const flaky = await startTestCluster({
+      faults: {
+        seed: 11,
+        errors: [
+          { verbs: ['update', 'create', 'list'], resources: ['configmaps'], rate: 0.3, code: 503 },
+          { verbs: ['get', 'create', 'update'], resources: ['leases'], rate: 0.3, code: 503 },
+        ],
+        throttle: [{ verbs: ['update'], resources: ['configmaps'], rate: 0.1, retryAfterSeconds: 1 }],
+        resets: [{ verbs: ['update'], resources: ['configmaps'], rate: 0.1 }],
+      },
+    } as never);
+    try {
+      await flaky.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flaky' } });
+      const store = createKubernetesStore({ kube: flaky.kube, namespace: 'flaky', chunkBytes: 8 * 1024, clock: new VirtualClock() });
+      const events = [start, ...Array.from({ length: 200 }, (_, i) => log(i, 150))];
+      const journal = await store.openJournal(RUN);
+      for (let i = 0; i < events.length; i++) {
+        journal.append(events[i]!);
+        if (i % 9 === 0) await new Promise((r) => setImmediate(r));
+      }
+      await journal.close();
+      const injected = flaky.sim.faults();
+      expect((await store.read(RUN)).events).toEqual(events);
+      const claim = await store.claim(RUN);
+      await claim.release();
+      // The faults must actually have hit the writer, or this test proves nothing.
+      expect(Object.values(injected).reduce((a, b) => a + b, 0), JSON.stringify(injected)).toBeGreaterThan(10);
+    } finally {
+      await flaky.stop();
+    }
+  });
+
   it('lets exactly one of two stores (two processes) claim a run; the other is told who holds it', async () => {
     const namespace = await freshNamespace();
     const a = createKubernetesStore({ kube: cluster.kube, namespace });

@@ -6,6 +6,7 @@ import { StepError, UsageError, classifyError } from '../../errors.js';
 import { formatMicroTime, isAlreadyExists, isConflict } from '../../k8s/index.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import type { Clock } from '../../time/clock.js';
+import { retryTransient } from './retry.js';
 import type { ClaimOptions, RunClaim, RunOwner } from '../index.js';
 import { ANNOTATION, LEASE, labelsFor, leaseName } from './names.js';
 
@@ -55,13 +56,13 @@ function isExpired(lease: Lease, now: number): boolean {
 }
 
 export async function readLeaseOwner(ctx: ClaimContext, runId: string): Promise<RunOwner | undefined> {
-  const lease = await ctx.kube.get<Lease>(ref(ctx, runId));
+  const lease = await retryTransient(ctx.clock, () => ctx.kube.get<Lease>(ref(ctx, runId)));
   return lease ? ownerOf(lease) : undefined;
 }
 
 /** A holder whose lease has not expired: it renewed within the lease's duration, so its process is taken as alive. */
 export async function isLeaseHeld(ctx: ClaimContext, runId: string): Promise<boolean> {
-  const lease = await ctx.kube.get<Lease>(ref(ctx, runId));
+  const lease = await retryTransient(ctx.clock, () => ctx.kube.get<Lease>(ref(ctx, runId)));
   return !!lease && !isExpired(lease, ctx.clock.now());
 }
 
@@ -95,12 +96,14 @@ export async function claimLease(ctx: ClaimContext, runId: string, options: Clai
   const owner: RunOwner = { ...identify(process.pid), since };
   const identity = `${identityOf(owner)}/${since}/${Math.random().toString(36).slice(2, 8)}`;
   for (let race = 0; race < MAX_RACES; race++) {
-    const current = await ctx.kube.get<Lease>(ref(ctx, runId));
+    const current = await retryTransient(ctx.clock, () => ctx.kube.get<Lease>(ref(ctx, runId)));
     const now = ctx.clock.now();
     let lease: Lease;
     try {
       if (!current) {
         lease = await ctx.kube.create<Lease>(withIdentity(body(ctx, runId, undefined, owner, now), identity));
+      } else if (current.spec?.holderIdentity === identity) {
+        lease = current; // our own write landed, its answer was lost
       } else {
         const holder = ownerOf(current);
         if (holder && !isExpired(current, now) && !options.force) {
@@ -112,7 +115,8 @@ export async function claimLease(ctx: ClaimContext, runId: string, options: Clai
         lease = await ctx.kube.replace<Lease>(withIdentity(body(ctx, runId, current, owner, now), identity));
       }
     } catch (error) {
-      if (isConflict(error) || isAlreadyExists(error)) continue; // someone wrote it between our read and write: decide afresh
+      // Someone wrote it between our read and write, or our write's answer was lost: read again and decide afresh.
+      if (isConflict(error) || isAlreadyExists(error) || classifyError(error) === 'transient') continue;
       throw error;
     }
     return startRenewing(ctx, runId, lease, owner, identity);

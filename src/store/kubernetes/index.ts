@@ -3,12 +3,13 @@
 // Role can grant exactly these two resources. Layout: names.ts; the journal: journal.ts; the claim: claim.ts.
 
 import { UsageError } from '../../errors.js';
-import { isNotFound, statusCodeOf } from '../../k8s/index.js';
+import { isAlreadyExists, isNotFound, statusCodeOf } from '../../k8s/index.js';
 import type { KubeClient } from '../../k8s/types.js';
 import { systemClock, type Clock } from '../../time/clock.js';
 import type { ClaimOptions, RunMetadata, RunStore } from '../index.js';
 import { claimLease, isLeaseHeld, readLeaseOwner, type ClaimContext, type KubernetesClaim } from './claim.js';
 import { DEFAULT_CHUNK_BYTES, listChunks, openChunkWriter, readChunks, type ChunkContext, type ConfigMap } from './journal.js';
+import { retryTransient } from './retry.js';
 import { CONFIG_MAP, DATA, LABEL, LEASE, chunkName, firstChunksSelector, labelsFor, metadataName } from './names.js';
 
 export { DEFAULT_CHUNK_BYTES } from './journal.js';
@@ -55,9 +56,11 @@ export function createKubernetesStore(options: KubernetesStoreOptions): Kubernet
     namespace,
     lost: lost.signal,
     locate: where,
-    has: async (runId) => (await listChunks(chunks, runId).catch(rethrowAccess(namespace))).length > 0,
+    has: async (runId) => (await retryTransient(clock, () => listChunks(chunks, runId)).catch(rethrowAccess(namespace))).length > 0,
     async list() {
-      const { items } = await kube.list<ConfigMap>(CONFIG_MAP.apiVersion, CONFIG_MAP.kind, { namespace, labelSelector: firstChunksSelector }).catch(rethrowAccess(namespace));
+      const { items } = await retryTransient(clock, () => kube.list<ConfigMap>(CONFIG_MAP.apiVersion, CONFIG_MAP.kind, { namespace, labelSelector: firstChunksSelector })).catch(
+        rethrowAccess(namespace),
+      );
       // Run ids start with their UTC start time, so reverse name order is newest first.
       return items.map((cm) => cm.metadata.labels?.[LABEL.runId] ?? '').filter((id) => id !== '').sort().reverse();
     },
@@ -77,10 +80,15 @@ export function createKubernetesStore(options: KubernetesStoreOptions): Kubernet
         metadata: { name: metadataName(metadata.runId), namespace, labels: labelsFor(metadata.runId, 'metadata') },
         data: { [DATA.metadata]: `${JSON.stringify(metadata, null, 2)}\n` },
       };
-      await kube.create(body);
+      await retryTransient(clock, () =>
+        kube.create(body).catch((error: unknown) => {
+          // Our own earlier attempt landed but its answer was lost: metadata is written once, so it is the same.
+          if (!isAlreadyExists(error)) throw error;
+        }),
+      );
     },
     async readMetadata(runId) {
-      const cm = await kube.get<ConfigMap>({ ...CONFIG_MAP, name: metadataName(runId), namespace });
+      const cm = await retryTransient(clock, () => kube.get<ConfigMap>({ ...CONFIG_MAP, name: metadataName(runId), namespace }));
       const text = cm?.data?.[DATA.metadata];
       if (text === undefined) return undefined;
       try {

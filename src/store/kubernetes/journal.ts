@@ -7,9 +7,9 @@ import { parseJournal } from '../../engine/journal/read.js';
 import { StepError, UsageError, classifyError } from '../../errors.js';
 import { isAlreadyExists, isConflict } from '../../k8s/index.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
-import { backoffDelay, type BackoffPolicy } from '../../time/backoff.js';
 import type { Clock } from '../../time/clock.js';
 import type { JournalContents, JournalWriter } from '../index.js';
+import { MAX_TRANSIENT, retryTransient, transientDelay } from './retry.js';
 import { ANNOTATION, CONFIG_MAP, DATA, LABEL, chunkName, journalSelector, labelsFor } from './names.js';
 
 export type ConfigMap = KubeObject & { data?: Record<string, string> };
@@ -17,8 +17,6 @@ export type ConfigMap = KubeObject & { data?: Record<string, string> };
 /** Rolled well under the 1 MiB object limit, so a chunk's metadata and a large last event always fit. */
 export const DEFAULT_CHUNK_BYTES = 256 * 1024;
 const MAX_CONFLICTS = 100;
-const MAX_TRANSIENT = 6;
-const TRANSIENT_BACKOFF: BackoffPolicy = { initialMs: 200, factor: 2, maxMs: 5000 };
 
 export interface ChunkContext {
   kube: KubeClient;
@@ -50,7 +48,7 @@ export async function listChunks(ctx: ChunkContext, runId: string): Promise<Conf
 }
 
 export async function readChunks(ctx: ChunkContext, runId: string, where: string): Promise<JournalContents> {
-  const chunks = await listChunks(ctx, runId);
+  const chunks = await retryTransient(ctx.clock, () => listChunks(ctx, runId));
   // Only the last chunk can end torn; an earlier one is trimmed to whole lines by the writer that rolled it.
   return parseJournal(chunks.map(textOf).join(''), where);
 }
@@ -76,6 +74,11 @@ export interface ChunkWriterOptions {
 
 /** Opens the journal: creates chunk 0 for a new run, or finds the last chunk (cutting a torn tail) for a resumed one. */
 export async function openChunkWriter(ctx: ChunkContext, runId: string, where: string, options: ChunkWriterOptions): Promise<JournalWriter> {
+  // Idempotent as a whole (chunk 0 created or found, a torn tail cut or already cut): a blip just runs it again.
+  return retryTransient(ctx.clock, () => openOnce(ctx, runId, where, options));
+}
+
+async function openOnce(ctx: ChunkContext, runId: string, where: string, options: ChunkWriterOptions): Promise<JournalWriter> {
   const chunks = await listChunks(ctx, runId);
   let current = chunks.at(-1);
   if (!current) {
@@ -209,8 +212,7 @@ class ChunkWriter implements JournalWriter {
         }
         if (classifyError(error) === 'transient' && ++failures <= MAX_TRANSIENT) {
           this.current = undefined;
-          const retryAfter = error instanceof StepError ? error.retryAfterMs : undefined;
-          await ctx.clock.sleep(retryAfter ?? backoffDelay(failures, TRANSIENT_BACKOFF));
+          await ctx.clock.sleep(transientDelay(error, failures));
           continue;
         }
         throw error;
