@@ -79,6 +79,22 @@ describe('--state kubernetes://NS', () => {
     expect(types.at(-1)).toBe('run-end');
   }, 120_000);
 
+  it('logs -f follows a live run from the cluster journal until it ends', async () => {
+    const cli = startCli(['run', fixture('crash.yaml'), ...state, ...common(), '--set', `dir=${tmp.dir}`]);
+    const seen = await cli.waitForOutput(/gated pid=\d+/);
+    const runId = /run (\d{8}-\S+) started/.exec(seen)![1]!;
+    // Another working directory and no state directory: all it has is the cluster.
+    const follow = startCli(['logs', runId, '-f', ...state, '--kubeconfig', kubeconfig, '--output', 'json'], { cwd: tmp.dir });
+    await follow.waitForOutput(/"gated pid=\d+"/);
+    writeFileSync(path.join(tmp.dir, 'gate'), '');
+    const followed = await follow.result;
+    expect((await cli.result).exitCode).toBe(0);
+    expect(followed.exitCode).toBe(0);
+    const events = followed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; stepId?: string });
+    expect(events.filter((e) => e.type === 'step-end').map((e) => e.stepId)).toEqual(['first', 'gated', 'last']);
+    expect(events.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
+  }, 60_000);
+
   it('keeps secrets out of every object it writes in the namespace', async () => {
     const secret = 'S3cr3t-cluster-VALUE';
     const r = await runCli(['run', fixture('secret.yaml'), ...state, ...common()], { env: { CLI_TEST_TOKEN: secret } });
@@ -92,6 +108,11 @@ describe('--state kubernetes://NS', () => {
     const text = JSON.stringify(objects);
     expect(text).toContain('token is ***');
     expect(text).not.toContain(secret);
+    // What the README says finds a run's objects, with the real kubectl.
+    const { execa } = await import('execa');
+    const kubectl = await execa('kubectl', ['--kubeconfig', kubeconfig, '-n', 'runs', 'get', 'configmaps,leases', '-l', `opsbook.dev/run-id=${runId}`, '-o', 'name'], { reject: false });
+    expect(kubectl.exitCode, kubectl.stderr).toBe(0);
+    expect(kubectl.stdout.split('\n').sort()).toEqual([`configmap/opsbook-run-${runId}`, `configmap/opsbook-run-${runId}-j-0`, `lease.coordination.k8s.io/opsbook-run-${runId}`]);
   }, 60_000);
 
   it('stops a run whose lease another process took over, as interrupted and saying so', async () => {
