@@ -100,6 +100,7 @@ export async function rehearseFleetCommand(file: string, flags: RehearseFleetFla
         runStore: openDefaultStore(stateDir),
         fleetStore,
         resumed: false,
+        resumable: false,
         // The reachability probe is connection set-up, not the runbook's time: real seconds, as rehearse's warm-up.
         probeClock: systemClock,
         rehearsal: { scenario: scenario.name },

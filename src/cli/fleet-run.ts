@@ -41,6 +41,8 @@ interface FleetContext {
   resumed: boolean;
   /** rehearse: adds to a cluster's engine options (the rehearsal network, its simulated nodes, the contained processes). */
   engine?: (cluster: string, engine: ClusterEngineOptions) => ClusterEngineOptions;
+  /** false: the fleet cannot be resumed (a rehearsal: its simulated clusters stop with it), so no resume hint. */
+  resumable?: false;
   /** Clock of the reachability probe's timeout. @default clock (rehearse: real time, as the warm-up is off the scaled clock) */
   probeClock?: Clock;
   /** rehearse: each cluster's trace names the scenario and goes only to a loopback OTLP endpoint. */
@@ -154,6 +156,7 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
       ...(outcome.reason ? { reason: outcome.reason } : {}),
       counts: { succeeded: count('succeeded'), failed: count('failed'), interrupted: count('interrupted') + count('running'), notStarted: count('pending') },
       durationMs: clock.now() - started,
+      ...(ctx.resumable === false ? { resumable: false as const } : {}),
       failures: fleetArea.groupFailures(record.clusters.filter((c) => c.status === 'failed').map((c) => ({ cluster: c.name, ...(c.failedStep ? { failedStep: c.failedStep } : {}), ...(c.error ? { error: c.error } : {}) }))),
     });
     await saving;

@@ -28,6 +28,8 @@ export type FleetEvent =
       durationMs: number;
       /** Identical failures grouped: the step, the message and the clusters. */
       failures: FailureGroup[];
+      /** false: nothing to resume (a rehearsal's clusters are gone with it). @default true */
+      resumable?: false;
     };
 
 export interface FleetCounts {

@@ -50,6 +50,6 @@ export function formatFleetSummary(e: EventOf<'fleet-end'>): string[] {
     const where = group.step ? `step ${group.step} failed` : 'failed';
     lines.push(`${where} on ${plural(group.clusters.length, 'cluster')}: ${group.message}`, `  ${listNames(group.clusters)}`);
   }
-  if (e.status !== 'succeeded') lines.push(`resume with: opsbook resume ${e.fleetId}`);
+  if (e.status !== 'succeeded' && e.resumable !== false) lines.push(`resume with: opsbook resume ${e.fleetId}`);
   return lines;
 }

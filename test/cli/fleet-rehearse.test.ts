@@ -36,6 +36,8 @@ describe('rehearse a fleet', () => {
     expect(events.some((e) => e.type === 'budget-exceeded')).toBe(true);
     expect(events.some((e) => e.type === 'wave-start' && e.id === 'wave-3')).toBe(false);
     expect(ends.find((e) => e.cluster === 'us-1')!.failedStep).toBe('approve-client');
+    // Its simulated clusters stop with the rehearsal: nothing to resume.
+    expect(events.find((e) => e.type === 'fleet-end')).toMatchObject({ status: 'failed', resumable: false });
     const report = events.at(-1)!;
     expect(report.type).toBe('fleet-rehearsal');
     const clusters = report.clusters as Array<{ cluster: string; status: string; differs: string[] }>;
