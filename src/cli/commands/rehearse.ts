@@ -53,6 +53,8 @@ export function registerRehearseCommand(program: Command): void {
   addOutputOptions(command, 'tty or plain: live progress then the cluster as text; json: the outcome and cluster as one JSON document');
   // A fleet rehearsal: the fleet file's clusters (or sim-1 … sim-N), each its own simulation of the scenario.
   addFleetOptions(command).option('--clusters <n>', "rehearse a fleet of N simulated clusters (default strategy; the scenario's fleet: section varies them)", parsePositiveInt);
+  // --contexts names real clusters: accepted only to be refused with the reason, so not offered.
+  command.options.find((o) => o.long === '--contexts')?.hideHelp();
   command.action(async (file: string | undefined, { scenario, all, jobs, ...flags }: RehearseOptions) => {
     if (all !== undefined) {
       // Each pairing says its scenario and the scenario its inputs: one set of these could not fit every runbook.
