@@ -70,6 +70,12 @@ describe('kubernetes store', () => {
     expect(chunks.length).toBeGreaterThanOrEqual(5);
     for (const size of sizes) expect(size).toBeLessThanOrEqual(256 * 1024);
     expect((await store.read(RUN)).events).toEqual(events);
+    // Read again (as logs -f polls): only the last chunk is fetched again (and the next name, not there yet).
+    const before = cluster.counters();
+    expect((await store.read(RUN)).events).toEqual(events);
+    const after = cluster.counters();
+    expect((after['get configmaps'] ?? 0) - (before['get configmaps'] ?? 0)).toBe(2);
+    expect(after['list configmaps']).toBe(before['list configmaps']);
     // A resumed writer appends after the last chunk.
     const again = await store.openJournal(RUN, { resume: true });
     again.append(log(999));

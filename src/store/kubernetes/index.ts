@@ -8,7 +8,7 @@ import type { KubeClient } from '../../k8s/types.js';
 import { systemClock, type Clock } from '../../time/clock.js';
 import type { ClaimOptions, RunMetadata, RunStore } from '../index.js';
 import { claimLease, isLeaseHeld, readLeaseOwner, type ClaimContext, type KubernetesClaim } from './claim.js';
-import { DEFAULT_CHUNK_BYTES, listChunks, openChunkWriter, readChunks, type ChunkContext, type ConfigMap } from './journal.js';
+import { DEFAULT_CHUNK_BYTES, createChunkReader, listChunks, openChunkWriter, type ChunkContext, type ConfigMap } from './journal.js';
 import { retryTransient } from './retry.js';
 import { CONFIG_MAP, DATA, LABEL, LEASE, chunkName, firstChunksSelector, labelsFor, metadataName } from './names.js';
 
@@ -48,6 +48,7 @@ export function createKubernetesStore(options: KubernetesStoreOptions): Kubernet
   const clock = options.clock ?? systemClock;
   const chunks: ChunkContext = { kube, namespace, clock, chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES };
   const claims: ClaimContext = { kube, namespace, clock, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS };
+  const readJournal = createChunkReader(chunks);
   const lost = new AbortController();
   const runLost = new Map<string, AbortSignal>();
   const where = (runId: string) => `kubernetes://${namespace}/${chunkName(runId, 0).replace(/-0$/, '-*')}`;
@@ -65,7 +66,7 @@ export function createKubernetesStore(options: KubernetesStoreOptions): Kubernet
       return items.map((cm) => cm.metadata.labels?.[LABEL.runId] ?? '').filter((id) => id !== '').sort().reverse();
     },
     openJournal: (runId, opts = {}) => openChunkWriter(chunks, runId, where(runId), { resume: opts.resume ?? false, lost: () => runLost.get(runId) }),
-    read: (runId) => readChunks(chunks, runId, where(runId)),
+    read: (runId) => readJournal(runId, where(runId)),
     async claim(runId, opts) {
       const claim = await claimLease(claims, runId, opts);
       runLost.set(runId, claim.lost);

@@ -47,10 +47,35 @@ export async function listChunks(ctx: ChunkContext, runId: string): Promise<Conf
   return chunks;
 }
 
-export async function readChunks(ctx: ChunkContext, runId: string, where: string): Promise<JournalContents> {
-  const chunks = await retryTransient(ctx.clock, () => listChunks(ctx, runId));
-  // Only the last chunk can end torn; an earlier one is trimmed to whole lines by the writer that rolled it.
-  return parseJournal(chunks.map(textOf).join(''), where);
+/**
+ * Reads journals whole, in order. Only the last chunk of a run ever changes (a writer never goes back to a chunk it
+ * rolled over), so the chunks before it are kept from the previous read of the same run and only the last one and
+ * any newer ones are fetched again: `logs -f` polling a long run does not download its whole journal each time.
+ */
+export function createChunkReader(ctx: ChunkContext): (runId: string, where: string) => Promise<JournalContents> {
+  const settled = new Map<string, string[]>();
+  const fetchFrom = async (runId: string, from: number): Promise<string[]> => {
+    const texts: string[] = [];
+    for (let index = from; ; index++) {
+      const cm = await ctx.kube.get<ConfigMap>(ref(ctx, chunkName(runId, index)));
+      if (!cm) return texts;
+      texts.push(textOf(cm));
+    }
+  };
+  return async (runId, where) => {
+    const known = settled.get(runId);
+    let texts: string[];
+    if (known === undefined) {
+      texts = (await retryTransient(ctx.clock, () => listChunks(ctx, runId))).map(textOf);
+    } else {
+      const fresh = await retryTransient(ctx.clock, () => fetchFrom(runId, known.length));
+      // The run's chunks were deleted (and maybe written anew) since: read it from scratch.
+      texts = fresh.length === 0 ? (await retryTransient(ctx.clock, () => listChunks(ctx, runId))).map(textOf) : [...known, ...fresh];
+    }
+    settled.set(runId, texts.slice(0, -1));
+    // Only the last chunk can end torn; an earlier one holds whole lines (the writer rolls between events).
+    return parseJournal(texts.join(''), where);
+  };
 }
 
 function chunkBody(ctx: ChunkContext, runId: string, index: number, firstSeq: number, text: string): ConfigMap {
