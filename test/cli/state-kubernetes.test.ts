@@ -13,7 +13,7 @@ let tmp: TempDir;
 let kubeconfig: string;
 
 beforeAll(async () => {
-  cluster = await startTestCluster();
+  cluster = await startTestCluster({ users: [{ name: 'nobody', token: 'nobody-token-0123', groups: [] }] } as never);
   await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'runs' } });
 });
 afterAll(async () => {
@@ -141,10 +141,19 @@ describe('--state kubernetes://NS', () => {
     expect(started('last')).toBe(2);
   }, 60_000);
 
-  it('refuses a namespace that does not exist, and a malformed --state, with exit 2 before anything runs', async () => {
+  it('refuses a namespace that does not exist, an identity without the rights, and a malformed --state, with exit 2 before anything runs', async () => {
     const missing = await runCli(['run', fixture('crash.yaml'), '--state', 'kubernetes://nope', ...common(), '--set', `dir=${tmp.dir}`]);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/namespace nope does not exist on https:\/\/.*kubectl create namespace nope/);
+    expect(markers()).toBe('');
+    // An identity without the Role of deploy/rbac.yaml: refused before the run starts, naming what it lacks.
+    const nobody = path.join(tmp.dir, 'nobody-kubeconfig');
+    writeFileSync(nobody, cluster.sim.kubeconfig.replace(/token: .*/, 'token: nobody-token-0123'), { mode: 0o600 });
+    const denied = await runCli(['run', fixture('crash.yaml'), ...state, '--kubeconfig', nobody, '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
+    expect(denied.exitCode).toBe(2);
+    expect(denied.stderr).toMatch(/User "nobody" cannot list resource "configmaps".* in namespace runs: configmaps \(get, list, create, update\) and leases.coordination.k8s.io \(get, create, update\); bind the Role in deploy\/rbac.yaml/);
+    const deniedRuns = await runCli(['runs', ...state, '--kubeconfig', nobody]);
+    expect(deniedRuns.exitCode).toBe(2);
     expect(markers()).toBe('');
     const malformed = await runCli(['runs', '--state', 'kubernetes://Bad_NS', '--kubeconfig', kubeconfig]);
     expect(malformed.exitCode).toBe(2);
