@@ -12,7 +12,7 @@ beforeEach(() => (tmp = makeTempDir()));
 afterEach(() => tmp.cleanup());
 
 describe('opsbook logs', { timeout: 60_000 }, () => {
-  it('prints a finished run as run printed it: json is the journal, plain names the steps and their output', async () => {
+  it('prints a finished run as run printed it: json is the journal, plain names the steps and their output, tty draws the tree', async () => {
     const run = await runCli(['run', fixture('ok.yaml'), '--state-dir', tmp.stateDir, '--output', 'plain']);
     expect(run.exitCode).toBe(0);
     const [runId] = runIds(tmp.stateDir);
@@ -23,6 +23,11 @@ describe('opsbook logs', { timeout: 60_000 }, () => {
     expect(plain.exitCode).toBe(0);
     expect(plain.stdout).toContain('count+1=2 enabled=false names=a');
     expect(plain.stdout).toMatch(/second/);
+    // On a terminal: the live tree, drawn from the journal's events.
+    const tty = await runCli(['logs', runId!, '--state-dir', tmp.stateDir], { tty: true });
+    expect(tty.exitCode).toBe(0);
+    expect(tty.stdout).toMatch(/first/);
+    expect(tty.stdout).toMatch(/second/);
   });
 
   it('-f follows a live run until it ends, and exits 0 when it succeeded', async () => {
