@@ -124,6 +124,11 @@ describe.skipIf(!existsSync(KUBECTL))('kubectl', () => {
     expect((await kubectl('get', 'secret', 'creds', '-n', 'default', '-o', 'jsonpath={.data.user}')).stdout).toBe(Buffer.from('admin').toString('base64'));
     expect((await kubectl('create', 'configmap', 'settings', '-n', 'default', '--from-literal=mode=fast')).code).toBe(0);
     expect((await kubectl('get', 'configmap', 'settings', '-n', 'default', '-o', 'jsonpath={.data.mode}')).stdout).toBe('fast');
+    // ... and Namespaces too (`kubectl create namespace` once got a 400 here).
+    const ns = await kubectl('create', 'namespace', 'team-a');
+    expect(ns.stderr).toBe('');
+    expect(ns.stdout).toContain('namespace/team-a created');
+    expect((await kubectl('get', 'namespace', 'team-a', '-o', 'jsonpath={.status.phase}')).stdout).toBe('Active');
   });
 
   it('ends `get csr -w` cleanly on its request timeout', async () => {

@@ -159,10 +159,21 @@ function secretFromProto(f: Fields): Record<string, unknown> {
   });
 }
 
+// Namespace { metadata 1, spec 2 { finalizers 1 }, status 3 { phase 1 } } — `kubectl create namespace` sends it.
+function namespaceFromProto(f: Fields): Record<string, unknown> {
+  const meta = msgs(f, 1)[0];
+  const spec = msgs(f, 2)[0];
+  return compact({
+    metadata: meta ? objectMeta(meta) : {},
+    spec: spec?.has(1) ? { finalizers: strs(spec, 1) } : undefined,
+  });
+}
+
 const DECODERS: Record<string, (f: Fields) => Record<string, unknown>> = {
   CertificateSigningRequest: csrFromProto,
   ConfigMap: configMapFromProto,
   Secret: secretFromProto,
+  Namespace: namespaceFromProto,
 };
 
 /** The JSON form of a protobuf-encoded request body, for the kinds in DECODERS. */
