@@ -4,6 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { ApiError, forbidden, unauthorized } from './status.js';
 import type { ResourceDef } from '../resources.js';
+import type { RbacAuthorizer } from './rbac.js';
 
 export interface UserInfo {
   username: string;
@@ -102,14 +103,16 @@ const NON_ADMIN: Record<string, Set<string>> = {
 const NODE_RESOURCES = new Set(['nodes', 'leases', 'pods', 'certificatesigningrequests']);
 const NODE_VERBS = new Set(['create', 'get', 'list', 'watch', 'update', 'patch']);
 
-/** A deliberately small RBAC: cluster admins do anything; nodes and bootstrappers only what kubelets need. */
+/** Cluster admins do anything; nodes and bootstrappers what kubelets need; anyone else what stored RBAC objects grant. */
 export function authorize(
   user: UserInfo,
   verb: string,
   def: ResourceDef,
   target: { name?: string; namespace?: string; subresource?: string },
+  rbac?: RbacAuthorizer,
 ): void {
   if (isAdmin(user)) return;
+  if (rbac?.allows(user, { verb, group: def.group, resource: def.resource, ...target })) return;
   const nodeAllowed =
     user.groups.includes('system:nodes') && NODE_RESOURCES.has(def.resource) && NODE_VERBS.has(verb) && target.subresource !== 'approval';
   const csrAllowed = !target.subresource && NON_ADMIN[def.resource]?.has(verb);

@@ -5,6 +5,7 @@ import { ObjectStore, formatTime, objectKey } from '../store/store.js';
 import type { KObject, StoredObject } from '../store/types.js';
 import { parseFieldSelector, parseLabelSelector } from '../store/selectors.js';
 import { authorize, type UserInfo } from './auth.js';
+import { RbacAuthorizer } from './rbac.js';
 import { deepEqual } from './equal.js';
 import { applyConfiguration, recordUpdate } from './fields.js';
 import { checkName, generateName } from './names.js';
@@ -66,10 +67,18 @@ export class ApiCore {
     private readonly nameFor: (prefix: string) => string = (prefix) => generateName(prefix),
   ) {
     this.namespaces = defs.find((d) => d.resource === 'namespaces' && d.group === '');
+    this.rbac = new RbacAuthorizer(store, defs);
+  }
+
+  readonly rbac: RbacAuthorizer;
+
+  /** The server's authorization check, RBAC objects of this store included; throws 403. */
+  authorize(user: UserInfo, verb: string, def: ResourceDef, target: { name?: string; namespace?: string; subresource?: string }): void {
+    authorize(user, verb, def, target, this.rbac);
   }
 
   get(user: UserInfo, def: ResourceDef, namespace: string | undefined, name: string): StoredObject {
-    authorize(user, 'get', def, { name, namespace });
+    this.authorize(user, 'get', def, { name, namespace });
     const found = this.store.get(def, namespace, name);
     if (!found) throw notFound(target(def, name));
     return found;
@@ -77,7 +86,7 @@ export class ApiCore {
 
   /** One page of a filtered list; `continue` tokens carry the list's resourceVersion and the last key. */
   list(user: UserInfo, def: ResourceDef, namespace: string | undefined, options: ListOptions = {}): ListResult {
-    authorize(user, 'list', def, { namespace });
+    this.authorize(user, 'list', def, { namespace });
     const labels = parseLabelSelector(options.labelSelector);
     const fields = parseFieldSelector(options.fieldSelector, def);
     let after: string | undefined;
@@ -116,7 +125,7 @@ export class ApiCore {
 
   async create(user: UserInfo, def: ResourceDef, namespace: string | undefined, body: unknown, options: WriteOptions = {}): Promise<WriteResult> {
     const object = this.normalizeBody(def, body, namespace);
-    authorize(user, 'create', def, { name: object.metadata.name, namespace });
+    this.authorize(user, 'create', def, { name: object.metadata.name, namespace });
     if (object.metadata.resourceVersion) {
       throw badRequest('resourceVersion should not be set on objects to be created');
     }
@@ -149,7 +158,7 @@ export class ApiCore {
     options: WriteOptions = {},
   ): Promise<WriteResult> {
     const incoming = this.normalizeBody(def, body, namespace);
-    authorize(user, subresource === 'approval' ? 'approve' : 'update', def, { name, namespace, subresource });
+    this.authorize(user, subresource === 'approval' ? 'approve' : 'update', def, { name, namespace, subresource });
     if (incoming.metadata.name && incoming.metadata.name !== name) {
       throw badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`);
     }
@@ -173,7 +182,7 @@ export class ApiCore {
     patch: unknown,
     options: WriteOptions = {},
   ): Promise<WriteResult> {
-    authorize(user, 'patch', def, { name, namespace, subresource });
+    this.authorize(user, 'patch', def, { name, namespace, subresource });
     const current = this.store.get(def, namespace, name);
     if (kind === 'apply') return this.apply(user, def, namespace, name, subresource, current, patch, options);
     if (!current) throw notFound(target(def, name));
@@ -196,7 +205,7 @@ export class ApiCore {
     name: string,
     options: WriteOptions & { preconditions?: { resourceVersion?: string; uid?: string } } = {},
   ): StoredObject {
-    authorize(user, 'delete', def, { name, namespace });
+    this.authorize(user, 'delete', def, { name, namespace });
     const current = this.store.get(def, namespace, name);
     if (!current) throw notFound(target(def, name));
     const pre = options.preconditions ?? {};
@@ -241,7 +250,7 @@ export class ApiCore {
     merged.metadata.name = name;
     if (def.namespaced) merged.metadata.namespace = namespace;
     if (!current) {
-      authorize(user, 'create', def, { name, namespace });
+      this.authorize(user, 'create', def, { name, namespace });
       this.checkNames(def, merged);
       await prepareCreate(def, merged, user);
       validateObject(def, merged);

@@ -24,7 +24,7 @@ function legacyResourceList(groupVersion: string, defs: ResourceDef[]): object {
       singularName: def.singular,
       namespaced: def.namespaced,
       kind: def.kind,
-      verbs: RESOURCE_VERBS,
+      verbs: def.verbs ?? RESOURCE_VERBS,
       ...(def.shortNames.length ? { shortNames: def.shortNames } : {}),
       ...(def.categories.length ? { categories: def.categories } : {}),
     });
@@ -42,7 +42,7 @@ function aggregatedResource(def: ResourceDef): object {
     responseKind,
     scope: def.namespaced ? 'Namespaced' : 'Cluster',
     singularResource: def.singular,
-    verbs: RESOURCE_VERBS,
+    verbs: def.verbs ?? RESOURCE_VERBS,
     ...(def.shortNames.length ? { shortNames: def.shortNames } : {}),
     ...(def.categories.length ? { categories: def.categories } : {}),
     ...(def.subresources.length

@@ -169,7 +169,22 @@ function namespaceFromProto(f: Fields): Record<string, unknown> {
   });
 }
 
+// SelfSubjectAccessReview { spec 2 { resourceAttributes 1 { namespace 1, verb 2, group 3, version 4, resource 5,
+// subresource 6, name 7 }, nonResourceAttributes 2 { path 1, verb 2 } } } — `kubectl auth can-i` sends it.
+function accessReviewFromProto(f: Fields): Record<string, unknown> {
+  const spec = msgs(f, 2)[0];
+  const ra = spec ? msgs(spec, 1)[0] : undefined;
+  const nra = spec ? msgs(spec, 2)[0] : undefined;
+  const resourceAttributes = ra
+    ? compact({ namespace: str(ra, 1), verb: str(ra, 2), group: str(ra, 3), version: str(ra, 4), resource: str(ra, 5), subresource: str(ra, 6), name: str(ra, 7) })
+    : undefined;
+  const nonResourceAttributes = nra ? compact({ path: str(nra, 1), verb: str(nra, 2) }) : undefined;
+  return { spec: compact({ resourceAttributes, nonResourceAttributes }) };
+}
+
 const DECODERS: Record<string, (f: Fields) => Record<string, unknown>> = {
+  SelfSubjectAccessReview: accessReviewFromProto,
+  SelfSubjectReview: () => ({}),
   CertificateSigningRequest: csrFromProto,
   ConfigMap: configMapFromProto,
   Secret: secretFromProto,

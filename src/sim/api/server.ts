@@ -7,7 +7,7 @@ import { parseYamlDocuments } from '../../yaml/index.js';
 import { indexResources, type ResourceDef } from '../resources.js';
 import type { ObjectStore } from '../store/store.js';
 import type { StoredObject } from '../store/types.js';
-import { Authenticator, authenticateClientCertificate, authorize, impersonate, isAdmin, type UserInfo } from './auth.js';
+import { Authenticator, authenticateClientCertificate, impersonate, isAdmin, type UserInfo } from './auth.js';
 import type { ApiCore, PatchKind, WriteOptions } from './core.js';
 import type { Counters } from './counters.js';
 import { deletedBody } from './deleted.js';
@@ -21,6 +21,7 @@ import { ApiError, badRequest, forbidden, internalError, methodNotAllowed, servi
 import { renderTable, type IncludeObject } from './tables.js';
 import { serveWatch } from './watch.js';
 import { readWriteOptions } from './write-options.js';
+import { answerReview, isReviewPath, REVIEW_DEFS } from './reviews.js';
 
 export interface ApiServerOptions {
   core: ApiCore;
@@ -177,7 +178,7 @@ export class ApiServer {
         this.server.off('error', reject);
         const address = this.server.address();
         const actual = typeof address === 'object' && address ? address.port : port;
-        this.discovery = buildDiscovery(this.options.defs, `127.0.0.1:${actual}`);
+        this.discovery = buildDiscovery([...this.options.defs, ...REVIEW_DEFS], `127.0.0.1:${actual}`);
         resolve(actual);
       });
     });
@@ -210,6 +211,13 @@ export class ApiServer {
     }
     const requester = this.authenticate(req);
     const user = impersonate(requester, req.headers, req.headersDistinct as Record<string, string[]>);
+    if (isReviewPath(path)) {
+      if (req.method !== 'POST') throw methodNotAllowed('the server does not allow this method on the requested resource');
+      counters.count('create', path.split('/').pop()!);
+      const raw = await readBody(req);
+      const body = (req.headers['content-type'] ?? '').startsWith(PROTOBUF_TYPE) ? decodeProtobufObject(raw) : parseJson(raw.toString('utf8'));
+      return send(res, 201, JSON.stringify(answerReview(path, body, user, this.options.core.rbac)));
+    }
     const route = routeResource(path, this.index);
     if (!route) return this.handleNonResource(req, res, path, rawPath, user);
     // As the real request-info filter: ?watch= counts only on collections (a named GET stays a get); any value but 0/false is true.
@@ -297,7 +305,7 @@ export class ApiServer {
       return this.sendObject(res, 200, def, stored, table);
     }
     if (verb === 'list') {
-      authorize(user, 'list', def, { namespace }); // the real authorization filter answers 403 before any 400/422
+      core.authorize(user, 'list', def, { namespace }); // the real authorization filter answers 403 before any 400/422
       const list = readListOptions(query, def, false);
       const atRv = checkListResourceVersion(list, store.resourceVersion, (rv) => {
         const events = store.eventsSince(def, rv);
@@ -314,7 +322,7 @@ export class ApiServer {
       return send(res, 200, `${head}${result.items.map((s) => s.json).join(',')}]}`);
     }
     if (verb === 'watch') {
-      authorize(user, 'watch', def, { namespace, name });
+      core.authorize(user, 'watch', def, { namespace, name });
       const list = readListOptions(query, def, true);
       const fieldSelector = name ? [list.fieldSelector, `metadata.name=${name}`].filter(Boolean).join(',') : list.fieldSelector;
       return serveWatch(
