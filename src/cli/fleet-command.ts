@@ -39,7 +39,7 @@ export async function runFleetCommand(file: string, flags: FleetRunFlags, io: Cl
   prepareStateDir(stateDir);
   const fleet = await resolveFleetTarget(flags, io, clock);
   const prepared = await prepareFleet(file, { set: flags.set, valuesFile: flags.values }, fleet.clusters.map((c) => ({ name: c.name, origin: c.origin, over: c.inputs })), io);
-  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], from: [], fromRun: undefined }, prepared.runbook, stateDir, (text) => void io.stderr.write(`${text}\n`));
+  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], from: [], fromRun: undefined }, prepared.runbook, async () => (await import('../store/default.js')).openDefaultStore(stateDir), (text) => void io.stderr.write(`${text}\n`));
   const record = newFleetRecord(fleetArea, fleet, prepared, path.resolve(io.cwd, prepared.runbook.file), clock.now());
   const fleetStore = openDefaultFleetStore(stateDir);
   const claim = await fleetStore.claimFleet(record.fleetId);

@@ -57,7 +57,7 @@ export async function planFleetCommand(file: string, flags: PlanFleetFlags, io: 
   const fleet = await resolveFleetTarget(flags, io, clock, offline ? { offline: true } : {});
   const prepared = await prepareFleet(file, { set: flags.set, valuesFile: flags.values }, fleet.clusters.map((c) => ({ name: c.name, origin: c.origin, over: c.inputs })), io);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
-  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], from: [], fromRun: undefined }, prepared.runbook, stateDir, (text) => void io.stderr.write(`${text}\n`));
+  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], from: [], fromRun: undefined }, prepared.runbook, async () => (await import('../store/default.js')).openDefaultStore(stateDir), (text) => void io.stderr.write(`${text}\n`));
   const waves = fleetArea.planWaves(fleet.clusters, fleet.strategy.waves);
   const management = new Map<string, Promise<KubeClient>>();
   const openManagement = (kubeconfig?: string, context?: string) => {

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { StepSelection } from '../engine/index.js';
 import type { Runbook } from '../runbook/types.js';
+import type { RunStore } from '../store/index.js';
 
 export interface SelectionFlags {
   only: string[];
@@ -25,7 +26,13 @@ export function addSelectionOptions(command: Command): Command {
 }
 
 /** The selection the flags ask for, or undefined when they ask for none (every step runs). */
-export async function resolveSelection(flags: SelectionFlags, runbook: Runbook, stateDir: string, warn: (text: string) => void): Promise<StepSelection | undefined> {
+/** `earlierRuns` opens the store --from-run reads: the run's own (local or kubernetes://), never assumed local. */
+export async function resolveSelection(
+  flags: SelectionFlags,
+  runbook: Runbook,
+  earlierRuns: () => Promise<RunStore>,
+  warn: (text: string) => void,
+): Promise<StepSelection | undefined> {
   const { selectSteps, splitStepIds, readEarlierRun, checkStepIds } = await import('../engine/index.js');
   const only = splitStepIds(flags.only);
   const skip = splitStepIds(flags.skip);
@@ -39,8 +46,7 @@ export async function resolveSelection(flags: SelectionFlags, runbook: Runbook, 
     if (flags.fromRun !== undefined) throw new UsageError('--from-run: reuses the steps --only/--skip leave out; pass one of them too');
     return undefined;
   }
-  const { openDefaultStore } = await import('../store/default.js');
-  const fromRun = flags.fromRun === undefined ? undefined : await readEarlierRun(openDefaultStore(stateDir), flags.fromRun);
+  const fromRun = flags.fromRun === undefined ? undefined : await readEarlierRun(await earlierRuns(), flags.fromRun);
   if (fromRun?.runbookSha256 !== undefined && fromRun.runbookSha256 !== runbook.sha256) {
     warn(`warning: --from-run ${fromRun.runId} ran a different version of ${runbook.file}; its reused outputs may not match the steps as they are now`);
   }

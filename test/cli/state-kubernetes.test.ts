@@ -32,6 +32,20 @@ const markers = () => (existsSync(path.join(tmp.dir, 'markers')) ? readFileSync(
 const started = (step: string) => markers().split('\n').filter((l) => l.startsWith(`start ${step} `)).length;
 
 describe('--state kubernetes://NS', () => {
+  it('run --only STEP --from-run RUN_ID reuses a run kept in the cluster (not looked for in the state directory)', async () => {
+    const first = await runCli(['run', fixture('partial.yaml'), ...state, ...common(), '--set', `dir=${tmp.dir}`]);
+    expect(first.stderr).toBe('');
+    expect(first.exitCode).toBe(0);
+    const earlier = /run (\d{8}-\S+) started/.exec(first.stdout)![1]!;
+    writeFileSync(path.join(tmp.dir, 'hosts'), 'b');
+    const again = await runCli(['run', fixture('partial.yaml'), '--only', 'approve', '--from-run', earlier, ...state, ...common(), '--set', `dir=${tmp.dir}`]);
+    expect(again.stderr).toBe('');
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain(`inventory: reused from run ${earlier}`);
+    // The reused inventory output (a), not a fresh run of it (b).
+    expect(readFileSync(path.join(tmp.dir, 'approved.hosts'), 'utf8')).toBe('a\n');
+  }, 120_000);
+
   it('runs, lists, shows logs, survives kill -9 and resumes from the cluster journal without re-running the succeeded step', async () => {
     const cli = startCli(['run', fixture('crash.yaml'), ...state, ...common(), '--set', `dir=${tmp.dir}`]);
     const seen = await cli.waitForOutput(/gated pid=\d+/);

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
-import { addCommonOptions, resolveStateDir, type CommonFlags } from '../options.js';
+import { addCommonOptions, type CommonFlags } from '../options.js';
 import { addSelectionOptions, resolveSelection, type SelectionFlags } from '../selection.js';
 import { addFleetOptions, type FleetOptionFlags } from '../fleet-options.js';
 import { UsageError } from '../../errors.js';
@@ -34,8 +34,9 @@ export async function planCommand(file: string, flags: PlanFlags, io: CliIo): Pr
     import('../../time/clock.js'),
   ]);
   const prepared = await prepareRun(file, { set: flags.set, valuesFile: flags.values }, io);
-  const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
-  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], from: flags.from ?? [], fromRun: flags.fromRun }, prepared.runbook, stateDir, (text) =>
+  // --from-run reads the store the run was kept in ($OPSBOOK_STATE may name a cluster one), read-only.
+  const earlierRuns = async () => (await (await import('../state-dir.js')).openRunStore(flags, io, systemClock, 'read')).store;
+  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], from: flags.from ?? [], fromRun: flags.fromRun }, prepared.runbook, earlierRuns, (text) =>
     void io.stderr.write(`${text}\n`),
   );
   const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;

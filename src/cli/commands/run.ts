@@ -12,11 +12,16 @@ export interface RunFlags extends CommonFlags, Partial<SelectionFlags>, FleetOpt
   breakLock?: boolean;
   report?: string;
   reportFormat?: string;
+  /** A run id chosen beforehand (`opsbook submit`'s Job), so a replaced pod finds the run its predecessor started. */
+  runId?: string;
+  resumeIfExists?: boolean;
 }
 
 export function registerRunCommand(program: Command): void {
   const command = addSelectionOptions(addRunOptions(program.command('run').description('validate and execute a runbook').argument('<file>', 'runbook YAML file')))
-    .option('--break-lock', 'take over the cluster lock (spec.lock) even if another run holds it');
+    .option('--break-lock', 'take over the cluster lock (spec.lock) even if another run holds it')
+    .option('--run-id <id>', 'use this run id (made beforehand, e.g. by `opsbook submit`) instead of a new one')
+    .option('--resume-if-exists', 'with --run-id: resume that run when the store already has it (a Job\'s replaced pod)');
   addFleetOptions(addReportOptions(command))
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await runCommand(file, flags, getProcessIo());
@@ -43,15 +48,18 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
   const prepared = await prepareRun(file, { set: flags.set, valuesFile: flags.values }, io);
   const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
   prepareStateDir(stateDir);
-  // Refused (exit 2) here, before the cluster lock is taken or any step runs.
-  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], from: flags.from ?? [], fromRun: flags.fromRun }, prepared.runbook, stateDir, (text) =>
-    void io.stderr.write(`${text}\n`),
-  );
   const clock = systemClock;
   // The cluster store is checked (namespace, RBAC) before anything runs; the local one is the engine's default.
   const state = await openRunStore(flags, io, clock, 'write');
+  if (flags.runId !== undefined && (await checkGivenRunId(flags, state.store, state.where))) {
+    return (await import('./resume.js')).resumeCommand(flags.runId, { ...flags, from: [] }, io);
+  }
+  // Refused (exit 2) here, before the cluster lock is taken or any step runs; --from-run reads this run's own store.
+  const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], from: flags.from ?? [], fromRun: flags.fromRun }, prepared.runbook, async () => state.store, (text) =>
+    void io.stderr.write(`${text}\n`),
+  );
   if (reportRequest && state.location.kind === 'kubernetes') throw new UsageError('--report reads the run from the state directory: it is not supported with --state kubernetes://… yet');
-  const runId = createRunId(clock.now());
+  const runId = flags.runId ?? createRunId(clock.now());
   const exitCode = await runOnCluster({
     io,
     flags,
@@ -65,4 +73,13 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
   // Whatever the outcome (failed, interrupted): the report is most wanted when the run went wrong.
   if (reportRequest) await writeRunReport(reportRequest, stateDir, runId, io);
   return exitCode;
+}
+
+/** true when --run-id names a run the store has and --resume-if-exists says to resume it; a bad or taken id is refused. */
+async function checkGivenRunId(flags: RunFlags, store: { has(runId: string): Promise<boolean> }, where: string): Promise<boolean> {
+  const { isRunId } = await import('../../engine/index.js');
+  if (!isRunId(flags.runId!)) throw new UsageError(`--run-id ${flags.runId}: not a run id (YYYYMMDD-HHMMSS-mmm-xxxxxx)`);
+  if (!(await store.has(flags.runId!))) return false;
+  if (flags.resumeIfExists) return true;
+  throw new UsageError(`--run-id ${flags.runId}: ${where} already has that run; resume it (\`opsbook resume ${flags.runId}\`) or pass --resume-if-exists`);
 }
