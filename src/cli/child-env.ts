@@ -34,14 +34,28 @@ export function prepareChildEnv(options: ChildEnvOptions): ChildEnv {
   const dir = mkdtempSync(path.join(tmpdir(), 'opsbook-context-'));
   const remove = (): void => rmSync(dir, { recursive: true, force: true });
   // A second Ctrl-C ends the process with process.exit: the finally that calls dispose() never runs then.
-  process.once('exit', remove);
+  onExit(remove);
   const pointer = path.join(dir, 'current-context.yaml');
   writeFileSync(pointer, `apiVersion: v1\nkind: Config\ncurrent-context: ${JSON.stringify(options.context)}\n`, { mode: 0o600 });
   return {
     env: { ...env, KUBECONFIG: [pointer, ...files].join(path.delimiter), OPSBOOK_KUBE_CONTEXT: options.context },
     dispose: () => {
-      process.off('exit', remove);
+      atExit.delete(remove);
       remove();
     },
   };
+}
+
+// One process 'exit' listener for every pending removal: a fleet runs dozens of clusters at once, and a listener each
+// made Node warn of a leak (MaxListenersExceededWarning) on the fleet's stderr.
+const atExit = new Set<() => void>();
+let listening = false;
+function onExit(remove: () => void): void {
+  if (!listening) process.once('exit', runAtExit);
+  listening = true;
+  atExit.add(remove);
+}
+function runAtExit(): void {
+  for (const remove of atExit) remove();
+  atExit.clear();
 }

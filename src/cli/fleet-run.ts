@@ -73,13 +73,14 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
   let saving: Promise<void> = Promise.resolve();
   // A failed write (disk full) must not crash the clusters' runs midway: kept, reported, and the fleet exits 1.
   const saved: { error?: unknown } = {};
-  // A write not yet started takes the newest state when it starts, so saves asked meanwhile join it: with 100 clusters
-  // changing at once the record is written (and fsynced) once per write's duration, not once per event.
+  // A write not yet started takes the newest state when it starts, so saves asked meanwhile join it; it starts after
+  // the events already due (setImmediate), so clusters changing at once share one (fsynced) write of the record.
   let queued: Promise<void> | undefined;
   const save = () => {
     record.updatedAt = new Date(clock.now()).toISOString();
     if (queued) return queued;
     queued = saving
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
       .then(() => {
         queued = undefined;
         return ctx.fleetStore.writeFleet(structuredClone(record));
