@@ -2,4 +2,4 @@
 // lock load @kubernetes/client-node, so callers import those modules themselves, lazily (test/architecture.test.ts).
 
 export { isConflict, isAlreadyExists, isNotFound, isGone, statusCodeOf } from './errors.js';
-export { formatKubeTime, formatMicroTime } from './time.js';
+export { formatKubeTime, formatMicroTime, formatKubeadmTime, formatResidual } from './time.js';

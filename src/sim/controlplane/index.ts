@@ -1,7 +1,7 @@
 // Simulated kubeadm control-plane nodes (procedures §4): root filesystems, kubeadm, crictl, per-node API servers.
 
 export { startControlPlane, type ControlPlane, type ControlPlaneSummary, type CertificateChange } from './cluster.js';
-export { runKubeadm, formatExpires, shortHumanDuration, type ProgramResult } from './kubeadm.js';
+export { runKubeadm, type ProgramResult } from './kubeadm.js';
 export { ContainerRuntime, humanDuration } from './crictl.js';
 export { createSimulatedTransport, mapPaths } from './transport.js';
 export { hostPath } from './rootfs.js';

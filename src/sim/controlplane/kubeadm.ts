@@ -5,6 +5,7 @@ import { readFile, writeFile, rename } from 'node:fs/promises';
 import { loadCa } from '../../pki/ca.js';
 import { reissueCertificate, detectKeyEncoding } from '../../pki/reissue.js';
 import { parseCertificate } from '../../pki/certificate.js';
+import { formatKubeadmTime, formatResidual } from '../../k8s/index.js';
 import { parseYamlDocuments, stringifyYaml } from '../../yaml/index.js';
 import { CAS, KUBERNETES_DIR, LEAVES, type CaDef, type LeafDef } from './layout.js';
 import { hostPath } from './rootfs.js';
@@ -26,29 +27,6 @@ export interface KubeadmNode {
   clusterReachable(): boolean;
   /** The scenario's fault: renewals left before the next one fails with an I/O error (undefined: never). */
   renewalsBeforeFailure?: number;
-}
-
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const pad2 = (n: number) => String(n).padStart(2, '0');
-
-/** Go's "Jan 02, 2006 15:04 MST" in UTC, as kubeadm prints EXPIRES. */
-export function formatExpires(ms: number): string {
-  const d = new Date(ms);
-  return `${MONTHS[d.getUTCMonth()]} ${pad2(d.getUTCDate())}, ${d.getUTCFullYear()} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())} UTC`;
-}
-
-/** apimachinery's ShortHumanDuration, which kubeadm uses for RESIDUAL TIME. */
-export function shortHumanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.trunc(seconds / 60);
-  if (minutes < 60) return `${minutes}m`;
-  const hours = Math.trunc(minutes / 60);
-  if (hours < 24) return `${hours}h`;
-  if (hours < 24 * 365) return `${Math.trunc(hours / 24)}d`;
-  return `${Math.trunc(hours / 24 / 365)}y`;
 }
 
 /** Go's tabwriter with padding 3 and spaces (kubeadm: minwidth 10, crictl: 20); the last cell is not padded. */
@@ -191,7 +169,7 @@ async function checkExpiration(node: KubeadmNode, dirs: Dirs): Promise<ProgramRe
       continue;
     }
     const end = Date.parse(new X509Certificate(crt).validTo);
-    caRows.push([ca.name, formatExpires(end), shortHumanDuration(end - now), key === undefined ? 'yes' : 'no']);
+    caRows.push([ca.name, formatKubeadmTime(end), formatResidual(end - now), key === undefined ? 'yes' : 'no']);
   }
   const rows: string[][] = [['CERTIFICATE', 'EXPIRES', 'RESIDUAL TIME', 'CERTIFICATE AUTHORITY', 'EXTERNALLY MANAGED']];
   for (const leaf of LEAVES) {
@@ -201,7 +179,7 @@ async function checkExpiration(node: KubeadmNode, dirs: Dirs): Promise<ProgramRe
       continue;
     }
     const end = Date.parse(new X509Certificate(pem).validTo);
-    rows.push([leaf.name, formatExpires(end), shortHumanDuration(end - now), leaf.ca, caKeyPresent.get(leaf.ca) ? 'no' : 'yes']);
+    rows.push([leaf.name, formatKubeadmTime(end), formatResidual(end - now), leaf.ca, caKeyPresent.get(leaf.ca) ? 'no' : 'yes']);
   }
   const preamble = readingConfig('check-expiration', node);
   return { exitCode: 0, stdout: `${preamble.stdout}\n${tabwrite(rows)}\n${tabwrite(caRows)}`, stderr: preamble.stderr };

@@ -2,7 +2,7 @@
 
 import type { ReportTable } from '../../engine/events.js';
 import type { CertRecord, Inventory } from './inventory.js';
-import { formatKubeadmTime, formatResidual } from './residual.js';
+import { formatKubeadmTime, formatResidual } from '../../k8s/index.js';
 
 export type ExpiryStatus = 'ok' | 'warning' | 'failing' | 'expired' | 'missing' | 'unreadable' | 'invalid';
 

@@ -3,7 +3,7 @@
 import { checkNodes, normalizeNodes, type NodeSpec } from '../../node/index.js';
 import type { ParamsFilled, ParamsInput } from '../params-type.js';
 import type { JsonSchema, PlanPreview, StepType } from '../types.js';
-import { formatKubeadmTime, formatResidual } from './residual.js';
+import { formatKubeadmTime, formatResidual } from '../../k8s/index.js';
 import { readInventory } from './inventory.js';
 import { forEachNode } from './nodes.js';
 import { DEFAULT_KUBERNETES_DIR, commonProperties, durationSchema, toMs } from './params.js';

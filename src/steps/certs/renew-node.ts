@@ -5,7 +5,7 @@ import type { NodeTransport } from '../../node/index.js';
 import { formatDurationExact } from '../../time/duration.js';
 import type { StepContext } from '../types.js';
 import { backupPath, createBackup, restoreBackup } from './backup.js';
-import { formatKubeadmTime } from './residual.js';
+import { formatKubeadmTime } from '../../k8s/index.js';
 import { readInventory } from './inventory.js';
 import { checkExpirationWithKubeadm, renewWithKubeadm, type KubeadmExpiration } from './kubeadm.js';
 import { LEAF_NAMES } from './layout.js';

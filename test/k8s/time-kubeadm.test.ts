@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatKubeadmTime, formatResidual } from '../../../src/steps/certs/residual.js';
+import { formatKubeadmTime, formatResidual } from '../../src/k8s/time.js';
 
 describe('kubeadm time formats', () => {
   it('prints residual time like Go ShortHumanDuration', () => {
