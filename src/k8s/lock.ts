@@ -5,7 +5,7 @@ import { backoffDelay, type BackoffPolicy } from '../time/backoff.js';
 import type { Clock } from '../time/clock.js';
 import { isAlreadyExists, isConflict } from './errors.js';
 import { formatMicroTime } from './time.js';
-import type { KubeClient, KubeObject } from './types.js';
+import type { KubeClient, Lease } from './types.js';
 
 export interface LockHolder {
   runId: string;
@@ -56,16 +56,6 @@ const MAX_CONFLICT_RETRIES = 5;
 const MAX_TRANSIENT_RETRIES = 4;
 /** Delays between those retries: 500 ms, 1 s, 2 s, 4 s (deterministic, so tests on a virtual clock know them). */
 const TRANSIENT_BACKOFF: BackoffPolicy = { initialMs: 500, factor: 2, maxMs: 4000 };
-
-interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-}
-
-type Lease = KubeObject & { spec?: LeaseSpec };
 
 function identityOf(holder: LockHolder): string {
   return `${holder.user}@${holder.host}/${holder.runId}`;

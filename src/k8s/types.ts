@@ -21,6 +21,16 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+/** coordination.k8s.io/v1 Lease: the cluster lock (spec.lock) and a cluster-kept run's claim. */
+export interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+export type Lease = KubeObject & { spec?: LeaseSpec };
+
 /** Names one object (or, without `name`, a collection) of any kind; resolved through discovery. */
 export interface ObjectRef {
   apiVersion: string;

@@ -4,20 +4,11 @@
 import { identify } from '../../proc/index.js';
 import { StepError, UsageError, classifyError } from '../../errors.js';
 import { formatMicroTime, isAlreadyExists, isConflict } from '../../k8s/index.js';
-import type { KubeClient, KubeObject } from '../../k8s/types.js';
+import type { KubeClient, Lease } from '../../k8s/types.js';
 import type { Clock } from '../../time/clock.js';
 import { retryTransient } from './retry.js';
 import type { ClaimOptions, RunClaim, RunOwner } from '../index.js';
 import { ANNOTATION, LEASE, labelsFor, leaseName } from './names.js';
-
-interface LeaseSpec {
-  holderIdentity?: string;
-  leaseDurationSeconds?: number;
-  acquireTime?: string;
-  renewTime?: string;
-  leaseTransitions?: number;
-}
-type Lease = KubeObject & { spec?: LeaseSpec };
 
 export interface ClaimContext {
   kube: KubeClient;
