@@ -15,6 +15,7 @@ import { registerSchemaCommand } from './commands/schema.js';
 import { registerSimCommand } from './commands/sim.js';
 import { registerStepsCommand } from './commands/steps.js';
 import { registerStepCommand } from './commands/step.js';
+import { registerSubmitCommand } from './commands/submit.js';
 import { registerExportCommand } from './commands/export.js';
 import { registerValidateCommand } from './commands/validate.js';
 
@@ -40,6 +41,7 @@ export function createProgram(): Command {
   registerResumeCommand(program);
   registerRunsCommand(program);
   registerLogsCommand(program);
+  registerSubmitCommand(program);
   registerReportCommand(program);
   registerStepsCommand(program);
   registerStepCommand(program);

@@ -20,6 +20,11 @@ export interface ExportArgoFlags {
 /** The image each task runs when --image is not given: opsbook's own, tagged with this package's version. */
 export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/opsbook/opsbook';
 
+/** This version's image (export argo and submit both default to it). */
+export function defaultImage(): string {
+  return `${DEFAULT_IMAGE_REPOSITORY}:${readVersion()}`;
+}
+
 export function registerExportCommand(program: Command): void {
   const exporter = program.command('export').description('print a runbook as another workflow engine\'s manifest (each step still runs opsbook)');
   // Like every command it accepts the common flags (hidden: the export reads no cluster, state or inputs).
@@ -51,7 +56,7 @@ export async function exportArgoCommand(file: string, flags: ExportArgoFlags, io
   try {
     const { manifest, notes } = exportArgoWorkflow(
       runbook,
-      { image: flags.image ?? `${DEFAULT_IMAGE_REPOSITORY}:${readVersion()}`, namespace: flags.namespace, template: flags.template, kubeconfigSecret: flags.kubeconfigSecret, text, locate },
+      { image: flags.image ?? defaultImage(), namespace: flags.namespace, template: flags.template, kubeconfigSecret: flags.kubeconfigSecret, text, locate },
       fleet,
     );
     for (const note of notes) io.stderr.write(`${formatDiagnostic({ ...note, message: `note: ${note.message}` })}\n`);

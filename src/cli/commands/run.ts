@@ -32,6 +32,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
   if ((flags.fleet !== undefined || flags.contexts !== undefined) && flags.report !== undefined) {
     throw new UsageError('--report with a fleet run: write it afterwards with `opsbook report FLEET_ID`');
   }
+  if (flags.resumeIfExists && flags.runId === undefined) throw new UsageError('--resume-if-exists needs --run-id (the run to look for)');
   const reportRequest = await resolveReportRequest(flags.report, flags.reportFormat, io.cwd);
   if (flags.fleet !== undefined || flags.contexts !== undefined) {
     const { resolveStateLocation } = await import('../state-dir.js');
