@@ -37,6 +37,22 @@ spec:
       run: echo hello
 `;
 
+/** Child processes (not tsx's esbuild service, not the parent-death supervisor) of `pid`, from /proc. */
+function children(pid: number): number[] {
+  return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+    .filter((child) => !/esbuild|opsbook-supervisor/.test(readFileSync(`/proc/${child}/cmdline`, 'utf8')));
+}
+
+/** The rehearsal process `rehearse --all` (pid) started, once it is running a step (it has a child of its own). */
+async function runningRehearsal(pid: number): Promise<number> {
+  let rehearsal: number | undefined;
+  await vi.waitFor(() => {
+    rehearsal = children(pid)[0];
+    expect(rehearsal && children(rehearsal).length).toBeGreaterThan(0);
+  }, { timeout: 60_000, interval: 100 });
+  return rehearsal!;
+}
+
 describe('opsbook rehearse --all (end to end)', () => {
   // The longest rehearsal (add-sno-worker at 120×) takes ~20 s alone; two at a time on a loaded 2-core machine stay well inside this.
   it('rehearses every bundled runbook on its paired scenario: one ✓ line each, exit 0', { timeout: 240_000 }, async () => {
@@ -89,20 +105,13 @@ describe('opsbook rehearse --all (end to end)', () => {
     );
     const cli = startCli(['rehearse', '--all', dir, '--jobs', '1']);
     // Children but tsx's esbuild service, which the CLI run from src/ may start too.
-    const children = (pid: number) =>
-      readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
-        .filter((child) => !readFileSync(`/proc/${child}/cmdline`, 'utf8').includes('esbuild'));
     // Interrupt once the rehearsal runs its step (the slow step's shell is the rehearsal's child): it handles Ctrl-C by then.
-    let rehearsal: number | undefined;
-    await vi.waitFor(() => {
-      rehearsal = children(cli.pid!)[0];
-      expect(rehearsal && children(rehearsal).length).toBeGreaterThan(0);
-    }, { timeout: 60_000, interval: 100 });
+    const rehearsal = await runningRehearsal(cli.pid!);
     cli.kill('SIGINT');
     const r = await cli.result;
     expect(r.exitCode).toBe(130);
     expect(r.stdout.trimEnd().split('\n')).toEqual([expect.stringMatching(/^✗ slow\s+scenario-tiny\s+\d+\.\d+s {2}interrupted by user \(Ctrl-C\)$/)]);
-    expect(() => process.kill(rehearsal!, 0)).toThrow(/ESRCH/);
+    expect(() => process.kill(rehearsal, 0)).toThrow(/ESRCH/);
   });
 
   it('kill -9 of rehearse --all stops the running rehearsal too (parent-death supervisor), not at its deadline', { timeout: 120_000 }, async () => {
@@ -110,18 +119,11 @@ describe('opsbook rehearse --all (end to end)', () => {
     const long = 'apiVersion: opsbook.dev/v1\nkind: Runbook\nmetadata: { name: long }\nspec:\n  steps:\n    - id: wait\n      timeout: 10h\n      run: sleep 600\n';
     const dir = makeDir({ 'long.yaml': long }, `kind: Rehearsals\nrehearsals:\n  - { runbook: long.yaml, scenario: ${fixture('scenario-tiny.yaml')} }\n`);
     const cli = startCli(['rehearse', '--all', dir, '--jobs', '1']);
-    const children = (pid: number) =>
-      readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
-        .filter((child) => !/esbuild|opsbook-supervisor/.test(readFileSync(`/proc/${child}/cmdline`, 'utf8')));
-    let rehearsal: number | undefined;
-    await vi.waitFor(() => {
-      rehearsal = children(cli.pid!)[0];
-      expect(rehearsal && children(rehearsal).length).toBeGreaterThan(0);
-    }, { timeout: 60_000, interval: 100 });
+    const rehearsal = await runningRehearsal(cli.pid!);
     cli.kill('SIGKILL');
     await cli.result.catch(() => undefined);
     // The supervisor TERMs the rehearsal's group (KILL after a 5 s grace); without it the rehearsal sleeps on for minutes.
-    await vi.waitFor(() => expect(() => process.kill(rehearsal!, 0)).toThrow(/ESRCH/), { timeout: 20_000, interval: 200 });
+    await vi.waitFor(() => expect(() => process.kill(rehearsal, 0)).toThrow(/ESRCH/), { timeout: 20_000, interval: 200 });
   });
 
   it("the README's table gives each bundled pairing's command", async () => {
