@@ -2,6 +2,7 @@
 // secrets) through runSessionOnCluster, scheduled in waves by src/fleet; the fleet record is kept in the FleetStore
 // after every change, so an interrupted or crashed fleet run can be resumed.
 
+import { setMaxListeners } from 'node:events';
 import { Writable } from 'node:stream';
 import { UsageError } from '../errors.js';
 import type { ClusterRunResult, FleetEvent, Wave } from '../fleet/index.js';
@@ -67,6 +68,8 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
   if (!color) io.env.NO_COLOR = '1';
   const renderer = await createFleetRenderer({ mode: resolveOutputMode(flags.output, io.stdout.isTTY), stdout: io.stdout, stderr: io.stderr, color, clock });
   const controller = new AbortController();
+  // Every running cluster listens on it: up to maxParallel listeners are expected, so Node must not call them a leak.
+  setMaxListeners(record.strategy.maxParallel + 10, controller.signal);
   const interrupt = installInterruptHandler(controller, (text) => (renderer.notice ? renderer.notice(text) : void io.stderr.write(`\n${text}\n`)));
   const confirm = createConfirm({ stdin: io.stdin, stderr: io.stderr });
   // Writes of the record are chained: one at a time, in order, the last one always the newest state.

@@ -2,7 +2,6 @@
 // waves, per-cluster deadlines and interruption. Pure: the per-cluster run, the clock and the gate are injected, and
 // every cluster gets its own AbortController, so a failing or hanging cluster never holds another up.
 
-import { setMaxListeners } from 'node:events';
 import { CancelledError } from '../errors.js';
 import type { Clock } from '../time/clock.js';
 import { formatDurationExact } from '../time/duration.js';
@@ -60,21 +59,7 @@ export interface FleetOutcome {
 
 /** Runs the waves; resolves when every started cluster has ended. */
 export async function runFleetSchedule<T extends ScheduledCluster>(options: SchedulerOptions<T>): Promise<FleetOutcome> {
-  // Every running cluster listens on it: up to maxParallel listeners are expected, so Node must not call them a leak.
-  const inner = new AbortController();
-  setMaxListeners(options.maxParallel + 10, inner.signal);
-  const onOuterAbort = () => inner.abort(options.signal.reason);
-  if (options.signal.aborted) onOuterAbort();
-  else options.signal.addEventListener('abort', onOuterAbort, { once: true });
-  try {
-    return await schedule(options, inner.signal);
-  } finally {
-    options.signal.removeEventListener('abort', onOuterAbort);
-  }
-}
-
-async function schedule<T extends ScheduledCluster>(options: SchedulerOptions<T>, signal: AbortSignal): Promise<FleetOutcome> {
-  const { clock } = options;
+  const { clock, signal } = options;
   const emit = (event: SchedulerEvent) => options.onEvent({ ...event, time: new Date(clock.now()).toISOString() });
   const results = new Map<string, ClusterRunResult>();
   let failures = 0;
