@@ -11,6 +11,7 @@ export {
   DEFAULT_BACKOFF_LIMIT,
   RUN_ID_LABEL,
   RUNBOOK_LABEL,
+  POD_UID,
   type Manifest,
   type SecretInputRef,
   type SubmitManifestOptions,

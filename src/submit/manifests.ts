@@ -13,6 +13,8 @@ export const DEFAULT_BACKOFF_LIMIT = 6;
 /** The label linking every object of a submitted run to its run id (the cluster store's objects carry it too). */
 export const RUN_ID_LABEL = 'opsbook.dev/run-id';
 export const RUNBOOK_LABEL = 'opsbook.dev/runbook';
+/** The image's user (Dockerfile USER), named numerically so runAsNonRoot can check it. */
+export const POD_UID = 10001;
 
 export type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace: string; labels: Record<string, string> } };
 
@@ -135,7 +137,7 @@ function buildJobSpec(options: SubmitManifestOptions, configMapName: string, lab
       spec: {
         restartPolicy: 'Never',
         ...(options.serviceAccount !== undefined ? { serviceAccountName: options.serviceAccount } : {}),
-        securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+        securityContext: { runAsNonRoot: true, runAsUser: POD_UID, runAsGroup: POD_UID, fsGroup: POD_UID, seccompProfile: { type: 'RuntimeDefault' } },
         containers: [
           {
             name: 'opsbook',
