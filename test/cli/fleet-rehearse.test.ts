@@ -1,5 +1,6 @@
 // rehearse --fleet / --clusters through the CLI: the bundled fleet scenario on the bundled rehearsal fleet (canary, then
-// waves, the budget stopping the rollout when the share refusing CSR approvals fails), sim-1 … sim-N, and usage errors.
+// waves, the budget stopping the rollout when the share refusing CSR approvals fails), sim-1 … sim-N (CSRs, and
+// control-plane certificates on each cluster's own simulated nodes), and usage errors.
 
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +58,20 @@ describe('rehearse a fleet', () => {
     for (let i = 1; i <= 11; i++) expect(r.stdout).toMatch(new RegExp(`^  sim-${i}: succeeded$`, 'm'));
     // Each cluster approved its own two workers' CSRs.
     expect(r.stdout.match(/\[sim-\d+\] approve-client: succeeded/g)).toHaveLength(11);
+  });
+
+  it("rehearses renew-control-plane-certs on two clusters, each with its own simulated control-plane nodes", async () => {
+    const r = await runCli(
+      ['rehearse', path.join(repoRoot, 'runbooks/renew-control-plane-certs.yaml'), '--scenario', path.join(repoRoot, 'runbooks/scenarios/expired-control-plane.yaml'), '--clusters', '2', '--max-parallel', '2', '--output', 'json'],
+      { timeout: 180_000 },
+    );
+    expect(r.exitCode).toBe(0);
+    const events = lines(r.stdout);
+    expect(events.filter((e) => e.type === 'cluster-end').map((e) => [e.cluster, e.status]).sort()).toEqual([
+      ['sim-1', 'succeeded'],
+      ['sim-2', 'succeeded'],
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'fleet-rehearsal', network: { refused: [] } });
   });
 
   it('refuses --fleet with --clusters, and --contexts, with exit 2 before anything runs', async () => {
