@@ -1,0 +1,135 @@
+// The simulated Job controller: one pod per attempt, a failed or deleted pod replaced until backoffLimit, activeDeadlineSeconds, Complete/Failed conditions.
+
+import type { ClusterAccess } from '../actors/access.js';
+import type { Scheduler } from '../actors/schedule.js';
+import type { KObject, StoreEvent } from '../store/types.js';
+import type { Json } from '../json.js';
+
+export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
+export const CONTROLLER_UID_LABEL = 'batch.kubernetes.io/controller-uid';
+
+export interface JobControllerOptions {
+  /** Wait before replacing the n-th failed pod (the real controller: 10s doubling, capped at 6m). */
+  replacementDelayMs?: (failures: number) => number;
+}
+
+const defaultDelay = (failures: number) => Math.min(10_000 * 2 ** Math.max(0, failures - 1), 360_000);
+
+type Pod = KObject & { status?: { phase?: string } };
+
+/** Reconciles every Job on each Job or pod change; returns stop(). */
+export function startJobController(access: ClusterAccess, scheduler: Scheduler, options: JobControllerOptions = {}): () => void {
+  const delay = options.replacementDelayMs ?? defaultDelay;
+  // Pods deleted before they ended count as failed attempts, as the real controller's finalizer tracking does.
+  const lostPods = new Map<string, Set<string>>();
+  const pending = new Set<string>();
+  const waiting = new Map<string, number>();
+  let stopped = false;
+
+  const reconcileSoon = (namespace: string, name: string) => {
+    const key = `${namespace}/${name}`;
+    if (pending.has(key) || stopped) return;
+    pending.add(key);
+    queueMicrotask(() => {
+      pending.delete(key);
+      reconcile(namespace, name).catch((error: unknown) => scheduler.report(error, `job ${key}`));
+    });
+  };
+
+  async function reconcile(namespace: string, name: string): Promise<void> {
+    const job = access.get('jobs', namespace, name);
+    if (!job || stopped) return;
+    const status = (job.status ?? {}) as Json;
+    if (((status.conditions ?? []) as Json[]).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')) return;
+    const spec = job.spec as Json;
+    const uid = job.metadata.uid!;
+    const pods = access.list('pods', namespace).filter((p) => p.metadata.labels?.[CONTROLLER_UID_LABEL] === uid) as Pod[];
+    const active = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+    const succeeded = pods.filter((p) => p.status?.phase === 'Succeeded').length;
+    const failed = pods.filter((p) => p.status?.phase === 'Failed').length + (lostPods.get(uid)?.size ?? 0);
+    const now = scheduler.clock.now();
+    const startTime = (status.startTime as string | undefined) ?? new Date(now).toISOString();
+    const deadline = typeof spec.activeDeadlineSeconds === 'number' ? Date.parse(startTime) + spec.activeDeadlineSeconds * 1000 : undefined;
+    const backoffLimit = typeof spec.backoffLimit === 'number' ? spec.backoffLimit : 6;
+    let end: { type: 'Complete' | 'Failed'; reason?: string; message?: string } | undefined;
+    if (succeeded > 0) end = { type: 'Complete' };
+    else if (failed > backoffLimit) end = { type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+    else if (deadline !== undefined && now >= deadline) end = { type: 'Failed', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
+    if (end?.type === 'Failed') for (const pod of active) await deletePod(pod);
+    const nextActive = end ? 0 : active.length;
+    if (!end && active.length === 0) {
+      const wait = failed > 0 ? delay(failed) : 0;
+      const at = waiting.get(uid) ?? now + wait;
+      if (now >= at) {
+        waiting.delete(uid);
+        await createPod(job);
+        return reconcileSoon(namespace, name);
+      }
+      waiting.set(uid, at);
+      void scheduler.clock.sleep(at - now, scheduler.signal).then(() => reconcileSoon(namespace, name), () => undefined);
+    }
+    if (deadline !== undefined && !end) void scheduler.clock.sleep(Math.max(0, deadline - now), scheduler.signal).then(() => reconcileSoon(namespace, name), () => undefined);
+    await access.updateStatus('jobs', namespace, name, (current) => {
+      const next: Json = { ...(current.status as Json | undefined), startTime, active: nextActive, succeeded, failed, ready: active.filter((p) => p.status?.phase === 'Running').length };
+      if (end) {
+        const at = new Date(now).toISOString();
+        const conditions: Json[] = [];
+        // The real controller sets the *Target conditions first and Complete/Failed once the pods are gone.
+        if (end.type === 'Complete') conditions.push({ type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: at, lastTransitionTime: at });
+        else conditions.push({ type: 'FailureTarget', status: 'True', reason: end.reason, message: end.message, lastProbeTime: at, lastTransitionTime: at });
+        conditions.push({ type: end.type, status: 'True', ...(end.reason ? { reason: end.reason, message: end.message } : { reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods' }), lastProbeTime: at, lastTransitionTime: at });
+        next.conditions = conditions;
+        if (end.type === 'Complete') next.completionTime = at;
+      }
+      if (JSON.stringify(next) === JSON.stringify(current.status)) return false;
+      current.status = next;
+    });
+  }
+
+  async function createPod(job: KObject): Promise<void> {
+    const template = structuredClone((job.spec as Json).template as Json);
+    const labels = { ...(template.metadata?.labels as Record<string, string> | undefined), [JOB_NAME_LABEL]: job.metadata.name, [CONTROLLER_UID_LABEL]: job.metadata.uid!, 'job-name': job.metadata.name, 'controller-uid': job.metadata.uid! };
+    await access.create('pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        ...template.metadata,
+        generateName: `${job.metadata.name}-`,
+        namespace: job.metadata.namespace,
+        labels,
+        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: job.metadata.name, uid: job.metadata.uid, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: template.spec,
+    });
+  }
+
+  async function deletePod(pod: Pod): Promise<void> {
+    try {
+      access.core.delete(access.user, access.def('pods'), pod.metadata.namespace, pod.metadata.name);
+    } catch (error) {
+      if ((error as { code?: number }).code !== 404) throw error;
+    }
+  }
+
+  const onPod = (event: StoreEvent) => {
+    const pod = event.stored.object as Pod;
+    const jobName = pod.metadata.labels?.[JOB_NAME_LABEL];
+    const uid = pod.metadata.labels?.[CONTROLLER_UID_LABEL];
+    if (!jobName || !uid) return;
+    if (event.type === 'DELETED' && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') {
+      const lost = lostPods.get(uid) ?? new Set<string>();
+      lost.add(pod.metadata.uid!);
+      lostPods.set(uid, lost);
+    }
+    reconcileSoon(pod.metadata.namespace!, jobName);
+  };
+  const onJob = (event: StoreEvent) => {
+    if (event.type !== 'DELETED') reconcileSoon(event.stored.object.metadata.namespace!, event.stored.object.metadata.name);
+  };
+  const stops = [access.subscribe('pods', onPod), access.subscribe('jobs', onJob)];
+  for (const job of access.list('jobs')) reconcileSoon(job.metadata.namespace!, job.metadata.name);
+  return () => {
+    stopped = true;
+    for (const stop of stops) stop();
+  };
+}

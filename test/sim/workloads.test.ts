@@ -1,0 +1,135 @@
+// The simulation's Job controller and pod runner: a pod of a known image runs as a local process with its env (secretKeyRef,
+// configMapKeyRef) and mounted ConfigMaps/Secrets; failures replaced up to backoffLimit; a deleted pod gets SIGTERM and is replaced; an
+// unknown image stays Pending in ImagePullBackOff. Driven through the real client over HTTPS, and kubectl finds the Jobs.
+
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWorkloads, type Workloads } from '../../src/sim/workloads/index.js';
+import { describePodTrouble } from '../../src/submit/index.js';
+import type { KubeObject } from '../../src/k8s/types.js';
+import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
+
+let cluster: TestCluster;
+let workloads: Workloads;
+let dir: string;
+const stop = new AbortController();
+const ns = 'work';
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+  dir = mkdtempSync(path.join(tmpdir(), 'workloads-'));
+  workloads = startWorkloads(cluster.sim.access, { clock: cluster.sim.clock, startedAt: cluster.sim.startedAt, signal: stop.signal, report: (e) => console.error(e) }, {
+    images: { 'sim/bash:1': { command: ['bash', '-c'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } } },
+    replacementDelayMs: () => 0,
+    gracePeriodMs: 5_000,
+  });
+  await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  await cluster.kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: ns }, stringData: { token: 'tok-123' } });
+  await cluster.kube.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'files', namespace: ns }, data: { 'hello.txt': 'hello from a configmap', mode: 'fast' } });
+});
+afterAll(async () => {
+  workloads?.stop();
+  stop.abort();
+  await cluster?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+type Job = KubeObject & { status?: { active?: number; succeeded?: number; failed?: number; conditions?: { type: string; status: string; reason?: string }[] } };
+type Pod = KubeObject & { status?: { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string } } }[] } };
+
+function job(name: string, script: string, extra: { backoffLimit?: number; image?: string } = {}): KubeObject {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: ns },
+    spec: {
+      backoffLimit: extra.backoffLimit ?? 3,
+      template: {
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            {
+              name: 'main',
+              image: extra.image ?? 'sim/bash:1',
+              args: [script],
+              env: [
+                { name: 'DIR', value: dir },
+                { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'creds', key: 'token' } } },
+                { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'files', key: 'mode' } } },
+                { name: 'FILES', value: '/etc/files' },
+              ],
+              volumeMounts: [{ name: 'files', mountPath: '/etc/files', readOnly: true }, { name: 'creds', mountPath: '/etc/creds', readOnly: true }],
+            },
+          ],
+          volumes: [{ name: 'files', configMap: { name: 'files' } }, { name: 'creds', secret: { secretName: 'creds' } }],
+        },
+      },
+    },
+  };
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+const getJob = (name: string) => cluster.kube.get<Job>({ apiVersion: 'batch/v1', kind: 'Job', name, namespace: ns });
+const podsOf = async (name: string) => (await cluster.kube.list<Pod>('v1', 'Pod', { namespace: ns, labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
+const ended = (name: string, type: 'Complete' | 'Failed') => until(`${name} ${type}`, async () => {
+  const j = await getJob(name);
+  return j?.status?.conditions?.some((c) => c.type === type && c.status === 'True') ? j : undefined;
+});
+
+describe('simulated workloads', () => {
+  it('runs the pod as a local process with its env and mounted files; its output is the pod log; exit 0 completes the Job', async () => {
+    await cluster.kube.create(job('ok', 'echo "token=$TOKEN mode=$MODE"; cat "$FILES/hello.txt"; echo; cat /etc/creds/token; true'));
+    const done = await ended('ok', 'Complete');
+    expect(done.status).toMatchObject({ succeeded: 1, failed: 0, active: 0 });
+    const [pod] = await podsOf('ok');
+    expect(pod!.status?.phase).toBe('Succeeded');
+    // Paths in args are mapped to the pod's directory; env values naming a mount path too.
+    expect(workloads.pods.log(ns, pod!.metadata.name!)).toBe('token=tok-123 mode=fast\nhello from a configmap\n' + 'cat: /etc/creds/token: No such file or directory\n');
+    const kubectl = await execa('kubectl', ['--kubeconfig', cluster.sim.kubeconfigPath, '-n', ns, 'get', 'jobs', '-o', 'name'], { reject: false });
+    expect(kubectl.exitCode, kubectl.stderr).toBe(0);
+    expect(kubectl.stdout).toContain('job.batch/ok');
+  }, 30_000);
+
+  it('replaces a failed pod until backoffLimit, then fails the Job with BackoffLimitExceeded', async () => {
+    await cluster.kube.create(job('bad', 'echo attempt >> "$DIR/bad"; exit 3', { backoffLimit: 1 }));
+    const failed = await ended('bad', 'Failed');
+    expect(failed.status?.conditions?.find((c) => c.type === 'Failed')?.reason).toBe('BackoffLimitExceeded');
+    expect(failed.status?.failed).toBe(2);
+    expect((await podsOf('bad')).map((p) => p.status?.phase)).toEqual(['Failed', 'Failed']);
+  }, 30_000);
+
+  it('a deleted pod gets SIGTERM and the Job runs a new one, which completes', async () => {
+    const script = `if [ -e "$DIR/second" ]; then echo second; exit 0; fi; touch "$DIR/second"; trap 'echo term > "$DIR/termed"; exit 143' TERM; echo first; while true; do sleep 0.05; done`;
+    await cluster.kube.create(job('evict', script));
+    const first = await until('first pod running', async () => (await podsOf('evict')).find((p) => p.status?.phase === 'Running' && workloads.pods.log(ns, p.metadata.name!)?.includes('first')));
+    const kubectl = await execa('kubectl', ['--kubeconfig', cluster.sim.kubeconfigPath, '-n', ns, 'delete', 'pod', first.metadata.name!, '--wait=false'], { reject: false });
+    expect(kubectl.exitCode, kubectl.stderr).toBe(0);
+    const done = await ended('evict', 'Complete');
+    // The replacement does not wait for the old process (as podReplacementPolicy TerminatingOrFailed): its trap runs meanwhile.
+    await until('the first pod\'s TERM trap', async () => (existsSync(path.join(dir, 'termed')) ? true : undefined));
+    expect(done.status).toMatchObject({ succeeded: 1, failed: 1 });
+    const pods = await podsOf('evict');
+    expect(pods).toHaveLength(1);
+    expect(workloads.pods.log(ns, pods[0]!.metadata.name!)).toBe('second\n');
+  }, 30_000);
+
+  it('an image the simulated registry does not have leaves the pod Pending in ImagePullBackOff, which submit reports', async () => {
+    await cluster.kube.create(job('nopull', 'true', { image: 'registry.invalid/nope:1' }));
+    const pod = await until('ImagePullBackOff', async () => (await podsOf('nopull')).find((p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff'));
+    expect(pod.status?.phase).toBe('Pending');
+    const trouble = describePodTrouble(await getJob('nopull'), [pod]);
+    expect(trouble).toMatchObject({ fatal: true });
+    expect(trouble!.message).toMatch(/cannot start: ImagePullBackOff: failed to pull image "registry.invalid\/nope:1".*pass --image/);
+  }, 30_000);
+});
