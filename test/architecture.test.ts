@@ -140,6 +140,7 @@ const DEEP_IMPORTS_ALLOWED: Record<string, string> = {
   'runbook/schema.ts': 'the runbook JSON Schema, imported lazily by `opsbook schema` and the schema generator',
   'runbook/step-schemas.ts': 'published step schemas, imported lazily by `opsbook schema`',
   'steps/registry.ts': 'the step registry (steps/ has an index per step area, the registry combines them)',
+  'steps/gate-table.ts': 'how a pause gate shows in the journal (its progress line, its policy table), read back by the engine for runs and approve',
   'ui/renderer.ts': 'the renderer factory, loads listr2 lazily',
   'ui/fleet-renderer.ts': 'the fleet renderer factory (a fleet run\'s live table, lines or NDJSON), loading the chosen one lazily',
   'ui/plan.ts': 'report renderers, imported lazily by their commands',

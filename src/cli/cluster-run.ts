@@ -10,7 +10,7 @@ import { EXIT } from './exit.js';
 import { escapeControl } from '../ui/escape.js';
 import type { CliIo } from './io.js';
 import { createKubeFactory } from './kube.js';
-import { resolveColor, resolveOutputMode, type CommonFlags } from './options.js';
+import { impersonationOf, resolveColor, resolveOutputMode, type CommonFlags } from './options.js';
 import type { PreparedRun } from './prepare.js';
 import type { Renderer } from '../ui/renderer.js';
 import type { KubeClient } from '../k8s/types.js';
@@ -61,7 +61,7 @@ export async function runSessionOnCluster(options: ClusterRunOptions): Promise<{
     ...(options.fleet ? { fleet: options.fleet } : {}),
     ...(options.rehearsal ? { rehearsal: options.rehearsal } : {}),
   });
-  const clusterKube = createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock });
+  const clusterKube = createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock, impersonate: impersonationOf(flags) });
   const kube = trace ? traceServer(clusterKube, trace) : clusterKube;
   // Shell steps' kubectl must reach the cluster --context chose, like built-in steps do.
   const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: flags.context });

@@ -9,6 +9,8 @@ export interface KubeFactoryOptions {
   context?: string;
   env: NodeJS.ProcessEnv;
   clock: Clock;
+  /** --as/--as-group. */
+  impersonate?: { user?: string; groups: string[] };
 }
 
 /** Returns a memoised `kube()` for the engine; a failed connection is retried on the next call. */
@@ -22,6 +24,7 @@ export function createKubeFactory(options: KubeFactoryOptions): () => Promise<Ku
           context: options.context,
           env: options.env,
           clock: options.clock,
+          ...(options.impersonate ? { impersonate: options.impersonate } : {}),
         }),
       )
       .catch((error: unknown) => {

@@ -17,6 +17,10 @@ export interface CommonFlags {
   output?: OutputMode;
   color: boolean;
   approve: string[];
+  /** kubectl's --as: the Kubernetes user to act as (Impersonate-User). */
+  as?: string;
+  /** kubectl's --as-group (repeatable, needs --as). */
+  asGroup: string[];
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -30,7 +34,7 @@ export function parsePositiveInt(value: string): number {
 /** The common flags by name (the CommonFlags key each one sets). */
 export type CommonFlagName = keyof CommonFlags;
 
-export const COMMON_FLAG_NAMES: readonly CommonFlagName[] = ['kubeconfig', 'context', 'stateDir', 'state', 'set', 'values', 'concurrency', 'output', 'color', 'approve'];
+export const COMMON_FLAG_NAMES: readonly CommonFlagName[] = ['kubeconfig', 'context', 'stateDir', 'state', 'set', 'values', 'concurrency', 'output', 'color', 'approve', 'as', 'asGroup'];
 
 const DEFAULT_OUTPUT_DESCRIPTION = 'tty (live tree), plain (timestamped lines) or json (NDJSON events); default tty on a terminal, else plain';
 
@@ -56,6 +60,10 @@ function createCommonOption(name: CommonFlagName, outputDescription: string): Op
       return new Option('--no-color', 'disable colours');
     case 'approve':
       return new Option('--approve <step-id>', 'pre-approve a manual gate (repeatable)').argParser(collect).default([]);
+    case 'as':
+      return new Option('--as <user>', 'act as this Kubernetes user, as kubectl --as (the kubeconfig identity must be allowed to impersonate)');
+    case 'asGroup':
+      return new Option('--as-group <group>', 'with --as: act as a member of this group (repeatable), as kubectl --as-group').argParser(collect).default([]);
   }
 }
 
@@ -88,6 +96,12 @@ export function addOutputOptions(command: Command, description = DEFAULT_OUTPUT_
 /** Adds every flag a run needs: cluster, state, inputs, concurrency, output, approvals. */
 export function addRunOptions(command: Command): Command {
   return addCommonOptions(command, COMMON_FLAG_NAMES);
+}
+
+/** The impersonation the Kubernetes client applies for --as/--as-group; undefined when neither is given. */
+export function impersonationOf(flags: { as?: string; asGroup?: string[] }): { user?: string; groups: string[] } | undefined {
+  const groups = flags.asGroup ?? [];
+  return flags.as || groups.length > 0 ? { ...(flags.as ? { user: flags.as } : {}), groups } : undefined;
 }
 
 /** State directory precedence: flag, $OPSBOOK_STATE_DIR, .opsbook/ in the working directory. */

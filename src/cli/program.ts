@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { packagePath } from '../paths.js';
+import { registerApproveCommands } from './commands/approve.js';
 import { registerGraphCommand } from './commands/graph.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerPlanCommand } from './commands/plan.js';
@@ -41,6 +42,7 @@ export function createProgram(): Command {
   registerResumeCommand(program);
   registerRunsCommand(program);
   registerLogsCommand(program);
+  registerApproveCommands(program);
   registerSubmitCommand(program);
   registerReportCommand(program);
   registerStepsCommand(program);

@@ -10,7 +10,7 @@ import type { RunStore } from '../store/index.js';
 import type { Clock } from '../time/clock.js';
 import type { CliIo } from './io.js';
 import { createKubeFactory } from './kube.js';
-import { resolveStateDir, type CommonFlags } from './options.js';
+import { impersonationOf, resolveStateDir, type CommonFlags } from './options.js';
 
 /**
  * Creates `STATE/runs` (0700, like every directory opsbook makes; existing ones are left as they are) and proves it
@@ -82,7 +82,7 @@ export interface OpenedStore {
  * acts on keeps its runs) and is checked first: a missing namespace or RBAC is a UsageError (exit 2) before anything runs.
  */
 export async function openRunStore(
-  flags: Pick<CommonFlags, 'state' | 'stateDir' | 'kubeconfig' | 'context'>,
+  flags: Pick<CommonFlags, 'state' | 'stateDir' | 'kubeconfig' | 'context'> & Partial<Pick<CommonFlags, 'as' | 'asGroup'>>,
   io: Pick<CliIo, 'env' | 'cwd'>,
   clock: Clock,
   access: 'read' | 'write',
@@ -90,7 +90,7 @@ export async function openRunStore(
   const location = resolveStateLocation(flags, io.env, io.cwd);
   const { openDefaultStore, openClusterStore } = await import('../store/default.js');
   if (location.kind === 'local') return { store: openDefaultStore(location.stateDir), location, where: location.stateDir };
-  const kube = await createKubeFactory({ kubeconfigPath: flags.kubeconfig ? resolve(io.cwd, flags.kubeconfig) : undefined, context: flags.context, env: io.env, clock })();
+  const kube = await createKubeFactory({ kubeconfigPath: flags.kubeconfig ? resolve(io.cwd, flags.kubeconfig) : undefined, context: flags.context, env: io.env, clock, impersonate: impersonationOf(flags) })();
   const store = await openClusterStore({ kube, namespace: location.namespace, clock });
   await store.preflight(access);
   return { store, location, where: `kubernetes://${location.namespace}`, lost: store.lost };

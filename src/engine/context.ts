@@ -2,7 +2,8 @@
 
 import { StepError } from '../errors.js';
 import type { Exec } from '../proc/types.js';
-import type { StepContext } from '../steps/types.js';
+import type { GatePolicy, StepContext } from '../steps/types.js';
+import { awaitStoreAnswers, type GateVerdict } from './gate.js';
 import type { RunState } from './state.js';
 
 /** Lines of output one attempt may send to the UI and journal; the rest is counted, not shown. */
@@ -71,19 +72,41 @@ export function createStepContext(run: RunState, scope: AttemptScope): StepConte
     exec,
     redact: redactor.text,
     secrets: redactor.secrets,
-    confirm: (message) => confirmGate(run, stepId, message, scope.signal),
+    confirm: (message, gate) => confirmGate(run, stepId, message, scope.signal, gate),
     stateDir: options.stateDir,
   };
 }
 
 /** A manual gate: pre-approved ids pass without asking; every answer is journaled with who gave it. */
-async function confirmGate(run: RunState, stepId: string, message: string, signal: AbortSignal) {
-  const answer = run.options.approvals.includes(stepId)
+async function confirmGate(run: RunState, stepId: string, message: string, signal: AbortSignal, gate?: GatePolicy) {
+  const answer: GateVerdict | undefined = run.options.approvals.includes(stepId)
     ? { approved: true, by: '--approve flag' }
-    : await askInTurn(run, () => run.options.confirm({ stepId, message: run.redactor.text(message), signal }), signal);
+    : gate
+      ? await raceGate(run, stepId, message, gate, signal)
+      : await askInTurn(run, () => run.options.confirm({ stepId, message: run.redactor.text(message), signal }), signal);
   if (typeof answer?.approved !== 'boolean') throw new StepError(`manual gate ${stepId}: no answer`, { errorClass: 'permanent' });
   run.emit({ type: 'step-approval', stepId, approved: answer.approved, by: answer.by });
   return answer;
+}
+
+/**
+ * A gate with a policy: the store's answers (`opsbook approve|reject`) and, with one approval needed, the terminal race;
+ * whichever settles first wins and the other stops. Without a terminal only the store's answers count.
+ */
+async function raceGate(run: RunState, stepId: string, message: string, gate: GatePolicy, signal: AbortSignal): Promise<GateVerdict> {
+  const stop = new AbortController();
+  const both = AbortSignal.any([signal, stop.signal]);
+  const remote = awaitStoreAnswers(run, stepId, gate, both);
+  const local =
+    gate.approvals === 1 && gate.approvers.users.length === 0 && gate.approvers.groups.length === 0
+      ? run.options.confirm({ stepId, message: run.redactor.text(message), signal: both }).catch(() => new Promise<never>(() => {}))
+      : new Promise<never>(() => {});
+  try {
+    return await Promise.race([remote, local]);
+  } finally {
+    stop.abort();
+    remote.catch(() => {});
+  }
 }
 
 /** Parallel gates ask one at a time (one operator, one terminal); a gate cancelled while queued leaves the queue. */

@@ -9,6 +9,8 @@ export { listStepReads, describeRead, type StepRead } from './selection/reads.js
 export { readEarlierRun, type EarlierRun } from './selection/from-run.js';
 export { planRunbook, type PlanOptions, type RunbookPlan, type PlanStep } from './plan/index.js';
 export { listRuns, summarizeRun, type RunSummary } from './journal/list.js';
+export { findWaitingGates, type WaitingGate } from './journal/gates.js';
+export { describeApprovers, refuseAnswer } from './gate.js';
 export { readJournal, parseJournal } from './journal/read.js';
 export { replayJournal, type RunHistory } from './journal/replay.js';
 export { createRunId, isRunId } from './journal/run-id.js';

@@ -28,6 +28,13 @@ export interface CreateKubeClientOptions extends KubeconfigSourceOptions {
   readFile?: (path: string) => Promise<string>;
   /** Time for informer/lock backoff and CSR condition timestamps. @default systemClock */
   clock?: Clock;
+  /** Act as another identity (kubectl's --as/--as-group): Impersonate-User/-Group headers on every request and watch. */
+  impersonate?: Impersonation;
+}
+
+export interface Impersonation {
+  user?: string;
+  groups?: string[];
 }
 
 /**
@@ -38,6 +45,7 @@ export interface CreateKubeClientOptions extends KubeconfigSourceOptions {
 export async function createKubeClient(options: CreateKubeClientOptions = {}): Promise<KubeClient> {
   // The environment comes from the caller (src/cli passes its own): this module never reads process.env.
   const kc = await loadKubeConfig({ ...options, homeDir: options.homeDir ?? homedir() });
+  if (options.impersonate) applyImpersonation(kc, options.impersonate);
   const transport = createClientNodeTransport(kc);
   const namespace = kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
   return createRestClient(transport, { defaultNamespace: namespace, clock: options.clock ?? systemClock });
@@ -76,6 +84,26 @@ export async function loadKubeConfig(options: CreateKubeClientOptions): Promise<
     currentContext: configs.map((c) => c.currentContext).find((name) => !!name) ?? '',
   });
   return selectContext(merged, options.context);
+}
+
+/**
+ * client-node sends the kubeconfig user's `as` itself but has no groups: they are added where it builds its header
+ * options, as an array (one header line per group, as kube-apiserver reads them), so requests and watches both carry them.
+ */
+function applyImpersonation(kc: KubeConfig, impersonation: Impersonation): void {
+  const groups = impersonation.groups ?? [];
+  if (!impersonation.user) {
+    if (groups.length > 0) throw new UsageError('--as-group needs --as: groups are impersonated only together with a user, as kubectl requires');
+    return;
+  }
+  const user = kc.getCurrentUser();
+  if (!user) throw new UsageError('--as needs a kubeconfig user to authenticate the impersonating request');
+  kc.users = kc.users.map((u) => (u === user ? { ...u, impersonateUser: impersonation.user } : u));
+  const apply = kc.applyToHTTPSOptions.bind(kc);
+  kc.applyToHTTPSOptions = async (opts) => {
+    await apply(opts);
+    if (groups.length > 0) opts.headers = { ...opts.headers, 'Impersonate-Group': groups };
+  };
 }
 
 function parseKubeConfig(text: string, label: string): KubeConfig {
@@ -146,7 +174,12 @@ function createClientNodeTransport(kc: KubeConfig): Transport {
     } else {
       const opts: HttpsOptions = {};
       await kc.applyToHTTPSOptions(opts as https.RequestOptions); // refreshes exec/OIDC tokens
-      for (const [name, value] of Object.entries(opts.headers ?? {})) ctx.setHeaderParam(name, String(value));
+      const repeated: [string, string][] = [];
+      for (const [name, value] of Object.entries(opts.headers ?? {})) {
+        if (Array.isArray(value)) repeated.push(...value.map((v): [string, string] => [name, String(v)]));
+        else ctx.setHeaderParam(name, String(value));
+      }
+      if (repeated.length > 0) sendRepeatedHeaders(ctx, repeated);
       if (opts.auth) ctx.setHeaderParam('Authorization', `Basic ${Buffer.from(opts.auth).toString('base64')}`);
       if (server.startsWith('https:')) ctx.setAgent(await keepAliveAgent());
     }
@@ -189,6 +222,21 @@ function createClientNodeTransport(kc: KubeConfig): Transport {
   }
 
   return { server, send, watch };
+}
+
+/**
+ * node-fetch builds its Headers from an iterable of pairs when the object has one, so a header repeated once per value
+ * (Impersonate-Group) reaches the server as separate lines instead of one comma-joined value.
+ */
+function sendRepeatedHeaders(ctx: RequestContext, repeated: [string, string][]): void {
+  const headers = ctx.getHeaders();
+  Object.defineProperty(headers, Symbol.iterator, {
+    enumerable: false,
+    value: function* () {
+      yield* Object.entries(headers);
+      yield* repeated;
+    },
+  });
 }
 
 function buildUrl(server: string, path: string, query: QueryParams | undefined): string {

@@ -16,6 +16,17 @@ export interface ParamIssue {
   message: string;
 }
 
+/** Who may pass a manual gate and what happens when nobody answers (a `pause` step's policy, normalised). */
+export interface GatePolicy {
+  /** Distinct approvers needed. */
+  approvals: number;
+  /** Empty lists: anyone allowed to answer (RBAC on the answer object decides). */
+  approvers: { users: string[]; groups: string[] };
+  /** Clock ms to wait before taking `onTimeout`; undefined waits until the step timeout. */
+  timeoutMs?: number;
+  onTimeout: 'reject' | 'approve';
+}
+
 /** Everything a step may touch while it runs. Side effects come in here, never from globals. */
 export interface StepContext {
   runId: string;
@@ -49,8 +60,11 @@ export interface StepContext {
   redact(text: string): string;
   /** Secret values in effect (to pass to processes as data, never to print). */
   secrets: readonly string[];
-  /** Ask the operator (manual gates). Throws a permanent StepError when no terminal and not pre-approved. */
-  confirm(message: string): Promise<{ approved: boolean; by: string }>;
+  /**
+   * Ask the operator (manual gates). Without `gate`: the terminal only, a permanent StepError when there is none and the
+   * step is not pre-approved. With `gate`: also answers given by `opsbook approve|reject` under the gate's policy.
+   */
+  confirm(message: string, gate?: GatePolicy): Promise<{ approved: boolean; by: string; comment?: string }>;
   /** Run state directory (journal lives under it). */
   stateDir: string;
 }

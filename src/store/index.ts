@@ -51,6 +51,19 @@ export interface ClaimOptions {
   now?: () => string;
 }
 
+/** An answer to a run's waiting manual gate (`opsbook approve|reject`), kept until the run reads it. */
+export interface GateAnswer {
+  stepId: string;
+  approved: boolean;
+  /** Who answered: the Kubernetes username the API server reported (cluster store) or the local OS user (local store). */
+  by: string;
+  /** The answerer's groups as the API server reported them (empty for the local store). */
+  groups: string[];
+  comment?: string;
+  /** ISO-8601, the answerer's clock. */
+  at: string;
+}
+
 /** A backend: every verb a run, a resume and `opsbook runs` need, and nothing about how it is kept. */
 export interface RunStore {
   /** Where a run's journal is kept, for messages (a file path for the local store). */
@@ -73,6 +86,10 @@ export interface RunStore {
   writeMetadata(metadata: RunMetadata): Promise<void>;
   /** undefined when the run has none (e.g. a journal copied by hand). */
   readMetadata(runId: string): Promise<RunMetadata | undefined>;
+  /** Adds one answer to a run's gate (never replaces one), where the waiting run will find it. */
+  addAnswer(runId: string, answer: GateAnswer): Promise<void>;
+  /** The answers given to one gate of a run, oldest first. */
+  readAnswers(runId: string, stepId: string): Promise<GateAnswer[]>;
 }
 
 /** One cluster of a fleet run: where it is in the rollout and which run of its own it got. */

@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { NodeSpec } from '../../src/node/index.js';
+import type { GatePolicy } from '../../src/steps/types.js';
 import type { CertExpiryParams, CertificateGroup } from '../../src/steps/certs/cert-expiry.js';
 import type { NodeExecParams } from '../../src/steps/certs/node-exec.js';
 import type { ReadyzTargetParams } from '../../src/steps/certs/readyz-target.js';
@@ -53,7 +54,7 @@ function assertType<T extends true>(): T | undefined {
 describe('step parameter types follow their schemas', () => {
   it('generic', () => {
     assertType<Equal<FailParams, { message: string }>>();
-    assertType<Equal<PauseParams, { message: string }>>();
+    assertType<Equal<PauseParams, { message: string; gate?: GatePolicy }>>();
     assertType<Equal<ShellParams, { run: string; command?: string[]; workingDirectory?: string } | { command: string[]; run?: string; workingDirectory?: string }>>();
     assertType<Equal<SleepInput, { duration: string | number }>>();
     assertType<Equal<Flat<SleepParams>, { durationMs: number }>>();

@@ -4,12 +4,12 @@ import type { Command } from 'commander';
 import path from 'node:path';
 import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
-import { addCommonOptions, type CommonFlags } from '../options.js';
+import { addCommonOptions, impersonationOf, type CommonFlags } from '../options.js';
 import { addSelectionOptions, resolveSelection, type SelectionFlags } from '../selection.js';
 import { addFleetOptions, type FleetOptionFlags } from '../fleet-options.js';
 import { UsageError } from '../../errors.js';
 
-type PlanFlags = Pick<CommonFlags, 'kubeconfig' | 'context' | 'stateDir' | 'set' | 'values' | 'concurrency' | 'output'> & Partial<SelectionFlags> & FleetOptionFlags & { offline?: boolean };
+type PlanFlags = Pick<CommonFlags, 'kubeconfig' | 'context' | 'stateDir' | 'set' | 'values' | 'concurrency' | 'output'> & Partial<Pick<CommonFlags, 'as' | 'asGroup'>> & Partial<SelectionFlags> & FleetOptionFlags & { offline?: boolean };
 
 export function registerPlanCommand(program: Command): void {
   const command = program.command('plan').description('show what a run would do, without doing anything').argument('<file>', 'runbook YAML file');
@@ -49,7 +49,7 @@ export async function planCommand(file: string, flags: PlanFlags, io: CliIo): Pr
       secretValues: prepared.secretValues,
       registry: prepared.registry,
       clock: systemClock,
-      kube: createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock: systemClock }),
+      kube: createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock: systemClock, impersonate: impersonationOf(flags) }),
       env: childEnv.env,
       cwd: io.cwd,
       concurrency: flags.concurrency,

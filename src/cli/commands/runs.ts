@@ -45,7 +45,7 @@ export async function runsCommand(flags: RunsFlags, io: CliIo): Promise<number> 
   const rows = runs.map((r) => [
     escapeControl(r.runId),
     escapeControl(`${r.runbook.name} (${r.runbook.path})`),
-    r.status,
+    r.waiting ? `waiting for approval: ${r.waiting.map((w) => `${escapeControl(w.stepId)} since ${w.since}`).join(', ')}` : r.status,
     r.startedAt,
     r.durationMs === undefined ? '-' : formatDurationHuman(r.durationMs),
   ]);

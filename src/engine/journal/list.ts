@@ -2,6 +2,7 @@
 
 import type { RunStore } from '../../store/index.js';
 import type { RunStatus } from '../events.js';
+import { findWaitingGates } from './gates.js';
 import { replayJournal } from './replay.js';
 
 export interface RunSummary {
@@ -15,6 +16,8 @@ export interface RunSummary {
   /** How many times it was resumed. */
   resumes: number;
   error?: string;
+  /** Gates a running run waits at (`opsbook approve|reject` answers them), with since when (ISO). */
+  waiting?: { stepId: string; since: string }[];
 }
 
 /** Newest first. Unreadable runs (corrupt, or from a newer opsbook) are skipped: resume names what is wrong with them. */
@@ -29,8 +32,10 @@ export async function listRuns(store: RunStore): Promise<RunSummary[]> {
 
 export async function summarizeRun(store: RunStore, runId: string): Promise<RunSummary | undefined> {
   let history;
+  let events;
   try {
-    history = replayJournal((await store.read(runId)).events);
+    events = (await store.read(runId)).events;
+    history = replayJournal(events);
   } catch {
     return undefined;
   }
@@ -45,5 +50,12 @@ export async function summarizeRun(store: RunStore, runId: string): Promise<RunS
     durationMs: Date.parse(history.lastTime!) - Date.parse(first.time),
     resumes: history.resumes,
     ...(history.error !== undefined ? { error: history.error } : {}),
+    ...waitingOf(status, events),
   };
+}
+
+function waitingOf(status: RunSummary['status'], events: Parameters<typeof findWaitingGates>[0]): Pick<RunSummary, 'waiting'> {
+  if (status !== 'running') return {};
+  const gates = findWaitingGates(events);
+  return gates.length > 0 ? { waiting: gates.map((g) => ({ stepId: g.stepId, since: g.since })) } : {};
 }

@@ -1,39 +1,85 @@
-// `pause`: a manual gate. The engine asks the operator (or takes --approve) and journals who approved and when.
+// `pause`: a manual gate. The engine asks the operator (or takes --approve); a gate with a policy (approvals,
+// approvers, timeout) also takes answers from `opsbook approve|reject`. The journal records who approved and when.
 
 import { StepError } from '../../errors.js';
-import type { ParamsFilled, ParamsInput } from '../params-type.js';
-import type { JsonSchema, StepType } from '../types.js';
+import { DURATION_PATTERN, formatDurationExact, parseDuration } from '../../time/duration.js';
+import { GATE_COLUMNS, GATE_TABLE, WAITING_PREFIX, gateRow } from '../gate-table.js';
+import type { ParamsInput } from '../params-type.js';
+import type { GatePolicy, JsonSchema, StepType } from '../types.js';
+
+const names = { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true } as const;
 
 const schema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   title: 'pause',
   description:
     'Waits for an operator to approve: a yes/no prompt on a terminal; without one it fails at once unless the run ' +
-    'was started with --approve <step-id>. The step timeout applies. The journal records who approved and when.',
+    'was started with --approve <step-id>, or the gate has a policy (approvals, approvers or timeout): then it waits for ' +
+    '`opsbook approve|reject RUN_ID STEP_ID`, given by a Kubernetes identity (cluster store) or a local user. ' +
+    'The step timeout applies. The journal records who approved and when.',
   type: 'object',
   additionalProperties: false,
   required: ['message'],
-  properties: { message: { type: 'string', minLength: 1, description: 'What the operator should check before saying yes.' } },
+  properties: {
+    message: { type: 'string', minLength: 1, description: 'What the operator should check before saying yes.' },
+    approvals: { type: 'integer', minimum: 1, maximum: 10, description: 'Distinct approvers (usernames) needed; the same identity twice counts once. Default 1.' },
+    approvers: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Who may answer: these users or members of these groups (as the API server reports them). Default: anyone RBAC lets create the answer.',
+      properties: { users: { ...names, description: 'Usernames.' }, groups: { ...names, description: 'Group names.' } },
+    },
+    timeout: {
+      type: 'string',
+      pattern: DURATION_PATTERN,
+      description: 'How long to wait for answers before taking onTimeout, e.g. `30m` (within the step timeout).',
+    },
+    onTimeout: { enum: ['reject', 'approve'], description: 'What the gate does when timeout passes without a verdict. Default reject.' },
+  },
 } as const satisfies JsonSchema;
 
-export type PauseParams = ParamsFilled<typeof schema>;
+export interface PauseParams {
+  message: string;
+  /** Present when the step sets approvals, approvers or timeout: answers from `opsbook approve|reject` count. */
+  gate?: GatePolicy;
+}
 
 export const pauseStep: StepType<PauseParams, { approvedBy: string; approvedAt: string }, ParamsInput<typeof schema>> = {
   type: 'pause',
-  description: 'Manual gate: wait for an operator to approve (or --approve STEP_ID)',
+  description: 'Manual gate: wait for an operator to approve (or --approve STEP_ID, or opsbook approve)',
   schema,
   outputs: {
-    approvedBy: { type: 'string', description: 'OS user who approved, or "--approve flag".' },
+    approvedBy: { type: 'string', description: 'Who approved: OS user, Kubernetes user(s) (opsbook approve), or "--approve flag".' },
     approvedAt: { type: 'string', description: 'When it was approved (ISO-8601, run clock).' },
   },
   mutating: false,
+  normalize(params) {
+    const policy = params.approvals !== undefined || params.approvers !== undefined || params.timeout !== undefined || params.onTimeout !== undefined;
+    if (!policy) return { message: params.message };
+    const gate: GatePolicy = {
+      approvals: params.approvals ?? 1,
+      approvers: { users: [...(params.approvers?.users ?? [])], groups: [...(params.approvers?.groups ?? [])] },
+      onTimeout: params.onTimeout ?? 'reject',
+      ...(params.timeout !== undefined ? { timeoutMs: parseDuration(params.timeout)! } : {}),
+    };
+    return { message: params.message, gate };
+  },
   async run(params, ctx) {
-    ctx.progress(`waiting for approval: ${params.message}`);
-    const answer = await ctx.confirm(params.message);
-    if (!answer.approved) throw new StepError(`not approved (answered no by ${answer.by})`, { errorClass: 'permanent' });
+    ctx.progress(`${WAITING_PREFIX}${params.message}`);
+    // Journaled so `opsbook approve` can tell an approver the gate refuses them before they answer.
+    if (params.gate) ctx.report({ title: GATE_TABLE, columns: GATE_COLUMNS, rows: [gateRow(params.gate)] });
+    const answer = await ctx.confirm(params.message, params.gate);
+    if (answer.comment) ctx.log(`${answer.approved ? 'approved' : 'rejected'} by ${answer.by}: ${answer.comment}`);
+    if (!answer.approved) {
+      throw new StepError(`not approved (answered no by ${answer.by}${answer.comment ? `: ${answer.comment}` : ''})`, { errorClass: 'permanent' });
+    }
     return { approvedBy: answer.by, approvedAt: new Date(ctx.clock.now()).toISOString() };
   },
   async plan(params) {
-    return { summary: `would ask for approval: ${params.message}` };
+    const gate = params.gate;
+    const policy = gate
+      ? ` (${gate.approvals} approver${gate.approvals > 1 ? 's' : ''}${gate.timeoutMs !== undefined ? `, ${gate.onTimeout} after ${formatDurationExact(gate.timeoutMs)}` : ''})`
+      : '';
+    return { summary: `would ask for approval: ${params.message}${policy}` };
   },
 };

@@ -10,7 +10,8 @@ import type { ClaimOptions, RunMetadata, RunStore } from '../index.js';
 import { claimLease, isLeaseHeld, readLeaseOwner, type ClaimContext, type KubernetesClaim } from './claim.js';
 import { DEFAULT_CHUNK_BYTES, createChunkReader, listChunks, openChunkWriter, type ChunkContext, type ConfigMap } from './journal.js';
 import { retryTransient } from './retry.js';
-import { CONFIG_MAP, DATA, LABEL, LEASE, chunkName, firstChunksSelector, labelsFor, metadataName } from './names.js';
+import { parseAnswer } from '../local/answers.js';
+import { CONFIG_MAP, DATA, LABEL, LEASE, answerNamePrefix, answersSelector, chunkName, firstChunksSelector, labelsFor, metadataName } from './names.js';
 
 export { DEFAULT_CHUNK_BYTES } from './journal.js';
 export { chunkName, leaseName, metadataName } from './names.js';
@@ -97,6 +98,22 @@ export function createKubernetesStore(options: KubernetesStoreOptions): Kubernet
       } catch {
         return undefined;
       }
+    },
+    // Created by the approver's own identity: RBAC on configmaps create decides who may answer, and the audit log records it.
+    async addAnswer(runId, answer) {
+      const body: ConfigMap = {
+        ...CONFIG_MAP,
+        metadata: { generateName: answerNamePrefix(runId), namespace, labels: labelsFor(runId, 'answer') } as ConfigMap['metadata'],
+        data: { [DATA.answer]: `${JSON.stringify(answer)}\n` },
+      };
+      await kube.create(body);
+    },
+    async readAnswers(runId, stepId) {
+      const { items } = await retryTransient(clock, () => kube.list<ConfigMap>(CONFIG_MAP.apiVersion, CONFIG_MAP.kind, { namespace, labelSelector: answersSelector(runId) }));
+      return items
+        .map((cm) => parseAnswer(cm.data?.[DATA.answer]))
+        .filter((a): a is NonNullable<typeof a> => a?.stepId === stepId)
+        .sort((a, b) => a.at.localeCompare(b.at));
     },
     async preflight(access) {
       const ns = await kube.get({ apiVersion: 'v1', kind: 'Namespace', name: namespace }).catch((error: unknown) => {

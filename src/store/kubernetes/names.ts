@@ -14,7 +14,7 @@ export const ANNOTATION = {
   owner: 'opsbook.dev/owner',
 } as const;
 /** The ConfigMap data keys. */
-export const DATA = { journal: 'journal.ndjson', metadata: 'run.json' } as const;
+export const DATA = { journal: 'journal.ndjson', metadata: 'run.json', answer: 'answer.json' } as const;
 
 export const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 export const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' } as const;
@@ -23,10 +23,14 @@ export const metadataName = (runId: string): string => `opsbook-run-${runId}`;
 export const chunkName = (runId: string, index: number): string => `opsbook-run-${runId}-j-${index}`;
 export const leaseName = (runId: string): string => `opsbook-run-${runId}`;
 
-export function labelsFor(runId: string, part: 'journal' | 'metadata' | 'claim', chunk?: number): Record<string, string> {
+/** An answer's name prefix: the server completes it (generateName), so two approvers never collide. */
+export const answerNamePrefix = (runId: string): string => `opsbook-run-${runId}-answer-`;
+
+export function labelsFor(runId: string, part: 'journal' | 'metadata' | 'claim' | 'answer', chunk?: number): Record<string, string> {
   return { [MANAGED_BY]: 'opsbook', [LABEL.runId]: runId, [LABEL.part]: part, ...(chunk === undefined ? {} : { [LABEL.chunk]: String(chunk) }) };
 }
 
 export const journalSelector = (runId: string): string => `${MANAGED_BY}=opsbook,${LABEL.runId}=${runId},${LABEL.part}=journal`;
+export const answersSelector = (runId: string): string => `${MANAGED_BY}=opsbook,${LABEL.runId}=${runId},${LABEL.part}=answer`;
 /** A run is listed by its first chunk, which exists from the moment its journal is opened. */
 export const firstChunksSelector = `${MANAGED_BY}=opsbook,${LABEL.part}=journal,${LABEL.chunk}=0`;
