@@ -12,6 +12,7 @@ export {
   RUN_ID_LABEL,
   RUNBOOK_LABEL,
   POD_UID,
+  RUN_FAILED_EXIT_CODE,
   type Manifest,
   type SecretInputRef,
   type SubmitManifestOptions,

@@ -13,6 +13,8 @@ export const DEFAULT_BACKOFF_LIMIT = 6;
 /** The label linking every object of a submitted run to its run id (the cluster store's objects carry it too). */
 export const RUN_ID_LABEL = 'opsbook.dev/run-id';
 export const RUNBOOK_LABEL = 'opsbook.dev/runbook';
+/** `opsbook run`'s exit code for a run that failed (src/cli/exit.ts EXIT.failed). */
+export const RUN_FAILED_EXIT_CODE = 1;
 /** The image's user (Dockerfile USER), named numerically so runAsNonRoot can check it. */
 export const POD_UID = 10001;
 
@@ -131,6 +133,14 @@ function buildJobSpec(options: SubmitManifestOptions, configMapName: string, lab
   ];
   return {
     backoffLimit: options.backoffLimit ?? DEFAULT_BACKOFF_LIMIT,
+    // Exit 1 is a run that failed on its own terms: another pod would resume it into the same failure. Crashes, kills (137, 143) and
+    // invalid input or a still-held lease (2) are retried; an eviction does not count against backoffLimit.
+    podFailurePolicy: {
+      rules: [
+        { action: 'FailJob', onExitCodes: { containerName: 'opsbook', operator: 'In', values: [RUN_FAILED_EXIT_CODE] } },
+        { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] },
+      ],
+    },
     ...(options.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: options.activeDeadlineSeconds } : {}),
     template: {
       metadata: { labels },

@@ -47,6 +47,7 @@ describe('opsbook submit', () => {
     expect(JSON.parse(cm.data!['values.json']!)).toEqual({ dir: '/work/x', window: '20m' });
     expect(cm.data!['runbook.yaml']).toContain('name: cli-submit');
     expect(job.spec.backoffLimit).toBe(6);
+    expect(job.spec.podFailurePolicy.rules).toContainEqual({ action: 'FailJob', onExitCodes: { containerName: 'opsbook', operator: 'In', values: [1] } });
     expect(job.spec.activeDeadlineSeconds).toBe(20 * 60 + 60);
     const pod = job.spec.template.spec;
     expect(pod.restartPolicy).toBe('Never');

@@ -109,6 +109,15 @@ describe('simulated workloads', () => {
     expect((await podsOf('bad')).map((p) => p.status?.phase)).toEqual(['Failed', 'Failed']);
   }, 30_000);
 
+  it('a pod failing with an exit code of a FailJob rule fails the Job at once, without replacement', async () => {
+    const failing = job('policy', 'exit 1', { backoffLimit: 5 }) as KubeObject & { spec: { podFailurePolicy?: unknown } };
+    failing.spec.podFailurePolicy = { rules: [{ action: 'FailJob', onExitCodes: { containerName: 'main', operator: 'In', values: [1] } }] };
+    await cluster.kube.create(failing);
+    const failed = await ended('policy', 'Failed');
+    expect(failed.status?.conditions?.find((c) => c.type === 'Failed')?.reason).toBe('PodFailurePolicy');
+    expect(await podsOf('policy')).toHaveLength(1);
+  }, 30_000);
+
   it('a deleted pod gets SIGTERM and the Job runs a new one, which completes', async () => {
     const script = `if [ -e "$DIR/second" ]; then echo second; exit 0; fi; touch "$DIR/second"; trap 'echo term > "$DIR/termed"; exit 143' TERM; echo first; while true; do sleep 0.05; done`;
     await cluster.kube.create(job('evict', script));

@@ -8,7 +8,7 @@ import { addCommonOptions, type CommonFlags } from '../options.js';
 import { defaultImage } from './export.js';
 import type { InputSpec } from '../../runbook/types.js';
 import type { describePodTrouble, SecretInputRef } from '../../submit/index.js';
-import type { KubeClient } from '../../k8s/types.js';
+import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import type { Clock } from '../../time/clock.js';
 
 export interface SubmitFlags extends Pick<CommonFlags, 'kubeconfig' | 'context' | 'set' | 'values' | 'output' | 'color'> {
@@ -118,7 +118,10 @@ export async function submitCommand(file: string, flags: SubmitFlags, io: CliIo)
   return waitForRun(runId, manifests.workload.metadata.name, namespace, flags, io, kube, submit.describePodTrouble, systemClock);
 }
 
-/** Until the pod has started the run: a pod that cannot start (or a Job that gave up) ends the wait with why; then as `logs -f`. */
+/**
+ * Until the pod has started the run: a pod that cannot start (or a Job that gave up) ends the wait with why. Then the run's live view,
+ * as `logs -f` renders it, across pods: a run-end of an interrupted pod is not the end while the Job still runs a replacement that resumes it.
+ */
 async function waitForRun(
   runId: string,
   jobName: string,
@@ -129,20 +132,50 @@ async function waitForRun(
   describe: typeof describePodTrouble,
   clock: Clock,
 ): Promise<number> {
-  const [{ openClusterStore }, { logsCommand }] = await Promise.all([import('../../store/default.js'), import('./logs.js')]);
+  const [{ openClusterStore }, { createRenderer }, { resolveColor, resolveOutputMode }] = await Promise.all([import('../../store/default.js'), import('../../ui/renderer.js'), import('../options.js')]);
   const store = await openClusterStore({ kube, namespace, clock });
-  for (;;) {
-    if (await store.has(runId)) break;
-    const job = await kube.get({ apiVersion: 'batch/v1', kind: 'Job', name: jobName, namespace });
+  const trouble = async () => {
+    const job = await kube.get<KubeObject & { status?: { conditions?: { type?: string; status?: string }[] } }>({ apiVersion: 'batch/v1', kind: 'Job', name: jobName, namespace });
     const { items: pods } = await kube.list('v1', 'Pod', { namespace, labelSelector: `opsbook.dev/run-id=${runId}` });
-    const trouble = describe(job, pods);
-    if (trouble?.fatal) {
-      io.stderr.write(`opsbook: run ${runId} did not start: ${trouble.message}\n`);
+    const done = job?.status?.conditions?.some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True') ?? false;
+    return { problem: describe(job, pods), done };
+  };
+  while (!(await store.has(runId))) {
+    const { problem } = await trouble();
+    if (problem?.fatal) {
+      io.stderr.write(`opsbook: run ${runId} did not start: ${problem.message}\n`);
       return 1;
     }
     await clock.sleep(WAIT_POLL_MS);
   }
-  return logsCommand(runId, { follow: true, state: `kubernetes://${namespace}`, kubeconfig: flags.kubeconfig, context: flags.context, output: flags.output, color: flags.color }, io);
+  const mode = resolveOutputMode(flags.output, io.stdout.isTTY);
+  const color = resolveColor(flags.color, io.env, io.stdout.isTTY);
+  if (!color) io.env.NO_COLOR = '1';
+  const renderer = await createRenderer({ mode, stdout: io.stdout, stderr: io.stderr, color, clock });
+  let shown = 0;
+  let status: string | undefined;
+  try {
+    for (;;) {
+      const { events } = await store.read(runId);
+      for (const event of events.slice(shown)) {
+        renderer.handle(event);
+        status = event.type === 'run-end' ? event.status : event.type === 'run-start' ? undefined : status;
+      }
+      const grew = events.length > shown;
+      shown = events.length;
+      if (status === 'succeeded' || status === 'failed') break;
+      const { problem, done } = grew ? { problem: undefined, done: false } : await trouble();
+      // The Job ended (or cannot go on) with nothing new in the journal: its last word is the run's.
+      if (done || problem?.fatal) {
+        if (problem) io.stderr.write(`opsbook: run ${runId}: ${problem.message}\n`);
+        break;
+      }
+      await clock.sleep(WAIT_POLL_MS);
+    }
+  } finally {
+    await renderer.close();
+  }
+  return status === 'succeeded' ? 0 : 1;
 }
 
 /** Each secret input read in the pod from the Secret key --secret-from names; a secret given any other way is refused. */

@@ -15,7 +15,16 @@ export interface JobControllerOptions {
 
 const defaultDelay = (failures: number) => Math.min(10_000 * 2 ** Math.max(0, failures - 1), 360_000);
 
-type Pod = KObject & { status?: { phase?: string } };
+type Pod = KObject & { status?: { phase?: string; containerStatuses?: Json[] } };
+
+const containerOf = (pod: Pod) => pod.status?.containerStatuses?.[0];
+
+/** A podFailurePolicy FailJob rule on exit codes (operator In) that the pod's terminated container matches. */
+function matchesFailJob(spec: Json, pod: Pod): boolean {
+  const code = containerOf(pod)?.state?.terminated?.exitCode;
+  if (typeof code !== 'number') return false;
+  return ((spec.podFailurePolicy?.rules ?? []) as Json[]).some((rule) => rule.action === 'FailJob' && rule.onExitCodes?.operator === 'In' && (rule.onExitCodes.values as number[]).includes(code));
+}
 
 /** Reconciles every Job on each Job or pod change; returns stop(). */
 export function startJobController(access: ClusterAccess, scheduler: Scheduler, options: JobControllerOptions = {}): () => void {
@@ -52,7 +61,9 @@ export function startJobController(access: ClusterAccess, scheduler: Scheduler, 
     const deadline = typeof spec.activeDeadlineSeconds === 'number' ? Date.parse(startTime) + spec.activeDeadlineSeconds * 1000 : undefined;
     const backoffLimit = typeof spec.backoffLimit === 'number' ? spec.backoffLimit : 6;
     let end: { type: 'Complete' | 'Failed'; reason?: string; message?: string } | undefined;
+    const policyFailure = pods.find((p) => p.status?.phase === 'Failed' && matchesFailJob(spec, p));
     if (succeeded > 0) end = { type: 'Complete' };
+    else if (policyFailure) end = { type: 'Failed', reason: 'PodFailurePolicy', message: `Container ${containerOf(policyFailure)?.name ?? ''} for pod ${namespace}/${policyFailure.metadata.name} failed with exit code ${containerOf(policyFailure)?.state?.terminated?.exitCode} matching FailJob rule at index 0` };
     else if (failed > backoffLimit) end = { type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
     else if (deadline !== undefined && now >= deadline) end = { type: 'Failed', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
     if (end?.type === 'Failed') for (const pod of active) await deletePod(pod);

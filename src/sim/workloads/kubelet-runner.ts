@@ -47,6 +47,7 @@ type Pod = KObject & { spec: Json; status?: Json };
 /** Starts running the pods that are created; returns the runner (logs, stop). */
 export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, options: PodRunnerOptions): PodRunner {
   const running = new Map<string, Running>();
+  const root = mkdtempSync(path.join(tmpdir(), 'opsbook-node-'));
   const logs = new Map<string, string>();
   const followers = new Map<string, Set<{ onText: (t: string) => void; onEnd: () => void }>>();
   const started = new Set<string>();
@@ -82,8 +83,12 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
       await setStatus(pod, waiting('ImagePullBackOff'));
       return;
     }
-    const dir = mkdtempSync(path.join(tmpdir(), 'opsbook-pod-'));
-    const mounts = writeVolumes(pod, dir);
+    // A Job's pods see their ConfigMaps and Secrets at one local path each, as they see one mount path: a resumed run finds its runbook where it was.
+    const owner = pod.metadata.labels?.['batch.kubernetes.io/controller-uid'] ?? pod.metadata.uid!;
+    const shared = path.join(root, owner);
+    const dir = path.join(shared, 'pods', pod.metadata.uid!);
+    mkdirSync(dir, { recursive: true });
+    const mounts = writeVolumes(pod, shared, dir);
     const mapPath = (value: string) => {
       for (const [mountPath, local] of mounts) if (value === mountPath || value.startsWith(`${mountPath}/`)) return local + value.slice(mountPath.length);
       return value;
@@ -118,13 +123,13 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     });
   }
 
-  /** ConfigMap, Secret and emptyDir volumes as directories under `dir`, by mount path. */
-  function writeVolumes(pod: Pod, dir: string): Map<string, string> {
+  /** ConfigMap and Secret volumes as directories under `shared`, emptyDirs (fresh per pod) under `dir`, by mount path. */
+  function writeVolumes(pod: Pod, shared: string, dir: string): Map<string, string> {
     const volumes = new Map(((pod.spec.volumes ?? []) as Json[]).map((v) => [v.name as string, v]));
     const mounts = new Map<string, string>();
     for (const mount of ((pod.spec.containers as Json[])[0]!.volumeMounts ?? []) as Json[]) {
       const volume = volumes.get(mount.name);
-      const local = path.join(dir, 'volumes', mount.name);
+      const local = path.join(volume?.configMap || volume?.secret ? shared : dir, 'volumes', mount.name);
       mkdirSync(local, { recursive: true });
       const files = volume?.configMap
         ? (access.get('configmaps', pod.metadata.namespace, volume.configMap.name)?.data as Record<string, string> | undefined)
@@ -193,6 +198,7 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     stop() {
       unsubscribe();
       for (const k of [...running.keys()]) terminate(k, 0);
+      rmSync(root, { recursive: true, force: true });
     },
   };
 }

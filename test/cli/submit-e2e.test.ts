@@ -1,0 +1,95 @@
+// submit end to end on the simulated cluster over HTTPS: the real CLI submits, the simulated Job controller starts a pod that runs the
+// real CLI (this checkout, through tsx) as a local process; the pod is deleted mid-step, the Job's next pod resumes the same run from
+// the cluster journal without re-running the step that succeeded; submit --wait follows it to the end. An unknown image is reported.
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { execa } from 'execa';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startWorkloads, type Workloads } from '../../src/sim/workloads/index.js';
+import type { KubeObject } from '../../src/k8s/types.js';
+import { cliEntry, repoRoot, runCli, startCli } from '../helpers/cli.js';
+import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
+import { fixture, makeTempDir, type TempDir } from './fixtures.js';
+
+const IMAGE = 'ghcr.io/opsbook/opsbook:e2e';
+let cluster: TestCluster;
+let workloads: Workloads;
+let tmp: TempDir;
+let kubeconfig: string;
+const stop = new AbortController();
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+  const tsx = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
+  workloads = startWorkloads(cluster.sim.access, { clock: cluster.sim.clock, startedAt: cluster.sim.startedAt, signal: stop.signal, report: (e) => console.error(e) }, {
+    // The opsbook image, as this checkout: node running the CLI's source.
+    images: { [IMAGE]: { command: [process.execPath, '--import', tsx, cliEntry], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1' } } },
+    replacementDelayMs: () => 500,
+    gracePeriodMs: 10_000,
+  });
+  await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ops' } });
+  await cluster.kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tokens', namespace: 'ops' }, stringData: { token: 'T0ken-e2e-SECRET' } });
+  // The pod reaches the (simulated) cluster with this kubeconfig: the simulation has no service-account tokens.
+  await cluster.kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'target', namespace: 'ops' }, stringData: { value: cluster.sim.kubeconfig } });
+});
+afterAll(async () => {
+  workloads?.stop();
+  stop.abort();
+  await cluster?.stop();
+});
+beforeEach(() => {
+  tmp = makeTempDir();
+  kubeconfig = path.join(tmp.dir, 'kubeconfig');
+  writeFileSync(kubeconfig, cluster.sim.kubeconfig, { mode: 0o600 });
+});
+afterEach(() => tmp.cleanup());
+
+type Pod = KubeObject & { status?: { phase?: string } };
+const markers = () => (existsSync(path.join(tmp.dir, 'markers')) ? readFileSync(path.join(tmp.dir, 'markers'), 'utf8') : '');
+const started = (step: string) => markers().split('\n').filter((l) => l.startsWith(`start ${step} `)).length;
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('opsbook submit on the simulated cluster', () => {
+  it('a deleted pod is replaced and the new pod resumes the run from the cluster journal; --wait follows it to success', async () => {
+    const args = ['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', kubeconfig, '--image', IMAGE, '--target-kubeconfig-secret', 'target', '--set', `dir=${tmp.dir}`, '--secret-from', 'token=tokens/token', '--output', 'json', '--wait'];
+    const cli = startCli(args, { timeout: 120_000 });
+    const runId = (await cli.waitForOutput(/^\d{8}-\d{6}-\d{3}-[0-9a-f]{6}$/m)).match(/\d{8}-\d{6}-\d{3}-[0-9a-f]{6}/)![0];
+    await until('the slow step to start in the first pod', () => (started('slow') === 1 ? true : undefined));
+    const [first] = (await cluster.kube.list<Pod>('v1', 'Pod', { namespace: 'ops', labelSelector: `opsbook.dev/run-id=${runId}` })).items;
+    const deleted = await execa('kubectl', ['--kubeconfig', kubeconfig, '-n', 'ops', 'delete', 'pod', first!.metadata.name!, '--wait=false'], { reject: false });
+    expect(deleted.exitCode, deleted.stderr).toBe(0);
+    await until('the slow step to start again in the next pod', () => (started('slow') === 2 ? true : undefined));
+    writeFileSync(path.join(tmp.dir, 'gate'), '');
+    const result = await cli.result;
+    expect(result.stderr).toContain(`job.batch/opsbook-job-${runId} created in ops`);
+    expect(result.exitCode).toBe(0);
+    expect(started('first')).toBe(1);
+    expect(started('slow')).toBe(2);
+    const events = result.stdout.trim().split('\n').slice(1).map((l) => JSON.parse(l) as { type: string; status?: string });
+    expect(events.at(-1)).toMatchObject({ type: 'run-end', status: 'succeeded' });
+    const job = await until('the Job to complete', async () => {
+      const j = await cluster.kube.get<KubeObject & { status?: { conditions?: { type: string; status: string }[]; failed?: number } }>({ apiVersion: 'batch/v1', kind: 'Job', name: `opsbook-job-${runId}`, namespace: 'ops' });
+      return j?.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') ? j : undefined;
+    });
+    expect(job.status?.failed).toBeGreaterThanOrEqual(1);
+    expect(result.stdout).not.toContain('T0ken-e2e-SECRET');
+    const runs = await runCli(['runs', '--state', 'kubernetes://ops', '--kubeconfig', kubeconfig, '--output', 'json']);
+    expect(JSON.parse(runs.stdout)).toEqual([expect.objectContaining({ runId, status: 'succeeded' })]);
+  }, 150_000);
+
+  it('--wait reports an image the cluster cannot pull, exit 1', async () => {
+    const r = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', kubeconfig, '--image', 'registry.invalid/opsbook:nope', '--set', `dir=${tmp.dir}`, '--secret-from', 'token=tokens/token', '--wait']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/did not start: pod opsbook-job-\S+ cannot start: (ErrImagePull|ImagePullBackOff): failed to pull image "registry.invalid\/opsbook:nope".*pass --image/);
+  }, 60_000);
+});
