@@ -1,5 +1,6 @@
 // The one module that imports @kubernetes/client-node: kubeconfig loading, authenticated HTTPS transport, watch streams.
 
+import { existsSync } from 'node:fs';
 import { readFile as readFileFs } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
@@ -16,7 +17,7 @@ import {
 } from '@kubernetes/client-node';
 import { UsageError } from '../errors.js';
 import { systemClock, type Clock } from '../time/clock.js';
-import { mergeFirstWins, selectKubeconfigSource, type KubeconfigSourceOptions } from './kubeconfig.js';
+import { mergeFirstWins, selectInClusterServer, selectKubeconfigSource, SERVICE_ACCOUNT_DIR, type KubeconfigSourceOptions } from './kubeconfig.js';
 import { createRestClient } from './rest.js';
 import type { KubeClient } from './types.js';
 import type { HttpRequest, HttpResponse, QueryParams, RawWatchEvent, Transport } from './transport.js';
@@ -28,6 +29,8 @@ export interface CreateKubeClientOptions extends KubeconfigSourceOptions {
   readFile?: (path: string) => Promise<string>;
   /** Time for informer/lock backoff and CSR condition timestamps. @default systemClock */
   clock?: Clock;
+  /** Where a pod's service account is mounted. @default SERVICE_ACCOUNT_DIR */
+  serviceAccountDir?: string;
   /** Act as another identity (kubectl's --as/--as-group): Impersonate-User/-Group headers on every request and watch. */
   impersonate?: Impersonation;
 }
@@ -53,8 +56,11 @@ export async function createKubeClient(options: CreateKubeClientOptions = {}): P
 
 /** Loads and merges the kubeconfig, then selects the context; errors name the file and the missing piece. */
 export async function loadKubeConfig(options: CreateKubeClientOptions): Promise<KubeConfig> {
-  const source = selectKubeconfigSource(options);
   const read = options.readFile ?? ((path: string) => readFileFs(path, 'utf8'));
+  const serviceAccountDir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  const inCluster = selectInClusterServer({ ...options, serviceAccountTokenPresent: options.serviceAccountTokenPresent ?? existsSync(join(serviceAccountDir, 'token')) });
+  if (inCluster !== undefined) return selectContext(await loadInCluster(inCluster, serviceAccountDir, read), options.context);
+  const source = selectKubeconfigSource(options);
   const configs: KubeConfig[] = [];
   if (source.kind === 'text') {
     configs.push(parseKubeConfig(source.text, '<kubeconfig text>'));
@@ -104,6 +110,19 @@ function applyImpersonation(kc: KubeConfig, impersonation: Impersonation): void 
     await apply(opts);
     if (groups.length > 0) opts.headers = { ...opts.headers, 'Impersonate-Group': groups };
   };
+}
+
+/** client-node's in-cluster shape (a tokenFile user, re-read as the token rotates), with the server from the caller's environment. */
+async function loadInCluster(server: string, dir: string, read: (path: string) => Promise<string>): Promise<KubeConfig> {
+  const kc = new KubeConfig();
+  const namespace = await read(join(dir, 'namespace')).then((text) => text.trim(), () => undefined);
+  kc.loadFromOptions({
+    clusters: [{ name: 'inCluster', server, caFile: join(dir, 'ca.crt'), skipTLSVerify: false }],
+    users: [{ name: 'inClusterUser', authProvider: { name: 'tokenFile', config: { tokenFile: join(dir, 'token') } } }],
+    contexts: [{ name: 'inClusterContext', cluster: 'inCluster', user: 'inClusterUser', ...(namespace ? { namespace } : {}) }],
+    currentContext: 'inClusterContext',
+  });
+  return kc;
 }
 
 function parseKubeConfig(text: string, label: string): KubeConfig {

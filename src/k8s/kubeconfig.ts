@@ -11,7 +11,12 @@ export interface KubeconfigSourceOptions {
   env?: Record<string, string | undefined>;
   /** Home directory for `~/.kube/config`. */
   homeDir?: string;
+  /** The pod's service-account token file exists (with KUBERNETES_SERVICE_HOST/PORT in `env`: running in a pod). */
+  serviceAccountTokenPresent?: boolean;
 }
+
+/** Where a pod's service account is mounted (token, ca.crt, namespace). */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export type KubeconfigSource =
   | { kind: 'text'; text: string }
@@ -29,6 +34,18 @@ export function selectKubeconfigSource(options: KubeconfigSourceOptions): Kubeco
   }
   if (!options.homeDir) return { kind: 'files', paths: [], required: false };
   return { kind: 'files', paths: [join(options.homeDir, '.kube', 'config')], required: false };
+}
+
+/**
+ * In a pod, with no kubeconfig named (text, path or $KUBECONFIG): the API server from the service environment, for the pod's service
+ * account (`opsbook submit`'s Job runs so unless given a kubeconfig Secret). It wins over ~/.kube/config, which a pod does not have.
+ */
+export function selectInClusterServer(options: KubeconfigSourceOptions): string | undefined {
+  if (options.kubeconfig !== undefined || options.kubeconfigPath || options.env?.KUBECONFIG) return undefined;
+  const host = options.env?.KUBERNETES_SERVICE_HOST;
+  const port = options.env?.KUBERNETES_SERVICE_PORT;
+  if (!host || !port || !options.serviceAccountTokenPresent) return undefined;
+  return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 interface Named {
