@@ -3,6 +3,8 @@
 // policy decide who counts, and the journal records who answered.
 
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, startCli, type RunningCli } from '../helpers/cli.js';
@@ -139,5 +141,39 @@ describe('opsbook approve|reject', () => {
     expect(wrong.stderr).toContain(`run ${runId} is not waiting at a gate after`);
     await answer('reject', runId, ...as('alice', 'sre'));
     await cli.result;
+  }, 60_000);
+
+  it('notify: the webhook gets the waiting gate as JSON (a loopback server here); an unreachable one is logged, not fatal', async () => {
+    const received: { path: string; type: string | undefined; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push({ path: req.url ?? '', type: req.headers['content-type'], body });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const { cli, runId } = await startGatedRun({ notify: `http://127.0.0.1:${port}/hook?token=hook-secret-123` });
+      await answer('approve', runId, ...as('alice', 'sre'));
+      expect((await cli.result).exitCode).toBe(0);
+      expect(received).toHaveLength(1);
+      expect(received[0]!.path).toBe('/hook?token=hook-secret-123');
+      expect(received[0]!.type).toBe('application/json');
+      const body = JSON.parse(received[0]!.body) as Record<string, unknown>;
+      expect(body).toEqual({ runId, stepId: 'check', message: 'is the change window open?', since: expect.stringMatching(/^\d{4}-/) });
+      const events = JSON.stringify(await journal(runId));
+      expect(events).toContain(`notified http://127.0.0.1:${port}`);
+      expect(events).not.toContain('hook-secret-123');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    // Nothing listens there any more: the gate still waits and is answered.
+    const { cli, runId } = await startGatedRun({ notify: `http://127.0.0.1:${port}/hook` });
+    await answer('approve', runId, ...as('alice', 'sre'));
+    expect((await cli.result).exitCode).toBe(0);
+    expect(JSON.stringify(await journal(runId))).toMatch(/notify http:\/\/127\.0\.0\.1:\d+ failed: .*ECONNREFUSED.*the gate waits anyway/);
   }, 60_000);
 });

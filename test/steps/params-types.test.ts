@@ -54,7 +54,7 @@ function assertType<T extends true>(): T | undefined {
 describe('step parameter types follow their schemas', () => {
   it('generic', () => {
     assertType<Equal<FailParams, { message: string }>>();
-    assertType<Equal<PauseParams, { message: string; gate?: GatePolicy }>>();
+    assertType<Equal<PauseParams, { message: string; gate?: GatePolicy; notify?: string }>>();
     assertType<Equal<ShellParams, { run: string; command?: string[]; workingDirectory?: string } | { command: string[]; run?: string; workingDirectory?: string }>>();
     assertType<Equal<SleepInput, { duration: string | number }>>();
     assertType<Equal<Flat<SleepParams>, { durationMs: number }>>();

@@ -3,7 +3,9 @@
 
 import { StepError } from '../../errors.js';
 import { DURATION_PATTERN, formatDurationExact, parseDuration } from '../../time/duration.js';
+import { directNetwork } from '../../net/index.js';
 import { GATE_COLUMNS, GATE_TABLE, WAITING_PREFIX, gateRow } from '../gate-table.js';
+import { exchange } from '../http/transport.js';
 import type { ParamsInput } from '../params-type.js';
 import type { GatePolicy, JsonSchema, StepType } from '../types.js';
 
@@ -35,14 +37,25 @@ const schema = {
       description: 'How long to wait for answers before taking onTimeout, e.g. `30m` (within the step timeout).',
     },
     onTimeout: { enum: ['reject', 'approve'], description: 'What the gate does when timeout passes without a verdict. Default reject.' },
+    notify: {
+      type: 'string',
+      pattern: '^https?://',
+      description:
+        'Webhook URL POSTed a JSON body {runId, stepId, message, since} when the gate starts waiting (through the run\'s network ' +
+        'policy: a rehearsal reaches only the loopback). A failure is logged, never fatal.',
+    },
   },
 } as const satisfies JsonSchema;
 
 export interface PauseParams {
   message: string;
-  /** Present when the step sets approvals, approvers or timeout: answers from `opsbook approve|reject` count. */
+  /** Present when the step sets approvals, approvers, timeout or notify: answers from `opsbook approve|reject` count. */
   gate?: GatePolicy;
+  notify?: string;
 }
+
+/** How long a webhook may take before the gate stops waiting for it (the gate itself goes on waiting). */
+const NOTIFY_TIMEOUT_MS = 10_000;
 
 export const pauseStep: StepType<PauseParams, { approvedBy: string; approvedAt: string }, ParamsInput<typeof schema>> = {
   type: 'pause',
@@ -54,7 +67,8 @@ export const pauseStep: StepType<PauseParams, { approvedBy: string; approvedAt: 
   },
   mutating: false,
   normalize(params) {
-    const policy = params.approvals !== undefined || params.approvers !== undefined || params.timeout !== undefined || params.onTimeout !== undefined;
+    const policy =
+      params.approvals !== undefined || params.approvers !== undefined || params.timeout !== undefined || params.onTimeout !== undefined || params.notify !== undefined;
     if (!policy) return { message: params.message };
     const gate: GatePolicy = {
       approvals: params.approvals ?? 1,
@@ -62,12 +76,13 @@ export const pauseStep: StepType<PauseParams, { approvedBy: string; approvedAt: 
       onTimeout: params.onTimeout ?? 'reject',
       ...(params.timeout !== undefined ? { timeoutMs: parseDuration(params.timeout)! } : {}),
     };
-    return { message: params.message, gate };
+    return { message: params.message, gate, ...(params.notify !== undefined ? { notify: params.notify } : {}) };
   },
   async run(params, ctx) {
     ctx.progress(`${WAITING_PREFIX}${params.message}`);
     // Journaled so `opsbook approve` can tell an approver the gate refuses them before they answer.
     if (params.gate) ctx.report({ title: GATE_TABLE, columns: GATE_COLUMNS, rows: [gateRow(params.gate)] });
+    if (params.notify) await notify(params.notify, params.message, ctx);
     const answer = await ctx.confirm(params.message, params.gate);
     if (answer.comment) ctx.log(`${answer.approved ? 'approved' : 'rejected'} by ${answer.by}: ${answer.comment}`);
     if (!answer.approved) {
@@ -83,3 +98,25 @@ export const pauseStep: StepType<PauseParams, { approvedBy: string; approvedAt: 
     return { summary: `would ask for approval: ${params.message}${policy}` };
   },
 };
+
+/** POSTs the waiting gate to a webhook; any failure (refused host, error status, timeout) is a log line, never fatal. */
+async function notify(url: string, message: string, ctx: Parameters<typeof pauseStep.run>[1]): Promise<void> {
+  const body = JSON.stringify({ runId: ctx.runId, stepId: ctx.stepId, message: ctx.redact(message), since: new Date(ctx.clock.now()).toISOString() });
+  // The URL may carry a token: only its origin is ever shown.
+  const shown = (() => {
+    try {
+      return new URL(url).origin;
+    } catch {
+      return 'the notify URL';
+    }
+  })();
+  try {
+    const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(NOTIFY_TIMEOUT_MS)]);
+    const res = await exchange(ctx.network ?? directNetwork, { method: 'POST', url, headers: { 'content-type': 'application/json' }, body, signal });
+    if (res.status < 200 || res.status > 299) ctx.log(`notify ${shown}: answered HTTP ${res.status}; the gate waits anyway`, 'stderr');
+    else ctx.log(`notified ${shown}`);
+  } catch (error) {
+    if (ctx.signal.aborted) throw error;
+    ctx.log(`notify ${shown} failed: ${ctx.redact((error as Error).message)}; the gate waits anyway`, 'stderr');
+  }
+}
