@@ -3,6 +3,7 @@
 // policy decide who counts, and the journal records who answered.
 
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -175,5 +176,20 @@ describe('opsbook approve|reject', () => {
     await answer('approve', runId, ...as('alice', 'sre'));
     expect((await cli.result).exitCode).toBe(0);
     expect(JSON.stringify(await journal(runId))).toMatch(/notify http:\/\/127\.0\.0\.1:\d+ failed: .*ECONNREFUSED.*the gate waits anyway/);
+  }, 60_000);
+
+  it('on the local store the running process sees an answer given from another process, as the local user (said so)', async () => {
+    const local = ['--state-dir', tmp.stateDir];
+    const cli = startCli(['run', writeGate({ approvals: 1 }), ...local, '--output', 'plain']);
+    const seen = await cli.waitForOutput(/waiting for approval/);
+    const runId = /run (\d{8}-\S+) started/.exec(seen)![1]!;
+    const listed = await runCli(['runs', ...local]);
+    expect(listed.stdout).toMatch(new RegExp(`${runId}.*waiting for approval: check since`));
+    const approved = await runCli(['approve', runId, 'check', ...local]);
+    expect(approved.stderr).toBe('');
+    expect(approved.stdout).toContain(`as ${os.userInfo().username} (local user)`);
+    expect((await cli.result).exitCode).toBe(0);
+    const logs = await runCli(['logs', runId, ...local, '--output', 'json']);
+    expect(logs.stdout).toContain(`"type":"step-approval","stepId":"check","approved":true,"by":"${os.userInfo().username}"`);
   }, 60_000);
 });
