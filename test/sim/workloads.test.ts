@@ -133,6 +133,27 @@ describe('simulated workloads', () => {
     expect(workloads.pods.log(ns, pods[0]!.metadata.name!)).toBe('second\n');
   }, 30_000);
 
+  it('kubectl logs (and -f) reads the pod log; an eviction through the API ends the pod, not counted against backoffLimit under an Ignore rule', async () => {
+    rmSync(path.join(dir, 'second'), { force: true });
+    const script = `if [ -e "$DIR/second" ]; then echo second; exit 0; fi; touch "$DIR/second"; echo first; while true; do sleep 0.05; done`;
+    const evicted = job('evicted', script) as KubeObject & { spec: { podFailurePolicy?: unknown } };
+    evicted.spec.podFailurePolicy = { rules: [{ action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget' }] }] };
+    await cluster.kube.create(evicted);
+    const first = await until('first pod running', async () => (await podsOf('evicted')).find((p) => p.status?.phase === 'Running' && workloads.pods.log(ns, p.metadata.name!)?.includes('first')));
+    const kubectl = (...args: string[]) => execa('kubectl', ['--kubeconfig', cluster.sim.kubeconfigPath, '-n', ns, ...args], { reject: false });
+    const logs = await kubectl('logs', first.metadata.name!);
+    expect(logs.stderr).toBe('');
+    expect(logs.stdout).toBe('first');
+    const follow = kubectl('logs', '-f', first.metadata.name!);
+    const eviction = JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: first.metadata.name, namespace: ns } });
+    const evict = await execa('kubectl', ['--kubeconfig', cluster.sim.kubeconfigPath, 'create', '--raw', `/api/v1/namespaces/${ns}/pods/${first.metadata.name}/eviction`, '-f', '-'], { input: eviction, reject: false });
+    expect(evict.exitCode, evict.stderr).toBe(0);
+    // The follow ends with the evicted pod's process.
+    expect((await follow).stdout).toBe('first');
+    const done = await ended('evicted', 'Complete');
+    expect(done.status).toMatchObject({ succeeded: 1, failed: 0 });
+  }, 30_000);
+
   it('an image the simulated registry does not have leaves the pod Pending in ImagePullBackOff, which submit reports', async () => {
     await cluster.kube.create(job('nopull', 'true', { image: 'registry.invalid/nope:1' }));
     const pod = await until('ImagePullBackOff', async () => (await podsOf('nopull')).find((p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff'));

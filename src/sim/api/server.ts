@@ -22,6 +22,7 @@ import { renderTable, type IncludeObject } from './tables.js';
 import { serveWatch } from './watch.js';
 import { readWriteOptions } from './write-options.js';
 import { answerReview, isReviewPath, REVIEW_DEFS } from './reviews.js';
+import { evictPod, servePodLog } from '../workloads/pod-api.js';
 
 export interface ApiServerOptions {
   core: ApiCore;
@@ -299,6 +300,11 @@ export class ApiServer {
   ): Promise<void> {
     const { core, store } = this.options;
     const { def, namespace, name, subresource } = route;
+    // pods/log and pods/eviction are answered by the simulated kubelet's side (src/sim/workloads), not the store.
+    if (def.resource === 'pods' && def.group === '' && subresource === 'log' && verb === 'get') return servePodLog(core, def, res, namespace!, name!, query, user);
+    if (def.resource === 'pods' && def.group === '' && subresource === 'eviction' && verb === 'create') {
+      return send(res, 201, JSON.stringify(await evictPod(core, def, namespace!, name!, user, store.now())));
+    }
     const table = tableRequest(req.headers.accept, query);
     if (verb === 'get') {
       const stored = core.get(user, def, namespace, name!);

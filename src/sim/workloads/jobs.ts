@@ -19,6 +19,13 @@ type Pod = KObject & { status?: { phase?: string; containerStatuses?: Json[] } }
 
 const containerOf = (pod: Pod) => pod.status?.containerStatuses?.[0];
 
+/** An evicted pod (DisruptionTarget) under an Ignore rule for it does not count against backoffLimit. */
+function ignoresDisruption(spec: Json, pod: Pod): boolean {
+  const conditions = ((pod.status as Json | undefined)?.conditions ?? []) as Json[];
+  const rules = (spec.podFailurePolicy?.rules ?? []) as Json[];
+  return rules.some((rule) => rule.action === 'Ignore' && ((rule.onPodConditions ?? []) as Json[]).some((want) => conditions.some((c) => c.type === want.type && c.status === (want.status ?? 'True'))));
+}
+
 /** A podFailurePolicy FailJob rule on exit codes (operator In) that the pod's terminated container matches. */
 function matchesFailJob(spec: Json, pod: Pod): boolean {
   const code = containerOf(pod)?.state?.terminated?.exitCode;
@@ -127,7 +134,8 @@ export function startJobController(access: ClusterAccess, scheduler: Scheduler, 
     const jobName = pod.metadata.labels?.[JOB_NAME_LABEL];
     const uid = pod.metadata.labels?.[CONTROLLER_UID_LABEL];
     if (!jobName || !uid) return;
-    if (event.type === 'DELETED' && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed') {
+    const job = access.peek('jobs', pod.metadata.namespace, jobName);
+    if (event.type === 'DELETED' && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed' && !(job && ignoresDisruption(job.spec as Json, pod))) {
       const lost = lostPods.get(uid) ?? new Set<string>();
       lost.add(pod.metadata.uid!);
       lostPods.set(uid, lost);

@@ -9,6 +9,7 @@ import type { ClusterAccess } from '../actors/access.js';
 import type { Scheduler } from '../actors/schedule.js';
 import type { Json } from '../json.js';
 import type { KObject, StoreEvent } from '../store/types.js';
+import { registerPodLogs } from './pod-logs.js';
 
 export interface PodImage {
   /** The image's entrypoint as a local command (e.g. node and the current build's CLI). */
@@ -181,7 +182,7 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     }
   };
   const unsubscribe = access.subscribe('pods', onPod);
-  return {
+  const runner: PodRunner = {
     log: (namespace, name) => logs.get(key(namespace, name)),
     follow(namespace, name, onText, onEnd) {
       const k = key(namespace, name);
@@ -196,9 +197,12 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
       return () => set.delete(follower);
     },
     stop() {
+      unregister();
       unsubscribe();
       for (const k of [...running.keys()]) terminate(k, 0);
       rmSync(root, { recursive: true, force: true });
     },
   };
+  const unregister = registerPodLogs(access.core, runner);
+  return runner;
 }
