@@ -72,17 +72,17 @@ export function createStepContext(run: RunState, scope: AttemptScope): StepConte
     exec,
     redact: redactor.text,
     secrets: redactor.secrets,
-    confirm: (message, gate) => confirmGate(run, stepId, message, scope.signal, gate),
+    confirm: (message, gate, onWaiting) => confirmGate(run, stepId, message, scope.signal, gate, onWaiting),
     stateDir: options.stateDir,
   };
 }
 
 /** A manual gate: pre-approved ids pass without asking; every answer is journaled with who gave it. */
-async function confirmGate(run: RunState, stepId: string, message: string, signal: AbortSignal, gate?: GatePolicy) {
+async function confirmGate(run: RunState, stepId: string, message: string, signal: AbortSignal, gate?: GatePolicy, onWaiting?: () => Promise<void>) {
   const answer: GateVerdict | undefined = run.options.approvals.includes(stepId)
     ? { approved: true, by: '--approve flag' }
     : gate
-      ? await raceGate(run, stepId, message, gate, signal)
+      ? await raceGate(run, stepId, message, gate, signal, onWaiting)
       : await askInTurn(run, () => run.options.confirm({ stepId, message: run.redactor.text(message), signal }), signal);
   if (typeof answer?.approved !== 'boolean') throw new StepError(`manual gate ${stepId}: no answer`, { errorClass: 'permanent' });
   run.emit({ type: 'step-approval', stepId, approved: answer.approved, by: answer.by });
@@ -93,10 +93,10 @@ async function confirmGate(run: RunState, stepId: string, message: string, signa
  * A gate with a policy: the store's answers (`opsbook approve|reject`) and, with one approval needed, the terminal race;
  * whichever settles first wins and the other stops. Without a terminal only the store's answers count.
  */
-async function raceGate(run: RunState, stepId: string, message: string, gate: GatePolicy, signal: AbortSignal): Promise<GateVerdict> {
+async function raceGate(run: RunState, stepId: string, message: string, gate: GatePolicy, signal: AbortSignal, onWaiting?: () => Promise<void>): Promise<GateVerdict> {
   const stop = new AbortController();
   const both = AbortSignal.any([signal, stop.signal]);
-  const remote = awaitStoreAnswers(run, stepId, gate, both);
+  const remote = awaitStoreAnswers(run, stepId, message, gate, both, onWaiting);
   const local =
     gate.approvals === 1 && gate.approvers.users.length === 0 && gate.approvers.groups.length === 0
       ? run.options.confirm({ stepId, message: run.redactor.text(message), signal: both }).catch(() => new Promise<never>(() => {}))

@@ -3,6 +3,7 @@
 
 import { StepError } from '../errors.js';
 import type { GateAnswer } from '../store/index.js';
+import { GATE_COLUMNS, GATE_TABLE, WAITING_PREFIX, gateRow } from '../steps/gate-table.js';
 import type { GatePolicy } from '../steps/types.js';
 import type { RunState } from './state.js';
 
@@ -43,16 +44,33 @@ export function judgeAnswers(policy: GatePolicy, answers: readonly GateAnswer[])
   return undefined;
 }
 
-/** Waits for the store's answers to settle the gate, its timeout, or the signal; journals each counted approval. */
-export async function awaitStoreAnswers(run: RunState, stepId: string, policy: GatePolicy, signal: AbortSignal): Promise<GateVerdict> {
+const keyOf = (a: GateAnswer) => JSON.stringify([a.by, a.approved, a.at, a.comment ?? '']);
+
+/**
+ * Waits for the store's answers to settle the gate, its timeout, or the signal. Answers already there when the gate
+ * starts (an earlier attempt's, or a resumed run's) do not count: they are read before the gate shows it is waiting.
+ */
+export async function awaitStoreAnswers(
+  run: RunState,
+  stepId: string,
+  message: string,
+  policy: GatePolicy,
+  signal: AbortSignal,
+  onWaiting?: () => Promise<void>,
+): Promise<GateVerdict> {
   const { clock, store } = run.options;
+  const stale = new Set((await store.readAnswers(run.runId, stepId)).map(keyOf));
+  run.emit({ type: 'step-progress', stepId, detail: `${WAITING_PREFIX}${message}` });
+  // Journaled so `opsbook approve` can tell an approver the gate refuses them before they answer.
+  run.emit({ type: 'step-report', stepId, table: { title: GATE_TABLE, columns: GATE_COLUMNS, rows: [gateRow(policy)] } });
+  await onWaiting?.();
   const started = clock.now();
   const seen = new Set<string>();
   for (;;) {
     if (signal.aborted) throw signal.reason;
-    const answers = await store.readAnswers(run.runId, stepId);
+    const answers = (await store.readAnswers(run.runId, stepId)).filter((a) => !stale.has(keyOf(a)));
     for (const answer of answers) {
-      const key = `${answer.by}|${answer.approved}|${answer.at}`;
+      const key = keyOf(answer);
       if (seen.has(key) || refuseAnswer(policy, answer)) continue;
       seen.add(key);
       if (answer.approved && judgeAnswers(policy, answers) === undefined) {

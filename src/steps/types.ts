@@ -62,9 +62,10 @@ export interface StepContext {
   secrets: readonly string[];
   /**
    * Ask the operator (manual gates). Without `gate`: the terminal only, a permanent StepError when there is none and the
-   * step is not pre-approved. With `gate`: also answers given by `opsbook approve|reject` under the gate's policy.
+   * step is not pre-approved. With `gate`: also answers given by `opsbook approve|reject` under the gate's policy;
+   * `onWaiting` runs once the gate shows it waits (answers given from then on count).
    */
-  confirm(message: string, gate?: GatePolicy): Promise<{ approved: boolean; by: string; comment?: string }>;
+  confirm(message: string, gate?: GatePolicy, onWaiting?: () => Promise<void>): Promise<{ approved: boolean; by: string; comment?: string }>;
   /** Run state directory (journal lives under it). */
   stateDir: string;
 }

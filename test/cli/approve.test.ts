@@ -192,4 +192,16 @@ describe('opsbook approve|reject', () => {
     const logs = await runCli(['logs', runId, ...local, '--output', 'json']);
     expect(logs.stdout).toContain(`"type":"step-approval","stepId":"check","approved":true,"by":"${os.userInfo().username}"`);
   }, 60_000);
+
+  it('a rejected gate asks again on resume: answers given before it started waiting do not count', async () => {
+    const { cli, runId } = await startGatedRun({ approvals: 1 });
+    await answer('reject', runId, ...as('bob'), '--comment', 'not yet');
+    expect((await cli.result).exitCode).not.toBe(0);
+    const resumed = startCli(['resume', runId, ...state, kubeconfig, '--state-dir', tmp.stateDir, '--output', 'plain']);
+    await resumed.waitForOutput(/waiting for approval/);
+    expect((await answer('approve', runId, ...as('alice', 'sre'))).exitCode).toBe(0);
+    const done = await resumed.result;
+    expect(done.exitCode).toBe(0);
+    expect(done.stdout).toContain('done-after-gate');
+  }, 60_000);
 });

@@ -4,7 +4,7 @@
 import { StepError } from '../../errors.js';
 import { DURATION_PATTERN, formatDurationExact, parseDuration } from '../../time/duration.js';
 import { directNetwork } from '../../net/index.js';
-import { GATE_COLUMNS, GATE_TABLE, WAITING_PREFIX, gateRow } from '../gate-table.js';
+import { WAITING_PREFIX } from '../gate-table.js';
 import { exchange } from '../http/transport.js';
 import type { ParamsInput } from '../params-type.js';
 import type { GatePolicy, JsonSchema, StepType } from '../types.js';
@@ -79,11 +79,10 @@ export const pauseStep: StepType<PauseParams, { approvedBy: string; approvedAt: 
     return { message: params.message, gate, ...(params.notify !== undefined ? { notify: params.notify } : {}) };
   },
   async run(params, ctx) {
-    ctx.progress(`${WAITING_PREFIX}${params.message}`);
-    // Journaled so `opsbook approve` can tell an approver the gate refuses them before they answer.
-    if (params.gate) ctx.report({ title: GATE_TABLE, columns: GATE_COLUMNS, rows: [gateRow(params.gate)] });
-    if (params.notify) await notify(params.notify, params.message, ctx);
-    const answer = await ctx.confirm(params.message, params.gate);
+    // A gate with a policy says it waits itself (the engine, once it knows which answers came before it).
+    if (!params.gate) ctx.progress(`${WAITING_PREFIX}${params.message}`);
+    const notifyUrl = params.notify;
+    const answer = await ctx.confirm(params.message, params.gate, notifyUrl ? () => notify(notifyUrl, params.message, ctx) : undefined);
     if (answer.comment) ctx.log(`${answer.approved ? 'approved' : 'rejected'} by ${answer.by}: ${answer.comment}`);
     if (!answer.approved) {
       throw new StepError(`not approved (answered no by ${answer.by}${answer.comment ? `: ${answer.comment}` : ''})`, { errorClass: 'permanent' });
