@@ -1,5 +1,5 @@
 // submit end to end on the simulated cluster over HTTPS: the real CLI submits, the simulated Job controller starts a pod that runs the
-// real CLI (this checkout, through tsx) as a local process; the pod is deleted mid-step, the Job's next pod resumes the same run from
+// real CLI (this checkout, through tsx) as a local process; the pod is evicted mid-step, the Job's next pod resumes the same run from
 // the cluster journal without re-running the step that succeeded; submit --wait follows it to the end. An unknown image is reported.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -60,14 +60,16 @@ async function until<T>(what: string, probe: () => Promise<T | undefined> | T | 
 }
 
 describe('opsbook submit on the simulated cluster', () => {
-  it('a deleted pod is replaced and the new pod resumes the run from the cluster journal; --wait follows it to success', async () => {
+  it('an evicted pod is replaced and the new pod resumes the run from the cluster journal; --wait follows it to success', async () => {
     const args = ['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', kubeconfig, '--image', IMAGE, '--target-kubeconfig-secret', 'target', '--set', `dir=${tmp.dir}`, '--secret-from', 'token=tokens/token', '--output', 'json', '--wait'];
     const cli = startCli(args, { timeout: 120_000 });
     const runId = (await cli.waitForOutput(/^\d{8}-\d{6}-\d{3}-[0-9a-f]{6}$/m)).match(/\d{8}-\d{6}-\d{3}-[0-9a-f]{6}/)![0];
     await until('the slow step to start in the first pod', () => (started('slow') === 1 ? true : undefined));
     const [first] = (await cluster.kube.list<Pod>('v1', 'Pod', { namespace: 'ops', labelSelector: `opsbook.dev/run-id=${runId}` })).items;
-    const deleted = await execa('kubectl', ['--kubeconfig', kubeconfig, '-n', 'ops', 'delete', 'pod', first!.metadata.name!, '--wait=false'], { reject: false });
-    expect(deleted.exitCode, deleted.stderr).toBe(0);
+    // Evicted (as a node drain does): SIGTERM to the pod's opsbook, which stops the run as interrupted and releases its Lease.
+    const eviction = JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: first!.metadata.name, namespace: 'ops' } });
+    const evicted = await execa('kubectl', ['--kubeconfig', kubeconfig, 'create', '--raw', `/api/v1/namespaces/ops/pods/${first!.metadata.name}/eviction`, '-f', '-'], { input: eviction, reject: false });
+    expect(evicted.exitCode, evicted.stderr).toBe(0);
     await until('the slow step to start again in the next pod', () => (started('slow') === 2 ? true : undefined));
     writeFileSync(path.join(tmp.dir, 'gate'), '');
     const result = await cli.result;
@@ -81,7 +83,16 @@ describe('opsbook submit on the simulated cluster', () => {
       const j = await cluster.kube.get<KubeObject & { status?: { conditions?: { type: string; status: string }[]; failed?: number } }>({ apiVersion: 'batch/v1', kind: 'Job', name: `opsbook-job-${runId}`, namespace: 'ops' });
       return j?.status?.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') ? j : undefined;
     });
-    expect(job.status?.failed).toBeGreaterThanOrEqual(1);
+    // The eviction does not count against backoffLimit (podFailurePolicy Ignore on DisruptionTarget).
+    expect(job.status?.failed).toBe(0);
+    const pods = (await cluster.kube.list<Pod>('v1', 'Pod', { namespace: 'ops', labelSelector: `opsbook.dev/run-id=${runId}` })).items;
+    expect(pods.map((p) => p.status?.phase)).toEqual(['Succeeded']);
+    // The second pod's log is the resumed run's plain output (kubectl logs through the simulated pods/log).
+    const log = await execa('kubectl', ['--kubeconfig', kubeconfig, '-n', 'ops', 'logs', pods[0]!.metadata.name!], { reject: false });
+    expect(log.exitCode, log.stderr).toBe(0);
+    expect(log.stdout).toContain(runId);
+    expect(log.stdout).toMatch(/slow pid=\d+/);
+    expect(log.stdout).not.toContain('T0ken-e2e-SECRET');
     expect(result.stdout).not.toContain('T0ken-e2e-SECRET');
     const runs = await runCli(['runs', '--state', 'kubernetes://ops', '--kubeconfig', kubeconfig, '--output', 'json']);
     expect(JSON.parse(runs.stdout)).toEqual([expect.objectContaining({ runId, status: 'succeeded' })]);

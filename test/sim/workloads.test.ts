@@ -145,6 +145,8 @@ describe('simulated workloads', () => {
     expect(logs.stderr).toBe('');
     expect(logs.stdout).toBe('first');
     const follow = kubectl('logs', '-f', first.metadata.name!);
+    // Evicted only once the follow is connected and has shown what was there.
+    await new Promise<void>((resolve) => follow.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('first') && resolve()));
     const eviction = JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: first.metadata.name, namespace: ns } });
     const evict = await execa('kubectl', ['--kubeconfig', cluster.sim.kubeconfigPath, 'create', '--raw', `/api/v1/namespaces/${ns}/pods/${first.metadata.name}/eviction`, '-f', '-'], { input: eviction, reject: false });
     expect(evict.exitCode, evict.stderr).toBe(0);
@@ -152,6 +154,16 @@ describe('simulated workloads', () => {
     expect((await follow).stdout).toBe('first');
     const done = await ended('evicted', 'Complete');
     expect(done.status).toMatchObject({ succeeded: 1, failed: 0 });
+  }, 30_000);
+
+  it('activeDeadlineSeconds fails the Job with DeadlineExceeded and ends its running pod', async () => {
+    const slow = job('late', `trap 'echo term > "$DIR/late-termed"; exit 143' TERM; while true; do sleep 0.05; done`) as KubeObject & { spec: { activeDeadlineSeconds?: number } };
+    slow.spec.activeDeadlineSeconds = 1;
+    await cluster.kube.create(slow);
+    const failed = await ended('late', 'Failed');
+    expect(failed.status?.conditions?.find((c) => c.type === 'Failed')?.reason).toBe('DeadlineExceeded');
+    expect(await podsOf('late')).toEqual([]);
+    await until('the pod\'s TERM trap', async () => (existsSync(path.join(dir, 'late-termed')) ? true : undefined));
   }, 30_000);
 
   it('an image the simulated registry does not have leaves the pod Pending in ImagePullBackOff, which submit reports', async () => {
