@@ -2,6 +2,7 @@
 
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import path from 'node:path';
+import { UsageError } from '../errors.js';
 import type { OutputMode } from '../ui/renderer.js';
 
 /** Raw values commander hands to actions for the common flags. */
@@ -101,6 +102,7 @@ export function addRunOptions(command: Command): Command {
 /** The impersonation the Kubernetes client applies for --as/--as-group; undefined when neither is given. */
 export function impersonationOf(flags: { as?: string; asGroup?: string[] }): { user?: string; groups: string[] } | undefined {
   const groups = flags.asGroup ?? [];
+  if (groups.length > 0 && !flags.as) throw new UsageError('--as-group needs --as: groups are impersonated only together with a user, as kubectl requires');
   return flags.as || groups.length > 0 ? { ...(flags.as ? { user: flags.as } : {}), groups } : undefined;
 }
 
