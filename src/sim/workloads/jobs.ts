@@ -41,6 +41,20 @@ export function startJobController(access: ClusterAccess, scheduler: Scheduler, 
   const pending = new Set<string>();
   const waiting = new Map<string, number>();
   let stopped = false;
+  // One timer per Job and wake-up time: a Job reconciled on every pod change must not stack sleepers (and abort listeners).
+  const wakeups = new Set<string>();
+  const wakeAt = (uid: string, at: number, namespace: string, name: string) => {
+    const key = `${uid}@${at}`;
+    if (wakeups.has(key)) return;
+    wakeups.add(key);
+    void scheduler.clock.sleep(Math.max(0, at - scheduler.clock.now()), scheduler.signal).then(
+      () => {
+        wakeups.delete(key);
+        reconcileSoon(namespace, name);
+      },
+      () => undefined,
+    );
+  };
 
   const reconcileSoon = (namespace: string, name: string) => {
     const key = `${namespace}/${name}`;
@@ -84,9 +98,9 @@ export function startJobController(access: ClusterAccess, scheduler: Scheduler, 
         return reconcileSoon(namespace, name);
       }
       waiting.set(uid, at);
-      void scheduler.clock.sleep(at - now, scheduler.signal).then(() => reconcileSoon(namespace, name), () => undefined);
+      wakeAt(uid, at, namespace, name);
     }
-    if (deadline !== undefined && !end) void scheduler.clock.sleep(Math.max(0, deadline - now), scheduler.signal).then(() => reconcileSoon(namespace, name), () => undefined);
+    if (deadline !== undefined && !end) wakeAt(uid, deadline, namespace, name);
     await access.updateStatus('jobs', namespace, name, (current) => {
       const next: Json = { ...(current.status as Json | undefined), startTime, active: nextActive, succeeded, failed, ready: active.filter((p) => p.status?.phase === 'Running').length };
       if (end) {
