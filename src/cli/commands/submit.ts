@@ -4,14 +4,14 @@ import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { getProcessIo, type CliIo } from '../io.js';
-import { addCommonOptions, type CommonFlags } from '../options.js';
+import { addCommonOptions, impersonationOf, type CommonFlags } from '../options.js';
 import { defaultImage } from './export.js';
 import type { InputSpec } from '../../runbook/types.js';
 import type { describePodTrouble, SecretInputRef } from '../../submit/index.js';
 import type { KubeClient, KubeObject } from '../../k8s/types.js';
 import type { Clock } from '../../time/clock.js';
 
-export interface SubmitFlags extends Pick<CommonFlags, 'kubeconfig' | 'context' | 'set' | 'values' | 'output' | 'color'> {
+export interface SubmitFlags extends Pick<CommonFlags, 'kubeconfig' | 'context' | 'set' | 'values' | 'output' | 'color'>, Partial<Pick<CommonFlags, 'as' | 'asGroup'>> {
   namespace?: string;
   secretFrom: string[];
   targetKubeconfigSecret?: string;
@@ -100,7 +100,7 @@ export async function submitCommand(file: string, flags: SubmitFlags, io: CliIo)
   }
 
   const { createKubeFactory } = await import('../kube.js');
-  const kube = await createKubeFactory({ kubeconfigPath: flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined, context: flags.context, env: io.env, clock: systemClock })();
+  const kube = await createKubeFactory({ kubeconfigPath: flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined, context: flags.context, env: io.env, clock: systemClock, impersonate: impersonationOf(flags) })();
   const needs = [
     ...(flags.targetKubeconfigSecret !== undefined ? [{ name: flags.targetKubeconfigSecret, key: 'value', purpose: 'the kubeconfig of the cluster the steps act on' }] : []),
     ...secrets.map((s) => ({ name: s.secret, key: s.key, purpose: `secret input ${s.input}` })),
