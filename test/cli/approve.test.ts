@@ -205,4 +205,15 @@ describe('opsbook approve|reject', () => {
     expect(done.exitCode).toBe(0);
     expect(done.stdout).toContain('done-after-gate');
   }, 60_000);
+
+  it('on a terminal the y/N prompt and opsbook approve race: the remote answer wins and the prompt goes away', async () => {
+    const local = ['--state-dir', tmp.stateDir];
+    const cli = startCli(['run', writeGate({ timeout: '5m' }), ...local, '--output', 'plain'], { tty: true });
+    const seen = await cli.waitForOutput('is the change window open? [y/N]');
+    const runId = /run (\d{8}-\S+) started/.exec(seen)![1]!;
+    expect((await runCli(['approve', runId, 'check', ...local])).exitCode).toBe(0);
+    const done = await cli.result;
+    expect(done.exitCode).toBe(0);
+    expect(done.stdout).toContain('done-after-gate');
+  }, 60_000);
 });
