@@ -20,3 +20,4 @@ export {
 } from './manifests.js';
 export { checkSubmission, createSubmission, SUBMIT_ACCESS, type SecretNeed } from './create.js';
 export { describePodTrouble, type PodTrouble } from './pods.js';
+export { runIdForJob } from './job-run-id.js';

@@ -15,6 +15,8 @@ export const RUN_ID_LABEL = 'opsbook.dev/run-id';
 export const RUNBOOK_LABEL = 'opsbook.dev/runbook';
 /** `opsbook run`'s exit code for a run that failed (src/cli/exit.ts EXIT.failed). */
 export const RUN_FAILED_EXIT_CODE = 1;
+/** The environment variable a scheduled Job's pod gets its Job's name in (downward API). */
+export const JOB_NAME_ENV = 'OPSBOOK_JOB_NAME';
 /** The image's user (Dockerfile USER), named numerically so runAsNonRoot can check it. */
 export const POD_UID = 10001;
 
@@ -111,12 +113,15 @@ function buildJobSpec(options: SubmitManifestOptions, configMapName: string, lab
     `${WORK_DIR}/state`,
     '--output',
     'plain',
-    // A replaced pod finds the run its predecessor started and resumes it: succeeded steps are not re-run.
-    ...(options.runId !== undefined ? ['--run-id', options.runId, '--resume-if-exists'] : []),
+    // A replaced pod finds the run its predecessor started and resumes it: succeeded steps are not re-run. A scheduled Job's pods
+    // derive the id from the Job's name (the kubelet expands $(OPSBOOK_JOB_NAME) from the env below).
+    ...(options.runId !== undefined ? ['--run-id', options.runId] : ['--run-id-from-job', `$(${JOB_NAME_ENV})`]),
+    '--resume-if-exists',
     ...(options.targetKubeconfigSecret !== undefined ? ['--kubeconfig', `${TARGET_KUBECONFIG_DIR}/value`] : []),
   ];
   const env = [
     { name: 'HOME', value: WORK_DIR },
+    ...(options.runId === undefined ? [{ name: JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } }] : []),
     ...options.secrets.map((s) => ({ name: s.env, valueFrom: { secretKeyRef: { name: s.secret, key: s.key } } })),
   ];
   const volumeMounts = [

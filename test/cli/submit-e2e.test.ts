@@ -8,6 +8,8 @@ import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startWorkloads, type Workloads } from '../../src/sim/workloads/index.js';
+import { runIdForJob } from '../../src/submit/index.js';
+import { parseYamlDocuments } from '../../src/yaml/index.js';
 import type { KubeObject } from '../../src/k8s/types.js';
 import { cliEntry, repoRoot, runCli, startCli } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
@@ -96,6 +98,33 @@ describe('opsbook submit on the simulated cluster', () => {
     expect(result.stdout).not.toContain('T0ken-e2e-SECRET');
     const runs = await runCli(['runs', '--state', 'kubernetes://ops', '--kubeconfig', kubeconfig, '--output', 'json']);
     expect(JSON.parse(runs.stdout)).toEqual([expect.objectContaining({ runId, status: 'succeeded' })]);
+  }, 150_000);
+
+  it('a scheduled Job (from the --schedule CronJob\'s template) derives its run id from its name, so its next pod resumes that run', async () => {
+    const printed = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'ops', '--image', IMAGE, '--target-kubeconfig-secret', 'target', '--set', `dir=${tmp.dir}`, '--secret-from', 'token=tokens/token', '--schedule', '*/5 * * * *', '--print']);
+    expect(printed.exitCode, printed.stderr).toBe(0);
+    const [configMap, cron] = parseYamlDocuments(printed.stdout, 'stdout') as [KubeObject, KubeObject & { spec: { jobTemplate: { metadata: object; spec: object } } }];
+    await cluster.kube.create(configMap);
+    // What the CronJob controller creates at 2026-12-03T15:00Z: a Job named <cronjob>-<unix minutes> from the template.
+    const jobName = `${cron.metadata.name}-${Date.UTC(2026, 11, 3, 15, 0) / 60_000}`;
+    await cluster.kube.create({ apiVersion: 'batch/v1', kind: 'Job', metadata: { ...cron.spec.jobTemplate.metadata, name: jobName, namespace: 'ops' }, spec: cron.spec.jobTemplate.spec });
+    const runId = runIdForJob(jobName);
+    expect(runId).toMatch(/^20261203-150000-000-[0-9a-f]{6}$/);
+    await until('the slow step to start in the first pod', () => (started('slow') === 1 ? true : undefined));
+    const [first] = (await cluster.kube.list<Pod>('v1', 'Pod', { namespace: 'ops', labelSelector: `batch.kubernetes.io/job-name=${jobName}` })).items;
+    const eviction = JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: first!.metadata.name, namespace: 'ops' } });
+    const evicted = await execa('kubectl', ['--kubeconfig', kubeconfig, 'create', '--raw', `/api/v1/namespaces/ops/pods/${first!.metadata.name}/eviction`, '-f', '-'], { input: eviction, reject: false });
+    expect(evicted.exitCode, evicted.stderr).toBe(0);
+    await until('the slow step to start again in the next pod', () => (started('slow') === 2 ? true : undefined));
+    writeFileSync(path.join(tmp.dir, 'gate'), '');
+    const followed = await runCli(['logs', runId, '-f', '--state', 'kubernetes://ops', '--kubeconfig', kubeconfig, '--output', 'json'], { timeout: 60_000 });
+    const events = followed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string });
+    expect(events.filter((e) => e.type === 'run-start')).toHaveLength(2);
+    await until('the run to succeed', async () => {
+      const runs = JSON.parse((await runCli(['runs', '--state', 'kubernetes://ops', '--kubeconfig', kubeconfig, '--output', 'json'])).stdout) as { runId: string; status: string }[];
+      return runs.find((r) => r.runId === runId && r.status === 'succeeded');
+    });
+    expect(started('first')).toBe(1);
   }, 150_000);
 
   it('--wait reports an image the cluster cannot pull, exit 1', async () => {

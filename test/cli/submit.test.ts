@@ -76,7 +76,13 @@ describe('opsbook submit', () => {
     const [, cron] = (parseYamlDocuments(r.stdout, 'stdout') as Obj[]) as [Obj, Obj];
     expect(cron).toMatchObject({ apiVersion: 'batch/v1', kind: 'CronJob', spec: { schedule: '0 6 * * 1', concurrencyPolicy: 'Forbid' } });
     expect(cron.metadata.labels['opsbook.dev/run-id']).toBeUndefined();
-    expect(cron.spec.jobTemplate.spec.template.spec.containers[0].args).not.toContain('--run-id');
+    const container = cron.spec.jobTemplate.spec.template.spec.containers[0];
+    expect(container.args).not.toContain('--run-id');
+    expect(container.args).toEqual(expect.arrayContaining(['--run-id-from-job', '$(OPSBOOK_JOB_NAME)', '--resume-if-exists']));
+    expect(container.env).toContainEqual({ name: 'OPSBOOK_JOB_NAME', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } });
+    const notScheduled = await runCli(['run', fixture('submit.yaml'), '--run-id-from-job', 'by-hand', '--set', 'dir=/x']);
+    expect(notScheduled.exitCode).toBe(2);
+    expect(notScheduled.stderr).toMatch(/--run-id-from-job by-hand: not a scheduled Job's name \(<cronjob>-<unix minutes>/);
     const applied = await execa('kubectl', ['--kubeconfig', kubeconfig, 'apply', '--dry-run=server', '-f', '-'], { input: r.stdout, reject: false });
     expect(applied.exitCode, applied.stderr).toBe(0);
     const bad = await runCli(['submit', ...submitArgs(), '--print', '--schedule', 'every monday']);

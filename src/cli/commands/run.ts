@@ -14,6 +14,8 @@ export interface RunFlags extends CommonFlags, Partial<SelectionFlags>, FleetOpt
   reportFormat?: string;
   /** A run id chosen beforehand (`opsbook submit`'s Job), so a replaced pod finds the run its predecessor started. */
   runId?: string;
+  /** A scheduled Job's name: the run id is derived from it (`opsbook submit --schedule`'s pods). */
+  runIdFromJob?: string;
   resumeIfExists?: boolean;
 }
 
@@ -21,6 +23,7 @@ export function registerRunCommand(program: Command): void {
   const command = addSelectionOptions(addRunOptions(program.command('run').description('validate and execute a runbook').argument('<file>', 'runbook YAML file')))
     .option('--break-lock', 'take over the cluster lock (spec.lock) even if another run holds it')
     .option('--run-id <id>', 'use this run id (made beforehand, e.g. by `opsbook submit`) instead of a new one')
+    .option('--run-id-from-job <job>', 'derive the run id from a scheduled Job\'s name (<cronjob>-<unix minutes>), so each of its pods finds the same run')
     .option('--resume-if-exists', 'with --run-id: resume that run when the store already has it (a Job\'s replaced pod)');
   addFleetOptions(addReportOptions(command))
     .action(async (file: string, flags: RunFlags) => {
@@ -31,6 +34,10 @@ export function registerRunCommand(program: Command): void {
 export async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<number> {
   if ((flags.fleet !== undefined || flags.contexts !== undefined) && flags.report !== undefined) {
     throw new UsageError('--report with a fleet run: write it afterwards with `opsbook report FLEET_ID`');
+  }
+  if (flags.runIdFromJob !== undefined) {
+    if (flags.runId !== undefined) throw new UsageError('--run-id and --run-id-from-job: give one');
+    flags = { ...flags, runId: (await import('../../submit/index.js')).runIdForJob(flags.runIdFromJob) };
   }
   if (flags.resumeIfExists && flags.runId === undefined) throw new UsageError('--resume-if-exists needs --run-id (the run to look for)');
   const reportRequest = await resolveReportRequest(flags.report, flags.reportFormat, io.cwd);

@@ -45,6 +45,15 @@ export interface PodRunner {
 
 type Pod = KObject & { spec: Json; status?: Json };
 
+/** The downward API's metadata fields (name, namespace, uid, a label or an annotation). */
+function resolveFieldRef(pod: Pod, fieldPath: string): string | undefined {
+  const keyed = /^metadata\.(labels|annotations)\['([^']+)'\]$/.exec(fieldPath);
+  if (keyed) return (pod.metadata[keyed[1]!] as Record<string, string> | undefined)?.[keyed[2]!];
+  if (fieldPath === 'metadata.name' || fieldPath === 'metadata.namespace' || fieldPath === 'metadata.uid') return pod.metadata[fieldPath.slice('metadata.'.length)] as string | undefined;
+  if (fieldPath === 'spec.nodeName' || fieldPath === 'spec.serviceAccountName') return pod.spec[fieldPath.slice('spec.'.length)] as string | undefined;
+  return undefined;
+}
+
 /** Starts running the pods that are created; returns the runner (logs, stop). */
 export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, options: PodRunnerOptions): PodRunner {
   const running = new Map<string, Running>();
@@ -96,10 +105,12 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     };
     const env: Record<string, string> = { ...image.env };
     for (const item of (container.env ?? []) as Json[]) {
-      const value = item.value ?? resolveEnvFrom(item.valueFrom, pod.metadata.namespace!);
+      const value = item.value ?? resolveEnvFrom(item.valueFrom, pod);
       if (value !== undefined) env[item.name] = mapPath(String(value));
     }
-    const args = [...image.command.slice(1), ...((container.command ?? []) as string[]), ...((container.args ?? []) as string[]).map(mapPath)];
+    // $(VAR) in command and args is expanded from the container's env, as the kubelet does ($$ escapes, unknown names stay).
+    const expand = (arg: string) => arg.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name?: string) => (name === undefined ? '$' : (env[name] ?? whole)));
+    const args = [...image.command.slice(1), ...((container.command ?? []) as string[]).map(expand), ...((container.args ?? []) as string[]).map(expand).map(mapPath)];
     const cwd = container.workingDir ? mapPath(container.workingDir) : dir;
     mkdirSync(cwd, { recursive: true });
     await access.mergePatch('pods', pod.metadata.namespace, pod.metadata.name, { spec: { nodeName } });
@@ -143,7 +154,9 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     return mounts;
   }
 
-  function resolveEnvFrom(from: Json | undefined, namespace: string): string | undefined {
+  function resolveEnvFrom(from: Json | undefined, pod: Pod): string | undefined {
+    const namespace = pod.metadata.namespace!;
+    if (from?.fieldRef) return resolveFieldRef(pod, from.fieldRef.fieldPath as string);
     if (from?.secretKeyRef) {
       const data = access.get('secrets', namespace, from.secretKeyRef.name)?.data as Record<string, string> | undefined;
       const value = data?.[from.secretKeyRef.key];
