@@ -9,4 +9,5 @@ export type { SimSummary, CsrSummary, NodeSummary, OperatorSummary } from './sum
 export type { KubeletState } from './actors/kubelet.js';
 export type { AssistedRequest, AssistedService, AssistedSummary } from './assisted/index.js';
 export { rehearsalNodeOpener } from './controlplane/index.js';
+export { startWorkloads, type Workloads, type PodImage } from './workloads/index.js';
 export type { ControlPlane, ControlPlaneSummary } from './controlplane/index.js';

@@ -54,7 +54,7 @@ export async function simServeCommand(flags: SimServeFlags, io: CliIo, signal: A
   const timeScale = parseNumber('--time-scale', flags.timeScale, (n) => n > 0, 'a number > 0');
   const scenario = resolve(io.cwd, flags.scenario);
   const clusters = parseNumber('--clusters', flags.clusters, (n) => Number.isInteger(n) && n >= 1 && n <= 1000, 'an integer between 1 and 1000');
-  const { startSimulation, loadScenario } = await import('../../sim/index.js');
+  const { startSimulation, loadScenario, startWorkloads } = await import('../../sim/index.js');
   const loaded = await loadScenario(scenario);
   const count = clusters ?? loaded.fleet?.clusters;
   if (count !== undefined) {
@@ -68,12 +68,20 @@ export async function simServeCommand(flags: SimServeFlags, io: CliIo, signal: A
     kubeconfigOut: flags.kubeconfigOut ? resolve(io.cwd, flags.kubeconfigOut) : undefined,
   });
   io.stderr.write(`kubeconfig: ${sim.kubeconfigPath}\nscenario: ${escapeControl(sim.scenario.name)} (${sim.scenario.flavour}, time scale ${timeScale ?? sim.scenario.timeScale})\n`);
+  // `opsbook submit` works against it: the Job controller runs, and pods of this version's image run as local processes of this build.
+  const image = (await import('./export.js')).defaultImage();
+  const { packagePath } = await import('../../paths.js');
+  const workloads = startWorkloads(sim.access, { clock: sim.clock, startedAt: sim.startedAt, signal, report: (error, where) => void io.stderr.write(`sim: ${where}: ${(error as Error)?.message ?? String(error)}\n`) }, {
+    images: { [image]: { command: [process.execPath, packagePath('dist', 'bundle', 'opsbook.js')], env: { PATH: io.env.PATH ?? '/usr/bin:/bin' } } },
+  });
+  io.stderr.write(`pods of ${image} run as local processes (dist/bundle/opsbook.js); any other image stays in ImagePullBackOff\n`);
   io.stdout.write(`listening on ${sim.url}\n`);
   // Clients reach it as the real hosts with the connection sent here (e.g. curl --connect-to HOST:443:127.0.0.1:PORT).
   if (sim.impersonation) io.stderr.write(`assisted installer and SSO: 127.0.0.1:${sim.impersonation.port}, answering for ${sim.impersonation.hosts.map((h) => escapeControl(h)).join(', ')} (certificate from the kubeconfig's CA)\n`);
   if (!signal.aborted) await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
   const counters = sim.counters();
   const faults = sim.faults();
+  workloads.stop();
   await sim.stop();
   io.stdout.write(`stopped; ${sim.totalRequests()} requests\n`);
   for (const [key, count] of Object.entries(counters)) io.stdout.write(`  ${key}: ${count}\n`);
