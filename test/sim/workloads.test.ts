@@ -156,6 +156,27 @@ describe('simulated workloads', () => {
     expect(done.status).toMatchObject({ succeeded: 1, failed: 0 });
   }, 30_000);
 
+  it('a deleted pod whose process ignores SIGTERM is killed, its whole process group, after terminationGracePeriodSeconds', async () => {
+    const stubborn = job('stubborn', `trap '' TERM; (trap '' TERM; while true; do sleep 0.05; done) & echo "child=$!"; while true; do sleep 0.05; done`, { backoffLimit: 0 }) as KubeObject & { spec: { template: { spec: { terminationGracePeriodSeconds?: number } } } };
+    stubborn.spec.template.spec.terminationGracePeriodSeconds = 1;
+    await cluster.kube.create(stubborn);
+    const pod = await until('stubborn pod running', async () => (await podsOf('stubborn')).find((p) => /child=\d+/.test(workloads.pods.log(ns, p.metadata.name!) ?? '')));
+    const child = Number(/child=(\d+)/.exec(workloads.pods.log(ns, pod.metadata.name!)!)![1]);
+    await cluster.kube.delete({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name!, namespace: ns });
+    const alive = () => {
+      try {
+        process.kill(child, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // Still there during the grace period (it ignores TERM), gone after it: SIGKILL reached the group, the background child too.
+    expect(alive()).toBe(true);
+    await until('the process group to be killed', async () => (alive() ? undefined : true));
+    await ended('stubborn', 'Failed');
+  }, 30_000);
+
   it('activeDeadlineSeconds fails the Job with DeadlineExceeded and ends its running pod', async () => {
     const slow = job('late', `trap 'echo term > "$DIR/late-termed"; exit 143' TERM; while true; do sleep 0.05; done`) as KubeObject & { spec: { activeDeadlineSeconds?: number } };
     slow.spec.activeDeadlineSeconds = 1;

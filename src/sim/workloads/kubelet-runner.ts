@@ -23,7 +23,7 @@ export interface PodRunnerOptions {
   images: Record<string, PodImage>;
   /** Node the pods are bound to. @default 'sim-worker' */
   nodeName?: string;
-  /** Overrides each pod's terminationGracePeriodSeconds (ms). */
+  /** Grace period (ms) of a pod that sets no terminationGracePeriodSeconds. @default 30000, as the API's default */
   gracePeriodMs?: number;
 }
 
@@ -186,7 +186,7 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     const pod = event.stored.object as Pod;
     const k = key(pod.metadata.namespace!, pod.metadata.name);
     if (event.type === 'DELETED') {
-      const grace = options.gracePeriodMs ?? (typeof pod.spec.terminationGracePeriodSeconds === 'number' ? pod.spec.terminationGracePeriodSeconds : 30) * 1000;
+      const grace = typeof pod.spec.terminationGracePeriodSeconds === 'number' ? pod.spec.terminationGracePeriodSeconds * 1000 : (options.gracePeriodMs ?? 30_000);
       terminate(k, grace);
       return;
     }
