@@ -187,6 +187,15 @@ describe('simulated workloads', () => {
     await until('the pod\'s TERM trap', async () => (existsSync(path.join(dir, 'late-termed')) ? true : undefined));
   }, 30_000);
 
+  it('a pod whose env names a Secret key that does not exist stays Pending in CreateContainerConfigError, which submit reports', async () => {
+    const broken = job('nokey', 'true') as KubeObject & { spec: { template: { spec: { containers: { env: unknown[] }[] } } } };
+    broken.spec.template.spec.containers[0]!.env.push({ name: 'OTHER', valueFrom: { secretKeyRef: { name: 'creds', key: 'missing' } } });
+    await cluster.kube.create(broken);
+    const pod = await until('CreateContainerConfigError', async () => (await podsOf('nokey')).find((p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'CreateContainerConfigError'));
+    expect(pod.status?.phase).toBe('Pending');
+    expect(describePodTrouble(await getJob('nokey'), [pod])?.message).toMatch(/cannot start: CreateContainerConfigError: couldn't find key missing in Secret work\/creds/);
+  }, 30_000);
+
   it('an image the simulated registry does not have leaves the pod Pending in ImagePullBackOff, which submit reports', async () => {
     await cluster.kube.create(job('nopull', 'true', { image: 'registry.invalid/nope:1' }));
     const pod = await until('ImagePullBackOff', async () => (await podsOf('nopull')).find((p) => p.status?.containerStatuses?.[0]?.state?.waiting?.reason === 'ImagePullBackOff'));

@@ -93,6 +93,13 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
       await setStatus(pod, waiting('ImagePullBackOff'));
       return;
     }
+    const missing = findMissingEnvRef(container, pod.metadata.namespace!);
+    if (missing) {
+      // As the kubelet: the container is never created while a referenced Secret or ConfigMap key is missing.
+      await access.mergePatch('pods', pod.metadata.namespace, pod.metadata.name, { spec: { nodeName } });
+      await setStatus(pod, { phase: 'Pending', containerStatuses: [{ name: container.name, image: container.image, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'CreateContainerConfigError', message: missing } } }] });
+      return;
+    }
     // A Job's pods see their ConfigMaps and Secrets at one local path each, as they see one mount path: a resumed run finds its runbook where it was.
     const owner = pod.metadata.labels?.['batch.kubernetes.io/controller-uid'] ?? pod.metadata.uid!;
     const shared = path.join(root, owner);
@@ -152,6 +159,19 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
       mounts.set(mount.mountPath, local);
     }
     return mounts;
+  }
+
+  /** The kubelet's message for the first non-optional secretKeyRef/configMapKeyRef that cannot be resolved. */
+  function findMissingEnvRef(container: Json, namespace: string): string | undefined {
+    for (const item of (container.env ?? []) as Json[]) {
+      const ref = item.valueFrom?.secretKeyRef ?? item.valueFrom?.configMapKeyRef;
+      if (!ref || ref.optional) continue;
+      const [resource, kind] = item.valueFrom.secretKeyRef ? ['secrets', 'Secret'] : ['configmaps', 'ConfigMap'];
+      const object = access.peek(resource!, namespace, ref.name);
+      if (!object) return `${kind!.toLowerCase()} "${ref.name}" not found`;
+      if ((object.data as Record<string, string> | undefined)?.[ref.key] === undefined) return `couldn't find key ${ref.key} in ${kind} ${namespace}/${ref.name}`;
+    }
+    return undefined;
   }
 
   function resolveEnvFrom(from: Json | undefined, pod: Pod): string | undefined {
