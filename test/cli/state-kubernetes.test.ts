@@ -15,6 +15,7 @@ let kubeconfig: string;
 beforeAll(async () => {
   cluster = await startTestCluster({ users: [{ name: 'nobody', token: 'nobody-token-0123', groups: [] }] } as never);
   await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'runs' } });
+  await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'partial-runs' } });
 });
 afterAll(async () => {
   await cluster?.stop();
@@ -33,12 +34,13 @@ const started = (step: string) => markers().split('\n').filter((l) => l.startsWi
 
 describe('--state kubernetes://NS', () => {
   it('run --only STEP --from-run RUN_ID reuses a run kept in the cluster (not looked for in the state directory)', async () => {
-    const first = await runCli(['run', fixture('partial.yaml'), ...state, ...common(), '--set', `dir=${tmp.dir}`]);
+    // A namespace of its own: the other tests count the runs in theirs.
+    const first = await runCli(['run', fixture('partial.yaml'), '--state', 'kubernetes://partial-runs', ...common(), '--set', `dir=${tmp.dir}`]);
     expect(first.stderr).toBe('');
     expect(first.exitCode).toBe(0);
     const earlier = /run (\d{8}-\S+) started/.exec(first.stdout)![1]!;
     writeFileSync(path.join(tmp.dir, 'hosts'), 'b');
-    const again = await runCli(['run', fixture('partial.yaml'), '--only', 'approve', '--from-run', earlier, ...state, ...common(), '--set', `dir=${tmp.dir}`]);
+    const again = await runCli(['run', fixture('partial.yaml'), '--only', 'approve', '--from-run', earlier, '--state', 'kubernetes://partial-runs', ...common(), '--set', `dir=${tmp.dir}`]);
     expect(again.stderr).toBe('');
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toContain(`inventory: reused from run ${earlier}`);
