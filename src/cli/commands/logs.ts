@@ -3,6 +3,7 @@
 
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { followJournal } from '../follow-journal.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addCommonOptions, resolveColor, resolveOutputMode, type CommonFlags } from '../options.js';
 
@@ -38,30 +39,27 @@ export async function logsCommand(runId: string, flags: LogsFlags, io: CliIo, po
   const color = resolveColor(flags.color, io.env, io.stdout.isTTY);
   if (!color) io.env.NO_COLOR = '1'; // listr2's colour library reads it when first loaded
   const renderer = await createRenderer({ mode, stdout: io.stdout, stderr: io.stderr, color, clock });
-  let shown = 0;
+  let crashed = false;
   let status: string | undefined;
   try {
-    for (;;) {
-      const { events } = await store.read(runId);
-      for (const event of events.slice(shown)) {
-        renderer.handle(event);
-        // A resumed run appends a new run-start after an earlier run-end: only the last one ends the run.
-        status = event.type === 'run-end' ? event.status : event.type === 'run-start' ? undefined : status;
-      }
-      const grew = events.length > shown;
-      shown = events.length;
-      if (!flags.follow || status !== undefined) break;
+    status = await followJournal({
+      store,
+      runId,
+      handle: (event) => renderer.handle(event),
+      clock,
+      pollMs,
+      done: (ended) => !flags.follow || ended !== undefined,
       // A writer that died leaves no run-end: stop once nobody holds the run and nothing new came.
-      if (!grew && !(await store.isActive(runId))) {
+      quiet: async () => {
+        if (await store.isActive(runId)) return 'wait';
         io.stderr.write(`opsbook: run ${runId} is not running (its process is gone); resume it with \`opsbook resume ${runId}\`\n`);
-        status = 'crashed';
-        break;
-      }
-      await clock.sleep(pollMs);
-    }
+        crashed = true;
+        return 'stop';
+      },
+    });
   } finally {
     await renderer.close();
   }
   if (!flags.follow) return 0;
-  return status === 'succeeded' ? 0 : 1;
+  return !crashed && status === 'succeeded' ? 0 : 1;
 }

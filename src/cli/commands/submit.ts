@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
+import { followJournal } from '../follow-journal.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addCommonOptions, impersonationOf, type CommonFlags } from '../options.js';
 import { defaultImage } from './export.js';
@@ -152,26 +153,24 @@ async function waitForRun(
   const color = resolveColor(flags.color, io.env, io.stdout.isTTY);
   if (!color) io.env.NO_COLOR = '1';
   const renderer = await createRenderer({ mode, stdout: io.stdout, stderr: io.stderr, color, clock });
-  let shown = 0;
   let status: string | undefined;
   try {
-    for (;;) {
-      const { events } = await store.read(runId);
-      for (const event of events.slice(shown)) {
-        renderer.handle(event);
-        status = event.type === 'run-end' ? event.status : event.type === 'run-start' ? undefined : status;
-      }
-      const grew = events.length > shown;
-      shown = events.length;
-      if (status === 'succeeded' || status === 'failed') break;
-      const { problem, done } = grew ? { problem: undefined, done: false } : await trouble();
+    status = await followJournal({
+      store,
+      runId,
+      handle: (event) => renderer.handle(event),
+      clock,
+      pollMs: WAIT_POLL_MS,
+      // An interrupted run-end is a killed pod's: the Job's next pod resumes the run, so keep following.
+      done: (ended) => ended === 'succeeded' || ended === 'failed',
       // The Job ended (or cannot go on) with nothing new in the journal: its last word is the run's.
-      if (done || problem?.fatal) {
+      quiet: async () => {
+        const { problem, done } = await trouble();
+        if (!done && !problem?.fatal) return 'wait';
         if (problem) io.stderr.write(`opsbook: run ${runId}: ${problem.message}\n`);
-        break;
-      }
-      await clock.sleep(WAIT_POLL_MS);
-    }
+        return 'stop';
+      },
+    });
   } finally {
     await renderer.close();
   }

@@ -1,0 +1,36 @@
+// Replays a run's journal into a renderer and, when asked, follows it until the run ends: `logs -f` and `submit --wait`.
+
+import type { EngineEvent } from '../engine/events.js';
+import type { RunStore } from '../store/index.js';
+import type { Clock } from '../time/clock.js';
+
+export interface FollowJournalOptions {
+  store: Pick<RunStore, 'read'>;
+  runId: string;
+  handle: (event: EngineEvent) => void;
+  clock: Clock;
+  pollMs: number;
+  /** true once following may stop; `status` is the last run-end's, undefined while the latest run-start has none. */
+  done: (status: string | undefined) => boolean;
+  /** Asked after a poll that brought nothing new: 'stop' ends the follow (the caller says why first). */
+  quiet: () => Promise<'stop' | 'wait'>;
+}
+
+/** The status the journal ended with, or undefined when following stopped before a run-end. */
+export async function followJournal(options: FollowJournalOptions): Promise<string | undefined> {
+  let shown = 0;
+  let status: string | undefined;
+  for (;;) {
+    const { events } = await options.store.read(options.runId);
+    for (const event of events.slice(shown)) {
+      options.handle(event);
+      // A resumed run appends a new run-start after an earlier run-end: only the last one ends the run.
+      status = event.type === 'run-end' ? event.status : event.type === 'run-start' ? undefined : status;
+    }
+    const grew = events.length > shown;
+    shown = events.length;
+    if (options.done(status)) return status;
+    if (!grew && (await options.quiet()) === 'stop') return status;
+    await options.clock.sleep(options.pollMs);
+  }
+}
