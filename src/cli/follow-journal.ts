@@ -3,6 +3,9 @@
 import type { EngineEvent } from '../engine/events.js';
 import type { RunStore } from '../store/index.js';
 import type { Clock } from '../time/clock.js';
+import type { OutputMode } from '../ui/renderer.js';
+import type { CliIo } from './io.js';
+import { resolveColor, resolveOutputMode } from './options.js';
 
 export interface FollowJournalOptions {
   store: Pick<RunStore, 'read'>;
@@ -32,5 +35,21 @@ export async function followJournal(options: FollowJournalOptions): Promise<stri
     if (options.done(status)) return status;
     if (!grew && (await options.quiet()) === 'stop') return status;
     await options.clock.sleep(options.pollMs);
+  }
+}
+
+/** followJournal() into the live view `run` would draw (tty/plain/json, colour as flagged), closed whatever happens. */
+export async function renderJournal(
+  options: Omit<FollowJournalOptions, 'handle'> & { io: CliIo; output: OutputMode | undefined; color: boolean },
+): Promise<string | undefined> {
+  const { io, clock } = options;
+  const { createRenderer } = await import('../ui/renderer.js');
+  const color = resolveColor(options.color, io.env, io.stdout.isTTY);
+  if (!color) io.env.NO_COLOR = '1'; // listr2's colour library reads it when first loaded
+  const renderer = await createRenderer({ mode: resolveOutputMode(options.output, io.stdout.isTTY), stdout: io.stdout, stderr: io.stderr, color, clock });
+  try {
+    return await followJournal({ ...options, handle: (event) => renderer.handle(event) });
+  } finally {
+    await renderer.close();
   }
 }

@@ -3,7 +3,7 @@
 
 export type { Fleet, FleetCluster, FleetStrategy, ClusterConnection, Wave, WaveSize, FailureBudget, WavePause } from './types.js';
 export { fleetSchema, getFleetSchema, FLEET_SCHEMA_ID } from './schema.js';
-export { loadFleetFile, loadFleetText, resolveKubeconfigPath, DEFAULT_STRATEGY, type FleetFileSpec, type DiscoverSpec, type FleetLoadOptions } from './load.js';
+export { loadFleetFile, loadFleetText, resolveKubeconfigPath, DEFAULT_STRATEGY, type FleetFileSpec, type DiscoverSpec, type RawCluster, type FleetLoadOptions } from './load.js';
 export { resolveFleet, orderClusters, CLUSTER_API_VERSION, type ResolveOptions } from './resolve.js';
 export { readKubeconfigContexts, type KubeconfigContexts, type KubeconfigLookup, type KubeconfigRead } from './kubeconfig.js';
 export { parseLabelSelector, matchesSelector, type LabelSelector, type Requirement } from './selector.js';

@@ -40,7 +40,8 @@ export interface FleetLoadOptions {
   checkKubeconfigs?: boolean;
 }
 
-interface RawCluster {
+/** One entry of a fleet file's `clusters:` as written (before defaults and checks). */
+export interface RawCluster {
   name: string;
   kubeconfig?: string;
   context?: string;

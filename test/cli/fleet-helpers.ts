@@ -1,6 +1,7 @@
 // Set-up for fleet end-to-end tests: several simulated clusters in this process (each with its own kubeconfig),
 // a combined kubeconfig with one context per cluster, fleet files, and the fleet record read back.
 
+import type { RawCluster } from '../../src/fleet/index.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSimulation, type Simulation } from '../../src/sim/index.js';
@@ -34,14 +35,8 @@ export function writeCombinedKubeconfig(file: string, clusters: Record<string, S
   return file;
 }
 
-export interface ListedCluster {
-  name: string;
-  kubeconfig?: string;
-  context?: string;
-  labels?: Record<string, string>;
-  inputs?: Record<string, unknown>;
-  deadline?: string;
-}
+/** A cluster entry as a fleet file writes it. */
+export type ListedCluster = RawCluster;
 
 /** A fleet file listing `clusters`, with `strategy` and any other spec lines as YAML flow text. */
 export function writeFleet(file: string, clusters: ListedCluster[], spec: { strategy?: string; extra?: string[] } = {}): string {

@@ -3,9 +3,9 @@
 
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { followJournal } from '../follow-journal.js';
+import { renderJournal } from '../follow-journal.js';
 import { getProcessIo, type CliIo } from '../io.js';
-import { addCommonOptions, resolveColor, resolveOutputMode, type CommonFlags } from '../options.js';
+import { addCommonOptions, type CommonFlags } from '../options.js';
 
 type LogsFlags = Pick<CommonFlags, 'kubeconfig' | 'context' | 'stateDir' | 'state' | 'output' | 'color'> & { follow?: boolean };
 
@@ -25,41 +25,33 @@ export function registerLogsCommand(program: Command): void {
 
 /** 0 once shown (with -f: 0 when the run succeeded, 1 when it failed, was interrupted or its process died). */
 export async function logsCommand(runId: string, flags: LogsFlags, io: CliIo, pollMs = FOLLOW_POLL_MS): Promise<number> {
-  const [{ isRunId }, { openRunStore }, { systemClock }, { createRenderer }] = await Promise.all([
+  const [{ isRunId }, { openRunStore }, { systemClock }] = await Promise.all([
     import('../../engine/index.js'),
     import('../state-dir.js'),
     import('../../time/clock.js'),
-    import('../../ui/renderer.js'),
   ]);
   if (!isRunId(runId)) throw new UsageError(`${runId} is not a run id (see \`opsbook runs\`)`);
   const clock = systemClock;
   const { store, where } = await openRunStore(flags, io, clock, 'read');
   if (!(await store.has(runId))) throw new UsageError(`no run ${runId} in ${where} (see \`opsbook runs\`)`);
-  const mode = resolveOutputMode(flags.output, io.stdout.isTTY);
-  const color = resolveColor(flags.color, io.env, io.stdout.isTTY);
-  if (!color) io.env.NO_COLOR = '1'; // listr2's colour library reads it when first loaded
-  const renderer = await createRenderer({ mode, stdout: io.stdout, stderr: io.stderr, color, clock });
   let crashed = false;
-  let status: string | undefined;
-  try {
-    status = await followJournal({
-      store,
-      runId,
-      handle: (event) => renderer.handle(event),
-      clock,
-      pollMs,
-      done: (ended) => !flags.follow || ended !== undefined,
-      // A writer that died leaves no run-end: stop once nobody holds the run and nothing new came.
-      quiet: async () => {
-        if (await store.isActive(runId)) return 'wait';
-        io.stderr.write(`opsbook: run ${runId} is not running (its process is gone); resume it with \`opsbook resume ${runId}\`\n`);
-        crashed = true;
-        return 'stop';
-      },
-    });
-  } finally {
-    await renderer.close();
-  }
+  const status = await renderJournal({
+    io,
+    output: flags.output,
+    color: flags.color,
+    store,
+    runId,
+    clock,
+    pollMs,
+    done: (ended) => !flags.follow || ended !== undefined,
+    // A writer that died leaves no run-end: stop once nobody holds the run and nothing new came.
+    quiet: async () => {
+      if (await store.isActive(runId)) return 'wait';
+      io.stderr.write(`opsbook: run ${runId} is not running (its process is gone); resume it with \`opsbook resume ${runId}\`\n`);
+      crashed = true;
+      return 'stop';
+    },
+  });
   if (!flags.follow) return 0;
   return !crashed && status === 'succeeded' ? 0 : 1;
 }

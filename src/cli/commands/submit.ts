@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../errors.js';
-import { followJournal } from '../follow-journal.js';
+import { renderJournal } from '../follow-journal.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addCommonOptions, impersonationOf, type CommonFlags } from '../options.js';
 import { defaultImage } from './export.js';
@@ -133,7 +133,7 @@ async function waitForRun(
   describe: typeof describePodTrouble,
   clock: Clock,
 ): Promise<number> {
-  const [{ openClusterStore }, { createRenderer }, { resolveColor, resolveOutputMode }] = await Promise.all([import('../../store/default.js'), import('../../ui/renderer.js'), import('../options.js')]);
+  const { openClusterStore } = await import('../../store/default.js');
   const store = await openClusterStore({ kube, namespace, clock });
   const trouble = async () => {
     const job = await kube.get<KubeObject & { status?: { conditions?: { type?: string; status?: string }[] } }>({ apiVersion: 'batch/v1', kind: 'Job', name: jobName, namespace });
@@ -149,31 +149,24 @@ async function waitForRun(
     }
     await clock.sleep(WAIT_POLL_MS);
   }
-  const mode = resolveOutputMode(flags.output, io.stdout.isTTY);
-  const color = resolveColor(flags.color, io.env, io.stdout.isTTY);
-  if (!color) io.env.NO_COLOR = '1';
-  const renderer = await createRenderer({ mode, stdout: io.stdout, stderr: io.stderr, color, clock });
-  let status: string | undefined;
-  try {
-    status = await followJournal({
-      store,
-      runId,
-      handle: (event) => renderer.handle(event),
-      clock,
-      pollMs: WAIT_POLL_MS,
-      // An interrupted run-end is a killed pod's: the Job's next pod resumes the run, so keep following.
-      done: (ended) => ended === 'succeeded' || ended === 'failed',
-      // The Job ended (or cannot go on) with nothing new in the journal: its last word is the run's.
-      quiet: async () => {
-        const { problem, done } = await trouble();
-        if (!done && !problem?.fatal) return 'wait';
-        if (problem) io.stderr.write(`opsbook: run ${runId}: ${problem.message}\n`);
-        return 'stop';
-      },
-    });
-  } finally {
-    await renderer.close();
-  }
+  const status = await renderJournal({
+    io,
+    output: flags.output,
+    color: flags.color,
+    store,
+    runId,
+    clock,
+    pollMs: WAIT_POLL_MS,
+    // An interrupted run-end is a killed pod's: the Job's next pod resumes the run, so keep following.
+    done: (ended) => ended === 'succeeded' || ended === 'failed',
+    // The Job ended (or cannot go on) with nothing new in the journal: its last word is the run's.
+    quiet: async () => {
+      const { problem, done } = await trouble();
+      if (!done && !problem?.fatal) return 'wait';
+      if (problem) io.stderr.write(`opsbook: run ${runId}: ${problem.message}\n`);
+      return 'stop';
+    },
+  });
   return status === 'succeeded' ? 0 : 1;
 }
 
