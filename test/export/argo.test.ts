@@ -142,6 +142,39 @@ describe('export argo mapping', () => {
       ]);
     }
   });
+
+  it('refuses a read of a task that may not have run (Argo cannot resolve its parameters) and a relative workingDirectory', () => {
+    const lines = (() => {
+      try {
+        exportFile(fixture('refused-always.yaml'));
+        return [];
+      } catch (error) {
+        return (error as ExportRefused).diagnostics.map((d) => `${d.line}:${d.col}: ${d.path}: ${d.message}`);
+      }
+    })();
+    expect(lines.map((l) => l.split(': ').slice(0, 2).join(': ')).sort()).toEqual([
+      '17:101: spec.steps[2].env.SAW',
+      '17:59: spec.steps[2].env.COUNT',
+      '21:21: spec.steps[3].env.COUNT',
+      '25:25: spec.steps[4].workingDirectory',
+    ]);
+    // the always step reading the root (which always starts) is not refused, nor is the step after it reading the root
+    expect(lines.join('\n')).not.toMatch(/env\.DIR/);
+    expect(lines.find((l) => l.includes('steps[2].env.COUNT'))).toContain('middle may not have run when cleanup starts (cleanup is `always`)');
+    expect(lines.find((l) => l.includes('steps[3].env.COUNT'))).toContain('an `always` step lies between them');
+    expect(lines.find((l) => l.includes('workingDirectory'))).toContain('use an absolute path inside the image');
+  });
+
+  it('keeps what has an Argo field (description, enum) and notes what the pods do not read (a non-secret fromEnv, the Lease)', () => {
+    const text = readFileSync(fixture('refused-always.yaml'), 'utf8').replace(/\n    - id: cleanup[\s\S]*?(?=\n    - id: there)/, '');
+    const runbook = loadRunbookText(text, 'x.yaml', { registry: createStepRegistry() });
+    const { manifest, notes } = exportArgoWorkflow(runbook, { image: 'opsbook:test', text, locate: parseYamlWithPositions(text, 'x.yaml').locate });
+    expect((manifest.metadata as Json).annotations['workflows.argoproj.io/description']).toBe('reads after a failure');
+    expect((manifest.spec as Json).arguments.parameters).toEqual([{ name: 'mode', value: 'fast', enum: ['fast', 'slow'] }]);
+    expect(notes.map((n) => `${n.path}: ${n.message}`)).toContain("spec.inputs.mode: mode's fromEnv MODE is not read in the pods: every pod gets the workflow parameter mode (its default unless given at submit)");
+    expect(() => new Workflow(manifest as never).validate()).not.toThrow();
+    expect(exportFile(fixture('mapping.yaml')).notes.some((n) => n.includes('the Lease kube-system/mapping-lock is not taken'))).toBe(true);
+  });
 });
 
 describe('export argo (CLI)', { timeout: 60_000 }, () => {

@@ -80,7 +80,7 @@ export function exportArgoWorkflow(runbook: Runbook, options: ArgoExportOptions,
     entrypoint: fleet ? 'fleet' : 'runbook',
     parallelism: runbook.concurrency * (fleet ? fleet.maxParallel : 1),
     ...(deadlineSeconds !== undefined && !fleet ? { activeDeadlineSeconds: deadlineSeconds } : {}),
-    arguments: { parameters: buildParameters(runbook) },
+    arguments: { parameters: buildParameters(runbook, ctx) },
     ...(lock && !fleet ? { synchronization: { mutexes: [{ name: `opsbook-${lock.name}` }] } } : {}),
     templates,
   };
@@ -88,11 +88,20 @@ export function exportArgoWorkflow(runbook: Runbook, options: ArgoExportOptions,
     // Argo bounds a whole workflow or one pod, not one cluster's DAG (a DAG template's `timeout` is not applied).
     ctx.note(['spec', 'deadline'], `with a fleet, spec.deadline (${deadlineSeconds}s per cluster) is not enforced by Argo: each step still stops at its own timeout, and the workflow has no overall deadline`);
   }
+  if (lock) {
+    // step run drops the Lease (parallel tasks would fight over it), so Argo's mutex is the only exclusion left.
+    ctx.note(['spec', 'lock'], `spec.lock becomes an Argo mutex in the workflow's namespace, held for the whole workflow (no ttl: Argo frees it when the workflow ends); the Lease ${lock.namespace}/${lock.name} is not taken, so an \`opsbook run\` of this runbook on the same cluster is not kept out`);
+  }
   const metadata: Json = {
     ...(options.template ? { name } : { generateName: `${name}-` }),
     ...(options.namespace ? { namespace: options.namespace } : {}),
     labels: { 'opsbook.dev/runbook': name },
-    annotations: { 'opsbook.dev/runbook-sha256': runbook.sha256, ...(fleet ? { 'opsbook.dev/fleet': fleet.name } : {}) },
+    annotations: {
+      'opsbook.dev/runbook-sha256': runbook.sha256,
+      ...(fleet ? { 'opsbook.dev/fleet': fleet.name } : {}),
+      // Argo's UI shows this annotation as the workflow's description.
+      ...(runbook.metadata.description !== undefined ? { 'workflows.argoproj.io/description': runbook.metadata.description } : {}),
+    },
   };
   return {
     manifest: { apiVersion: 'argoproj.io/v1alpha1', kind: options.template ? 'WorkflowTemplate' : 'Workflow', metadata, spec },
@@ -162,9 +171,21 @@ function buildDag(runbook: Runbook, reads: Map<string, Set<string>>, ctx: Contex
     const parameters: Json[] = [];
     if (fleet) parameters.push({ name: 'cluster', value: '{{inputs.parameters.cluster}}' });
     const upstream = ancestors(step, byId);
+    const ran = guaranteedToHaveRun(step, byId, new Map());
     for (const read of dedupeReads(listReads(step))) {
       if (!upstream.has(read.stepId)) {
         ctx.refuse(stepPath(step), `reads steps.${read.stepId}, which is not upstream of it: Argo only passes the results of a task's ancestors; add ${read.stepId} to needs`);
+        continue;
+      }
+      if (read.what !== 'needs' && byId.get(read.stepId)?.type !== 'pause' && !ran.has(read.stepId)) {
+        const what = read.what === 'status' ? `steps.${read.stepId}.status` : `steps.${read.stepId}.outputs.${read.key ?? ''}`;
+        const param = read.what === 'status' ? 'status' : (read.key ?? '');
+        ctx.refuse(
+          stepPath(step, ...read.field.split('.')),
+          `reads ${what}, but ${read.stepId} may not have run when ${step.id} starts (${step.always ? `${step.id} is \`always\`` : `an \`always\` step lies between them`}): ` +
+            `Argo leaves a task that did not run Omitted, with no output parameters, so {{tasks.${read.stepId}.outputs.parameters.${param}}} cannot be resolved and Argo errors ${step.id} instead of running it; ` +
+            `read only steps that ran for sure (one with no needs, or one reached through needs without \`always\`), or drop \`always\``,
+        );
         continue;
       }
       if (read.what === 'outputs' && read.key !== undefined && reads.get(read.stepId)?.has(read.key)) {
@@ -205,6 +226,28 @@ function ancestors(step: StepSpec, byId: ReadonlyMap<string, StepSpec>): Set<str
   return seen;
 }
 
+/**
+ * The steps certain to have run (started, not Omitted) whenever `step` starts: a non-`always` step starts only once each
+ * need succeeded (or failed, with continueOnError); an `always` one may start after its needs were Omitted, so only the
+ * ancestors with no needs (always started: the DAG has failFast: false then) are certain.
+ */
+function guaranteedToHaveRun(step: StepSpec, byId: ReadonlyMap<string, StepSpec>, memo: Map<string, Set<string>>): Set<string> {
+  const known = memo.get(step.id);
+  if (known) return known;
+  const ran = new Set<string>();
+  if (step.always) {
+    for (const id of ancestors(step, byId)) if ((byId.get(id)?.needs.length ?? 1) === 0) ran.add(id);
+  } else {
+    for (const need of step.needs) {
+      ran.add(need);
+      const source = byId.get(need);
+      if (source) for (const id of guaranteedToHaveRun(source, byId, memo)) ran.add(id);
+    }
+  }
+  memo.set(step.id, ran);
+  return ran;
+}
+
 /** `needs: [a]` as an Argo depends term: a continueOnError step may fail, an `always` dependant runs whatever happened. */
 function dependTerm(need: string, source: StepSpec, always: boolean): string {
   if (always) return `(${need}.Succeeded || ${need}.Failed || ${need}.Errored || ${need}.Skipped || ${need}.Omitted)`;
@@ -241,6 +284,11 @@ function buildStepTemplate(step: StepSpec, outputKeys: Set<string>, ctx: Context
     return { name: templateName(step), suspend: {} };
   }
   const byId = new Map(runbook.steps.map((s) => [s.id, s]));
+  const workingDirectory = step.with.workingDirectory;
+  if (typeof workingDirectory === 'string' && !workingDirectory.startsWith('/') && !workingDirectory.startsWith('${{')) {
+    // opsbook run resolves it against the caller's directory; the pod has only the image and the runbook.
+    ctx.refuse(stepPath(step, 'workingDirectory'), `workingDirectory ${workingDirectory} is relative to the directory opsbook runs in, which the pod does not have (it holds the image and ${RUNBOOK_PATH} only): use an absolute path inside the image`);
+  }
   const inputParams: Json[] = fleet ? [{ name: 'cluster' }] : [];
   const args: string[] = ['step', 'run', RUNBOOK_PATH, step.id, '--out-dir', OUT_DIR, '--single-attempt', '--output', 'plain', '--kubeconfig', KUBECONFIG_PATH];
   for (const input of Object.values(runbook.inputs)) {
@@ -326,13 +374,20 @@ function refuseInput(ctx: Context, input: InputSpec, message: string): void {
 }
 
 /** Non-secret inputs as workflow parameters: strings as they are, other types as JSON (what `--set` reads). */
-function buildParameters(runbook: Runbook): Json[] {
+function buildParameters(runbook: Runbook, ctx: Context): Json[] {
+  const asText = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
   return Object.values(runbook.inputs)
     .filter((input) => input.type !== 'secret')
     .map((input) => {
       const parameter: Json = { name: input.name };
-      if (input.default !== undefined) parameter.value = typeof input.default === 'string' ? input.default : JSON.stringify(input.default);
+      if (input.default !== undefined) parameter.value = asText(input.default);
       if (input.description !== undefined) parameter.description = input.description;
+      // Argo's UI offers the values; each pod's `step run` still checks them (an array's enum is per item, which Argo cannot say).
+      if (input.enum !== undefined && input.type !== 'array') parameter.enum = input.enum.map(asText);
+      const sources = [input.fromEnv !== undefined ? `fromEnv ${input.fromEnv}` : '', input.fromFile !== undefined ? `fromFile ${input.fromFile}` : ''].filter(Boolean);
+      if (sources.length > 0) {
+        ctx.note(['spec', 'inputs', input.name], `${input.name}'s ${sources.join(' and ')} is not read in the pods: every pod gets the workflow parameter ${input.name} (${input.default !== undefined ? 'its default unless given at submit' : 'to be given at submit'})`);
+      }
       return parameter;
     });
 }
