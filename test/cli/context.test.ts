@@ -2,10 +2,10 @@
 
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { prepareChildEnv } from '../../src/cli/child-env.js';
 import { runCli } from '../helpers/cli.js';
-import { makeTempDir, type TempDir } from './fixtures.js';
+import { useTempDir } from './fixtures.js';
 
 const kubeconfig = `apiVersion: v1
 kind: Config
@@ -40,20 +40,17 @@ spec:
         echo "tokens=$(grep -c token "$first")"
 `;
 
-let tmp: TempDir;
+const tmp = useTempDir({ kubeconfig: () => kubeconfig });
 let tempRoot: string;
 beforeEach(() => {
-  tmp = makeTempDir();
   tempRoot = path.join(tmp.dir, 'tmp');
-  writeFileSync(path.join(tmp.dir, 'kubeconfig.yaml'), kubeconfig);
   writeFileSync(path.join(tmp.dir, 'which.yaml'), runbook);
   // The CLI's own temp files land here, so the test sees whether they were removed.
   mkdirSync(tempRoot);
 });
-afterEach(() => tmp.cleanup());
 
 async function runWhich(extra: string[]) {
-  return runCli(['run', 'which.yaml', '--state-dir', tmp.stateDir, '--kubeconfig', 'kubeconfig.yaml', ...extra], {
+  return runCli(['run', 'which.yaml', '--state-dir', tmp.stateDir, '--kubeconfig', tmp.kubeconfig, ...extra], {
     cwd: tmp.dir,
     env: { TMPDIR: tempRoot, KUBECONFIG: undefined },
   });

@@ -5,20 +5,19 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { identify } from '../../src/proc/identity.js';
 import { isGroupAlive } from '../../src/proc/kill.js';
 import { runCli, startCli, type RunningCli } from '../helpers/cli.js';
-import { fixture, journalEvents, makeTempDir, runIds, type TempDir } from './fixtures.js';
+import { fixture, journalEvents, runIds, useTempDir } from './fixtures.js';
 import { findOverlaps, findSurvivors, readMarkers } from './markers.js';
 
-let tmp: TempDir;
+// Removed after the afterEach below has stopped what the test left running in it.
+const tmp = useTempDir();
 const spawned: number[] = [];
-beforeEach(() => (tmp = makeTempDir()));
 afterEach(() => {
   for (const pid of spawned.splice(0)) killQuietly(-pid);
   for (const pid of findSurvivors(readMarkers(markersPath()), tmp.dir)) killQuietly(pid);
-  tmp.cleanup();
 });
 
 const markersPath = () => path.join(tmp.dir, 'markers');

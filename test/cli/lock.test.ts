@@ -1,18 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulation, type Simulation } from '../../src/sim/index.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { fixture, makeTempDir, runIds, type TempDir } from './fixtures.js';
+import { fixture, runIds, useTempDir } from './fixtures.js';
 
 let sim: Simulation;
-let tmp: TempDir;
+const tmp = useTempDir();
 beforeAll(async () => {
   sim = await startSimulation({ scenario: fixture('scenario-tiny.yaml'), timeScale: 1 });
 });
 afterAll(async () => sim?.stop());
-beforeEach(() => (tmp = makeTempDir()));
-afterEach(() => tmp.cleanup());
 
 const args = (gate: string, stateDir: string, ...extra: string[]) =>
   ['run', fixture('locked.yaml'), '--kubeconfig', sim.kubeconfigPath, '--state-dir', stateDir, '--set', `gate=${gate}`, '--output', 'plain', ...extra];

@@ -3,14 +3,13 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
-import { fixture, makeTempDir, type TempDir } from './fixtures.js';
+import { fixture, useTempDir } from './fixtures.js';
 
 let cluster: TestCluster;
-let tmp: TempDir;
-let kubeconfig: string;
+const tmp = useTempDir({ kubeconfig: () => cluster.sim.kubeconfig });
 
 beforeAll(async () => {
   cluster = await startTestCluster({ users: [{ name: 'nobody', token: 'nobody-token-0123', groups: [] }] } as never);
@@ -20,15 +19,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-beforeEach(() => {
-  tmp = makeTempDir();
-  kubeconfig = path.join(tmp.dir, 'kubeconfig');
-  writeFileSync(kubeconfig, cluster.sim.kubeconfig, { mode: 0o600 });
-});
-afterEach(() => tmp.cleanup());
 
 const state = ['--state', 'kubernetes://runs'];
-const common = () => ['--kubeconfig', kubeconfig, '--state-dir', tmp.stateDir, '--output', 'plain'];
+const common = () => ['--kubeconfig', tmp.kubeconfig, '--state-dir', tmp.stateDir, '--output', 'plain'];
 const markers = () => (existsSync(path.join(tmp.dir, 'markers')) ? readFileSync(path.join(tmp.dir, 'markers'), 'utf8') : '');
 const started = (step: string) => markers().split('\n').filter((l) => l.startsWith(`start ${step} `)).length;
 
@@ -54,7 +47,7 @@ describe('--state kubernetes://NS', () => {
     const runId = /run (\d{8}-\S+) started/.exec(seen)![1]!;
     const stepPid = Number(/gated pid=(\d+)/.exec(seen)![1]);
 
-    const listed = await runCli(['runs', ...state, '--kubeconfig', kubeconfig, '--output', 'json']);
+    const listed = await runCli(['runs', ...state, '--kubeconfig', tmp.kubeconfig, '--output', 'json']);
     expect(listed.exitCode).toBe(0);
     expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ runId, status: 'running' })]);
     // Nothing of the run is in the state directory: the journal is in the cluster.
@@ -81,14 +74,14 @@ describe('--state kubernetes://NS', () => {
     expect(started('gated')).toBe(2);
     expect(started('last')).toBe(1);
 
-    const after = JSON.parse((await runCli(['runs', ...state, '--kubeconfig', kubeconfig, '--output', 'json'])).stdout) as { runId: string; status: string }[];
+    const after = JSON.parse((await runCli(['runs', ...state, '--kubeconfig', tmp.kubeconfig, '--output', 'json'])).stdout) as { runId: string; status: string }[];
     expect(after).toEqual([expect.objectContaining({ runId, status: 'succeeded' })]);
 
     const logs = await runCli(['logs', runId, ...state, ...common()]);
     expect(logs.exitCode).toBe(0);
     expect(logs.stdout).toContain('gated pid=');
     expect(logs.stdout).toMatch(/last/);
-    const json = await runCli(['logs', runId, ...state, '--kubeconfig', kubeconfig, '--output', 'json', '--follow']);
+    const json = await runCli(['logs', runId, ...state, '--kubeconfig', tmp.kubeconfig, '--output', 'json', '--follow']);
     expect(json.exitCode).toBe(0);
     const types = json.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type);
     expect(types.filter((t) => t === 'run-start')).toHaveLength(2);
@@ -100,7 +93,7 @@ describe('--state kubernetes://NS', () => {
     const seen = await cli.waitForOutput(/gated pid=\d+/);
     const runId = /run (\d{8}-\S+) started/.exec(seen)![1]!;
     // Another working directory and no state directory: all it has is the cluster.
-    const follow = startCli(['logs', runId, '-f', ...state, '--kubeconfig', kubeconfig, '--output', 'json'], { cwd: tmp.dir });
+    const follow = startCli(['logs', runId, '-f', ...state, '--kubeconfig', tmp.kubeconfig, '--output', 'json'], { cwd: tmp.dir });
     await follow.waitForOutput(/"gated pid=\d+"/);
     writeFileSync(path.join(tmp.dir, 'gate'), '');
     const followed = await follow.result;
@@ -126,7 +119,7 @@ describe('--state kubernetes://NS', () => {
     expect(text).not.toContain(secret);
     // What the README says finds a run's objects, with the real kubectl.
     const { execa } = await import('execa');
-    const kubectl = await execa('kubectl', ['--kubeconfig', kubeconfig, '-n', 'runs', 'get', 'configmaps,leases', '-l', `opsbook.dev/run-id=${runId}`, '-o', 'name'], { reject: false });
+    const kubectl = await execa('kubectl', ['--kubeconfig', tmp.kubeconfig, '-n', 'runs', 'get', 'configmaps,leases', '-l', `opsbook.dev/run-id=${runId}`, '-o', 'name'], { reject: false });
     expect(kubectl.exitCode, kubectl.stderr).toBe(0);
     expect(kubectl.stdout.split('\n').sort()).toEqual([`configmap/opsbook-run-${runId}`, `configmap/opsbook-run-${runId}-j-0`, `lease.coordination.k8s.io/opsbook-run-${runId}`]);
   }, 60_000);
@@ -171,10 +164,10 @@ describe('--state kubernetes://NS', () => {
     const deniedRuns = await runCli(['runs', ...state, '--kubeconfig', nobody]);
     expect(deniedRuns.exitCode).toBe(2);
     expect(markers()).toBe('');
-    const malformed = await runCli(['runs', '--state', 'kubernetes://Bad_NS', '--kubeconfig', kubeconfig]);
+    const malformed = await runCli(['runs', '--state', 'kubernetes://Bad_NS', '--kubeconfig', tmp.kubeconfig]);
     expect(malformed.exitCode).toBe(2);
     expect(malformed.stderr).toMatch(/"Bad_NS" is not a namespace name/);
-    const env = await runCli(['runs', '--kubeconfig', kubeconfig], { env: { OPSBOOK_STATE: 's3://bucket' } });
+    const env = await runCli(['runs', '--kubeconfig', tmp.kubeconfig], { env: { OPSBOOK_STATE: 's3://bucket' } });
     expect(env.exitCode).toBe(2);
     expect(env.stderr).toMatch(/\$OPSBOOK_STATE s3:\/\/bucket: expected kubernetes:\/\/NAMESPACE/);
   });

@@ -4,15 +4,14 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseYamlDocuments } from '../../src/yaml/index.js';
 import { runCli } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
-import { fixture, makeTempDir, type TempDir } from './fixtures.js';
+import { fixture, useTempDir } from './fixtures.js';
 
 let cluster: TestCluster;
-let tmp: TempDir;
-let kubeconfig: string;
+const tmp = useTempDir({ kubeconfig: () => cluster.sim.kubeconfig });
 
 beforeAll(async () => {
   cluster = await startTestCluster({ users: [{ name: 'nobody', token: 'nobody-token-0123', groups: [] }] } as never);
@@ -23,15 +22,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-beforeEach(() => {
-  tmp = makeTempDir();
-  kubeconfig = path.join(tmp.dir, 'kubeconfig');
-  writeFileSync(kubeconfig, cluster.sim.kubeconfig, { mode: 0o600 });
-});
-afterEach(() => tmp.cleanup());
 
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace: string; labels: Record<string, string> }; spec?: any; data?: Record<string, string> };
-const submitArgs = () => [fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', kubeconfig, '--set', 'dir=/work/x', '--set', 'window=20m', '--secret-from', 'token=tokens/token'];
+const submitArgs = () => [fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', tmp.kubeconfig, '--set', 'dir=/work/x', '--set', 'window=20m', '--secret-from', 'token=tokens/token'];
 const jobsIn = async (ns: string) => (await cluster.kube.list('batch/v1', 'Job', { namespace: ns })).items;
 
 describe('opsbook submit', () => {
@@ -63,7 +56,7 @@ describe('opsbook submit', () => {
     expect(r.stdout).not.toContain('T0ken');
     expect(await jobsIn('ops')).toEqual([]);
 
-    const applied = await execa('kubectl', ['--kubeconfig', kubeconfig, 'apply', '--dry-run=server', '-f', '-', '-o', 'name'], { input: r.stdout, reject: false });
+    const applied = await execa('kubectl', ['--kubeconfig', tmp.kubeconfig, 'apply', '--dry-run=server', '-f', '-', '-o', 'name'], { input: r.stdout, reject: false });
     expect(applied.stderr).toBe('');
     expect(applied.exitCode).toBe(0);
     expect(applied.stdout.trim().split('\n')).toEqual([`configmap/opsbook-job-${runId}`, `job.batch/opsbook-job-${runId}`]);
@@ -83,7 +76,7 @@ describe('opsbook submit', () => {
     const notScheduled = await runCli(['run', fixture('submit.yaml'), '--run-id-from-job', 'by-hand', '--set', 'dir=/x']);
     expect(notScheduled.exitCode).toBe(2);
     expect(notScheduled.stderr).toMatch(/--run-id-from-job by-hand: not a scheduled Job's name \(<cronjob>-<unix minutes>/);
-    const applied = await execa('kubectl', ['--kubeconfig', kubeconfig, 'apply', '--dry-run=server', '-f', '-'], { input: r.stdout, reject: false });
+    const applied = await execa('kubectl', ['--kubeconfig', tmp.kubeconfig, 'apply', '--dry-run=server', '-f', '-'], { input: r.stdout, reject: false });
     expect(applied.exitCode, applied.stderr).toBe(0);
     const bad = await runCli(['submit', ...submitArgs(), '--print', '--schedule', 'every monday']);
     expect(bad.exitCode).toBe(2);
@@ -105,28 +98,28 @@ describe('opsbook submit', () => {
 
   it('refuses, with exit 2 and nothing created, a missing namespace, Secret or key, missing rights, and a secret given inline', async () => {
     const before = (await jobsIn('ops')).length;
-    const noNs = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'nope', '--kubeconfig', kubeconfig, '--set', 'dir=/x', '--secret-from', 'token=tokens/token']);
+    const noNs = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'nope', '--kubeconfig', tmp.kubeconfig, '--set', 'dir=/x', '--secret-from', 'token=tokens/token']);
     expect(noNs.exitCode).toBe(2);
     expect(noNs.stderr).toMatch(/namespace nope does not exist on https:\/\/.*kubectl create namespace nope/);
 
     const noSecret = await runCli(['submit', ...submitArgs(), '--target-kubeconfig-secret', 'missing-kube']);
     expect(noSecret.exitCode).toBe(2);
     expect(noSecret.stderr).toMatch(/Secret ops\/missing-kube \(the kubeconfig of the cluster the steps act on\) does not exist; create it first: kubectl -n ops create secret generic missing-kube --from-file=value=/);
-    const noKey = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', kubeconfig, '--set', 'dir=/x', '--secret-from', 'token=tokens/other']);
+    const noKey = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', tmp.kubeconfig, '--set', 'dir=/x', '--secret-from', 'token=tokens/other']);
     expect(noKey.exitCode).toBe(2);
     expect(noKey.stderr).toMatch(/Secret ops\/tokens \(secret input token\) has no key other \(it has: token\)/);
 
     const nobody = path.join(tmp.dir, 'nobody-kubeconfig');
     writeFileSync(nobody, cluster.sim.kubeconfig.replace(/token: .*/, 'token: nobody-token-0123'), { mode: 0o600 });
-    const denied = await runCli(['submit', ...submitArgs().map((a) => (a === kubeconfig ? nobody : a))]);
+    const denied = await runCli(['submit', ...submitArgs().map((a) => (a === tmp.kubeconfig ? nobody : a))]);
     expect(denied.exitCode).toBe(2);
     expect(denied.stderr).toMatch(/User "nobody" cannot get resource "secrets".*Submitting needs, in namespace ops: .*deploy\/submit-rbac.yaml/);
 
-    const inline = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', kubeconfig, '--set', 'dir=/x', '--set', 'token=T0ken-NEVER-inline']);
+    const inline = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', tmp.kubeconfig, '--set', 'dir=/x', '--set', 'token=T0ken-NEVER-inline']);
     expect(inline.exitCode).toBe(2);
     expect(inline.stderr).toMatch(/--set token=…: token is a secret and would be stored in plain text; use --secret-from token=SECRET\/KEY/);
     expect(inline.stderr).not.toContain('T0ken');
-    const unnamed = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', kubeconfig, '--set', 'dir=/x']);
+    const unnamed = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', tmp.kubeconfig, '--set', 'dir=/x']);
     expect(unnamed.exitCode).toBe(2);
     expect(unnamed.stderr).toMatch(/secret input token is not given: pass --secret-from token=SECRET\/KEY/);
     expect((await jobsIn('ops')).length).toBe(before);
