@@ -5,6 +5,7 @@ import type { FleetStore, RunStore } from './index.js';
 import { createLocalFleetStore } from './local/fleets.js';
 import { createLocalStore } from './local/index.js';
 import type { KubernetesStore, KubernetesStoreOptions } from './kubernetes/index.js';
+import type { KubernetesFleetStore } from './kubernetes/fleets.js';
 
 /** `<stateDir>/runs/<runId>/` with journal.ndjson, run.json and owner.json. */
 export function openDefaultStore(stateDir: string): RunStore {
@@ -22,4 +23,9 @@ export function openDefaultFleetStore(stateDir: string): FleetStore {
  */
 export async function openClusterStore(options: KubernetesStoreOptions): Promise<KubernetesStore> {
   return (await import('./kubernetes/index.js')).createKubernetesStore(options);
+}
+
+/** Fleet runs in a namespace of a cluster, beside their clusters' runs (`--state kubernetes://NS`). */
+export async function openClusterFleetStore(options: Pick<KubernetesStoreOptions, 'kube' | 'namespace' | 'clock' | 'leaseMs'>): Promise<KubernetesFleetStore> {
+  return (await import('./kubernetes/fleets.js')).createKubernetesFleetStore(options);
 }

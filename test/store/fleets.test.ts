@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDefaultFleetStore } from '../../src/store/default.js';
 import type { FleetRecord } from '../../src/store/index.js';
+import { describeFleetStoreContract } from './fleet-contract.js';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'opsbook-fleets-'))));
@@ -19,6 +20,11 @@ const record = (fleetId: string, status: FleetRecord['status'] = 'running'): Fle
   updatedAt: '2026-01-01T00:00:01.000Z',
   passedGates: [],
   clusters: [{ name: 'a', wave: 1, connection: { kind: 'kubeconfig', context: 'a' }, labels: {}, inputs: {}, status: 'pending' }],
+});
+
+describeFleetStoreContract('state directory', async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'opsbook-fleets-'));
+  return { store: openDefaultFleetStore(root), cleanup: () => rmSync(root, { recursive: true, force: true }) };
 });
 
 describe('local fleet store', () => {

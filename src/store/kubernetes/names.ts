@@ -1,4 +1,5 @@
-// Object names and labels of a run kept in a namespace: one metadata ConfigMap, journal chunk ConfigMaps, one Lease.
+// Object names and labels of a run kept in a namespace: one metadata ConfigMap, journal chunk ConfigMaps, one Lease;
+// and of a fleet run: one record ConfigMap and one Lease.
 
 /** Every object the store writes carries these, so `kubectl get cm,lease -l app.kubernetes.io/managed-by=opsbook` finds them. */
 export const MANAGED_BY = 'app.kubernetes.io/managed-by';
@@ -6,6 +7,7 @@ export const LABEL = {
   runId: 'opsbook.dev/run-id',
   part: 'opsbook.dev/part',
   chunk: 'opsbook.dev/chunk',
+  fleetId: 'opsbook.dev/fleet-id',
 } as const;
 export const ANNOTATION = {
   /** Sequence number (0-based position in the whole journal) of a chunk's first event. */
@@ -15,6 +17,8 @@ export const ANNOTATION = {
 } as const;
 /** The ConfigMap data keys. */
 export const DATA = { journal: 'journal.ndjson', metadata: 'run.json', answer: 'answer.json' } as const;
+/** The fleet record's binaryData key: gzip-compressed JSON. */
+export const FLEET_DATA = 'fleet.json.gz';
 
 export const CONFIG_MAP = { apiVersion: 'v1', kind: 'ConfigMap' } as const;
 export const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' } as const;
@@ -34,3 +38,10 @@ export const journalSelector = (runId: string): string => `${MANAGED_BY}=opsbook
 export const answersSelector = (runId: string): string => `${MANAGED_BY}=opsbook,${LABEL.runId}=${runId},${LABEL.part}=answer`;
 /** A run is listed by its first chunk, which exists from the moment its journal is opened. */
 export const firstChunksSelector = `${MANAGED_BY}=opsbook,${LABEL.part}=journal,${LABEL.chunk}=0`;
+
+/** A fleet id (src/fleet/ids.ts makes them); anything else never becomes an object name. */
+export const FLEET_ID = /^fleet-\d{8}-\d{6}-\d{3}-[0-9a-f]{6}$/;
+/** `opsbook-fleet-…`: the fleet id already says fleet. */
+export const fleetName = (fleetId: string): string => `opsbook-${fleetId}`;
+export const fleetLabels = (fleetId: string): Record<string, string> => ({ [MANAGED_BY]: 'opsbook', [LABEL.fleetId]: fleetId, [LABEL.part]: 'fleet' });
+export const fleetsSelector = `${MANAGED_BY}=opsbook,${LABEL.part}=fleet`;
