@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseYamlDocuments } from '../../dist/yaml/parse.js';
+import { printTable } from '../table.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 // OPSBOOK_CLI: run another build of the CLI (e.g. an installed one) against the same scenario.
@@ -257,7 +258,7 @@ async function runSingle(machines) {
     ['API requests per CSR', fmt(a.requests.total / csrCount, 3), fmt(b.requests.total / csrCount, 3)],
     ['peak RSS (MB)', fmt(a.maxRssKiB / 1024, 1), fmt(b.maxRssKiB / 1024, 1)],
   ];
-  for (const row of rows) console.log(`  ${row[0].padEnd(22)} ${row[1].padStart(22)} ${row[2].padStart(22)}`);
+  printTable(rows, { widths: 22, indent: '  ', labels: true });
   if (a !== none) console.log(`  opsbook requests: ${JSON.stringify(a.requests.byKey)}`);
   if (b !== none) console.log(`  kubectl requests: ${JSON.stringify(b.requests.byKey)}`);
   if (a !== none && b !== none) {
@@ -329,14 +330,13 @@ async function runSweep(sizes) {
     results.push(summarizeRuns(machines, runs));
   }
   const header = ['machines', 'CSRs', 'approved', 'Ready', 'time (s)', 'CSRs/s', 'req/CSR', 'peak RSS (MB)', 'RSS range', 'KB/machine (Δ)'];
-  console.log(`  ${header.map((h) => h.padStart(15)).join('')}`);
-  results.forEach((size, i) => {
+  const lines = results.map((size, i) => {
     const prev = results[i - 1];
     const perMachine = prev ? ((size.rssMedian - prev.rssMedian) * 1024) / (size.machines - prev.machines) : NaN;
-    const cells = [size.machines, size.machines * 2, size.approved, size.ready, fmt(size.seconds), fmt((size.machines * 2) / size.seconds, 0),
+    return [size.machines, size.machines * 2, size.approved, size.ready, fmt(size.seconds), fmt((size.machines * 2) / size.seconds, 0),
       fmt(size.perCsrWorst, 3), fmt(size.rssMedian, 1), `${fmt(size.rssMin, 0)}–${fmt(size.rssMax, 0)}`, prev ? fmt(perMachine, 1) : '-'];
-    console.log(`  ${cells.map((c) => String(c).padStart(15)).join('')}`);
   });
+  printTable([header, ...lines], { widths: 15, gap: '', indent: '  ' });
   if (runsPerSize > 1) console.log('  time and peak RSS: medians over the runs; req/CSR: the worst run; approved/Ready: the fewest in any run');
   for (const size of results) console.log(`  ${size.machines} requests (first run): ${JSON.stringify(size.runs[0].requests.byKey)}`);
   const largest = results[results.length - 1];

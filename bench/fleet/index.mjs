@@ -17,6 +17,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printTable } from '../table.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = process.env.OPSBOOK_CLI ?? path.join(root, 'dist', 'cli', 'main.js');
@@ -115,7 +116,6 @@ function measure(label, argv) {
 }
 
 const mb = (kib) => kib / 1024;
-const pad = (text, n) => String(text).padStart(n);
 
 async function main() {
   const scenario = writeScenario();
@@ -145,12 +145,13 @@ async function main() {
   }
   console.log(`\nfleet run of approve-csrs (2 joining workers per cluster, maxParallel ${MAX_PARALLEL}); one cluster = ${single.wallSeconds.toFixed(2)} s`);
   // CPU s: the opsbook process; sim CPU s: the sim serve process during the run. Wall far above both = a loaded machine.
-  console.log(`${pad('clusters', 9)} ${pad('wall s', 8)} ${pad('× one', 7)} ${pad('CPU s', 7)} ${pad('sim CPU s', 10)} ${pad('peak MB', 8)} ${pad('exit', 5)}`);
-  for (const r of rows) {
-    console.log(
-      `${pad(r.size, 9)} ${pad(r.wallSeconds.toFixed(2), 8)} ${pad((r.wallSeconds / single.wallSeconds).toFixed(2), 7)} ${pad(r.cpuSeconds.toFixed(2), 7)} ${pad(r.simCpuSeconds.toFixed(2), 10)} ${pad(mb(r.maxRssKiB).toFixed(0), 8)} ${pad(r.code, 5)}`,
-    );
-  }
+  printTable(
+    [
+      ['clusters', 'wall s', '× one', 'CPU s', 'sim CPU s', 'peak MB', 'exit'],
+      ...rows.map((r) => [r.size, r.wallSeconds.toFixed(2), (r.wallSeconds / single.wallSeconds).toFixed(2), r.cpuSeconds.toFixed(2), r.simCpuSeconds.toFixed(2), mb(r.maxRssKiB).toFixed(0), r.code]),
+    ],
+    { widths: [9, 8, 7, 7, 10, 8, 5] },
+  );
   console.log(`load average at the end: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')} (2 cores shared)`);
 
   const planFleet = writeFleet(`plan-${planClusters}`, planClusters, path.join(work, 'no-such-kubeconfig'));
