@@ -156,6 +156,15 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'StorageClass', type: 'string', cell: (o: Json) => s(o.spec?.storageClassName) },
     AGE,
   ],
+  cronjobs: [
+    NAME,
+    { name: 'Schedule', type: 'string', cell: (o: Json) => s(o.spec?.schedule) },
+    { name: 'Timezone', type: 'string', cell: (o: Json) => s(o.spec?.timeZone) || '<none>' },
+    { name: 'Suspend', type: 'string', cell: (o: Json) => (o.spec?.suspend === true ? 'True' : 'False') },
+    { name: 'Active', type: 'integer', cell: (o: Json) => (o.status?.active ?? []).length },
+    { name: 'Last Schedule', type: 'date', cell: (o: Json, now) => (o.status?.lastScheduleTime ? humanDuration(now - Date.parse(o.status.lastScheduleTime)) : '<none>') },
+    AGE,
+  ],
   leases: [NAME, { name: 'Holder', type: 'string', cell: (o: Json) => s(o.spec?.holderIdentity) }, AGE],
   machines: [
     NAME,

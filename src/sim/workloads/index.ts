@@ -1,11 +1,13 @@
-// Workloads on the simulated cluster: the Job controller and a kubelet that runs pods of known images as local processes.
+// Workloads on the simulated cluster: the CronJob and Job controllers and a kubelet that runs pods of known images as local processes.
 
 import type { ClusterAccess } from '../actors/access.js';
 import type { Scheduler } from '../actors/schedule.js';
+import { startCronJobController } from './cronjobs.js';
 import { startJobController, type JobControllerOptions } from './jobs.js';
 import { startPodRunner, type PodRunner, type PodRunnerOptions } from './kubelet-runner.js';
 
 export { JOB_NAME_LABEL, CONTROLLER_UID_LABEL, type JobControllerOptions } from './jobs.js';
+export { CRONJOB_SCHEDULED_TIMESTAMP } from './cronjobs.js';
 export type { PodImage, PodRunner, PodRunnerOptions } from './kubelet-runner.js';
 
 export interface Workloads {
@@ -16,10 +18,12 @@ export interface Workloads {
 /** Starts both on a running simulation (`sim.access`, its clock); stop() ends every pod process. */
 export function startWorkloads(access: ClusterAccess, scheduler: Scheduler, options: PodRunnerOptions & JobControllerOptions): Workloads {
   const stopJobs = startJobController(access, scheduler, options);
+  const stopCronJobs = startCronJobController(access, scheduler);
   const pods = startPodRunner(access, scheduler, options);
   return {
     pods,
     stop() {
+      stopCronJobs();
       stopJobs();
       pods.stop();
     },
