@@ -91,7 +91,10 @@ export async function openRunStore(
   const { openDefaultStore, openClusterStore } = await import('../store/default.js');
   if (location.kind === 'local') return { store: openDefaultStore(location.stateDir), location, where: location.stateDir };
   const kube = await createKubeFactory({ kubeconfigPath: flags.kubeconfig ? resolve(io.cwd, flags.kubeconfig) : undefined, context: flags.context, env: io.env, clock, impersonate: impersonationOf(flags) })();
-  const store = await openClusterStore({ kube, namespace: location.namespace, clock });
+  // In a submitted Job's pod, its claims name the pod (downward API env), so the Job's next pod can take over once this one ended.
+  const { POD_ENV } = await import('../submit/index.js');
+  const pod = io.env[POD_ENV.name] && io.env[POD_ENV.namespace] ? { name: io.env[POD_ENV.name]!, namespace: io.env[POD_ENV.namespace]!, ...(io.env[POD_ENV.uid] ? { uid: io.env[POD_ENV.uid]! } : {}) } : undefined;
+  const store = await openClusterStore({ kube, namespace: location.namespace, clock, ...(pod ? { pod } : {}) });
   await store.preflight(access);
   return { store, location, where: `kubernetes://${location.namespace}`, lost: store.lost };
 }

@@ -13,6 +13,7 @@ export {
   RUNBOOK_LABEL,
   POD_UID,
   RUN_FAILED_EXIT_CODE,
+  POD_ENV,
   type Manifest,
   type SecretInputRef,
   type SubmitManifestOptions,

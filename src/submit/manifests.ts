@@ -17,6 +17,8 @@ export const RUNBOOK_LABEL = 'opsbook.dev/runbook';
 export const RUN_FAILED_EXIT_CODE = 1;
 /** The environment variable a scheduled Job's pod gets its Job's name in (downward API). */
 export const JOB_NAME_ENV = 'OPSBOOK_JOB_NAME';
+/** Where the pod's opsbook learns its own pod (downward API): recorded on the run's Lease, so the next pod takes over once this one ended. */
+export const POD_ENV = { name: 'OPSBOOK_POD_NAME', namespace: 'OPSBOOK_POD_NAMESPACE', uid: 'OPSBOOK_POD_UID' } as const;
 /** The image's user (Dockerfile USER), named numerically so runAsNonRoot can check it. */
 export const POD_UID = 10001;
 
@@ -122,6 +124,7 @@ function buildJobSpec(options: SubmitManifestOptions, configMapName: string, lab
   const env = [
     { name: 'HOME', value: WORK_DIR },
     ...(options.runId === undefined ? [{ name: JOB_NAME_ENV, valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-name']" } } }] : []),
+    ...Object.entries(POD_ENV).map(([field, name]) => ({ name, valueFrom: { fieldRef: { fieldPath: `metadata.${field}` } } })),
     ...options.secrets.map((s) => ({ name: s.env, valueFrom: { secretKeyRef: { name: s.secret, key: s.key } } })),
   ];
   const volumeMounts = [

@@ -219,7 +219,7 @@ describe('kubernetes store', () => {
     const denied = createKubernetesStore({ kube: nobody, namespace });
     const error = (await denied.preflight('read').catch((e: unknown) => e)) as Error;
     expect(error).toBeInstanceOf(UsageError);
-    expect(error.message).toMatch(/cannot list resource "configmaps".*configmaps \(get, list, create, update\) and leases.coordination.k8s.io \(get, create, update\); bind the Role in deploy\/rbac.yaml/);
+    expect(error.message).toMatch(/cannot list resource "configmaps".*configmaps \(get, list, create, update\) and leases.coordination.k8s.io \(get, create, update\), and pods \(get\) to take over a run whose pod has ended.*; bind the Role in deploy\/rbac.yaml/);
     await createKubernetesStore({ kube: cluster.kube, namespace }).preflight('write');
     // The dry-run probes stored nothing.
     expect((await cluster.kube.list('v1', 'ConfigMap', { namespace })).items).toEqual([]);
@@ -243,8 +243,8 @@ describe('deploy/rbac.yaml', () => {
     const docs = parseAllDocuments(readFileSync(new URL('../../deploy/rbac.yaml', import.meta.url), 'utf8')).map((d) => d.toJS() as Record<string, any>);
     const role = docs.find((d) => d.kind === 'Role')!;
     const granted = Object.fromEntries(role.rules.map((r: { apiGroups: string[]; resources: string[]; verbs: string[] }) => [r.resources[0], r.verbs]));
-    expect(granted).toEqual({ configmaps: [...REQUIRED_ACCESS.configmaps], leases: [...REQUIRED_ACCESS.leases] });
-    expect(role.rules.map((r: { apiGroups: string[] }) => r.apiGroups[0])).toEqual(['', 'coordination.k8s.io']);
+    expect(granted).toEqual({ configmaps: [...REQUIRED_ACCESS.configmaps], leases: [...REQUIRED_ACCESS.leases], pods: [...REQUIRED_ACCESS.pods] });
+    expect(role.rules.map((r: { apiGroups: string[] }) => r.apiGroups[0])).toEqual(['', 'coordination.k8s.io', '']);
     const binding = docs.find((d) => d.kind === 'RoleBinding')!;
     expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata.name });
   });

@@ -7,7 +7,7 @@ import { isAlreadyExists, isNotFound, statusCodeOf } from '../../k8s/index.js';
 import type { KubeClient } from '../../k8s/types.js';
 import { systemClock, type Clock } from '../../time/clock.js';
 import type { ClaimOptions, RunMetadata, RunStore } from '../index.js';
-import { claimLease, isLeaseHeld, readLeaseOwner, type ClaimContext, type KubernetesClaim } from './claim.js';
+import { claimLease, isLeaseHeld, readLeaseOwner, type ClaimContext, type KubernetesClaim, type PodRef } from './claim.js';
 import { DEFAULT_CHUNK_BYTES, createChunkReader, listChunks, openChunkWriter, type ChunkContext, type ConfigMap } from './journal.js';
 import { retryTransient } from './retry.js';
 import { parseAnswer } from '../local/answers.js';
@@ -15,6 +15,7 @@ import { CONFIG_MAP, DATA, LABEL, LEASE, answerNamePrefix, answersSelector, chun
 
 export { DEFAULT_CHUNK_BYTES } from './journal.js';
 export { chunkName, leaseName, metadataName } from './names.js';
+export type { PodRef } from './claim.js';
 
 export interface KubernetesStoreOptions {
   kube: KubeClient;
@@ -25,6 +26,10 @@ export interface KubernetesStoreOptions {
   leaseMs?: number;
   /** Journal chunk size before rolling to the next chunk. @default 256 KiB */
   chunkBytes?: number;
+  /** The pod this process runs in (a submitted Job's): recorded on its claims, so the next pod can take over at once once it ended. */
+  pod?: PodRef;
+  /** How long a claim waits for a live holder to end or expire. @default 2 × leaseMs in a pod (unattended), else 0 (refused at once) */
+  claimWaitMs?: number;
 }
 
 export interface KubernetesStore extends RunStore {
@@ -40,6 +45,8 @@ export interface KubernetesStore extends RunStore {
 export const REQUIRED_ACCESS = {
   configmaps: ['get', 'list', 'create', 'update'],
   leases: ['get', 'create', 'update'],
+  // Only to ask whether a claim's holder pod has ended (then its run is taken over at once); without it the lease's expiry decides.
+  pods: ['get'],
 } as const;
 
 export const DEFAULT_LEASE_MS = 30_000;
@@ -48,7 +55,10 @@ export function createKubernetesStore(options: KubernetesStoreOptions): Kubernet
   const { kube, namespace } = options;
   const clock = options.clock ?? systemClock;
   const chunks: ChunkContext = { kube, namespace, clock, chunkBytes: options.chunkBytes ?? DEFAULT_CHUNK_BYTES };
-  const claims: ClaimContext = { kube, namespace, clock, leaseMs: options.leaseMs ?? DEFAULT_LEASE_MS };
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  // Two lease durations: a holder that stopped renewing has expired by then; one still renewing after that is alive.
+  const waitMs = options.claimWaitMs ?? (options.pod ? 2 * leaseMs : 0);
+  const claims: ClaimContext = { kube, namespace, clock, leaseMs, waitMs, ...(options.pod ? { pod: options.pod } : {}) };
   const readJournal = createChunkReader(chunks);
   const lost = new AbortController();
   const runLost = new Map<string, AbortSignal>();
@@ -139,7 +149,8 @@ function rethrowAccess(namespace: string): (error: unknown) => never {
     if (code === 403) {
       throw new UsageError(
         `--state kubernetes://${namespace}: ${(error as Error).message}. The run state needs, in namespace ${namespace}: ` +
-          `configmaps (${REQUIRED_ACCESS.configmaps.join(', ')}) and leases.coordination.k8s.io (${REQUIRED_ACCESS.leases.join(', ')}); ` +
+          `configmaps (${REQUIRED_ACCESS.configmaps.join(', ')}) and leases.coordination.k8s.io (${REQUIRED_ACCESS.leases.join(', ')}), ` +
+          `and pods (${REQUIRED_ACCESS.pods.join(', ')}) to take over a run whose pod has ended without waiting for its lease to expire; ` +
           'bind the Role in deploy/rbac.yaml to your user or service account',
         { cause: error },
       );
