@@ -4,7 +4,9 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { pathToFileURL } from 'node:url';
+import { cliEntry, repoRoot, runCli, type CliResult } from '../helpers/cli.js';
 
 type Json = Record<string, any>;
 
@@ -30,6 +32,13 @@ export interface HarnessOptions {
   kubeconfigs?: Record<string, string>;
   /** Suspend nodes answered by `argo resume` (by task name); any other ends Failed, as `argo stop` would leave it. */
   resume?: string[];
+  /**
+   * A pod with no kubeconfig Secret acts on its own cluster as its service account: the kubelet's service environment and the
+   * service-account directory (token, ca.crt, namespace) mounted where a pod has it — in a mount namespace of the step's own (unshare).
+   */
+  inCluster?: { host: string; port: number; serviceAccountDir: string };
+  /** Arguments added to every `opsbook step run` (e.g. --rehearsal FILE: the pods' network is the simulation's). */
+  extraArgs?: string[];
   stateDir: string;
   cwd?: string;
   env?: Record<string, string>;
@@ -174,7 +183,9 @@ async function runContainerTask(task: Json, template: Json, ctx: TaskContext): P
       return replaced.replace(runbookArtifact.path, runbookFile).replace('/tmp/opsbook-out', outDir).replace('/opsbook/kube/value', kubeconfig ?? path.join(ctx.work, 'no-kubeconfig'));
     });
     ctx.invocations.push(args);
-    const r = await runCli([...args, '--state-dir', ctx.options.stateDir], { env, cwd: ctx.options.cwd });
+    const argv = [...args, ...(ctx.options.extraArgs ?? []), '--state-dir', ctx.options.stateDir];
+    const inCluster = volume === undefined ? ctx.options.inCluster : undefined;
+    const r = inCluster ? await runInPod(argv, env, inCluster, ctx.options.cwd) : await runCli(argv, { env, cwd: ctx.options.cwd });
     const parameters: Record<string, string> = {};
     for (const p of template.outputs.parameters) {
       const file = p.valueFrom.path.replace('/tmp/opsbook-out', outDir);
@@ -188,6 +199,30 @@ async function runContainerTask(task: Json, template: Json, ctx: TaskContext): P
     if (attempt <= limit && r.exitCode === retryExit) continue;
     return { phase: 'Failed', status, outputs, parameters, attempts: attempt };
   }
+}
+
+/** Where a pod finds its service account, which the step run reads by this fixed path. */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
+
+/** `opsbook ARGS` as in a pod: a private tmpfs on /run (so nothing is left on this machine) holding the service account, and the service environment. */
+async function runInPod(argv: string[], env: Record<string, string>, pod: NonNullable<HarnessOptions['inCluster']>, cwd?: string): Promise<CliResult> {
+  const script = `mount -t tmpfs tmpfs /run && mkdir -p ${SERVICE_ACCOUNT_DIR} && mount --bind "$0" ${SERVICE_ACCOUNT_DIR} && exec "$@"`;
+  const r = await execa('unshare', ['--mount', 'sh', '-c', script, pod.serviceAccountDir, process.execPath, '--import', tsxLoader, cliEntry, ...argv], {
+    cwd: cwd ?? repoRoot,
+    // No kubeconfig anywhere it could be picked up from: the pod has none.
+    env: { NO_COLOR: '1', FORCE_COLOR: '0', ...env, KUBECONFIG: undefined, KUBERNETES_SERVICE_HOST: pod.host, KUBERNETES_SERVICE_PORT: String(pod.port) },
+    input: '',
+    timeout: 60_000,
+    reject: false,
+  });
+  return { exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), timedOut: r.timedOut };
+}
+
+/** Whether this machine lets the harness give a step a mount namespace of its own (root, or unprivileged user namespaces). */
+export async function canRunInPod(): Promise<boolean> {
+  const r = await execa('unshare', ['--mount', 'sh', '-c', 'mount -t tmpfs tmpfs /run'], { reject: false }).catch(() => undefined);
+  return r?.exitCode === 0;
 }
 
 /** Replaces every `{{ref}}`; undefined when one cannot be resolved. */

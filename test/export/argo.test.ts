@@ -17,10 +17,11 @@ const fixture = (name: string) => `test/fixtures/argo/${name}`;
 
 type Json = Record<string, any>;
 
-function exportFile(file: string, options: { template?: boolean; fleet?: ArgoFleet } = {}): { manifest: Json; notes: string[] } {
+function exportFile(file: string, options: { template?: boolean; fleet?: ArgoFleet; kubeconfigSecret?: string; serviceAccount?: string } = {}): { manifest: Json; notes: string[] } {
   const text = readFileSync(file, 'utf8');
   const runbook = loadRunbookText(text, file, { registry: createStepRegistry() });
-  const { manifest, notes } = exportArgoWorkflow(runbook, { image: 'opsbook:test', text, locate: parseYamlWithPositions(text, file).locate, template: options.template }, options.fleet);
+  const { fleet, ...rest } = options;
+  const { manifest, notes } = exportArgoWorkflow(runbook, { image: 'opsbook:test', text, locate: parseYamlWithPositions(text, file).locate, ...rest }, fleet);
   return { manifest, notes: notes.map((n) => `${n.line}:${n.col}: ${n.path}: ${n.message}`) };
 }
 
@@ -81,11 +82,20 @@ describe('export argo mapping', () => {
     expect(template(m, 'step-consume').container.args).toContain('--step-output=produce.value={{inputs.parameters.out-produce-value}}');
   });
 
-  it('gives every pod the cluster through a kubeconfig Secret (optional: shell-only runbooks need none)', () => {
+  it('lets every pod act on the cluster it runs in as its service account (in-cluster), or through a kubeconfig Secret when given one', () => {
     const produce = template(m, 'step-produce');
-    expect(produce.volumes).toEqual([{ name: 'kubeconfig', secret: { secretName: 'opsbook-kubeconfig', optional: true } }]);
-    expect(produce.container.volumeMounts).toEqual([{ name: 'kubeconfig', mountPath: '/opsbook/kube', readOnly: true }]);
-    expect(produce.container.args).toEqual(expect.arrayContaining(['--kubeconfig', '/opsbook/kube/value']));
+    expect(produce.volumes).toBeUndefined();
+    expect(produce.container.volumeMounts).toBeUndefined();
+    expect(produce.container.args).not.toContain('--kubeconfig');
+    expect(m.spec.serviceAccountName).toBeUndefined();
+    const { manifest: sa } = exportFile(fixture('mapping.yaml'), { serviceAccount: 'opsbook-runner' });
+    expect(sa.spec.serviceAccountName).toBe('opsbook-runner');
+    expect(() => new Workflow(sa as never).validate()).not.toThrow();
+    const { manifest: secret } = exportFile(fixture('mapping.yaml'), { kubeconfigSecret: 'prod-kubeconfig' });
+    const mounted = template(secret, 'step-produce');
+    expect(mounted.volumes).toEqual([{ name: 'kubeconfig', secret: { secretName: 'prod-kubeconfig' } }]);
+    expect(mounted.container.volumeMounts).toEqual([{ name: 'kubeconfig', mountPath: '/opsbook/kube', readOnly: true }]);
+    expect(mounted.container.args).toEqual(expect.arrayContaining(['--kubeconfig', '/opsbook/kube/value']));
   });
 
   it.each(readdirSync('runbooks').filter((f) => f.endsWith('.yaml')))('exports the bundled runbooks/%s and passes the schema', (name) => {
@@ -185,6 +195,9 @@ describe('export argo (CLI)', { timeout: 60_000 }, () => {
     expect(doc!.metadata.namespace).toBe('ops');
     expect(template(doc!, 'step-produce').container.image).toBe('registry.example/opsbook:1');
     expect(ok.stderr).toContain('mapping.yaml:21:7: spec.steps[2]: note: manual gate gate');
+    const badName = await runCli(['export', 'argo', fixture('mapping.yaml'), '--service-account', 'Not_A_Name']);
+    expect(badName.exitCode).toBe(2);
+    expect(badName.stderr).toContain('--service-account Not_A_Name: not a Kubernetes object name');
     const refused = await runCli(['export', 'argo', fixture('refused.yaml')]);
     expect(refused.exitCode).toBe(2);
     expect(refused.stdout).toBe('');
@@ -221,10 +234,14 @@ describe.skipIf(!existsSync(KUBECTL))('export argo | kubectl --dry-run=server ag
     });
 
   it('the simulated cluster accepts the Workflow (create: it has a generateName) and the WorkflowTemplate (apply)', async () => {
-    const wf = await runCli(['export', 'argo', 'runbooks/demo.yaml', '--namespace', 'default']);
+    const wf = await runCli(['export', 'argo', 'runbooks/demo.yaml', '--namespace', 'default', '--service-account', 'opsbook-runner']);
     const created = await kubectl(['create', '--dry-run=server', '-f', '-', '-o', 'name'], wf.stdout);
     expect(created.stderr).toBe('');
     expect(created.stdout).toMatch(/^workflow\.argoproj\.io\/demo-\w+/);
+    const secret = await runCli(['export', 'argo', 'runbooks/approve-csrs.yaml', '--namespace', 'default', '--kubeconfig-secret', 'prod-kubeconfig']);
+    const withSecret = await kubectl(['create', '--dry-run=server', '-f', '-', '-o', 'name'], secret.stdout);
+    expect(withSecret.stderr).toBe('');
+    expect(withSecret.stdout).toMatch(/^workflow\.argoproj\.io\/approve-csrs-\w+/);
     const tpl = await runCli(['export', 'argo', 'runbooks/demo.yaml', '--template', '--namespace', 'default']);
     const applied = await kubectl(['apply', '--dry-run=server', '-f', '-'], tpl.stdout);
     expect(applied.stderr).toBe('');

@@ -27,8 +27,8 @@ function journaledSteps(stateDir: string, runId = runIds(stateDir)[0]): Record<s
   return steps;
 }
 
-async function exportManifest(file: string): Promise<Json> {
-  const r = await runCli(['export', 'argo', file]);
+async function exportManifest(file: string, ...flags: string[]): Promise<Json> {
+  const r = await runCli(['export', 'argo', file, ...flags]);
   expect(r.exitCode).toBe(0);
   return parseYamlDocuments(r.stdout)[0] as Json;
 }
@@ -124,7 +124,8 @@ describe('round trip: opsbook run vs the exported Workflow run task by task', { 
       const run = await runCli(['run', file, '--kubeconfig', sims[0]!.kubeconfigPath, '--state-dir', path.join(dir, 'run-state'), '--output', 'plain']);
       expect(run.exitCode).toBe(0);
       const viaRun = journaledSteps(path.join(dir, 'run-state'));
-      const harness = await runWorkflow(await exportManifest(file), {
+      // The kubeconfig Secret way (the in-cluster way is round-tripped in round-trip-bundled.test.ts).
+      const harness = await runWorkflow(await exportManifest(file, '--kubeconfig-secret', 'opsbook-kubeconfig'), {
         stateDir: path.join(dir, 'argo-state'),
         kubeconfigs: { 'opsbook-kubeconfig': sims[1]!.kubeconfigPath },
       });

@@ -15,7 +15,11 @@ export interface ExportArgoFlags {
   image?: string;
   namespace?: string;
   kubeconfigSecret?: string;
+  serviceAccount?: string;
 }
+
+/** A Secret or ServiceAccount name (a DNS subdomain), checked before it lands in the manifest. */
+const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** The image each task runs when --image is not given: opsbook's own, tagged with this package's version. */
 export const DEFAULT_IMAGE_REPOSITORY = 'ghcr.io/opsbook/opsbook';
@@ -35,7 +39,8 @@ export function registerExportCommand(program: Command): void {
     .addOption(new Option('--template', 'a WorkflowTemplate instead of a Workflow'))
     .addOption(new Option('--image <image>', `container image with opsbook (default ${DEFAULT_IMAGE_REPOSITORY}:<version>)`))
     .addOption(new Option('--namespace <ns>', 'metadata.namespace of the manifest'))
-    .addOption(new Option('--kubeconfig-secret <name>', 'Secret (key `value`) with the kubeconfig the steps use (default opsbook-kubeconfig; with --fleet: <cluster>-kubeconfig)'))
+    .addOption(new Option('--kubeconfig-secret <name>', 'Secret (key `value`) with the kubeconfig of the cluster the steps act on (default: none, each pod acts on the cluster it runs in as its service account; with --fleet: <cluster>-kubeconfig)'))
+    .addOption(new Option('--service-account <name>', 'service account every pod runs as, and acts on its own cluster with (default: the workflow controller\'s default, usually the namespace\'s `default`)'))
     .action(async (file: string, flags: ExportArgoFlags) => {
       process.exitCode = await exportArgoCommand(file, flags, getProcessIo());
     });
@@ -49,6 +54,10 @@ export async function exportArgoCommand(file: string, flags: ExportArgoFlags, io
     import('../../yaml/index.js'),
     import('../../export/index.js'),
   ]);
+  for (const [flag, value] of [['--kubeconfig-secret', flags.kubeconfigSecret], ['--service-account', flags.serviceAccount]] as const) {
+    if (value !== undefined && (!OBJECT_NAME.test(value) || value.length > 253)) throw new UsageError(`${flag} ${value}: not a Kubernetes object name (lower-case letters, digits, - and .)`);
+  }
+  if (flags.fleet && flags.kubeconfigSecret !== undefined) throw new UsageError('--kubeconfig-secret names one cluster\'s Secret; with --fleet each cluster\'s kubeconfig comes from Secret <cluster>-kubeconfig');
   const text = await readUserText(path.resolve(io.cwd, file));
   const runbook = loadRunbookText(text, file, { registry: createStepRegistry(), onWarning: () => {} });
   const { locate } = parseYamlWithPositions(text, file);
@@ -56,7 +65,7 @@ export async function exportArgoCommand(file: string, flags: ExportArgoFlags, io
   try {
     const { manifest, notes } = exportArgoWorkflow(
       runbook,
-      { image: flags.image ?? defaultImage(), namespace: flags.namespace, template: flags.template, kubeconfigSecret: flags.kubeconfigSecret, text, locate },
+      { image: flags.image ?? defaultImage(), namespace: flags.namespace, template: flags.template, kubeconfigSecret: flags.kubeconfigSecret, serviceAccount: flags.serviceAccount, text, locate },
       fleet,
     );
     for (const note of notes) io.stderr.write(`${formatDiagnostic({ ...note, message: `note: ${note.message}` })}\n`);

@@ -15,8 +15,6 @@ export const DEADLINE_GRACE_SECONDS = 30;
 /** Where the kubeconfig Secret is mounted, and its key `value` in there. */
 export const KUBECONFIG_DIR = '/opsbook/kube';
 export const KUBECONFIG_PATH = `${KUBECONFIG_DIR}/value`;
-/** The Secret a single-cluster export reads the kubeconfig from unless told otherwise. */
-export const DEFAULT_KUBECONFIG_SECRET = 'opsbook-kubeconfig';
 
 export interface ArgoExportOptions {
   /** Container image running opsbook. */
@@ -24,8 +22,13 @@ export interface ArgoExportOptions {
   namespace?: string;
   /** A WorkflowTemplate instead of a Workflow. */
   template?: boolean;
-  /** Secret (key `value`) holding the kubeconfig of the cluster the steps act on; a fleet's clusters each have `<cluster>-kubeconfig`. */
+  /**
+   * Secret (key `value`) holding the kubeconfig of the cluster the steps act on; without it a single-cluster export's pods act on
+   * the cluster they run in as their service account (in-cluster). A fleet's clusters each have `<cluster>-kubeconfig`.
+   */
   kubeconfigSecret?: string;
+  /** spec.serviceAccountName: the identity every pod runs as (and, in-cluster, acts on the cluster with); default: Argo's (the namespace's `default`). */
+  serviceAccount?: string;
   /** The runbook text, embedded so each pod reads the very runbook exported. */
   text: string;
   /** Source positions, for refusals and notes. */
@@ -78,6 +81,7 @@ export function exportArgoWorkflow(runbook: Runbook, options: ArgoExportOptions,
   const templates: Json[] = [...(fleet ? buildFleetTemplates(fleet) : []), runbookTemplate, ...stepTemplates.filter((t): t is Json => t !== undefined)];
   const spec: Json = {
     entrypoint: fleet ? 'fleet' : 'runbook',
+    ...(options.serviceAccount !== undefined ? { serviceAccountName: options.serviceAccount } : {}),
     parallelism: runbook.concurrency * (fleet ? fleet.maxParallel : 1),
     ...(deadlineSeconds !== undefined && !fleet ? { activeDeadlineSeconds: deadlineSeconds } : {}),
     arguments: { parameters: buildParameters(runbook, ctx) },
@@ -290,7 +294,9 @@ function buildStepTemplate(step: StepSpec, outputKeys: Set<string>, ctx: Context
     ctx.refuse(stepPath(step, 'workingDirectory'), `workingDirectory ${workingDirectory} is relative to the directory opsbook runs in, which the pod does not have (it holds the image and ${RUNBOOK_PATH} only): use an absolute path inside the image`);
   }
   const inputParams: Json[] = fleet ? [{ name: 'cluster' }] : [];
-  const args: string[] = ['step', 'run', RUNBOOK_PATH, step.id, '--out-dir', OUT_DIR, '--single-attempt', '--output', 'plain', '--kubeconfig', KUBECONFIG_PATH];
+  // Without a kubeconfig Secret the pod connects in-cluster: the API server from its environment, its service account's token and CA.
+  const kubeconfigSecret = fleet ? '{{inputs.parameters.cluster}}-kubeconfig' : ctx.options.kubeconfigSecret;
+  const args: string[] = ['step', 'run', RUNBOOK_PATH, step.id, '--out-dir', OUT_DIR, '--single-attempt', '--output', 'plain', ...(kubeconfigSecret !== undefined ? ['--kubeconfig', KUBECONFIG_PATH] : [])];
   for (const input of Object.values(runbook.inputs)) {
     if (input.type !== 'secret') args.push('--set', `${input.name}={{workflow.parameters.${input.name}}}`);
   }
@@ -321,14 +327,9 @@ function buildStepTemplate(step: StepSpec, outputKeys: Set<string>, ctx: Context
       command: ['opsbook'],
       args,
       ...(env.length > 0 ? { env } : {}),
-      volumeMounts: [{ name: 'kubeconfig', mountPath: KUBECONFIG_DIR, readOnly: true }],
+      ...(kubeconfigSecret !== undefined ? { volumeMounts: [{ name: 'kubeconfig', mountPath: KUBECONFIG_DIR, readOnly: true }] } : {}),
     },
-    // The pod reaches the cluster with this kubeconfig (opsbook has no in-cluster mode); shell-only runbooks need none, hence optional.
-    volumes: [
-      fleet
-        ? { name: 'kubeconfig', secret: { secretName: '{{inputs.parameters.cluster}}-kubeconfig' } }
-        : { name: 'kubeconfig', secret: { secretName: ctx.options.kubeconfigSecret ?? DEFAULT_KUBECONFIG_SECRET, optional: true } },
-    ],
+    ...(kubeconfigSecret !== undefined ? { volumes: [{ name: 'kubeconfig', secret: { secretName: kubeconfigSecret } }] } : {}),
   };
   return template;
 }
