@@ -1,11 +1,13 @@
 // Set-up for fleet end-to-end tests: several simulated clusters in this process (each with its own kubeconfig),
-// a combined kubeconfig with one context per cluster, fleet files, and the fleet record read back.
+// a combined kubeconfig with one context per cluster, fleet files, the fleet record read back, and the per-test set-up.
 
 import type { RawCluster } from '../../src/fleet/index.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { afterEach } from 'vitest';
 import { startSimulation, type Simulation } from '../../src/sim/index.js';
-import { repoRoot } from '../helpers/cli.js';
+import { repoRoot, runCli } from '../helpers/cli.js';
+import { useTempDir } from './fixtures.js';
 
 export const APPROVE_CSRS = path.join(repoRoot, 'runbooks/approve-csrs.yaml');
 export const TWO_WORKERS = path.join(repoRoot, 'runbooks/scenarios/two-workers.yaml');
@@ -13,6 +15,29 @@ export const TWO_WORKERS = path.join(repoRoot, 'runbooks/scenarios/two-workers.y
 /** `n` two-workers clusters; the scenario's 60× is raised so a cluster's whole run takes well under a second. */
 export async function startClusters(n: number, timeScale = 600, scenario = TWO_WORKERS): Promise<Simulation[]> {
   return Promise.all(Array.from({ length: n }, () => startSimulation({ scenario, timeScale })));
+}
+
+/**
+ * The per-test set-up of the fleet test files: a temp dir (removed after the test), the clusters the test starts
+ * with `startSims` (stopped after it, before the dir goes), and `run`: `opsbook run approve-csrs` with the test's
+ * state dir and plain output.
+ */
+export function useFleetTest() {
+  const tmp = useTempDir();
+  const sims: Simulation[] = [];
+  afterEach(async () => {
+    await Promise.all(sims.splice(0).map((s) => s.stop()));
+  });
+  return {
+    tmp,
+    at: (name: string) => path.join(tmp.dir, name),
+    run: (fleetArgs: string[], ...extra: string[]) => runCli(['run', APPROVE_CSRS, ...fleetArgs, '--state-dir', tmp.stateDir, '--output', 'plain', ...extra], { timeout: 90_000 }),
+    async startSims(...args: Parameters<typeof startClusters>): Promise<Simulation[]> {
+      const started = await startClusters(...args);
+      sims.push(...started);
+      return started;
+    },
+  };
 }
 
 /** A kubeconfig whose server refuses connections: an unreachable cluster. */

@@ -2,26 +2,16 @@
 
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Simulation } from '../../src/sim/index.js';
+import { describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
-import { fixture, makeTempDir, type TempDir } from './fixtures.js';
-import { APPROVE_CSRS, fleetIdIn, readFleetRecord, startClusters, writeFleet } from './fleet-helpers.js';
+import { fixture } from './fixtures.js';
+import { APPROVE_CSRS, fleetIdIn, readFleetRecord, useFleetTest, writeFleet } from './fleet-helpers.js';
 
-let tmp: TempDir;
-let sims: Simulation[] = [];
-beforeEach(() => (tmp = makeTempDir()));
-afterEach(async () => {
-  await Promise.all(sims.splice(0).map((s) => s.stop()));
-  tmp.cleanup();
-});
-
-const at = (name: string) => path.join(tmp.dir, name);
-const run = (args: string[]) => runCli(['run', APPROVE_CSRS, ...args, '--state-dir', tmp.stateDir, '--output', 'plain'], { timeout: 90_000 });
+const { tmp, at, run, startSims } = useFleetTest();
 
 describe('fleet strategy (end to end, simulated clusters)', { timeout: 180_000 }, () => {
   it("a cluster's inputs win over --set; a hanging cluster is stopped at its deadline without holding the others up", async () => {
-    sims = await startClusters(2);
+    const sims = await startSims(2);
     const file = writeFleet(at('fleet.yaml'), [
       // Waits for a machine that never joins: its first step would wait 30 minutes. The deadline leaves the other
       // cluster's run (about a second) ample time even on a loaded machine.
@@ -39,7 +29,7 @@ describe('fleet strategy (end to end, simulated clusters)', { timeout: 180_000 }
   });
 
   it('a secret is resolved once for the fleet, masked in every cluster, kept out of the fleet record; identical failures are grouped', async () => {
-    sims = await startClusters(2);
+    const sims = await startSims(2);
     const secret = 'fleet-S3cret-Value-42';
     const file = writeFleet(at('fleet.yaml'), sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath })), { strategy: '{maxFailures: 5}' });
     const r = await runCli(['run', fixture('secret.yaml'), '--fleet', file, '--state-dir', tmp.stateDir, '--output', 'plain'], { env: { CLI_TEST_TOKEN: secret }, timeout: 90_000 });
@@ -56,7 +46,7 @@ describe('fleet strategy (end to end, simulated clusters)', { timeout: 180_000 }
   });
 
   it("a bad value in a cluster's inputs is exit 2 naming the cluster, before any cluster runs", async () => {
-    sims = await startClusters(1);
+    const sims = await startSims(1);
     const file = writeFleet(at('fleet.yaml'), [{ name: 'c1', kubeconfig: sims[0]!.kubeconfigPath, inputs: { window: 'soon' } }]);
     const r = await run(['--fleet', file]);
     expect(r.exitCode).toBe(2);
@@ -66,7 +56,7 @@ describe('fleet strategy (end to end, simulated clusters)', { timeout: 180_000 }
   });
 
   it('a manual gate without a terminal stops before the wave (exit 1); resume --approve wave-2 runs only that wave', async () => {
-    sims = await startClusters(2);
+    const sims = await startSims(2);
     const file = writeFleet(at('fleet.yaml'), sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath })), { strategy: '{waves: [1, 100%], pause: manual}' });
     const first = await run(['--fleet', file]);
     expect(first.exitCode).toBe(1);
@@ -84,7 +74,7 @@ describe('fleet strategy (end to end, simulated clusters)', { timeout: 180_000 }
     ['y', 0, 'approved'],
     ['n', 1, 'declined'],
   ])('on a terminal a manual gate asks y/N before the wave; answering %s → exit %d', async (key, exitCode, state) => {
-    sims = await startClusters(2);
+    const sims = await startSims(2);
     const file = writeFleet(at('fleet.yaml'), sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath })), { strategy: '{waves: [1, 100%], pause: manual}' });
     const cli = startCli(['run', APPROVE_CSRS, '--fleet', file, '--state-dir', tmp.stateDir], { tty: true, timeout: 90_000 });
     await cli.waitForOutput('wave-2: start wave-2 (1 cluster)? [y/N]');
@@ -97,7 +87,7 @@ describe('fleet strategy (end to end, simulated clusters)', { timeout: 180_000 }
   });
 
   it('on a terminal: a live table with the wave and budget headers, then the summary', async () => {
-    sims = await startClusters(2);
+    const sims = await startSims(2);
     const file = writeFleet(at('fleet.yaml'), sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath })), { strategy: '{maxFailures: 1}' });
     const r = await runCli(['run', APPROVE_CSRS, '--fleet', file, '--state-dir', tmp.stateDir], { tty: true, timeout: 90_000 });
     expect(r.exitCode).toBe(0);

@@ -3,23 +3,14 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Simulation } from '../../src/sim/index.js';
 import { openDefaultFleetStore } from '../../src/store/default.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { fixture, journalEvents, makeTempDir, type TempDir } from './fixtures.js';
-import { APPROVE_CSRS, fleetIdIn, readFleetRecord, startClusters, writeCombinedKubeconfig, writeDeadKubeconfig, writeFleet } from './fleet-helpers.js';
+import { fixture, journalEvents } from './fixtures.js';
+import { APPROVE_CSRS, fleetIdIn, readFleetRecord, useFleetTest, writeCombinedKubeconfig, writeDeadKubeconfig, writeFleet } from './fleet-helpers.js';
 
-let tmp: TempDir;
-let sims: Simulation[] = [];
-beforeEach(() => (tmp = makeTempDir()));
-afterEach(async () => {
-  await Promise.all(sims.splice(0).map((s) => s.stop()));
-  tmp.cleanup();
-});
-
-const at = (name: string) => path.join(tmp.dir, name);
-const run = (fleetArgs: string[], ...extra: string[]) => runCli(['run', APPROVE_CSRS, ...fleetArgs, '--state-dir', tmp.stateDir, '--output', 'plain', ...extra], { timeout: 90_000 });
+const { tmp, at, run, startSims } = useFleetTest();
 const runsIn = (stateDir: string) => (existsSync(path.join(stateDir, 'runs')) ? readdirSync(path.join(stateDir, 'runs')).filter((n) => !n.startsWith('.')) : []);
 
 describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_000 }, () => {
@@ -52,7 +43,7 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
   });
 
   it('refuses an unknown context or an unreadable kubeconfig before any cluster is touched, naming the entry', async () => {
-    sims = await startClusters(1);
+    const sims = await startSims(1);
     const typo = { name: 'typo', kubeconfig: sims[0]!.kubeconfigPath, context: 'prod-eu' };
     const gone = { name: 'gone', kubeconfig: at('missing.kubeconfig') };
     const file = writeFleet(at('fleet.yaml'), [{ name: 'ok', kubeconfig: sims[0]!.kubeconfigPath }, typo, gone]);
@@ -68,7 +59,7 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
   });
 
   it('rolls out in waves (canary, then percentages of the rest); an unreachable cluster fails alone, with a clear message', async () => {
-    sims = await startClusters(4);
+    const sims = await startSims(4);
     const clusters = sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath }));
     const file = writeFleet(at('fleet.yaml'), [...clusters, { name: 'dead', kubeconfig: writeDeadKubeconfig(at('dead.kubeconfig'), sims[0]!) }], {
       strategy: '{waves: [1, 50%, 100%], maxParallel: 2, maxFailures: 1}',
@@ -110,7 +101,7 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
   });
 
   it('--output json: the clusters\' engine events with a cluster field, and the fleet\'s own events', async () => {
-    sims = await startClusters(2);
+    const sims = await startSims(2);
     const file = writeFleet(at('fleet.yaml'), sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath })));
     const r = await runCli(['run', APPROVE_CSRS, '--fleet', file, '--state-dir', tmp.stateDir, '--output', 'json'], { timeout: 90_000 });
     expect(r.exitCode).toBe(0);
@@ -123,7 +114,7 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
   });
 
   it('the failure budget stops the rollout; resume runs only the clusters that did not succeed and the waves not started', async () => {
-    sims = await startClusters(4);
+    const sims = await startSims(4);
     const dead = writeDeadKubeconfig(at('flaky.kubeconfig'), sims[1]!);
     const file = writeFleet(at('fleet.yaml'), [
       { name: 'canary', kubeconfig: sims[0]!.kubeconfigPath },
@@ -171,7 +162,7 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
 
   it('Ctrl-C stops starting clusters, interrupts the running one (exit 130), and resume completes the fleet', async () => {
     // The workers join ten simulated minutes in (10 s at 60×): c1's first step is still waiting when Ctrl-C comes.
-    sims = await startClusters(3, 60, fixture('late-workers.yaml'));
+    const sims = await startSims(3, 60, fixture('late-workers.yaml'));
     const file = writeFleet(at('fleet.yaml'), sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath })), { strategy: '{waves: [1, 100%], maxParallel: 1}' });
     const cli = startCli(['run', APPROVE_CSRS, '--fleet', file, '--state-dir', tmp.stateDir, '--output', 'plain'], { timeout: 90_000 });
     await cli.waitForOutput('[c1] client-pending: started');
@@ -198,7 +189,7 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
   });
 
   it('a fleet run killed outright (kill -9) is listed as crashed, and resume completes it', async () => {
-    sims = await startClusters(2, 60, fixture('late-workers.yaml'));
+    const sims = await startSims(2, 60, fixture('late-workers.yaml'));
     const file = writeFleet(at('fleet.yaml'), sims.map((s, i) => ({ name: `c${i + 1}`, kubeconfig: s.kubeconfigPath })), { strategy: '{maxParallel: 2}' });
     const cli = startCli(['run', APPROVE_CSRS, '--fleet', file, '--state-dir', tmp.stateDir, '--output', 'plain'], { timeout: 90_000 });
     await cli.waitForOutput(/\[c1\] client-pending: started[\s\S]*\[c2\] client-pending: started|\[c2\] client-pending: started[\s\S]*\[c1\] client-pending: started/);
@@ -219,7 +210,7 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
   });
 
   it('--contexts runs every matching context of a kubeconfig; --selector filters a fleet by labels', async () => {
-    sims = await startClusters(3);
+    const sims = await startSims(3);
     const kubeconfig = writeCombinedKubeconfig(at('kubeconfig'), { 'prod-eu': sims[0]!, 'prod-us': sims[1]!, 'staging-eu': sims[2]! });
     const r = await run(['--contexts', 'prod-*', '--kubeconfig', kubeconfig]);
     expect(r.exitCode).toBe(0);
@@ -251,7 +242,7 @@ describe('opsbook run --fleet (end to end, simulated clusters)', { timeout: 180_
   });
 
   it('discovers the clusters of a Cluster API management cluster through their <name>-kubeconfig Secrets', async () => {
-    sims = await startClusters(3);
+    const sims = await startSims(3);
     const [management, east, west] = sims as [Simulation, Simulation, Simulation];
     const addCluster = async (name: string, labels: Record<string, string>, kubeconfig?: string) => {
       await management.access.create('clusters', { metadata: { name, namespace: 'default', labels }, spec: {} });
