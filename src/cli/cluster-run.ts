@@ -63,8 +63,8 @@ export async function runSessionOnCluster(options: ClusterRunOptions): Promise<{
   });
   const clusterKube = createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock, impersonate: impersonationOf(flags) });
   const kube = trace ? traceServer(clusterKube, trace) : clusterKube;
-  // Shell steps' kubectl must reach the cluster --context chose, like built-in steps do.
-  const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: flags.context });
+  // Shell steps' kubectl must reach the cluster --context chose, as the identity --as names, like built-in steps do.
+  const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: flags.context, impersonate: impersonationOf(flags) });
   try {
     await options.beforeStart?.(kube);
     const result = await runSession({

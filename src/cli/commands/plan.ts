@@ -40,7 +40,7 @@ export async function planCommand(file: string, flags: PlanFlags, io: CliIo): Pr
     void io.stderr.write(`${text}\n`),
   );
   const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
-  const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: flags.context });
+  const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: flags.context, impersonate: impersonationOf(flags) });
   let plan;
   try {
     plan = await planRunbook({
