@@ -27,6 +27,9 @@ export interface FleetFlags extends CommonFlags, FleetTargetFlags {
   allowChanged?: boolean;
   /** Take over a fleet run (and its clusters' runs) claimed by a process on another host. */
   force?: boolean;
+  /** `--report FILE [--report-format F]`: the fleet's report, written when the rollout ends (checked by the command first). */
+  report?: string;
+  reportFormat?: string;
 }
 
 interface FleetContext {
@@ -97,6 +100,7 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
   const emit = (event: FleetEvent) => renderer.handle(event);
   const waves = wavesToRun(record);
   const management = memoize((kubeconfig?: string, context?: string) => openKubeClient(kubeconfig, context, io, clock));
+  let ended = false;
   try {
     emit({
       type: 'fleet-start',
@@ -151,6 +155,7 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
     record.status = outcome.status;
     if (outcome.reason) record.reason = outcome.reason;
     await save();
+    ended = true;
     const count = (status: FleetClusterRecord['status']) => record.clusters.filter((c) => c.status === status).length;
     emit({
       type: 'fleet-end',
@@ -173,7 +178,16 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
     await saving;
     await renderer.close();
     interrupt.remove();
+    // Once the live view is closed (its lines stay whole) and the record is final, whatever the outcome.
+    if (ended && flags.report !== undefined) await writeFleetReport(ctx);
   }
+}
+
+/** The fleet's report (cluster × step matrix) from its record and its clusters' journals; a failure to write is said, not thrown. */
+async function writeFleetReport(ctx: FleetContext): Promise<void> {
+  const { resolveReportRequest, writeRunReport } = await import('./commands/report.js');
+  const request = await resolveReportRequest(ctx.flags.report, ctx.flags.reportFormat, ctx.io.cwd);
+  if (request) await writeRunReport(request, { runs: ctx.runStore, fleets: ctx.fleetStore, where: ctx.stateDir }, ctx.record.fleetId, ctx.io);
 }
 
 interface ClusterDeps {

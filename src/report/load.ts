@@ -38,9 +38,12 @@ export async function loadFleetReport(fleets: FleetStore, store: RunStore, fleet
   };
 }
 
-/** A run id or a fleet id (`fleet-…`), whichever the stores hold. */
-export async function loadReport(stores: { runs: RunStore; fleets: FleetStore }, id: string): Promise<Report> {
+/** A run id or a fleet id (`fleet-…`), whichever the stores hold; `fleets` absent: a store that keeps no fleet runs. */
+export async function loadReport(stores: { runs: RunStore; fleets?: FleetStore; where?: string }, id: string): Promise<Report> {
+  if (id.startsWith('fleet-')) {
+    if (stores.fleets && (await stores.fleets.readFleet(id))) return loadFleetReport(stores.fleets, stores.runs, id);
+    throw new UsageError(`no fleet run ${id}${stores.where ? ` in ${stores.where}` : ''}${stores.fleets ? '' : ' (it keeps no fleet runs)'}`);
+  }
   if (await stores.runs.has(id)) return loadRunReport(stores.runs, id);
-  if (await stores.fleets.readFleet(id)) return loadFleetReport(stores.fleets, stores.runs, id);
   throw new UsageError(`no run or fleet run ${id} (looked for ${stores.runs.locate(id)})`);
 }

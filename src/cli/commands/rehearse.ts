@@ -67,6 +67,8 @@ export function registerRehearseCommand(program: Command): void {
     if (file === undefined) throw new UsageError("missing required argument 'runbook' (or --all to rehearse every bundled runbook)");
     if (scenario === undefined) throw new UsageError("missing required option '--scenario <file>' (or --all to rehearse every bundled runbook)");
     if (flags.fleet !== undefined || flags.clusters !== undefined || flags.contexts !== undefined) {
+      // An extension it cannot tell is refused (exit 2) before any simulation starts; the fleet run writes the report.
+      await resolveReportRequest(flags.report, flags.reportFormat, getProcessIo().cwd);
       process.exitCode = await (await import('../fleet-rehearse.js')).rehearseFleetCommand(file, { ...flags, scenario }, getProcessIo());
       return;
     }
@@ -194,7 +196,10 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, io: Cl
         }),
     });
     // Before the temporary state directory (and the journal in it) is removed.
-    if (reportRequest) await writeRunReport(reportRequest, tempState ?? resolveStateDir(flags.stateDir, io.env, io.cwd), runId, io);
+    if (reportRequest) {
+      const journalDir = tempState ?? resolveStateDir(flags.stateDir, io.env, io.cwd);
+      await writeRunReport(reportRequest, { runs: (await import('../../store/default.js')).openDefaultStore(journalDir), where: journalDir }, runId, io);
+    }
     const report = {
       runbook: { name: prepared.runbook.metadata.name, file: prepared.runbook.file },
       scenario: sim.scenario.name,

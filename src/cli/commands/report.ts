@@ -5,15 +5,25 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError } from '../../errors.js';
 import type { ReportFormat } from '../../report/index.js';
+import type { FleetStore, RunStore } from '../../store/index.js';
 import { escapeControl } from '../../ui/escape.js';
 import { getProcessIo, type CliIo } from '../io.js';
-import { addCommonOptions, resolveStateDir } from '../options.js';
+import { addCommonOptions, type CommonFlags } from '../options.js';
 
-interface ReportFlags {
+type StoreFlags = Pick<CommonFlags, 'kubeconfig' | 'context' | 'stateDir' | 'state'> & Partial<Pick<CommonFlags, 'as' | 'asGroup'>>;
+
+interface ReportFlags extends StoreFlags {
   format: ReportFormat;
   output?: string;
   out?: string;
-  stateDir?: string;
+}
+
+/** What a report is read from: a run store (either backend), and the fleet records kept beside it when it has them. */
+export interface ReportStores {
+  runs: RunStore;
+  fleets?: FleetStore;
+  /** The store, for messages: a state directory or kubernetes://NS. */
+  where: string;
 }
 
 const FORMATS = ['html', 'markdown', 'junit'];
@@ -25,15 +35,17 @@ export function registerReportCommand(program: Command): void {
     .argument('<id>', 'a run id or fleet run id shown by `opsbook runs`')
     .addOption(new Option('--format <format>', 'html (one self-contained page), markdown (ticket/PR summary) or junit (CI test report)').choices(FORMATS).default('markdown'))
     .option('-o, --out <file>', 'write the report to FILE (default: standard output)');
-  addCommonOptions(command, ['stateDir'])
+  addCommonOptions(command, ['kubeconfig', 'context', 'stateDir', 'state', 'as', 'asGroup'])
     .action(async (id: string, flags: ReportFlags) => {
       process.exitCode = await reportCommand(id, flags, getProcessIo());
     });
 }
 
 export async function reportCommand(id: string, flags: ReportFlags, io: CliIo): Promise<number> {
-  const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
-  const text = await renderStoredReport(stateDir, id, flags.format);
+  const [{ isRunId }, { isFleetId }] = await Promise.all([import('../../engine/index.js'), import('../../fleet/index.js')]);
+  // Before any store is opened: an id that is neither would only fail later, in a label selector or a file name.
+  if (!isRunId(id) && !isFleetId(id)) throw new UsageError(`${id} is not a run id or fleet run id (see \`opsbook runs\`)`);
+  const text = await renderStoredReport(await openReportStores(flags, io), id, flags.format);
   if (flags.out === undefined) io.stdout.write(text);
   else {
     await writeReportText(path.resolve(io.cwd, flags.out), text);
@@ -42,10 +54,16 @@ export async function reportCommand(id: string, flags: ReportFlags, io: CliIo): 
   return 0;
 }
 
-async function renderStoredReport(stateDir: string, id: string, format: ReportFormat): Promise<string> {
-  const [{ loadReport, renderReport }, { openDefaultStore, openDefaultFleetStore }] = await Promise.all([import('../../report/index.js'), import('../../store/default.js')]);
-  const report = await loadReport({ runs: openDefaultStore(stateDir), fleets: openDefaultFleetStore(stateDir) }, id);
-  return renderReport(report, format);
+/** The store the flags name (--state kubernetes://NS, $OPSBOOK_STATE, else the state directory), read-only. */
+export async function openReportStores(flags: StoreFlags, io: Pick<CliIo, 'env' | 'cwd'>): Promise<ReportStores> {
+  const [{ openRunStore }, { systemClock }, { openDefaultFleetStore }] = await Promise.all([import('../state-dir.js'), import('../../time/clock.js'), import('../../store/default.js')]);
+  const { store, location, where } = await openRunStore(flags, io, systemClock, 'read');
+  return { runs: store, where, ...(location.kind === 'local' ? { fleets: openDefaultFleetStore(location.stateDir) } : {}) };
+}
+
+async function renderStoredReport(stores: ReportStores, id: string, format: ReportFormat): Promise<string> {
+  const { loadReport, renderReport } = await import('../../report/index.js');
+  return renderReport(await loadReport(stores, id), format);
 }
 
 async function writeReportText(file: string, text: string): Promise<void> {
@@ -67,10 +85,10 @@ export async function resolveReportRequest(file: string | undefined, format: str
   return { file: path.resolve(cwd, file), format: (format as ReportFormat | undefined) ?? reportFormatOf(file) };
 }
 
-/** Writes the report of a run that just ended (or was interrupted); a failure to write is said, not thrown, so the run's exit code stands. */
-export async function writeRunReport(request: { file: string; format: ReportFormat }, stateDir: string, runId: string, io: CliIo): Promise<boolean> {
+/** Writes the report of a run (or fleet run) that just ended or was interrupted; a failure to write is said, not thrown, so the run's exit code stands. */
+export async function writeRunReport(request: { file: string; format: ReportFormat }, stores: ReportStores, id: string, io: CliIo): Promise<boolean> {
   try {
-    await writeReportText(request.file, await renderStoredReport(stateDir, runId, request.format));
+    await writeReportText(request.file, await renderStoredReport(stores, id, request.format));
     io.stderr.write(`report: wrote ${escapeControl(request.file)} (${request.format})\n`);
     return true;
   } catch (error) {
@@ -79,7 +97,7 @@ export async function writeRunReport(request: { file: string; format: ReportForm
   }
 }
 
-/** Adds `--report FILE` and `--report-format` to run and rehearse. */
+/** Adds `--report FILE` and `--report-format` to run, resume and rehearse. */
 export function addReportOptions(command: Command): Command {
   return command
     .option('--report <file>', 'when the run ends (succeeded, failed or interrupted), write its report to FILE: .html, .md or .xml (JUnit)')

@@ -6,6 +6,7 @@ import { getProcessIo, type CliIo } from '../io.js';
 import { addRunOptions, resolveStateDir } from '../options.js';
 import { escapeControl } from '../../ui/escape.js';
 import type { RunFlags } from './run.js';
+import { addReportOptions, resolveReportRequest, writeRunReport } from './report.js';
 
 interface ResumeFlags extends RunFlags {
   allowChanged?: boolean;
@@ -16,7 +17,7 @@ interface ResumeFlags extends RunFlags {
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerResumeCommand(program: Command): void {
-  addRunOptions(
+  const command = addRunOptions(
     program
       .command('resume')
       .description('resume a failed or interrupted run, or re-run part of any run (--from)')
@@ -25,13 +26,15 @@ export function registerResumeCommand(program: Command): void {
     .option('--from <step>', 're-run this step and everything downstream of it, reusing the rest (repeatable, or a,b); works on succeeded runs too', collect, [])
     .option('--allow-changed', 'resume even though the runbook file changed since the run started')
     .option('--break-lock', 'take over the cluster lock (spec.lock) even if another run holds it')
-    .option('--force', 'resume although the crashed run (its owner or its step processes) was on another host and cannot be checked')
-    .action(async (runId: string, flags: ResumeFlags) => {
-      process.exitCode = await resumeCommand(runId, flags, getProcessIo());
-    });
+    .option('--force', 'resume although the crashed run (its owner or its step processes) was on another host and cannot be checked');
+  addReportOptions(command).action(async (runId: string, flags: ResumeFlags) => {
+    process.exitCode = await resumeCommand(runId, flags, getProcessIo());
+  });
 }
 
 export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo): Promise<number> {
+  // Refused (exit 2) before anything is claimed or run; the report covers the whole run, earlier attempts included.
+  const reportRequest = await resolveReportRequest(flags.report, flags.reportFormat, io.cwd);
   if (runId.startsWith('fleet-')) {
     if (flags.from.length > 0) throw new UsageError('--from re-runs steps of one run; resume a cluster\'s own run for that (see `opsbook runs FLEET_ID`)');
     return (await import('../fleet-command.js')).resumeFleetCommand(runId, flags, io);
@@ -59,7 +62,7 @@ export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo
     const from = splitStepIds(flags.from);
     // An unknown --from step is refused before the cluster lock is taken or anything runs.
     checkStepIds(prepared.runbook, from, '--from');
-    return await runOnCluster({
+    const exitCode = await runOnCluster({
       io,
       flags,
       prepared,
@@ -78,6 +81,8 @@ export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo
           onNotice: (text) => void io.stderr.write(`${escapeControl(text)}\n`),
         }),
     });
+    if (reportRequest) await writeRunReport(reportRequest, { runs: store, where }, runId, io);
+    return exitCode;
   } finally {
     await claim.release();
   }

@@ -32,9 +32,6 @@ export function registerRunCommand(program: Command): void {
 }
 
 export async function runCommand(file: string, flags: RunFlags, io: CliIo): Promise<number> {
-  if ((flags.fleet !== undefined || flags.contexts !== undefined) && flags.report !== undefined) {
-    throw new UsageError('--report with a fleet run: write it afterwards with `opsbook report FLEET_ID`');
-  }
   if (flags.runIdFromJob !== undefined) {
     if (flags.runId !== undefined) throw new UsageError('--run-id and --run-id-from-job: give one');
     flags = { ...flags, runId: (await import('../../submit/index.js')).runIdForJob(flags.runIdFromJob) };
@@ -66,7 +63,6 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
   const selection = await resolveSelection({ only: flags.only ?? [], skip: flags.skip ?? [], from: flags.from ?? [], fromRun: flags.fromRun }, prepared.runbook, async () => state.store, (text) =>
     void io.stderr.write(`${text}\n`),
   );
-  if (reportRequest && state.location.kind === 'kubernetes') throw new UsageError('--report reads the run from the state directory: it is not supported with --state kubernetes://… yet');
   const runId = flags.runId ?? createRunId(clock.now());
   const exitCode = await runOnCluster({
     io,
@@ -79,7 +75,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
     start: (engine) => executeRunbook(engine, selection),
   });
   // Whatever the outcome (failed, interrupted): the report is most wanted when the run went wrong.
-  if (reportRequest) await writeRunReport(reportRequest, stateDir, runId, io);
+  if (reportRequest) await writeRunReport(reportRequest, { runs: state.store, where: state.where }, runId, io);
   return exitCode;
 }
 
