@@ -2,7 +2,7 @@
 // configMapKeyRef) and mounted ConfigMaps/Secrets; failures replaced up to backoffLimit; a deleted pod gets SIGTERM and is replaced; an
 // unknown image stays Pending in ImagePullBackOff. Driven through the real client over HTTPS, and kubectl finds the Jobs.
 
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -25,6 +25,7 @@ beforeAll(async () => {
     images: { 'sim/bash:1': { command: ['bash', '-c'], env: { PATH: process.env.PATH ?? '/usr/bin:/bin' } } },
     replacementDelayMs: () => 0,
     gracePeriodMs: 5_000,
+    restartDelayMs: () => 200,
   });
   await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   await cluster.kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: ns }, stringData: { token: 'tok-123' } });
@@ -40,7 +41,7 @@ afterAll(async () => {
 type Job = KubeObject & { status?: { active?: number; succeeded?: number; failed?: number; conditions?: { type: string; status: string; reason?: string }[] } };
 type Pod = KubeObject & { status?: { phase?: string; containerStatuses?: { state?: { waiting?: { reason?: string } } }[] } };
 
-function job(name: string, script: string, extra: { backoffLimit?: number; image?: string } = {}): KubeObject {
+function job(name: string, script: string, extra: { backoffLimit?: number; image?: string; restartPolicy?: string } = {}): KubeObject {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -49,7 +50,7 @@ function job(name: string, script: string, extra: { backoffLimit?: number; image
       backoffLimit: extra.backoffLimit ?? 3,
       template: {
         spec: {
-          restartPolicy: 'Never',
+          restartPolicy: extra.restartPolicy ?? 'Never',
           containers: [
             {
               name: 'main',
@@ -125,7 +126,7 @@ describe('simulated workloads', () => {
     const kubectl = await execa('kubectl', ['--kubeconfig', cluster.sim.kubeconfigPath, '-n', ns, 'delete', 'pod', first.metadata.name!, '--wait=false'], { reject: false });
     expect(kubectl.exitCode, kubectl.stderr).toBe(0);
     const done = await ended('evict', 'Complete');
-    // The replacement does not wait for the old process (as podReplacementPolicy TerminatingOrFailed): its trap runs meanwhile.
+    // Without a podFailurePolicy (podReplacementPolicy TerminatingOrFailed) the replacement does not wait for the old process.
     await until('the first pod\'s TERM trap', async () => (existsSync(path.join(dir, 'termed')) ? true : undefined));
     expect(done.status).toMatchObject({ succeeded: 1, failed: 1 });
     const pods = await podsOf('evict');
@@ -163,6 +164,10 @@ describe('simulated workloads', () => {
     const pod = await until('stubborn pod running', async () => (await podsOf('stubborn')).find((p) => /child=\d+/.test(workloads.pods.log(ns, p.metadata.name!) ?? '')));
     const child = Number(/child=(\d+)/.exec(workloads.pods.log(ns, pod.metadata.name!)!)![1]);
     await cluster.kube.delete({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name!, namespace: ns });
+    // Deleted gracefully, as the API server does: the pod is still there, marked, while its container runs.
+    const deleting = await cluster.kube.get<Pod & { metadata: { deletionTimestamp?: string } }>({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name!, namespace: ns });
+    expect(deleting?.metadata.deletionTimestamp).toBeDefined();
+    expect(deleting?.status?.phase).toBe('Running');
     const alive = () => {
       try {
         process.kill(child, 0);
@@ -175,6 +180,46 @@ describe('simulated workloads', () => {
     expect(alive()).toBe(true);
     await until('the process group to be killed', async () => (alive() ? undefined : true));
     await ended('stubborn', 'Failed');
+    // Removed by the kubelet once its container ended.
+    await until('the pod to be removed', async () => ((await podsOf('stubborn')).length === 0 ? true : undefined));
+  }, 30_000);
+
+  it('a container killed as the OOM killer does (every process, those in groups of their own too) ends with 137: restartPolicy Never fails the pod and the Job makes a new one', async () => {
+    const script = `if [ -e "$DIR/oom-second" ]; then echo second; exit 0; fi; touch "$DIR/oom-second"; setsid sh -c 'while true; do sleep 0.05; done' & echo "child=$!"; while true; do sleep 0.05; done`;
+    await cluster.kube.create(job('oom', script, { backoffLimit: 2 }));
+    const pod = await until('oom pod running', async () => (await podsOf('oom')).find((p) => /child=\d+/.test(workloads.pods.log(ns, p.metadata.name!) ?? '')));
+    const child = Number(/child=(\d+)/.exec(workloads.pods.log(ns, pod.metadata.name!)!)![1]);
+    expect(workloads.pods.pid(ns, pod.metadata.name!)).toBeGreaterThan(0);
+    expect(workloads.pods.kill(ns, pod.metadata.name!, 'OOMKilled')).toBe(true);
+    const done = await ended('oom', 'Complete');
+    expect(done.status).toMatchObject({ succeeded: 1, failed: 1 });
+    const killed = (await podsOf('oom')).find((p) => p.metadata.name === pod.metadata.name) as Pod & { status: { containerStatuses: { state: { terminated?: object } }[] } };
+    expect(killed.status.phase).toBe('Failed');
+    expect(killed.status.containerStatuses[0]!.state.terminated).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+    // The process in a session of its own went with the container, as with its cgroup (gone, or a zombie nobody has reaped yet).
+    const state = () => (existsSync(`/proc/${child}/stat`) ? readFileSync(`/proc/${child}/stat`, 'utf8').replace(/^.*\) /s, '')[0] : 'gone');
+    await until('the background process to end', async () => (['Z', 'X', 'gone'].includes(state() ?? '') ? true : undefined));
+  }, 30_000);
+
+  it('restartPolicy OnFailure: a killed container restarts in the same pod after the back-off (restartCount 1, lastState 137); the pod stays Running', async () => {
+    const script = `echo "run $(wc -l < "$DIR/restarts" 2>/dev/null || echo 0)"; echo x >> "$DIR/restarts"; while true; do sleep 0.05; done`;
+    await cluster.kube.create(job('restarts', script, { backoffLimit: 0, restartPolicy: 'OnFailure' }));
+    const pod = await until('restarts pod running', async () => (await podsOf('restarts')).find((p) => workloads.pods.log(ns, p.metadata.name!)?.includes('run')));
+    const firstPid = workloads.pods.pid(ns, pod.metadata.name!);
+    expect(workloads.pods.kill(ns, pod.metadata.name!)).toBe(true);
+    type Restarted = Pod & { status: { containerStatuses: { restartCount: number; state: { running?: object }; lastState?: { terminated?: object } }[] } };
+    const restarted = (await until('the container to run again', async () => {
+      const [p] = (await podsOf('restarts')) as Restarted[];
+      return p?.status.containerStatuses[0]?.restartCount === 1 && p.status.containerStatuses[0].state.running ? p : undefined;
+    })) as Restarted;
+    expect(restarted.metadata.uid).toBe(pod.metadata.uid);
+    expect(restarted.status.phase).toBe('Running');
+    expect(restarted.status.containerStatuses[0]!.lastState?.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+    expect(workloads.pods.pid(ns, pod.metadata.name!)).not.toBe(firstPid);
+    await until('the second run\'s output', async () => (workloads.pods.log(ns, pod.metadata.name!)?.includes('run 1') ? true : undefined));
+    expect((await getJob('restarts'))?.status?.active).toBe(1);
+    await cluster.kube.delete({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name!, namespace: ns });
+    await ended('restarts', 'Failed');
   }, 30_000);
 
   it('activeDeadlineSeconds fails the Job with DeadlineExceeded and ends its running pod', async () => {

@@ -22,7 +22,7 @@ import { renderTable, type IncludeObject } from './tables.js';
 import { serveWatch } from './watch.js';
 import { readWriteOptions } from './write-options.js';
 import { answerReview, isReviewPath, REVIEW_DEFS } from './reviews.js';
-import { evictPod, servePodLog } from '../workloads/pod-api.js';
+import { evictPod, markPodDeleted, servePodLog } from '../workloads/pod-api.js';
 
 export interface ApiServerOptions {
   core: ApiCore;
@@ -382,12 +382,14 @@ export class ApiServer {
         return this.sendObject(res, result.created ? 201 : 200, def, result.stored, table);
       }
       case 'delete': {
-        const body = parseJson(text) as { preconditions?: { resourceVersion?: string; uid?: string }; dryRun?: string[] } | undefined;
+        const body = parseJson(text) as { preconditions?: { resourceVersion?: string; uid?: string }; dryRun?: string[]; gracePeriodSeconds?: number } | undefined;
         if (body?.dryRun?.includes('All') && !options.dryRun) {
           options.dryRun = true;
           this.options.counters.reclassify(`delete ${resourceKeyOf(route)}`, `delete(dryRun) ${resourceKeyOf(route)}`);
         }
-        const stored = core.delete(user, def, namespace, name!, { ...options, preconditions: body?.preconditions });
+        // A pod a simulated kubelet runs is deleted gracefully (it stays, marked, until its containers stopped), as a real one is.
+        const graceful = def.resource === 'pods' && def.group === '' && !options.dryRun && !body?.preconditions ? markPodDeleted(core, def, namespace!, name!, user, store.now(), gracePeriodOf(query, body)) : undefined;
+        const stored = graceful ?? core.delete(user, def, namespace, name!, { ...options, preconditions: body?.preconditions });
         return table ? this.sendObject(res, 200, def, stored, table) : send(res, 200, deletedBody(def, stored));
       }
       case 'deletecollection': {
@@ -422,3 +424,9 @@ function defaultManager(req: IncomingMessage): string {
 }
 
 export { Authenticator };
+
+/** DeleteOptions.gracePeriodSeconds, from the body (kubectl) or the query string; undefined: the pod's own. */
+function gracePeriodOf(query: URLSearchParams, body: { gracePeriodSeconds?: number } | undefined): number | undefined {
+  const value = body?.gracePeriodSeconds ?? (query.has('gracePeriodSeconds') ? Number(query.get('gracePeriodSeconds')) : undefined);
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}

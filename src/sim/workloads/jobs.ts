@@ -36,8 +36,10 @@ function matchesFailJob(spec: Json, pod: Pod): boolean {
 /** Reconciles every Job on each Job or pod change; returns stop(). */
 export function startJobController(access: ClusterAccess, scheduler: Scheduler, options: JobControllerOptions = {}): () => void {
   const delay = options.replacementDelayMs ?? defaultDelay;
-  // Pods deleted before they ended count as failed attempts, as the real controller's finalizer tracking does.
-  const lostPods = new Map<string, Set<string>>();
+  // Failed attempts by Job uid, kept after their pods are removed: a Failed pod (unless an Ignore rule matches it) and a pod deleted
+  // before it ended, as the real controller's finalizer tracking counts them.
+  const failures = new Map<string, Set<string>>();
+  const countFailure = (jobUid: string, podUid: string) => failures.set(jobUid, (failures.get(jobUid) ?? new Set<string>()).add(podUid));
   const pending = new Set<string>();
   const waiting = new Map<string, number>();
   let stopped = false;
@@ -74,9 +76,14 @@ export function startJobController(access: ClusterAccess, scheduler: Scheduler, 
     const spec = job.spec as Json;
     const uid = job.metadata.uid!;
     const pods = access.list('pods', namespace).filter((p) => p.metadata.labels?.[CONTROLLER_UID_LABEL] === uid) as Pod[];
-    const active = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+    // podReplacementPolicy: a pod being deleted is replaced at once (TerminatingOrFailed, the default without a podFailurePolicy), or only
+    // once it Failed (Failed, the default with one): then a Job's next pod never runs beside its predecessor's last seconds.
+    const replaceTerminating = (spec.podReplacementPolicy ?? (spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed')) === 'TerminatingOrFailed';
+    const terminating = (p: Pod) => replaceTerminating && !!p.metadata.deletionTimestamp;
+    const active = pods.filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed' && !terminating(p));
     const succeeded = pods.filter((p) => p.status?.phase === 'Succeeded').length;
-    const failed = pods.filter((p) => p.status?.phase === 'Failed').length + (lostPods.get(uid)?.size ?? 0);
+    for (const pod of pods) if ((pod.status?.phase === 'Failed' || (terminating(pod) && pod.status?.phase !== 'Succeeded')) && !ignoresDisruption(spec, pod)) countFailure(uid, pod.metadata.uid!);
+    const failed = failures.get(uid)?.size ?? 0;
     const now = scheduler.clock.now();
     const startTime = (status.startTime as string | undefined) ?? new Date(now).toISOString();
     const deadline = typeof spec.activeDeadlineSeconds === 'number' ? Date.parse(startTime) + spec.activeDeadlineSeconds * 1000 : undefined;
@@ -149,11 +156,9 @@ export function startJobController(access: ClusterAccess, scheduler: Scheduler, 
     const uid = pod.metadata.labels?.[CONTROLLER_UID_LABEL];
     if (!jobName || !uid) return;
     const job = access.peek('jobs', pod.metadata.namespace, jobName);
-    if (event.type === 'DELETED' && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed' && !(job && ignoresDisruption(job.spec as Json, pod))) {
-      const lost = lostPods.get(uid) ?? new Set<string>();
-      lost.add(pod.metadata.uid!);
-      lostPods.set(uid, lost);
-    }
+    const ignored = !!job && ignoresDisruption(job.spec as Json, pod);
+    const ended = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+    if (!ignored && (pod.status?.phase === 'Failed' || (event.type === 'DELETED' && !ended))) countFailure(uid, pod.metadata.uid!);
     reconcileSoon(pod.metadata.namespace!, jobName);
   };
   const onJob = (event: StoreEvent) => {

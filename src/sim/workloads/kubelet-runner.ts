@@ -1,11 +1,12 @@
 // The simulated kubelet for workload pods: a pod of a known image runs as a local process (args, env, mounted ConfigMaps/Secrets mapped to a
-// temporary directory); its output is the pod log, its exit code the pod phase; deleting the pod sends SIGTERM, then SIGKILL after the grace period.
+// temporary directory); its output is the pod log, its exit code the pod phase (restartPolicy Never), or a restart in the same pod after a
+// back-off (OnFailure, Always); deleting the pod sends SIGTERM, then SIGKILL after the grace period, and only then is the pod removed.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ClusterAccess } from '../actors/access.js';
+import { CONTROLLER, type ClusterAccess } from '../actors/access.js';
 import type { Scheduler } from '../actors/schedule.js';
 import type { Json } from '../json.js';
 import type { KObject, StoreEvent } from '../store/types.js';
@@ -25,14 +26,24 @@ export interface PodRunnerOptions {
   nodeName?: string;
   /** Grace period (ms) of a pod that sets no terminationGracePeriodSeconds. @default 30000, as the API's default */
   gracePeriodMs?: number;
+  /** Wait before the n-th restart of a container (restartPolicy OnFailure/Always). @default 10 s doubling, capped at 5 min, as the kubelet's */
+  restartDelayMs?: (restarts: number) => number;
 }
+
+/** Why a container is killed from outside, as its terminated state reports it (exit 137 either way). */
+export type KillReason = 'OOMKilled' | 'Error';
 
 interface Running {
   child: ChildProcess;
   dir: string;
   namespace: string;
   name: string;
+  /** The runner stops: the process ends and nothing is reported. */
   stopping: boolean;
+  /** The pod is being deleted: once the process ended its status is reported and the pod removed. */
+  deleting: boolean;
+  /** Set by kill(): the terminated state's reason. */
+  killed?: KillReason;
 }
 
 export interface PodRunner {
@@ -40,10 +51,65 @@ export interface PodRunner {
   log(namespace: string, name: string): string | undefined;
   /** Subscribes to a pod's new log text until its process ends; returns unsubscribe. */
   follow(namespace: string, name: string, onText: (text: string) => void, onEnd: () => void): () => void;
+  /** The pid of the pod's running container process (its main process), or undefined. */
+  pid(namespace: string, name: string): number | undefined;
+  /**
+   * SIGKILL to every process of the pod's container at once, as the runtime does on an OOM kill or `crictl stop -t 0`; the container
+   * ends with exit 137 and `reason`, and the pod follows its restartPolicy. false when nothing runs for that pod.
+   */
+  kill(namespace: string, name: string, reason?: KillReason): boolean;
+  /** The grace period (ms) a deleted pod's running container gets; undefined when none runs. */
+  terminationGraceMs(namespace: string, name: string): number | undefined;
   stop(): void;
 }
 
 type Pod = KObject & { spec: Json; status?: Json };
+
+const defaultRestartDelay = (restarts: number) => Math.min(10_000 * 2 ** Math.max(0, restarts - 1), 300_000);
+
+/**
+ * SIGKILL to the container's process group and every process descended from its main process (steps in groups of their own
+ * included), all at once: what ending a container's cgroup or pid namespace does, which a process group alone does not reach.
+ */
+function killContainer(entry: { child: ChildProcess }): void {
+  const pid = entry.child.pid;
+  if (pid === undefined) return;
+  for (const target of [-pid, ...descendantsOf(pid)]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+
+/** Every live process below `pid`, from the parent pids in /proc (empty where /proc cannot be read). */
+function descendantsOf(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      // Fields after the command name, which may hold spaces and parentheses: state, ppid, …
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+    } catch {
+      // ended while we looked
+    }
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length > 0; ) {
+    const next = children.get(queue.shift()!) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
+}
 
 /** The downward API's metadata fields (name, namespace, uid, a label or an annotation). */
 function resolveFieldRef(pod: Pod, fieldPath: string): string | undefined {
@@ -61,6 +127,7 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
   const logs = new Map<string, string>();
   const followers = new Map<string, Set<{ onText: (t: string) => void; onEnd: () => void }>>();
   const started = new Set<string>();
+  let stopped = false;
   const nodeName = options.nodeName ?? 'sim-worker';
   const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
@@ -121,25 +188,62 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     const cwd = container.workingDir ? mapPath(container.workingDir) : dir;
     mkdirSync(cwd, { recursive: true });
     await access.mergePatch('pods', pod.metadata.namespace, pod.metadata.name, { spec: { nodeName } });
-    const child = spawn(image.command[0]!, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    const entry: Running = { child, dir, namespace: pod.metadata.namespace!, name: pod.metadata.name, stopping: false };
-    running.set(k, entry);
-    child.stdout!.on('data', (chunk: Buffer) => append(k, chunk.toString('utf8')));
-    child.stderr!.on('data', (chunk: Buffer) => append(k, chunk.toString('utf8')));
-    const startedAt = now();
-    await setStatus(pod, { phase: 'Running', hostIP: '10.0.0.10', podIP: '10.128.0.10', startTime: startedAt, containerStatuses: [{ name: container.name, image: container.image, imageID: `sim://${container.image}`, ready: true, restartCount: 0, started: true, state: { running: { startedAt } } }] });
-    child.on('error', (error) => append(k, `${error.message}\n`));
-    child.on('close', (code, signal) => {
-      running.delete(k);
-      rmSync(dir, { recursive: true, force: true });
-      ended(k);
-      const exitCode = code ?? (signal === 'SIGKILL' ? 137 : 143);
-      if (entry.stopping || !access.peek('pods', entry.namespace, entry.name)) return;
-      const terminated = { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', startedAt, finishedAt: now() };
-      setStatus(pod, { phase: exitCode === 0 ? 'Succeeded' : 'Failed', containerStatuses: [{ name: container.name, image: container.image, imageID: `sim://${container.image}`, ready: false, restartCount: 0, started: false, state: { terminated } }] }).catch((error: unknown) =>
-        scheduler.report(error, `pod ${k}`),
-      );
-    });
+    const imageID = `sim://${container.image}`;
+    const startTime = now();
+    const launch = async (restartCount: number, lastState: Json | undefined) => {
+      const child = spawn(image.command[0]!, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      const entry: Running = { child, dir, namespace: pod.metadata.namespace!, name: pod.metadata.name, stopping: false, deleting: false };
+      running.set(k, entry);
+      child.stdout!.on('data', (chunk: Buffer) => append(k, chunk.toString('utf8')));
+      child.stderr!.on('data', (chunk: Buffer) => append(k, chunk.toString('utf8')));
+      const startedAt = now();
+      const last = lastState ? { lastState } : {};
+      await setStatus(pod, { phase: 'Running', hostIP: '10.0.0.10', podIP: '10.128.0.10', startTime, containerStatuses: [{ name: container.name, image: container.image, imageID, ready: true, restartCount, started: true, state: { running: { startedAt } }, ...last }] });
+      child.on('error', (error) => append(k, `${error.message}\n`));
+      child.on('close', (code, signal) => {
+        running.delete(k);
+        ended(k);
+        const exitCode = code ?? (signal === 'SIGKILL' ? 137 : 143);
+        const current = access.peek('pods', entry.namespace, entry.name);
+        if (entry.stopping || !current || current.metadata.uid !== pod.metadata.uid) return void rmSync(dir, { recursive: true, force: true });
+        const terminated = { exitCode, reason: entry.killed ?? (exitCode === 0 ? 'Completed' : 'Error'), startedAt, finishedAt: now() };
+        const policy = (pod.spec.restartPolicy as string | undefined) ?? 'Always';
+        const restart = !entry.deleting && (policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0));
+        if (restart) {
+          // The kubelet restarts the container in the same pod (emptyDirs kept) after a back-off; the pod stays Running, restartCount grows.
+          const delay = (options.restartDelayMs ?? defaultRestartDelay)(restartCount + 1);
+          const waiting = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.round(delay / 1000)}s restarting failed container=${container.name} pod=${pod.metadata.name}` } };
+          setStatus(pod, { phase: 'Running', containerStatuses: [{ name: container.name, image: container.image, imageID, ready: false, restartCount, started: false, state: waiting, lastState: { terminated } }] })
+            .then(() => scheduler.clock.sleep(delay, scheduler.signal))
+            .then(async () => {
+              const still = access.peek('pods', entry.namespace, entry.name);
+              if (still && still.metadata.uid === pod.metadata.uid && !still.metadata.deletionTimestamp && !stopped) await launch(restartCount + 1, { terminated });
+              else rmSync(dir, { recursive: true, force: true });
+            })
+            .catch((error: unknown) => {
+              if (!scheduler.signal.aborted) scheduler.report(error, `pod ${k}`);
+            });
+          return;
+        }
+        rmSync(dir, { recursive: true, force: true });
+        // restartPolicy Never (or a deleted pod): the pod reaches a terminal phase; a deleted one is removed only once its container ended.
+        setStatus(pod, { phase: exitCode === 0 ? 'Succeeded' : 'Failed', containerStatuses: [{ name: container.name, image: container.image, imageID, ready: false, restartCount, started: false, state: { terminated }, ...last }] })
+          .then(() => {
+            if (entry.deleting) removePod(entry.namespace, entry.name, pod.metadata.uid!);
+          })
+          .catch((error: unknown) => scheduler.report(error, `pod ${k}`));
+      });
+    };
+    await launch(0, undefined);
+  }
+
+  /** The kubelet's final delete of a pod being deleted (its containers have stopped); gone already is fine. */
+  function removePod(namespace: string, name: string, uid: string): void {
+    try {
+      access.core.delete(CONTROLLER, access.def('pods'), namespace, name, { preconditions: { uid } });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 404 && (error as { code?: number }).code !== 409) throw error;
+    }
   }
 
   /** ConfigMap and Secret volumes as directories under `shared`, emptyDirs (fresh per pod) under `dir`, by mount path. */
@@ -187,27 +291,28 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
   }
 
   /** A deleted pod's process: SIGTERM to the container's main process, SIGKILL to all of it after the grace period. */
-  function terminate(k: string, graceMs: number): void {
+  function terminate(k: string, graceMs: number, deleting: boolean): void {
     const entry = running.get(k);
-    if (!entry || entry.stopping) return;
-    entry.stopping = true;
+    if (!entry || entry.stopping || entry.deleting) return;
+    if (deleting) entry.deleting = true;
+    else entry.stopping = true;
     entry.child.kill('SIGTERM');
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-entry.child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, graceMs);
+    const timer = setTimeout(() => killContainer(entry), graceMs);
     entry.child.once('close', () => clearTimeout(timer));
   }
+
+  const graceOf = (pod: Pod) => (typeof pod.spec.terminationGracePeriodSeconds === 'number' ? pod.spec.terminationGracePeriodSeconds * 1000 : (options.gracePeriodMs ?? 30_000));
 
   const onPod = (event: StoreEvent) => {
     const pod = event.stored.object as Pod;
     const k = key(pod.metadata.namespace!, pod.metadata.name);
     if (event.type === 'DELETED') {
-      const grace = typeof pod.spec.terminationGracePeriodSeconds === 'number' ? pod.spec.terminationGracePeriodSeconds * 1000 : (options.gracePeriodMs ?? 30_000);
-      terminate(k, grace);
+      // Removed without graceful deletion (grace 0, a namespace deleted): its containers get what is left of the grace period.
+      terminate(k, pod.metadata.deletionTimestamp ? 0 : graceOf(pod), true);
+      return;
+    }
+    if (event.type === 'MODIFIED' && pod.metadata.deletionTimestamp) {
+      terminate(k, Math.max(0, Date.parse(pod.metadata.deletionTimestamp as string) - scheduler.clock.now()), true);
       return;
     }
     if (event.type === 'ADDED' && !started.has(k) && !pod.status?.containerStatuses) {
@@ -229,10 +334,27 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
       followers.set(k, set);
       return () => set.delete(follower);
     },
+    pid: (namespace, name) => running.get(key(namespace, name))?.child.pid,
+    kill(namespace, name, reason = 'Error') {
+      const entry = running.get(key(namespace, name));
+      if (!entry) return false;
+      entry.killed = reason;
+      killContainer(entry);
+      return true;
+    },
+    terminationGraceMs(namespace, name) {
+      const pod = access.peek('pods', namespace, name) as Pod | undefined;
+      return running.has(key(namespace, name)) && pod ? graceOf(pod) : undefined;
+    },
     stop() {
+      stopped = true;
       unregister();
       unsubscribe();
-      for (const k of [...running.keys()]) terminate(k, 0);
+      for (const entry of running.values()) {
+        entry.stopping = true;
+        entry.child.kill('SIGTERM');
+        setTimeout(() => killContainer(entry), 0);
+      }
       rmSync(root, { recursive: true, force: true });
     },
   };

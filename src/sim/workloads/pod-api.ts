@@ -1,10 +1,11 @@
-// pods/log (GET, `follow`) and pods/eviction (POST) for the simulated API server, answered from the pod runner and the store.
+// pods/log (GET, `follow`), pods/eviction (POST) and a pod's graceful DELETE for the simulated API server, answered from the pod runner and the store.
 
 import type { ServerResponse } from 'node:http';
 import type { UserInfo } from '../api/auth.js';
 import type { ApiCore } from '../api/core.js';
 import type { ResourceDef } from '../resources.js';
 import { badRequest } from '../api/status.js';
+import type { StoredObject } from '../store/types.js';
 import { CONTROLLER } from '../actors/access.js';
 import { podLogsFor } from './pod-logs.js';
 
@@ -44,6 +45,26 @@ export async function evictPod(core: ApiCore, def: ResourceDef, namespace: strin
   const conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'DisruptionTarget'), { type: 'DisruptionTarget', status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastTransitionTime: at }];
   // Authorised as an eviction above; the status write and the delete are the API server's own, not the caller's rights.
   await core.update(CONTROLLER, def, namespace, name, 'status', { ...pod, status: { ...status, conditions } }, { fieldManager: 'kube-apiserver' });
-  core.delete(CONTROLLER, def, namespace, name);
+  if (!markPodDeleted(core, def, namespace, name, CONTROLLER, now)) core.delete(CONTROLLER, def, namespace, name);
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 };
+}
+
+/**
+ * DELETE of a pod whose containers a kubelet runs, as the API server does it: the pod stays, with deletionTimestamp (now + grace) and
+ * deletionGracePeriodSeconds, until the kubelet has stopped its containers, reported their end and removed it; until then other
+ * clients see a pod being deleted, not a missing one. undefined when it goes at once: nothing runs it, a grace period of 0 (--force).
+ */
+export function markPodDeleted(core: ApiCore, def: ResourceDef, namespace: string, name: string, user: UserInfo, now: number, graceSeconds?: number): StoredObject | undefined {
+  core.authorize(user, 'delete', def, { namespace, name });
+  const stored = core.get(user, def, namespace, name);
+  const runningGraceMs = podLogsFor(core)?.terminationGraceMs(namespace, name);
+  if (runningGraceMs === undefined) return undefined;
+  const graceMs = graceSeconds !== undefined ? graceSeconds * 1000 : runningGraceMs;
+  if (graceMs <= 0) return undefined;
+  // Already being deleted: a second DELETE does not lengthen the grace period.
+  if (stored.object.metadata.deletionTimestamp) return stored;
+  const pod = structuredClone(stored.object);
+  pod.metadata.deletionTimestamp = new Date(now + graceMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  pod.metadata.deletionGracePeriodSeconds = Math.ceil(graceMs / 1000);
+  return core.store.update(def, pod);
 }
