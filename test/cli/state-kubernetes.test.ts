@@ -160,7 +160,7 @@ describe('--state kubernetes://NS', () => {
     writeFileSync(nobody, cluster.sim.kubeconfig.replace(/token: .*/, 'token: nobody-token-0123'), { mode: 0o600 });
     const denied = await runCli(['run', fixture('crash.yaml'), ...state, '--kubeconfig', nobody, '--state-dir', tmp.stateDir, '--set', `dir=${tmp.dir}`]);
     expect(denied.exitCode).toBe(2);
-    expect(denied.stderr).toMatch(/User "nobody" cannot list resource "configmaps".* in namespace runs: configmaps \(get, list, create, update\) and leases.coordination.k8s.io \(get, create, update\); bind the Role in deploy\/rbac.yaml/);
+    expect(denied.stderr).toMatch(/User "nobody" cannot list resource "configmaps".* in namespace runs: configmaps \(get, list, create, update\) and leases.coordination.k8s.io \(get, create, update\), and pods \(get\) to take over a run whose pod has ended .*; bind the Role in deploy\/rbac.yaml/);
     const deniedRuns = await runCli(['runs', ...state, '--kubeconfig', nobody]);
     expect(deniedRuns.exitCode).toBe(2);
     expect(markers()).toBe('');
