@@ -16,6 +16,7 @@ import type { Renderer } from '../ui/renderer.js';
 import type { KubeClient } from '../k8s/types.js';
 import { runSession, type RunOutcome, type SessionOptions } from './session.js';
 import { openTrace, traceServer } from './telemetry.js';
+import type { RunTrace } from '../telemetry/index.js';
 
 /** The engine options a run and a resume have in common, ready to spread into executeRunbook/resumeRunbook. */
 export type ClusterEngineOptions = ExecuteOptions & { runId: string; stateDir: string };
@@ -40,6 +41,8 @@ export interface ClusterRunOptions {
   beforeStart?: (kube: () => Promise<KubeClient>) => Promise<void>;
   /** A fleet run's cluster: recorded on the run's trace (when OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT asks for one). */
   fleet?: { id: string; cluster: string };
+  /** The fleet's trace for this cluster's run (under its cluster span): used instead of a trace of the run's own. */
+  trace?: RunTrace;
   /** A rehearsal: its scenario is recorded on the trace, which is exported only to a loopback endpoint. */
   rehearsal?: { scenario: string };
 }
@@ -53,14 +56,16 @@ export async function runOnCluster(options: ClusterRunOptions): Promise<number> 
 export async function runSessionOnCluster(options: ClusterRunOptions): Promise<{ exitCode: number; outcome?: RunOutcome }> {
   const { io, flags, prepared, runId, stateDir, clock } = options;
   const kubeconfigPath = flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
-  const trace = await openTrace({
-    env: io.env,
-    stderr: io.stderr,
-    secrets: prepared.secretValues,
-    ...(flags.context ? { context: flags.context } : {}),
-    ...(options.fleet ? { fleet: options.fleet } : {}),
-    ...(options.rehearsal ? { rehearsal: options.rehearsal } : {}),
-  });
+  const trace =
+    options.trace ??
+    (await openTrace({
+      env: io.env,
+      stderr: io.stderr,
+      secrets: prepared.secretValues,
+      ...(flags.context ? { context: flags.context } : {}),
+      ...(options.fleet ? { fleet: options.fleet } : {}),
+      ...(options.rehearsal ? { rehearsal: options.rehearsal } : {}),
+    }));
   const clusterKube = createKubeFactory({ kubeconfigPath, context: flags.context, env: io.env, clock, impersonate: impersonationOf(flags) });
   const kube = trace ? traceServer(clusterKube, trace) : clusterKube;
   // Shell steps' kubectl must reach the cluster --context chose, as the identity --as names, like built-in steps do.

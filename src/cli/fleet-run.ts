@@ -18,6 +18,8 @@ import type { PreparedFleet } from './fleet-prepare.js';
 import { openConnection } from './fleet-connection.js';
 import { openKubeClient, type FleetTargetFlags } from './fleet-target.js';
 import { installInterruptHandler } from './interrupt.js';
+import { openFleetTraceFor } from './telemetry.js';
+import type { FleetTrace } from '../telemetry/index.js';
 import type { CliIo } from './io.js';
 import { resolveColor, resolveOutputMode, type CommonFlags } from './options.js';
 import { escapeControl } from '../ui/escape.js';
@@ -97,7 +99,18 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
   };
   const byName = new Map(record.clusters.map((c) => [c.name, c]));
   const started = clock.now();
-  const emit = (event: FleetEvent) => renderer.handle(event);
+  // One trace for the fleet run (OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT): its root span, a span per wave and per cluster, each cluster's run below.
+  const trace = await openFleetTraceFor({
+    env: io.env,
+    stderr: io.stderr,
+    secrets: [...new Set([...ctx.prepared.runs.values()].flatMap((run) => run.secretValues))],
+    runbook: { path: record.runbook.path, sha256: ctx.prepared.runbook.sha256 },
+    ...(ctx.rehearsal ? { rehearsal: ctx.rehearsal } : {}),
+  });
+  const emit = (event: FleetEvent) => {
+    trace?.handle(event);
+    renderer.handle(event);
+  };
   const waves = wavesToRun(record);
   const management = memoize((kubeconfig?: string, context?: string) => openKubeClient(kubeconfig, context, io, clock));
   let ended = false;
@@ -135,7 +148,7 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
           release?.();
         }
       },
-      runCluster: (cluster, _wave, signal) => runCluster(ctx, cluster, signal, { emit, save, interrupt, management, createRunId: engine.createRunId, executeRunbook: engine.executeRunbook, resumeRunbook: engine.resumeRunbook }),
+      runCluster: (cluster, _wave, signal) => runCluster(ctx, cluster, signal, { emit, save, interrupt, management, createRunId: engine.createRunId, executeRunbook: engine.executeRunbook, resumeRunbook: engine.resumeRunbook, ...(trace ? { trace } : {}) }),
       onEvent: (event) => {
         if (event.type === 'wave-start' && !record.passedGates.includes(event.id)) record.passedGates.push(event.id);
         if (event.type === 'cluster-start') Object.assign(byName.get(event.cluster)!, { status: 'running' });
@@ -178,6 +191,8 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
     await saving;
     await renderer.close();
     interrupt.remove();
+    // Bounded (EXPORT_BOUND_MS), after the live view closed: a collector that is down neither holds the exit nor cuts its lines.
+    await trace?.close(clock.now());
     // Once the live view is closed (its lines stay whole) and the record is final, whatever the outcome.
     if (ended && flags.report !== undefined) await writeFleetReport(ctx);
   }
@@ -198,6 +213,8 @@ interface ClusterDeps {
   createRunId: typeof import('../engine/index.js').createRunId;
   executeRunbook: typeof import('../engine/index.js').executeRunbook;
   resumeRunbook: typeof import('../engine/index.js').resumeRunbook;
+  /** The fleet's trace: each cluster's run goes under its cluster span. */
+  trace?: FleetTrace;
 }
 
 /** One cluster's run, as `opsbook run` (or `resume`, when it has one already) would do it, its events tagged with it. */
@@ -233,6 +250,7 @@ async function runCluster(ctx: FleetContext, cluster: FleetClusterRecord, signal
       renderer,
       interrupt: { signal, received: deps.interrupt.received },
       fleet: { id: ctx.record.fleetId, cluster: cluster.name },
+      ...(deps.trace ? { trace: deps.trace.cluster(cluster.name, { ...(connection.context ? { context: connection.context } : {}), nowMs: clock.now() }) } : {}),
       ...(ctx.rehearsal ? { rehearsal: ctx.rehearsal } : {}),
       // An unreachable cluster fails at once with that reason, instead of retrying its first step's budget away.
       beforeStart: (kube) => probeCluster(kube, cluster.name, ctx.probeClock ?? clock, signal),

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { KubeClient } from '../k8s/types.js';
 import { packagePath } from '../paths.js';
-import { loadTracing, openRunTrace, type RunTrace, type TelemetryConfig, type TraceScope } from '../telemetry/index.js';
+import { loadTracing, openFleetTrace, openRunTrace, type FleetTrace, type FleetTraceScope, type RunTrace, type TelemetryConfig, type TraceScope } from '../telemetry/index.js';
 import { escapeControl } from '../ui/escape.js';
 
 /** The OTLP exporter's own default per export (OTEL_EXPORTER_OTLP_TIMEOUT unset). */
@@ -39,6 +39,23 @@ export interface OpenTraceOptions extends Omit<TraceScope, 'secrets'> {
 
 /** The run's trace when the variables ask for one; undefined (nothing loaded) otherwise. Never fails the run. */
 export async function openTrace(options: OpenTraceOptions): Promise<RunTrace | undefined> {
+  const { env: _env, stderr: _stderr, ...scope } = options;
+  return openWith(options, (config) => openRunTrace(config, scope));
+}
+
+export interface OpenFleetTraceOptions extends FleetTraceScope {
+  env: Env;
+  stderr: NodeJS.WritableStream;
+}
+
+/** A fleet run's one trace (a root span for the fleet; each cluster's run under it) when the variables ask for one. */
+export async function openFleetTraceFor(options: OpenFleetTraceOptions): Promise<FleetTrace | undefined> {
+  const { env: _env, stderr: _stderr, ...scope } = options;
+  return openWith(options, (config) => openFleetTrace(config, scope));
+}
+
+/** The checks every trace goes through (endpoint set and http(s); a rehearsal's only to the loopback), then `open`. */
+async function openWith<T>(options: { env: Env; stderr: NodeJS.WritableStream; rehearsal?: { scenario: string } }, open: (config: TelemetryConfig) => Promise<T>): Promise<T | undefined> {
   const endpoint = traceEndpoint(options.env);
   if (endpoint === undefined) return undefined;
   const warn = (text: string) => {
@@ -56,9 +73,8 @@ export async function openTrace(options: OpenTraceOptions): Promise<RunTrace | u
     return undefined;
   }
   const config: TelemetryConfig = { endpoint, exportTimeoutMs: exportTimeout(options.env), serviceVersion: readVersion(), warn };
-  const { env: _env, stderr: _stderr, ...scope } = options;
   try {
-    return await openRunTrace(config, scope);
+    return await open(config);
   } catch (error) {
     warn(`traces not exported: ${error instanceof Error ? error.message : String(error)} (the run is not affected)`);
     return undefined;

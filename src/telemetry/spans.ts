@@ -17,8 +17,8 @@ interface OpenStep {
   attempt?: { span: TraceSpan; startMs: number };
 }
 
-/** Builds spans from events as they come; every string attribute goes through `masker`. */
-export function createRunSpans(factory: SpanFactory, masker: Masker, scope: TraceScope): RunSpans {
+/** Builds spans from events as they come; every string attribute goes through `masker`. `parent`: a fleet's cluster span. */
+export function createRunSpans(factory: SpanFactory, masker: Masker, scope: TraceScope, parent?: TraceSpan): RunSpans {
   let root: TraceSpan | undefined;
   let server: string | undefined;
   const steps = new Map<string, OpenStep>();
@@ -53,7 +53,7 @@ export function createRunSpans(factory: SpanFactory, masker: Masker, scope: Trac
         'opsbook.cluster.context': scope.context,
         'opsbook.cluster.server': server,
         'opsbook.rehearsal.scenario': scope.rehearsal?.scenario,
-      });
+      }, parent);
     },
     'step-start': (e, t) => void openStep(e.stepId, t),
     'attempt-start': (e, t) => {

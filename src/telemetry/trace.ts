@@ -1,12 +1,37 @@
-// One run's trace: the SDK's tracer, the event mapping, a masker, and a close bounded by EXPORT_BOUND_MS.
+// A run's or a fleet run's trace: the SDK's tracer, the event mapping, a masker, and a close bounded by EXPORT_BOUND_MS.
 
 import { createMasker } from '../secrets/index.js';
-import { createTracing } from './sdk.js';
+import { createFleetSpans } from './fleet-spans.js';
+import { createTracing, type Tracing } from './sdk.js';
 import { createRunSpans } from './spans.js';
-import { EXPORT_BOUND_MS, type RunTrace, type TelemetryConfig, type TraceScope } from './types.js';
+import { EXPORT_BOUND_MS, type FleetTrace, type FleetTraceScope, type RunTrace, type TelemetryConfig, type TraceScope } from './types.js';
 
 export function startRunTrace(config: TelemetryConfig, scope: TraceScope): RunTrace {
-  // Kept for close(): written mid-run, a warning would cut through the live progress tree.
+  const exporting = startExport(config);
+  const spans = createRunSpans(exporting.tracing.spans, createMasker(scope.secrets), scope);
+  return {
+    handle: (event) => spans.handle(event),
+    setServer: (url) => spans.setServer(url),
+    close: (nowMs) => exporting.close(() => spans.finish(nowMs)),
+  };
+}
+
+/** One trace for the whole fleet run, its clusters' runs included: one tracer provider, exported once at the end. */
+export function startFleetTrace(config: TelemetryConfig, scope: FleetTraceScope): FleetTrace {
+  const exporting = startExport(config);
+  const spans = createFleetSpans(exporting.tracing.spans, createMasker(scope.secrets), scope);
+  return {
+    handle: (event) => spans.handle(event),
+    cluster(name, { context, nowMs }) {
+      const runs = spans.cluster(name, context, nowMs);
+      return { handle: (event) => runs.handle(event), setServer: (url) => runs.setServer(url), close: async (endMs) => runs.finish(endMs) };
+    },
+    close: (nowMs) => exporting.close(() => spans.finish(nowMs)),
+  };
+}
+
+/** The tracer and its bounded close, which says the first export failure once (never mid-run: it would cut through the live view). */
+function startExport(config: TelemetryConfig): { tracing: Tracing; close(finish: () => void): Promise<void> } {
   let failure: string | undefined;
   const warnOnce = (reason: string) => void (failure ??= reason);
   const tracing = createTracing({
@@ -14,13 +39,11 @@ export function startRunTrace(config: TelemetryConfig, scope: TraceScope): RunTr
     serviceVersion: config.serviceVersion,
     onExportError: (error) => warnOnce(error?.message || 'export failed'),
   });
-  const spans = createRunSpans(tracing.spans, createMasker(scope.secrets), scope);
   return {
-    handle: (event) => spans.handle(event),
-    setServer: (url) => spans.setServer(url),
-    async close(nowMs) {
+    tracing,
+    async close(finish) {
       try {
-        spans.finish(nowMs);
+        finish();
         if (!(await tracing.shutdown(EXPORT_BOUND_MS))) warnOnce(`no answer within ${EXPORT_BOUND_MS / 1000}s`);
       } catch (error) {
         warnOnce(error instanceof Error ? error.message : String(error));

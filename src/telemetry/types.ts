@@ -1,6 +1,7 @@
 // What a run's trace needs to know, as plain data: the CLI reads the OTEL_* variables and fills these in.
 
 import type { EngineEvent } from '../engine/events.js';
+import type { FleetEvent } from '../fleet/index.js';
 
 /** At most this long after a run ends is spent exporting its trace, whatever the collector does. */
 export const EXPORT_BOUND_MS = 2_000;
@@ -33,6 +34,26 @@ export interface RunTrace {
   handle(event: EngineEvent): void;
   setServer(url: string): void;
   /** Ends open spans at `nowMs` (the run's clock) and exports what is left, within EXPORT_BOUND_MS; never throws. */
+  close(nowMs: number): Promise<void>;
+}
+
+/** What a fleet run's trace knows beyond its events (the fleet-start event names the fleet, its waves and strategy). */
+export interface FleetTraceScope {
+  /** Every cluster's secret values: each attribute and event passes through one masker. */
+  secrets: readonly string[];
+  runbook: { path: string; sha256: string };
+  rehearsal?: { scenario: string };
+}
+
+/**
+ * A fleet run's one trace: a root span for the fleet, a child per wave and, below it, per cluster; each cluster's run
+ * (steps, attempts) below its cluster span, fed through the RunTrace `cluster()` gives.
+ */
+export interface FleetTrace {
+  handle(event: FleetEvent): void;
+  /** The cluster's run as a RunTrace under its cluster span; its close ends the run's open spans, the export is the fleet's. */
+  cluster(name: string, scope: { context?: string; nowMs: number }): RunTrace;
+  /** Ends open spans at `nowMs` and exports what is left, within EXPORT_BOUND_MS; never throws. */
   close(nowMs: number): Promise<void>;
 }
 

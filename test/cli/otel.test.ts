@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { repoRoot, runCli } from '../helpers/cli.js';
 import { closedPort, startReceiver, type Receiver, type ReceivedSpan } from '../telemetry/receiver.js';
+import { APPROVE_CSRS, startClusters, writeDeadKubeconfig, writeFleet } from './fleet-helpers.js';
 
 const SECRET = 'otel-held-out-s3cret-value';
 
@@ -160,26 +161,84 @@ describe('opsbook run, then resume, with OTEL_EXPORTER_OTLP_ENDPOINT', { timeout
 });
 
 describe('opsbook rehearse --clusters with OTEL_EXPORTER_OTLP_ENDPOINT', { timeout: 180_000 }, () => {
-  it('exports a trace per cluster, each span naming the fleet and its cluster', async () => {
+  it('exports one trace for the fleet: a root span for the fleet, a span per wave and per cluster, each cluster\'s run with its steps below it', async () => {
     setUp();
     receiver = await startReceiver();
-    const r = await runCli(['rehearse', 'runbooks/approve-csrs.yaml', '--scenario', 'runbooks/scenarios/two-workers.yaml', '--clusters', '2', '--output', 'plain'], {
+    const r = await runCli(['rehearse', 'runbooks/approve-csrs.yaml', '--scenario', 'runbooks/scenarios/two-workers.yaml', '--clusters', '3', '--max-parallel', '2', '--output', 'plain'], {
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_SDK_DISABLED: '' },
       timeout: 170_000,
     });
     expect(r.exitCode, r.stderr).toBe(0);
     const spans = receiver.spans();
+    expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
     const roots = spans.filter((s) => s.parentSpanId === undefined);
-    expect(roots.map((s) => s.attributes['opsbook.fleet.cluster']).sort()).toEqual(['sim-1', 'sim-2']);
-    expect(new Set(roots.map((s) => s.traceId)).size).toBe(2);
-    const fleetIds = new Set(spans.map((s) => s.attributes['opsbook.fleet.id']));
-    expect(fleetIds.size).toBe(1);
-    expect([...fleetIds][0]).toBeTruthy();
-    for (const root of roots) {
-      expect(root.attributes['opsbook.rehearsal.scenario']).toBe('two-workers');
-      const own = spans.filter((s) => s.traceId === root.traceId);
-      expect(own.length).toBeGreaterThan(2);
-      expect(own.every((s) => s.attributes['opsbook.fleet.cluster'] === root.attributes['opsbook.fleet.cluster'])).toBe(true);
+    expect(roots.map((s) => s.name)).toEqual(['fleet rehearsal of 3 clusters']);
+    const root = roots[0]!;
+    expect(root.attributes).toMatchObject({
+      'opsbook.fleet.name': 'rehearsal of 3 clusters', 'opsbook.runbook.name': 'approve-csrs', 'opsbook.fleet.max_parallel': 2, 'opsbook.fleet.clusters': 3,
+      'opsbook.fleet.status': 'succeeded', 'opsbook.fleet.succeeded': 3, 'opsbook.rehearsal.scenario': 'two-workers',
+    });
+    expect(String(root.attributes['opsbook.fleet.id'])).toMatch(/^fleet-/);
+    expect(String(root.attributes['opsbook.runbook.sha256'])).toMatch(/^[0-9a-f]{64}$/);
+    expect(root.attributes['opsbook.fleet.waves']).toBeGreaterThanOrEqual(1);
+    const childrenOf = (parent: ReceivedSpan) => spans.filter((s) => s.parentSpanId === parent.spanId);
+
+    const waves = childrenOf(root);
+    expect(waves.length).toBe(root.attributes['opsbook.fleet.waves']);
+    expect(waves.every((w) => /^wave \d+$/.test(w.name))).toBe(true);
+    const clusters = waves.flatMap(childrenOf);
+    expect(clusters.map((c) => c.name).sort()).toEqual(['cluster sim-1', 'cluster sim-2', 'cluster sim-3']);
+    for (const cluster of clusters) {
+      const name = cluster.name.slice('cluster '.length);
+      expect(cluster.attributes).toMatchObject({ 'opsbook.fleet.cluster': name, 'opsbook.cluster.name': name, 'opsbook.cluster.status': 'succeeded', 'opsbook.fleet.id': root.attributes['opsbook.fleet.id'] });
+      const [run, ...more] = childrenOf(cluster);
+      expect(more).toEqual([]);
+      expect(run!.name).toBe('run approve-csrs');
+      expect(run!.attributes).toMatchObject({ 'opsbook.fleet.cluster': name, 'opsbook.run.id': cluster.attributes['opsbook.run.id'], 'opsbook.run.status': 'succeeded', 'opsbook.rehearsal.scenario': 'two-workers' });
+      const steps = childrenOf(run!);
+      expect(steps.length).toBeGreaterThan(1);
+      expect(steps.every((s) => s.name.startsWith('step ') && s.attributes['opsbook.fleet.cluster'] === name)).toBe(true);
+      expect(steps.flatMap(childrenOf).some((a) => a.name.startsWith('attempt '))).toBe(true);
+    }
+    // Every span is the fleet's: nothing else was exported.
+    const counted = new Set([root, ...waves, ...clusters].map((s) => s.spanId));
+    const below = (s: ReceivedSpan): boolean => s.parentSpanId !== undefined && (counted.has(s.parentSpanId) || below(spans.find((p) => p.spanId === s.parentSpanId)!));
+    expect(spans.filter((s) => s !== root).every(below)).toBe(true);
+  });
+});
+
+describe('opsbook run --fleet with OTEL_EXPORTER_OTLP_ENDPOINT', { timeout: 180_000 }, () => {
+  it('marks the failed cluster and the fleet failed on their spans, the spent budget as an event; a cluster that never started its run has no run span', async () => {
+    const { stateDir } = setUp();
+    receiver = await startReceiver();
+    const sims = await startClusters(1);
+    try {
+      const fleet = writeFleet(path.join(dir, 'fleet.yaml'), [{ name: 'good', kubeconfig: sims[0]!.kubeconfigPath }, { name: 'dead', kubeconfig: writeDeadKubeconfig(path.join(dir, 'dead.kubeconfig'), sims[0]!) }], { strategy: '{waves: [1, 1], maxParallel: 1, maxFailures: 0}' });
+      const r = await runCli(['run', APPROVE_CSRS, '--fleet', fleet, '--state-dir', stateDir, '--output', 'plain'], {
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_SDK_DISABLED: '' },
+        timeout: 120_000,
+      });
+      expect(r.exitCode, r.stderr).toBe(1);
+      const spans = receiver.spans();
+      expect(new Set(spans.map((s) => s.traceId)).size).toBe(1);
+      const root = spans.find((s) => s.parentSpanId === undefined)!;
+      expect(root.name).toBe('fleet test-fleet');
+      expect(root.attributes).toMatchObject({ 'opsbook.fleet.status': 'failed', 'opsbook.fleet.failed': 1, 'opsbook.fleet.succeeded': 1, 'opsbook.fleet.waves': 2 });
+      expect(root.status.code).toBe(2);
+      expect(root.events.map((e) => e.name)).toContain('opsbook.fleet.budget_exceeded');
+      const byName = (name: string) => spans.find((s) => s.name === name)!;
+      const [wave1, wave2] = [byName('wave 1'), byName('wave 2')];
+      expect([wave1.parentSpanId, wave2.parentSpanId]).toEqual([root.spanId, root.spanId]);
+      const [good, dead] = [byName('cluster good'), byName('cluster dead')];
+      expect([good.parentSpanId, dead.parentSpanId]).toEqual([wave1.spanId, wave2.spanId]);
+      expect(good.attributes['opsbook.cluster.status']).toBe('succeeded');
+      expect(dead.attributes['opsbook.cluster.status']).toBe('failed');
+      expect(String(dead.attributes['opsbook.cluster.error'])).toContain('cannot reach cluster dead');
+      expect(dead.status.code).toBe(2);
+      expect(spans.filter((s) => s.parentSpanId === good.spanId).map((s) => s.name)).toEqual(['run approve-csrs']);
+      expect(spans.filter((s) => s.parentSpanId === dead.spanId)).toEqual([]);
+    } finally {
+      await Promise.all(sims.map((s) => s.stop()));
     }
   });
 });

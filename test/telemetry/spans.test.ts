@@ -1,8 +1,10 @@
-// The event → span mapping on its own: skipped and reused steps, a run cut short, report tables, masking.
+// The event → span mapping on its own: skipped and reused steps, a run cut short, report tables, masking; a fleet's nesting.
 
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
+import type { FleetEvent } from '../../src/fleet/index.js';
 import { createMasker } from '../../src/secrets/index.js';
+import { createFleetSpans } from '../../src/telemetry/fleet-spans.js';
 import { createRunSpans } from '../../src/telemetry/spans.js';
 import type { Attributes, SpanFactory, TraceSpan } from '../../src/telemetry/types.js';
 
@@ -108,5 +110,35 @@ describe('createRunSpans', () => {
     expect(spans.map((s) => s.endMs! - T0)).toEqual([5000, 5000, 5000]);
     expect(spans[0]!.attributes).toMatchObject({ 'opsbook.run.status': 'interrupted', 'opsbook.cluster.context': 'prod', 'opsbook.cluster.server': 'https://api.prod:6443' });
     expect(spans[2]!.events).toEqual([{ name: 'opsbook.gate', timeMs: T0 + 4000, attributes: expect.objectContaining({ 'opsbook.gate.approved': true, 'opsbook.gate.by': 'alice', 'opsbook.gate.waited_ms': 3000 }) }]);
+  });
+});
+
+describe('fleet spans', () => {
+  const fleetStart: FleetEvent = { type: 'fleet-start', time: at(0), fleetId: 'fleet-1', fleet: 'prod', runbook: 'rb', waves: [{ id: 'wave-1', clusters: ['eu', 'us'] }], maxParallel: 2, maxFailures: 0, resumed: false };
+
+  it('nests fleet → wave → cluster → run, masks a cluster\'s error, and a fleet cut short ends every open span as interrupted', () => {
+    const { factory, spans } = recorder();
+    const fleet = createFleetSpans(factory, createMasker([SECRET]), { secrets: [SECRET], runbook: { path: '/rb.yaml', sha256: 'a'.repeat(64) } });
+    fleet.handle(fleetStart);
+    fleet.handle({ type: 'wave-start', time: at(1), wave: 1, id: 'wave-1', clusters: ['eu', 'us'] });
+    fleet.handle({ type: 'cluster-start', time: at(1), cluster: 'eu', wave: 1 });
+    fleet.handle({ type: 'cluster-start', time: at(1), cluster: 'us', wave: 1 });
+    const eu = fleet.cluster('eu', 'ctx-eu', T0 + 1000);
+    eu.handle(runStart(at(2)));
+    fleet.handle({ type: 'cluster-end', time: at(3), cluster: 'us', wave: 1, durationMs: 2000, status: 'failed', runId: 'r2', error: `no route, token ${SECRET}` });
+    fleet.finish(T0 + 9000);
+
+    const named = (name: string) => spans.find((s) => s.name === name)!;
+    expect(named('wave 1').parent).toBe(named('fleet prod'));
+    expect(named('cluster eu').parent).toBe(named('wave 1'));
+    expect(named('run rb').parent).toBe(named('cluster eu'));
+    expect(named('run rb').attributes).toMatchObject({ 'opsbook.fleet.id': 'fleet-1', 'opsbook.fleet.cluster': 'eu', 'opsbook.cluster.context': 'ctx-eu' });
+    expect(named('cluster us')).toMatchObject({ endMs: T0 + 3000, failed: 'no route, token ***' });
+    expect(named('cluster us').attributes['opsbook.cluster.error']).toBe('no route, token ***');
+    expect(spans.every((s) => s.endMs !== undefined)).toBe(true);
+    expect(named('fleet prod')).toMatchObject({ endMs: T0 + 9000 });
+    expect(named('fleet prod').attributes['opsbook.fleet.status']).toBe('interrupted');
+    expect(named('run rb').attributes['opsbook.run.status']).toBe('interrupted');
+    expect(JSON.stringify(spans.map((s) => [s.attributes, s.failed]))).not.toContain(SECRET);
   });
 });
