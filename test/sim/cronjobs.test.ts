@@ -17,6 +17,7 @@ import { parseCronSchedule } from '../../src/sim/workloads/cron-schedule.js';
 import type { KObject } from '../../src/sim/store/types.js';
 import type { Json } from '../../src/sim/json.js';
 import { runIdForJob } from '../../src/submit/index.js';
+import { parseYamlDocuments } from '../../src/yaml/index.js';
 import { VirtualClock } from '../../src/time/clock.js';
 import { cliEntry, repoRoot, runCli } from '../helpers/cli.js';
 
@@ -164,7 +165,7 @@ describe('CronJob controller (virtual clock)', () => {
     expect(reported).toEqual([expect.stringMatching(/^cronjob cj-\d+\/broken: unparseable schedule "0 6 \* \*"/)]);
   });
 
-  it('kubectl lists the CronJob', async () => {
+  it('kubectl lists the CronJob and creates a Job from it (kubectl create job --from=cronjob/NAME)', async () => {
     await createCronJob('nightly', { schedule: '0 2 * * *', timeZone: 'UTC' });
     await advance(3 * HOUR);
     const kubeconfig = path.join(mkdtempSync(path.join(tmpdir(), 'cronjobs-')), 'kubeconfig');
@@ -174,8 +175,43 @@ describe('CronJob controller (virtual clock)', () => {
       const listed = await kubectl('get', 'cronjobs');
       expect(listed.exitCode, listed.stderr).toBe(0);
       expect(listed.stdout).toMatch(/^NAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\nnightly\s+0 2 \* \* \*\s+UTC\s+False\s+1\s+60m\s+3h$/);
+      const created = await kubectl('create', 'job', 'by-hand', '--from=cronjob/nightly');
+      expect(created.exitCode, created.stderr).toBe(0);
+      expect(created.stdout).toBe('job.batch/by-hand created');
+      const job = sim.access.get('jobs', ns, 'by-hand')!;
+      expect(job.metadata.annotations?.['cronjob.kubernetes.io/instantiate']).toBe('manual');
+      expect(job.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'CronJob', name: 'nightly', uid: cronJob('nightly').metadata.uid })]);
+      expect((job.spec as Json).template.spec.containers[0].image).toBe('none');
+      await settle();
+      expect((cronJob('nightly').status?.active as Json[]).map((r) => r.name).sort()).toEqual(['by-hand', `nightly-${minutes('2026-01-01T02:00:00Z')}`]);
     } finally {
       rmSync(path.dirname(kubeconfig), { recursive: true, force: true });
+    }
+  });
+});
+
+describe('kubectl create job --from a submit --schedule CronJob', () => {
+  it("gives the CronJob's whole jobTemplate to the Job (kubectl sends it as protobuf)", async () => {
+    clock = new VirtualClock({ start: START, autoAdvance: false });
+    sim = await startSimulation({ scenario: normalizeScenario({ name: 'cronjobs-kubectl', flavour: 'kubernetes' }), clock });
+    const dir = mkdtempSync(path.join(tmpdir(), 'cronjobs-kubectl-'));
+    try {
+      const kubeconfig = path.join(dir, 'kubeconfig');
+      writeFileSync(kubeconfig, sim.kubeconfig, { mode: 0o600 });
+      await sim.access.create('namespaces', { metadata: { name: 'ops' } });
+      const printed = await runCli(['submit', path.join(repoRoot, 'runbooks/cert-expiry.yaml'), '--namespace', 'ops', '--target-kubeconfig-secret', 'target', '--schedule', '0 6 * * 1', '--print']);
+      expect(printed.exitCode, printed.stderr).toBe(0);
+      const cron = (parseYamlDocuments(printed.stdout, 'stdout') as KObject[]).find((o) => o.kind === 'CronJob')!;
+      await sim.access.create('cronjobs', cron);
+      const created = await execa('kubectl', ['--kubeconfig', kubeconfig, '-n', 'ops', 'create', 'job', 'by-hand', `--from=cronjob/${cron.metadata.name}`], { reject: false });
+      expect(created.exitCode, created.stderr).toBe(0);
+      const job = sim.access.get('jobs', 'ops', 'by-hand')!;
+      const template = (cron.spec as Json).jobTemplate;
+      expect(job.spec).toEqual(template.spec);
+      expect(job.metadata.labels).toEqual(template.metadata.labels);
+    } finally {
+      await sim.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,7 +1,8 @@
 // Decodes the Kubernetes protobuf envelope for the types kubectl sends that way (`kubectl certificate approve|deny`
-// PUTs a CertificateSigningRequest, `kubectl create configmap|secret` POSTs those); answers stay JSON, which kubectl
+// PUTs a CertificateSigningRequest, `kubectl create configmap|secret|job` POSTs those); answers stay JSON, which kubectl
 // also accepts.
 
+import { jobFromProto } from './protobuf-job.js';
 import { badRequest } from './status.js';
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -189,6 +190,8 @@ const DECODERS: Record<string, (f: Fields) => Record<string, unknown>> = {
   ConfigMap: configMapFromProto,
   Secret: secretFromProto,
   Namespace: namespaceFromProto,
+  // `kubectl create job [--from=cronjob/NAME]`: a table-driven decoder, the Job's pod template being large.
+  Job: (fields) => jobFromProto(fields, readFields),
 };
 
 /** The JSON form of a protobuf-encoded request body, for the kinds in DECODERS. */
