@@ -15,12 +15,14 @@ export interface Rehearsal {
   approve: string[];
   /** Overrides the scenario's time scale. */
   timeScale?: number;
+  /** The run must fail, its first error line containing this (a check runbook's alarm, rehearsed). */
+  expectFailure?: string;
 }
 
 /** Where a directory's pairings live, beside its runbooks but not among them (`validate DIR/*.yaml` stays valid). */
 export const REHEARSALS_SUBDIR = 'rehearsals';
 
-const KEYS = new Set(['runbook', 'scenario', 'approve', 'timeScale']);
+const KEYS = new Set(['runbook', 'scenario', 'approve', 'timeScale', 'expectFailure']);
 
 /** The runbooks of DIR: its YAML files that say `kind: Runbook` (values files and the like are not paired). */
 function listRunbooks(dir: string): string[] {
@@ -66,8 +68,10 @@ function readEntry(entry: unknown, index: number, dir: string, file: string, loc
   if (!Array.isArray(approve) || !approve.every((a) => typeof a === 'string' && a !== '')) at('approve', 'must be a list of step ids');
   const timeScale = fields.timeScale;
   if (timeScale !== undefined && !(typeof timeScale === 'number' && timeScale > 0 && Number.isFinite(timeScale))) at('timeScale', `must be a number > 0 (got ${String(timeScale)})`);
+  const expectFailure = fields.expectFailure;
+  if (expectFailure !== undefined && !(typeof expectFailure === 'string' && expectFailure !== '')) at('expectFailure', 'must be the text the failed run\'s error contains');
   if (!runbook || !scenario) return undefined;
-  return { runbook, scenario, approve: approve as string[], ...(typeof timeScale === 'number' ? { timeScale } : {}) };
+  return { runbook, scenario, approve: approve as string[], ...(typeof timeScale === 'number' ? { timeScale } : {}), ...(typeof expectFailure === 'string' && expectFailure !== '' ? { expectFailure } : {}) };
 }
 
 /**

@@ -58,10 +58,12 @@ describe('opsbook rehearse --all (end to end)', () => {
   it('rehearses every bundled runbook on its paired scenario: one ✓ line each, exit 0', { timeout: 240_000 }, async () => {
     const r = await runCli(['rehearse', '--all'], { timeout: 230_000 });
     expect(r.stderr).toBe('');
-    expect(r.exitCode).toBe(0);
+    expect(r.exitCode, r.stdout).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines.map((l) => l.split(/\s+/)[1]).sort()).toEqual(bundled);
-    for (const line of lines) expect(line).toMatch(/^✓ [a-z-]+\s+[a-z-]+\s+\d+\.\d+s$/);
+    // A runbook may be paired more than once (cert-expiry: a scenario it passes on, one it must fail on).
+    expect([...new Set(lines.map((l) => l.split(/\s+/)[1]))].sort()).toEqual(bundled);
+    for (const line of lines) expect(line).toMatch(/^✓ [a-z-]+\s+[a-z-]+\s+\d+\.\d+s(  failed as expected: .+)?$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^✓ cert-expiry\s+cert-expiring\s+\d+\.\d+s {2}failed as expected: step expiring failed: 2 certificate\(s\) expired or expiring within 30d \(cp-1: apiserver; cp-2: apiserver; /));
     expect(lines).toContainEqual(expect.stringMatching(/^✓ add-sno-worker\s+sno-add-worker\s/));
   });
 
@@ -83,6 +85,23 @@ describe('opsbook rehearse --all (end to end)', () => {
     expect(results.map((x) => [x.runbook, x.status, x.exitCode])).toEqual([['fail', 'failed', 1], ['ok', 'succeeded', 0]]);
     expect(results[0]!.error).toContain('boom');
     expect(results[1]!.error).toBeUndefined();
+  });
+
+  it('expectFailure: a run failing with that text is ✓; one failing otherwise, or succeeding, is ✗ saying what was expected, exit 1', { timeout: 120_000 }, async () => {
+    const dir = makeDir(
+      { 'fail.yaml': readFileSync(fixture('fail.yaml'), 'utf8'), 'ok.yaml': ok },
+      `kind: Rehearsals\nrehearsals:\n` +
+        `  - { runbook: fail.yaml, scenario: ${fixture('scenario-tiny.yaml')}, expectFailure: "code 7: about to fail" }\n` +
+        `  - { runbook: fail.yaml, scenario: ${fixture('scenario-tiny.yaml')}, expectFailure: "something else" }\n` +
+        `  - { runbook: ok.yaml, scenario: ${fixture('scenario-tiny.yaml')}, expectFailure: "anything" }\n`,
+    );
+    const r = await runCli(['rehearse', '--all', dir, '--jobs', '1']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^✓ fail\s+scenario-tiny\s+\d+\.\d+s {2}failed as expected: step boom failed: command exited with code 7: about to fail$/),
+      expect.stringMatching(/^✗ fail\s+scenario-tiny\s+\d+\.\d+s {2}failed, but not with the expected "something else": step boom failed: /),
+      expect.stringMatching(/^✗ ok\s+scenario-tiny\s+\d+\.\d+s {2}succeeded, but the pairing expects it to fail with "anything"$/),
+    ]);
   });
 
   it('a pairing naming a missing file, or a runbook with no pairing, is refused at file:line:col before anything runs (exit 2)', async () => {
@@ -129,7 +148,7 @@ describe('opsbook rehearse --all (end to end)', () => {
   it("the README's table gives each bundled pairing's command", async () => {
     const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
     const rehearsals = await loadRehearsals(path.join(repoRoot, 'runbooks'));
-    expect(rehearsals.map((r) => path.basename(r.runbook, '.yaml')).sort()).toEqual(bundled);
+    expect([...new Set(rehearsals.map((r) => path.basename(r.runbook, '.yaml')))].sort()).toEqual(bundled);
     for (const r of rehearsals) {
       const rel = (file: string) => path.relative(repoRoot, file);
       const command = [

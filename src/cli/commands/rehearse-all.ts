@@ -35,6 +35,10 @@ export interface RehearsalResult {
   exitCode: number;
   durationMs: number;
   error?: string;
+  /** Set when the pairing expects the run to fail (`expectFailure`): the text its error must contain. */
+  expectedFailure?: string;
+  /** The outcome the pairing asks for: succeeded, or failed with the expected error. */
+  asExpected: boolean;
 }
 
 /** Ctrl-C (or SIGTERM, SIGHUP): no new rehearsal starts, and running ones get the same signal. */
@@ -99,13 +103,19 @@ async function rehearseOne(rehearsal: Rehearsal, flags: RehearseAllFlags, io: Cl
     // No report: the rehearsal stopped before running (invalid runbook or scenario, exit 2); stderr says why.
   }
   const succeeded = code === 0 && report?.outcome?.status === 'succeeded';
+  const error = succeeded ? undefined : firstErrorLine(report, stderr, code);
+  // An expected failure is the run's own (exit 1 with a report), not a rehearsal that could not start or was interrupted.
+  const expected = rehearsal.expectFailure;
+  const asExpected = expected === undefined ? succeeded : code === 1 && report?.outcome?.status === 'failed' && error!.includes(expected);
   return {
     runbook: path.basename(rehearsal.runbook).replace(/\.ya?ml$/, ''),
     scenario: path.basename(rehearsal.scenario).replace(/\.ya?ml$/, ''),
     status: succeeded ? 'succeeded' : 'failed',
     exitCode: code,
     durationMs: now() - started,
-    ...(succeeded ? {} : { error: firstErrorLine(report, stderr, code) }),
+    ...(error !== undefined ? { error } : {}),
+    ...(expected !== undefined ? { expectedFailure: expected } : {}),
+    asExpected,
   };
 }
 
@@ -129,10 +139,18 @@ async function runInOrder<T>(tasks: (() => Promise<T>)[], limit: number, abort: 
 }
 
 function formatLine(result: RehearsalResult, widths: { runbook: number; scenario: number }, color: boolean): string {
-  const mark = result.status === 'succeeded' ? '✓' : '✗';
-  const painted = color ? `\u001b[${result.status === 'succeeded' ? 32 : 31}m${mark}\u001b[39m` : mark;
+  const mark = result.asExpected ? '✓' : '✗';
+  const painted = color ? `\u001b[${result.asExpected ? 32 : 31}m${mark}\u001b[39m` : mark;
   const text = `${result.runbook.padEnd(widths.runbook)}  ${result.scenario.padEnd(widths.scenario)}  ${(result.durationMs / 1000).toFixed(1)}s`;
-  return `${painted} ${escapeControl(result.error ? `${text}  ${result.error}` : text)}`;
+  return `${painted} ${escapeControl(`${text}${describeOutcome(result)}`)}`;
+}
+
+/** After the time: nothing for an expected success, else what failed and whether the pairing expected it. */
+function describeOutcome(result: RehearsalResult): string {
+  if (result.expectedFailure === undefined) return result.error ? `  ${result.error}` : '';
+  if (result.asExpected) return `  failed as expected: ${result.error}`;
+  if (result.status === 'succeeded') return `  succeeded, but the pairing expects it to fail with "${result.expectedFailure}"`;
+  return `  failed, but not with the expected "${result.expectedFailure}": ${result.error}`;
 }
 
 export async function rehearseAllCommand(flags: RehearseAllFlags, io: CliIo, now: () => number = Date.now): Promise<number> {
@@ -156,7 +174,7 @@ export async function rehearseAllCommand(flags: RehearseAllFlags, io: CliIo, now
     if (mode === 'json') io.stdout.write(`${escapeJsonControl(JSON.stringify(results, null, 2))}\n`);
     const received = interrupt.received();
     if (received) return exitCodeForSignal(received);
-    return results.every((r) => r.status === 'succeeded') ? 0 : 1;
+    return results.every((r) => r.asExpected) ? 0 : 1;
   } finally {
     interrupt.remove();
   }
