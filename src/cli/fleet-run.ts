@@ -43,6 +43,12 @@ interface FleetContext {
   clock: Clock;
   runStore: RunStore;
   fleetStore: FleetStore;
+  /** The store each cluster's run is written through (its own in a namespace, see cli/fleet-state.ts). @default runStore */
+  clusterStore?: () => Promise<{ store: RunStore; lost?: AbortSignal }>;
+  /** Claims are leases (`--state kubernetes://`): --break-lock takes a cluster run's live claim over, as `resume` does. */
+  leases?: boolean;
+  /** Aborted when the fleet run's own claim is lost (its lease taken over): the rollout stops, another process continues it. */
+  lost?: AbortSignal;
   selection?: StepSelection;
   resumed: boolean;
   /** rehearse: adds to a cluster's engine options (the rehearsal network, its simulated nodes, the contained processes). */
@@ -75,7 +81,13 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
   const controller = new AbortController();
   // Every running cluster listens on it: up to maxParallel listeners are expected, so Node must not call them a leak.
   setMaxListeners(record.strategy.maxParallel + 10, controller.signal);
-  const interrupt = installInterruptHandler(controller, (text) => (renderer.notice ? renderer.notice(text) : void io.stderr.write(`\n${text}\n`)));
+  const notice = (text: string) => (renderer.notice ? renderer.notice(text) : void io.stderr.write(`\n${text}\n`));
+  const interrupt = installInterruptHandler(controller, notice);
+  const onLost = () => {
+    notice(`fleet run ${record.fleetId} stopped: ${errorText(ctx.lost!.reason)}; another process continues it`);
+    controller.abort(ctx.lost!.reason);
+  };
+  ctx.lost?.addEventListener('abort', onLost, { once: true });
   const confirm = createConfirm({ stdin: io.stdin, stderr: io.stderr });
   // Writes of the record are chained: one at a time, in order, the last one always the newest state.
   let saving: Promise<void> = Promise.resolve();
@@ -85,6 +97,8 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
   // the events already due (setImmediate), so clusters changing at once share one (fsynced) write of the record.
   let queued: Promise<void> | undefined;
   const save = () => {
+    // The process that took the fleet run over writes its record now: ours would overwrite it.
+    if (ctx.lost?.aborted) return Promise.resolve();
     record.updatedAt = new Date(clock.now()).toISOString();
     if (queued) return queued;
     queued = saving
@@ -186,11 +200,12 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
       io.stderr.write(`opsbook: cannot record fleet run ${record.fleetId}: ${escapeControl(errorText(saved.error))}\n`);
       if (outcome.status === 'succeeded') return EXIT.failed;
     }
-    return outcome.status === 'succeeded' ? EXIT.ok : outcome.status === 'interrupted' ? exitCodeForSignal(interrupt.received()) : EXIT.failed;
+    return outcome.status === 'succeeded' ? EXIT.ok : outcome.status === 'interrupted' && !ctx.lost?.aborted ? exitCodeForSignal(interrupt.received()) : EXIT.failed;
   } finally {
     await saving;
     await renderer.close();
     interrupt.remove();
+    ctx.lost?.removeEventListener('abort', onLost);
     // Bounded (EXPORT_BOUND_MS), after the live view closed: a collector that is down neither holds the exit nor cuts its lines.
     await trace?.close(clock.now());
     // Once the live view is closed (its lines stay whole) and the record is final, whatever the outcome.
@@ -219,11 +234,15 @@ interface ClusterDeps {
 
 /** One cluster's run, as `opsbook run` (or `resume`, when it has one already) would do it, its events tagged with it. */
 async function runCluster(ctx: FleetContext, cluster: FleetClusterRecord, signal: AbortSignal, deps: ClusterDeps): Promise<ClusterRunResult> {
-  const { io, flags, clock, stateDir, runStore } = ctx;
+  const { io, flags, clock, stateDir } = ctx;
   const prepared = ctx.prepared.runs.get(cluster.name);
   if (!prepared) throw new Error(`no inputs prepared for cluster ${cluster.name}`);
-  const resume = cluster.runId !== undefined && (await runStore.has(cluster.runId));
-  const runId = cluster.runId ?? deps.createRunId(clock.now());
+  const { store: runStore, lost: storeLost } = ctx.clusterStore ? await ctx.clusterStore() : { store: ctx.runStore, lost: undefined };
+  const opened = cluster.runId !== undefined && (await runStore.has(cluster.runId));
+  const resume = opened && (await runStore.read(cluster.runId!)).events.length > 0;
+  // A run killed before its first event was stored (likelier in a namespace, where writes are requests) has nothing to
+  // resume, and its claim may still be live: the cluster starts a new run under a new id.
+  const runId = opened && !resume ? deps.createRunId(clock.now()) : (cluster.runId ?? deps.createRunId(clock.now()));
   // Recorded before the run starts: a crash from here on leaves the fleet pointing at the cluster's journal.
   cluster.runId = runId;
   await deps.save();
@@ -246,6 +265,7 @@ async function runCluster(ctx: FleetContext, cluster: FleetClusterRecord, signal
       runId,
       stateDir,
       store: runStore,
+      ...(storeLost ? { storeLost } : {}),
       clock,
       renderer,
       interrupt: { signal, received: deps.interrupt.received },
@@ -257,7 +277,7 @@ async function runCluster(ctx: FleetContext, cluster: FleetClusterRecord, signal
       start: async (given) => {
         const engine = ctx.engine ? ctx.engine(cluster.name, given) : given;
         if (!resume) return deps.executeRunbook(engine, ctx.selection);
-        const claim = await runStore.claim(runId, { force: flags.force ?? false });
+        const claim = await runStore.claim(runId, { force: (flags.force ?? false) || (ctx.leases === true && (flags.breakLock ?? false)) });
         try {
           return await deps.resumeRunbook({ ...engine, allowChanged: flags.allowChanged ?? false, claim, force: flags.force ?? false, from: [], onNotice: (text) => void io.stderr.write(`[${escapeControl(cluster.name)}] ${escapeControl(text)}\n`) });
         } finally {

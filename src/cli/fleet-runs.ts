@@ -2,10 +2,10 @@
 // (cluster, wave, status, failed step, duration, run id).
 
 import { UsageError } from '../errors.js';
-import type { FleetRecord } from '../store/index.js';
+import type { FleetRecord, FleetStore } from '../store/index.js';
 import { escapeControl, escapeJsonControl } from '../ui/escape.js';
 import type { CliIo } from './io.js';
-import { resolveStateDir, type CommonFlags } from './options.js';
+import type { CommonFlags } from './options.js';
 
 export interface FleetRunSummary {
   fleetId: string;
@@ -35,9 +35,7 @@ function summarize(record: FleetRecord, active: boolean): FleetRunSummary {
 }
 
 /** Newest first. */
-export async function listFleetRuns(stateDir: string): Promise<FleetRunSummary[]> {
-  const { openDefaultFleetStore } = await import('../store/default.js');
-  const store = openDefaultFleetStore(stateDir);
+export async function listFleetRuns(store: FleetStore): Promise<FleetRunSummary[]> {
   const summaries: FleetRunSummary[] = [];
   for (const id of await store.listFleets()) {
     const record = await store.readFleet(id).catch(() => undefined);
@@ -46,12 +44,11 @@ export async function listFleetRuns(stateDir: string): Promise<FleetRunSummary[]
   return summaries;
 }
 
-export async function fleetRunsCommand(fleetId: string, flags: Pick<CommonFlags, 'stateDir' | 'output'>, io: CliIo): Promise<number> {
-  const [{ openDefaultFleetStore }, { formatDurationHuman }, { formatTable }] = await Promise.all([import('../store/default.js'), import('../time/duration.js'), import('../ui/table.js')]);
-  const stateDir = resolveStateDir(flags.stateDir, io.env, io.cwd);
-  const store = openDefaultFleetStore(stateDir);
+export async function fleetRunsCommand(fleetId: string, flags: Pick<CommonFlags, 'stateDir' | 'state' | 'kubeconfig' | 'context' | 'output'> & Partial<Pick<CommonFlags, 'as' | 'asGroup'>>, io: CliIo): Promise<number> {
+  const [{ openFleetState }, { systemClock }, { formatDurationHuman }, { formatTable }] = await Promise.all([import('./fleet-state.js'), import('../time/clock.js'), import('../time/duration.js'), import('../ui/table.js')]);
+  const { fleets: store, where } = await openFleetState(flags, io, systemClock, 'read');
   const record = await store.readFleet(fleetId);
-  if (!record) throw new UsageError(`no fleet run ${fleetId} in ${stateDir} (see \`opsbook runs\`)`);
+  if (!record) throw new UsageError(`no fleet run ${fleetId} in ${where} (see \`opsbook runs\`)`);
   if (flags.output === 'json') {
     io.stdout.write(`${escapeJsonControl(JSON.stringify(record, null, 2))}\n`);
     return 0;

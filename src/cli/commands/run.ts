@@ -38,11 +38,7 @@ export async function runCommand(file: string, flags: RunFlags, io: CliIo): Prom
   }
   if (flags.resumeIfExists && flags.runId === undefined) throw new UsageError('--resume-if-exists needs --run-id (the run to look for)');
   const reportRequest = await resolveReportRequest(flags.report, flags.reportFormat, io.cwd);
-  if (flags.fleet !== undefined || flags.contexts !== undefined) {
-    const { resolveStateLocation } = await import('../state-dir.js');
-    if (resolveStateLocation(flags, io.env, io.cwd).kind !== 'local') throw new UsageError('a fleet run keeps its state in the state directory: --state kubernetes://… is not supported with --fleet/--contexts yet');
-    return (await import('../fleet-command.js')).runFleetCommand(file, flags, io);
-  }
+  if (flags.fleet !== undefined || flags.contexts !== undefined) return (await import('../fleet-command.js')).runFleetCommand(file, flags, io);
   const [{ prepareRun }, { runOnCluster }, { executeRunbook, createRunId }, { systemClock }, { prepareStateDir, openRunStore }] = await Promise.all([
     import('../prepare.js'),
     import('../cluster-run.js'),

@@ -20,17 +20,17 @@ export function registerRunsCommand(program: Command): void {
 }
 
 export async function runsCommand(flags: RunsFlags, io: CliIo): Promise<number> {
-  const [{ listRuns }, { openRunStore }, { systemClock }, { formatDurationHuman }, { formatTable }] = await Promise.all([
+  const [{ listRuns }, { openFleetState }, { systemClock }, { formatDurationHuman }, { formatTable }] = await Promise.all([
     import('../../engine/index.js'),
-    import('../state-dir.js'),
+    import('../fleet-state.js'),
     import('../../time/clock.js'),
     import('../../time/duration.js'),
     import('../../ui/table.js'),
   ]);
-  const { store, location, where } = await openRunStore(flags, io, systemClock, 'read');
+  // Fleet runs are kept beside their clusters' runs: in the state directory or the namespace.
+  const { runs: store, fleets: fleetStore, where } = await openFleetState(flags, io, systemClock, 'read');
   const runs = await listRuns(store);
-  // Fleet runs are kept in the state directory only.
-  const fleets = location.kind === 'local' ? await (await import('../fleet-runs.js')).listFleetRuns(location.stateDir) : [];
+  const fleets = await (await import('../fleet-runs.js')).listFleetRuns(fleetStore);
   if (flags.output === 'json') {
     // Fleet runs (fleetId) join the runs (runId), newest first; without fleets the list is as it always was.
     const all = fleets.length === 0 ? runs : [...runs, ...fleets].sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
