@@ -4,73 +4,42 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startWorkloads, type Workloads } from '../../src/sim/workloads/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIdForJob } from '../../src/submit/index.js';
 import { parseYamlDocuments } from '../../src/yaml/index.js';
 import type { KubeObject } from '../../src/k8s/types.js';
-import { cliEntry, repoRoot, runCli, startCli } from '../helpers/cli.js';
-import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
-import { fixture, makeTempDir, type TempDir } from './fixtures.js';
+import { runCli, startCli } from '../helpers/cli.js';
+import type { TestCluster } from '../k8s/helpers.js';
+import { fixture, useTempDir } from './fixtures.js';
+import { IMAGE, startSubmitCluster, until, type SubmitCluster } from './submit-cluster.js';
 
-const IMAGE = 'ghcr.io/opsbook/opsbook:e2e';
+let env: SubmitCluster;
 let cluster: TestCluster;
-let workloads: Workloads;
-let tmp: TempDir;
-let kubeconfig: string;
-const stop = new AbortController();
+const tmp = useTempDir({ kubeconfig: () => cluster.sim.kubeconfig });
 
 beforeAll(async () => {
-  cluster = await startTestCluster();
-  const tsx = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
-  workloads = startWorkloads(cluster.sim.access, { clock: cluster.sim.clock, startedAt: cluster.sim.startedAt, signal: stop.signal, report: (e) => console.error(e) }, {
-    // The opsbook image, as this checkout: node running the CLI's source.
-    images: { [IMAGE]: { command: [process.execPath, '--import', tsx, cliEntry], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1' } } },
-    replacementDelayMs: () => 500,
-    gracePeriodMs: 10_000,
-  });
-  await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ops' } });
-  await cluster.kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tokens', namespace: 'ops' }, stringData: { token: 'T0ken-e2e-SECRET' } });
-  // The pod reaches the (simulated) cluster with this kubeconfig: the simulation has no service-account tokens.
-  await cluster.kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'target', namespace: 'ops' }, stringData: { value: cluster.sim.kubeconfig } });
+  env = await startSubmitCluster('ops', 'T0ken-e2e-SECRET');
+  cluster = env.cluster;
 });
 afterAll(async () => {
-  workloads?.stop();
-  stop.abort();
-  await cluster?.stop();
+  await env?.stop();
 });
-beforeEach(() => {
-  tmp = makeTempDir();
-  kubeconfig = path.join(tmp.dir, 'kubeconfig');
-  writeFileSync(kubeconfig, cluster.sim.kubeconfig, { mode: 0o600 });
-});
-afterEach(() => tmp.cleanup());
 
 type Pod = KubeObject & { status?: { phase?: string } };
 const markers = () => (existsSync(path.join(tmp.dir, 'markers')) ? readFileSync(path.join(tmp.dir, 'markers'), 'utf8') : '');
 const started = (step: string) => markers().split('\n').filter((l) => l.startsWith(`start ${step} `)).length;
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('opsbook submit on the simulated cluster', () => {
   it('an evicted pod is replaced and the new pod resumes the run from the cluster journal; --wait follows it to success', async () => {
-    const args = ['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', kubeconfig, '--image', IMAGE, '--target-kubeconfig-secret', 'target', '--set', `dir=${tmp.dir}`, '--secret-from', 'token=tokens/token', '--output', 'json', '--wait'];
+    const args = ['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', tmp.kubeconfig, '--image', IMAGE, '--target-kubeconfig-secret', 'target', '--set', `dir=${tmp.dir}`, '--secret-from', 'token=tokens/token', '--output', 'json', '--wait'];
     const cli = startCli(args, { timeout: 120_000 });
     const runId = (await cli.waitForOutput(/^\d{8}-\d{6}-\d{3}-[0-9a-f]{6}$/m)).match(/\d{8}-\d{6}-\d{3}-[0-9a-f]{6}/)![0];
     await until('the slow step to start in the first pod', () => (started('slow') === 1 ? true : undefined));
     const [first] = (await cluster.kube.list<Pod>('v1', 'Pod', { namespace: 'ops', labelSelector: `opsbook.dev/run-id=${runId}` })).items;
     // Evicted (as a node drain does): SIGTERM to the pod's opsbook, which stops the run as interrupted and releases its Lease.
     const eviction = JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: first!.metadata.name, namespace: 'ops' } });
-    const evicted = await execa('kubectl', ['--kubeconfig', kubeconfig, 'create', '--raw', `/api/v1/namespaces/ops/pods/${first!.metadata.name}/eviction`, '-f', '-'], { input: eviction, reject: false });
+    const evicted = await execa('kubectl', ['--kubeconfig', tmp.kubeconfig, 'create', '--raw', `/api/v1/namespaces/ops/pods/${first!.metadata.name}/eviction`, '-f', '-'], { input: eviction, reject: false });
     expect(evicted.exitCode, evicted.stderr).toBe(0);
     await until('the slow step to start again in the next pod', () => (started('slow') === 2 ? true : undefined));
     writeFileSync(path.join(tmp.dir, 'gate'), '');
@@ -90,13 +59,13 @@ describe('opsbook submit on the simulated cluster', () => {
     const pods = (await cluster.kube.list<Pod>('v1', 'Pod', { namespace: 'ops', labelSelector: `opsbook.dev/run-id=${runId}` })).items;
     expect(pods.map((p) => p.status?.phase)).toEqual(['Succeeded']);
     // The second pod's log is the resumed run's plain output (kubectl logs through the simulated pods/log).
-    const log = await execa('kubectl', ['--kubeconfig', kubeconfig, '-n', 'ops', 'logs', pods[0]!.metadata.name!], { reject: false });
+    const log = await execa('kubectl', ['--kubeconfig', tmp.kubeconfig, '-n', 'ops', 'logs', pods[0]!.metadata.name!], { reject: false });
     expect(log.exitCode, log.stderr).toBe(0);
     expect(log.stdout).toContain(runId);
     expect(log.stdout).toMatch(/slow pid=\d+/);
     expect(log.stdout).not.toContain('T0ken-e2e-SECRET');
     expect(result.stdout).not.toContain('T0ken-e2e-SECRET');
-    const runs = await runCli(['runs', '--state', 'kubernetes://ops', '--kubeconfig', kubeconfig, '--output', 'json']);
+    const runs = await runCli(['runs', '--state', 'kubernetes://ops', '--kubeconfig', tmp.kubeconfig, '--output', 'json']);
     expect(JSON.parse(runs.stdout)).toEqual([expect.objectContaining({ runId, status: 'succeeded' })]);
   }, 150_000);
 
@@ -113,22 +82,22 @@ describe('opsbook submit on the simulated cluster', () => {
     await until('the slow step to start in the first pod', () => (started('slow') === 1 ? true : undefined));
     const [first] = (await cluster.kube.list<Pod>('v1', 'Pod', { namespace: 'ops', labelSelector: `batch.kubernetes.io/job-name=${jobName}` })).items;
     const eviction = JSON.stringify({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: first!.metadata.name, namespace: 'ops' } });
-    const evicted = await execa('kubectl', ['--kubeconfig', kubeconfig, 'create', '--raw', `/api/v1/namespaces/ops/pods/${first!.metadata.name}/eviction`, '-f', '-'], { input: eviction, reject: false });
+    const evicted = await execa('kubectl', ['--kubeconfig', tmp.kubeconfig, 'create', '--raw', `/api/v1/namespaces/ops/pods/${first!.metadata.name}/eviction`, '-f', '-'], { input: eviction, reject: false });
     expect(evicted.exitCode, evicted.stderr).toBe(0);
     await until('the slow step to start again in the next pod', () => (started('slow') === 2 ? true : undefined));
     writeFileSync(path.join(tmp.dir, 'gate'), '');
-    const followed = await runCli(['logs', runId, '-f', '--state', 'kubernetes://ops', '--kubeconfig', kubeconfig, '--output', 'json'], { timeout: 60_000 });
+    const followed = await runCli(['logs', runId, '-f', '--state', 'kubernetes://ops', '--kubeconfig', tmp.kubeconfig, '--output', 'json'], { timeout: 60_000 });
     const events = followed.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; status?: string });
     expect(events.filter((e) => e.type === 'run-start')).toHaveLength(2);
     await until('the run to succeed', async () => {
-      const runs = JSON.parse((await runCli(['runs', '--state', 'kubernetes://ops', '--kubeconfig', kubeconfig, '--output', 'json'])).stdout) as { runId: string; status: string }[];
+      const runs = JSON.parse((await runCli(['runs', '--state', 'kubernetes://ops', '--kubeconfig', tmp.kubeconfig, '--output', 'json'])).stdout) as { runId: string; status: string }[];
       return runs.find((r) => r.runId === runId && r.status === 'succeeded');
     });
     expect(started('first')).toBe(1);
   }, 150_000);
 
   it('--wait reports an image the cluster cannot pull, exit 1', async () => {
-    const r = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', kubeconfig, '--image', 'registry.invalid/opsbook:nope', '--set', `dir=${tmp.dir}`, '--secret-from', 'token=tokens/token', '--wait']);
+    const r = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', tmp.kubeconfig, '--image', 'registry.invalid/opsbook:nope', '--set', `dir=${tmp.dir}`, '--secret-from', 'token=tokens/token', '--wait']);
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/did not start: pod opsbook-job-\S+ cannot start: (ErrImagePull|ImagePullBackOff): failed to pull image "registry.invalid\/opsbook:nope".*pass --image/);
   }, 60_000);
