@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 import { makeTempDir, type TempDir } from './fixtures.js';
 
 const RUNBOOK = 'test/fixtures/argo/step-run.yaml';
@@ -94,3 +94,35 @@ function resetCounter(): void {
   mkdirSync(tmp.dir, { recursive: true });
   writeFileSync(path.join(tmp.dir, 'n'), '0');
 }
+
+describe('opsbook step run --rehearsal (inside a served simulation, as rehearse runs a step)', { timeout: 120_000 }, () => {
+  it('reaches the hosts the scenario impersonates; any other host or a real node is refused (not simulated), exit 2 for a bad connection file', async () => {
+    const connection = path.join(tmp.dir, 'connection.json');
+    const serve = startCli(['sim', 'serve', '--scenario', 'runbooks/scenarios/sno-add-worker.yaml', '--connection-out', connection], { timeout: 110_000 });
+    try {
+      await serve.waitForOutput('listening on');
+      const run = (id: string) =>
+        runCli(['step', 'run', 'test/fixtures/argo/step-rehearsal.yaml', id, '--rehearsal', connection, '--state-dir', tmp.stateDir, '--out-dir', out(id), '--output', 'plain']);
+      const simulated = await run('simulated');
+      expect(simulated.exitCode, simulated.stdout + simulated.stderr).toBe(0);
+      expect(read('status', out('simulated'))).toBe('succeeded');
+      const outside = await run('outside');
+      expect(outside.exitCode).toBe(1);
+      expect(read('reason', out('outside'))).toContain('not simulated: example.com');
+      // a process the step starts goes through the rehearsal's proxy, which refuses it too
+      const processOutside = await run('outside-process');
+      expect(processOutside.exitCode).toBe(1);
+      expect(processOutside.stdout + processOutside.stderr).toMatch(/403|not simulated/);
+      const node = await run('real-node');
+      expect(node.exitCode).toBe(1);
+      expect(read('reason', out('real-node'))).toContain('node db-1 (ssh root@10.0.0.9:22) is not simulated');
+    } finally {
+      serve.kill('SIGTERM');
+      await serve.result;
+    }
+    writeFileSync(path.join(tmp.dir, 'bogus.json'), '{"kind":"Something"}');
+    const bad = await runCli(['step', 'run', 'test/fixtures/argo/step-rehearsal.yaml', 'outside', '--rehearsal', path.join(tmp.dir, 'bogus.json'), '--state-dir', tmp.stateDir]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('not a connection file written by `opsbook sim serve --connection-out`');
+  });
+});

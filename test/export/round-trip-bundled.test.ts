@@ -6,8 +6,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseYamlDocuments } from '../../src/yaml/index.js';
-import { startSimulation } from '../../src/sim/index.js';
-import { runCli } from '../helpers/cli.js';
+import { loadScenario, startSimulation } from '../../src/sim/index.js';
+import { loadRunbookText } from '../../src/runbook/index.js';
+import { createStepRegistry } from '../../src/steps/registry.js';
+import { readFileSync } from 'node:fs';
+import { runCli, startCli } from '../helpers/cli.js';
 import { journalEvents, runIds } from '../cli/fixtures.js';
 import { canRunInPod, runWorkflow, toOpsbookStatus, type HarnessResult } from './argo-harness.js';
 
@@ -55,6 +58,38 @@ async function rehearse(file: string, scenario: string, flags: string[] = []): P
 
 const inPod = await canRunInPod();
 
+/**
+ * The pairing both ways: `opsbook rehearse` on one simulation; `sim serve --connection-out` of the same scenario and the
+ * exported Workflow task by task, each task's `step run --rehearsal` on it; the scenario's inputs as workflow parameters and
+ * its stand-in secrets as the Secret the pods read them from (what `rehearse` gives its run).
+ */
+async function bothWays(file: string, scenarioFile: string, options: { timeScale: number; approve?: string[] }) {
+  const approve = options.approve ?? [];
+  const rehearsed = rehearse(file, scenarioFile, ['--time-scale', String(options.timeScale), ...approve.flatMap((id) => ['--approve', id])]);
+  const connectionFile = path.join(dir, 'connection.json');
+  const serve = startCli(['sim', 'serve', '--scenario', scenarioFile, '--time-scale', String(options.timeScale), '--connection-out', connectionFile], { timeout: 290_000 });
+  try {
+    await serve.waitForOutput('listening on');
+    const scenario = await loadScenario(scenarioFile);
+    const runbook = loadRunbookText(readFileSync(file, 'utf8'), file, { registry: createStepRegistry() });
+    const parameters: Record<string, string> = {};
+    const secrets: Record<string, string> = {};
+    for (const input of Object.values(runbook.inputs)) {
+      const value = scenario.inputs[input.name];
+      if (input.type === 'secret') {
+        if (input.fromEnv !== undefined && scenario.secrets[input.fromEnv] !== undefined) secrets[`${runbook.metadata.name}-secrets/${input.name}`] = scenario.secrets[input.fromEnv]!;
+      } else if (value !== undefined) parameters[input.name] = typeof value === 'string' ? value : JSON.stringify(value);
+    }
+    const manifest = await exportManifest(file);
+    const harness = await runWorkflow(manifest, { stateDir: path.join(dir, 'argo-state'), parameters, secrets, resume: approve, extraArgs: ['--rehearsal', connectionFile] });
+    return { viaRehearse: await rehearsed, viaArgo: harnessSteps(harness), harness };
+  } finally {
+    serve.kill('SIGTERM');
+    await serve.result;
+    await rehearsed.catch(() => undefined);
+  }
+}
+
 describe('round trip of the bundled runbooks on their scenarios: rehearse vs the exported Workflow task by task', { timeout: 300_000 }, () => {
   it.skipIf(!inPod)('post-install (image-registry-removed): the pods act on their own cluster as their service account, no kubeconfig anywhere', async () => {
     const file = 'runbooks/post-install.yaml';
@@ -81,4 +116,56 @@ describe('round trip of the bundled runbooks on their scenarios: rehearse vs the
       await sim.stop();
     }
   });
+
+  it('renew-control-plane-certs (expired-control-plane): node steps reach the served simulation\'s nodes, ~ is its scratch home', async () => {
+    const { viaRehearse, viaArgo } = await bothWays('runbooks/renew-control-plane-certs.yaml', 'runbooks/scenarios/expired-control-plane.yaml', { timeScale: 1 });
+    expect(Object.keys(viaRehearse)).toEqual(['check-expiry', 'renew', 'check-api', 'kubeconfig-secret', 'refresh-kubeconfig', 'restart-etcd-defrag', 'check-kubelet']);
+    expect(Object.values(viaRehearse).every((s) => s.status === 'succeeded')).toBe(true);
+    expect(normalise(viaArgo)).toEqual(normalise(viaRehearse));
+  });
+
+  it('add-sno-worker (sno-add-worker): the Assisted Installer and SSO reached as their real hosts, answered by the served simulation', async () => {
+    const { viaRehearse, viaArgo } = await bothWays('runbooks/add-sno-worker.yaml', 'runbooks/scenarios/sno-add-worker.yaml', { timeScale: 120, approve: ['boot-host'] });
+    expect(Object.values(viaRehearse).every((s) => s.status === 'succeeded')).toBe(true);
+    expect(normalise(viaArgo, ['boot-host'])).toEqual(normalise(viaRehearse, ['boot-host']));
+  });
 });
+
+/** What differs between two simulations by nature, each replaced by a placeholder; a gate's outputs (who, when) are a suspend node's none. */
+function normalise(steps: Steps, gates: string[] = []): unknown {
+  const scrubbed = Object.fromEntries(Object.entries(steps).map(([id, s]) => [id, gates.includes(id) ? { status: s.status, outputs: {} } : s]));
+  const walk = (value: unknown, key?: string): unknown => {
+    // Generated by the server each time.
+    if (key === 'uid') return '<uid>';
+    // Time left until a certificate expires, measured when the step looked.
+    if (key === 'residualMs') return typeof value === 'number' ? Math.sign(value) : value;
+    // Random certificate serials, and the hash of a kubeconfig holding fresh certificates.
+    if (key !== undefined && /serial$/i.test(key)) return '<serial>';
+    if (key === 'sha256') return '<sha256>';
+    // How long an API server took to answer /readyz after its restart.
+    if (key === 'readyAfterMs') return '<ms>';
+    // How often a wait polled: each task's process start costs simulated minutes at 120×, so the story is further along when it begins.
+    if (key === 'polls') return '<n>';
+    // A kubelet posts a new CSR whenever its last one waited too long, so names and how many differ between clusters.
+    if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && /^csr-\w+$/.test(v))) return ['csr-…'];
+    if (typeof value === 'string') {
+      return value
+        // Each simulation's scratch directory (its nodes' root filesystems and the workstation home).
+        .replace(/\/tmp\/opsbook-sim-nodes-\w+/g, '<sim>')
+        // A timestamped backup name, and a renewed certificate's expiry (a year from the minute it was issued).
+        .replace(/\d{8}T\d{6}Z/g, '<time>')
+        .replace(/^[A-Z][a-z]{2} \d\d, \d{4} \d\d:\d\d UTC$/, '<time>')
+        // Ids the Assisted Installer generates (cluster, infra-env, host).
+        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+        // Each simulation's ports.
+        .replace(/https:\/\/127\.0\.0\.1:\d+/g, 'https://127.0.0.1:<port>')
+        // kubectl's AGE column: how long ago the simulation started (and so the table's column widths).
+        .replace(/(Ready|NotReady)(\s+\S+\s+)\d+[smhd](\d+[smh])?(\s+v\d)/g, '$1$2<age>$4')
+        .replace(/ {2,}/g, ' ');
+    }
+    if (Array.isArray(value)) return value.map((v) => walk(v));
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));
+    return value;
+  };
+  return withoutTimes(walk(scrubbed));
+}

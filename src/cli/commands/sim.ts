@@ -15,6 +15,7 @@ export interface SimServeFlags {
   port?: string;
   timeScale?: string;
   clusters?: string;
+  connectionOut?: string;
 }
 
 export function registerSimCommand(program: Command): void {
@@ -27,6 +28,7 @@ export function registerSimCommand(program: Command): void {
     .option('--port <n>', 'port on 127.0.0.1 (default: any free port)')
     .option('--time-scale <n>', 'simulated seconds per real second (default: the scenario\'s timeScale)')
     .option('--clusters <n>', "serve N clusters sim-1 … sim-N, one kubeconfig context each (default with a fleet: scenario: its fleet.clusters)")
+    .option('--connection-out <path>', 'write a connection file for `opsbook step run --rehearsal FILE`: steps run on this simulation as in `rehearse` (its clock, simulated nodes and hosts)')
     .action(async (flags: SimServeFlags) => {
       const stop = new AbortController();
       const onSignal = () => stop.abort();
@@ -59,6 +61,7 @@ export async function simServeCommand(flags: SimServeFlags, io: CliIo, signal: A
   const count = clusters ?? loaded.fleet?.clusters;
   if (count !== undefined) {
     if (port !== undefined) throw new UsageError('--port serves one cluster; with several each takes a free port (see the kubeconfig)');
+    if (flags.connectionOut !== undefined) throw new UsageError('--connection-out joins one simulated cluster; it cannot be given with several');
     return serveFleet(loaded, count, { timeScale, kubeconfigOut: flags.kubeconfigOut ? resolve(io.cwd, flags.kubeconfigOut) : undefined }, io, signal);
   }
   const sim = await startSimulation({
@@ -75,6 +78,10 @@ export async function simServeCommand(flags: SimServeFlags, io: CliIo, signal: A
     images: { [image]: { command: [process.execPath, packagePath('dist', 'bundle', 'opsbook.js')], env: { PATH: io.env.PATH ?? '/usr/bin:/bin' } } },
   });
   io.stderr.write(`pods of ${image} run as local processes (dist/bundle/opsbook.js); any other image stays in ImagePullBackOff\n`);
+  const connection = flags.connectionOut
+    ? await (await import('../rehearsal-connection.js')).serveRehearsalConnection(sim, resolve(io.cwd, flags.connectionOut), timeScale ?? sim.scenario.timeScale)
+    : undefined;
+  if (flags.connectionOut) io.stderr.write(`connection: ${resolve(io.cwd, flags.connectionOut)} (opsbook step run --rehearsal)\n`);
   io.stdout.write(`listening on ${sim.url}\n`);
   // Clients reach it as the real hosts with the connection sent here (e.g. curl --connect-to HOST:443:127.0.0.1:PORT).
   if (sim.impersonation) io.stderr.write(`assisted installer and SSO: 127.0.0.1:${sim.impersonation.port}, answering for ${sim.impersonation.hosts.map((h) => escapeControl(h)).join(', ')} (certificate from the kubeconfig's CA)\n`);
@@ -82,6 +89,7 @@ export async function simServeCommand(flags: SimServeFlags, io: CliIo, signal: A
   const counters = sim.counters();
   const faults = sim.faults();
   workloads.stop();
+  await connection?.close();
   await sim.stop();
   io.stdout.write(`stopped; ${sim.totalRequests()} requests\n`);
   for (const [key, count] of Object.entries(counters)) io.stdout.write(`  ${key}: ${count}\n`);

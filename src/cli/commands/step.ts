@@ -10,6 +10,7 @@ import type { StepOutcome } from '../../engine/state.js';
 import type { Runbook, StepSpec } from '../../runbook/types.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addRunOptions, resolveStateDir, type CommonFlags } from '../options.js';
+import type { JoinedRehearsal } from '../rehearsal-connection.js';
 
 export interface StepRunFlags extends CommonFlags {
   outputsFrom?: string;
@@ -17,6 +18,7 @@ export interface StepRunFlags extends CommonFlags {
   stepStatus: string[];
   outDir?: string;
   singleAttempt?: boolean;
+  rehearsal?: string;
 }
 
 /** Exit codes of `step run`: skipped is a success (the `status` file tells it apart); 3 = failed, and the step's retry policy would try again. */
@@ -35,6 +37,7 @@ export function registerStepCommand(program: Command): void {
     .addOption(new Option('--step-status <id=status>', 'a dependency\'s status (succeeded|failed|skipped; default succeeded); repeatable').argParser(collect).default([]))
     .addOption(new Option('--out-dir <dir>', 'write status, outputs.json and one file per output here'))
     .addOption(new Option('--single-attempt', 'one attempt only: exit 3 when the step\'s retry policy would try again (the orchestrator retries)'))
+    .addOption(new Option('--rehearsal <file>', 'run inside a served simulation as `rehearse` does (its cluster, clock, simulated nodes and hosts; nothing beyond the loopback): the file `opsbook sim serve --connection-out` writes'))
     .action(async (file: string, stepId: string, flags: StepRunFlags) => {
       process.exitCode = await stepRunCommand(file, stepId, flags, getProcessIo());
     });
@@ -47,6 +50,16 @@ interface Dependency {
 
 /** Runs one step with the engine (its needs settled from the given outputs); returns the exit code. */
 export async function stepRunCommand(file: string, stepId: string, flags: StepRunFlags, io: CliIo): Promise<number> {
+  // Joined first: a bad connection file is exit 2 before anything else is read.
+  const rehearsal = flags.rehearsal ? await (await import('../rehearsal-connection.js')).joinRehearsal(path.resolve(io.cwd, flags.rehearsal)) : undefined;
+  try {
+    return await runOneStep(file, stepId, flags, io, rehearsal);
+  } finally {
+    await rehearsal?.close();
+  }
+}
+
+async function runOneStep(file: string, stepId: string, flags: StepRunFlags, io: CliIo, rehearsal: JoinedRehearsal | undefined): Promise<number> {
   const [{ prepareRun }, { runSessionOnCluster }, { executeRunbook, createRunId, checkStepIds }, { systemClock }, { prepareStateDir }, { readUserText }, { CancelledError }] =
     await Promise.all([
       import('../prepare.js'),
@@ -68,14 +81,17 @@ export async function stepRunCommand(file: string, stepId: string, flags: StepRu
   prepareStateDir(stateDir);
   // The orchestrator holds spec.lock for the whole workflow (export argo: a mutex); parallel tasks must not fight over the Lease.
   const isolated: Runbook = { ...runbook, lock: undefined };
-  const clock = systemClock;
+  const clock = rehearsal?.clock ?? systemClock;
+  // As in rehearse: the simulation's cluster unless told otherwise (any cluster is still held to the loopback), its scratch `~`.
+  const home = rehearsal?.connection.workstationHome;
   let result: RunResult | undefined;
   let retryable: string | undefined;
   const handOver = new AbortController();
   const { exitCode } = await runSessionOnCluster({
-    io,
-    flags,
+    io: home ? { ...io, env: { ...io.env, HOME: home } } : io,
+    flags: rehearsal ? { ...flags, kubeconfig: flags.kubeconfig ?? rehearsal.connection.kubeconfig } : flags,
     prepared: { ...prepared, runbook: isolated },
+    ...(rehearsal ? { rehearsal: { scenario: rehearsal.connection.scenario } } : {}),
     runId: createRunId(clock.now()),
     stateDir,
     clock,
@@ -84,6 +100,7 @@ export async function stepRunCommand(file: string, stepId: string, flags: StepRu
       result = await executeRunbook(
         {
           ...engine,
+          ...(rehearsal ? { network: rehearsal.network, openNode: rehearsal.openNode, spawnEnv: rehearsal.spawnEnv } : {}),
           signal: engine.signal ? AbortSignal.any([engine.signal, handOver.signal]) : handOver.signal,
           onEvent: (event) => {
             onEvent?.(event);
