@@ -72,7 +72,8 @@ export function buildImpersonatingKubeconfig(source: { files: KubeconfigFile[] }
     const [doc] = parseYamlDocuments(file.text, file.path);
     return doc && typeof doc === 'object' ? [{ doc: doc as Entry, dir: dirname(file.path) }] : [];
   });
-  const where = source.files.map((f) => f.path).join(', ') || 'no kubeconfig';
+  if (source.files.length === 0) throw new UsageError('--as: no kubeconfig found for the identity to act from; set KUBECONFIG or pass --kubeconfig');
+  const where = source.files.map((f) => f.path).join(', ');
   const name = context ?? (docs.map(({ doc }) => doc['current-context']).find((c) => typeof c === 'string' && c !== '') as string | undefined);
   if (!name) throw new UsageError(`--as: ${where} sets no current-context; pass --context`);
   const selected = section(docs, 'contexts', 'context').get(name);

@@ -136,6 +136,7 @@ contexts:
   it('names what is missing', () => {
     expect(() => buildImpersonatingKubeconfig({ files }, { user: 'alice', groups: [] }, 'nope')).toThrow('--as: context "nope" is not in /etc/kube/first.yaml, /home/me/second.yaml');
     expect(() => buildImpersonatingKubeconfig({ files: [{ path: '/k', text: 'apiVersion: v1\nkind: Config\n' }] }, { user: 'alice', groups: [] })).toThrow('--as: /k sets no current-context; pass --context');
+    expect(() => buildImpersonatingKubeconfig({ files: [] }, { user: 'alice', groups: [] })).toThrow('--as: no kubeconfig found for the identity to act from; set KUBECONFIG or pass --kubeconfig');
   });
 
   it('prepareChildEnv points KUBECONFIG at the one generated file, and dispose() removes it', () => {

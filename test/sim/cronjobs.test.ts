@@ -107,6 +107,7 @@ describe('CronJob controller (virtual clock)', () => {
     await advance(6 * HOUR);
     // 06:00 in Berlin is 05:00 UTC in winter.
     expect(jobs().map((j) => j.metadata.name)).toEqual([`berlin-${minutes('2026-01-01T05:00:00Z')}`]);
+    expect(jobs()[0]!.metadata.annotations?.[CRONJOB_SCHEDULED_TIMESTAMP]).toBe('2026-01-01T06:00:00+01:00');
   });
 
   it('concurrencyPolicy Forbid starts nothing while a Job is active; the missed time starts when it ends, unless past startingDeadlineSeconds', async () => {

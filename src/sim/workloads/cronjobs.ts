@@ -15,6 +15,17 @@ type JobEnd = 'Complete' | 'Failed' | undefined;
 /** metav1.Time's form: RFC 3339 in UTC, whole seconds. */
 const kubeTime = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
+/** RFC 3339 in `timeZone` (the real controller writes the scheduled-timestamp annotation in the CronJob's zone; UTC without one). */
+function zonedTime(ms: number, timeZone: string | undefined): string {
+  if (!timeZone) return kubeTime(ms);
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(ms).map((p) => [p.type, p.value]));
+  const wall = `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  const offset = Math.round((Date.parse(`${wall}Z`) - Math.floor(ms / 1000) * 1000) / 60_000);
+  if (offset === 0) return `${wall}Z`;
+  const abs = Math.abs(offset);
+  return `${wall}${offset < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
+
 function endOf(job: KObject): JobEnd {
   const conditions = ((job.status as Json | undefined)?.conditions ?? []) as Json[];
   return conditions.find((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True')?.type as JobEnd;
@@ -155,7 +166,7 @@ export function startCronJobController(access: ClusterAccess, scheduler: Schedul
           ...template.metadata,
           name,
           namespace: cronJob.metadata.namespace,
-          annotations: { ...template.metadata?.annotations, [CRONJOB_SCHEDULED_TIMESTAMP]: kubeTime(at) },
+          annotations: { ...template.metadata?.annotations, [CRONJOB_SCHEDULED_TIMESTAMP]: zonedTime(at, (cronJob.spec as Json).timeZone as string | undefined) },
           ownerReferences: [{ apiVersion: 'batch/v1', kind: 'CronJob', name: cronJob.metadata.name, uid: cronJob.metadata.uid, controller: true, blockOwnerDeletion: true }],
         },
         spec: template.spec,
