@@ -63,8 +63,10 @@ export async function serveRehearsalConnection(sim: Simulation, file: string, sc
   await writeFile(file, `${JSON.stringify(connection, null, 2)}\n`, { mode: 0o600 });
   return {
     close: async () => {
-      await new Promise<void>((done) => server.close(() => done()));
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      // A step run's kept-alive connection would otherwise hold close() open.
       server.closeAllConnections();
+      await closed;
       await Promise.all([...transports.values()].map((t) => t.close()));
     },
   };
