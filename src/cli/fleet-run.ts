@@ -4,7 +4,7 @@
 
 import { setMaxListeners } from 'node:events';
 import { Writable } from 'node:stream';
-import { UsageError } from '../errors.js';
+import { CancelledError, UsageError } from '../errors.js';
 import type { ClusterRunResult, FleetEvent, Wave } from '../fleet/index.js';
 import type { KubeClient } from '../k8s/types.js';
 import type { FleetClusterRecord, FleetRecord, FleetStore, RunStore } from '../store/index.js';
@@ -83,9 +83,10 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
   setMaxListeners(record.strategy.maxParallel + 10, controller.signal);
   const notice = (text: string) => (renderer.notice ? renderer.notice(text) : void io.stderr.write(`\n${text}\n`));
   const interrupt = installInterruptHandler(controller, notice);
+  // Stopped as Ctrl-C stops it (the clusters' runs interrupted, resumable), not failed: the new owner continues them.
   const onLost = () => {
     notice(`fleet run ${record.fleetId} stopped: ${errorText(ctx.lost!.reason)}; another process continues it`);
-    controller.abort(ctx.lost!.reason);
+    controller.abort(new CancelledError(`fleet run ${record.fleetId} taken over`, 'interrupted'));
   };
   ctx.lost?.addEventListener('abort', onLost, { once: true });
   const confirm = createConfirm({ stdin: io.stdin, stderr: io.stderr });

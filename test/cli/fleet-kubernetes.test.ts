@@ -139,6 +139,27 @@ describe('fleet runs with --state kubernetes://NS (end to end, simulated cluster
     expect(stateDirHolds()).toEqual([]);
   });
 
+  it('a fleet run whose lease another process took over stops (exit 1), says so, and no longer writes the record', async () => {
+    const namespace = await freshNamespace();
+    // Workers join ten simulated minutes in (30 s at 20×): the run is still waiting when its next renewal (10 s) comes.
+    sims = await startClusters(1, 20, fixture('late-workers.yaml'));
+    const file = writeFleet(at('fleet.yaml'), [{ name: 'c1', kubeconfig: sims[0]!.kubeconfigPath }]);
+    const cli = startCli(['run', APPROVE_CSRS, '--fleet', file, ...stateIn(namespace), '--output', 'plain'], { timeout: 120_000 });
+    const fleetId = fleetIdIn(await cli.waitForOutput('[c1] client-pending: started'));
+    const ref = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: `opsbook-run-${fleetId}`, namespace };
+    const lease = (await management.kube.get(ref))!;
+    await management.kube.replace({ ...lease, spec: { ...(lease.spec as object), holderIdentity: 'elsewhere/1/-' }, metadata: { ...lease.metadata, annotations: { 'opsbook.dev/owner': JSON.stringify({ pid: 1, host: 'elsewhere', since: 'now' }) } } });
+    // What the new owner writes stays: the process that notices its loss at its next renewal does not overwrite it.
+    const { fleets } = kept(namespace);
+    const theirs = { ...(await fleets.readFleet(fleetId))!, reason: 'continued elsewhere' };
+    await fleets.writeFleet(theirs);
+    const r = await cli.result;
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(new RegExp(`fleet run ${fleetId} stopped: lost the claim on run ${fleetId} \\(lease ${namespace}/opsbook-run-${fleetId}\\): taken over by pid 1 on host elsewhere since now; another process continues it`));
+    expect(r.stdout).toMatch(/\[c1\] run \S+ interrupted in /);
+    expect(await fleets.readFleet(fleetId)).toEqual(theirs);
+  });
+
   it('kill -9 mid-rollout: the fleet\'s lease is still live, so a plain resume is refused; resume --break-lock continues only the unfinished clusters', async () => {
     const namespace = await freshNamespace();
     sims = await startClusters(3, 60, fixture('late-workers.yaml'));
