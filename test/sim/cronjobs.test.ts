@@ -158,12 +158,15 @@ describe('CronJob controller (virtual clock)', () => {
     expect(cronJob('history').status?.lastSuccessfulTime).toBe('2026-01-01T04:00:00Z');
   });
 
-  it('reports an unparseable schedule once and creates nothing', async () => {
-    reported.length = 0;
-    await createCronJob('broken', { schedule: '0 6 * *' });
-    await advance(2 * HOUR);
-    expect(jobs()).toEqual([]);
-    expect(reported).toEqual([expect.stringMatching(/^cronjob cj-\d+\/broken: unparseable schedule "0 6 \* \*"/)]);
+  it('the API refuses a schedule it cannot parse, an unknown timeZone or concurrencyPolicy (422), and defaults the rest', async () => {
+    const refusal = (spec: Json) => createCronJob('broken', spec).then(() => 'created', (error: { code?: number; message?: string }) => `${error.code} ${error.message}`);
+    expect(await refusal({ schedule: '0 6 * *' })).toMatch(/^422 .*spec\.schedule: Invalid value: "0 6 \* \*": CronPattern: invalid configuration format/);
+    expect(await refusal({ schedule: 'CRON_TZ=UTC 0 6 * * *' })).toMatch(/^422 .*spec\.schedule: Invalid value: .*use timeZone field instead/);
+    expect(await refusal({ schedule: '0 6 * * *', timeZone: 'Mars/Olympus' })).toMatch(/^422 .*spec\.timeZone: Invalid value: "Mars\/Olympus": unknown time zone/);
+    expect(await refusal({ schedule: '0 6 * * *', concurrencyPolicy: 'Sometimes' })).toMatch(/^422 .*spec\.concurrencyPolicy: Unsupported value: "Sometimes"/);
+    expect(await refusal({ schedule: '0 6 * * *' })).toBe('created');
+    expect(cronJob('broken').spec).toMatchObject({ concurrencyPolicy: 'Allow', suspend: false, successfulJobsHistoryLimit: 3, failedJobsHistoryLimit: 1 });
+    expect(reported).toEqual([]);
   });
 
   it('kubectl lists the CronJob and creates a Job from it (kubectl create job --from=cronjob/NAME)', async () => {

@@ -6,6 +6,7 @@ import type { UserInfo } from './auth.js';
 import { applyCsrApproval, applyCsrStatus, checkCsrUpdate, prepareCsrCreate } from './csr-rules.js';
 import { foldStringData } from './secrets.js';
 import { badRequest, invalid, type FieldCause } from './status.js';
+import { parseCronSchedule } from '../workloads/cron-schedule.js';
 import type { Json } from '../json.js';
 
 const CSR = 'certificatesigningrequests';
@@ -13,6 +14,7 @@ const CSR = 'certificatesigningrequests';
 
 /** API defaults kubectl relies on (rollout status needs the DaemonSet/StatefulSet update strategy type). */
 export function applyDefaults(def: ResourceDef, object: KObject): void {
+  if (def.resource === 'cronjobs') return applyCronJobDefaults(object);
   if (def.resource !== 'daemonsets' && def.resource !== 'deployments' && def.resource !== 'statefulsets') return;
   const spec = ((object.spec as Json | undefined) ?? {}) as Json;
   object.spec = spec;
@@ -85,6 +87,16 @@ export function prepareUpdate(def: ResourceDef, old: KObject, incoming: KObject,
   return next;
 }
 
+/** SetDefaults_CronJob: what `kubectl get cronjob -o yaml` shows for fields the manifest left out. */
+function applyCronJobDefaults(object: KObject): void {
+  const spec = ((object.spec as Json | undefined) ?? {}) as Json;
+  object.spec = spec;
+  spec.concurrencyPolicy ??= 'Allow';
+  spec.suspend ??= false;
+  spec.successfulJobsHistoryLimit ??= 3;
+  spec.failedJobsHistoryLimit ??= 1;
+}
+
 const MANAGEMENT_STATES = ['Managed', 'Unmanaged', 'Removed', 'Force'];
 const ROLLOUT_STRATEGIES = ['RollingUpdate', 'Recreate'];
 
@@ -116,5 +128,35 @@ export function validateObject(def: ResourceDef, object: KObject): void {
     const storage = (spec.resources as { requests?: { storage?: unknown } } | undefined)?.requests?.storage;
     if (storage === undefined) causes.push({ field: 'spec.resources[storage]', message: 'Required value', reason: 'FieldValueRequired' });
   }
+  if (def.resource === 'cronjobs') causes.push(...validateCronJob(spec));
   if (causes.length > 0) throw invalid(def.kind, def.group, object.metadata.name, causes);
+}
+
+const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace'];
+
+/** What kube-apiserver checks of a CronJob: a schedule it can parse, a known time zone, a known concurrencyPolicy. */
+function validateCronJob(spec: Record<string, unknown>): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const schedule = spec.schedule;
+  const timeZone = spec.timeZone;
+  if (typeof schedule !== 'string' || schedule === '') causes.push({ field: 'spec.schedule', message: 'Required value', reason: 'FieldValueRequired' });
+  else if (/^\s*(CRON_)?TZ=/.test(schedule)) causes.push({ field: 'spec.schedule', message: `Invalid value: ${JSON.stringify(schedule)}: cannot use TZ or CRON_TZ in schedule, use timeZone field instead` });
+  else {
+    try {
+      parseCronSchedule(schedule);
+    } catch (error) {
+      causes.push({ field: 'spec.schedule', message: `Invalid value: ${JSON.stringify(schedule)}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}` });
+    }
+  }
+  if (typeof timeZone === 'string') {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone });
+    } catch {
+      causes.push({ field: 'spec.timeZone', message: `Invalid value: ${JSON.stringify(timeZone)}: unknown time zone ${timeZone}` });
+    }
+  }
+  if (spec.concurrencyPolicy !== undefined && !CONCURRENCY_POLICIES.includes(String(spec.concurrencyPolicy))) {
+    causes.push({ field: 'spec.concurrencyPolicy', message: `Unsupported value: ${JSON.stringify(spec.concurrencyPolicy)}: supported values: "Allow", "Forbid", "Replace"`, reason: 'FieldValueNotSupported' });
+  }
+  return causes;
 }
