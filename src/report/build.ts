@@ -28,9 +28,14 @@ export function buildRunReport(events: readonly EngineEvent[], options: BuildOpt
   for (const start of starts) for (const s of start.steps) if (!steps.has(s.id)) steps.set(s.id, newStep(s));
   const approvals: ReportApproval[] = [];
   let runEnd: Extract<EngineEvent, { type: 'run-end' }> | undefined;
+  let lastMs: number | undefined;
   for (const event of events) {
+    const previousMs = lastMs;
+    lastMs = at(event.time);
     if (event.type === 'run-start') {
       runEnd = undefined;
+      // A resume: what the earlier process left running was cut short at its last journaled moment.
+      if (previousMs !== undefined) for (const step of steps.values()) cutShort(step, previousMs);
       continue;
     }
     if (event.type === 'run-end') {
@@ -82,15 +87,28 @@ function newStep(s: RunStart['steps'][number]): ReportStep {
 
 type StepEvent = Exclude<EngineEvent, { type: 'run-start' | 'run-end' }>;
 
-/** One event of one step; a step-start (a resume runs it again) starts its record afresh, keeping what it reported. */
+/** When each step last started (its latest run, after any resume). */
+const startedAt = new WeakMap<ReportStep, number>();
+
+/**
+ * One event of one step. A step-start of a step that ran before (a resume runs it again) keeps its earlier attempts,
+ * so the report shows the whole run: the time until the resume is a wait, and the step's bar starts at its first start.
+ */
 function applyStepEvent(step: ReportStep, event: StepEvent, ms: number, approvals: ReportApproval[]): void {
   switch (event.type) {
-    case 'step-start':
-      Object.assign(step, { status: 'running', startMs: ms, endMs: undefined, attempts: [], gaps: [], reused: false });
+    case 'step-start': {
+      const earlier = step.attempts.at(-1);
+      const since = earlier?.endMs ?? step.endMs;
+      if (earlier && since !== undefined && ms > since) step.gaps.push({ kind: 'wait', startMs: since, endMs: ms, label: 'stopped until the run was resumed' });
+      Object.assign(step, { status: 'running', startMs: earlier ? step.startMs : ms, endMs: undefined, reused: false });
+      startedAt.set(step, ms);
       return;
+    }
     case 'attempt-start': {
-      const previous = step.attempts.at(-1);
-      const from = previous?.endMs ?? step.startMs;
+      // Backoff and queueing are measured within this start of the step, not from an attempt before a resume.
+      const since = startedAt.get(step) ?? step.startMs ?? ms;
+      const previous = step.attempts.findLast((a) => a.startMs >= since);
+      const from = previous?.endMs ?? since;
       if (from !== undefined && ms > from) {
         const backoff = previous !== undefined;
         step.gaps.push({ kind: backoff ? 'backoff' : 'wait', startMs: from, endMs: ms, label: backoff ? `backoff before attempt ${event.attempt}` : 'waiting to start' });
@@ -154,6 +172,13 @@ function endStep(step: ReportStep, event: Extract<EngineEvent, { type: 'step-end
   if (csr) step.csr = csr;
   const certs = extractCerts(step.type, event.outputs);
   if (certs) step.certs = certs;
+}
+
+/** A step an interrupted process left running: its open attempt ends (neither ok nor failed) where the journal stopped. */
+function cutShort(step: ReportStep, ms: number): void {
+  if (step.status !== 'running') return;
+  for (const attempt of step.attempts) attempt.endMs ??= ms;
+  step.endMs = ms;
 }
 
 /** A step the journal leaves running (interrupted run) is drawn up to the journal's last moment. */

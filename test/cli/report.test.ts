@@ -88,7 +88,7 @@ describe('opsbook report', () => {
 });
 
 describe('resume --report', () => {
-  it('writes the report of the whole run: the failed first attempt\'s start, the resume, every step as it ended', async () => {
+  it('writes the report of the whole run: its first start, the attempt that failed before the resume, every step as it ended', async () => {
     const first = await runCli(['run', fixture('resume.yaml'), '--state-dir', tmp.stateDir, '--output', 'plain', '--set', `dir=${tmp.dir}`, '--report', path.join(tmp.dir, 'first.md')]);
     expect(first.exitCode).toBe(1);
     const [runId] = runIds(tmp.stateDir);
@@ -103,7 +103,9 @@ describe('resume --report', () => {
     const started = /"time":"([^"]+)"/.exec(journalText(tmp.stateDir, runId!))![1]!;
     expect(md).toContain(`**Resumed:** 1 time (started ${started})`);
     expect(md).toMatch(/\| ✔ \| once \(`once`\) \| shell \| succeeded \(reused[^|]*\) \|/);
-    expect(md).toMatch(/\| ✔ \| gate \(`gate`\) \| shell \| succeeded \| 1 \|/);
+    // The gate's failed attempt before the resume is in the report too, with its error.
+    expect(md).toMatch(/\| ✔ \| gate \(`gate`\) \| shell \| succeeded \| 2 \|/);
+    expect(md).toMatch(/## Failures\n\n- gate attempt 1\/\d+ \(permanent\): /);
   });
 });
 

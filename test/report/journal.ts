@@ -13,11 +13,12 @@ export function journal(steps: Step[], options: { deadlineMs?: number; inputs?: 
   let now = T0;
   const time = () => new Date(now).toISOString();
   const push = (e: Record<string, unknown>) => events.push({ time: time(), runId: RUN, ...e } as EngineEvent);
-  push({
+  const runStart = {
     type: 'run-start', journalVersion: 1, runbook: { path: '/rb/tour.yaml', name: 'tour', sha256: 'ab'.repeat(32) },
     inputs: options.inputs ?? {}, steps,
     ...(options.deadlineMs !== undefined ? { deadline: new Date(T0 + options.deadlineMs).toISOString() } : {}),
-  });
+  };
+  push(runStart);
   const api = {
     events,
     at(ms: number) {
@@ -32,6 +33,8 @@ export function journal(steps: Step[], options: { deadlineMs?: number; inputs?: 
     table: (stepId: string, table: { title: string; columns: string[]; rows: string[][] }) => (push({ type: 'step-report', stepId, table }), api),
     approval: (stepId: string, approved: boolean, by: string) => (push({ type: 'step-approval', stepId, approved, by }), api),
     stepEnd: (stepId: string, status: string, extra: Record<string, unknown> = {}) => (push({ type: 'step-end', stepId, status, ...extra }), api),
+    /** `opsbook resume`: the run starts again in the same journal. */
+    resume: () => (push({ ...runStart, resumedFrom: RUN }), api),
     runEnd: (status: string, durationMs: number, extra: Record<string, unknown> = {}) => (push({ type: 'run-end', status, durationMs, ...extra }), api),
   };
   return api;

@@ -86,6 +86,31 @@ describe('report model', () => {
   });
 });
 
+describe('report of a resumed run', () => {
+  it('keeps the attempts from before the resume, cut short where the first process stopped, the wait until the resume, and the step\'s first start', () => {
+    const j = journal([step('a'), step('b', ['a'])]);
+    j.stepStart('a').attemptStart('a', 1, 1).at(1000).attemptEnd('a', 1, true).stepEnd('a', 'succeeded');
+    // The first process dies during b's first attempt (no run-end); a resume an hour later runs b again.
+    j.stepStart('b').at(1500).attemptStart('b', 1, 2).at(2000).log('b', 'working');
+    j.at(3_600_000).resume().stepEnd('a', 'succeeded', { reused: true }).stepStart('b').at(3_600_500).attemptStart('b', 1, 2).at(3_601_000).attemptEnd('b', 1, true).stepEnd('b', 'succeeded');
+    j.runEnd('succeeded', 3_601_000);
+    const report = buildRunReport(j.events);
+    expect([report.resumes, report.status, report.durationMs]).toEqual([1, 'succeeded', 3_601_000]);
+    const b = stepOf(report, 'b');
+    expect(b.attempts.map((x) => [x.attempt, x.startMs, x.endMs, x.ok])).toEqual([[1, 1500, 2000, undefined], [1, 3_600_500, 3_601_000, true]]);
+    expect(b.gaps).toEqual([
+      { kind: 'wait', startMs: 1000, endMs: 1500, label: 'waiting to start' },
+      { kind: 'wait', startMs: 2000, endMs: 3_600_000, label: 'stopped until the run was resumed' },
+      { kind: 'wait', startMs: 3_600_000, endMs: 3_600_500, label: 'waiting to start' },
+    ]);
+    expect([b.startMs, b.endMs, b.status]).toEqual([1000, 3_601_000, 'succeeded']);
+    expect(renderReport(report, 'markdown')).toMatch(/\*\*Resumed:\*\* 1 time \(started 2026-01-01T00:00:00.000Z\)/);
+    // Three bars: a's attempt, b's attempt cut short by the first process's end, and b's attempt after the resume.
+    const html = renderReport(report, 'html');
+    expect(html.match(/<rect class="bar-attempt attempt-(?:ok|open)"/g)).toEqual(['<rect class="bar-attempt attempt-ok"', '<rect class="bar-attempt attempt-open"', '<rect class="bar-attempt attempt-ok"']);
+  });
+});
+
 describe('markdown report', () => {
   const md = renderReport(buildRunReport(tour()), 'markdown');
 
