@@ -184,6 +184,10 @@ describe('export argo mapping', () => {
     expect(notes.map((n) => `${n.path}: ${n.message}`)).toContain("spec.inputs.mode: mode's fromEnv MODE is not read in the pods: every pod gets the workflow parameter mode (its default unless given at submit)");
     expect(() => new Workflow(manifest as never).validate()).not.toThrow();
     expect(exportFile(fixture('mapping.yaml')).notes.some((n) => n.includes('the Lease kube-system/mapping-lock is not taken'))).toBe(true);
+    // a file one task writes is not in the next task's pod
+    expect(exportFile('runbooks/renew-control-plane-certs.yaml').notes).toContainEqual(
+      expect.stringMatching(/^168:21: spec\.steps\[5\]\.with\.kubeconfig: reads steps\.refresh-kubeconfig\.outputs\.path, a file refresh-kubeconfig \(write-kubeconfig\) wrote on its own machine/),
+    );
   });
 });
 

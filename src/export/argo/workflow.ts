@@ -61,6 +61,9 @@ export class ExportRefused extends Error {
 
 type Json = Record<string, unknown>;
 
+/** Built-in steps that write a file on the machine opsbook runs on and output its `path`. */
+const LOCAL_FILE_STEPS = new Set(['write-kubeconfig']);
+
 /** Builds the manifest; throws ExportRefused listing every field that cannot be mapped. */
 export function exportArgoWorkflow(runbook: Runbook, options: ArgoExportOptions, fleet?: ArgoFleet): ArgoExport {
   const ctx = new Context(runbook, options);
@@ -149,6 +152,12 @@ function collectOutputReads(runbook: Runbook, ctx: Context): Map<string, Set<str
       if (source?.type === 'pause') {
         ctx.refuse(stepPath(step, ...read.field.split('.')), `reads steps.${read.stepId}.outputs, but ${read.stepId} is a manual gate: in Argo it is a suspend node, which has no outputs`);
         continue;
+      }
+      if (source && LOCAL_FILE_STEPS.has(source.type) && read.key === 'path') {
+        ctx.note(
+          stepPath(step, ...read.field.split('.')),
+          `reads steps.${read.stepId}.outputs.path, a file ${read.stepId} (${source.type}) wrote on its own machine: in Argo each task is a pod of its own, so the file is gone when ${step.id} starts; mount a shared volume at that path in every pod (spec.volumeClaimTemplates) before submitting`,
+        );
       }
       if (read.key === undefined) {
         ctx.refuse(stepPath(step, ...read.field.split('.')), `reads the whole steps.${read.stepId}.outputs map: Argo passes named output parameters only; read steps.${read.stepId}.outputs.<key>`);
