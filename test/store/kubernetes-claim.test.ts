@@ -1,7 +1,9 @@
 // The cluster store's claim when its holder ran in a pod (a submitted Job's): the API server's word on that pod decides whether a
 // claimant may take the run over before the Lease expires. Against the simulated API server over HTTPS, clocks injected.
 
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseYamlDocuments } from '../../src/yaml/index.js';
 import type { KubeObject, Lease } from '../../src/k8s/types.js';
 import { createKubernetesStore, leaseName, type PodRef } from '../../src/store/kubernetes/index.js';
 import { VirtualClock } from '../../src/time/clock.js';
@@ -12,7 +14,13 @@ let namespaces = 0;
 let runs = 0;
 
 beforeAll(async () => {
-  cluster = await startTestCluster({ users: [{ name: 'nobody', token: 'nobody-token', groups: [] }] } as never);
+  cluster = await startTestCluster({
+    users: [
+      { name: 'nobody', token: 'nobody-token', groups: [] },
+      // The service account deploy/rbac.yaml binds, in the namespace the last test applies it to.
+      { name: 'system:serviceaccount:claim-rbac:opsbook', token: 'opsbook-sa-token', groups: ['system:serviceaccounts'] },
+    ],
+  } as never);
 });
 afterAll(async () => {
   await cluster?.stop();
@@ -137,6 +145,23 @@ describe('kubernetes store: a claim held by a pod', () => {
     // Taken at the first look after renewTime + 30 s (whole seconds on the Lease), not before.
     expect(clockB.now() - start).toBeGreaterThan(30_000);
     expect((await holderOf(namespace, runId)).pod?.name).toBe('waiter');
+    await claim.release();
+  });
+
+  it('deploy/rbac.yaml, applied as shipped (namespace renamed), lets its service account pass preflight and take a dead pod\'s run over', async () => {
+    const namespace = 'claim-rbac';
+    await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    const manifests = parseYamlDocuments(readFileSync(new URL('../../deploy/rbac.yaml', import.meta.url), 'utf8').replaceAll('opsbook-runs', namespace), 'deploy/rbac.yaml') as KubeObject[];
+    for (const object of manifests) await cluster.kube.create(object);
+    const { createKubeClient } = await import('../../src/k8s/client.js');
+    const sa = await createKubeClient({ kubeconfig: cluster.sim.kubeconfig.replace(/token: .*/, 'token: opsbook-sa-token') });
+    const runId = nextRun();
+    await createKubernetesStore({ kube: cluster.kube, namespace, clock: clockAt(0), pod: await pod(namespace, 'dead', running) }).claim(runId);
+    await setPod(namespace, 'dead', (p) => void (p.status = { phase: 'Failed' }));
+    const store = createKubernetesStore({ kube: sa, namespace, clock: clockAt(1_000), pod: await pod(namespace, 'next', running), claimWaitMs: 0 });
+    await store.preflight('write');
+    const claim = await store.claim(runId);
+    expect((await holderOf(namespace, runId)).pod?.name).toBe('next');
     await claim.release();
   });
 

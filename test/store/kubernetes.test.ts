@@ -235,8 +235,7 @@ function store(namespace: string) {
 }
 
 describe('deploy/rbac.yaml', () => {
-  // The simulated API server has no RBAC API (src/sim/api/auth.ts: admins do anything, others almost nothing), so the
-  // Role cannot be applied and exercised there; it is kept equal to what the store uses instead.
+  // Kept equal to what the store uses; kubernetes-claim.test.ts also applies it to the simulation (which evaluates RBAC) and claims as its subject.
   it('grants exactly the verbs the cluster store uses, and a RoleBinding to it', async () => {
     const { readFileSync } = await import('node:fs');
     const { parseAllDocuments } = await import('yaml');
