@@ -2,7 +2,7 @@
 // with one folder per backend that only implements it (src/store/local: the state directory; a cluster-backed one
 // next). The engine knows this file, never a backend; src/store/default.ts wires the local one in.
 
-import type { EngineEvent } from '../engine/events.js';
+import type { EngineEvent, RunStatus } from '../engine/events.js';
 import type { ProcessIdentity } from '../proc/index.js';
 import type { ClusterConnection, WavePause } from '../fleet/types.js';
 
@@ -15,6 +15,30 @@ export interface RunMetadata {
   /** Names of secret inputs, so resume knows what to ask for. */
   secretInputs: string[];
   startedAt: string;
+}
+
+/**
+ * What `opsbook runs` shows of a run that ended, kept with its metadata (written after its journal is durable, cleared
+ * before a resume appends to it) so listing replays no journal. Built from journaled, hence redacted, events only.
+ */
+export interface RunSummaryRecord {
+  runbook: { path: string; name: string; sha256: string };
+  /** The first run-start's time. */
+  startedAt: string;
+  /** The last event's time. */
+  lastTime: string;
+  /** run-starts after the first. */
+  resumes: number;
+  /** The last attempt's run-end. */
+  status: RunStatus;
+  error?: string;
+}
+
+/** What `opsbook runs` lists from: every run, and the summaries of those that ended. */
+export interface RunIndex {
+  /** As `RunStore.list` gives them: newest first. */
+  runIds: string[];
+  summaries: Map<string, RunSummaryRecord>;
 }
 
 /** A run's journal as read back: checked events (see engine/journal/read.ts) and whether its last record was torn. */
@@ -86,6 +110,13 @@ export interface RunStore {
   writeMetadata(metadata: RunMetadata): Promise<void>;
   /** undefined when the run has none (e.g. a journal copied by hand). */
   readMetadata(runId: string): Promise<RunMetadata | undefined>;
+  /** Records the summary of a run that ended; undefined forgets it (a resume is about to append). Optional: a store without it lists by replay. */
+  writeSummary?(runId: string, summary: RunSummaryRecord | undefined): Promise<void>;
+  /**
+   * The runs and their recorded summaries in one read of what is small (the cluster store lists metadata ConfigMaps,
+   * not journals). Runs without a summary (written before summaries, or still open) are only in `runIds`.
+   */
+  readRunIndex?(): Promise<RunIndex>;
   /** Adds one answer to a run's gate (never replaces one), where the waiting run will find it. */
   addAnswer(runId: string, answer: GateAnswer): Promise<void>;
   /** The answers given to one gate of a run, oldest first. */

@@ -1,6 +1,6 @@
 // `opsbook runs`: every run in the store with its runbook, status, start and duration.
 
-import type { RunStore } from '../../store/index.js';
+import type { RunStore, RunSummaryRecord } from '../../store/index.js';
 import type { RunStatus } from '../events.js';
 import { findWaitingGates } from './gates.js';
 import { replayJournal } from './replay.js';
@@ -20,14 +20,33 @@ export interface RunSummary {
   waiting?: { stepId: string; since: string }[];
 }
 
-/** Newest first. Unreadable runs (corrupt, or from a newer opsbook) are skipped: resume names what is wrong with them. */
+/**
+ * Newest first. A run that ended is listed from the summary kept with its metadata (record.ts writes it); one without
+ * (still open, or written by an opsbook before summaries) by replaying its journal. Unreadable runs (corrupt, or from a
+ * newer opsbook) are skipped: resume names what is wrong with them.
+ */
 export async function listRuns(store: RunStore): Promise<RunSummary[]> {
+  const index = (await store.readRunIndex?.()) ?? { runIds: await store.list(), summaries: new Map<string, RunSummaryRecord>() };
   const summaries: RunSummary[] = [];
-  for (const runId of await store.list()) {
-    const summary = await summarizeRun(store, runId);
+  for (const runId of index.runIds) {
+    const record = index.summaries.get(runId);
+    const summary = record ? fromRecord(runId, record) : await summarizeRun(store, runId);
     if (summary) summaries.push(summary);
   }
   return summaries;
+}
+
+/** What a replay of the journal gives: the run ended, so it waits at no gate and its claim does not matter. */
+function fromRecord(runId: string, record: RunSummaryRecord): RunSummary {
+  return {
+    runId,
+    runbook: record.runbook,
+    status: record.status,
+    startedAt: record.startedAt,
+    durationMs: Date.parse(record.lastTime) - Date.parse(record.startedAt),
+    resumes: record.resumes,
+    ...(record.error !== undefined ? { error: record.error } : {}),
+  };
 }
 
 export async function summarizeRun(store: RunStore, runId: string): Promise<RunSummary | undefined> {

@@ -1,6 +1,8 @@
 // Opens everything a run writes in its store: the owner claim, the journal and (first run) the run's metadata.
 
 import type { JournalWriter, RunClaim, RunMetadata, RunStore } from '../../store/index.js';
+import { emptyHistory, foldEvent, replayJournal, type RunHistory } from './replay.js';
+import { endedSummary } from './summary.js';
 
 export interface RunRecord {
   journal: JournalWriter;
@@ -17,7 +19,9 @@ export async function openRunRecord(store: RunStore, metadata: RunMetadata, resu
   // A new run's id is fresh, so nobody races for it: open the journal first, so it syncs the directories it creates.
   let held = claim ?? (resumed ? await store.claim(runId) : undefined);
   let journal: JournalWriter | undefined;
+  let history: RunHistory | undefined;
   try {
+    if (store.writeSummary) history = resumed ? await forgetSummary(store, runId) : emptyHistory();
     journal = await store.openJournal(runId, { resume: resumed });
     held ??= await store.claim(runId);
     if (!resumed) await store.writeMetadata(metadata);
@@ -28,14 +32,50 @@ export async function openRunRecord(store: RunStore, metadata: RunMetadata, resu
   }
   const opened = journal;
   const owner = held;
+  let broken = false;
   return {
-    journal: opened,
+    journal: history ? foldingInto(opened, history, () => (broken = true)) : opened,
     close: async () => {
       try {
         await opened.close();
+        const summary = history && !broken ? endedSummary(history) : undefined;
+        // Only a cache of what the journal says: if it cannot be written, `opsbook runs` replays this run's journal.
+        if (summary) await store.writeSummary?.(runId, summary).catch(() => undefined);
       } finally {
         await owner.release();
       }
     },
+  };
+}
+
+/**
+ * A resumed run's recorded summary would outlive the appends: it is forgotten before the journal is touched. The
+ * history folds on from the journal as it stands; undefined (no summary kept) when that cannot be read.
+ */
+async function forgetSummary(store: RunStore, runId: string): Promise<RunHistory | undefined> {
+  await store.writeSummary!(runId, undefined);
+  try {
+    return replayJournal((await store.read(runId)).events);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every event the journal took is folded into `history` too; after a failed append the history no longer matches it. */
+function foldingInto(journal: JournalWriter, history: RunHistory, onBroken: () => void): JournalWriter {
+  return {
+    get path() {
+      return journal.path;
+    },
+    append(event) {
+      try {
+        journal.append(event);
+      } catch (error) {
+        onBroken();
+        throw error;
+      }
+      foldEvent(history, event);
+    },
+    close: () => journal.close(),
   };
 }

@@ -23,31 +23,29 @@ export interface RunHistory {
 }
 
 export function replayJournal(events: readonly EngineEvent[]): RunHistory {
-  const history: RunHistory = {
-    runId: undefined,
-    firstStart: undefined,
-    lastStart: undefined,
-    status: undefined,
-    error: undefined,
-    resumes: 0,
-    lastTime: undefined,
-    steps: new Map(),
-  };
-  for (const event of events) {
-    history.runId ??= event.runId;
-    history.lastTime = event.time;
-    if (event.type === 'run-start') {
-      if (history.firstStart) history.resumes++;
-      history.firstStart ??= event;
-      history.lastStart = event;
-      history.status = undefined;
-      history.error = undefined;
-    } else if (event.type === 'run-end') {
-      history.status = event.status;
-      history.error = event.error;
-    } else if (event.type === 'step-end') {
-      history.steps.set(event.stepId, event);
-    }
-  }
+  const history = emptyHistory();
+  for (const event of events) foldEvent(history, event);
   return history;
+}
+
+export function emptyHistory(): RunHistory {
+  return { runId: undefined, firstStart: undefined, lastStart: undefined, status: undefined, error: undefined, resumes: 0, lastTime: undefined, steps: new Map() };
+}
+
+/** One event into a history: a replay of a whole journal, or a run's own events as they are journaled (record.ts). */
+export function foldEvent(history: RunHistory, event: EngineEvent): void {
+  history.runId ??= event.runId;
+  history.lastTime = event.time;
+  if (event.type === 'run-start') {
+    if (history.firstStart) history.resumes++;
+    history.firstStart ??= event;
+    history.lastStart = event;
+    history.status = undefined;
+    history.error = undefined;
+  } else if (event.type === 'run-end') {
+    history.status = event.status;
+    history.error = event.error;
+  } else if (event.type === 'step-end') {
+    history.steps.set(event.stepId, event);
+  }
 }

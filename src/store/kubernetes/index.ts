@@ -10,6 +10,7 @@ import type { ClaimOptions, RunMetadata, RunStore } from '../index.js';
 import { claimLease, isLeaseHeld, readLeaseOwner, type ClaimContext, type KubernetesClaim, type PodRef } from './claim.js';
 import { DEFAULT_CHUNK_BYTES, createChunkReader, listChunks, openChunkWriter, type ChunkContext, type ConfigMap } from './journal.js';
 import { retryTransient } from './retry.js';
+import { readClusterRunIndex, writeClusterSummary } from './summary.js';
 import { parseAnswer } from '../local/answers.js';
 import { CONFIG_MAP, DATA, LABEL, LEASE, answerNamePrefix, answersSelector, chunkName, firstChunksSelector, labelsFor, metadataName } from './names.js';
 
@@ -99,6 +100,8 @@ export function createKubernetesStore(options: KubernetesStoreOptions): Kubernet
         }),
       );
     },
+    writeSummary: (runId, summary) => writeClusterSummary(chunks, runId, summary),
+    readRunIndex: () => readClusterRunIndex(chunks).catch(rethrowAccess(namespace)),
     async readMetadata(runId) {
       const cm = await retryTransient(clock, () => kube.get<ConfigMap>({ ...CONFIG_MAP, name: metadataName(runId), namespace }));
       const text = cm?.data?.[DATA.metadata];

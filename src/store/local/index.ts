@@ -7,7 +7,7 @@ import { journalPathFor, runsDir } from './paths.js';
 import { parseJournal } from '../../engine/journal/read.js';
 import type { RunStore } from '../index.js';
 import { addLocalAnswer, readLocalAnswers } from './answers.js';
-import { readRunMetadata, writeRunMetadata } from './metadata.js';
+import { readRunMetadata, readRunSummaries, writeRunMetadata, writeRunSummary } from './metadata.js';
 import { claimRun, isRunActive, readRunOwner } from './owner.js';
 import { openJournal, trimTornTail } from './writer.js';
 
@@ -30,6 +30,8 @@ export function createLocalStore(stateDir: string): RunStore {
     isActive: async (runId) => isRunActive(stateDir, runId),
     writeMetadata: async (metadata) => writeRunMetadata(stateDir, metadata),
     readMetadata: async (runId) => readRunMetadata(stateDir, runId),
+    writeSummary: async (runId, summary) => writeRunSummary(stateDir, runId, summary),
+    readRunIndex: async () => ({ runIds: listRunIds(stateDir), summaries: readRunSummaries(stateDir) }),
     addAnswer: (runId, answer) => addLocalAnswer(stateDir, runId, answer),
     readAnswers: (runId, stepId) => readLocalAnswers(stateDir, runId, stepId),
   };
