@@ -83,6 +83,12 @@ describe('fleet runs with --state kubernetes://NS (end to end, simulated cluster
     const logs = await runCli(['logs', record.clusters[0]!.runId!, '--state', `kubernetes://${namespace}`, '--kubeconfig', management.sim.kubeconfigPath, '--output', 'plain'], { cwd: tmp.dir });
     expect(logs.exitCode).toBe(0);
     expect(logs.stdout).toMatch(/nodes-ready: succeeded in /);
+    // The fleet's report is read from the namespace too.
+    const report = await runCli(['report', fleetId, '--format', 'junit', '--state', `kubernetes://${namespace}`, '--kubeconfig', management.sim.kubeconfigPath], { cwd: tmp.dir });
+    expect(report.stderr).toBe('');
+    expect(report.exitCode).toBe(0);
+    expect(report.stdout).toMatch(/<testsuite [^>]*name="[^"]*c1/);
+    expect(report.stdout).toMatch(/<testsuite [^>]*name="[^"]*c2/);
     const missing = await runCli(['runs', 'fleet-20990101-000000-000-abcdef', ...stateIn(namespace)]);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain(`no fleet run fleet-20990101-000000-000-abcdef in kubernetes://${namespace}`);

@@ -56,9 +56,10 @@ export async function reportCommand(id: string, flags: ReportFlags, io: CliIo): 
 
 /** The store the flags name (--state kubernetes://NS, $OPSBOOK_STATE, else the state directory), read-only. */
 export async function openReportStores(flags: StoreFlags, io: Pick<CliIo, 'env' | 'cwd'>): Promise<ReportStores> {
-  const [{ openRunStore }, { systemClock }, { openDefaultFleetStore }] = await Promise.all([import('../state-dir.js'), import('../../time/clock.js'), import('../../store/default.js')]);
-  const { store, location, where } = await openRunStore(flags, io, systemClock, 'read');
-  return { runs: store, where, ...(location.kind === 'local' ? { fleets: openDefaultFleetStore(location.stateDir) } : {}) };
+  const [{ openFleetState }, { systemClock }] = await Promise.all([import('../fleet-state.js'), import('../../time/clock.js')]);
+  // Fleet records are kept beside the runs, in the state directory or the namespace.
+  const { runs, fleets, where } = await openFleetState(flags, io, systemClock, 'read');
+  return { runs, fleets, where };
 }
 
 async function renderStoredReport(stores: ReportStores, id: string, format: ReportFormat): Promise<string> {
