@@ -115,9 +115,9 @@ describe('submit, a pod killed mid-step, a gate approved from elsewhere', () => 
     expect(waiting).toContain(runId);
 
     // 5. mallory (no RBAC to answer) is refused by the API server, for approve and reject alike: exit 2 and the 403.
-    for (const verb of ['approve', 'reject']) {
-      const mallory = await runCli([verb, runId, 'change-window', ...state, '--as', 'mallory', '--as-group', 'devs']);
-      expect(mallory.exitCode, verb).toBe(2);
+    const refusals = await Promise.all(['approve', 'reject'].map((verb) => runCli([verb, runId, 'change-window', ...state, '--as', 'mallory', '--as-group', 'devs'])));
+    for (const mallory of refusals) {
+      expect(mallory.exitCode, mallory.stderr).toBe(2);
       expect(mallory.stderr).toContain('403 Forbidden: User "mallory" cannot create resource "configmaps" in API group "" in the namespace "gated"');
     }
     // 6. alice (group sre) approves from this other process, as herself; the run completes.
@@ -136,7 +136,8 @@ describe('submit, a pod killed mid-step, a gate approved from elsewhere', () => 
     expect(count('end', 'slow')).toBe(1);
     expect(count('start', 'after')).toBe(1);
     // The journal records alice as the approver, and two starts of the run (the first pod's, the resumed one's).
-    const logs = await runCli(['logs', runId, ...state, '--output', 'json']);
+    // Read concurrently (each CLI start costs seconds): the run's journal, and both pods' logs through kubectl.
+    const [logs, ...podLogResults] = await Promise.all([runCli(['logs', runId, ...state, '--output', 'json']), ...[first!, second].map((p) => execa('kubectl', [...kube, '-n', NS, 'logs', p.metadata.name!], { reject: false }))]);
     const events = logs.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
     expect(events).toContainEqual(expect.objectContaining({ type: 'step-approval', stepId: 'change-window', approved: true, by: 'alice' }));
     expect(events.filter((e) => e.type === 'run-start')).toHaveLength(2);
@@ -150,13 +151,10 @@ describe('submit, a pod killed mid-step, a gate approved from elsewhere', () => 
     expect((await podsOfRun()).map((p) => p.status?.phase).sort()).toEqual(['Failed', 'Succeeded']);
 
     // No secret value in the pods' logs (kubectl logs), the run's objects in the cluster, or any CLI output.
-    const podLogs = await Promise.all(
-      [first!, second].map(async (p) => {
-        const log = await execa('kubectl', [...kube, '-n', NS, 'logs', p.metadata.name!], { reject: false });
-        expect(log.exitCode, log.stderr).toBe(0);
-        return log.stdout;
-      }),
-    );
+    const podLogs = podLogResults.map((log) => {
+      expect(log.exitCode, log.stderr).toBe(0);
+      return log.stdout;
+    });
     expect(podLogs[0]).toMatch(/slow pid=\d+ token=\*+/);
     const stored = JSON.stringify([
       ...(await env.cluster.kube.list('v1', 'ConfigMap', { namespace: NS, labelSelector: `opsbook.dev/run-id=${runId}` })).items,
