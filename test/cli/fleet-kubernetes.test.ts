@@ -83,6 +83,13 @@ describe('fleet runs with --state kubernetes://NS (end to end, simulated cluster
     const logs = await runCli(['logs', record.clusters[0]!.runId!, '--state', `kubernetes://${namespace}`, '--kubeconfig', management.sim.kubeconfigPath, '--output', 'plain'], { cwd: tmp.dir });
     expect(logs.exitCode).toBe(0);
     expect(logs.stdout).toMatch(/nodes-ready: succeeded in /);
+    // What the README says finds and reads the record, with the real kubectl.
+    const { execa } = await import('execa');
+    const kubectl = ['kubectl', '--kubeconfig', management.sim.kubeconfigPath, '-n', namespace];
+    const found = await execa(kubectl[0]!, [...kubectl.slice(1), 'get', 'configmaps', '-l', 'opsbook.dev/part=fleet', '-o', 'name'], { reject: false });
+    expect(found.stdout, found.stderr).toBe(`configmap/opsbook-${fleetId}`);
+    const decoded = await execa(`${kubectl.join(' ')} get cm opsbook-${fleetId} -o jsonpath='{.binaryData.fleet\\.json\\.gz}' | base64 -d | gunzip`, { shell: true, reject: false });
+    expect(JSON.parse(decoded.stdout)).toEqual(record);
     // The fleet's report is read from the namespace too.
     const report = await runCli(['report', fleetId, '--format', 'junit', '--state', `kubernetes://${namespace}`, '--kubeconfig', management.sim.kubeconfigPath], { cwd: tmp.dir });
     expect(report.stderr).toBe('');
