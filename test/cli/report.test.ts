@@ -78,6 +78,9 @@ describe('opsbook report', () => {
     const fleet = await runCli(['run', reportFixture('slow.yaml'), '--contexts', 'sim-*', '--state-dir', tmp.stateDir, '--report', path.join(tmp.dir, 'r.txt')]);
     expect(fleet.exitCode).toBe(2);
     expect(fleet.stderr).toContain('--report-format');
+    const rehearsal = await runCli(['rehearse', reportFixture('slow.yaml'), '--scenario', TWO_WORKERS, '--clusters', '2', '--report', path.join(tmp.dir, 'r.txt')]);
+    expect(rehearsal.exitCode).toBe(2);
+    expect(rehearsal.stderr).toContain('--report-format');
     const resume = await runCli(['resume', '20260101-000000-000-abcdef', '--state-dir', tmp.stateDir, '--report', path.join(tmp.dir, 'r.txt')]);
     expect(resume.exitCode).toBe(2);
     expect(resume.stderr).toContain('--report-format');
@@ -146,6 +149,9 @@ describe('reports of runs kept in the cluster (--state kubernetes://NS)', { time
     expect(byEnv.stdout).toBe(byFlag.stdout);
     for (const text of [xml, byFlag.stdout]) expect(text).not.toContain(SECRET);
 
+    const noFleet = await runCli(['report', 'fleet-20260101-000000-000-abcdef', '--state', 'kubernetes://reports', '--kubeconfig', kubeconfig]);
+    expect(noFleet.exitCode).toBe(2);
+    expect(noFleet.stderr).toContain('no fleet run fleet-20260101-000000-000-abcdef in kubernetes://reports');
     const missing = await runCli(['report', '20260101-000000-000-abcdef', '--state', 'kubernetes://reports', '--kubeconfig', kubeconfig]);
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain('no run or fleet run 20260101-000000-000-abcdef (looked for kubernetes://reports/');
