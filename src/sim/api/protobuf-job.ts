@@ -180,6 +180,7 @@ function decodeMessage(name: string, fields: Fields, read: Read): Record<string,
       if (items.length > 0) out[field.name] = items;
       continue;
     }
+    // The last occurrence wins: right for scalars; a message sent twice would be merged, which client-go never does.
     const value = decodeValue(type, values[values.length - 1]!, read, where);
     if (field.inline) Object.assign(out, value);
     else if (value !== undefined && (field.ptr || !isEmpty(value))) out[field.name] = value;
