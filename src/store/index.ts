@@ -64,6 +64,8 @@ export interface RunOwner extends ProcessIdentity {
 
 export interface RunClaim {
   owner: RunOwner;
+  /** What claiming did that the user should hear of: a holder taken over because its pod had ended. */
+  notice?: string;
   /** Gives the run up if the claim is still ours. Idempotent. */
   release(): void | Promise<void>;
 }

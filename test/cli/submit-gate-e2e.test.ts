@@ -156,6 +156,8 @@ describe('submit, a pod killed mid-step, a gate approved from elsewhere', () => 
       return log.stdout;
     });
     expect(podLogs[0]).toMatch(/slow pid=\d+ token=\*+/);
+    expect(podLogs[1]).toContain(`took the claim over from pod ${NS}/${first!.metadata.name} (pid `);
+    expect(podLogs[1]).toContain('which is Failed');
     const stored = JSON.stringify([
       ...(await env.cluster.kube.list('v1', 'ConfigMap', { namespace: NS, labelSelector: `opsbook.dev/run-id=${runId}` })).items,
       ...(await env.cluster.kube.list('coordination.k8s.io/v1', 'Lease', { namespace: NS })).items,

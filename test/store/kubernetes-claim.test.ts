@@ -113,6 +113,8 @@ describe('kubernetes store: a claim held by a pod', () => {
       const b = createKubernetesStore({ kube: await cluster.connect(), namespace, clock: clockAt(1_000), pod: next, claimWaitMs: 0 });
       const claim = await b.claim(runId);
       expect((await holderOf(namespace, runId)).pod, what).toEqual(next);
+      // Said, so the new pod's log tells why it did not wait.
+      expect(claim.notice, what).toMatch(new RegExp(`took the claim over from pod ${namespace}/holder-${what.toLowerCase()} \\(pid \\d+ .*\\), which (is|no longer)`));
       await claim.release();
     }
     // Two next pods race for a dead pod's run: the replace carries the resourceVersion read, so one wins; the other finds the winner's live pod.

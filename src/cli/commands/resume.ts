@@ -56,6 +56,7 @@ export async function resumeCommand(runId: string, flags: ResumeFlags, io: CliIo
   // Claimed before anything else (the cluster lock included): of two resumes of one run, exactly one goes on.
   // In the cluster a live claim is a lease its holder renews: --break-lock (or --force) takes it over.
   const claim = await store.claim(runId, { force: (flags.force ?? false) || (lost !== undefined && (flags.breakLock ?? false)) });
+  if (claim.notice) io.stderr.write(`opsbook: ${escapeControl(claim.notice)}\n`);
   try {
     // Secrets were never stored: they come again from env/file or a prompt; the other inputs from the run's record.
     const prepared = await prepareRun(metadata.runbook.path, { set: flags.set, valuesFile: flags.values, baseValues: metadata.inputs }, io);

@@ -136,9 +136,11 @@ export async function claimLease(ctx: ClaimContext, runId: string, options: Clai
   const owner: LeaseOwner = { ...identify(process.pid), since, ...(ctx.pod ? { pod: ctx.pod } : {}) };
   const identity = `${identityOf(owner)}/${since}/${Math.random().toString(36).slice(2, 8)}`;
   const waitUntil = ctx.clock.now() + (ctx.waitMs ?? 0);
+  let notice: string | undefined;
   for (let race = 0, waits = 0; race < MAX_RACES; ) {
     const current = await retryTransient(ctx.clock, () => ctx.kube.get<Lease>(ref(ctx, runId)));
     const now = ctx.clock.now();
+    notice = undefined;
     let lease: Lease;
     try {
       if (!current) {
@@ -162,6 +164,7 @@ export async function claimLease(ctx: ClaimContext, runId: string, options: Clai
             );
           }
           // The API server says the holder's pod has ended: its process cannot renew or write any more, so waiting for the expiry gains nothing.
+          if (pod) notice = `run ${runId}: took the claim over from ${describe(holder)}, which ${pod.state} (lease ${ctx.namespace}/${leaseName(runId)} had not expired)`;
         }
         // The replace carries the resourceVersion read above: of two claimants taking over, one wins and the other re-reads.
         lease = await ctx.kube.replace<Lease>(withIdentity(body(ctx, runId, current, owner, now), identity));
@@ -174,7 +177,7 @@ export async function claimLease(ctx: ClaimContext, runId: string, options: Clai
       }
       throw error;
     }
-    return startRenewing(ctx, runId, lease, owner, identity);
+    return { ...startRenewing(ctx, runId, lease, owner, identity), ...(notice ? { notice } : {}) };
   }
   throw new UsageError(`run ${runId}: could not claim lease ${ctx.namespace}/${leaseName(runId)} (another process keeps changing it)`);
 }
