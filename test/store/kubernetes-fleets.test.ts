@@ -3,6 +3,7 @@
 // and that only the verbs deploy/rbac.yaml grants are used.
 
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StepError, UsageError } from '../../src/errors.js';
 import { isConflict } from '../../src/k8s/index.js';
@@ -12,6 +13,7 @@ import { REQUIRED_ACCESS } from '../../src/store/kubernetes/index.js';
 import { fleetName } from '../../src/store/kubernetes/names.js';
 import type { FleetRecord } from '../../src/store/index.js';
 import { VirtualClock } from '../../src/time/clock.js';
+import { parseYamlDocuments } from '../../src/yaml/index.js';
 import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
 import { describeFleetStoreContract, fleetRecord } from './fleet-contract.js';
 
@@ -19,7 +21,8 @@ let cluster: TestCluster;
 let namespaces = 0;
 
 beforeAll(async () => {
-  cluster = await startTestCluster();
+  // The service account deploy/rbac.yaml binds, in the namespace the RBAC test applies it to (the simulation evaluates RBAC).
+  cluster = await startTestCluster({ users: [{ name: 'system:serviceaccount:fleet-rbac:opsbook', token: 'opsbook-fleet-sa-token', groups: ['system:serviceaccounts'] }] } as never);
 });
 afterAll(async () => {
   await cluster?.stop();
@@ -169,6 +172,27 @@ describe('kubernetes fleet store', () => {
       const [verb, resource] = key.split(' ') as [string, string];
       expect(granted[resource], key).toContain(verb);
     }
+  });
+
+  it('deploy/rbac.yaml, applied as shipped (namespace renamed), lets its service account keep, list, read and claim fleet runs', async () => {
+    const namespace = 'fleet-rbac';
+    await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+    const manifests = parseYamlDocuments(readFileSync(new URL('../../deploy/rbac.yaml', import.meta.url), 'utf8').replaceAll('opsbook-runs', namespace), 'deploy/rbac.yaml') as KubeObject[];
+    for (const object of manifests) await cluster.kube.create(object);
+    const { createKubeClient } = await import('../../src/k8s/client.js');
+    const sa = await createKubeClient({ kubeconfig: cluster.sim.kubeconfig.replace(/token: .*/, 'token: opsbook-fleet-sa-token') });
+    const store = createKubernetesFleetStore({ kube: sa, namespace });
+    await store.writeFleet(fleetRecord(ID));
+    await store.writeFleet(fleetRecord(ID, 'succeeded'));
+    expect(await store.readFleet(ID)).toEqual(fleetRecord(ID, 'succeeded'));
+    expect(await store.listFleets()).toEqual([ID]);
+    const claim = await store.claimFleet(ID);
+    expect(await store.isFleetActive(ID)).toBe(true);
+    await claim.release();
+    expect(await store.isFleetActive(ID)).toBe(false);
+    // The Role is what allowed it: elsewhere the same identity is refused.
+    const elsewhere = await freshNamespace();
+    await expect(createKubernetesFleetStore({ kube: sa, namespace: elsewhere }).writeFleet(fleetRecord(ID))).rejects.toThrow(/forbidden|cannot/i);
   });
 
   it('refuses to read a record that is not one, naming the object', async () => {
