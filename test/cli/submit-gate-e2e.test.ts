@@ -95,16 +95,19 @@ describe('submit, a pod killed mid-step, a gate approved from elsewhere', () => 
     expect((await leaseOwner()).pod).toEqual({ name: first!.metadata.name, namespace: NS, uid: first!.metadata.uid });
 
     // 2. SIGKILL to every process of the pod's container at once (an OOM kill, a crashed node's runtime): nothing is released.
+    const held = (await env.cluster.kube.get<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: `opsbook-run-${runId}`, namespace: NS }))!.spec!;
     expect(env.workloads.pods.pid(NS, first!.metadata.name!)).toBeGreaterThan(0);
     expect(env.workloads.pods.kill(NS, first!.metadata.name!)).toBe(true);
 
     // 3. restartPolicy Never: the pod Failed with 137; under the Job's podFailurePolicy that is a counted failure and a new pod.
     const killed = await until('the killed pod to fail', async () => (await podsOfRun()).find((p) => p.metadata.uid === first!.metadata.uid && p.status?.phase === 'Failed'));
     expect(killed.status?.containerStatuses?.[0]?.state?.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
-    // The lease is still live (30 s): the next pod resumes because the API server says its holder's pod Failed, not because it expired.
-    await until('the slow step to start again in the next pod', () => (count('start', 'slow') === 2 ? true : undefined), 20_000);
+    await until('the slow step to start again in the next pod', () => (count('start', 'slow') === 2 ? true : undefined));
     const second = (await podsOfRun()).find((p) => p.metadata.uid !== first!.metadata.uid)!;
     expect((await leaseOwner()).pod?.name).toBe(second.metadata.name);
+    // Taken over while the dead pod's Lease was still live: because the API server said its pod Failed, not because it expired.
+    const taken = (await env.cluster.kube.get<Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: `opsbook-run-${runId}`, namespace: NS }))!.spec!;
+    expect(Date.parse(taken.acquireTime!)).toBeLessThan(Date.parse(held.renewTime!) + held.leaseDurationSeconds! * 1000);
 
     // 4. The slow step ends; the gate waits, and runs says so.
     writeFileSync(path.join(tmp.dir, 'go'), '');
