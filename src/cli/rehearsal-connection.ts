@@ -1,5 +1,4 @@
-// A served simulation joined from another process as `rehearse` joins its own: `sim serve --connection-out FILE` writes the
-// connection, `step run --rehearsal FILE` runs a step on it with the same network policy, simulated nodes, clock and home.
+// Joining a served simulation from another process as `rehearse` joins its own (`sim serve --connection-out`, `step run --rehearsal`).
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
