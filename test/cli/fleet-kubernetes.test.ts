@@ -112,6 +112,13 @@ describe('fleet runs with --state kubernetes://NS (end to end, simulated cluster
     const record = (await kept(namespace).fleets.readFleet(fleetIdIn(r.stdout)))!;
     expect(record.clusters.map((c) => [c.name, c.status])).toEqual([['prod-eu', 'succeeded'], ['prod-us', 'succeeded']]);
     expect(stateDirHolds()).toEqual([]);
+    // A namespace that does not exist: exit 2 before any cluster is touched, as for a single run.
+    const approvals = () => sims.map((s) => s.counters()['update certificatesigningrequests/approval'] ?? 0);
+    const counted = approvals();
+    const missing = await runCli(['run', APPROVE_CSRS, '--contexts', 'prod-*', '--kubeconfig', kubeconfig, '--context', 'mgmt', '--state', 'kubernetes://nope', '--state-dir', tmp.stateDir]);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/namespace nope does not exist on https:\/\/.*kubectl create namespace nope/);
+    expect(approvals()).toEqual(counted);
     // Without --state kubernetes://, --context still cannot be given with a fleet.
     const local = await runCli(['run', APPROVE_CSRS, '--contexts', 'prod-*', '--kubeconfig', kubeconfig, '--context', 'mgmt', '--state-dir', tmp.stateDir]);
     expect(local.exitCode).toBe(2);
