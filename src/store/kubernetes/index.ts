@@ -135,7 +135,8 @@ export function createKubernetesStore(options: KubernetesStoreOptions): Kubernet
         throw error;
       });
       if (ns === undefined) throw new UsageError(`--state kubernetes://${namespace}: namespace ${namespace} does not exist on ${kube.server}; create it (kubectl create namespace ${namespace}) or name another`);
-      await kube.list(CONFIG_MAP.apiVersion, CONFIG_MAP.kind, { namespace, labelSelector: firstChunksSelector, limit: 1 }).catch(rethrowAccess(namespace));
+      // A selector no object carries: listing still needs the right, but downloads no journal (the client reads every page of a `limit`ed list).
+      await kube.list(CONFIG_MAP.apiVersion, CONFIG_MAP.kind, { namespace, labelSelector: `${LABEL.part}=preflight-probe` }).catch(rethrowAccess(namespace));
       if (access === 'read') return;
       // Server-side dry runs: authorised and admitted like real writes, nothing stored.
       const probe = (kind: typeof CONFIG_MAP | typeof LEASE) => ({ ...kind, metadata: { name: 'opsbook-state-probe', namespace, labels: labelsFor('probe', 'claim') }, ...(kind === LEASE ? { spec: {} } : { data: {} }) });
