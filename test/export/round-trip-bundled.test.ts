@@ -10,8 +10,10 @@ import { loadScenario, startSimulation } from '../../src/sim/index.js';
 import { loadRunbookText } from '../../src/runbook/index.js';
 import { createStepRegistry } from '../../src/steps/registry.js';
 import { readFileSync } from 'node:fs';
+import { execa } from 'execa';
+import { KUBECTL } from '../sim/helpers.js';
 import { runCli, startCli } from '../helpers/cli.js';
-import { journalEvents, runIds } from '../cli/fixtures.js';
+import { journalEvents, journalText, runIds } from '../cli/fixtures.js';
 import { canRunInPod, runWorkflow, toOpsbookStatus, type HarnessResult } from './argo-harness.js';
 
 type Json = Record<string, any>;
@@ -58,6 +60,24 @@ async function rehearse(file: string, scenario: string, flags: string[] = []): P
 
 const inPod = await canRunInPod();
 
+/** What post-install's service account is granted (a real installation would scope it down). */
+const RBAC = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: opsbook-post-install }
+rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: opsbook-post-install }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: opsbook-post-install }
+subjects: [{ kind: ServiceAccount, name: opsbook, namespace: argo }]
+`;
+
+async function kubectl(kubeconfig: string, args: string[], input: string): Promise<void> {
+  const r = await execa(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { input, reject: false });
+  expect(r.stderr).toBe('');
+}
+
 /**
  * The pairing both ways: `opsbook rehearse` on one simulation; `sim serve --connection-out` of the same scenario and the
  * exported Workflow task by task, each task's `step run --rehearsal` on it; the scenario's inputs as workflow parameters and
@@ -91,26 +111,35 @@ async function bothWays(file: string, scenarioFile: string, options: { timeScale
 }
 
 describe('round trip of the bundled runbooks on their scenarios: rehearse vs the exported Workflow task by task', { timeout: 300_000 }, () => {
-  it.skipIf(!inPod)('post-install (image-registry-removed): the pods act on their own cluster as their service account, no kubeconfig anywhere', async () => {
+  it.skipIf(!inPod)('post-install (image-registry-removed): the pods act on their own cluster as their service account (its RBAC, no kubeconfig anywhere)', async () => {
     const file = 'runbooks/post-install.yaml';
-    const scenario = 'runbooks/scenarios/image-registry-removed.yaml';
+    // The pairing's scenario, plus the token the cluster issued to service account argo/opsbook (what the kubelet mounts).
+    const token = 'sa-opsbook-7d1e94c2b5';
+    const scenario = path.join(dir, 'image-registry-removed.yaml');
+    writeFileSync(scenario, `${readFileSync('runbooks/scenarios/image-registry-removed.yaml', 'utf8')}\nusers:\n  - { name: "system:serviceaccount:argo:opsbook", token: ${token}, groups: [system:serviceaccounts, "system:serviceaccounts:argo"] }\n`);
     const timeScale = 600;
     const [viaRehearse, sim] = await Promise.all([rehearse(file, scenario, ['--time-scale', String(timeScale)]), startSimulation({ scenario, timeScale })]);
     try {
-      // What the kubelet mounts into a pod for its service account.
       const serviceAccountDir = path.join(dir, 'serviceaccount');
       mkdirSync(serviceAccountDir);
-      writeFileSync(path.join(serviceAccountDir, 'token'), sim.adminToken);
+      writeFileSync(path.join(serviceAccountDir, 'token'), token);
       writeFileSync(path.join(serviceAccountDir, 'ca.crt'), sim.caPem);
       writeFileSync(path.join(serviceAccountDir, 'namespace'), 'argo\n');
       const manifest = await exportManifest(file, '--service-account', 'opsbook');
+      expect(manifest.spec.serviceAccountName).toBe('opsbook');
       expect(JSON.stringify(manifest)).not.toContain('kubeconfig');
-      const harness = await runWorkflow(manifest, { stateDir: path.join(dir, 'argo-state'), inCluster: { host: '127.0.0.1', port: sim.port, serviceAccountDir } });
+      const pod = { host: '127.0.0.1', port: sim.port, serviceAccountDir };
+      // Before the service account is granted anything, the first task's pod is refused: it is that identity, not an admin.
+      const refused = await runWorkflow(manifest, { stateDir: path.join(dir, 'refused-state'), inCluster: pod });
+      expect(toOpsbookStatus(refused.tasks.get('operators'))).toBe('failed');
+      expect(journalText(path.join(dir, 'refused-state'), runIds(path.join(dir, 'refused-state'))[0]!)).toContain('system:serviceaccount:argo:opsbook');
+      await kubectl(sim.kubeconfigPath, ['apply', '-f', '-'], RBAC);
+      const harness = await runWorkflow(manifest, { stateDir: path.join(dir, 'argo-state'), inCluster: pod });
       const viaArgo = harnessSteps(harness);
       expect(withoutTimes(viaArgo)).toEqual(withoutTimes(viaRehearse));
       expect(Object.values(viaRehearse).map((s) => s.status)).toEqual(['succeeded', 'skipped', 'succeeded', 'succeeded']);
-      // the second simulation's registry was configured by the pods
       expect(harness.invocations.every((args) => !args.includes('--kubeconfig'))).toBe(true);
+      // the second simulation's registry was configured by the pods
       expect(sim.summary().operators.find((o) => o.name === 'image-registry')).toMatchObject({ available: 'True', degraded: 'False' });
     } finally {
       await sim.stop();
