@@ -145,7 +145,7 @@ describe('fleet runs with --state kubernetes://NS (end to end, simulated cluster
     const results = await Promise.all([1, 2].map(() => runCli(['resume', fleetId, ...stateIn(namespace), '--output', 'plain'], { timeout: 150_000 })));
     expect(results.map((x) => x.exitCode).sort()).toEqual([0, 2]);
     const refused = results.find((x) => x.exitCode === 2)!;
-    expect(refused.stderr).toMatch(new RegExp(`^opsbook: fleet run ${fleetId} is claimed by pid \\d+ on host .* \\(lease ${namespace}/opsbook-run-${fleetId},.*--break-lock`, 'm'));
+    expect(refused.stderr).toMatch(new RegExp(`^opsbook: fleet run ${fleetId} is claimed by pid \\d+ on host .* \\(lease ${namespace}/opsbook-${fleetId},.*--break-lock`, 'm'));
     expect(refused.stdout).toBe('');
     const after = (await fleets.readFleet(fleetId))!;
     expect(after.status).toBe('succeeded');
@@ -166,7 +166,7 @@ describe('fleet runs with --state kubernetes://NS (end to end, simulated cluster
     const file = writeFleet(at('fleet.yaml'), [{ name: 'c1', kubeconfig: sims[0]!.kubeconfigPath }]);
     const cli = startCli(['run', APPROVE_CSRS, '--fleet', file, ...stateIn(namespace), '--output', 'plain'], { timeout: 120_000 });
     const fleetId = fleetIdIn(await cli.waitForOutput('[c1] client-pending: started'));
-    const ref = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: `opsbook-run-${fleetId}`, namespace };
+    const ref = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', name: `opsbook-${fleetId}`, namespace };
     const lease = (await management.kube.get(ref))!;
     await management.kube.replace({ ...lease, spec: { ...(lease.spec as object), holderIdentity: 'elsewhere/1/-' }, metadata: { ...lease.metadata, annotations: { 'opsbook.dev/owner': JSON.stringify({ pid: 1, host: 'elsewhere', since: 'now' }) } } });
     // What the new owner writes stays: the process that notices its loss at its next renewal does not overwrite it.
@@ -175,7 +175,7 @@ describe('fleet runs with --state kubernetes://NS (end to end, simulated cluster
     await fleets.writeFleet(theirs);
     const r = await cli.result;
     expect(r.exitCode).toBe(1);
-    expect(r.stdout + r.stderr).toMatch(new RegExp(`fleet run ${fleetId} stopped: lost the claim on run ${fleetId} \\(lease ${namespace}/opsbook-run-${fleetId}\\): taken over by pid 1 on host elsewhere since now; another process continues it`));
+    expect(r.stdout + r.stderr).toMatch(new RegExp(`fleet run ${fleetId} stopped: lost the claim on run ${fleetId} \\(lease ${namespace}/opsbook-${fleetId}\\): taken over by pid 1 on host elsewhere since now; another process continues it`));
     expect(r.stdout).toMatch(/\[c1\] run \S+ interrupted in /);
     expect(await fleets.readFleet(fleetId)).toEqual(theirs);
   });

@@ -143,7 +143,7 @@ describe('kubernetes fleet store', () => {
     const claimA = await a.claimFleet(ID);
     const refused = (await b.claimFleet(ID).catch((e: unknown) => e)) as Error;
     expect(refused).toBeInstanceOf(UsageError);
-    expect(refused.message).toMatch(new RegExp(`^fleet run ${ID} is claimed by pid ${process.pid} on host .* \\(lease ${namespace}/opsbook-run-${ID},.*--break-lock`));
+    expect(refused.message).toMatch(new RegExp(`^fleet run ${ID} is claimed by pid ${process.pid} on host .* \\(lease ${namespace}/opsbook-${ID},.*--break-lock`));
     expect(await b.isFleetActive(ID)).toBe(true);
     // 60 s later a has not renewed (its clock did not move): c takes the lease over without force.
     const c = createKubernetesFleetStore({ kube: await cluster.connect(), namespace, clock: new VirtualClock({ start: Date.now() + 60_000, autoAdvance: false }) });

@@ -25,7 +25,8 @@ export const LEASE = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' } as 
 
 export const metadataName = (runId: string): string => `opsbook-run-${runId}`;
 export const chunkName = (runId: string, index: number): string => `opsbook-run-${runId}-j-${index}`;
-export const leaseName = (runId: string): string => `opsbook-run-${runId}`;
+/** A run's Lease, or a fleet run's (claim.ts claims both): named as its metadata or record ConfigMap is. */
+export const leaseName = (id: string): string => (FLEET_ID.test(id) ? fleetName(id) : `opsbook-run-${id}`);
 
 /** An answer's name prefix: the server completes it (generateName), so two approvers never collide. */
 export const answerNamePrefix = (runId: string): string => `opsbook-run-${runId}-answer-`;
