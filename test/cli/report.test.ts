@@ -156,6 +156,27 @@ describe('reports of runs kept in the cluster (--state kubernetes://NS)', { time
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toContain('no run or fleet run 20260101-000000-000-abcdef (looked for kubernetes://reports/');
   });
+
+  it('a fleet run kept in the namespace: run --fleet --report writes its matrix, report FLEET_ID reads the record and the clusters\' runs from there', async () => {
+    const sims = await startClusters(2);
+    try {
+      const fleet = writeFleet(path.join(tmp.dir, 'fleet.yaml'), [{ name: 'east', kubeconfig: sims[0]!.kubeconfigPath }, { name: 'west', kubeconfig: sims[1]!.kubeconfigPath }]);
+      const md = path.join(tmp.dir, 'fleet.md');
+      const r = await runCli(['run', APPROVE_CSRS, '--fleet', fleet, '--state', 'kubernetes://reports', '--kubeconfig', kubeconfig, '--state-dir', tmp.stateDir, '--output', 'plain', '--report', md], { timeout: 90_000 });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stderr).toContain(`report: wrote ${md} (markdown)`);
+      const fleetId = fleetIdIn(r.stdout);
+      expect(existsSync(path.join(tmp.stateDir, 'fleets'))).toBe(false);
+      const rows = (text: string) => text.split('\n').filter((l) => /^\| \d+ \| /.test(l)).map((l) => l.split(' | ').slice(1, 3).join(' | '));
+      expect(rows(readFileSync(md, 'utf8'))).toEqual(['east | ✔ succeeded', 'west | ✔ succeeded']);
+      const xml = await runCli(['report', fleetId, '--state', 'kubernetes://reports', '--kubeconfig', kubeconfig, '--format', 'junit']);
+      expect(xml.exitCode, xml.stderr).toBe(0);
+      expect([...xml.stdout.matchAll(/<testsuite name="approve-csrs on (\S+) /g)].map((m) => m[1])).toEqual(['east', 'west']);
+      expect(junitViolations(xml.stdout, 'jenkins', tmp.dir, 'cluster-fleet.xml')).toEqual([]);
+    } finally {
+      await Promise.all(sims.map((s) => s.stop()));
+    }
+  });
 });
 
 describe('--report with a fleet run', { timeout: 240_000 }, () => {
