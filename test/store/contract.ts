@@ -32,16 +32,21 @@ async function write(store: RunStore, runId: string, events: EngineEvent[], resu
   await journal.close();
 }
 
+/** A test body run with a fresh harness from `make`, cleaned up however the body ends (both contract suites use it). */
+export function withHarness<H extends { cleanup(): void | Promise<void> }>(make: () => Promise<H>) {
+  return (test: (harness: H) => Promise<void>) => async () => {
+    const harness = await make();
+    try {
+      await test(harness);
+    } finally {
+      await harness.cleanup();
+    }
+  };
+}
+
 export function describeStoreContract(name: string, makeHarness: () => Promise<StoreHarness>): void {
   describe(`RunStore contract: ${name}`, () => {
-    const withStore = (test: (h: StoreHarness) => Promise<void>) => async () => {
-      const harness = await makeHarness();
-      try {
-        await test(harness);
-      } finally {
-        await harness.cleanup();
-      }
-    };
+    const withStore = withHarness(makeHarness);
 
     it('starts empty', withStore(async ({ store }) => {
       expect(await store.list()).toEqual([]);

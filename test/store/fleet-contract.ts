@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import type { FleetRecord, FleetStore, RunClaim } from '../../src/store/index.js';
+import { withHarness } from './contract.js';
 
 export interface FleetStoreHarness {
   store: FleetStore;
@@ -34,14 +35,7 @@ const B = 'fleet-20260102-000000-000-bbbbbb';
 
 export function describeFleetStoreContract(name: string, makeHarness: () => Promise<FleetStoreHarness>): void {
   describe(`FleetStore contract: ${name}`, () => {
-    const withStore = (test: (h: FleetStoreHarness) => Promise<void>) => async () => {
-      const harness = await makeHarness();
-      try {
-        await test(harness);
-      } finally {
-        await harness.cleanup();
-      }
-    };
+    const withStore = withHarness(makeHarness);
 
     it('starts empty', withStore(async ({ store }) => {
       expect(await store.listFleets()).toEqual([]);

@@ -3,24 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDefaultFleetStore } from '../../src/store/default.js';
-import type { FleetRecord } from '../../src/store/index.js';
-import { describeFleetStoreContract } from './fleet-contract.js';
+import { describeFleetStoreContract, fleetRecord } from './fleet-contract.js';
 
 let dir: string;
 beforeEach(() => (dir = mkdtempSync(path.join(tmpdir(), 'opsbook-fleets-'))));
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-const record = (fleetId: string, status: FleetRecord['status'] = 'running'): FleetRecord => ({
-  fleetId,
-  fleet: { name: 'prod' },
-  runbook: { path: '/r.yaml', name: 'r' },
-  strategy: { maxParallel: 2, maxFailures: 0, pause: { kind: 'none' } },
-  status,
-  startedAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:01.000Z',
-  passedGates: [],
-  clusters: [{ name: 'a', wave: 1, connection: { kind: 'kubeconfig', context: 'a' }, labels: {}, inputs: {}, status: 'pending' }],
-});
 
 describeFleetStoreContract('state directory', async () => {
   const root = mkdtempSync(path.join(tmpdir(), 'opsbook-fleets-'));
@@ -31,9 +18,9 @@ describe('local fleet store', () => {
   it('writes, replaces and reads records back; lists fleet ids newest first', async () => {
     const store = openDefaultFleetStore(dir);
     expect(await store.listFleets()).toEqual([]);
-    await store.writeFleet(record('fleet-20260101-000000-000-aaaaaa'));
-    await store.writeFleet(record('fleet-20260102-000000-000-bbbbbb'));
-    await store.writeFleet(record('fleet-20260101-000000-000-aaaaaa', 'succeeded'));
+    await store.writeFleet(fleetRecord('fleet-20260101-000000-000-aaaaaa'));
+    await store.writeFleet(fleetRecord('fleet-20260102-000000-000-bbbbbb'));
+    await store.writeFleet(fleetRecord('fleet-20260101-000000-000-aaaaaa', 'succeeded'));
     expect(await store.listFleets()).toEqual(['fleet-20260102-000000-000-bbbbbb', 'fleet-20260101-000000-000-aaaaaa']);
     expect((await store.readFleet('fleet-20260101-000000-000-aaaaaa'))?.status).toBe('succeeded');
     // Replaced by rename: no temporary file is left beside the records.
@@ -41,7 +28,7 @@ describe('local fleet store', () => {
   });
 
   it('keeps records private (0600 in a 0700 directory): they name kubeconfigs and inputs', async () => {
-    await openDefaultFleetStore(dir).writeFleet(record('fleet-20260101-000000-000-aaaaaa'));
+    await openDefaultFleetStore(dir).writeFleet(fleetRecord('fleet-20260101-000000-000-aaaaaa'));
     expect(statSync(path.join(dir, 'fleets')).mode & 0o777).toBe(0o700);
     expect(statSync(path.join(dir, 'fleets', 'fleet-20260101-000000-000-aaaaaa.json')).mode & 0o777).toBe(0o600);
   });
@@ -67,7 +54,7 @@ describe('local fleet store', () => {
 
   it('reads no path outside the store, and ignores files that are not fleet records', async () => {
     const store = openDefaultFleetStore(dir);
-    await store.writeFleet(record('fleet-20260101-000000-000-aaaaaa'));
+    await store.writeFleet(fleetRecord('fleet-20260101-000000-000-aaaaaa'));
     writeFileSync(path.join(dir, 'fleets', 'notes.json'), '{}');
     expect(await store.readFleet('../fleets/fleet-20260101-000000-000-aaaaaa')).toBeUndefined();
     expect(await store.readFleet('fleet-20990101-000000-000-cccccc')).toBeUndefined();
