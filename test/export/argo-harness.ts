@@ -96,7 +96,9 @@ async function runDag(run: WorkflowRun, name: string, inputs: Record<string, str
     const template = run.templates.get(task.template)!;
     let record: TaskRecord;
     if (template.suspend) {
-      record = { phase: (run.options.resume ?? []).includes(task.name) ? 'Succeeded' : 'Failed', outputs: {}, parameters: {}, attempts: 0 };
+      // A suspend with a duration resumes itself when it passes; one without waits for `argo resume`.
+      const resumed = template.suspend.duration !== undefined || (run.options.resume ?? []).includes(task.name);
+      record = { phase: resumed ? 'Succeeded' : 'Failed', outputs: {}, parameters: {}, attempts: 0 };
     } else if (template.dag) {
       // A task group: each item runs the DAG with its arguments; the group fails when one of them does.
       let phase: Phase = 'Succeeded';

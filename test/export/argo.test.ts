@@ -175,6 +175,26 @@ describe('export argo mapping', () => {
     expect(lines.find((l) => l.includes('workingDirectory'))).toContain('use an absolute path inside the image');
   });
 
+  it('refuses gate policies a suspend node cannot enforce; onTimeout: approve becomes the suspend duration, notify a note', () => {
+    const lines = (() => {
+      try {
+        exportFile(fixture('refused-gates.yaml'));
+        return [];
+      } catch (error) {
+        return (error as ExportRefused).diagnostics.map((d) => `${d.line}:${d.col}: ${d.path}: ${d.message}`);
+      }
+    })();
+    expect(lines.map((l) => l.split(': ').slice(0, 2).join(': '))).toEqual(['9:40: spec.steps[0].with.approvals', '12:40: spec.steps[1].with.approvers', '15:38: spec.steps[2].with.timeout']);
+    expect(lines[0]).toContain('cannot wait for more than one approver');
+    expect(lines[2]).toContain('use onTimeout: approve');
+    const text = readFileSync(fixture('refused-gates.yaml'), 'utf8').replace(/    - id: two-people[\s\S]*?(?=    - id: approves-late)/, '');
+    const runbook = loadRunbookText(text, 'gates.yaml', { registry: createStepRegistry() });
+    const { manifest, notes } = exportArgoWorkflow(runbook, { image: 'opsbook:test', text, locate: parseYamlWithPositions(text, 'gates.yaml').locate });
+    expect(template(manifest as Json, 'gate-approves-late').suspend).toEqual({ duration: '1800s' });
+    expect(notes.some((n) => n.path === 'spec.steps[0].with.notify' && n.message.includes('the webhook is not called'))).toBe(true);
+    expect(() => new Workflow(manifest as never).validate()).not.toThrow();
+  });
+
   it('keeps what has an Argo field (description, enum) and notes what the pods do not read (a non-secret fromEnv, the Lease)', () => {
     const text = readFileSync(fixture('refused-always.yaml'), 'utf8').replace(/\n    - id: cleanup[\s\S]*?(?=\n    - id: there)/, '');
     const runbook = loadRunbookText(text, 'x.yaml', { registry: createStepRegistry() });

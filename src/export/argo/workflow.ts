@@ -292,9 +292,28 @@ function buildStepTemplate(step: StepSpec, outputKeys: Set<string>, ctx: Context
   if (step.type === 'pause') {
     if (step.when !== undefined) ctx.refuse(stepPath(step, 'when'), 'a manual gate with `when` cannot be a suspend node (Argo cannot evaluate the CEL condition there)');
     if (step.retry.attempts > 1) ctx.refuse(stepPath(step, 'retry'), 'a manual gate is not retried in Argo (suspend nodes have no retryStrategy)');
-    // The gate's timeout is how long opsbook waits for an answer; Argo's suspend waits for `argo resume` (or the deadline).
+    const gate = step.with;
+    const computed = (['approvals', 'approvers', 'timeout', 'onTimeout'] as const).filter((key) => typeof gate[key] === 'string' && String(gate[key]).includes('${{'));
+    for (const key of computed) ctx.refuse(stepPath(step, 'with', key), `a gate's ${key} computed at run time cannot be written into a suspend node`);
+    // Argo resumes a suspend node on the first `argo resume` by anyone allowed to update the workflow.
+    if (typeof gate.approvals === 'number' && gate.approvals > 1) {
+      ctx.refuse(stepPath(step, 'with', 'approvals'), `${gate.approvals} distinct approvals: an Argo suspend node is resumed by one \`argo resume\`, so it cannot wait for more than one approver; use approvals: 1, or keep this gate in \`opsbook run\`/\`submit\``);
+    }
+    if (gate.approvers !== undefined) {
+      ctx.refuse(stepPath(step, 'with', 'approvers'), 'Argo does not check who resumes a suspend node (anyone RBAC lets update the workflow can), so approvers cannot be enforced; drop approvers and restrict `argo resume` with RBAC, or keep this gate in `opsbook run`/`submit`');
+    }
+    const waitMs = typeof gate.timeout === 'string' && !computed.includes('timeout') ? parseDurationMs(gate.timeout) : undefined;
+    if (waitMs !== undefined && gate.onTimeout !== 'approve' && !computed.includes('onTimeout')) {
+      ctx.refuse(stepPath(step, 'with', 'timeout'), 'a gate that rejects when its timeout passes: an Argo suspend node either waits for `argo resume` or resumes (approves) by itself after a duration; use onTimeout: approve, or drop timeout (the workflow deadline bounds the wait)');
+    }
+    if (gate.notify !== undefined) {
+      ctx.note(stepPath(step, 'with', 'notify'), `the webhook is not called: Argo's suspend node notifies no one (its UI and \`argo list\` show the workflow as waiting)`);
+    }
+    // With onTimeout: approve, Argo's own duration resumes the node as opsbook would approve it.
+    const suspend = waitMs !== undefined && gate.onTimeout === 'approve' ? { duration: `${Math.ceil(waitMs / 1000)}s` } : {};
+    // The step timeout is how long opsbook waits at most; Argo's suspend waits for `argo resume` (or its duration, or the deadline).
     ctx.note(stepPath(step), `manual gate ${step.id}: a suspend node; approve with \`argo resume WORKFLOW --node-field-selector displayName=${step.id}\`; its timeout (${step.timeoutMs}ms) is not applied, the workflow deadline is`);
-    return { name: templateName(step), suspend: {} };
+    return { name: templateName(step), suspend };
   }
   const byId = new Map(runbook.steps.map((s) => [s.id, s]));
   const workingDirectory = step.with.workingDirectory;
