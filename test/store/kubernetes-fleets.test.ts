@@ -5,8 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StepError, UsageError } from '../../src/errors.js';
-import { isConflict } from '../../src/k8s/index.js';
+import { UsageError } from '../../src/errors.js';
 import type { KubeObject } from '../../src/k8s/types.js';
 import { MAX_RECORD_BYTES, createKubernetesFleetStore } from '../../src/store/kubernetes/fleets.js';
 import { REQUIRED_ACCESS } from '../../src/store/kubernetes/index.js';
@@ -16,6 +15,7 @@ import { VirtualClock } from '../../src/time/clock.js';
 import { parseYamlDocuments } from '../../src/yaml/index.js';
 import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
 import { describeFleetStoreContract, fleetRecord } from './fleet-contract.js';
+import { stormyClient } from './storm.js';
 
 let cluster: TestCluster;
 let namespaces = 0;
@@ -91,37 +91,9 @@ describe('kubernetes fleet store', () => {
   it('loses no write in a 409 storm and when a write lands but its answer is lost: the last record written is the one kept', async () => {
     const namespace = await freshNamespace();
     const other = await cluster.connect();
-    let calls = 0;
-    let conflicts = 0;
-    let lostAnswers = 0;
-    // The real client; before two of every three record writes another client changes that ConfigMap (the writer's
-    // PUT then meets a real 409), and every fifth write lands but its answer is replaced by a 503, as a cut connection would.
-    const kube = new Proxy(cluster.kube, {
-      get(target, key, receiver) {
-        const value = Reflect.get(target, key, receiver) as unknown;
-        if (key !== 'replace') return typeof value === 'function' ? value.bind(target) : value;
-        return async (...args: Parameters<typeof target.replace>) => {
-          const n = ++calls;
-          const object = args[0];
-          if (object.kind === 'ConfigMap' && n % 3 !== 0) {
-            const fresh = (await other.get<FleetConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', name: object.metadata.name!, namespace }))!;
-            await other.replace({ ...fresh, metadata: { ...fresh.metadata, annotations: { ...fresh.metadata.annotations, touched: String(n) } } });
-          }
-          try {
-            const result = await target.replace(...args);
-            if (n % 5 === 0) {
-              lostAnswers++;
-              throw new StepError('update configmaps: Service Unavailable (503)', { errorClass: 'transient' });
-            }
-            return result;
-          } catch (error) {
-            if (isConflict(error)) conflicts++;
-            throw error;
-          }
-        };
-      },
-    });
-    const store = createKubernetesFleetStore({ kube, namespace, clock: new VirtualClock() });
+    // Two of every three record writes meet a 409; every fifth lands but its answer is lost.
+    const storm = stormyClient(cluster.kube, other, namespace, 5);
+    const store = createKubernetesFleetStore({ kube: storm.kube, namespace, clock: new VirtualClock() });
     const record = fleetRecord(ID, 'running', 5);
     for (let step = 0; step < 30; step++) {
       const changed = record.clusters[step % 5]!;
@@ -132,8 +104,8 @@ describe('kubernetes fleet store', () => {
       expect(await createKubernetesFleetStore({ kube: other, namespace }).readFleet(ID)).toEqual(record);
     }
     // The storm must actually have hit the writer, or this test proves nothing.
-    expect(conflicts).toBeGreaterThan(10);
-    expect(lostAnswers).toBeGreaterThan(3);
+    expect(storm.conflicts).toBeGreaterThan(10);
+    expect(storm.lostAnswers).toBeGreaterThan(3);
   });
 
   it('lets exactly one of two stores (two processes) claim a fleet run; the other is told who holds it; an expired lease is taken over', async () => {

@@ -4,13 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JOURNAL_VERSION } from '../../src/engine/journal/format.js';
 import type { EngineEvent } from '../../src/engine/events.js';
-import { StepError, UsageError } from '../../src/errors.js';
-import { isConflict } from '../../src/k8s/index.js';
+import { UsageError } from '../../src/errors.js';
 import type { KubeObject } from '../../src/k8s/types.js';
 import { REQUIRED_ACCESS, chunkName, createKubernetesStore, leaseName } from '../../src/store/kubernetes/index.js';
 import { VirtualClock } from '../../src/time/clock.js';
 import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
 import { describeStoreContract } from './contract.js';
+import { stormyClient } from './storm.js';
 
 let cluster: TestCluster;
 let namespaces = 0;
@@ -86,37 +86,9 @@ describe('kubernetes store', () => {
   it('loses no event and duplicates none in a 409 storm and when a write lands but its answer is lost', async () => {
     const namespace = await freshNamespace();
     const other = await cluster.connect();
-    let calls = 0;
-    let conflicts = 0;
-    let lostAnswers = 0;
-    // The real client; before two of every three chunk writes another client changes that chunk (the writer's PUT
-    // then meets a real 409), and every sixth write lands but its answer is replaced by a 503, as a cut connection would.
-    const kube = new Proxy(cluster.kube, {
-      get(target, key, receiver) {
-        const value = Reflect.get(target, key, receiver) as unknown;
-        if (key !== 'replace') return typeof value === 'function' ? value.bind(target) : value;
-        return async (...args: Parameters<typeof target.replace>) => {
-          const n = ++calls;
-          const object = args[0] as ConfigMap;
-          if (object.kind === 'ConfigMap' && n % 3 !== 0) {
-            const fresh = (await other.get<ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', name: object.metadata.name!, namespace }))!;
-            await other.replace({ ...fresh, metadata: { ...fresh.metadata, annotations: { ...fresh.metadata.annotations, touched: String(n) } } });
-          }
-          try {
-            const result = await target.replace(...args);
-            if (n % 6 === 0) {
-              lostAnswers++;
-              throw new StepError('update configmaps: Service Unavailable (503)', { errorClass: 'transient' });
-            }
-            return result;
-          } catch (error) {
-            if (isConflict(error)) conflicts++;
-            throw error;
-          }
-        };
-      },
-    });
-    const store = createKubernetesStore({ kube, namespace, chunkBytes: 8 * 1024, clock: new VirtualClock() });
+    // Two of every three chunk writes meet a 409; every sixth lands but its answer is lost.
+    const storm = stormyClient(cluster.kube, other, namespace, 6);
+    const store = createKubernetesStore({ kube: storm.kube, namespace, chunkBytes: 8 * 1024, clock: new VirtualClock() });
     const journal = await store.openJournal(RUN);
     const events = [start, ...Array.from({ length: 400 }, (_, i) => log(i, 150))];
     for (let i = 0; i < events.length; i++) {
@@ -126,8 +98,8 @@ describe('kubernetes store', () => {
     await journal.close();
     expect((await createKubernetesStore({ kube: cluster.kube, namespace }).read(RUN)).events).toEqual(events);
     // The storm must actually have hit the writer, or this test proves nothing.
-    expect(conflicts).toBeGreaterThan(20);
-    expect(lostAnswers).toBeGreaterThan(5);
+    expect(storm.conflicts).toBeGreaterThan(20);
+    expect(storm.lostAnswers).toBeGreaterThan(5);
   });
 
   it('loses no event and duplicates none when the API server fails, throttles and resets writes (scenario faults); opens, reads and claims retry', async () => {
