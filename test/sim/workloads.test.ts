@@ -129,8 +129,11 @@ describe('simulated workloads', () => {
     // Without a podFailurePolicy (podReplacementPolicy TerminatingOrFailed) the replacement does not wait for the old process.
     await until('the first pod\'s TERM trap', async () => (existsSync(path.join(dir, 'termed')) ? true : undefined));
     expect(done.status).toMatchObject({ succeeded: 1, failed: 1 });
-    const pods = await podsOf('evict');
-    expect(pods).toHaveLength(1);
+    // The old pod goes once the kubelet saw its process end (graceful deletion), just after its trap ran.
+    const pods = await until('the deleted pod to be removed', async () => {
+      const left = await podsOf('evict');
+      return left.length === 1 ? left : undefined;
+    });
     expect(workloads.pods.log(ns, pods[0]!.metadata.name!)).toBe('second\n');
   }, 30_000);
 
@@ -201,9 +204,9 @@ describe('simulated workloads', () => {
     await until('the background process to end', async () => (['Z', 'X', 'gone'].includes(state() ?? '') ? true : undefined));
   }, 30_000);
 
-  it('restartPolicy OnFailure: a killed container restarts in the same pod after the back-off (restartCount 1, lastState 137); the pod stays Running', async () => {
+  it('restartPolicy OnFailure: a killed container restarts in the same pod after the back-off (restartCount 1, lastState 137); the pod stays Running; restarts count against backoffLimit', async () => {
     const script = `echo "run $(wc -l < "$DIR/restarts" 2>/dev/null || echo 0)"; echo x >> "$DIR/restarts"; while true; do sleep 0.05; done`;
-    await cluster.kube.create(job('restarts', script, { backoffLimit: 0, restartPolicy: 'OnFailure' }));
+    await cluster.kube.create(job('restarts', script, { backoffLimit: 1, restartPolicy: 'OnFailure' }));
     const pod = await until('restarts pod running', async () => (await podsOf('restarts')).find((p) => workloads.pods.log(ns, p.metadata.name!)?.includes('run')));
     const firstPid = workloads.pods.pid(ns, pod.metadata.name!);
     expect(workloads.pods.kill(ns, pod.metadata.name!)).toBe(true);
@@ -218,8 +221,11 @@ describe('simulated workloads', () => {
     expect(workloads.pods.pid(ns, pod.metadata.name!)).not.toBe(firstPid);
     await until('the second run\'s output', async () => (workloads.pods.log(ns, pod.metadata.name!)?.includes('run 1') ? true : undefined));
     expect((await getJob('restarts'))?.status?.active).toBe(1);
-    await cluster.kube.delete({ apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name!, namespace: ns });
-    await ended('restarts', 'Failed');
+    // A second restart passes backoffLimit 1: the Job fails and its pod is ended.
+    expect(workloads.pods.kill(ns, pod.metadata.name!)).toBe(true);
+    const failed = await ended('restarts', 'Failed');
+    expect(failed.status?.conditions?.find((c) => c.type === 'Failed')?.reason).toBe('BackoffLimitExceeded');
+    await until('the pod to be gone', async () => ((await podsOf('restarts')).length === 0 ? true : undefined));
   }, 30_000);
 
   it('activeDeadlineSeconds fails the Job with DeadlineExceeded and ends its running pod', async () => {

@@ -33,12 +33,19 @@ function matchesFailJob(spec: Json, pod: Pod): boolean {
   return ((spec.podFailurePolicy?.rules ?? []) as Json[]).some((rule) => rule.action === 'FailJob' && rule.onExitCodes?.operator === 'In' && (rule.onExitCodes.values as number[]).includes(code));
 }
 
+/** With restartPolicy OnFailure the kubelet restarts a failed container in its pod: those restarts count against backoffLimit too. */
+function restartsOf(spec: Json, active: Pod[]): number {
+  if (spec.template?.spec?.restartPolicy !== 'OnFailure') return 0;
+  return active.reduce((sum, pod) => sum + ((pod.status?.containerStatuses ?? []) as Json[]).reduce((n, c) => n + (typeof c.restartCount === 'number' ? c.restartCount : 0), 0), 0);
+}
+
 /** Reconciles every Job on each Job or pod change; returns stop(). */
 export function startJobController(access: ClusterAccess, scheduler: Scheduler, options: JobControllerOptions = {}): () => void {
   const delay = options.replacementDelayMs ?? defaultDelay;
   // Failed attempts by Job uid, kept after their pods are removed: a Failed pod (unless an Ignore rule matches it) and a pod deleted
   // before it ended, as the real controller's finalizer tracking counts them.
   const failures = new Map<string, Set<string>>();
+  const decided = new Map<string, { type: 'Complete' | 'Failed'; reason?: string; message?: string }>();
   const countFailure = (jobUid: string, podUid: string) => failures.set(jobUid, (failures.get(jobUid) ?? new Set<string>()).add(podUid));
   const pending = new Set<string>();
   const waiting = new Map<string, number>();
@@ -88,12 +95,16 @@ export function startJobController(access: ClusterAccess, scheduler: Scheduler, 
     const startTime = (status.startTime as string | undefined) ?? new Date(now).toISOString();
     const deadline = typeof spec.activeDeadlineSeconds === 'number' ? Date.parse(startTime) + spec.activeDeadlineSeconds * 1000 : undefined;
     const backoffLimit = typeof spec.backoffLimit === 'number' ? spec.backoffLimit : 6;
-    let end: { type: 'Complete' | 'Failed'; reason?: string; message?: string } | undefined;
+    // Decided once (the real controller's *Target condition): deleting the pods must not let a reconcile in between start another.
+    let end = decided.get(uid);
     const policyFailure = pods.find((p) => p.status?.phase === 'Failed' && matchesFailJob(spec, p));
-    if (succeeded > 0) end = { type: 'Complete' };
+    if (end) {
+      // already decided
+    } else if (succeeded > 0) end = { type: 'Complete' };
     else if (policyFailure) end = { type: 'Failed', reason: 'PodFailurePolicy', message: `Container ${containerOf(policyFailure)?.name ?? ''} for pod ${namespace}/${policyFailure.metadata.name} failed with exit code ${containerOf(policyFailure)?.state?.terminated?.exitCode} matching FailJob rule at index 0` };
-    else if (failed > backoffLimit) end = { type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
+    else if (failed + restartsOf(spec, active) > backoffLimit) end = { type: 'Failed', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
     else if (deadline !== undefined && now >= deadline) end = { type: 'Failed', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
+    if (end) decided.set(uid, end);
     if (end?.type === 'Failed') for (const pod of active) await deletePod(pod);
     const nextActive = end ? 0 : active.length;
     if (!end && active.length === 0) {
