@@ -108,9 +108,8 @@ type Pod = Lease & { metadata: { uid?: string; deletionTimestamp?: string }; sta
 /**
  * Whether a holder's pod has ended as the API server sees it: `ended` only when its containers cannot run any more (pod gone or
  * replaced, Failed/Succeeded, or deleted with every container terminated). Anything else, a node that stopped reporting included,
- * leaves the holder to the expiry rule: a pod that still shows Running may still be writing.
+ * leaves the holder to the expiry rule: a pod that still shows Running may still be writing. `state` completes "pod NS/NAME …" in messages.
  */
-/** `state` completes "pod NS/NAME …" in messages. */
 async function checkHolderPod(ctx: ClaimContext, ref: PodRef): Promise<{ ended: boolean; state: string }> {
   let pod: Pod | undefined;
   try {
