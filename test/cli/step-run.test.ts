@@ -116,6 +116,19 @@ describe('opsbook step run --rehearsal (inside a served simulation, as rehearse 
       const node = await run('real-node');
       expect(node.exitCode).toBe(1);
       expect(read('reason', out('real-node'))).toContain('node db-1 (ssh root@10.0.0.9:22) is not simulated');
+      // the served cluster, and only it: another kubeconfig is refused before anything runs, as rehearse takes none
+      const cluster = await run('cluster');
+      expect(cluster.exitCode, cluster.stdout + cluster.stderr).toBe(0);
+      const real = await runCli(['step', 'run', 'test/fixtures/argo/step-rehearsal.yaml', 'cluster', '--rehearsal', connection, '--kubeconfig', 'test/fixtures/argo/kubeconfig.yaml', '--state-dir', tmp.stateDir]);
+      expect(real.exitCode).toBe(2);
+      expect(real.stderr).toContain('--kubeconfig and --context cannot be given with it');
+      // a connection file naming a cluster beyond the loopback is held to the policy too, before any request
+      writeFileSync(path.join(tmp.dir, 'real-kubeconfig'), 'apiVersion: v1\nkind: Config\nclusters: [{ name: k, cluster: { server: "https://10.1.2.3:6443" } }]\nusers: [{ name: u, user: { token: t0k3n-abcdef } }]\ncontexts: [{ name: c, context: { cluster: k, user: u } }]\ncurrent-context: c\n');
+      const tampered = path.join(tmp.dir, 'tampered.json');
+      writeFileSync(tampered, JSON.stringify({ ...JSON.parse(readFileSync(connection, 'utf8')), kubeconfig: path.join(tmp.dir, 'real-kubeconfig') }));
+      const beyond = await runCli(['step', 'run', 'test/fixtures/argo/step-rehearsal.yaml', 'cluster', '--rehearsal', tampered, '--state-dir', tmp.stateDir, '--out-dir', out('tampered'), '--output', 'plain']);
+      expect(beyond.exitCode).toBe(1);
+      expect(read('reason', out('tampered'))).toContain('not simulated: 10.1.2.3');
     } finally {
       serve.kill('SIGTERM');
       await serve.result;

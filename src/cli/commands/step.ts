@@ -11,6 +11,8 @@ import type { Runbook, StepSpec } from '../../runbook/types.js';
 import { getProcessIo, type CliIo } from '../io.js';
 import { addRunOptions, resolveStateDir, type CommonFlags } from '../options.js';
 import type { JoinedRehearsal } from '../rehearsal-connection.js';
+import type { KubeClient } from '../../k8s/types.js';
+import type { NetworkPolicy } from '../../net/index.js';
 
 export interface StepRunFlags extends CommonFlags {
   outputsFrom?: string;
@@ -50,6 +52,10 @@ interface Dependency {
 
 /** Runs one step with the engine (its needs settled from the given outputs); returns the exit code. */
 export async function stepRunCommand(file: string, stepId: string, flags: StepRunFlags, io: CliIo): Promise<number> {
+  // As rehearse: the simulation's cluster only (its kubeconfig comes from the connection file).
+  if (flags.rehearsal && (flags.kubeconfig !== undefined || flags.context !== undefined)) {
+    throw new UsageError('--rehearsal runs on the served simulation\'s cluster: --kubeconfig and --context cannot be given with it');
+  }
   // Joined first: a bad connection file is exit 2 before anything else is read.
   const rehearsal = flags.rehearsal ? await (await import('../rehearsal-connection.js')).joinRehearsal(path.resolve(io.cwd, flags.rehearsal)) : undefined;
   try {
@@ -82,14 +88,14 @@ async function runOneStep(file: string, stepId: string, flags: StepRunFlags, io:
   // The orchestrator holds spec.lock for the whole workflow (export argo: a mutex); parallel tasks must not fight over the Lease.
   const isolated: Runbook = { ...runbook, lock: undefined };
   const clock = rehearsal?.clock ?? systemClock;
-  // As in rehearse: the simulation's cluster unless told otherwise (any cluster is still held to the loopback), its scratch `~`.
+  // As in rehearse: the simulation's cluster and its scratch `~`.
   const home = rehearsal?.connection.workstationHome;
   let result: RunResult | undefined;
   let retryable: string | undefined;
   const handOver = new AbortController();
   const { exitCode } = await runSessionOnCluster({
     io: home ? { ...io, env: { ...io.env, HOME: home } } : io,
-    flags: rehearsal ? { ...flags, kubeconfig: flags.kubeconfig ?? rehearsal.connection.kubeconfig } : flags,
+    flags: rehearsal ? { ...flags, kubeconfig: rehearsal.connection.kubeconfig } : flags,
     prepared: { ...prepared, runbook: isolated },
     ...(rehearsal ? { rehearsal: { scenario: rehearsal.connection.scenario } } : {}),
     runId: createRunId(clock.now()),
@@ -100,7 +106,7 @@ async function runOneStep(file: string, stepId: string, flags: StepRunFlags, io:
       result = await executeRunbook(
         {
           ...engine,
-          ...(rehearsal ? { network: rehearsal.network, openNode: rehearsal.openNode, spawnEnv: rehearsal.spawnEnv } : {}),
+          ...(rehearsal ? { network: rehearsal.network, openNode: rehearsal.openNode, spawnEnv: rehearsal.spawnEnv, kube: holdToPolicy(engine.kube, rehearsal.network) } : {}),
           signal: engine.signal ? AbortSignal.any([engine.signal, handOver.signal]) : handOver.signal,
           onEvent: (event) => {
             onEvent?.(event);
@@ -123,6 +129,16 @@ async function runOneStep(file: string, stepId: string, flags: StepRunFlags, io:
   if (retryable !== undefined) return STEP_EXIT.retryable;
   if (exitCode > STEP_EXIT.retryable) return exitCode; // interrupted: 129/130/143 as for run
   return status === 'failed' ? STEP_EXIT.failed : STEP_EXIT.ok;
+}
+
+/** The session's client checked against the rehearsal's policy before its first request, as a step's own kubeconfig is. */
+function holdToPolicy(kube: (() => Promise<KubeClient>) | undefined, network: NetworkPolicy): (() => Promise<KubeClient>) | undefined {
+  if (!kube) return undefined;
+  return async () => {
+    const client = await kube();
+    network.checkDirect(new URL(client.server));
+    return client;
+  };
 }
 
 /** `{stepId: {key: value}}` from --outputs-from. */
