@@ -1,5 +1,6 @@
 // Starts the simulated API server and connects the real client to it over HTTPS; builds step contexts for k8s step tests.
 
+import { afterAll, beforeAll } from 'vitest';
 import { createKubeClient } from '../../src/k8s/client.js';
 import type { KubeClient, KubeObject } from '../../src/k8s/types.js';
 import { startSimulation } from '../../src/sim/index.js';
@@ -39,6 +40,45 @@ export async function startTestCluster(input: Partial<ScenarioInput> = {}): Prom
     },
     counters: () => sim.counters(),
     stop: () => sim.stop(),
+  };
+}
+
+/**
+ * One cluster for the whole test file (started before its first test, stopped after its last) and namespaces made
+ * fresh in it (`<prefix>-1`, `<prefix>-2`, …), so a test's objects are its own. `cluster` reaches the running one.
+ */
+export function useTestCluster(prefix: string, input: Partial<ScenarioInput> = {}): { cluster: TestCluster; freshNamespace(): Promise<string> } {
+  let started: TestCluster | undefined;
+  let namespaces = 0;
+  beforeAll(async () => {
+    started = await startTestCluster(input);
+  });
+  afterAll(async () => {
+    await started?.stop();
+  });
+  const now = (): TestCluster => {
+    if (!started) throw new Error('useTestCluster: the cluster starts in beforeAll');
+    return started;
+  };
+  const cluster: TestCluster = {
+    get sim() {
+      return now().sim;
+    },
+    get kube() {
+      return now().kube;
+    },
+    connect: (clock) => now().connect(clock),
+    clusterResourceVersion: () => now().clusterResourceVersion(),
+    counters: () => now().counters(),
+    stop: () => now().stop(),
+  };
+  return {
+    cluster,
+    async freshNamespace() {
+      const name = `${prefix}-${++namespaces}`;
+      await now().kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      return name;
+    },
   };
 }
 

@@ -2,35 +2,21 @@
 // claimant may take the run over before the Lease expires. Against the simulated API server over HTTPS, clocks injected.
 
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseYamlDocuments } from '../../src/yaml/index.js';
 import type { KubeObject, Lease } from '../../src/k8s/types.js';
 import { createKubernetesStore, leaseName, type PodRef } from '../../src/store/kubernetes/index.js';
 import { VirtualClock } from '../../src/time/clock.js';
-import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
+import { useTestCluster } from '../k8s/helpers.js';
 
-let cluster: TestCluster;
-let namespaces = 0;
+const { cluster, freshNamespace } = useTestCluster('claim', {
+  users: [
+    { name: 'nobody', token: 'nobody-token', groups: [] },
+    // The service account deploy/rbac.yaml binds, in the namespace the last test applies it to.
+    { name: 'system:serviceaccount:claim-rbac:opsbook', token: 'opsbook-sa-token', groups: ['system:serviceaccounts'] },
+  ],
+} as never);
 let runs = 0;
-
-beforeAll(async () => {
-  cluster = await startTestCluster({
-    users: [
-      { name: 'nobody', token: 'nobody-token', groups: [] },
-      // The service account deploy/rbac.yaml binds, in the namespace the last test applies it to.
-      { name: 'system:serviceaccount:claim-rbac:opsbook', token: 'opsbook-sa-token', groups: ['system:serviceaccounts'] },
-    ],
-  } as never);
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-async function freshNamespace(): Promise<string> {
-  const name = `claim-${++namespaces}`;
-  await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
 const nextRun = () => `20260101-000000-000-${String(++runs).padStart(6, 'a')}`;
 
 type PodStatus = { phase: string; containerStatuses?: { name: string; state: Record<string, object> }[] };

@@ -4,7 +4,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import type { KubeObject } from '../../src/k8s/types.js';
 import { MAX_RECORD_BYTES, createKubernetesFleetStore } from '../../src/store/kubernetes/fleets.js';
@@ -13,26 +13,12 @@ import { fleetName } from '../../src/store/kubernetes/names.js';
 import type { FleetRecord } from '../../src/store/index.js';
 import { VirtualClock } from '../../src/time/clock.js';
 import { parseYamlDocuments } from '../../src/yaml/index.js';
-import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
+import { useTestCluster } from '../k8s/helpers.js';
 import { describeFleetStoreContract, fleetRecord } from './fleet-contract.js';
 import { stormyClient } from './storm.js';
 
-let cluster: TestCluster;
-let namespaces = 0;
-
-beforeAll(async () => {
-  // The service account deploy/rbac.yaml binds, in the namespace the RBAC test applies it to (the simulation evaluates RBAC).
-  cluster = await startTestCluster({ users: [{ name: 'system:serviceaccount:fleet-rbac:opsbook', token: 'opsbook-fleet-sa-token', groups: ['system:serviceaccounts'] }] } as never);
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-async function freshNamespace(): Promise<string> {
-  const name = `fleets-${++namespaces}`;
-  await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
+// The service account deploy/rbac.yaml binds, in the namespace the RBAC test applies it to (the simulation evaluates RBAC).
+const { cluster, freshNamespace } = useTestCluster('fleets', { users: [{ name: 'system:serviceaccount:fleet-rbac:opsbook', token: 'opsbook-fleet-sa-token', groups: ['system:serviceaccounts'] }] } as never);
 
 type FleetConfigMap = KubeObject & { binaryData?: Record<string, string> };
 const ID = 'fleet-20261203-160000-000-abcdef';

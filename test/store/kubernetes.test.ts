@@ -1,32 +1,18 @@
 // The cluster store against the shared RunStore contract, on the simulated API server over HTTPS through
 // @kubernetes/client-node; plus what only it has: chunk roll-over, a 409 storm, lease exclusivity and takeover, preflight.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { JOURNAL_VERSION } from '../../src/engine/journal/format.js';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { UsageError } from '../../src/errors.js';
 import type { KubeObject } from '../../src/k8s/types.js';
 import { REQUIRED_ACCESS, chunkName, createKubernetesStore, leaseName } from '../../src/store/kubernetes/index.js';
 import { VirtualClock } from '../../src/time/clock.js';
-import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
+import { startTestCluster, useTestCluster } from '../k8s/helpers.js';
 import { describeStoreContract } from './contract.js';
 import { stormyClient } from './storm.js';
 
-let cluster: TestCluster;
-let namespaces = 0;
-
-beforeAll(async () => {
-  cluster = await startTestCluster({ users: [{ name: 'nobody', token: 'nobody-token', groups: [] }] } as never);
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-async function freshNamespace(): Promise<string> {
-  const name = `state-${++namespaces}`;
-  await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-  return name;
-}
+const { cluster, freshNamespace } = useTestCluster('state', { users: [{ name: 'nobody', token: 'nobody-token', groups: [] }] } as never);
 
 type ConfigMap = KubeObject & { data?: Record<string, string> };
 

@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/events.js';
 import { listRuns, summarizeRun } from '../../src/engine/index.js';
 import { JOURNAL_VERSION } from '../../src/engine/journal/format.js';
@@ -14,7 +14,7 @@ import type { KubeObject } from '../../src/k8s/types.js';
 import type { RunMetadata, RunStore } from '../../src/store/index.js';
 import { createKubernetesStore, metadataName } from '../../src/store/kubernetes/index.js';
 import { createLocalStore } from '../../src/store/local/index.js';
-import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
+import { useTestCluster } from '../k8s/helpers.js';
 
 const RUN = '20260101-000000-000-aaaaaa';
 const runbook = { path: '/r.yaml', name: 'r', sha256: 'a'.repeat(64) };
@@ -39,14 +39,8 @@ interface Harness {
   cleanup(): Promise<void> | void;
 }
 
-let cluster: TestCluster;
-let namespaces = 0;
-beforeAll(async () => {
-  cluster = await startTestCluster();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const { cluster, freshNamespace } = useTestCluster('summary');
+let lastNamespace = '';
 
 const stores: [string, () => Promise<Harness>][] = [
   [
@@ -59,8 +53,7 @@ const stores: [string, () => Promise<Harness>][] = [
   [
     'kubernetes',
     async () => {
-      const namespace = `summary-${++namespaces}`;
-      await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+      const namespace = (lastNamespace = await freshNamespace());
       return { store: createKubernetesStore({ kube: cluster.kube, namespace }), cleanup: () => undefined };
     },
   ],
@@ -139,7 +132,7 @@ describe('run summary kept where the metadata is', { timeout: 60_000 }, () => {
     const { store, cleanup } = await make();
     try {
       await record(store, [start(0), runEnd(1, 'succeeded')], false);
-      const namespace = `summary-${namespaces}`;
+      const namespace = lastNamespace;
       const cm = (await cluster.kube.get<KubeObject & { data: Record<string, string> }>({ apiVersion: 'v1', kind: 'ConfigMap', name: metadataName(RUN), namespace }))!;
       expect(Object.keys(cm.data).sort()).toEqual(['run.json', 'summary.json']);
       expect(JSON.parse(cm.data['summary.json']!)).toMatchObject({ status: 'succeeded', startedAt: at(0), lastTime: at(1) });
