@@ -68,6 +68,8 @@ export interface RunClaim {
   notice?: string;
   /** Gives the run up if the claim is still ours. Idempotent. */
   release(): void | Promise<void>;
+  /** Aborted once the claim is found taken over (the cluster store's leases); a local claim is never lost. */
+  lost?: AbortSignal;
 }
 
 export interface ClaimOptions {

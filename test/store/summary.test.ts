@@ -127,6 +127,19 @@ describe('run summary kept where the metadata is', { timeout: 60_000 }, () => {
     }
   });
 
+  it('kubernetes: a run whose claim was taken over leaves the summary to its new owner', async () => {
+    const namespace = await freshNamespace();
+    const first = createKubernetesStore({ kube: cluster.kube, namespace, leaseMs: 600 });
+    const opened = await openRunRecord(first, metadata, false);
+    for (const event of [start(0), runEnd(1, 'succeeded')]) opened.journal.append(event);
+    const taker = await createKubernetesStore({ kube: await cluster.connect(), namespace }).claim(RUN, { force: true });
+    // The first store finds out at its next renewal.
+    await new Promise((resolve) => (first.lost.aborted ? resolve(undefined) : first.lost.addEventListener('abort', resolve, { once: true })));
+    await opened.close();
+    expect((await first.readRunIndex!()).summaries.has(RUN)).toBe(false);
+    await taker.release();
+  });
+
   it("kubernetes: a data key of the run's metadata ConfigMap, beside run.json", async () => {
     const [, make] = stores[1]!;
     const { store, cleanup } = await make();

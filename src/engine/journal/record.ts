@@ -38,7 +38,8 @@ export async function openRunRecord(store: RunStore, metadata: RunMetadata, resu
     close: async () => {
       try {
         await opened.close();
-        const summary = history && !broken ? endedSummary(history) : undefined;
+        // A run taken over is the new owner's to summarise: it forgot the old summary and writes its own.
+        const summary = history && !broken && !owner.lost?.aborted ? endedSummary(history) : undefined;
         // Only a cache of what the journal says: if it cannot be written, `opsbook runs` replays this run's journal.
         if (summary) await store.writeSummary?.(runId, summary).catch(() => undefined);
       } finally {
