@@ -4,7 +4,8 @@
 import type { FleetEvent } from '../fleet/index.js';
 import type { Masker } from '../secrets/index.js';
 import { createRunSpans, type RunSpans } from './spans.js';
-import type { Attributes, FleetTraceScope, SpanFactory, TraceSpan } from './types.js';
+import { createSpanKit, dispatchByType, type EventHandlers } from './span-kit.js';
+import type { FleetTraceScope, SpanFactory, TraceSpan } from './types.js';
 
 export interface FleetSpans {
   handle(event: FleetEvent): void;
@@ -25,13 +26,7 @@ export function createFleetSpans(factory: SpanFactory, masker: Masker, scope: Fl
   let fleetId: string | undefined;
   const waves = new Map<number, TraceSpan>();
   const clusters = new Map<string, ClusterSpans>();
-  const mask = (attributes: Attributes): Attributes => {
-    const out: Attributes = {};
-    for (const [key, value] of Object.entries(attributes)) out[key] = typeof value === 'string' ? masker.text(value) : value;
-    return out;
-  };
-  const start = (name: string, startMs: number, attributes: Attributes, parent?: TraceSpan) =>
-    factory.startSpan(masker.text(name), { startMs, attributes: mask({ 'opsbook.fleet.id': fleetId, ...attributes }), ...(parent ? { parent } : {}) });
+  const { mask, start, end } = createSpanKit(factory, masker, () => ({ 'opsbook.fleet.id': fleetId }));
 
   const openCluster = (name: string, wave: number | undefined, t: number): ClusterSpans => {
     const attributes = { 'opsbook.fleet.cluster': name, 'opsbook.cluster.name': name, 'opsbook.fleet.wave': wave };
@@ -40,7 +35,7 @@ export function createFleetSpans(factory: SpanFactory, masker: Masker, scope: Fl
     return entry;
   };
 
-  const handlers: { [K in FleetEvent['type']]?: (event: Extract<FleetEvent, { type: K }>, timeMs: number) => void } = {
+  const handlers: EventHandlers<FleetEvent> = {
     'fleet-start': (e, t) => {
       fleetId = e.fleetId;
       root = start(`fleet ${e.fleet}`, t, {
@@ -63,9 +58,8 @@ export function createFleetSpans(factory: SpanFactory, masker: Masker, scope: Fl
     'wave-end': (e, t) => {
       const span = waves.get(e.wave);
       if (!span) return;
-      span.setAttributes({ 'opsbook.fleet.succeeded': e.succeeded, 'opsbook.fleet.failed': e.failed, 'opsbook.fleet.interrupted': e.interrupted, 'opsbook.fleet.not_started': e.notStarted });
-      if (e.failed > 0) span.fail(`${e.failed} cluster${e.failed === 1 ? '' : 's'} failed`);
-      span.end(t);
+      const attributes = { 'opsbook.fleet.succeeded': e.succeeded, 'opsbook.fleet.failed': e.failed, 'opsbook.fleet.interrupted': e.interrupted, 'opsbook.fleet.not_started': e.notStarted };
+      end(span, t, attributes, e.failed > 0 ? `${e.failed} cluster${e.failed === 1 ? '' : 's'} failed` : undefined);
       waves.delete(e.wave);
     },
     'cluster-start': (e, t) => void (clusters.get(e.cluster) ?? openCluster(e.cluster, e.wave, t)),
@@ -73,19 +67,16 @@ export function createFleetSpans(factory: SpanFactory, masker: Masker, scope: Fl
       const entry = clusters.get(e.cluster);
       if (!entry) return;
       entry.runs?.finish(t);
-      entry.span.setAttributes(mask({ 'opsbook.cluster.status': e.status, 'opsbook.run.id': e.runId, 'opsbook.cluster.failed_step': e.failedStep, 'opsbook.cluster.error': e.error }));
-      if (e.status !== 'succeeded') entry.span.fail(masker.text(e.error ?? e.status));
-      entry.span.end(t);
+      const attributes = { 'opsbook.cluster.status': e.status, 'opsbook.run.id': e.runId, 'opsbook.cluster.failed_step': e.failedStep, 'opsbook.cluster.error': e.error };
+      end(entry.span, t, attributes, e.status === 'succeeded' ? undefined : (e.error ?? e.status));
       clusters.delete(e.cluster);
     },
     'fleet-end': (e, t) => {
       endOpen(t);
       if (!root) return;
-      root.setAttributes(
-        mask({ 'opsbook.fleet.status': e.status, 'opsbook.fleet.reason': e.reason, 'opsbook.fleet.succeeded': e.counts.succeeded, 'opsbook.fleet.failed': e.counts.failed, 'opsbook.fleet.interrupted': e.counts.interrupted, 'opsbook.fleet.not_started': e.counts.notStarted }),
-      );
-      if (e.status !== 'succeeded') root.fail(masker.text(e.reason ?? e.status));
-      root.end(t);
+      const { counts } = e;
+      const attributes = { 'opsbook.fleet.status': e.status, 'opsbook.fleet.reason': e.reason, 'opsbook.fleet.succeeded': counts.succeeded, 'opsbook.fleet.failed': counts.failed, 'opsbook.fleet.interrupted': counts.interrupted, 'opsbook.fleet.not_started': counts.notStarted };
+      end(root, t, attributes, e.status === 'succeeded' ? undefined : (e.reason ?? e.status));
       root = undefined;
     },
   };
@@ -101,10 +92,7 @@ export function createFleetSpans(factory: SpanFactory, masker: Masker, scope: Fl
   };
 
   return {
-    handle(event) {
-      const handler = handlers[event.type] as ((e: FleetEvent, t: number) => void) | undefined;
-      handler?.(event, Date.parse(event.time));
-    },
+    handle: dispatchByType(handlers),
     cluster(name, context, nowMs) {
       const entry = clusters.get(name) ?? openCluster(name, undefined, nowMs);
       entry.runs ??= createRunSpans(factory, masker, { secrets: scope.secrets, ...(context ? { context } : {}), ...(fleetId ? { fleet: { id: fleetId, cluster: name } } : {}), ...(scope.rehearsal ? { rehearsal: scope.rehearsal } : {}) }, entry.span);
@@ -112,8 +100,7 @@ export function createFleetSpans(factory: SpanFactory, masker: Masker, scope: Fl
     },
     finish(nowMs) {
       endOpen(nowMs);
-      root?.setAttributes({ 'opsbook.fleet.status': 'interrupted' });
-      root?.end(nowMs);
+      if (root) end(root, nowMs, { 'opsbook.fleet.status': 'interrupted' });
       root = undefined;
     },
   };

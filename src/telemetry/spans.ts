@@ -3,6 +3,7 @@
 
 import type { EngineEvent, ReportTable } from '../engine/events.js';
 import type { Masker } from '../secrets/index.js';
+import { createSpanKit, dispatchByType, type EventHandlers } from './span-kit.js';
 import type { Attributes, SpanFactory, TraceScope, TraceSpan } from './types.js';
 
 export interface RunSpans {
@@ -25,13 +26,7 @@ export function createRunSpans(factory: SpanFactory, masker: Masker, scope: Trac
   const stepInfo = new Map<string, { name: string; type: string }>();
   // On every span, so a fleet's step spans can be filtered by cluster without walking up to the root.
   const common: Attributes = { 'opsbook.fleet.id': scope.fleet?.id, 'opsbook.fleet.cluster': scope.fleet?.cluster };
-  const mask = (attributes: Attributes): Attributes => {
-    const out: Attributes = {};
-    for (const [key, value] of Object.entries(attributes)) out[key] = typeof value === 'string' ? masker.text(value) : value;
-    return out;
-  };
-  const start = (name: string, startMs: number, attributes: Attributes, parent?: TraceSpan) =>
-    factory.startSpan(masker.text(name), { startMs, attributes: mask({ ...common, ...attributes }), ...(parent ? { parent } : {}) });
+  const { mask, start, end } = createSpanKit(factory, masker, () => common);
 
   const openStep = (stepId: string, startMs: number): OpenStep => {
     const info = stepInfo.get(stepId);
@@ -40,7 +35,7 @@ export function createRunSpans(factory: SpanFactory, masker: Masker, scope: Trac
     return step;
   };
 
-  const handlers: { [K in EngineEvent['type']]?: (event: Extract<EngineEvent, { type: K }>, timeMs: number) => void } = {
+  const handlers: EventHandlers<EngineEvent> = {
     'run-start': (e, t) => {
       for (const s of e.steps) stepInfo.set(s.id, { name: s.name, type: s.type });
       root = start(`run ${e.runbook.name}`, t, {
@@ -65,9 +60,8 @@ export function createRunSpans(factory: SpanFactory, masker: Masker, scope: Trac
       const step = steps.get(e.stepId);
       const attempt = step?.attempt;
       if (!step || !attempt) return;
-      attempt.span.setAttributes(mask({ 'opsbook.attempt.outcome': e.ok ? 'succeeded' : 'failed', 'opsbook.attempt.retry_class': e.errorClass, 'opsbook.attempt.error': e.error, 'opsbook.attempt.retry_in_ms': e.retryInMs }));
-      if (!e.ok) attempt.span.fail(masker.text(e.error ?? 'failed'));
-      attempt.span.end(t);
+      const attributes = { 'opsbook.attempt.outcome': e.ok ? 'succeeded' : 'failed', 'opsbook.attempt.retry_class': e.errorClass, 'opsbook.attempt.error': e.error, 'opsbook.attempt.retry_in_ms': e.retryInMs };
+      end(attempt.span, t, attributes, e.ok ? undefined : (e.error ?? 'failed'));
       step.attempt = undefined;
     },
     'step-approval': (e, t) => {
@@ -85,19 +79,14 @@ export function createRunSpans(factory: SpanFactory, masker: Masker, scope: Trac
     'step-end': (e, t) => {
       const step = steps.get(e.stepId) ?? openStep(e.stepId, t);
       step.attempt?.span.end(t);
-      step.span.setAttributes(
-        mask({ 'opsbook.step.status': e.status, 'opsbook.step.reason': e.reason, 'opsbook.step.skip': e.skip, 'opsbook.step.reused': e.reused, 'opsbook.step.reused_from': e.reusedFrom, 'opsbook.step.error_class': e.errorClass }),
-      );
-      if (e.status === 'failed') step.span.fail(masker.text(e.reason ?? 'failed'));
-      step.span.end(t);
+      const attributes = { 'opsbook.step.status': e.status, 'opsbook.step.reason': e.reason, 'opsbook.step.skip': e.skip, 'opsbook.step.reused': e.reused, 'opsbook.step.reused_from': e.reusedFrom, 'opsbook.step.error_class': e.errorClass };
+      end(step.span, t, attributes, e.status === 'failed' ? (e.reason ?? 'failed') : undefined);
       steps.delete(e.stepId);
     },
     'run-end': (e, t) => {
       endOpenSteps(t);
       if (!root) return;
-      root.setAttributes(mask({ 'opsbook.run.status': e.status, 'opsbook.run.error': e.error }));
-      if (e.status !== 'succeeded') root.fail(masker.text(e.error ?? e.status));
-      root.end(t);
+      end(root, t, { 'opsbook.run.status': e.status, 'opsbook.run.error': e.error }, e.status === 'succeeded' ? undefined : (e.error ?? e.status));
       root = undefined;
     },
   };
@@ -111,10 +100,7 @@ export function createRunSpans(factory: SpanFactory, masker: Masker, scope: Trac
   };
 
   return {
-    handle(event) {
-      const handler = handlers[event.type] as ((e: EngineEvent, t: number) => void) | undefined;
-      handler?.(event, Date.parse(event.time));
-    },
+    handle: dispatchByType(handlers),
     setServer(url) {
       if (server !== undefined) return;
       server = url;
@@ -122,8 +108,7 @@ export function createRunSpans(factory: SpanFactory, masker: Masker, scope: Trac
     },
     finish(nowMs) {
       endOpenSteps(nowMs);
-      root?.setAttributes({ 'opsbook.run.status': 'interrupted' });
-      root?.end(nowMs);
+      if (root) end(root, nowMs, { 'opsbook.run.status': 'interrupted' });
       root = undefined;
     },
   };

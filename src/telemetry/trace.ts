@@ -2,36 +2,33 @@
 
 import { createMasker } from '../secrets/index.js';
 import { createFleetSpans } from './fleet-spans.js';
-import { createTracing, type Tracing } from './sdk.js';
+import { createTracing } from './sdk.js';
 import { createRunSpans } from './spans.js';
-import { EXPORT_BOUND_MS, type FleetTrace, type FleetTraceScope, type RunTrace, type TelemetryConfig, type TraceScope } from './types.js';
+import { EXPORT_BOUND_MS, type FleetTrace, type FleetTraceScope, type RunTrace, type SpanFactory, type TelemetryConfig, type TraceScope } from './types.js';
 
 export function startRunTrace(config: TelemetryConfig, scope: TraceScope): RunTrace {
-  const exporting = startExport(config);
-  const spans = createRunSpans(exporting.tracing.spans, createMasker(scope.secrets), scope);
-  return {
-    handle: (event) => spans.handle(event),
-    setServer: (url) => spans.setServer(url),
-    close: (nowMs) => exporting.close(() => spans.finish(nowMs)),
-  };
+  const { spans, close } = startExport(config, (factory) => createRunSpans(factory, createMasker(scope.secrets), scope));
+  return { handle: (event) => spans.handle(event), setServer: (url) => spans.setServer(url), close };
 }
 
 /** One trace for the whole fleet run, its clusters' runs included: one tracer provider, exported once at the end. */
 export function startFleetTrace(config: TelemetryConfig, scope: FleetTraceScope): FleetTrace {
-  const exporting = startExport(config);
-  const spans = createFleetSpans(exporting.tracing.spans, createMasker(scope.secrets), scope);
+  const { spans, close } = startExport(config, (factory) => createFleetSpans(factory, createMasker(scope.secrets), scope));
   return {
     handle: (event) => spans.handle(event),
     cluster(name, { context, nowMs }) {
       const runs = spans.cluster(name, context, nowMs);
       return { handle: (event) => runs.handle(event), setServer: (url) => runs.setServer(url), close: async (endMs) => runs.finish(endMs) };
     },
-    close: (nowMs) => exporting.close(() => spans.finish(nowMs)),
+    close,
   };
 }
 
-/** The tracer and its bounded close, which says the first export failure once (never mid-run: it would cut through the live view). */
-function startExport(config: TelemetryConfig): { tracing: Tracing; close(finish: () => void): Promise<void> } {
+/**
+ * The tracer, the spans `build` makes on it, and a bounded close that ends what is open and says the first export failure
+ * once (never mid-run: it would cut through the live view).
+ */
+function startExport<S extends { finish(nowMs: number): void }>(config: TelemetryConfig, build: (factory: SpanFactory) => S): { spans: S; close(nowMs: number): Promise<void> } {
   let failure: string | undefined;
   const warnOnce = (reason: string) => void (failure ??= reason);
   const tracing = createTracing({
@@ -39,11 +36,12 @@ function startExport(config: TelemetryConfig): { tracing: Tracing; close(finish:
     serviceVersion: config.serviceVersion,
     onExportError: (error) => warnOnce(error?.message || 'export failed'),
   });
+  const spans = build(tracing.spans);
   return {
-    tracing,
-    async close(finish) {
+    spans,
+    async close(nowMs) {
       try {
-        finish();
+        spans.finish(nowMs);
         if (!(await tracing.shutdown(EXPORT_BOUND_MS))) warnOnce(`no answer within ${EXPORT_BOUND_MS / 1000}s`);
       } catch (error) {
         warnOnce(error instanceof Error ? error.message : String(error));
