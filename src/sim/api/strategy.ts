@@ -1,5 +1,6 @@
 // Per-resource write rules (what create resets, what an update may change, what is valid), as real strategies do.
 
+import { randomUUID } from 'node:crypto';
 import type { ResourceDef } from '../resources.js';
 import type { KObject } from '../store/types.js';
 import type { UserInfo } from './auth.js';
@@ -15,6 +16,7 @@ const CSR = 'certificatesigningrequests';
 /** API defaults kubectl relies on (rollout status needs the DaemonSet/StatefulSet update strategy type). */
 export function applyDefaults(def: ResourceDef, object: KObject): void {
   if (def.resource === 'cronjobs') return applyCronJobDefaults(object);
+  if (def.resource === 'jobs' && def.group === 'batch') return applyJobDefaults(object);
   if (def.resource !== 'daemonsets' && def.resource !== 'deployments' && def.resource !== 'statefulsets') return;
   const spec = ((object.spec as Json | undefined) ?? {}) as Json;
   object.spec = spec;
@@ -35,17 +37,32 @@ export function applyDefaults(def: ResourceDef, object: KObject): void {
   }
 }
 
+/** The DefaultTolerationSeconds admission plugin: a pod without its own NoExecute toleration of not-ready/unreachable nodes gets one of 300 s. */
+function addDefaultTolerations(pod: KObject): void {
+  const spec = (pod.spec ?? {}) as { tolerations?: { key?: string; operator?: string; effect?: string; tolerationSeconds?: number }[] };
+  const tolerations = spec.tolerations ?? [];
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    if (tolerations.some((t) => (t.key === key || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoExecute'))) continue;
+    tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 });
+  }
+  pod.spec = { ...spec, tolerations };
+}
+
 /** Resets what a client may not set on create and stamps server-owned fields. */
 export async function prepareCreate(def: ResourceDef, object: KObject, user: UserInfo): Promise<void> {
   applyDefaults(def, object);
   if (def.resource === CSR) return prepareCsrCreate(object, user);
   if (def.resource === 'secrets' && def.group === '') foldStringData(object);
+  if (def.resource === 'jobs' && def.group === 'batch') generateJobSelector(object);
   if (def.statusOwnedBySubresource) delete object.status;
   if (def.resource === 'namespaces') {
     object.spec = { finalizers: ['kubernetes'], ...((object.spec as object) ?? {}) };
     object.status = { phase: 'Active' };
   }
-  if (def.resource === 'pods') object.status = { phase: 'Pending', ...((object.status as object) ?? {}) };
+  if (def.resource === 'pods') {
+    object.status = { phase: 'Pending', ...((object.status as object) ?? {}) };
+    addDefaultTolerations(object);
+  }
   if (def.resource === 'persistentvolumeclaims') object.status = { phase: 'Pending' };
 }
 
@@ -97,6 +114,37 @@ function applyCronJobDefaults(object: KObject): void {
   spec.failedJobsHistoryLimit ??= 1;
 }
 
+/** SetDefaults_Job: a typed client reads completions, parallelism, backoffLimit, … from what a real server stores. */
+function applyJobDefaults(object: KObject): void {
+  const spec = ((object.spec as Json | undefined) ?? {}) as Json;
+  object.spec = spec;
+  if (spec.completions === undefined && spec.parallelism === undefined) spec.completions = 1;
+  spec.parallelism ??= 1;
+  spec.backoffLimit ??= spec.backoffLimitPerIndex === undefined ? 6 : 2147483647;
+  const templateLabels = spec.template?.metadata?.labels as Record<string, string> | undefined;
+  if (templateLabels && Object.keys(object.metadata.labels ?? {}).length === 0) object.metadata.labels = { ...templateLabels };
+  spec.completionMode ??= 'NonIndexed';
+  spec.suspend ??= false;
+  spec.podReplacementPolicy ??= spec.podFailurePolicy ? 'Failed' : 'TerminatingOrFailed';
+  spec.manualSelector ??= false;
+  for (const rule of (spec.podFailurePolicy?.rules ?? []) as Json[]) for (const pattern of (rule.onPodConditions ?? []) as Json[]) pattern.status ??= 'True';
+}
+
+/** The job strategy's generated selector: the Job's uid (assigned here, before validation, as the real server does) in the selector and the template's labels. */
+function generateJobSelector(object: KObject): void {
+  const spec = object.spec as Json;
+  if (spec.manualSelector === true) return;
+  const uid = (object.metadata.uid ??= randomUUID());
+  spec.template ??= {};
+  spec.template.metadata ??= {};
+  const labels = (spec.template.metadata.labels ??= {}) as Record<string, string>;
+  for (const key of ['job-name', 'batch.kubernetes.io/job-name']) labels[key] ??= object.metadata.name;
+  for (const key of ['controller-uid', 'batch.kubernetes.io/controller-uid']) labels[key] ??= uid;
+  spec.selector ??= {};
+  spec.selector.matchLabels ??= {};
+  spec.selector.matchLabels['batch.kubernetes.io/controller-uid'] ??= uid;
+}
+
 const MANAGEMENT_STATES = ['Managed', 'Unmanaged', 'Removed', 'Force'];
 const ROLLOUT_STRATEGIES = ['RollingUpdate', 'Recreate'];
 
@@ -129,7 +177,36 @@ export function validateObject(def: ResourceDef, object: KObject): void {
     if (storage === undefined) causes.push({ field: 'spec.resources[storage]', message: 'Required value', reason: 'FieldValueRequired' });
   }
   if (def.resource === 'cronjobs') causes.push(...validateCronJob(spec));
+  if (def.resource === 'configmaps' && def.group === '') causes.push(...validateConfigMapKeys(object as Json));
   if (causes.length > 0) throw invalid(def.kind, def.group, object.metadata.name, causes);
+}
+
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+
+/** ValidateConfigMap's key rules: a key is a valid config key and appears in data or binaryData, not both. */
+function validateConfigMapKeys(object: Json): FieldCause[] {
+  const causes: FieldCause[] = [];
+  const data = (object.data ?? {}) as Record<string, unknown>;
+  const binary = (object.binaryData ?? {}) as Record<string, unknown>;
+  const keyProblems = (key: string): string[] => {
+    const problems: string[] = [];
+    if (key.length > 253) problems.push('must be no more than 253 characters');
+    if (!CONFIG_KEY.test(key)) {
+      problems.push("a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')");
+    }
+    if (key === '.') problems.push("must not be '.'");
+    else if (key === '..') problems.push("must not be '..'");
+    else if (key.startsWith('..')) problems.push("must not start with '..'");
+    return problems;
+  };
+  for (const key of Object.keys(data)) {
+    for (const problem of keyProblems(key)) causes.push({ field: `data[${key}]`, message: `Invalid value: ${JSON.stringify(key)}: ${problem}` });
+    if (key in binary) causes.push({ field: `data[${key}]`, message: `Invalid value: ${JSON.stringify(key)}: duplicate of key present in binaryData` });
+  }
+  for (const key of Object.keys(binary)) {
+    for (const problem of keyProblems(key)) causes.push({ field: `binaryData[${key}]`, message: `Invalid value: ${JSON.stringify(key)}: ${problem}` });
+  }
+  return causes;
 }
 
 const CONCURRENCY_POLICIES = ['Allow', 'Forbid', 'Replace'];

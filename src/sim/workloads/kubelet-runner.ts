@@ -24,6 +24,8 @@ export interface PodRunnerOptions {
   images: Record<string, PodImage>;
   /** Node the pods are bound to. @default 'sim-worker' */
   nodeName?: string;
+  /** Nodes this kubelet runs (it binds a new pod to the first Ready one it finds, as a scheduler would); replaces nodeName. */
+  nodeNames?: string[];
   /** Grace period (ms) of a pod that sets no terminationGracePeriodSeconds. @default 30000, as the API's default */
   gracePeriodMs?: number;
   /** Wait before the n-th restart of a container (restartPolicy OnFailure/Always). @default 10 s doubling, capped at 5 min, as the kubelet's */
@@ -42,6 +44,8 @@ interface Running {
   stopping: boolean;
   /** The pod is being deleted: once the process ended its status is reported and the pod removed. */
   deleting: boolean;
+  /** The node the pod runs on. */
+  node: string;
   /** Set by kill(): the terminated state's reason. */
   killed?: KillReason;
 }
@@ -58,8 +62,19 @@ export interface PodRunner {
    * ends with exit 137 and `reason`, and the pod follows its restartPolicy. false when nothing runs for that pod.
    */
   kill(namespace: string, name: string, reason?: KillReason): boolean;
-  /** The grace period (ms) a deleted pod's running container gets; undefined when none runs. */
+  /** The grace period (ms) a deleted pod's running container gets; undefined when none runs (a pod on a dead node still gets it: the API server cannot tell). */
   terminationGraceMs(namespace: string, name: string): number | undefined;
+  /**
+   * Power loss of `node`: SIGKILL to every container on it at once, and its kubelet reports nothing more (no status, no removal)
+   * until revived; node-lifecycle.ts stops its heartbeat. false for a node this kubelet does not run or one already dead.
+   */
+  killNode(node: string): boolean;
+  /** The node boots again: its kubelet reports the containers it lost (ContainerStatusUnknown) and starts pods bound to it meanwhile. */
+  reviveNode(node: string): boolean;
+  /** Whether `node` is one of this kubelet's and up. */
+  isNodeAlive(node: string): boolean;
+  /** The nodes this kubelet runs. */
+  readonly nodes: readonly string[];
   stop(): void;
 }
 
@@ -127,8 +142,22 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
   const logs = new Map<string, string>();
   const followers = new Map<string, Set<{ onText: (t: string) => void; onEnd: () => void }>>();
   const started = new Set<string>();
+  const unscheduled = new Map<string, Pod>();
   let stopped = false;
-  const nodeName = options.nodeName ?? 'sim-worker';
+  const nodeNames = options.nodeNames ?? [options.nodeName ?? 'sim-worker'];
+  const dead = new Set<string>();
+  // Pods whose container was lost with their node, and pods bound to a dead node before it was seen NotReady, by key.
+  const lost = new Map<string, { pod: Pod; node: string; restartCount: number }>();
+  const awaiting = new Map<string, { pod: Pod; node: string }>();
+  /** The scheduler's choice: a node whose Node object (when there is one) is Ready and carries no NoSchedule/NoExecute taint. */
+  const pickNode = (): string | undefined =>
+    nodeNames.find((name) => {
+      const node = access.peek('nodes', undefined, name);
+      if (!node) return true;
+      const ready = (((node.status as Json | undefined)?.conditions ?? []) as Json[]).find((c) => c.type === 'Ready');
+      const taints = (((node.spec as Json | undefined)?.taints ?? []) as Json[]).filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
+      return ready?.status === 'True' && taints.length === 0 && !(node.spec as Json | undefined)?.unschedulable;
+    });
   const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
   const append = (k: string, text: string) => {
@@ -148,7 +177,17 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
 
   async function start(pod: Pod): Promise<void> {
     const k = key(pod.metadata.namespace!, pod.metadata.name);
+    const nodeName = (pod.spec.nodeName as string | undefined) ?? pickNode();
+    // No Ready node: the pod stays Pending, unbound, until one is (onNode retries).
+    if (nodeName === undefined || !nodeNames.includes(nodeName)) return;
     started.add(k);
+    unscheduled.delete(k);
+    if (dead.has(nodeName)) {
+      // Bound to a node that lost power before the control plane noticed: nothing runs it until it boots again.
+      await access.mergePatch('pods', pod.metadata.namespace, pod.metadata.name, { spec: { nodeName } });
+      awaiting.set(k, { pod, node: nodeName });
+      return;
+    }
     const container = (pod.spec.containers as Json[])[0]!;
     const image = options.images[container.image as string];
     const now = () => new Date(scheduler.clock.now()).toISOString();
@@ -192,7 +231,7 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     const startTime = now();
     const launch = async (restartCount: number, lastState: Json | undefined) => {
       const child = spawn(image.command[0]!, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      const entry: Running = { child, dir, namespace: pod.metadata.namespace!, name: pod.metadata.name, stopping: false, deleting: false };
+      const entry: Running = { child, dir, namespace: pod.metadata.namespace!, name: pod.metadata.name, stopping: false, deleting: false, node: nodeName };
       running.set(k, entry);
       child.stdout!.on('data', (chunk: Buffer) => append(k, chunk.toString('utf8')));
       child.stderr!.on('data', (chunk: Buffer) => append(k, chunk.toString('utf8')));
@@ -203,6 +242,8 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
       child.on('close', (code, signal) => {
         running.delete(k);
         ended(k);
+        // Power lost with the node: the process is gone and nobody reports it until the node boots again.
+        if (dead.has(entry.node)) return void lost.set(k, { pod, node: entry.node, restartCount });
         const exitCode = code ?? (signal === 'SIGKILL' ? 137 : 143);
         const current = access.peek('pods', entry.namespace, entry.name);
         if (entry.stopping || !current || current.metadata.uid !== pod.metadata.uid) return void rmSync(dir, { recursive: true, force: true });
@@ -217,7 +258,7 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
             .then(() => scheduler.clock.sleep(delay, scheduler.signal))
             .then(async () => {
               const still = access.peek('pods', entry.namespace, entry.name);
-              if (still && still.metadata.uid === pod.metadata.uid && !still.metadata.deletionTimestamp && !stopped) await launch(restartCount + 1, { terminated });
+              if (still && still.metadata.uid === pod.metadata.uid && !still.metadata.deletionTimestamp && !stopped && !dead.has(nodeName)) await launch(restartCount + 1, { terminated });
               else rmSync(dir, { recursive: true, force: true });
             })
             .catch((error: unknown) => {
@@ -307,6 +348,9 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     const pod = event.stored.object as Pod;
     const k = key(pod.metadata.namespace!, pod.metadata.name);
     if (event.type === 'DELETED') {
+      unscheduled.delete(k);
+      awaiting.delete(k);
+      lost.delete(k);
       // Removed without graceful deletion (grace 0, a namespace deleted): its containers get what is left of the grace period.
       terminate(k, pod.metadata.deletionTimestamp ? 0 : graceOf(pod), true);
       return;
@@ -316,10 +360,27 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
       return;
     }
     if (event.type === 'ADDED' && !started.has(k) && !pod.status?.containerStatuses) {
+      unscheduled.set(k, pod);
       start(pod).catch((error: unknown) => scheduler.report(error, `pod ${k}`));
     }
   };
   const unsubscribe = access.subscribe('pods', onPod);
+  // A node that becomes Ready (or loses a taint) may take the pods that found none.
+  const onNode = () => {
+    for (const [k, pod] of unscheduled) if (!started.has(k)) start(pod).catch((error: unknown) => scheduler.report(error, `pod ${k}`));
+  };
+  const unsubscribeNodes = access.subscribe('nodes', onNode);
+
+  /** What a rebooted node's kubelet reports for a container it had and no longer finds: exit 137, ContainerStatusUnknown; a deleted pod is then removed. */
+  async function reportLost(k: string, pod: Pod, restartCount: number): Promise<void> {
+    const current = access.peek('pods', pod.metadata.namespace, pod.metadata.name) as Pod | undefined;
+    if (!current || current.metadata.uid !== pod.metadata.uid) return;
+    const container = (pod.spec.containers as Json[])[0]!;
+    const at = new Date(scheduler.clock.now()).toISOString();
+    const terminated = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', startedAt: at, finishedAt: at };
+    await setStatus(pod, { phase: 'Failed', containerStatuses: [{ name: container.name, image: container.image, imageID: `sim://${container.image}`, ready: false, restartCount, started: false, state: { terminated } }] });
+    if (current.metadata.deletionTimestamp) removePod(pod.metadata.namespace!, pod.metadata.name, pod.metadata.uid!);
+  }
   const runner: PodRunner = {
     log: (namespace, name) => logs.get(key(namespace, name)),
     follow(namespace, name, onText, onEnd) {
@@ -344,12 +405,41 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     },
     terminationGraceMs(namespace, name) {
       const pod = access.peek('pods', namespace, name) as Pod | undefined;
-      return running.has(key(namespace, name)) && pod ? graceOf(pod) : undefined;
+      const k = key(namespace, name);
+      const terminal = pod?.status?.phase === 'Succeeded' || pod?.status?.phase === 'Failed';
+      return pod && (running.has(k) || ((lost.has(k) || awaiting.has(k)) && !terminal)) ? graceOf(pod) : undefined;
+    },
+    nodes: nodeNames,
+    isNodeAlive: (node) => nodeNames.includes(node) && !dead.has(node),
+    killNode(node) {
+      if (!nodeNames.includes(node) || dead.has(node)) return false;
+      dead.add(node);
+      for (const entry of running.values()) if (entry.node === node) killContainer(entry);
+      return true;
+    },
+    reviveNode(node) {
+      if (!dead.delete(node)) return false;
+      for (const [k, { pod, node: on, restartCount }] of lost) {
+        if (on !== node) continue;
+        lost.delete(k);
+        reportLost(k, pod, restartCount).catch((error: unknown) => scheduler.report(error, `pod ${k}`));
+      }
+      for (const [k, { pod, node: on }] of awaiting) {
+        if (on !== node) continue;
+        awaiting.delete(k);
+        const current = access.peek('pods', pod.metadata.namespace, pod.metadata.name) as Pod | undefined;
+        if (current && current.metadata.uid === pod.metadata.uid && !current.metadata.deletionTimestamp) {
+          started.delete(k);
+          start(current).catch((error: unknown) => scheduler.report(error, `pod ${k}`));
+        } else if (current) removePod(current.metadata.namespace!, current.metadata.name, current.metadata.uid!);
+      }
+      return true;
     },
     stop() {
       stopped = true;
       unregister();
       unsubscribe();
+      unsubscribeNodes();
       for (const entry of running.values()) {
         entry.stopping = true;
         entry.child.kill('SIGTERM');
