@@ -23,6 +23,8 @@ export type EngineEvent =
       type: 'run-start';
       /** The journal format (JOURNAL_VERSION in journal/format.ts); absent in journals written before it existed, read as 1. */
       journalVersion?: number;
+      /** The machine that ran this start (os.hostname(), masked like any free text); absent in journals from before it was recorded. */
+      host?: string;
       runbook: { path: string; name: string; sha256: string };
       /** Non-secret inputs only; secrets are never recorded. */
       inputs: Record<string, unknown>;

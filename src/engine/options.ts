@@ -1,5 +1,6 @@
 // The executor's options: everything with a side effect comes in here; real defaults are filled once.
 
+import { hostname } from 'node:os';
 import { CancelledError, StepError, UsageError } from '../errors.js';
 import type { KubeClient } from '../k8s/types.js';
 import { directNetwork, type NetworkPolicy } from '../net/index.js';
@@ -56,6 +57,8 @@ export interface ExecuteOptions {
   spawnEnv?: Record<string, string>;
   /** @default process.cwd() */
   cwd?: string;
+  /** The machine running the run, journaled in run-start for reports. @default os.hostname() */
+  host?: string;
   /** Prompt for manual gates. @default fails: no terminal to ask */
   confirm?: ConfirmFn;
   /** Step ids approved up front (`--approve`). */
@@ -99,6 +102,7 @@ export function normalizeOptions(options: ExecuteOptions): EngineOptions {
     env: options.env ?? {},
     spawnEnv: options.spawnEnv ?? {},
     cwd: options.cwd ?? process.cwd(),
+    host: options.host ?? hostname(),
     confirm: options.confirm ?? refuseConfirm,
     approvals: options.approvals ?? [],
     concurrency,

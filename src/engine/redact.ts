@@ -24,7 +24,8 @@ const same = <T>(event: T): T => event;
  * A new event type must say which of its fields are free text (the type checker asks).
  */
 const FREE_TEXT: FieldMasker = {
-  'run-start': (e, m) => {
+  'run-start': (event, m) => {
+    const e = withText(event, 'host', m);
     const inputs = maskValues(e.inputs, m);
     const rerun = e.rerun?.map((r) => withText(r, 'reason', m));
     const rerunChanged = rerun !== undefined && rerun.some((r, i) => r !== e.rerun![i]);

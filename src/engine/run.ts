@@ -94,6 +94,7 @@ export async function runRunbook(options: EngineOptions, start: RunStart): Promi
   emit({
     type: 'run-start',
     journalVersion: JOURNAL_VERSION,
+    host: options.host,
     runbook: runbookRef,
     inputs: publicInputs,
     ...(deadline ? { deadline: new Date(deadline.at).toISOString() } : {}),

@@ -62,6 +62,7 @@ export function buildRunReport(events: readonly EngineEvent[], options: BuildOpt
     runId: first.runId,
     runbook: last.runbook,
     inputs: { ...last.inputs, ...secretInputs },
+    hosts: [...new Set(starts.flatMap((s) => (s.host ? [s.host] : [])))],
     startedAt: first.time,
     endedAt: runEnd?.time ?? lastTime,
     durationMs: endMs,

@@ -46,7 +46,7 @@ function renderRunBody(report: RunReport): string {
     `<section id="timeline"><h2>Timeline</h2>${renderLegend()}<div class="scroll">${renderTimeline(report)}</div></section>`,
     `<section id="dag"><h2>Graph</h2><div class="scroll">${renderDag(report)}</div></section>`,
     `<section id="steps"><h2>Steps</h2>${report.steps.map(renderStep).join('\n')}</section>`,
-    `<section id="inputs"><h2>Inputs</h2>${renderKeyValues(report.inputs, 'no inputs')}</section>`,
+    `<section id="inputs"><h2>Inputs</h2>${renderHosts(report.hosts)}${renderKeyValues(report.inputs, 'no inputs')}</section>`,
     `<section id="approvals"><h2>Approvals</h2>${renderApprovals(report)}</section>`,
     '</main>',
   ].join('\n');
@@ -131,6 +131,11 @@ function renderTable(table: ReportTable, cls: string): string {
     ? `<tr><td colspan="${table.columns.length}" class="empty">none</td></tr>`
     : table.rows.map((row) => `<tr>${row.map((cell) => `<td>${escapeHtml(cell)}</td>`).join('')}</tr>`).join('');
   return `<div class="scroll"><table class="${cls}"><caption>${escapeHtml(table.title)}</caption><thead>${head}</thead><tbody>${rows}</tbody></table></div>`;
+}
+
+/** The machines the run ran on (a resume may run elsewhere); nothing for a journal from before hosts were recorded. */
+function renderHosts(hosts: readonly string[]): string {
+  return hosts.length === 0 ? '' : `<p class="hosts">Ran on ${hosts.map((host) => `<code>${escapeHtml(host)}</code>`).join(', then ')}</p>`;
 }
 
 function renderKeyValues(values: Record<string, unknown>, empty: string): string {

@@ -60,8 +60,8 @@ function renderSuite(name: string, pkg: string, id: number, run: RunReport): str
   const err = [...tagged('stderr'), ...(run.error ? [`run: ${run.error}`] : [])];
   const attributes = [
     `name="${escapeAttr(name)}"`, `package="${escapeAttr(pkg)}"`, `id="${id}"`,
-    // The journal does not say which machine ran the run; Ant's schema asks for localhost then.
-    'hostname="localhost"', `timestamp="${antTimestamp(run.startedAt)}"`,
+    // The machine that ended the run; a journal from before hosts were recorded does not say, and Ant's schema asks for localhost then.
+    `hostname="${escapeAttr(run.hosts.at(-1) ?? 'localhost')}"`, `timestamp="${antTimestamp(run.startedAt)}"`,
     `tests="${cases.length}"`, `failures="${count('failure')}"`, `errors="${count('error')}"`,
     // Only when there are some: Ant's schema has no such attribute, Jenkins' and the CI readers take it.
     ...(skipped > 0 ? [`skipped="${skipped}"`] : []),

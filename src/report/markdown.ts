@@ -25,6 +25,7 @@ function renderRun(report: RunReport): string[] {
   lines.push(`**Status:** ${oneLine(describeStatus(report))}  `);
   lines.push(`**Duration:** ${formatDurationHuman(report.durationMs)}${report.deadline ? ` of a ${formatDurationHuman(report.deadline.offsetMs)} deadline (${describeSlack(report.deadline.slackMs)})` : ' (no deadline)'}  `);
   lines.push(`**Runbook:** \`${report.runbook.path.replace(/`/g, "'")}\` (sha256 ${report.runbook.sha256.slice(0, 12)})  `);
+  if (report.hosts.length > 0) lines.push(`**Host:** ${report.hosts.map((host) => `\`${host.replace(/`/g, "'")}\``).join(', then ')}  `);
   // A resumed run is one run: its duration counts from the first start, through every resume.
   if (report.resumes > 0) lines.push(`**Resumed:** ${report.resumes} time${report.resumes === 1 ? '' : 's'} (started ${report.startedAt})  `);
   if (report.criticalPath.length > 0) lines.push(`**Critical path:** ${report.criticalPath.map(oneLine).join(' → ')}  `);

@@ -92,6 +92,8 @@ export interface RunReport {
   runbook: { path: string; name: string; sha256: string };
   /** Non-secret inputs as journaled, and secret ones by name with a masked value. */
   inputs: Record<string, unknown>;
+  /** The machines that ran it, in order of its starts, each once (empty: a journal from before hosts were recorded). */
+  hosts: string[];
   startedAt: string;
   endedAt: string;
   durationMs: number;

@@ -1,4 +1,5 @@
 import { appendFileSync, readFileSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listRuns, parseJournal, readJournal } from '../../src/engine/index.js';
 import { openDefaultStore } from '../../src/store/default.js';
@@ -149,7 +150,7 @@ describe('journal', () => {
   it('writes its format version in run-start, reads journals from before it as version 1, and refuses a newer format', async () => {
     const { result } = await runWithVirtualClock(makeRunbook([makeStep('a')]), state.dir);
     const [start] = await readJournal(result.journalPath);
-    expect(start).toMatchObject({ type: 'run-start', journalVersion: JOURNAL_VERSION });
+    expect(start).toMatchObject({ type: 'run-start', journalVersion: JOURNAL_VERSION, host: hostname() });
     expect(JOURNAL_VERSION).toBe(1);
     expect(parseJournal(`${START}\n`).events).toHaveLength(1);
     const newer = START.replace('"runId"', '"journalVersion":2,"runId"');

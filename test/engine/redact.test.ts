@@ -24,6 +24,8 @@ describe('redaction', () => {
     const start = { type: 'run-start', time: '2026-01-01T00:00:00.000Z', runId: 'r1', runbook: { path: '/p', name: 'n', sha256: 'x' },
       inputs: { user: 'step-end' }, steps: [{ id: 'a', name: 'a', type: 'shell', needs: [] }] } as const;
     expect(redactEvent(start as unknown as EngineEvent, redactor)).toEqual({ ...start, inputs: { user: '***' } });
+    // The host is free text too: a machine named after a secret does not leak it.
+    expect(redactEvent({ ...start, host: 'ci-2026-01-runner' } as unknown as EngineEvent, redactor)).toMatchObject({ host: 'ci-***-runner' });
     const end = { type: 'step-end', time: '2026-01-01T00:00:00.000Z', runId: 'r1', stepId: 'a', status: 'failed', reason: 'got run-start',
       outputs: { status: 'step-end', n: 1 } } as const;
     expect(redactEvent(end as EngineEvent, redactor)).toEqual({ ...end, reason: 'got ***', outputs: { status: '***', n: 1 }, outputsRedacted: true });

@@ -86,6 +86,32 @@ describe('report model', () => {
   });
 });
 
+describe('the host that ran the run', () => {
+  const hosted = () => {
+    const j = journal([step('a')], { host: 'ops-1.example.net' });
+    j.stepStart('a').attemptStart('a', 1, 1).at(1000);
+    return j.resume('runner-pod-x7"<b>').stepStart('a').attemptStart('a', 1, 1).at(2000).attemptEnd('a', 1, true).stepEnd('a', 'succeeded').runEnd('succeeded', 2000).events;
+  };
+
+  it('names each start\'s host once, in order: in the HTML inputs, the Markdown summary, and the last as the JUnit suite\'s hostname', () => {
+    const report = buildRunReport(hosted());
+    expect(report.hosts).toEqual(['ops-1.example.net', 'runner-pod-x7"<b>']);
+    expect(renderReport(report, 'html')).toContain('<section id="inputs"><h2>Inputs</h2><p class="hosts">Ran on <code>ops-1.example.net</code>, then <code>runner-pod-x7&quot;&lt;b&gt;</code></p>');
+    expect(renderReport(report, 'markdown')).toContain('**Host:** `ops-1.example.net`, then `runner-pod-x7"<b>`  \n');
+    const xml = renderReport(report, 'junit');
+    expect(xml).toMatch(/<testsuite [^>]* hostname="runner-pod-x7&quot;&lt;b&gt;" /);
+    for (const schema of ['jenkins', 'ant'] as const) expect(junitViolations(xml, schema, tmp, `hosted-${schema}.xml`)).toEqual([]);
+  });
+
+  it('a journal from before hosts were recorded still loads: no host shown, JUnit\'s hostname localhost', () => {
+    const report = buildRunReport(tour());
+    expect(report.hosts).toEqual([]);
+    expect(renderReport(report, 'html')).not.toContain('class="hosts"');
+    expect(renderReport(report, 'markdown')).not.toContain('**Host:**');
+    expect(renderReport(report, 'junit')).toMatch(/<testsuite [^>]* hostname="localhost" /);
+  });
+});
+
 describe('report of a resumed run', () => {
   it('keeps the attempts from before the resume, cut short where the first process stopped, the wait until the resume, and the step\'s first start', () => {
     const j = journal([step('a'), step('b', ['a'])]);

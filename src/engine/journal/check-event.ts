@@ -24,7 +24,7 @@ const REQUIRED: Readonly<Record<EngineEventType, Fields>> = {
 
 /** Fields that may be absent but, when present, have this kind. */
 const OPTIONAL: Readonly<Partial<Record<EngineEventType, Fields>>> = {
-  'run-start': { journalVersion: 'number', deadline: 'string', resumedFrom: 'string', rerun: 'array', selection: 'object' },
+  'run-start': { journalVersion: 'number', host: 'string', deadline: 'string', resumedFrom: 'string', rerun: 'array', selection: 'object' },
   'attempt-end': { errorClass: 'string', error: 'string', retryInMs: 'number' },
   'step-process': { startTime: 'string', bootId: 'string' },
   'step-end': {
