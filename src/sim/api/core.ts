@@ -266,7 +266,7 @@ export class ApiCore {
     }
     if (this.store.get(def, object.metadata.namespace, object.metadata.name)) throw alreadyExists(target(def, object.metadata.name));
     if (options.dryRun) {
-      object.metadata.uid = crypto.randomUUID();
+      object.metadata.uid ??= crypto.randomUUID(); // a Job's was given to its generated selector
       object.metadata.creationTimestamp = formatTime(this.store.now());
       if (def.generation) object.metadata.generation = 1;
       return { stored: transient(object), created: true };
