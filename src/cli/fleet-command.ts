@@ -56,8 +56,8 @@ export async function runFleetCommand(file: string, flags: FleetRunFlags, io: Cl
 }
 
 /** What executeFleet needs of where the fleet is kept. */
-function fleetStores(state: FleetState): Pick<Parameters<typeof executeFleet>[0], 'runStore' | 'fleetStore' | 'clusterStore' | 'leases'> {
-  return { runStore: state.runs, fleetStore: state.fleets, clusterStore: state.forCluster, leases: state.leases };
+function fleetStores(state: FleetState): Pick<Parameters<typeof executeFleet>[0], 'runStore' | 'fleetStore' | 'where' | 'clusterStore' | 'leases'> {
+  return { runStore: state.runs, fleetStore: state.fleets, where: state.where, clusterStore: state.forCluster, leases: state.leases };
 }
 
 /** A new fleet run's record: every cluster pending in its wave, with the inputs it will run with (secrets left out). */

@@ -99,6 +99,7 @@ export async function rehearseFleetCommand(file: string, flags: RehearseFleetFla
         clock,
         runStore: openDefaultStore(stateDir),
         fleetStore,
+        where: stateDir,
         resumed: false,
         resumable: false,
         // The reachability probe is connection set-up, not the runbook's time: real seconds, as rehearse's warm-up.

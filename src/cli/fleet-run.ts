@@ -43,6 +43,8 @@ interface FleetContext {
   clock: Clock;
   runStore: RunStore;
   fleetStore: FleetStore;
+  /** Where the fleet is kept, for messages: its state directory or kubernetes://NS (not stateDir, which a namespace's fleet also has). */
+  where: string;
   /** The store each cluster's run is written through (its own in a namespace, see cli/fleet-state.ts). @default runStore */
   clusterStore?: () => Promise<{ store: RunStore; lost?: AbortSignal }>;
   /** Claims are leases (`--state kubernetes://`): --break-lock takes a cluster run's live claim over, as `resume` does. */
@@ -218,7 +220,7 @@ export async function executeFleet(ctx: FleetContext): Promise<number> {
 async function writeFleetReport(ctx: FleetContext): Promise<void> {
   const { resolveReportRequest, writeRunReport } = await import('./commands/report.js');
   const request = await resolveReportRequest(ctx.flags.report, ctx.flags.reportFormat, ctx.io.cwd);
-  if (request) await writeRunReport(request, { runs: ctx.runStore, fleets: ctx.fleetStore, where: ctx.stateDir }, ctx.record.fleetId, ctx.io);
+  if (request) await writeRunReport(request, { runs: ctx.runStore, fleets: ctx.fleetStore, where: ctx.where }, ctx.record.fleetId, ctx.io);
 }
 
 interface ClusterDeps {
