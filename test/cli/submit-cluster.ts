@@ -15,9 +15,15 @@ export interface SubmitCluster {
   stop(): Promise<void>;
 }
 
+/** Nodes with heartbeats and the node controller (pods.killNode plays out as on a cluster), and the sim clock's speed. */
+export interface SubmitClusterOptions {
+  nodeNames?: string[];
+  timeScale?: number;
+}
+
 /** The cluster, its workloads, namespace `namespace` with Secret `tokens` (key token = `token`) and Secret `target` (the kubeconfig). */
-export async function startSubmitCluster(namespace: string, token: string): Promise<SubmitCluster> {
-  const cluster = await startTestCluster();
+export async function startSubmitCluster(namespace: string, token: string, options: SubmitClusterOptions = {}): Promise<SubmitCluster> {
+  const cluster = await startTestCluster(options.timeScale !== undefined ? { timeScale: options.timeScale } : {});
   const stop = new AbortController();
   const tsx = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
   const workloads = startWorkloads(cluster.sim.access, { clock: cluster.sim.clock, startedAt: cluster.sim.startedAt, signal: stop.signal, report: (e) => console.error(e) }, {
@@ -25,6 +31,7 @@ export async function startSubmitCluster(namespace: string, token: string): Prom
     images: { [IMAGE]: { command: [process.execPath, '--import', tsx, cliEntry], env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NO_COLOR: '1' } } },
     replacementDelayMs: () => 500,
     gracePeriodMs: 10_000,
+    ...(options.nodeNames ? { nodeNames: options.nodeNames, nodeLifecycle: {} } : {}),
   });
   await cluster.kube.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   await cluster.kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tokens', namespace }, stringData: { token } });
