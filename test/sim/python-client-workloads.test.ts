@@ -44,6 +44,7 @@ it('passes every check of the Python client on Jobs, logs, eviction, CronJobs, L
   const results = lines.map((line) => JSON.parse(line) as { check: string; ok: boolean; error?: string });
   expect(results.map((r) => r.check), outcome.stderr).toEqual([
     'check_job_runs_to_completion',
+    'check_log_follow',
     'check_eviction',
     'check_cronjob',
     'check_lease_conflict',

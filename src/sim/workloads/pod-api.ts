@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http';
 import type { UserInfo } from '../api/auth.js';
 import type { ApiCore } from '../api/core.js';
 import type { ResourceDef } from '../resources.js';
+import { readBool } from '../api/query.js';
 import { badRequest } from '../api/status.js';
 import type { StoredObject } from '../store/types.js';
 import { CONTROLLER } from '../actors/access.js';
@@ -18,7 +19,7 @@ export function servePodLog(core: ApiCore, def: ResourceDef, res: ServerResponse
   if (text === undefined && source === undefined) throw badRequest(`container of pod "${name}" is not available: no simulated kubelet runs pods on this cluster`);
   const tail = query.get('tailLines');
   const shown = tail !== null && text !== undefined ? lastLines(text, Number(tail)) : (text ?? '');
-  if (query.get('follow') !== 'true' || source === undefined) {
+  if (!readBool(query, 'follow') || source === undefined) {
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(shown) });
     res.end(shown);
     return;

@@ -85,6 +85,19 @@ def check_job_runs_to_completion():
     expect(tail == "second line\n", f"tail: {tail!r}")
 
 
+def check_log_follow():
+    batch.create_namespaced_job(NS, job("py-follow", "for i in 1 2 3; do echo line $i; sleep 0.3; done"))
+    pod = job_pod("py-follow", "Running")
+    response = core.read_namespaced_pod_log(pod.metadata.name, NS, follow=True, _preload_content=False)
+    chunks = [chunk for chunk in response.stream(64)]
+    response.release_conn()
+    text = b"".join(chunks).decode()
+    expect(text == "line 1\nline 2\nline 3\n", f"followed log: {text!r}")
+    # The client's documented way to follow a log line by line streams the same lines.
+    lines = list(watch.Watch().stream(core.read_namespaced_pod_log, pod.metadata.name, NS, follow=True))
+    expect(lines == ["line 1", "line 2", "line 3"], f"watch-streamed log: {lines}")
+
+
 def check_eviction():
     batch.create_namespaced_job(NS, job("py-evict", "sleep 30", backoff_limit=1))
     pod = job_pod("py-evict", "Running")
@@ -208,6 +221,7 @@ def check_watch_expired():
 
 CHECKS = [
     check_job_runs_to_completion,
+    check_log_follow,
     check_eviction,
     check_cronjob,
     check_lease_conflict,
