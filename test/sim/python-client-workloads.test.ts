@@ -52,6 +52,7 @@ it('passes every check of the Python client on Jobs, logs, eviction, CronJobs, L
     'check_access_reviews',
     'check_impersonation',
     'check_watch_expired',
+    'check_chunked_list',
   ]);
   expect(results.filter((r) => !r.ok)).toEqual([]);
 }, 150_000);

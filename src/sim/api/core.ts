@@ -93,11 +93,14 @@ export class ApiCore {
     let rv = String(this.store.resourceVersion);
     if (options.continue) {
       const token = decodeContinue(options.continue);
-      if (Number(token.rv) < this.store.oldestResumableRv) {
-        throw expired('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results.');
+      if (token.rv !== LATEST && Number(token.rv) < this.store.oldestResumableRv) {
+        // As etcd3's store: the 410 carries a token that continues after the same key from the latest snapshot.
+        const error = expired(INCONSISTENT_CONTINUE);
+        error.listContinue = encodeContinue(LATEST, token.start);
+        throw error;
       }
       after = token.start;
-      rv = token.rv;
+      if (token.rv !== LATEST) rv = token.rv;
     }
     const all = this.store.list(def, namespace);
     const limit = options.limit && options.limit > 0 ? options.limit : Infinity;
@@ -351,6 +354,14 @@ function hasResourceVersion(patch: unknown): boolean {
   const meta = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata;
   return typeof meta?.resourceVersion === 'string';
 }
+
+/** A continue token's resourceVersion for "the rest of the list from the latest snapshot" (kube's -1). */
+const LATEST = '-1';
+
+const INCONSISTENT_CONTINUE =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, ' +
+  'or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an ' +
+  'inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
 
 function encodeContinue(rv: string, start: string): string {
   return Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv, start })).toString('base64url');

@@ -38,11 +38,14 @@ export class ApiError extends Error {
     super(message);
   }
 
+  /** ListMeta.continue of the Status: an expired continue token's inconsistent continuation. */
+  listContinue?: string;
+
   toStatus(): Record<string, unknown> {
     const status: Record<string, unknown> = {
       kind: 'Status',
       apiVersion: 'v1',
-      metadata: {},
+      metadata: this.listContinue ? { continue: this.listContinue } : {},
       status: 'Failure',
       message: this.message,
       reason: this.reason,

@@ -219,6 +219,39 @@ def check_watch_expired():
     expect(error.status == 410 and status_body["reason"] == "Expired", f"exact list at a compacted rv: {status_body}")
 
 
+def check_chunked_list():
+    names = [c.metadata.name for c in core.list_namespaced_config_map(NS).items]
+    first = core.list_namespaced_config_map(NS, limit=3)
+    expect(len(first.items) == 3 and first.metadata._continue, f"first page: {len(first.items)} continue {first.metadata._continue!r}")
+    expect(first.metadata.remaining_item_count == len(names) - 3, f"remainingItemCount {first.metadata.remaining_item_count} of {len(names)}")
+    seen, token = [c.metadata.name for c in first.items], first.metadata._continue
+    while token:
+        page = core.list_namespaced_config_map(NS, limit=3, _continue=token)
+        expect(page.metadata.resource_version == first.metadata.resource_version, "every page reports the first page's resourceVersion")
+        seen += [c.metadata.name for c in page.items]
+        token = page.metadata._continue
+    expect(seen == names, f"pages in order: {len(seen)} vs {len(names)}")
+    labelled = core.list_namespaced_config_map(NS, limit=2, label_selector="churn=yes")
+    expect(labelled.metadata._continue and labelled.metadata.remaining_item_count is None, "no remainingItemCount with a selector")
+    error, status_body = api_error(lambda: core.list_namespaced_config_map(NS, limit=3, _continue="not-a-token"))
+    expect(error.status == 400 and status_body["reason"] == "BadRequest", f"invalid continue: {status_body}")
+    for i in range(int(os.environ.get("CHURN", "0"))):
+        core.patch_namespaced_config_map(f"py-churn-{i}", NS, {"data": {"n": str(i)}})
+    core.create_namespaced_config_map(NS, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="zz-after-expiry")))
+    error, status_body = api_error(lambda: core.list_namespaced_config_map(NS, limit=3, _continue=first.metadata._continue))
+    expect(error.status == 410 and status_body["reason"] == "Expired", f"expired continue: {status_body}")
+    # kube's 410 carries a token that continues after the same key from the latest snapshot (an inconsistent list).
+    token, rest = status_body["metadata"].get("continue"), []
+    expect(token and "inconsistent list" in status_body["message"], f"inconsistent continuation offered: {status_body}")
+    while token:
+        page = core.list_namespaced_config_map(NS, limit=50, _continue=token)
+        rest += [c.metadata.name for c in page.items]
+        token = page.metadata._continue
+    expect(rest == names[3:] + ["zz-after-expiry"], f"the remainder from the latest snapshot: {rest[-3:]}")
+    jobs = batch.list_namespaced_job(NS, limit=1)
+    expect(len(jobs.items) == 1 and jobs.metadata._continue, "Jobs page too")
+
+
 CHECKS = [
     check_job_runs_to_completion,
     check_log_follow,
@@ -229,6 +262,7 @@ CHECKS = [
     check_access_reviews,
     check_impersonation,
     check_watch_expired,
+    check_chunked_list,
 ]
 
 failed = 0
