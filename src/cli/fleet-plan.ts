@@ -11,7 +11,7 @@ import { escapeControl, escapeJsonControl } from '../ui/escape.js';
 import type { FleetPlanView } from '../ui/fleet-plan.js';
 import type { FleetTargetFlags } from './fleet-target.js';
 import type { CliIo } from './io.js';
-import { resolveStateDir } from './options.js';
+import { impersonationOf, resolveStateDir } from './options.js';
 
 export interface PlanFleetFlags extends FleetTargetFlags {
   set: string[];
@@ -25,6 +25,9 @@ export interface PlanFleetFlags extends FleetTargetFlags {
   skip?: string[];
   from?: string[];
   fromRun?: string;
+  /** --as/--as-group: every cluster's previews and shell steps' kubectl act as this identity, as `plan` does on one cluster. */
+  as?: string;
+  asGroup?: string[];
 }
 
 /** Clusters planned at once when their previews read them (each plan reads a few objects, 4 previews at a time). */
@@ -53,6 +56,7 @@ export async function planFleetCommand(file: string, flags: PlanFleetFlags, io: 
       import('../ui/fleet-plan.js'),
     ]);
   const clock = systemClock;
+  const impersonate = impersonationOf(flags);
   const offline = flags.offline ?? false;
   const fleet = await resolveFleetTarget(flags, io, clock, offline ? { offline: true } : {});
   const prepared = await prepareFleet(file, { set: flags.set, valuesFile: flags.values }, fleet.clusters.map((c) => ({ name: c.name, origin: c.origin, over: c.inputs })), io);
@@ -79,13 +83,13 @@ export async function planFleetCommand(file: string, flags: PlanFleetFlags, io: 
       try {
         connection = await openConnection(cluster.connection, openManagement, signal);
         const kubeconfigPath = connection.kubeconfig ? path.resolve(io.cwd, connection.kubeconfig) : flags.kubeconfig ? path.resolve(io.cwd, flags.kubeconfig) : undefined;
-        const kube = createKubeFactory({ kubeconfigPath, context: connection.context, env: io.env, clock });
+        const kube = createKubeFactory({ kubeconfigPath, context: connection.context, env: io.env, clock, ...(impersonate ? { impersonate } : {}) });
         try {
           await (await kube()).request('/version', signal);
         } catch (error) {
           unreachable = `unreachable: ${signal.aborted ? `no answer within ${REACH_TIMEOUT_MS / 1000}s` : error instanceof Error ? error.message : String(error)}`;
         }
-        const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: connection.context });
+        const childEnv = prepareChildEnv({ env: io.env, kubeconfigPath, context: connection.context, ...(impersonate ? { impersonate } : {}) });
         try {
           plan = await planRunbook({ ...base, env: childEnv.env, ...(unreachable ? { previews: false } : { kube }) });
         } finally {

@@ -89,6 +89,11 @@ export function addInputOptions(command: Command): Command {
   return command.addOption(createCommonOption('set', '')).addOption(createCommonOption('values', ''));
 }
 
+/** Adds kubectl's impersonation flags (`--as`, `--as-group`), for commands that define their own flags. */
+export function addImpersonationOptions(command: Command): Command {
+  return command.addOption(createCommonOption('as', '')).addOption(createCommonOption('asGroup', ''));
+}
+
 /** Adds `--output` and `--no-color`. */
 export function addOutputOptions(command: Command, description = DEFAULT_OUTPUT_DESCRIPTION): Command {
   return command.addOption(createCommonOption('output', description)).addOption(createCommonOption('color', description));

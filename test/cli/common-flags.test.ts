@@ -7,7 +7,7 @@ import { createProgram } from '../../src/cli/program.js';
 
 const commonFlags = [
   '--kubeconfig', 'kc.yaml', '--context', 'second', '--state-dir', 'state', '--set', 'a=1', '--values', 'values.yaml',
-  '--concurrency', '2', '--output', 'json', '--no-color', '--approve', 'gate',
+  '--concurrency', '2', '--output', 'json', '--no-color', '--approve', 'gate', '--as', 'alice', '--as-group', 'sre',
 ];
 
 // Each command with its positional arguments.
@@ -46,8 +46,26 @@ describe('common flags', () => {
     expect(r.exitCode).toBe(0);
     expect(r.flags).toMatchObject({
       kubeconfig: 'kc.yaml', context: 'second', stateDir: 'state', set: ['a=1'], values: 'values.yaml',
-      concurrency: 2, output: 'json', color: false, approve: ['gate'],
+      concurrency: 2, output: 'json', color: false, approve: ['gate'], as: 'alice', asGroup: ['sre'],
     });
+  });
+
+  // sim serve serves a cluster instead of acting on one: there is no identity of the caller's to impersonate.
+  const servesACluster = new Set(['sim serve']);
+  const leaves = (command: Command, prefix = ''): [string, Command][] =>
+    (command.commands as Command[]).flatMap((sub) => (sub.commands.length > 0 ? leaves(sub, `${prefix}${sub.name()} `) : [[`${prefix}${sub.name()}`, sub] as [string, Command]]));
+
+  it('every command in opsbook --help takes kubectl\'s --as and --as-group', () => {
+    const all = leaves(createProgram());
+    expect(all.map(([name]) => name)).toContain('rehearse');
+    const missing = all.filter(([name, command]) => !servesACluster.has(name) && !['--as', '--as-group'].every((flag) => command.options.some((o) => o.long === flag)));
+    expect(missing.map(([name]) => name)).toEqual([]);
+  });
+
+  it('rehearse parses --as and repeated --as-group', async () => {
+    const r = await parse(['rehearse', 'a.yaml', '--scenario', 's.yaml', '--as', 'alice', '--as-group', 'sre', '--as-group', 'ops']);
+    expect(r.stderr).toBe('');
+    expect(r.flags).toMatchObject({ as: 'alice', asGroup: ['sre', 'ops'] });
   });
 
   it.each(commands)('%s refuses --output yaml with exit 2', async (name, args) => {

@@ -12,7 +12,7 @@ import { escapeControl, escapeJsonControl } from '../../ui/escape.js';
 import { UsageError } from '../../errors.js';
 import { addFleetOptions, type FleetOptionFlags } from '../fleet-options.js';
 import { getProcessIo, type CliIo } from '../io.js';
-import { addInputOptions, addOutputOptions, parsePositiveInt, resolveOutputMode, resolveStateDir, type CommonFlags } from '../options.js';
+import { addImpersonationOptions, addInputOptions, addOutputOptions, impersonationOf, parsePositiveInt, resolveOutputMode, resolveStateDir, type CommonFlags } from '../options.js';
 import { addReportOptions, resolveReportRequest, writeRunReport } from './report.js';
 
 interface RehearseFlags extends Omit<CommonFlags, 'kubeconfig' | 'context'> {
@@ -49,6 +49,8 @@ export function registerRehearseCommand(program: Command): void {
     .option('--concurrency <n>', 'steps running at once (overrides spec.concurrency)', parsePositiveInt)
     .option('--approve <step-id>', 'pre-approve a manual gate (repeatable)', (v: string, p: string[] = []) => [...p, v], []);
   addInputOptions(command);
+  // The identity the steps act as against the simulated cluster (its RBAC decides), as --as does against a real one.
+  addImpersonationOptions(command);
   addReportOptions(command);
   addOutputOptions(command, 'tty or plain: live progress then the cluster as text; json: the outcome and cluster as one JSON document');
   // A fleet rehearsal: the fleet file's clusters (or sim-1 … sim-N), each its own simulation of the scenario.
@@ -56,9 +58,10 @@ export function registerRehearseCommand(program: Command): void {
   // --contexts names real clusters: accepted only to be refused with the reason, so not offered.
   command.options.find((o) => o.long === '--contexts')?.hideHelp();
   command.action(async (file: string | undefined, { scenario, all, jobs, ...flags }: RehearseOptions) => {
+    impersonationOf(flags); // --as-group without --as: exit 2 before any simulation starts
     if (all !== undefined) {
       // Each pairing says its scenario and the scenario its inputs: one set of these could not fit every runbook.
-      const misplaced = [file && 'a RUNBOOK argument', scenario && '--scenario', flags.report && '--report', flags.reportFormat && '--report-format', flags.set.length > 0 && '--set', flags.values && '--values', flags.stateDir && '--state-dir'].filter(Boolean);
+      const misplaced = [file && 'a RUNBOOK argument', scenario && '--scenario', flags.report && '--report', flags.reportFormat && '--report-format', flags.set.length > 0 && '--set', flags.values && '--values', flags.stateDir && '--state-dir', flags.as && '--as'].filter(Boolean);
       if (misplaced.length > 0) throw new UsageError(`--all rehearses each runbook on its paired scenario and inputs: ${misplaced.join(', ')} cannot be given with it`);
       const { rehearseAllCommand } = await import('./rehearse-all.js');
       process.exitCode = await rehearseAllCommand({ ...flags, all, ...(jobs ? { jobs } : {}) }, getProcessIo());
