@@ -4,9 +4,9 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
-import { fixture, makeTempDir, runIds, type TempDir } from './fixtures.js';
+import { fixture, runIds, useTempDir } from './fixtures.js';
 
 const TOKEN = 'tok-crash-7f3a9c21';
 const KEY_LINES = [
@@ -17,12 +17,8 @@ const KEY_LINES = [
 ];
 const SECRETS = [TOKEN, ...KEY_LINES.slice(1, 3)];
 
-let tmp: TempDir;
-beforeEach(() => {
-  tmp = makeTempDir();
-  writeFileSync(path.join(tmp.dir, 'key.pem'), `${KEY_LINES.join('\n')}\n`, { mode: 0o600 });
-});
-afterEach(() => tmp.cleanup());
+const tmp = useTempDir();
+beforeEach(() => writeFileSync(path.join(tmp.dir, 'key.pem'), `${KEY_LINES.join('\n')}\n`, { mode: 0o600 }));
 
 /** Every file under `dir`, concatenated (journal, run.json, owner.json …). */
 function readTree(dir: string): string {

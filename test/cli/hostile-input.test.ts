@@ -3,13 +3,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, truncateSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { fixture, makeTempDir, type TempDir } from './fixtures.js';
+import { fixture, useTempDir } from './fixtures.js';
 
-let tmp: TempDir;
-beforeEach(() => (tmp = makeTempDir()));
-afterEach(() => tmp.cleanup());
+const tmp = useTempDir();
 
 const mkfifo = (name: string): string => {
   const fifo = path.join(tmp.dir, name);

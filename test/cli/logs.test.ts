@@ -3,13 +3,11 @@
 
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
-import { fixture, journalEvents, makeTempDir, runIds, type TempDir } from './fixtures.js';
+import { fixture, journalEvents, runIds, useTempDir } from './fixtures.js';
 
-let tmp: TempDir;
-beforeEach(() => (tmp = makeTempDir()));
-afterEach(() => tmp.cleanup());
+const tmp = useTempDir();
 
 describe('opsbook logs', { timeout: 60_000 }, () => {
   it('prints a finished run as run printed it: json is the journal, plain names the steps and their output, tty draws the tree', async () => {

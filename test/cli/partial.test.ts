@@ -1,12 +1,10 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { fixture, journalEvents, makeTempDir, runIds, type TempDir } from './fixtures.js';
+import { fixture, journalEvents, runIds, useTempDir } from './fixtures.js';
 
-let tmp: TempDir;
-beforeEach(() => (tmp = makeTempDir()));
-afterEach(() => tmp.cleanup());
+const tmp = useTempDir();
 
 const count = (step: string) => {
   const file = path.join(tmp.dir, `${step}.count`);

@@ -1,12 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { fixture, makeTempDir, type TempDir } from './fixtures.js';
+import { fixture, useTempDir } from './fixtures.js';
 
-let tmp: TempDir;
-beforeEach(() => (tmp = makeTempDir()));
-afterEach(() => tmp.cleanup());
+const tmp = useTempDir();
 
 describe('opsbook plan (end to end)', { timeout: 120_000 }, () => {
   it('prints waves, policies, worst case vs deadline and undetermined conditions, and touches nothing', async () => {

@@ -3,19 +3,17 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
 import { junitViolations } from '../report/junit-schemas.js';
 import { APPROVE_CSRS, TWO_WORKERS, fleetIdIn, startClusters, writeDeadKubeconfig, writeFleet } from './fleet-helpers.js';
-import { fixture, journalText, makeTempDir, runIds, type TempDir } from './fixtures.js';
+import { fixture, journalText, runIds, useTempDir } from './fixtures.js';
 
 const reportFixture = (name: string) => path.join(path.dirname(new URL(import.meta.url).pathname), '../report/fixtures', name);
 const SECRET = 'pa55-report-s3cret';
 
-let tmp: TempDir;
-beforeEach(() => (tmp = makeTempDir()));
-afterEach(() => tmp.cleanup());
+const tmp = useTempDir();
 
 const report = (id: string, format: string) => runCli(['report', id, '--format', format, '--state-dir', tmp.stateDir]);
 

@@ -1,12 +1,10 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { fixture, journalEvents, journalText, makeTempDir, runIds, type TempDir } from './fixtures.js';
+import { fixture, journalEvents, journalText, runIds, useTempDir } from './fixtures.js';
 
-let tmp: TempDir;
-beforeEach(() => (tmp = makeTempDir()));
-afterEach(() => tmp.cleanup());
+const tmp = useTempDir();
 
 describe('opsbook resume / runs (end to end)', { timeout: 120_000 }, () => {
   it('resumes a failed run: finished steps are not re-run, their outputs are reused, the rest completes', async () => {

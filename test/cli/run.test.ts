@@ -1,12 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { fixture, journalEvents, makeTempDir, runIds, type TempDir } from './fixtures.js';
+import { fixture, journalEvents, runIds, useTempDir } from './fixtures.js';
 
-let tmp: TempDir;
-beforeEach(() => (tmp = makeTempDir()));
-afterEach(() => tmp.cleanup());
+const tmp = useTempDir();
 
 describe('opsbook run (end to end)', { timeout: 120_000 }, () => {
   it('runs a runbook: exit 0, plain lines by default without a TTY, outputs flow between steps, journal written', async () => {

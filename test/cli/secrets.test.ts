@@ -7,11 +7,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { fixture, journalEvents, journalText, makeTempDir, runIds, type TempDir } from './fixtures.js';
+import { fixture, journalEvents, journalText, runIds, useTempDir } from './fixtures.js';
 
-let tmp: TempDir;
-beforeEach(() => (tmp = makeTempDir()));
-afterEach(() => tmp.cleanup());
+const tmp = useTempDir();
 
 /** Everything the run left in its state directory (journal, metadata …), as one text. */
 function stateText(stateDir: string): string {

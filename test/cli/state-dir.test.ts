@@ -5,17 +5,15 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync 
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { fixture, makeTempDir, runIds, type TempDir } from './fixtures.js';
+import { fixture, runIds, useTempDir } from './fixtures.js';
 
-let tmp: TempDir;
+const tmp = useTempDir();
 let umask: number;
 beforeEach(() => {
-  tmp = makeTempDir();
   umask = process.umask(0o022); // the usual umask, which gave 0755 directories and 0644 files
 });
 afterEach(() => {
   process.umask(umask);
-  tmp.cleanup();
 });
 
 const modeOf = (p: string) => (statSync(p).mode & 0o777).toString(8);

@@ -1,15 +1,11 @@
 // The run flags a submitted Job's pod uses, on the local store: --run-id takes a pre-made id, refuses a malformed or taken one, and
 // with --resume-if-exists resumes the run the id names (a replaced pod) instead of starting it again.
 
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { fixture, makeTempDir, type TempDir } from './fixtures.js';
+import { fixture, useTempDir } from './fixtures.js';
 
-let tmp: TempDir;
-beforeEach(() => {
-  tmp = makeTempDir();
-});
-afterEach(() => tmp.cleanup());
+const tmp = useTempDir();
 
 const ID = '20261203-150000-000-abc123';
 

@@ -1,10 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startCli } from '../helpers/cli.js';
-import { fixture, journalEvents, makeTempDir, runIds, type TempDir } from './fixtures.js';
+import { fixture, journalEvents, runIds, useTempDir } from './fixtures.js';
 
-let tmp: TempDir;
-beforeEach(() => (tmp = makeTempDir()));
-afterEach(() => tmp.cleanup());
+const tmp = useTempDir();
 
 // A real pseudo-terminal: the default output is the live tree and a manual gate asks y/N.
 describe('on a terminal (end to end, via a pseudo-terminal)', { timeout: 120_000 }, () => {
