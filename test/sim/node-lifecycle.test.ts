@@ -128,6 +128,7 @@ describe('node death in the simulation', () => {
     expect(disruption).toMatchObject({ status: 'True', reason: 'DeletionByTaintManager' });
     expect(Date.parse(disruption.lastTransitionTime!) - Date.parse(taint.timeAdded!)).toBeGreaterThanOrEqual(300_000);
     expect(dead.status?.phase).toBe('Running');
+    expect(dead.status!.conditions!.find((c) => c.type === 'Ready')?.status).toBe('False');
     expect(dead.status?.containerStatuses?.[0]?.state?.running).toBeDefined();
     const next = await until('the replacement to run on the other node', async () => (await podsOf('replace-terminating')).find((p) => p.metadata.uid !== dead.metadata.uid && p.status?.phase === 'Running'));
     expect(next.spec?.nodeName).not.toBe(dead.spec?.nodeName);

@@ -111,6 +111,16 @@ export function startNodeLifecycle(access: ClusterAccess, scheduler: Scheduler, 
       });
       const kept = taintsOf(node).filter((x) => x.key !== UNREACHABLE_TAINT && x.key !== NOT_READY_TAINT);
       await access.mergePatch('nodes', undefined, name, { spec: { taints: [...kept, { key: UNREACHABLE_TAINT, effect: 'NoSchedule', timeAdded: t }, { key: UNREACHABLE_TAINT, effect: 'NoExecute', timeAdded: t }] } });
+      // As the node controller's MarkPodsNotReady: its pods stop being Ready (Services drop them); their phase stays.
+      for (const pod of access.list('pods') as Pod[]) {
+        if (pod.spec.nodeName !== name || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
+        await access.updateStatus('pods', pod.metadata.namespace, pod.metadata.name, (current) => {
+          const status = (current.status ?? {}) as Json;
+          const conditions = (status.conditions ?? []) as Json[];
+          if (conditions.some((c) => c.type === 'Ready' && c.status === 'False')) return false;
+          current.status = { ...status, conditions: [...conditions.filter((c) => c.type !== 'Ready'), { type: 'Ready', status: 'False', lastProbeTime: null, lastTransitionTime: t }] };
+        });
+      }
     } else if (ready?.status === 'True' && taintsOf(node).some((x) => x.key === UNREACHABLE_TAINT || x.key === NOT_READY_TAINT)) {
       const kept = taintsOf(node).filter((x) => x.key !== UNREACHABLE_TAINT && x.key !== NOT_READY_TAINT);
       await access.mergePatch('nodes', undefined, name, { spec: { taints: kept.length > 0 ? kept : null } });
