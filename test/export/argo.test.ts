@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workflow } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/Workflow';
 import { WorkflowTemplate } from '@kubernetes-models/argo-workflows/argoproj.io/v1alpha1/WorkflowTemplate';
-import { exportArgoWorkflow, ExportRefused, type ArgoFleet } from '../../src/export/index.js';
+import { exportArgoWorkflow, ExportRefused, type ArgoExportOptions, type ArgoFleet } from '../../src/export/index.js';
 import { loadRunbookText } from '../../src/runbook/index.js';
 import { createStepRegistry } from '../../src/steps/registry.js';
 import { parseYamlDocuments, parseYamlWithPositions } from '../../src/yaml/index.js';
@@ -17,7 +17,7 @@ const fixture = (name: string) => `test/fixtures/argo/${name}`;
 
 type Json = Record<string, any>;
 
-function exportFile(file: string, options: { template?: boolean; fleet?: ArgoFleet; kubeconfigSecret?: string; serviceAccount?: string } = {}): { manifest: Json; notes: string[] } {
+function exportFile(file: string, options: { template?: boolean; fleet?: ArgoFleet; kubeconfigSecret?: string; serviceAccount?: string; workspace?: ArgoExportOptions['workspace'] } = {}): { manifest: Json; notes: string[] } {
   const text = readFileSync(file, 'utf8');
   const runbook = loadRunbookText(text, file, { registry: createStepRegistry() });
   const { fleet, ...rest } = options;
@@ -66,7 +66,7 @@ describe('export argo mapping', () => {
     expect(m.spec.synchronization).toEqual({ mutexes: [{ name: 'opsbook-mapping-lock' }] });
     expect(m.spec.arguments.parameters).toEqual([{ name: 'who', value: 'world' }, { name: 'count', value: '2' }]);
     const consume = template(m, 'step-consume');
-    expect(consume.container.env).toEqual([{ name: 'MAPPING_TOKEN', valueFrom: { secretKeyRef: { name: 'mapping-secrets', key: 'token' } } }]);
+    expect(consume.container.env).toEqual([{ name: 'HOME', value: '/work' }, { name: 'TMPDIR', value: '/work' }, { name: 'MAPPING_TOKEN', valueFrom: { secretKeyRef: { name: 'mapping-secrets', key: 'token' } } }]);
     expect(consume.container.args).toEqual(expect.arrayContaining(['--set', 'who={{workflow.parameters.who}}', '--set', 'count={{workflow.parameters.count}}']));
     expect(JSON.stringify(m)).not.toContain('workflow.parameters.token');
   });
@@ -85,7 +85,7 @@ describe('export argo mapping', () => {
   it('lets every pod act on the cluster it runs in as its service account (in-cluster), or through a kubeconfig Secret when given one', () => {
     const produce = template(m, 'step-produce');
     expect(produce.volumes).toBeUndefined();
-    expect(produce.container.volumeMounts).toBeUndefined();
+    expect(produce.container.volumeMounts).toEqual([{ name: 'opsbook-workspace', mountPath: '/work' }]);
     expect(produce.container.args).not.toContain('--kubeconfig');
     expect(m.spec.serviceAccountName).toBeUndefined();
     const { manifest: sa } = exportFile(fixture('mapping.yaml'), { serviceAccount: 'opsbook-runner' });
@@ -94,7 +94,7 @@ describe('export argo mapping', () => {
     const { manifest: secret } = exportFile(fixture('mapping.yaml'), { kubeconfigSecret: 'prod-kubeconfig' });
     const mounted = template(secret, 'step-produce');
     expect(mounted.volumes).toEqual([{ name: 'kubeconfig', secret: { secretName: 'prod-kubeconfig' } }]);
-    expect(mounted.container.volumeMounts).toEqual([{ name: 'kubeconfig', mountPath: '/opsbook/kube', readOnly: true }]);
+    expect(mounted.container.volumeMounts).toEqual([{ name: 'opsbook-workspace', mountPath: '/work' }, { name: 'kubeconfig', mountPath: '/opsbook/kube', readOnly: true }]);
     expect(mounted.container.args).toEqual(expect.arrayContaining(['--kubeconfig', '/opsbook/kube/value']));
   });
 
@@ -134,6 +134,27 @@ describe('export argo mapping', () => {
     expect(produce.volumes).toEqual([{ name: 'kubeconfig', secret: { secretName: '{{inputs.parameters.cluster}}-kubeconfig' } }]);
     expect(produce.container.args).toEqual(expect.arrayContaining(['--kubeconfig', '/opsbook/kube/value']));
     expect(() => new Workflow(f as never).validate()).not.toThrow();
+  });
+
+  it('gives every pod the workflow\'s workspace claim at /work (HOME, working directory, TMPDIR); a fleet\'s clusters each in a directory of their own', () => {
+    expect(m.spec.volumeClaimTemplates).toEqual([
+      { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'opsbook-workspace' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } },
+    ]);
+    expect(m.spec.securityContext).toEqual({ fsGroup: 10001 });
+    for (const t of m.spec.templates.filter((t: Json) => t.container)) {
+      expect(t.container.workingDir).toBe('/work');
+      expect(t.container.volumeMounts[0]).toEqual({ name: 'opsbook-workspace', mountPath: '/work' });
+    }
+    const { manifest: sized } = exportFile(fixture('mapping.yaml'), { workspace: { size: '5Gi', storageClass: 'nfs', accessMode: 'ReadWriteMany' } });
+    expect(sized.spec.volumeClaimTemplates[0].spec).toEqual({ accessModes: ['ReadWriteMany'], resources: { requests: { storage: '5Gi' } }, storageClassName: 'nfs' });
+    expect(() => new Workflow(sized as never).validate()).not.toThrow();
+    const fleet: ArgoFleet = { name: 'smoke', waves: [['c1', 'c2']], maxParallel: 2, pause: { kind: 'none' } };
+    const { manifest: f, notes: fleetNotes } = exportFile(fixture('mapping.yaml'), { fleet });
+    // one claim for the workflow, each cluster's pods on its own subPath: clusters running side by side never see each other's files
+    expect(f.spec.volumeClaimTemplates).toHaveLength(1);
+    expect(template(f, 'step-produce').container.volumeMounts[0]).toEqual({ name: 'opsbook-workspace', mountPath: '/work', subPath: '{{inputs.parameters.cluster}}' });
+    expect(fleetNotes).toContainEqual(expect.stringContaining('each in its own directory of one ReadWriteOnce workspace'));
+    expect(exportFile(fixture('mapping.yaml'), { fleet, workspace: { accessMode: 'ReadWriteMany' } }).notes.some((n) => n.includes('ReadWriteOnce workspace'))).toBe(false);
   });
 
   it('refuses what Argo cannot express, every problem at its file:line:col', () => {
@@ -204,10 +225,15 @@ describe('export argo mapping', () => {
     expect(notes.map((n) => `${n.path}: ${n.message}`)).toContain("spec.inputs.mode: mode's fromEnv MODE is not read in the pods: every pod gets the workflow parameter mode (its default unless given at submit)");
     expect(() => new Workflow(manifest as never).validate()).not.toThrow();
     expect(exportFile(fixture('mapping.yaml')).notes.some((n) => n.includes('the Lease kube-system/mapping-lock is not taken'))).toBe(true);
-    // a file one task writes is not in the next task's pod
+    // a file one task writes reaches the next task's pod through the workspace only under ~ or /work: a computed path is noted
     expect(exportFile('runbooks/renew-control-plane-certs.yaml').notes).toContainEqual(
-      expect.stringMatching(/^168:21: spec\.steps\[5\]\.with\.kubeconfig: reads steps\.refresh-kubeconfig\.outputs\.path, a file refresh-kubeconfig \(write-kubeconfig\) wrote on its own machine/),
+      expect.stringMatching(/^168:21: spec\.steps\[5\]\.with\.kubeconfig: reads steps\.refresh-kubeconfig\.outputs\.path, a file refresh-kubeconfig \(write-kubeconfig\) writes in its own pod: it reaches restart-etcd-defrag through the workspace volume only if the path lies under ~ or \/work/),
     );
+    // … a literal one under ~ is not
+    const literal = readFileSync('runbooks/renew-control-plane-certs.yaml', 'utf8').replace('path: ${{ inputs.workstationKubeconfig }}', 'path: ~/cluster1/kubeconfig');
+    const literalRunbook = loadRunbookText(literal, 'renew.yaml', { registry: createStepRegistry() });
+    const literalNotes = exportArgoWorkflow(literalRunbook, { image: 'opsbook:test', text: literal, locate: parseYamlWithPositions(literal, 'renew.yaml').locate }).notes;
+    expect(literalNotes.some((n) => n.message.includes('refresh-kubeconfig (write-kubeconfig)'))).toBe(false);
   });
 });
 
@@ -222,6 +248,9 @@ describe('export argo (CLI)', { timeout: 60_000 }, () => {
     const badName = await runCli(['export', 'argo', fixture('mapping.yaml'), '--service-account', 'Not_A_Name']);
     expect(badName.exitCode).toBe(2);
     expect(badName.stderr).toContain('--service-account Not_A_Name: not a Kubernetes object name');
+    const badSize = await runCli(['export', 'argo', fixture('mapping.yaml'), '--workspace-size', 'lots']);
+    expect(badSize.exitCode).toBe(2);
+    expect(badSize.stderr).toContain('--workspace-size lots: not a Kubernetes quantity');
     const refused = await runCli(['export', 'argo', fixture('refused.yaml')]);
     expect(refused.exitCode).toBe(2);
     expect(refused.stdout).toBe('');
@@ -258,7 +287,8 @@ describe.skipIf(!existsSync(KUBECTL))('export argo | kubectl --dry-run=server ag
     });
 
   it('the simulated cluster accepts the Workflow (create: it has a generateName) and the WorkflowTemplate (apply)', async () => {
-    const wf = await runCli(['export', 'argo', 'runbooks/demo.yaml', '--namespace', 'default', '--service-account', 'opsbook-runner']);
+    const wf = await runCli(['export', 'argo', 'runbooks/demo.yaml', '--namespace', 'default', '--service-account', 'opsbook-runner', '--workspace-size', '2Gi', '--workspace-storage-class', 'standard', '--workspace-access-mode', 'ReadWriteMany']);
+    expect((parseYamlDocuments(wf.stdout)[0] as Json).spec.volumeClaimTemplates[0].spec.storageClassName).toBe('standard');
     const created = await kubectl(['create', '--dry-run=server', '-f', '-', '-o', 'name'], wf.stdout);
     expect(created.stderr).toBe('');
     expect(created.stdout).toMatch(/^workflow\.argoproj\.io\/demo-\w+/);
@@ -266,6 +296,10 @@ describe.skipIf(!existsSync(KUBECTL))('export argo | kubectl --dry-run=server ag
     const withSecret = await kubectl(['create', '--dry-run=server', '-f', '-', '-o', 'name'], secret.stdout);
     expect(withSecret.stderr).toBe('');
     expect(withSecret.stdout).toMatch(/^workflow\.argoproj\.io\/approve-csrs-\w+/);
+    const fleet = await runCli(['export', 'argo', fixture('mapping.yaml'), '--fleet', fixture('fleet.yaml'), '--namespace', 'default']);
+    const fleetCreated = await kubectl(['create', '--dry-run=server', '-f', '-', '-o', 'name'], fleet.stdout);
+    expect(fleetCreated.stderr).toBe('');
+    expect(fleetCreated.stdout).toMatch(/^workflow\.argoproj\.io\/mapping-\w+/);
     const tpl = await runCli(['export', 'argo', 'runbooks/demo.yaml', '--template', '--namespace', 'default']);
     const applied = await kubectl(['apply', '--dry-run=server', '-f', '-'], tpl.stdout);
     expect(applied.stderr).toBe('');

@@ -16,7 +16,13 @@ export interface ExportArgoFlags {
   namespace?: string;
   kubeconfigSecret?: string;
   serviceAccount?: string;
+  workspaceSize?: string;
+  workspaceStorageClass?: string;
+  workspaceAccessMode?: 'ReadWriteOnce' | 'ReadWriteMany';
 }
+
+/** A Kubernetes quantity as a storage request takes it (1Gi, 500Mi, 2G). */
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 
 /** A Secret or ServiceAccount name (a DNS subdomain), checked before it lands in the manifest. */
 const OBJECT_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -40,6 +46,9 @@ export function registerExportCommand(program: Command): void {
     .addOption(new Option('--image <image>', `container image with opsbook (default ${DEFAULT_IMAGE_REPOSITORY}:<version>)`))
     .addOption(new Option('--namespace <ns>', 'metadata.namespace of the manifest'))
     .addOption(new Option('--kubeconfig-secret <name>', 'Secret (key `value`) with the kubeconfig of the cluster the steps act on (default: none, each pod acts on the cluster it runs in as its service account; with --fleet: <cluster>-kubeconfig)'))
+    .addOption(new Option('--workspace-size <quantity>', 'size of the workspace volume claim that carries files from task to task (default 1Gi)'))
+    .addOption(new Option('--workspace-storage-class <name>', 'storage class of the workspace claim (default: the cluster\'s default)'))
+    .addOption(new Option('--workspace-access-mode <mode>', 'ReadWriteOnce (default: tasks on one node at a time) or ReadWriteMany (parallel tasks on several nodes)').choices(['ReadWriteOnce', 'ReadWriteMany']))
     .addOption(new Option('--service-account <name>', 'service account every pod runs as, and acts on its own cluster with (default: the workflow controller\'s default, usually the namespace\'s `default`)'))
     .action(async (file: string, flags: ExportArgoFlags) => {
       process.exitCode = await exportArgoCommand(file, flags, getProcessIo());
@@ -54,7 +63,8 @@ export async function exportArgoCommand(file: string, flags: ExportArgoFlags, io
     import('../../yaml/index.js'),
     import('../../export/index.js'),
   ]);
-  for (const [flag, value] of [['--kubeconfig-secret', flags.kubeconfigSecret], ['--service-account', flags.serviceAccount]] as const) {
+  if (flags.workspaceSize !== undefined && !QUANTITY.test(flags.workspaceSize)) throw new UsageError(`--workspace-size ${flags.workspaceSize}: not a Kubernetes quantity (e.g. 1Gi, 500Mi)`);
+  for (const [flag, value] of [['--kubeconfig-secret', flags.kubeconfigSecret], ['--service-account', flags.serviceAccount], ['--workspace-storage-class', flags.workspaceStorageClass]] as const) {
     if (value !== undefined && (!OBJECT_NAME.test(value) || value.length > 253)) throw new UsageError(`${flag} ${value}: not a Kubernetes object name (lower-case letters, digits, - and .)`);
   }
   if (flags.fleet && flags.kubeconfigSecret !== undefined) throw new UsageError('--kubeconfig-secret names one cluster\'s Secret; with --fleet each cluster\'s kubeconfig comes from Secret <cluster>-kubeconfig');
@@ -65,7 +75,8 @@ export async function exportArgoCommand(file: string, flags: ExportArgoFlags, io
   try {
     const { manifest, notes } = exportArgoWorkflow(
       runbook,
-      { image: flags.image ?? defaultImage(), namespace: flags.namespace, template: flags.template, kubeconfigSecret: flags.kubeconfigSecret, serviceAccount: flags.serviceAccount, text, locate },
+      { image: flags.image ?? defaultImage(), namespace: flags.namespace, template: flags.template, kubeconfigSecret: flags.kubeconfigSecret, serviceAccount: flags.serviceAccount, text, locate,
+        workspace: { size: flags.workspaceSize, storageClass: flags.workspaceStorageClass, accessMode: flags.workspaceAccessMode } },
       fleet,
     );
     for (const note of notes) io.stderr.write(`${formatDiagnostic({ ...note, message: `note: ${note.message}` })}\n`);

@@ -15,6 +15,12 @@ export const DEADLINE_GRACE_SECONDS = 30;
 /** Where the kubeconfig Secret is mounted, and its key `value` in there. */
 export const KUBECONFIG_DIR = '/opsbook/kube';
 export const KUBECONFIG_PATH = `${KUBECONFIG_DIR}/value`;
+/** The volume claim carrying files from task to task, mounted at the image's home and working directory (Dockerfile: HOME=/work). */
+export const WORKSPACE_VOLUME = 'opsbook-workspace';
+export const WORKSPACE_DIR = '/work';
+export const DEFAULT_WORKSPACE_SIZE = '1Gi';
+/** The opsbook image's group (Dockerfile): fsGroup makes a fresh claim writable for it (and any image's user, as a supplementary group). */
+const WORKSPACE_FS_GROUP = 10001;
 
 export interface ArgoExportOptions {
   /** Container image running opsbook. */
@@ -29,6 +35,8 @@ export interface ArgoExportOptions {
   kubeconfigSecret?: string;
   /** spec.serviceAccountName: the identity every pod runs as (and, in-cluster, acts on the cluster with); default: Argo's (the namespace's `default`). */
   serviceAccount?: string;
+  /** The workspace claim: size (default 1Gi), storage class (default: the cluster's), access mode (default ReadWriteOnce). */
+  workspace?: { size?: string; storageClass?: string; accessMode?: 'ReadWriteOnce' | 'ReadWriteMany' };
   /** The runbook text, embedded so each pod reads the very runbook exported. */
   text: string;
   /** Source positions, for refusals and notes. */
@@ -64,6 +72,23 @@ type Json = Record<string, unknown>;
 /** Built-in steps that write a file on the machine opsbook runs on and output its `path`. */
 const LOCAL_FILE_STEPS = new Set(['write-kubeconfig']);
 
+/** Whether a literal path lands on the workspace (under ~, /work, or relative to the working directory /work). */
+function onWorkspace(file: unknown): boolean {
+  if (typeof file !== 'string' || file.includes('${{')) return false;
+  return file === '~' || file.startsWith('~/') || file === WORKSPACE_DIR || file.startsWith(`${WORKSPACE_DIR}/`) || !file.startsWith('/');
+}
+
+/** The workflow's workspace claim (one per workflow; a fleet's clusters each use a subdirectory of it). */
+function buildWorkspaceClaim(options: ArgoExportOptions): Json {
+  const { size = DEFAULT_WORKSPACE_SIZE, storageClass, accessMode = 'ReadWriteOnce' } = options.workspace ?? {};
+  return {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: { name: WORKSPACE_VOLUME },
+    spec: { accessModes: [accessMode], resources: { requests: { storage: size } }, ...(storageClass !== undefined ? { storageClassName: storageClass } : {}) },
+  };
+}
+
 /** Builds the manifest; throws ExportRefused listing every field that cannot be mapped. */
 export function exportArgoWorkflow(runbook: Runbook, options: ArgoExportOptions, fleet?: ArgoFleet): ArgoExport {
   const ctx = new Context(runbook, options);
@@ -89,8 +114,14 @@ export function exportArgoWorkflow(runbook: Runbook, options: ArgoExportOptions,
     ...(deadlineSeconds !== undefined && !fleet ? { activeDeadlineSeconds: deadlineSeconds } : {}),
     arguments: { parameters: buildParameters(runbook, ctx) },
     ...(lock && !fleet ? { synchronization: { mutexes: [{ name: `opsbook-${lock.name}` }] } } : {}),
+    // Each task is a pod of its own: what one step leaves in ~, the working directory or a temp directory reaches the next through this claim.
+    volumeClaimTemplates: [buildWorkspaceClaim(options)],
+    securityContext: { fsGroup: WORKSPACE_FS_GROUP },
     templates,
   };
+  if (fleet && fleet.maxParallel > 1 && (options.workspace?.accessMode ?? 'ReadWriteOnce') === 'ReadWriteOnce') {
+    ctx.note(['spec'], `the fleet runs up to ${fleet.maxParallel} clusters at once, each in its own directory of one ReadWriteOnce workspace: pods scheduled on another node than the one holding the volume wait for it; give --workspace-access-mode ReadWriteMany (and a --workspace-storage-class that offers it) to run them side by side`);
+  }
   if (fleet && deadlineSeconds !== undefined) {
     // Argo bounds a whole workflow or one pod, not one cluster's DAG (a DAG template's `timeout` is not applied).
     ctx.note(['spec', 'deadline'], `with a fleet, spec.deadline (${deadlineSeconds}s per cluster) is not enforced by Argo: each step still stops at its own timeout, and the workflow has no overall deadline`);
@@ -153,10 +184,10 @@ function collectOutputReads(runbook: Runbook, ctx: Context): Map<string, Set<str
         ctx.refuse(stepPath(step, ...read.field.split('.')), `reads steps.${read.stepId}.outputs, but ${read.stepId} is a manual gate: in Argo it is a suspend node, which has no outputs`);
         continue;
       }
-      if (source && LOCAL_FILE_STEPS.has(source.type) && read.key === 'path') {
+      if (source && LOCAL_FILE_STEPS.has(source.type) && read.key === 'path' && !onWorkspace(source.with.path)) {
         ctx.note(
           stepPath(step, ...read.field.split('.')),
-          `reads steps.${read.stepId}.outputs.path, a file ${read.stepId} (${source.type}) wrote on its own machine: in Argo each task is a pod of its own, so the file is gone when ${step.id} starts; mount a shared volume at that path in every pod (spec.volumeClaimTemplates) before submitting`,
+          `reads steps.${read.stepId}.outputs.path, a file ${read.stepId} (${source.type}) writes in its own pod: it reaches ${step.id} through the workspace volume only if the path lies under ~ or ${WORKSPACE_DIR} (every pod's HOME, working directory and TMPDIR); anywhere else it is gone when ${step.id} starts`,
         );
       }
       if (read.key === undefined) {
@@ -337,7 +368,10 @@ function buildStepTemplate(step: StepSpec, outputKeys: Set<string>, ctx: Context
       args.push(`--step-status=${read.stepId}={{inputs.parameters.${statusParam(read.stepId)}}}`);
     }
   }
-  const env = buildSecretEnv(runbook, ctx);
+  // ~, the working directory and temp directories on the workspace: where steps leave files for the steps after them.
+  const env = [{ name: 'HOME', value: WORKSPACE_DIR }, { name: 'TMPDIR', value: WORKSPACE_DIR }, ...buildSecretEnv(runbook, ctx)];
+  // A fleet's clusters run side by side: each keeps its files in a directory of its own.
+  const workspaceMount: Json = { name: WORKSPACE_VOLUME, mountPath: WORKSPACE_DIR, ...(fleet ? { subPath: '{{inputs.parameters.cluster}}' } : {}) };
   const outputs = [...outputKeys].sort().map((key) => ({ name: key, valueFrom: { path: `${OUT_DIR}/outputs/${key}`, default: '' } }));
   const template: Json = {
     name: templateName(step),
@@ -354,8 +388,9 @@ function buildStepTemplate(step: StepSpec, outputKeys: Set<string>, ctx: Context
       image: ctx.options.image,
       command: ['opsbook'],
       args,
-      ...(env.length > 0 ? { env } : {}),
-      ...(kubeconfigSecret !== undefined ? { volumeMounts: [{ name: 'kubeconfig', mountPath: KUBECONFIG_DIR, readOnly: true }] } : {}),
+      workingDir: WORKSPACE_DIR,
+      env,
+      volumeMounts: [workspaceMount, ...(kubeconfigSecret !== undefined ? [{ name: 'kubeconfig', mountPath: KUBECONFIG_DIR, readOnly: true }] : [])],
     },
     ...(kubeconfigSecret !== undefined ? { volumes: [{ name: 'kubeconfig', secret: { secretName: kubeconfigSecret } }] } : {}),
   };
