@@ -1,12 +1,13 @@
 // A stand-in for the Argo controller: follows an exported Workflow's DAG (depends, continueOn, failFast, retryStrategy,
 // suspend, parameters) and runs each container's `opsbook step run` for real, so a round trip can be compared with `opsbook run`.
+// Each task runs as in a pod of its own: a mount namespace with a private /tmp and home, sharing only the workflow's workspace volume.
 
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { pathToFileURL } from 'node:url';
-import { cliEntry, repoRoot, runCli, type CliResult } from '../helpers/cli.js';
+import { cliEntry, repoRoot, type CliResult } from '../helpers/cli.js';
 
 type Json = Record<string, any>;
 
@@ -39,8 +40,9 @@ export interface HarnessOptions {
   inCluster?: { host: string; port: number; serviceAccountDir: string };
   /** Arguments added to every `opsbook step run` (e.g. --rehearsal FILE: the pods' network is the simulation's). */
   extraArgs?: string[];
+  /** Host paths standing for storage outside the pods that every task reaches (a parameter naming a shared directory). */
+  sharedPaths?: string[];
   stateDir: string;
-  cwd?: string;
   env?: Record<string, string>;
 }
 
@@ -63,7 +65,15 @@ export async function runWorkflow(manifest: Json, options: HarnessOptions): Prom
   Object.assign(globals, options.parameters);
   const result: HarnessResult = { tasks: new Map(), order: [], invocations: [], items: new Map() };
   const work = mkdtempSync(path.join(tmpdir(), 'argo-harness-'));
-  const run = { templates, globals, options, work, result };
+  // The workspace volume (one per workflow): under a rehearsal, the simulation's workstation home (`~` of its steps, seeded
+  // as the workstation would be); otherwise a fresh directory, as a new claim starts empty.
+  const connection = rehearsalConnection(options.extraArgs ?? []);
+  const home = connection?.workstationHome;
+  const workspace = home ?? path.join(work, 'workspace');
+  mkdirSync(workspace, { recursive: true });
+  // The simulated cluster's kubeconfig stands for the pods' way to their cluster (a kubeconfig Secret, or in-cluster).
+  const exposed = connection ? [connection.kubeconfig] : [];
+  const run = { templates, globals, options, work, result, workspace, podHome: home ?? POD_HOME, exposed };
   result.tasks = (await runDag(run, spec.entrypoint, {})).tasks;
   return result;
 }
@@ -74,6 +84,12 @@ interface WorkflowRun {
   options: HarnessOptions;
   work: string;
   result: HarnessResult;
+  /** Host directory holding the workspace volume's contents. */
+  workspace: string;
+  /** Where a task's home (the image's /work) is inside its mount namespace. */
+  podHome: string;
+  /** Further host paths every task sees. */
+  exposed: string[];
 }
 
 /** One DAG template with its inputs: tasks by depends, failFast, withItems (each item a DAG of its own), suspend gates. */
@@ -111,7 +127,7 @@ async function runDag(run: WorkflowRun, name: string, inputs: Record<string, str
       }
       record = { phase, outputs: {}, parameters: {}, attempts: 1 };
     } else {
-      record = await runContainerTask(task, template, { globals: run.globals, inputs, tasks, options: run.options, work: run.work, invocations: run.result.invocations });
+      record = await runContainerTask(task, template, { globals: run.globals, inputs, tasks, options: run.options, work: run.work, invocations: run.result.invocations, workspace: run.workspace, podHome: run.podHome, exposed: run.exposed });
     }
     tasks.set(task.name, record);
     if ((record.phase === 'Failed' || record.phase === 'Errored') && !task.continueOn?.failed) failed = true;
@@ -141,6 +157,9 @@ interface TaskContext {
   options: HarnessOptions;
   work: string;
   invocations: string[][];
+  workspace: string;
+  podHome: string;
+  exposed: string[];
 }
 
 async function runContainerTask(task: Json, template: Json, ctx: TaskContext): Promise<TaskRecord> {
@@ -162,8 +181,15 @@ async function runContainerTask(task: Json, template: Json, ctx: TaskContext): P
   for (const e of template.container.env ?? []) {
     const ref = e.valueFrom?.secretKeyRef;
     const value = ref ? ctx.options.secrets?.[`${ref.name}/${ref.key}`] : e.value;
-    if (value !== undefined) env[e.name] = value;
+    // The image's /work (HOME, working directory) is the pod home inside the task's mount namespace.
+    if (value !== undefined) env[e.name] = ref ? value : value.replace(/^\/work(?=\/|$)/, ctx.podHome);
   }
+  // The workspace claim mounted at the image's /work (a fleet's cluster on its own subPath); any other mount the harness cannot model.
+  const workspaceMount = (template.container.volumeMounts ?? []).find((m: Json) => m.name === WORKSPACE_VOLUME);
+  if (workspaceMount && workspaceMount.mountPath !== '/work') throw new Error(`${task.name}: the harness models the workspace at /work only, not ${workspaceMount.mountPath}`);
+  const subPath = workspaceMount?.subPath !== undefined ? substitute(String(workspaceMount.subPath), (ref) => inputs[ref.slice('inputs.parameters.'.length)]) : '';
+  const shared = workspaceMount ? path.join(ctx.workspace, subPath ?? '') : undefined;
+  if (shared) mkdirSync(shared, { recursive: true });
   // The kubeconfig volume: the Secret's `value` is the file given for it (an optional Secret may be absent).
   const volume = (template.volumes ?? []).find((v: Json) => v.name === 'kubeconfig');
   const secretName = volume ? substitute(volume.secret.secretName, (ref) => inputs[ref.slice('inputs.parameters.'.length)]) : undefined;
@@ -187,7 +213,8 @@ async function runContainerTask(task: Json, template: Json, ctx: TaskContext): P
     ctx.invocations.push(args);
     const argv = [...args, ...(ctx.options.extraArgs ?? []), '--state-dir', ctx.options.stateDir];
     const inCluster = volume === undefined ? ctx.options.inCluster : undefined;
-    const r = inCluster ? await runInPod(argv, env, inCluster, ctx.options.cwd) : await runCli(argv, { env, cwd: ctx.options.cwd });
+    const expose = [ctx.work, ctx.options.stateDir, ...ctx.exposed, ...(ctx.options.sharedPaths ?? []), ...Object.values(ctx.options.kubeconfigs ?? {}), ...argvPaths(ctx.options.extraArgs ?? [])];
+    const r = await runInPod(argv, env, { expose, home: ctx.podHome, workspace: shared, inCluster });
     const parameters: Record<string, string> = {};
     for (const p of template.outputs.parameters) {
       const file = p.valueFrom.path.replace('/tmp/opsbook-out', outDir);
@@ -206,19 +233,66 @@ async function runContainerTask(task: Json, template: Json, ctx: TaskContext): P
 /** Where a pod finds its service account, which the step run reads by this fixed path. */
 const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
+/** The exporter's workspace volume. */
+const WORKSPACE_VOLUME = 'opsbook-workspace';
+/** A task's home (the image's /work) inside its namespace, on its private /tmp. */
+const POD_HOME = path.join(tmpdir(), 'opsbook-pod-home');
+/** tsx's compile cache: the harness's tooling (the image holds a bundle), kept so each task does not recompile the CLI. */
+const TSX_CACHE = path.join(tmpdir(), `tsx-${process.getuid?.() ?? 0}`);
 
-/** `opsbook ARGS` as in a pod: a private tmpfs on /run (so nothing is left on this machine) holding the service account, and the service environment. */
-async function runInPod(argv: string[], env: Record<string, string>, pod: NonNullable<HarnessOptions['inCluster']>, cwd?: string): Promise<CliResult> {
-  const script = `mount -t tmpfs tmpfs /run && mkdir -p ${SERVICE_ACCOUNT_DIR} && mount --bind "$0" ${SERVICE_ACCOUNT_DIR} && exec "$@"`;
-  const r = await execa('unshare', ['--mount', 'sh', '-c', script, pod.serviceAccountDir, process.execPath, '--import', tsxLoader, cliEntry, ...argv], {
-    cwd: cwd ?? repoRoot,
-    // No kubeconfig anywhere it could be picked up from: the pod has none.
-    env: { NO_COLOR: '1', FORCE_COLOR: '0', ...env, KUBECONFIG: undefined, KUBERNETES_SERVICE_HOST: pod.host, KUBERNETES_SERVICE_PORT: String(pod.port) },
+interface PodView {
+  /** Host paths under /tmp the task still sees (the harness's own files, storage outside the pods). */
+  expose: string[];
+  /** The task's home inside its namespace: the workspace bound there, or an empty directory of its own. */
+  home: string;
+  workspace?: string;
+  /** No kubeconfig Secret: the kubelet's service environment and the service-account directory mounted where a pod has it. */
+  inCluster?: HarnessOptions['inCluster'];
+}
+
+const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * `opsbook ARGS` as in a pod, in a mount namespace of its own (unshare): a fresh tmpfs on /tmp and /run, so nothing one task
+ * writes there (a mktemp directory, a file under its home) is seen by another; only `expose`, the workspace and the service account come back in.
+ */
+async function runInPod(argv: string[], env: Record<string, string>, pod: PodView): Promise<CliResult> {
+  const tmp = tmpdir();
+  const host = (p: string) => (p.startsWith(`${tmp}/`) ? `/run/host-tmp/${p.slice(tmp.length + 1)}` : p);
+  const bind = (from: string, to: string) => `if [ -d ${quote(from)} ]; then mkdir -p ${quote(to)}; else mkdir -p "$(dirname ${quote(to)})" && touch ${quote(to)}; fi && mount --bind ${quote(from)} ${quote(to)}`;
+  const lines = [
+    'set -e',
+    'mount -t tmpfs tmpfs /run',
+    'mkdir /run/host-tmp',
+    `mount --bind ${quote(tmp)} /run/host-tmp`,
+    `mount -t tmpfs tmpfs ${quote(tmp)}`,
+    ...[...new Set([...pod.expose, TSX_CACHE])].filter((p) => p.startsWith(`${tmp}/`) && existsSync(p)).map((p) => bind(host(p), p)),
+    pod.workspace ? bind(host(pod.workspace), pod.home) : `mkdir -p ${quote(pod.home)}`,
+    ...(pod.inCluster ? [bind(host(pod.inCluster.serviceAccountDir), SERVICE_ACCOUNT_DIR)] : []),
+    `cd ${quote(pod.home)}`,
+    'exec "$@"',
+  ];
+  const service = pod.inCluster ? { KUBERNETES_SERVICE_HOST: pod.inCluster.host, KUBERNETES_SERVICE_PORT: String(pod.inCluster.port) } : {};
+  const r = await execa('unshare', ['--mount', 'sh', '-c', lines.join('\n'), 'pod', process.execPath, '--import', tsxLoader, cliEntry, ...argv], {
+    // The pod's environment: its home and temp directory are its own (the template's env may point them at the workspace).
+    env: { NO_COLOR: '1', FORCE_COLOR: '0', HOME: pod.home, TMPDIR: undefined, ...env, ...(pod.inCluster ? { KUBECONFIG: undefined } : {}), ...service },
     input: '',
     timeout: 60_000,
     reject: false,
   });
   return { exitCode: r.exitCode, signal: r.signal, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), timedOut: r.timedOut };
+}
+
+/** The absolute paths among `args` that exist on this machine (a --rehearsal connection file). */
+function argvPaths(args: string[]): string[] {
+  return args.filter((a) => path.isAbsolute(a) && existsSync(a));
+}
+
+/** A rehearsal's connection file (its cluster's kubeconfig; its `~`, the workstation home step run makes each step's HOME). */
+function rehearsalConnection(args: string[]): { kubeconfig: string; workstationHome?: string } | undefined {
+  const i = args.indexOf('--rehearsal');
+  if (i === -1) return undefined;
+  return JSON.parse(readFileSync(args[i + 1]!, 'utf8')) as { kubeconfig: string; workstationHome?: string };
 }
 
 /** Whether this machine lets the harness give a step a mount namespace of its own (root, or unprivileged user namespaces). */

@@ -111,21 +111,21 @@ async function bothWays(file: string, scenarioFile: string, options: { timeScale
 }
 
 /** Where each bundled runbook's round trip lives, and on which scenario (the one runbooks/rehearsals/bundled.yaml pairs it with). */
-const COVERED: Record<string, { test: string; scenario?: string }> = {
+const COVERED: Record<string, { test: string; scenarios?: string[] }> = {
   'demo.yaml': { test: 'round-trip.test.ts' },
-  'cert-expiry.yaml': { test: 'round-trip-bundled.test.ts', scenario: 'scenarios/cert-expiring.yaml' },
-  'approve-csrs.yaml': { test: 'round-trip.test.ts', scenario: 'scenarios/two-workers.yaml' },
-  'post-install.yaml': { test: 'round-trip-bundled.test.ts', scenario: 'scenarios/image-registry-removed.yaml' },
-  'renew-control-plane-certs.yaml': { test: 'round-trip-bundled.test.ts', scenario: 'scenarios/expired-control-plane.yaml' },
-  'add-sno-worker.yaml': { test: 'round-trip-bundled.test.ts', scenario: 'scenarios/sno-add-worker.yaml' },
+  'cert-expiry.yaml': { test: 'round-trip-bundled.test.ts', scenarios: ['scenarios/certs-valid.yaml', 'scenarios/cert-expiring.yaml'] },
+  'approve-csrs.yaml': { test: 'round-trip.test.ts', scenarios: ['scenarios/two-workers.yaml'] },
+  'post-install.yaml': { test: 'round-trip-bundled.test.ts', scenarios: ['scenarios/image-registry-removed.yaml'] },
+  'renew-control-plane-certs.yaml': { test: 'round-trip-bundled.test.ts', scenarios: ['scenarios/expired-control-plane.yaml'] },
+  'add-sno-worker.yaml': { test: 'round-trip-bundled.test.ts', scenarios: ['scenarios/sno-add-worker.yaml'] },
 };
 
 describe('every bundled runbook has a round trip', () => {
   it('on the scenario its rehearsal uses (a new bundled runbook fails here until it gets one)', () => {
     expect(readdirSync('runbooks').filter((f) => f.endsWith('.yaml')).sort()).toEqual(Object.keys(COVERED).sort());
     const pairings = (parseYamlDocuments(readFileSync('runbooks/rehearsals/bundled.yaml', 'utf8'))[0] as Json).rehearsals as { runbook: string; scenario: string }[];
-    for (const [runbook, { scenario }] of Object.entries(COVERED)) {
-      if (scenario) expect(pairings.filter((p) => p.runbook === runbook).map((p) => p.scenario)).toContain(scenario);
+    for (const [runbook, { scenarios }] of Object.entries(COVERED)) {
+      for (const scenario of scenarios ?? []) expect(pairings.filter((p) => p.runbook === runbook).map((p) => p.scenario)).toContain(scenario);
     }
   });
 });
@@ -166,7 +166,7 @@ describe('round trip of the bundled runbooks on their scenarios: rehearse vs the
     }
   });
 
-  it('renew-control-plane-certs (expired-control-plane): node steps reach the served simulation\'s nodes, ~ is its scratch home', async () => {
+  it('renew-control-plane-certs (expired-control-plane): node steps reach the served simulation\'s nodes; ~ (its scratch home) is the workspace, so the kubeconfig refresh-kubeconfig writes reaches restart-etcd-defrag\'s pod', async () => {
     const { viaRehearse, viaArgo } = await bothWays('runbooks/renew-control-plane-certs.yaml', 'runbooks/scenarios/expired-control-plane.yaml', { timeScale: 1 });
     expect(Object.keys(viaRehearse)).toEqual(['check-expiry', 'renew', 'check-api', 'kubeconfig-secret', 'refresh-kubeconfig', 'restart-etcd-defrag', 'check-kubelet']);
     expect(Object.values(viaRehearse).every((s) => s.status === 'succeeded')).toBe(true);
@@ -177,6 +177,13 @@ describe('round trip of the bundled runbooks on their scenarios: rehearse vs the
     const { viaRehearse, viaArgo } = await bothWays('runbooks/add-sno-worker.yaml', 'runbooks/scenarios/sno-add-worker.yaml', { timeScale: 120, approve: ['boot-host'] });
     expect(Object.values(viaRehearse).every((s) => s.status === 'succeeded')).toBe(true);
     expect(normalise(viaArgo, ['boot-host'])).toEqual(normalise(viaRehearse, ['boot-host']));
+  });
+
+  it('cert-expiry (certs-valid): nothing expiring, the check passes and notify and expiring are skipped on both sides', async () => {
+    const { viaRehearse, viaArgo, harness } = await bothWays('runbooks/cert-expiry.yaml', 'runbooks/scenarios/certs-valid.yaml', { timeScale: 1 });
+    expect(Object.fromEntries(Object.entries(viaRehearse).map(([id, s]) => [id, s.status]))).toEqual({ check: 'succeeded', notify: 'skipped', expiring: 'skipped' });
+    expect(normalise(viaArgo)).toEqual(normalise(viaRehearse));
+    expect(harness.tasks.get('check')!.phase).toBe('Succeeded');
   });
 
   it('cert-expiry (cert-expiring): the weekly check fails naming the expiring certificates on both sides', async () => {

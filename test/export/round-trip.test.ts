@@ -72,6 +72,8 @@ describe('round trip: opsbook run vs the exported Workflow run task by task', { 
     const harness = await runWorkflow(manifest, {
       stateDir: path.join(dir, 'argo-state'),
       parameters: { dir: argoDir },
+      // The counter directory stands for storage outside the pods that every task reaches.
+      sharedPaths: [argoDir],
       secrets: { 'roundtrip-secrets/token': TOKEN },
       resume: ['gate'],
     });
@@ -98,7 +100,7 @@ describe('round trip: opsbook run vs the exported Workflow run task by task', { 
     const run = await runCli(['run', file, '--state-dir', path.join(dir, 'run-state'), '--output', 'plain', '--set', `dir=${path.join(dir, 'a')}`]);
     expect(run.exitCode).toBe(1);
     const viaRun = journaledSteps(path.join(dir, 'run-state'));
-    const harness = await runWorkflow(await exportManifest(file), { stateDir: path.join(dir, 'argo-state'), parameters: { dir: path.join(dir, 'b') } });
+    const harness = await runWorkflow(await exportManifest(file), { stateDir: path.join(dir, 'argo-state'), parameters: { dir: path.join(dir, 'b') }, sharedPaths: [path.join(dir, 'b')] });
     const viaArgo = Object.fromEntries([...harness.tasks].map(([id, r]) => [id, { status: toOpsbookStatus(r), outputs: r.outputs }]));
     expect(viaArgo).toEqual(viaRun);
     expect(viaRun).toMatchObject({ start: { status: 'succeeded' }, broken: { status: 'failed' }, side: { status: 'succeeded' }, blocked: { status: 'skipped' }, cleanup: { status: 'succeeded' } });
@@ -106,14 +108,26 @@ describe('round trip: opsbook run vs the exported Workflow run task by task', { 
     expect(harness.tasks.get('blocked')!.phase).toBe('Omitted');
   });
 
-  it('the bundled demo runbook agrees (its scratch directory differs by nature)', async () => {
-    const { run, viaRun, viaArgo, harness } = await bothWays('runbooks/demo.yaml', {});
+  it('the bundled demo runbook agrees: its scratch directory is on the workspace, so the retried flaky step finds it (the directory differs by nature)', async () => {
+    const { run, viaRun, viaArgo, harness, manifest } = await bothWays('runbooks/demo.yaml', {});
     expect(run.exitCode).toBe(0);
-    const scrub = (steps: typeof viaRun) => ({ ...steps, prepare: { ...steps.prepare!, outputs: { dir: String(steps.prepare!.outputs.dir).replace(/tmp\.\w+$/, 'tmp.X') } } });
+    const scrub = (steps: typeof viaRun) => ({ ...steps, prepare: { ...steps.prepare!, outputs: { dir: String(steps.prepare!.outputs.dir).replace(/^.*\/tmp\.\w+$/, 'tmp.X') } } });
     expect(scrub(viaArgo)).toEqual(scrub(viaRun));
+    // mktemp -d in the pod: TMPDIR is the workspace (the image's /work, the harness's pod home), not the pod's own /tmp
+    expect(viaArgo.prepare!.outputs.dir).toMatch(/\/opsbook-pod-home\/tmp\.\w+$/);
     expect(viaRun.report!.outputs).toEqual({});
     expect(harness.tasks.get('flaky')!.attempts).toBe(2);
     expect(Object.values(viaRun).map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    // Without the workspace (the export before it had one) each pod's temp directory is its own: flaky never sees prepare's directory.
+    const bare = structuredClone(manifest);
+    for (const t of bare.spec.templates) {
+      if (!t.container) continue;
+      t.container.volumeMounts = t.container.volumeMounts.filter((m: Json) => m.name !== 'opsbook-workspace');
+      t.container.env = t.container.env.filter((e: Json) => e.name !== 'TMPDIR' && e.name !== 'HOME');
+    }
+    const alone = await runWorkflow(bare, { stateDir: path.join(dir, 'bare-state') });
+    expect(Object.fromEntries([...alone.tasks].map(([id, r]) => [id, toOpsbookStatus(r)]))).toEqual({ prepare: 'succeeded', greet: 'succeeded', flaky: 'failed', settle: 'skipped', report: 'skipped', cleanup: 'succeeded' });
+    expect(alone.tasks.get('flaky')!.attempts).toBe(3);
   });
 
   it('the bundled approve-csrs agrees against two identical simulated clusters (CSR names differ by nature)', async () => {
