@@ -2,6 +2,7 @@
 // renders; reports of runs kept in the cluster store, of a resumed run, and of fleet runs (run, resume, rehearse).
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
@@ -33,6 +34,9 @@ describe('opsbook report', () => {
       // Markdown escapes the mask's asterisks so they are not read as emphasis.
       expect(text.includes('***') || text.includes('\\*\\*\\*')).toBe(true);
     }
+    // The machine that ran it, journaled in run-start: in the inputs section and as the JUnit suite's hostname.
+    expect(texts[0]).toContain(`<p class="hosts">Ran on <code>${hostname()}</code></p>`);
+    expect(texts[3]).toContain(` hostname="${hostname()}" `);
   });
 
   it('writes --report at the end of a run stopped by SIGTERM, marked interrupted', async () => {
