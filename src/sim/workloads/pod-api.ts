@@ -4,16 +4,17 @@ import type { ServerResponse } from 'node:http';
 import type { UserInfo } from '../api/auth.js';
 import type { ApiCore } from '../api/core.js';
 import type { ResourceDef } from '../resources.js';
-import { readBool } from '../api/query.js';
-import { badRequest } from '../api/status.js';
-import type { StoredObject } from '../store/types.js';
+import { readBool, readInt } from '../api/query.js';
+import { badRequest, invalid } from '../api/status.js';
+import type { KObject, StoredObject } from '../store/types.js';
 import { CONTROLLER } from '../actors/access.js';
 import { podLogsFor } from './pod-logs.js';
 
 /** The pod's output as text/plain; with follow=true the response stays open until the pod's process ends or the client goes. */
 export function servePodLog(core: ApiCore, def: ResourceDef, res: ServerResponse, namespace: string, name: string, query: URLSearchParams, user: UserInfo): void {
   core.authorize(user, 'get', def, { namespace, name, subresource: 'log' });
-  core.get(user, def, namespace, name); // 404 for a pod that does not exist
+  const pod = core.get(user, def, namespace, name).object; // 404 for a pod that does not exist
+  checkLogOptions(pod, name, query);
   const source = podLogsFor(core);
   const text = source?.log(namespace, name);
   if (text === undefined && source === undefined) throw badRequest(`container of pod "${name}" is not available: no simulated kubelet runs pods on this cluster`);
@@ -28,6 +29,27 @@ export function servePodLog(core: ApiCore, def: ResourceDef, res: ServerResponse
   if (shown) res.write(shown);
   const stop = source.follow(namespace, name, (t) => res.write(t), () => res.end());
   res.on('close', stop);
+}
+
+type Containers = { spec?: { containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] } };
+
+/** The API server's checks of a log request before the kubelet is asked: tailLines not negative (422), a container of the pod (400). */
+function checkLogOptions(pod: KObject, name: string, query: URLSearchParams): void {
+  const tail = readInt(query, 'tailLines');
+  if (tail !== undefined && tail < 0) {
+    throw invalid('PodLogOptions', '', name, [{ field: 'tailLines', message: `Invalid value: ${tail}: must be greater than or equal to 0` }]);
+  }
+  const spec = (pod as Containers).spec ?? {};
+  const names = (list: { name: string }[] | undefined): string[] => (list ?? []).map((c) => c.name);
+  const container = query.get('container') ?? '';
+  if (container === '') {
+    if (names(spec.containers).length <= 1) return;
+    const init = names(spec.initContainers);
+    throw badRequest(`a container name must be specified for pod ${name}, choose one of: [${names(spec.containers).join(' ')}]${init.length > 0 ? ` or one of the init containers: [${init.join(' ')}]` : ''}`);
+  }
+  if (![...names(spec.containers), ...names(spec.initContainers), ...names(spec.ephemeralContainers)].includes(container)) {
+    throw badRequest(`container ${container} is not valid for pod ${name}`);
+  }
 }
 
 function lastLines(text: string, n: number): string {

@@ -83,6 +83,12 @@ def check_job_runs_to_completion():
     expect(log == "hello from the job\nsecond line\n", f"log: {log!r}")
     tail = core.read_namespaced_pod_log(pod.metadata.name, NS, tail_lines=1)
     expect(tail == "second line\n", f"tail: {tail!r}")
+    named = core.read_namespaced_pod_log(pod.metadata.name, NS, container="main")
+    expect(named == log, "the log of the container named")
+    error, status_body = api_error(lambda: core.read_namespaced_pod_log(pod.metadata.name, NS, container="sidecar"))
+    expect(error.status == 400 and status_body["message"] == f"container sidecar is not valid for pod {pod.metadata.name}", f"unknown container: {status_body}")
+    error, status_body = api_error(lambda: core.read_namespaced_pod_log(pod.metadata.name, NS, tail_lines=-1))
+    expect(error.status == 422 and status_body["details"]["kind"] == "PodLogOptions" and status_body["details"]["causes"][0]["field"] == "tailLines", f"negative tailLines: {status_body}")
 
 
 def check_log_follow():
