@@ -190,6 +190,8 @@ const DECODERS: Record<string, (f: Fields) => Record<string, unknown>> = {
   ConfigMap: configMapFromProto,
   Secret: secretFromProto,
   Namespace: namespaceFromProto,
+  // policy/v1 Eviction (kubectl drain): only its metadata is read, the URL's pod name checked against it.
+  Eviction: (fields) => ({ metadata: objectMeta(msgs(fields, 1)[0] ?? new Map()) }),
   // `kubectl create job [--from=cronjob/NAME]`: a table-driven decoder, the Job's pod template being large.
   Job: (fields) => jobFromProto(fields, readFields),
 };

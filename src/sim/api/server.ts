@@ -303,7 +303,9 @@ export class ApiServer {
     // pods/log and pods/eviction are answered by the simulated kubelet's side (src/sim/workloads), not the store.
     if (def.resource === 'pods' && def.group === '' && subresource === 'log' && verb === 'get') return servePodLog(core, def, res, namespace!, name!, query, user);
     if (def.resource === 'pods' && def.group === '' && subresource === 'eviction' && verb === 'create') {
-      return send(res, 201, JSON.stringify(await evictPod(core, def, namespace!, name!, user, store.now())));
+      const raw = await readBody(req);
+      const body = (req.headers['content-type'] ?? '').startsWith(PROTOBUF_TYPE) ? decodeProtobufObject(raw) : parseJson(raw.toString('utf8'));
+      return send(res, 201, JSON.stringify(await evictPod(core, def, namespace!, name!, user, store.now(), body)));
     }
     const table = tableRequest(req.headers.accept, query);
     if (verb === 'get') {

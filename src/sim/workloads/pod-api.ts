@@ -60,8 +60,9 @@ function lastLines(text: string, n: number): string {
 }
 
 /** policy/v1 Eviction: the pod gets the DisruptionTarget condition (as the eviction API sets it), then is deleted. */
-export async function evictPod(core: ApiCore, def: ResourceDef, namespace: string, name: string, user: UserInfo, now: number): Promise<Record<string, unknown>> {
+export async function evictPod(core: ApiCore, def: ResourceDef, namespace: string, name: string, user: UserInfo, now: number, body: unknown): Promise<Record<string, unknown>> {
   core.authorize(user, 'create', def, { namespace, name, subresource: 'eviction' });
+  if ((body as { metadata?: { name?: unknown } } | undefined)?.metadata?.name !== name) throw badRequest('name in URL does not match name in Eviction object');
   const pod = core.get(user, def, namespace, name).object;
   const status = (pod.status ?? {}) as { conditions?: Record<string, unknown>[] };
   const at = new Date(now).toISOString();

@@ -108,6 +108,9 @@ def check_eviction():
     batch.create_namespaced_job(NS, job("py-evict", "sleep 30", backoff_limit=1))
     pod = job_pod("py-evict", "Running")
     name = pod.metadata.name
+    error, status_body = api_error(lambda: core.create_namespaced_pod_eviction(name, NS, client.V1Eviction(metadata=client.V1ObjectMeta(name="py-other", namespace=NS))))
+    expect(error.status == 400 and status_body["message"] == "name in URL does not match name in Eviction object", f"eviction named otherwise: {status_body}")
+    expect(core.read_namespaced_pod(name, NS).metadata.deletion_timestamp is None, "a refused eviction leaves the pod")
     answer = core.create_namespaced_pod_eviction(name, NS, client.V1Eviction(metadata=client.V1ObjectMeta(name=name, namespace=NS)))
     expect(answer.kind == "Status" or answer.metadata is not None, f"eviction answer: {answer}")
     try:
