@@ -66,6 +66,13 @@ describe('--as/--as-group on rehearse and plan --fleet', { timeout: 120_000 }, (
     expect(r.stdout).toBe('');
   });
 
+  it('rehearse --all --as is refused (exit 2): each rehearsal of --all takes its own pairing', async () => {
+    const r = await runCli(['rehearse', '--all', '--as', 'alice'], { cwd: tmp.dir });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('--as');
+    expect(r.stdout).toBe('');
+  });
+
   it('plan --fleet --as: every cluster\'s preview is read as that identity', async () => {
     writeFileSync(path.join(tmp.dir, 'as.yaml'), runbook);
     const fleet = path.join(tmp.dir, 'fleet.yaml');
