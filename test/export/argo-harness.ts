@@ -65,6 +65,8 @@ export async function runWorkflow(manifest: Json, options: HarnessOptions): Prom
   Object.assign(globals, options.parameters);
   const result: HarnessResult = { tasks: new Map(), order: [], invocations: [], items: new Map() };
   const work = mkdtempSync(path.join(tmpdir(), 'argo-harness-'));
+  // Made now so each task's namespace can bind it back over its private /tmp (the journal is the harness's, not the pod's).
+  mkdirSync(options.stateDir, { recursive: true });
   // The workspace volume (one per workflow): under a rehearsal, the simulation's workstation home (`~` of its steps, seeded
   // as the workstation would be); otherwise a fresh directory, as a new claim starts empty.
   const connection = rehearsalConnection(options.extraArgs ?? []);
