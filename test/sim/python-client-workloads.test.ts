@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startWorkloads, type Workloads } from '../../src/sim/workloads/index.js';
 import type { Simulation } from '../../src/sim/index.js';
-import { startSim } from './helpers.js';
+import { runKubectl, startSim } from './helpers.js';
 
 /** Debian's interpreter, where python3-kubernetes is installed (a pyenv or venv python3 on PATH may lack it). */
 const PYTHON = '/usr/bin/python3';
@@ -30,6 +30,9 @@ beforeAll(async () => {
     restartDelayMs: () => 200,
   });
   await sim.access.create('namespaces', { metadata: { name: NS } });
+  // An object kubectl writes (as protobuf), for the Python client to read as kube-apiserver would serve it.
+  const made = await runKubectl(sim, ['-n', NS, 'create', 'configmap', 'kubectl-made', '--from-literal=k=v']);
+  expect(made.code, made.stderr).toBe(0);
 });
 afterAll(async () => {
   workloads?.stop();

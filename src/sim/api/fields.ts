@@ -226,7 +226,9 @@ export function recordUpdate(
   const entry: ManagedFieldsEntry = { manager, operation: 'Update', apiVersion: next.apiVersion, time, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(owned) };
   if (subresource) entry.subresource = subresource;
   entries = setEntry(entries, entry);
-  next.metadata.managedFields = entries;
+  // An empty list is left out, as Go's omitempty does: a typed client reads null, not [].
+  if (entries.length > 0) next.metadata.managedFields = entries;
+  else delete next.metadata.managedFields;
 }
 
 function describePath(path: string): string {

@@ -75,14 +75,17 @@ function compact<T extends Record<string, unknown>>(object: T): T {
   return object;
 }
 
+/** Go's protobuf writes empty strings and zero numbers that its JSON leaves out (omitempty): absent here too. */
+const present = <T>(value: T | undefined): T | undefined => (value === '' || value === 0 ? undefined : value);
+
 function objectMeta(f: Fields): Record<string, unknown> {
   return compact({
-    name: str(f, 1),
-    generateName: str(f, 2),
-    namespace: str(f, 3),
-    uid: str(f, 5),
-    resourceVersion: str(f, 6),
-    generation: num(f, 7),
+    name: present(str(f, 1)),
+    generateName: present(str(f, 2)),
+    namespace: present(str(f, 3)),
+    uid: present(str(f, 5)),
+    resourceVersion: present(str(f, 6)),
+    generation: present(num(f, 7)),
     creationTimestamp: time(msgs(f, 8)[0]),
     labels: stringMap(msgs(f, 11)),
     annotations: stringMap(msgs(f, 12)),

@@ -159,6 +159,13 @@ def check_configmap_binary_data():
     core.create_namespaced_config_map(NS, body)
     back = core.read_namespaced_config_map("py-binary", NS)
     expect(base64.b64decode(back.binary_data["blob"]) == raw and back.data == {"text": "plain"}, "binaryData round trip")
+    empty = core.create_namespaced_config_map(NS, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="py-empty")))
+    expect(empty.metadata.managed_fields is None, f"no managed fields when no field is set: {empty.metadata.managed_fields}")
+    # Created by kubectl (protobuf) before this script: read back as a JSON client would from kube-apiserver.
+    by_kubectl = core.read_namespaced_config_map("kubectl-made", NS)
+    meta = by_kubectl.metadata
+    expect((meta.generate_name, meta.generation, by_kubectl.data) == (None, None, {"k": "v"}), f"kubectl's ConfigMap: {meta.generate_name!r} {meta.generation!r} {by_kubectl.data}")
+    expect([m.manager for m in meta.managed_fields] == ["kubectl-create"], f"kubectl's manager: {meta.managed_fields}")
     error, status_body = api_error(lambda: core.create_namespaced_config_map(NS, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="py-both"), data={"k": "a"}, binary_data={"k": "Yg=="})))
     expect(error.status == 422 and status_body["reason"] == "Invalid" and status_body["details"]["causes"][0]["field"] == "data[k]", f"duplicate key in data and binaryData: {status_body}")
     error, status_body = api_error(lambda: core.create_namespaced_config_map(NS, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="py-bad-key"), binary_data={"a/b": "Yg=="})))
