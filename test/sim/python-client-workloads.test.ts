@@ -33,6 +33,8 @@ beforeAll(async () => {
   // An object kubectl writes (as protobuf), for the Python client to read as kube-apiserver would serve it.
   const made = await runKubectl(sim, ['-n', NS, 'create', 'configmap', 'kubectl-made', '--from-literal=k=v']);
   expect(made.code, made.stderr).toBe(0);
+  const secret = await runKubectl(sim, ['-n', NS, 'create', 'secret', 'generic', 'kubectl-secret', '--from-literal=k=v']);
+  expect(secret.code, secret.stderr).toBe(0);
 });
 afterAll(async () => {
   workloads?.stop();
@@ -52,6 +54,7 @@ it('passes every check of the Python client on Jobs, logs, eviction, CronJobs, L
     'check_cronjob',
     'check_lease_conflict',
     'check_configmap_binary_data',
+    'check_secret_type_default',
     'check_access_reviews',
     'check_impersonation',
     'check_watch_expired',

@@ -17,6 +17,8 @@ const CSR = 'certificatesigningrequests';
 export function applyDefaults(def: ResourceDef, object: KObject): void {
   if (def.resource === 'cronjobs') return applyCronJobDefaults(object);
   if (def.resource === 'jobs' && def.group === 'batch') return applyJobDefaults(object);
+  // SetDefaults_Secret; a protobuf body (kubectl) carries type "" where JSON leaves it out.
+  if (def.resource === 'secrets' && def.group === '') return void (object.type ||= 'Opaque');
   if (def.resource !== 'daemonsets' && def.resource !== 'deployments' && def.resource !== 'statefulsets') return;
   const spec = ((object.spec as Json | undefined) ?? {}) as Json;
   object.spec = spec;

@@ -172,6 +172,12 @@ def check_configmap_binary_data():
     expect(error.status == 422 and status_body["details"]["causes"][0]["field"] == "binaryData[a/b]", f"invalid key: {status_body}")
 
 
+def check_secret_type_default():
+    created = core.create_namespaced_secret(NS, client.V1Secret(metadata=client.V1ObjectMeta(name="py-secret"), string_data={"token": "t"}))
+    expect(created.type == "Opaque" and created.data == {"token": base64.b64encode(b"t").decode()} and created.string_data is None, f"secret: {created.type} {created.data}")
+    expect(core.read_namespaced_secret("kubectl-secret", NS).type == "Opaque", "kubectl's Secret (protobuf, type \"\") is Opaque too")
+
+
 def self_subject_review(api):
     """POST a SelfSubjectReview; the installed client (22.x) predates its typed API, so through the client's own call_api."""
     data, status, _ = api.call_api(
@@ -275,6 +281,7 @@ CHECKS = [
     check_cronjob,
     check_lease_conflict,
     check_configmap_binary_data,
+    check_secret_type_default,
     check_access_reviews,
     check_impersonation,
     check_watch_expired,
