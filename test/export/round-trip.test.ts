@@ -1,7 +1,7 @@
 // Round trip (issue 12): a runbook run by `opsbook run` and the same runbook exported to Argo, its tasks run one by one
 // through `opsbook step run` by a stand-in for the Argo controller, end with the same step statuses and outputs.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -128,6 +128,15 @@ describe('round trip: opsbook run vs the exported Workflow run task by task', { 
     const alone = await runWorkflow(bare, { stateDir: path.join(dir, 'bare-state') });
     expect(Object.fromEntries([...alone.tasks].map(([id, r]) => [id, toOpsbookStatus(r)]))).toEqual({ prepare: 'succeeded', greet: 'succeeded', flaky: 'failed', settle: 'skipped', report: 'skipped', cleanup: 'succeeded' });
     expect(alone.tasks.get('flaky')!.attempts).toBe(3);
+  });
+
+  it('a pod\'s files: under ~, the working directory and mktemp they reach the next task through the workspace; a literal /tmp path does not', async () => {
+    const manifest = await exportManifest('test/fixtures/argo/handoff.yaml');
+    const harness = await runWorkflow(manifest, { stateDir: path.join(dir, 'argo-state') });
+    expect(toOpsbookStatus(harness.tasks.get('read'))).toBe('succeeded');
+    expect(harness.tasks.get('read')!.outputs).toEqual({ home: 'home', cwd: 'cwd', tmp: 'tmp', pod: 'own' });
+    // nothing a pod wrote under /tmp reached this machine's
+    expect(existsSync('/tmp/opsbook-handoff-note')).toBe(false);
   });
 
   it('the bundled approve-csrs agrees against two identical simulated clusters (CSR names differ by nature)', async () => {
