@@ -111,9 +111,9 @@ describe('opsbook submit when the node under the pod dies', () => {
     const { dead, held } = await killNodeMidStep(runId);
     const nodeName = dead.spec!.nodeName!;
     await until('the taint manager to delete the pod', async () => ((await podsOf(runId)).find((p) => p.metadata.uid === dead.metadata.uid)?.metadata.deletionTimestamp ? true : undefined), 60_000);
-    // podFailurePolicy makes Failed the replacement policy: a minute of simulated time later there is still only the Terminating pod.
-    const after = cluster.sim.clock.now() + 60_000;
-    await until('a simulated minute to pass', () => (cluster.sim.clock.now() > after ? true : undefined));
+    // podFailurePolicy makes Failed the replacement policy: four node-monitor periods later there is still only the Terminating pod.
+    const after = cluster.sim.clock.now() + 20_000;
+    await until('20 simulated seconds to pass', () => (cluster.sim.clock.now() > after ? true : undefined));
     expect((await podsOf(runId)).map((p) => p.metadata.uid)).toEqual([dead.metadata.uid]);
 
     // The administrator confirms the machine is off (non-graceful node shutdown): the pod GC fails and removes the pod.
@@ -126,6 +126,8 @@ describe('opsbook submit when the node under the pod dies', () => {
     const taken = await leaseOf(runId);
     expect(taken.holderIdentity).not.toBe(held.holderIdentity);
     expect(Date.parse(taken.acquireTime!)).toBeLessThan(Date.parse(held.renewTime!) + held.leaseDurationSeconds! * 1000);
+    // …and the new pod's log says why: the pod the Lease names had ended (Failed by the pod GC, or already removed).
+    expect(env.workloads.pods.log(NS, pods[0]!.metadata.name!)).toMatch(new RegExp(`took the claim over from pod ${NS}/${dead.metadata.name} \\(.*\\), which (is Failed|no longer exists) \\(lease .* had not expired\\)`));
     writeFileSync(path.join(tmp.dir, 'gate'), '');
     const result = await cli.result;
     expect(result.exitCode, result.stderr).toBe(0);
