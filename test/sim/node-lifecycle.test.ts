@@ -135,12 +135,19 @@ describe('node death in the simulation', () => {
     const still = (await podsOf('replace-terminating')).find((p) => p.metadata.uid === dead.metadata.uid);
     expect(still?.metadata.deletionTimestamp).toBeDefined();
 
+    // What its kubelet reports once it boots, seen on the store's watch before the pod is removed.
+    const reported: Pod['status'][] = [];
+    const unwatch = cluster.sim.access.subscribe('pods', (event) => {
+      if (event.stored.object.metadata.uid === dead.metadata.uid) reported.push((event.stored.object as Pod).status);
+    });
     expect(workloads.pods.reviveNode(dead.spec!.nodeName!)).toBe(true);
     await until('the node to be Ready and untainted', async () => {
       const n = await node(dead.spec!.nodeName!);
       return readyOf(n) === 'True' && !(n?.spec?.taints ?? []).some((t) => t.key === 'node.kubernetes.io/unreachable') ? true : undefined;
     });
     await until('the dead pod to be removed by its kubelet', async () => ((await podsOf('replace-terminating')).some((p) => p.metadata.uid === dead.metadata.uid) ? undefined : true));
+    unwatch();
+    expect(reported.at(-1)).toMatchObject({ phase: 'Failed', containerStatuses: [{ state: { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown' } } }] });
     await cluster.kube.delete({ apiVersion: 'batch/v1', kind: 'Job', name: 'replace-terminating', namespace: ns });
   }, 60_000);
 
