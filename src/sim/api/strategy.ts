@@ -15,6 +15,7 @@ const CSR = 'certificatesigningrequests';
 
 /** API defaults kubectl relies on (rollout status needs the DaemonSet/StatefulSet update strategy type). */
 export function applyDefaults(def: ResourceDef, object: KObject): void {
+  applyPodDefaults(def, object);
   if (def.resource === 'cronjobs') return applyCronJobDefaults(object);
   if (def.resource === 'jobs' && def.group === 'batch') return applyJobDefaults(object);
   // SetDefaults_Secret; a protobuf body (kubectl) carries type "" where JSON leaves it out.
@@ -114,6 +115,47 @@ function applyCronJobDefaults(object: KObject): void {
   spec.suspend ??= false;
   spec.successfulJobsHistoryLimit ??= 3;
   spec.failedJobsHistoryLimit ??= 1;
+}
+
+/** Where a resource keeps its pod spec: the Pod's own, a workload's template, a CronJob's job template. */
+function podSpecOf(def: ResourceDef, object: KObject): Json | undefined {
+  const spec = object.spec as Json | undefined;
+  if (def.group === '' && def.resource === 'pods') return spec;
+  if (def.group === 'batch' && def.resource === 'cronjobs') return spec?.jobTemplate?.spec?.template?.spec;
+  if ((def.group === 'batch' && def.resource === 'jobs') || (def.group === 'apps' && ['deployments', 'statefulsets', 'daemonsets'].includes(def.resource))) return spec?.template?.spec;
+  return undefined;
+}
+
+/**
+ * SetDefaults_PodSpec, _Container, _ContainerPort and the ConfigMap/Secret volume modes, on pods and pod templates alike (enableServiceLinks
+ * on pods only, as SetDefaults_Pod). Not terminationGracePeriodSeconds: the pod runner's configurable grace stands for a pod without one.
+ */
+function applyPodDefaults(def: ResourceDef, object: KObject): void {
+  const spec = podSpecOf(def, object);
+  if (!spec || typeof spec !== 'object') return;
+  spec.dnsPolicy ||= 'ClusterFirst';
+  spec.restartPolicy ||= 'Always';
+  spec.securityContext ??= {};
+  spec.schedulerName ||= 'default-scheduler';
+  if (def.resource === 'pods') spec.enableServiceLinks ??= true;
+  for (const container of [...((spec.containers ?? []) as Json[]), ...((spec.initContainers ?? []) as Json[])]) {
+    container.imagePullPolicy ||= imageTag(String(container.image ?? '')) === 'latest' ? 'Always' : 'IfNotPresent';
+    container.terminationMessagePath ||= '/dev/termination-log';
+    container.terminationMessagePolicy ||= 'File';
+    for (const port of (container.ports ?? []) as Json[]) port.protocol ||= 'TCP';
+  }
+  for (const volume of (spec.volumes ?? []) as Json[]) {
+    if (volume.configMap) volume.configMap.defaultMode ??= 420;
+    if (volume.secret) volume.secret.defaultMode ??= 420;
+  }
+}
+
+/** The tag parseImageName finds: after the last path component's colon, "latest" when neither tag nor digest is given. */
+function imageTag(image: string): string {
+  if (image.includes('@')) return '';
+  const last = image.slice(image.lastIndexOf('/') + 1);
+  const colon = last.lastIndexOf(':');
+  return colon < 0 ? 'latest' : last.slice(colon + 1);
 }
 
 /** SetDefaults_Job: a typed client reads completions, parallelism, backoffLimit, … from what a real server stores. */

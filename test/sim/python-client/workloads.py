@@ -77,7 +77,12 @@ def check_job_runs_to_completion():
     expect(done.status.succeeded == 1 and done.status.completion_time is not None and done.status.start_time is not None, f"status: {done.status}")
     listed = batch.list_namespaced_job(NS)
     expect("py-job" in [j.metadata.name for j in listed.items], "list shows the Job")
+    template = created.spec.template.spec
+    container = template.containers[0]
+    pod_defaults = (template.dns_policy, template.scheduler_name, template.security_context is not None, container.image_pull_policy, container.termination_message_path, container.termination_message_policy)
+    expect(pod_defaults == ("ClusterFirst", "default-scheduler", True, "IfNotPresent", "/dev/termination-log", "File"), f"SetDefaults_PodSpec/Container: {pod_defaults}")
     pod = job_pod("py-job", "Succeeded")
+    expect(pod.spec.enable_service_links is True and pod.spec.containers[0].image_pull_policy == "IfNotPresent", f"pod defaults: {pod.spec.enable_service_links}")
     expect(pod.metadata.owner_references[0].kind == "Job" and pod.metadata.owner_references[0].controller, f"owner: {pod.metadata.owner_references}")
     log = core.read_namespaced_pod_log(pod.metadata.name, NS)
     expect(log == "hello from the job\nsecond line\n", f"log: {log!r}")
