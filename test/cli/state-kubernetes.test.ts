@@ -1,7 +1,7 @@
 // `--state kubernetes://NS` through the real CLI against the simulated API server: run, runs, logs, a kill -9 mid-run
 // and a resume from the cluster journal that does not re-run the succeeded step; bad namespaces and RBAC refused first.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
@@ -143,10 +143,17 @@ describe('--state kubernetes://NS', () => {
     const first = await runCli(['run', fixture('crash.yaml'), ...state, ...common(), '--set', `dir=${tmp.dir}`]);
     expect(first.exitCode).toBe(0);
     const runId = /run (\d{8}-\S+) started/.exec(first.stdout)![1]!;
-    const results = await Promise.all([1, 2].map(() => runCli(['resume', runId, ...state, ...common(), '--from', 'last'])));
+    // The winner is held inside `gated` until the loser has exited, so the two resumes overlap however loaded the machine is.
+    unlinkSync(path.join(tmp.dir, 'gate'));
+    const resumes = [1, 2].map(() => startCli(['resume', runId, ...state, ...common(), '--from', 'gated']));
+    const loser = await Promise.race(resumes.map((r) => r.result));
+    expect(loser.exitCode).toBe(2);
+    expect(loser.stderr).toMatch(/is claimed by pid \d+/);
+    writeFileSync(path.join(tmp.dir, 'gate'), '');
+    const results = await Promise.all(resumes.map((r) => r.result));
     expect(results.map((r) => r.exitCode).sort()).toEqual([0, 2]);
-    expect(results.find((r) => r.exitCode === 2)!.stderr).toMatch(/is claimed by pid \d+/);
     expect(started('first')).toBe(1);
+    expect(started('gated')).toBe(2);
     expect(started('last')).toBe(2);
   }, 60_000);
 
