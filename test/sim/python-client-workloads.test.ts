@@ -51,6 +51,7 @@ it('passes every check of the Python client on Jobs, logs, eviction, CronJobs, L
     'check_job_runs_to_completion',
     'check_log_follow',
     'check_eviction',
+    'check_delete_propagation',
     'check_cronjob',
     'check_lease_conflict',
     'check_configmap_binary_data',

@@ -23,6 +23,8 @@ import { serveWatch } from './watch.js';
 import { readWriteOptions } from './write-options.js';
 import { answerReview, isReviewPath, REVIEW_DEFS } from './reviews.js';
 import { evictPod, markPodDeleted, servePodLog } from '../workloads/pod-api.js';
+import { CONTROLLER } from '../actors/access.js';
+import { collectDependents, propagationOf } from './gc.js';
 
 export interface ApiServerOptions {
   core: ApiCore;
@@ -384,7 +386,8 @@ export class ApiServer {
         return this.sendObject(res, result.created ? 201 : 200, def, result.stored, table);
       }
       case 'delete': {
-        const body = parseJson(text) as { preconditions?: { resourceVersion?: string; uid?: string }; dryRun?: string[]; gracePeriodSeconds?: number } | undefined;
+        const body = parseJson(text) as { preconditions?: { resourceVersion?: string; uid?: string }; dryRun?: string[]; gracePeriodSeconds?: number; propagationPolicy?: string } | undefined;
+        const propagation = propagationOf(def, query, body);
         if (body?.dryRun?.includes('All') && !options.dryRun) {
           options.dryRun = true;
           this.options.counters.reclassify(`delete ${resourceKeyOf(route)}`, `delete(dryRun) ${resourceKeyOf(route)}`);
@@ -392,6 +395,7 @@ export class ApiServer {
         // A pod a simulated kubelet runs is deleted gracefully (it stays, marked, until its containers stopped), as a real one is.
         const graceful = def.resource === 'pods' && def.group === '' && !options.dryRun && !body?.preconditions ? markPodDeleted(core, def, namespace!, name!, user, store.now(), gracePeriodOf(query, body)) : undefined;
         const stored = graceful ?? core.delete(user, def, namespace, name!, { ...options, preconditions: body?.preconditions });
+        if (!graceful && !options.dryRun) await collectDependents(core, stored.object, propagation, (ns, pod) => markPodDeleted(core, this.index.get('/v1/pods')!, ns, pod, CONTROLLER, store.now()) !== undefined);
         return table ? this.sendObject(res, 200, def, stored, table) : send(res, 200, deletedBody(def, stored));
       }
       case 'deletecollection': {

@@ -129,6 +129,24 @@ def check_eviction():
     expect(error.status == 404 and status_body["reason"] == "NotFound", f"evict missing pod: {status_body}")
 
 
+def check_delete_propagation():
+    batch.create_namespaced_job(NS, job("py-gc", "sleep 30"))
+    batch.create_namespaced_job(NS, job("py-orphan", "sleep 30"))
+    gc_pod, orphan_pod = job_pod("py-gc", "Running").metadata.name, job_pod("py-orphan", "Running").metadata.name
+    error, status_body = api_error(lambda: batch.delete_namespaced_job("py-gc", NS, propagation_policy="Sideways"))
+    expect(error.status == 422 and status_body["details"]["causes"][0]["field"] == "propagationPolicy", f"unknown policy: {status_body}")
+    batch.delete_namespaced_job("py-gc", NS, propagation_policy="Background")
+    try:
+        expect(core.read_namespaced_pod(gc_pod, NS).metadata.deletion_timestamp is not None, "Background: the Job's pod is being deleted")
+    except ApiException as error:
+        expect(error.status == 404, f"Background: {error.status}")
+    # batch/v1 Jobs orphan their pods when no policy is given (kubectl sends Background itself).
+    batch.delete_namespaced_job("py-orphan", NS)
+    orphan = core.read_namespaced_pod(orphan_pod, NS)
+    expect(orphan.metadata.deletion_timestamp is None and not orphan.metadata.owner_references, f"orphaned pod: {orphan.metadata.owner_references}")
+    core.delete_namespaced_pod(orphan_pod, NS, grace_period_seconds=0)
+
+
 def check_cronjob():
     template = client.V1JobTemplateSpec(spec=job("unused", "true").spec)
     body = client.V1CronJob(metadata=client.V1ObjectMeta(name="py-cron"), spec=client.V1CronJobSpec(schedule="*/5 * * * *", job_template=template))
@@ -283,6 +301,7 @@ CHECKS = [
     check_job_runs_to_completion,
     check_log_follow,
     check_eviction,
+    check_delete_propagation,
     check_cronjob,
     check_lease_conflict,
     check_configmap_binary_data,
