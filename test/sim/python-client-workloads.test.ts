@@ -1,5 +1,5 @@
-// The official Python client on the sim's newer endpoints (workloads.py): Jobs the simulated kubelet runs, pod logs (follow),
-// eviction, CronJobs, Leases, binaryData, access reviews, impersonation, watch expiry, chunked lists — as kube-apiserver answers them.
+// The official Python client on the sim's newer endpoints (workloads.py): Jobs the simulated kubelet runs, pod logs (follow), eviction,
+// delete propagation, CronJobs, Leases, ConfigMaps/Secrets, access reviews, impersonation, watch expiry, chunked lists — as kube-apiserver answers.
 
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,7 @@
 # The official Python client (Debian python3-kubernetes) on the sim's newer endpoints: Jobs run by the simulated kubelet, pod logs,
-# eviction, CronJobs, Leases, binaryData, access reviews, impersonation, watch expiry and chunked lists. One JSON line per check.
-# Usage: KUBECONFIG=... NS=<namespace> IMAGE=<image the sim's kubelet runs as bash -c> python3 workloads.py
+# eviction, delete propagation, CronJobs, Leases, ConfigMaps/Secrets, access reviews, impersonation, watch expiry and chunked lists.
+# One JSON line per check. Usage: KUBECONFIG=... NS=<namespace, with ConfigMap kubectl-made and Secret kubectl-secret made by kubectl>
+# IMAGE=<image the sim's kubelet runs as bash -c> CHURN=<writes that outrun the store's history> [ONLY=check,...] python3 workloads.py
 
 import base64
 import json
