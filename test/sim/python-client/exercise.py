@@ -4,11 +4,11 @@
 
 import json
 import os
-import sys
-import traceback
 
 from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
+
+from checks import expect, run_checks
 
 NS = "default"
 config.load_kube_config(config_file=os.environ["KUBECONFIG"])
@@ -35,11 +35,6 @@ def api_error(call):
     except ApiException as error:
         return error, json.loads(error.body)
     raise AssertionError("expected an ApiException")
-
-
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
 
 
 def check_list_selectors_and_paging():
@@ -139,13 +134,4 @@ def check_errors():
 
 CHECKS = [check_list_selectors_and_paging, check_watch_with_timeout, check_csr_approval, check_patches, check_dry_run, check_errors]
 
-failed = 0
-for check in CHECKS:
-    try:
-        check()
-        print(json.dumps({"check": check.__name__, "ok": True}), flush=True)
-    except Exception as error:  # noqa: BLE001 — every failure is reported, then the next check runs
-        failed += 1
-        detail = f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=3)}"
-        print(json.dumps({"check": check.__name__, "ok": False, "error": detail}), flush=True)
-sys.exit(1 if failed else 0)
+run_checks(CHECKS)

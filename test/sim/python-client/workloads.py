@@ -6,13 +6,13 @@
 import base64
 import json
 import os
-import sys
 import time
-import traceback
 from datetime import datetime, timezone
 
 from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
+
+from checks import expect, run_checks
 
 NS = os.environ["NS"]
 IMAGE = os.environ["IMAGE"]
@@ -23,11 +23,6 @@ batch = client.BatchV1Api(api_client)
 coordination = client.CoordinationV1Api(api_client)
 authz = client.AuthorizationV1Api(api_client)
 rbac = client.RbacAuthorizationV1Api(api_client)
-
-
-def expect(condition, message):
-    if not condition:
-        raise AssertionError(message)
 
 
 def api_error(call):
@@ -313,16 +308,4 @@ CHECKS = [
     check_chunked_list,
 ]
 
-failed = 0
-only = os.environ.get("ONLY")
-for check in CHECKS:
-    if only and check.__name__ not in only.split(","):
-        continue
-    try:
-        check()
-        print(json.dumps({"check": check.__name__, "ok": True}), flush=True)
-    except Exception as error:  # noqa: BLE001 — every failure is reported, then the next check runs
-        failed += 1
-        detail = f"{type(error).__name__}: {error}\n{traceback.format_exc(limit=3)}"
-        print(json.dumps({"check": check.__name__, "ok": False, "error": detail}), flush=True)
-sys.exit(1 if failed else 0)
+run_checks(CHECKS)
