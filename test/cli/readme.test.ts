@@ -102,6 +102,15 @@ describe('README', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('gives a reason for every dependency and dev dependency of package.json, and none it does not declare', () => {
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    const declared = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})].sort();
+    const section = readme.slice(readme.indexOf('## Dependencies, and why'), readme.indexOf('\n## ', readme.indexOf('## Dependencies, and why') + 1));
+    // A row names its packages in backticks in its first cell: `ajv` (+ `ajv-formats`).
+    const listed = [...section.matchAll(/^\| ([^|]+) \|/gm)].flatMap((row) => [...(row[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '')).sort();
+    expect(listed).toEqual(declared);
+  });
+
   it('is caught by the check when a flag does not exist', () => {
     const [bogus] = invocations('`opsbook run x.yaml --no-such-flag`');
     const resolved = resolve(program, bogus?.words ?? []);
