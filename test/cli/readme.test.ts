@@ -1,6 +1,6 @@
 // Keeps the README honest mechanically: every `opsbook …` command line it shows names a command and flags the CLI has.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
@@ -109,6 +109,19 @@ describe('README', () => {
     // A row names its packages in backticks in its first cell: `ajv` (+ `ajv-formats`).
     const listed = [...section.matchAll(/^\| ([^|]+) \|/gm)].flatMap((row) => [...(row[1] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] ?? '')).sort();
     expect(listed).toEqual(declared);
+  });
+
+  it('links only to headings and files that exist', () => {
+    // GitHub's anchors: the heading lower-cased, punctuation but hyphens and underscores dropped, spaces as hyphens.
+    const anchors = new Set(
+      [...readme.matchAll(/^#{1,6} (.+)$/gm)].map((h) => (h[1] ?? '').trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-')),
+    );
+    const broken = [...readme.matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((m) => m[1] ?? '')
+      .filter((target) => !/^[a-z]+:/.test(target))
+      .filter((target) => (target.startsWith('#') ? !anchors.has(target.slice(1)) : !existsSync(path.join(repoRoot, target.split('#')[0] ?? ''))));
+    expect(broken).toEqual([]);
+    expect(anchors.has('a-fleet-run-kept-in-the-management-cluster')).toBe(true);
   });
 
   it('is caught by the check when a flag does not exist', () => {
