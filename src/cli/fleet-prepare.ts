@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { RunbookError } from '../errors.js';
 import { readSecretText } from '../files/read-secret-file.js';
+import { createMasker } from '../secrets/index.js';
 import type { Runbook } from '../runbook/types.js';
 import type { StepRegistry } from '../steps/registry.js';
 import type { CliIo } from './io.js';
@@ -68,7 +69,9 @@ export async function prepareFleet(file: string, options: PrepareFleetOptions, c
         readFile: (p: string) => readSecretText(path.resolve(io.cwd, p)),
       });
       const secretNames = new Set(resolved.secretNames);
-      const publicInputs = Object.fromEntries(Object.entries(resolved.values).filter(([k]) => !secretNames.has(k)));
+      // Masked as the engine masks a run's recorded inputs: the fleet record is stored (gzipped in the cluster) as they are.
+      const masker = createMasker(resolved.secretValues);
+      const publicInputs = Object.fromEntries(Object.entries(resolved.values).filter(([k]) => !secretNames.has(k)).map(([k, v]) => [k, masker.data(v)]));
       runs.set(cluster.name, { runbook, registry, inputs: resolved.values, secretValues: resolved.secretValues, publicInputs });
     } catch (error) {
       if (!(error instanceof RunbookError)) throw error;
