@@ -13,7 +13,13 @@ export interface DiscoveryDocs {
 }
 
 function subresourceVerbs(sub: string): string[] {
+  if (sub === 'eviction') return ['create'];
   return sub === 'approval' || sub === 'status' ? ['get', 'patch', 'update'] : ['get'];
+}
+
+/** A subresource's own kind where it is not its resource's: kubectl drain evicts only where discovery names pods/eviction as policy/v1 Eviction. */
+function subresourceKind(def: ResourceDef, sub: string): { group: string; version: string; kind: string } {
+  return sub === 'eviction' ? { group: 'policy', version: 'v1', kind: 'Eviction' } : { group: def.group, version: def.version, kind: def.kind };
 }
 
 function legacyResourceList(groupVersion: string, defs: ResourceDef[]): object {
@@ -29,7 +35,9 @@ function legacyResourceList(groupVersion: string, defs: ResourceDef[]): object {
       ...(def.categories.length ? { categories: def.categories } : {}),
     });
     for (const sub of def.subresources) {
-      resources.push({ name: `${def.resource}/${sub}`, singularName: '', namespaced: def.namespaced, kind: def.kind, verbs: subresourceVerbs(sub) });
+      const own = subresourceKind(def, sub);
+      const groupVersion = own.kind === def.kind ? {} : { group: own.group, version: own.version };
+      resources.push({ name: `${def.resource}/${sub}`, singularName: '', namespaced: def.namespaced, ...groupVersion, kind: own.kind, verbs: subresourceVerbs(sub) });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion, resources };
@@ -46,7 +54,7 @@ function aggregatedResource(def: ResourceDef): object {
     ...(def.shortNames.length ? { shortNames: def.shortNames } : {}),
     ...(def.categories.length ? { categories: def.categories } : {}),
     ...(def.subresources.length
-      ? { subresources: def.subresources.map((sub) => ({ subresource: sub, responseKind, verbs: subresourceVerbs(sub) })) }
+      ? { subresources: def.subresources.map((sub) => ({ subresource: sub, responseKind: subresourceKind(def, sub), verbs: subresourceVerbs(sub) })) }
       : {}),
   };
 }

@@ -13,7 +13,7 @@ export type { PodImage, PodRunner, PodRunnerOptions } from './kubelet-runner.js'
 export { OUT_OF_SERVICE_TAINT, UNREACHABLE_TAINT, type NodeLifecycleOptions } from './node-lifecycle.js';
 
 export interface WorkloadOptions extends PodRunnerOptions, JobControllerOptions {
-  /** Registers the kubelet's nodes with heartbeats and runs the node controller, taint manager and pod GC (what pods.killNode needs to play out). */
+  /** Gives the kubelet's (registered) nodes Lease heartbeats and runs the node controller, taint manager and pod GC (what pods.killNode needs to play out). */
   nodeLifecycle?: NodeLifecycleOptions;
 }
 

@@ -10,7 +10,9 @@ import { CONTROLLER, type ClusterAccess } from '../actors/access.js';
 import type { Scheduler } from '../actors/schedule.js';
 import type { Json } from '../json.js';
 import type { KObject, StoreEvent } from '../store/types.js';
+import { buildNode } from '../actors/objects.js';
 import { registerPodLogs } from './pod-logs.js';
+import { unfitReason, unschedulableMessage } from './scheduling.js';
 
 export interface PodImage {
   /** The image's entrypoint as a local command (e.g. node and the current build's CLI). */
@@ -26,6 +28,8 @@ export interface PodRunnerOptions {
   nodeName?: string;
   /** Nodes this kubelet runs (it binds a new pod to the first Ready one it finds, as a scheduler would); replaces nodeName. */
   nodeNames?: string[];
+  /** Kubernetes version the kubelet's Node objects report. @default 'v1.31.0' */
+  kubeletVersion?: string;
   /** Grace period (ms) of a pod that sets no terminationGracePeriodSeconds. @default 30000, as the API's default */
   gracePeriodMs?: number;
   /** Wait before the n-th restart of a container (restartPolicy OnFailure/Always). @default 10 s doubling, capped at 5 min, as the kubelet's */
@@ -75,6 +79,8 @@ export interface PodRunner {
   isNodeAlive(node: string): boolean;
   /** The nodes this kubelet runs. */
   readonly nodes: readonly string[];
+  /** Settles once the kubelet has registered its nodes as Node objects (those that did not exist yet). */
+  readonly registered: Promise<void>;
   stop(): void;
 }
 
@@ -149,15 +155,29 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
   // Pods whose container was lost with their node, and pods bound to a dead node before it was seen NotReady, by key.
   const lost = new Map<string, { pod: Pod; node: string; restartCount: number }>();
   const awaiting = new Map<string, { pod: Pod; node: string }>();
-  /** The scheduler's choice: a node whose Node object (when there is one) is Ready and carries no NoSchedule/NoExecute taint. */
-  const pickNode = (): string | undefined =>
-    nodeNames.find((name) => {
+  /**
+   * The scheduler's choice among this kubelet's nodes: the first whose Node object exists, is Ready, schedulable and has no taint the pod
+   * does not tolerate; otherwise kube-scheduler's message saying why (nodes no kubelet of ours runs are not candidates).
+   */
+  const pickNode = (pod: Pod): { node: string } | { message: string } => {
+    const reasons: string[] = [];
+    for (const name of nodeNames) {
       const node = access.peek('nodes', undefined, name);
-      if (!node) return true;
-      const ready = (((node.status as Json | undefined)?.conditions ?? []) as Json[]).find((c) => c.type === 'Ready');
-      const taints = (((node.spec as Json | undefined)?.taints ?? []) as Json[]).filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
-      return ready?.status === 'True' && taints.length === 0 && !(node.spec as Json | undefined)?.unschedulable;
-    });
+      if (!node) continue;
+      const reason = unfitReason(node, pod);
+      if (reason === undefined) return { node: name };
+      reasons.push(reason);
+    }
+    return { message: unschedulableMessage(reasons) };
+  };
+  const asNode = (name: string) => access.as({ username: `system:node:${name}`, groups: ['system:nodes', 'system:authenticated'] });
+  // As a kubelet registers itself: a pod is only ever bound to a node `kubectl get nodes` shows (and `kubectl drain` can find).
+  const registered = (async () => {
+    for (const name of nodeNames) {
+      if (access.peek('nodes', undefined, name)) continue;
+      await asNode(name).create('nodes', buildNode({ name, roles: ['worker'], addresses: [{ type: 'Hostname', address: name }], labels: {}, ready: true, kubeletVersion: options.kubeletVersion ?? 'v1.31.0' }, scheduler.clock.now()));
+    }
+  })().catch((error: unknown) => scheduler.report(error, 'kubelet node registration'));
   const key = (namespace: string, name: string) => `${namespace}/${name}`;
 
   const append = (k: string, text: string) => {
@@ -175,16 +195,42 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     });
   }
 
+  /** The scheduler's binding: spec.nodeName and the PodScheduled condition. */
+  async function bind(pod: Pod, nodeName: string): Promise<void> {
+    await access.mergePatch('pods', pod.metadata.namespace, pod.metadata.name, { spec: { nodeName } });
+    await setCondition(pod, { type: 'PodScheduled', status: 'True' });
+  }
+
+  async function setCondition(pod: Pod, condition: Json): Promise<void> {
+    const at = new Date(scheduler.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await access.updateStatus('pods', pod.metadata.namespace, pod.metadata.name, (current) => {
+      if (current.metadata.uid !== pod.metadata.uid) return false;
+      const status = (current.status ?? {}) as Json;
+      const conditions = (status.conditions ?? []) as Json[];
+      const was = conditions.find((c) => c.type === condition.type);
+      if (was && was.status === condition.status && was.message === condition.message) return false;
+      current.status = { phase: 'Pending', ...status, conditions: [...conditions.filter((c) => c.type !== condition.type), { ...condition, lastProbeTime: null, lastTransitionTime: at }] };
+    });
+  }
+
   async function start(pod: Pod): Promise<void> {
     const k = key(pod.metadata.namespace!, pod.metadata.name);
-    const nodeName = (pod.spec.nodeName as string | undefined) ?? pickNode();
-    // No Ready node: the pod stays Pending, unbound, until one is (onNode retries).
-    if (nodeName === undefined || !nodeNames.includes(nodeName)) return;
+    await registered;
+    if (started.has(k) || stopped) return;
+    const bound = pod.spec.nodeName as string | undefined;
+    const pick = bound === undefined ? pickNode(pod) : { node: bound };
+    if ('message' in pick) {
+      // No node takes it: the pod stays Pending, unbound, saying why as kube-scheduler does, until one does (onNode retries).
+      if (access.peek('pods', pod.metadata.namespace, pod.metadata.name)?.metadata.uid === pod.metadata.uid) await setCondition(pod, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: pick.message });
+      return;
+    }
+    const nodeName = pick.node;
+    if (!nodeNames.includes(nodeName)) return;
     started.add(k);
     unscheduled.delete(k);
     if (dead.has(nodeName)) {
       // Bound to a node that lost power before the control plane noticed: nothing runs it until it boots again.
-      await access.mergePatch('pods', pod.metadata.namespace, pod.metadata.name, { spec: { nodeName } });
+      await bind(pod, nodeName);
       awaiting.set(k, { pod, node: nodeName });
       return;
     }
@@ -194,7 +240,7 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     if (!image) {
       // What a node shows for an image no registry has: ErrImagePull, then ImagePullBackOff; the pod never leaves Pending.
       const waiting = (reason: string) => ({ phase: 'Pending', containerStatuses: [{ name: container.name, image: container.image, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason, message: `failed to pull image "${container.image}": not found in the simulated registry` } } }] });
-      await access.mergePatch('pods', pod.metadata.namespace, pod.metadata.name, { spec: { nodeName } });
+      await bind(pod, nodeName);
       await setStatus(pod, waiting('ErrImagePull'));
       await setStatus(pod, waiting('ImagePullBackOff'));
       return;
@@ -202,7 +248,7 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     const missing = findMissingEnvRef(container, pod.metadata.namespace!);
     if (missing) {
       // As the kubelet: the container is never created while a referenced Secret or ConfigMap key is missing.
-      await access.mergePatch('pods', pod.metadata.namespace, pod.metadata.name, { spec: { nodeName } });
+      await bind(pod, nodeName);
       await setStatus(pod, { phase: 'Pending', containerStatuses: [{ name: container.name, image: container.image, imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'CreateContainerConfigError', message: missing } } }] });
       return;
     }
@@ -226,7 +272,7 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
     const args = [...image.command.slice(1), ...((container.command ?? []) as string[]).map(expand), ...((container.args ?? []) as string[]).map(expand).map(mapPath)];
     const cwd = container.workingDir ? mapPath(container.workingDir) : dir;
     mkdirSync(cwd, { recursive: true });
-    await access.mergePatch('pods', pod.metadata.namespace, pod.metadata.name, { spec: { nodeName } });
+    await bind(pod, nodeName);
     const imageID = `sim://${container.image}`;
     const startTime = now();
     const launch = async (restartCount: number, lastState: Json | undefined) => {
@@ -410,6 +456,7 @@ export function startPodRunner(access: ClusterAccess, scheduler: Scheduler, opti
       return pod && (running.has(k) || ((lost.has(k) || awaiting.has(k)) && !terminal)) ? graceOf(pod) : undefined;
     },
     nodes: nodeNames,
+    registered,
     isNodeAlive: (node) => nodeNames.includes(node) && !dead.has(node),
     killNode(node) {
       if (!nodeNames.includes(node) || dead.has(node)) return false;

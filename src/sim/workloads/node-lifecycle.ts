@@ -2,16 +2,15 @@
 // unreachable taints after the monitor grace period, taint-based eviction after a pod's tolerationSeconds, and the pod GC's force deletion.
 
 import { CONTROLLER, type ClusterAccess } from '../actors/access.js';
-import { buildNode } from '../actors/objects.js';
 import { sleepFor, type Scheduler } from '../actors/schedule.js';
 import type { Json } from '../json.js';
 import { formatTime } from '../store/store.js';
 import type { KObject } from '../store/types.js';
 import type { PodRunner } from './kubelet-runner.js';
 import { markPodDeleted } from './pod-api.js';
+import { NOT_READY_TAINT, tolerates } from './scheduling.js';
 
 export const UNREACHABLE_TAINT = 'node.kubernetes.io/unreachable';
-export const NOT_READY_TAINT = 'node.kubernetes.io/not-ready';
 export const OUT_OF_SERVICE_TAINT = 'node.kubernetes.io/out-of-service';
 const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -22,8 +21,6 @@ export interface NodeLifecycleOptions {
   monitorGraceMs?: number;
   /** How often the node controller, taint manager and pod GC look. @default 5 s (--node-monitor-period) */
   monitorPeriodMs?: number;
-  /** Kubernetes version the nodes report. @default 'v1.31.0' */
-  kubeletVersion?: string;
 }
 
 type Pod = KObject & { spec: Json; status?: Json };
@@ -31,13 +28,6 @@ type Pod = KObject & { spec: Json; status?: Json };
 const conditionsOf = (node: KObject) => (((node.status as Json | undefined)?.conditions ?? []) as Json[]);
 const taintsOf = (node: KObject) => (((node.spec as Json | undefined)?.taints ?? []) as Json[]);
 const isReady = (node: KObject) => conditionsOf(node).some((c) => c.type === 'Ready' && c.status === 'True');
-
-/** Whether one toleration tolerates a taint (operator Exists matches any value; an empty key with Exists matches every taint). */
-function tolerates(toleration: Json, taint: Json): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if ((toleration.operator ?? 'Equal') === 'Exists') return !toleration.key || toleration.key === taint.key;
-  return toleration.key === taint.key && (toleration.value ?? '') === (taint.value ?? '');
-}
 
 /**
  * When the taint manager evicts `pod` from a node with these NoExecute taints: now when one is not tolerated, at the earliest
@@ -58,7 +48,7 @@ export function evictionTime(pod: Pod, taints: Json[]): number | undefined {
   return at === Infinity ? undefined : at;
 }
 
-/** Registers the runner's nodes (Ready, with a node Lease) and runs heartbeats, node controller, taint manager and pod GC; returns stop(). */
+/** Gives the runner's nodes a node Lease and runs heartbeats, node controller, taint manager and pod GC; returns stop(). */
 export function startNodeLifecycle(access: ClusterAccess, scheduler: Scheduler, pods: PodRunner, options: NodeLifecycleOptions = {}): () => void {
   const heartbeatMs = options.heartbeatMs ?? 10_000;
   const graceMs = options.monitorGraceMs ?? 40_000;
@@ -68,13 +58,6 @@ export function startNodeLifecycle(access: ClusterAccess, scheduler: Scheduler, 
   const s: Scheduler = { ...scheduler, signal };
   const now = () => scheduler.clock.now();
   const asNode = (name: string) => access.as({ username: `system:node:${name}`, groups: ['system:nodes', 'system:authenticated'] });
-
-  async function register(name: string): Promise<void> {
-    if (!access.peek('nodes', undefined, name)) {
-      await asNode(name).create('nodes', buildNode({ name, roles: ['worker'], addresses: [{ type: 'Hostname', address: name }], labels: {}, ready: true, kubeletVersion: options.kubeletVersion ?? 'v1.31.0' }, now()));
-    }
-    await renew(name);
-  }
 
   /** The kubelet's heartbeat: renew its Lease; a node that is back also posts Ready again (as its kubelet does on start). */
   async function renew(name: string): Promise<void> {
@@ -187,7 +170,9 @@ export function startNodeLifecycle(access: ClusterAccess, scheduler: Scheduler, 
     } while (await sleepFor(s, every));
   };
   void (async () => {
-    for (const name of pods.nodes) await register(name);
+    // The runner registers the Node objects (a pod is bound only to an existing one); the Lease starts with the first heartbeat.
+    await pods.registered;
+    for (const name of pods.nodes) await renew(name);
     void loop(heartbeatMs, async () => {
       for (const name of pods.nodes) if (pods.isNodeAlive(name) && access.peek('nodes', undefined, name)) await renew(name);
     }, 'kubelet heartbeat');
