@@ -124,6 +124,14 @@ describe('README', () => {
     expect(anchors.has('a-fleet-run-kept-in-the-management-cluster')).toBe(true);
   });
 
+  it("names only repository paths that exist (src/, test/, bench/, runbooks/, schemas/, deploy/, scripts/, .ci/)", () => {
+    // Placeholders (`<area>`, `*`, `…`) name a kind of path, not one path.
+    const named = [...readme.matchAll(/`((?:src|test|bench|runbooks|schemas|deploy|scripts|\.ci)\/[^`\s]+)`/g)].map((m) => m[1] ?? '');
+    const missing = [...new Set(named)].filter((p) => !/[<>*…]/.test(p) && !existsSync(path.join(repoRoot, p)));
+    expect(named.length).toBeGreaterThan(20);
+    expect(missing).toEqual([]);
+  });
+
   it('is caught by the check when a flag does not exist', () => {
     const [bogus] = invocations('`opsbook run x.yaml --no-such-flag`');
     const resolved = resolve(program, bogus?.words ?? []);
