@@ -5,6 +5,7 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
 import { selectInClusterServer, selectKubeconfigSource, SERVICE_ACCOUNT_DIR } from '../k8s/kubeconfig.js';
+import { superviseDir } from '../proc/index.js';
 import { buildImpersonatingKubeconfig, type Impersonation, type KubeconfigFile } from './child-kubeconfig.js';
 import { createChildEnv } from './kube.js';
 
@@ -43,10 +44,13 @@ export function prepareChildEnv(options: ChildEnvOptions): ChildEnv {
   const remove = (): void => rmSync(dir, { recursive: true, force: true });
   // A second Ctrl-C ends the process with process.exit: the finally that calls dispose() never runs then.
   onExit(remove);
+  // kill -9 runs neither: the parent-death supervisor removes the folder (and the credentials in it) once opsbook is gone.
+  const unlist = superviseDir(dir);
   const context = options.context === undefined ? {} : { OPSBOOK_KUBE_CONTEXT: options.context };
   const dispose = () => {
     atExit.delete(remove);
     remove();
+    unlist();
   };
   if (impersonating !== undefined) {
     // The only file kubectl reads: a copy of the user's credentials, so 0600 in this 0700 folder, removed after the run.

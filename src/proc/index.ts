@@ -4,4 +4,4 @@
 
 export { identify, checkIdentity, type ProcessIdentity, type IdentityCheck } from './identity.js';
 export { isProcessAlive, isGroupAlive, terminateGroup } from './kill.js';
-export { superviseGroup } from './supervisor.js';
+export { superviseDir, superviseGroup } from './supervisor.js';
