@@ -1,4 +1,4 @@
-// Keeps the README honest mechanically: every `opsbook …` command line it shows names a command and flags the CLI has.
+// Keeps the README honest mechanically: its opsbook command lines, dependency table, links and repository paths.
 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +17,7 @@ interface Invocation {
 }
 
 /** Every `opsbook …` invocation in the README: shell lines of code blocks (continuations joined) and inline code spans. */
-export function invocations(text: string): Invocation[] {
+function invocations(text: string): Invocation[] {
   const found: Invocation[] = [];
   const lines = text.split('\n');
   let fence = false;
