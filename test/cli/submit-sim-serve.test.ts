@@ -35,7 +35,8 @@ describe('submit against sim serve', () => {
     const r = await runCli(['submit', fixture('crash.yaml'), '--namespace', 'ops', '--kubeconfig', kubeconfig, '--image', 'example.invalid/opsbook:0', '--set', `dir=${dir}`, '--wait'], { timeout: 60_000 });
     expect(r.exitCode).toBe(1);
     expect(r.stderr).toMatch(/did not start: pod opsbook-job-\S+ cannot start: (ErrImagePull|ImagePullBackOff).*example\.invalid\/opsbook:0/);
-    const pods = await execa('kubectl', ['--kubeconfig', kubeconfig, '-n', 'ops', 'get', 'pods', '-o', 'jsonpath={.items[*].status.phase}'], { reject: false });
-    expect(pods.stdout).toBe('Pending');
+    const pods = await execa('kubectl', ['--kubeconfig', kubeconfig, '-n', 'ops', 'get', 'pods', '-o', 'jsonpath={.items[*].status.phase} {.items[*].spec.nodeName}'], { reject: false });
+    // Bound to one of the scenario's own nodes (two-workers: master-0 …), not to a node kubectl get nodes lacks.
+    expect(pods.stdout).toBe('Pending master-0');
   }, 90_000);
 });

@@ -74,7 +74,10 @@ export async function simServeCommand(flags: SimServeFlags, io: CliIo, signal: A
   // `opsbook submit` works against it: the Job controller runs, and pods of this version's image run as local processes of this build.
   const image = (await import('./export.js')).defaultImage();
   const { packagePath } = await import('../../paths.js');
+  // Pods run on the scenario's own nodes (when Ready and schedulable), as a scheduler places them; a scenario without any gets sim-worker, registered.
+  const nodeNames = sim.access.list('nodes').map((node) => node.metadata.name);
   const workloads = startWorkloads(sim.access, { clock: sim.clock, startedAt: sim.startedAt, signal, report: (error, where) => void io.stderr.write(`sim: ${where}: ${(error as Error)?.message ?? String(error)}\n`) }, {
+    ...(nodeNames.length > 0 ? { nodeNames } : {}),
     images: { [image]: { command: [process.execPath, packagePath('dist', 'bundle', 'opsbook.js')], env: { PATH: io.env.PATH ?? '/usr/bin:/bin' } } },
   });
   io.stderr.write(`pods of ${image} run as local processes (dist/bundle/opsbook.js); any other image stays in ImagePullBackOff\n`);
