@@ -239,6 +239,8 @@ const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loade
 const WORKSPACE_VOLUME = 'opsbook-workspace';
 /** A task's home (the image's /work) inside its namespace, on its private /tmp. */
 const POD_HOME = path.join(tmpdir(), 'opsbook-pod-home');
+/** The checkout (the image's bundle, here the sources and node_modules): a clone under /tmp, as CI's may be, must not vanish under the private /tmp. */
+const REPO = path.resolve(repoRoot);
 /** tsx's compile cache: the harness's tooling (the image holds a bundle), kept so each task does not recompile the CLI. */
 const TSX_CACHE = path.join(tmpdir(), `tsx-${process.getuid?.() ?? 0}`);
 
@@ -268,7 +270,7 @@ async function runInPod(argv: string[], env: Record<string, string>, pod: PodVie
     'mkdir /run/host-tmp',
     `mount --bind ${quote(tmp)} /run/host-tmp`,
     `mount -t tmpfs tmpfs ${quote(tmp)}`,
-    ...[...new Set([...pod.expose, TSX_CACHE])].filter((p) => p.startsWith(`${tmp}/`) && existsSync(p)).map((p) => bind(host(p), p)),
+    ...[...new Set([...pod.expose, TSX_CACHE, REPO])].filter((p) => p.startsWith(`${tmp}/`) && existsSync(p)).map((p) => bind(host(p), p)),
     pod.workspace ? bind(host(pod.workspace), pod.home) : `mkdir -p ${quote(pod.home)}`,
     ...(pod.inCluster ? [bind(host(pod.inCluster.serviceAccountDir), SERVICE_ACCOUNT_DIR)] : []),
     `cd ${quote(pod.home)}`,
