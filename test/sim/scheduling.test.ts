@@ -57,6 +57,8 @@ describe('scheduling onto Node objects', () => {
     await cluster.kube.create(job('placed'));
     const [pod] = await until('the pod to run', async () => ((await podsOf('placed')).some((p) => p.status?.phase === 'Running') ? podsOf('placed') : undefined));
     expect(pod!.spec?.nodeName).toBe('node-a');
+    const wide = await kubectl('-n', ns, 'get', 'pod', pod!.metadata.name!, '-o', 'wide', '--no-headers');
+    expect(wide.stdout.split(/\s+/)).toContain('node-a');
     expect(pod!.status?.conditions).toContainEqual(expect.objectContaining({ type: 'PodScheduled', status: 'True' }));
   });
 

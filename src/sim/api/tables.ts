@@ -143,6 +143,11 @@ const COLUMNS: Record<string, Column[]> = {
     { name: 'Status', type: 'string', cell: (o: Json) => s(o.status?.phase) },
     { name: 'Restarts', type: 'integer', cell: (o: Json) => (o.status?.containerStatuses ?? []).reduce((t: number, c: Json) => t + n(c.restartCount), 0) },
     AGE,
+    // kubectl get pods -o wide: where the pod runs.
+    { name: 'IP', type: 'string', priority: 1, cell: (o: Json) => o.status?.podIP || '<none>' },
+    { name: 'Node', type: 'string', priority: 1, cell: (o: Json) => o.spec?.nodeName || '<none>' },
+    { name: 'Nominated Node', type: 'string', priority: 1, cell: (o: Json) => o.status?.nominatedNodeName || '<none>' },
+    { name: 'Readiness Gates', type: 'string', priority: 1, cell: (o: Json) => ((o.spec?.readinessGates ?? []) as Json[]).length === 0 ? '<none>' : `${((o.spec.readinessGates as Json[]).filter((g) => ((o.status?.conditions ?? []) as Json[]).some((c) => c.type === g.conditionType && c.status === 'True'))).length}/${(o.spec.readinessGates as Json[]).length}` },
   ],
   namespaces: [NAME, { name: 'Status', type: 'string', cell: (o: Json) => s(o.status?.phase) }, AGE],
   secrets: [NAME, { name: 'Type', type: 'string', cell: (o: Json) => s(o.type ?? 'Opaque') }, { name: 'Data', type: 'integer', cell: (o: Json) => Object.keys(o.data ?? {}).length }, AGE],
