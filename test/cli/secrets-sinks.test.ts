@@ -145,9 +145,12 @@ describe('held-out secrets in commands that write manifests', { timeout: 60_000 
     expect(exported.exitCode, exported.stderr).toBe(0);
     expect(exported.stdout).toContain('secretKeyRef');
     expectNoSecret(exported.stdout + exported.stderr, 'export argo');
-    const submitted = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', sims[0]!.kubeconfigPath, '--set', 'dir=/work/x', '--secret-from', 'token=tokens/token', '--print'], { env });
-    expect(submitted.exitCode, submitted.stderr).toBe(0);
-    expect(submitted.stdout).toContain('secretKeyRef');
-    expectNoSecret(submitted.stdout + submitted.stderr, 'submit --print');
+    for (const extra of [[], ['--schedule', '0 6 * * 1']]) {
+      const submitted = await runCli(['submit', fixture('submit.yaml'), '--namespace', 'ops', '--kubeconfig', sims[0]!.kubeconfigPath, '--set', 'dir=/work/x', '--secret-from', 'token=tokens/token', '--print', ...extra], { env });
+      expect(submitted.exitCode, submitted.stderr).toBe(0);
+      expect(submitted.stdout).toContain(extra.length > 0 ? 'kind: CronJob' : 'kind: Job');
+      expect(submitted.stdout).toContain('secretKeyRef');
+      expectNoSecret(submitted.stdout + submitted.stderr, `submit --print ${extra.join(' ')}`);
+    }
   });
 });
