@@ -24,9 +24,9 @@ export interface PodImage {
 export interface PodRunnerOptions {
   /** Images the simulated node can "pull", by exact reference; any other image stays Pending in ErrImagePull/ImagePullBackOff. */
   images: Record<string, PodImage>;
-  /** Node the pods are bound to. @default 'sim-worker' */
+  /** The node this kubelet runs, registered as a Node object unless one exists. @default 'sim-worker' */
   nodeName?: string;
-  /** Nodes this kubelet runs (it binds a new pod to the first Ready one it finds, as a scheduler would); replaces nodeName. */
+  /** Nodes this kubelet runs, each registered unless it exists (a new pod is bound to the first Ready, schedulable one whose taints it tolerates); replaces nodeName. */
   nodeNames?: string[];
   /** Kubernetes version the kubelet's Node objects report. @default 'v1.31.0' */
   kubeletVersion?: string;
