@@ -164,5 +164,9 @@ describe('opsbook rehearse --all (end to end)', () => {
     const r = await runCli(['rehearse', '--all', '--scenario', fixture('scenario-tiny.yaml')]);
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toContain('--scenario cannot be given with it');
+    // fleet flags were once silently ignored by --all: each pairing is one cluster's rehearsal
+    const fleet = await runCli(['rehearse', '--all', '--clusters', '3', '--max-parallel', '2']);
+    expect(fleet.exitCode).toBe(2);
+    expect(fleet.stderr).toContain('--clusters, --max-parallel cannot be given with it');
   });
 });

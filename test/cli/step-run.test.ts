@@ -54,6 +54,11 @@ describe('opsbook step run', { timeout: 120_000 }, () => {
     const unknown = await stepRun(['consum']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain("did you mean 'consume'?");
+    // --state was once accepted and ignored: the one-step journal stayed local while the flag said otherwise
+    const state = await stepRun(['produce', '--state', 'kubernetes://ops', '--out-dir', out()]);
+    expect(state.exitCode).toBe(2);
+    expect(state.stderr).toContain('--state cannot be given with it');
+    expect(existsSync(out())).toBe(false);
   });
 
   it('applies the step\'s retry policy as run does; --single-attempt exits 3 when the policy would retry', async () => {

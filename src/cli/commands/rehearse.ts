@@ -61,7 +61,8 @@ export function registerRehearseCommand(program: Command): void {
     impersonationOf(flags); // --as-group without --as: exit 2 before any simulation starts
     if (all !== undefined) {
       // Each pairing says its scenario and the scenario its inputs: one set of these could not fit every runbook.
-      const misplaced = [file && 'a RUNBOOK argument', scenario && '--scenario', flags.report && '--report', flags.reportFormat && '--report-format', flags.set.length > 0 && '--set', flags.values && '--values', flags.stateDir && '--state-dir', flags.as && '--as'].filter(Boolean);
+      const misplaced = [file && 'a RUNBOOK argument', scenario && '--scenario', flags.report && '--report', flags.reportFormat && '--report-format', flags.set.length > 0 && '--set', flags.values && '--values', flags.stateDir && '--state-dir', flags.as && '--as',
+        flags.fleet && '--fleet', flags.clusters !== undefined && '--clusters', flags.contexts && '--contexts', flags.selector && '--selector', flags.maxParallel !== undefined && '--max-parallel', flags.maxFailures && '--max-failures'].filter(Boolean);
       if (misplaced.length > 0) throw new UsageError(`--all rehearses each runbook on its paired scenario and inputs: ${misplaced.join(', ')} cannot be given with it`);
       const { rehearseAllCommand } = await import('./rehearse-all.js');
       process.exitCode = await rehearseAllCommand({ ...flags, all, ...(jobs ? { jobs } : {}) }, getProcessIo());

@@ -56,6 +56,10 @@ export async function stepRunCommand(file: string, stepId: string, flags: StepRu
   if (flags.rehearsal && (flags.kubeconfig !== undefined || flags.context !== undefined)) {
     throw new UsageError('--rehearsal runs on the served simulation\'s cluster: --kubeconfig and --context cannot be given with it');
   }
+  // A one-step run's journal is scratch for the orchestrator, which collects --out-dir: never a run to list, resume or approve elsewhere.
+  if (flags.state !== undefined) {
+    throw new UsageError('step run keeps its one-step journal in the state directory (--state-dir) and hands status and outputs to --out-dir: --state cannot be given with it');
+  }
   // Joined first: a bad connection file is exit 2 before anything else is read.
   const rehearsal = flags.rehearsal ? await (await import('../rehearsal-connection.js')).joinRehearsal(path.resolve(io.cwd, flags.rehearsal)) : undefined;
   try {
