@@ -159,6 +159,7 @@ const DEEP_IMPORTS_ALLOWED: Record<string, string> = {
   'expr/template.ts': 'leaf area expr/',
   'files/read-user-file.ts': 'leaf area files/',
   'files/read-secret-file.ts': 'leaf area files/',
+  'files/write-private-file.ts': 'leaf area files/',
   'pki/ca.ts': 'pki/ files load @peculiar/x509 on use; an index would load all of them',
   'pki/csr.ts': 'pki/ files load @peculiar/x509 on use; an index would load all of them',
   'pki/keys.ts': 'pki/ files load @peculiar/x509 on use; an index would load all of them',

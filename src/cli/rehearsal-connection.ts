@@ -2,7 +2,8 @@
 
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writePrivateFile } from '../files/write-private-file.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -59,15 +60,7 @@ export async function serveRehearsalConnection(sim: Simulation, file: string, sc
     ...(sim.impersonation ? { impersonation: { hosts: sim.impersonation.hosts, port: sim.impersonation.port, caPem: sim.impersonation.caPem } } : {}),
     ...(controlPlane ? { nodes: { url: `http://127.0.0.1:${port}/node`, token, names: controlPlane.nodeNames() }, workstationHome: controlPlane.workstationHome } : {}),
   };
-  // writeFile's mode applies only to a new file: a fresh 0600 one renamed over FILE keeps the token from a 0644 leftover.
-  const fresh = `${file}.${process.pid}.tmp`;
-  try {
-    await writeFile(fresh, `${JSON.stringify(connection, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-    await rename(fresh, file);
-  } catch (error) {
-    await rm(fresh, { force: true });
-    throw error;
-  }
+  await writePrivateFile(file, `${JSON.stringify(connection, null, 2)}\n`);
   return {
     close: async () => {
       const closed = new Promise<void>((done) => server.close(() => done()));

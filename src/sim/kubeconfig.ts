@@ -1,6 +1,6 @@
 // The kubeconfig clients (kubectl, @kubernetes/client-node, runbook shell steps) use to reach the simulation.
 
-import { writeFile } from 'node:fs/promises';
+import { writePrivateFile } from '../files/write-private-file.js';
 import { stringifyYaml } from '../yaml/index.js';
 
 export interface KubeconfigSpec {
@@ -24,9 +24,9 @@ export function renderKubeconfig(spec: KubeconfigSpec): string {
   });
 }
 
-/** Writes the kubeconfig readable by the owner only: it carries the admin token. */
+/** Writes the kubeconfig readable by the owner only (a leftover file's looser mode included): it carries the admin token. */
 export async function writeKubeconfig(path: string, spec: KubeconfigSpec): Promise<string> {
   const text = renderKubeconfig(spec);
-  await writeFile(path, text, { mode: 0o600 });
+  await writePrivateFile(path, text);
   return text;
 }
