@@ -27,6 +27,8 @@ interface StepView {
   detail?: string;
   /** Why a step that ended well in the resumed run runs again (shown until it logs or reports progress). */
   rerun?: string;
+  /** The step's last output line: listr2 starts a task a little later, so a line logged before that is shown then. */
+  lastLine?: string;
   end?: StepEnd;
   wrapper?: Wrapper;
   settle?: (end: StepEnd) => void;
@@ -134,6 +136,7 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
         v.settle = (e) => settleStep(v, wrapper, e, resolve, reject);
         wrapper.title = titleOf(v);
         if (v.detail) wrapper.output = v.detail;
+        else if (v.lastLine) wrapper.output = v.lastLine;
         else if (v.rerun) wrapper.output = `runs again: ${v.rerun}`;
         if (v.end) v.settle(v.end);
       }),
@@ -230,7 +233,9 @@ export function createTtyRenderer(options: TtyRendererOptions): TtyRenderer {
     },
     'step-log': (e) => {
       const v = views.get(e.stepId);
-      if (v?.wrapper && !v.detail) v.wrapper.output = e.line;
+      if (!v) return;
+      v.lastLine = e.line;
+      if (v.wrapper && !v.detail) v.wrapper.output = e.line;
     },
     'step-report': (e) => void reports.push(...formatTable(e.table).map((l) => `${e.stepId}: ${l}`)),
     'step-approval': (e) => {

@@ -56,6 +56,21 @@ describe('tty renderer (listr2 adapter)', () => {
     }
   }, 20_000);
 
+  it('shows a line a step logged before listr2 started its task (it was dropped, and a busy machine hid it for the whole step)', async () => {
+    const out = capture();
+    const r = createTtyRenderer({ stdout: out.stream, stderr: out.stream, clock: new VirtualClock({ start: Date.parse('2026-01-01T00:00:00Z') }), color: false, renderer: 'test', refreshMs: 5 });
+    // All in one turn of the event loop: listr2 has not run the step's task yet when its first line arrives.
+    const [start, stepStart, attemptStart] = sampleEvents;
+    for (const e of [start!, stepStart!, attemptStart!]) r.handle(e);
+    r.handle({ type: 'step-log', time: stepStart!.time, runId: stepStart!.runId, stepId: 'a', stream: 'stdout', line: 'waiting pid=42' });
+    // Refreshes until the line shows (the test timeout bounds it): before the fix it never did.
+    while (!out.text().includes('"data":"waiting pid=42"')) await new Promise((resolve) => setTimeout(resolve, 5));
+    r.handle({ type: 'step-end', time: stepStart!.time, runId: stepStart!.runId, stepId: 'a', status: 'cancelled', durationMs: 0 });
+    r.handle({ type: 'run-end', time: stepStart!.time, runId: stepStart!.runId, status: 'interrupted', durationMs: 0 });
+    await r.close();
+    expect(out.text()).toContain('run 20260101-000000-000-abcdef interrupted');
+  }, 10_000);
+
   it('finishes even when the run ends before some steps started (interrupted)', async () => {
     const out = capture();
     const r = createTtyRenderer({ stdout: out.stream, stderr: out.stream, clock: new VirtualClock(), color: false, renderer: 'simple' });
