@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
 import { fixture, useTempDir } from './fixtures.js';
+import { formsOf } from '../helpers/secret-forms.js';
 
 const TOKEN = 'tok-crash-k8s-5e1d07b3';
 const KEY_LINES = [
@@ -22,21 +23,6 @@ const KEY_LINES = [
 ];
 const SECRETS = [TOKEN, ...KEY_LINES.slice(1, 3), KEY_LINES.join('\n')];
 const NS = 'crash-secrets';
-
-/** The base64 characters that depend only on `secret`'s bytes when it starts `offset` bytes into a group of three. */
-function base64At(secret: string, offset: number): string {
-  const bytes = Buffer.byteLength(secret);
-  const text = Buffer.concat([Buffer.alloc(offset), Buffer.from(secret)]).toString('base64');
-  return text.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes) * 8) / 6));
-}
-
-/** Every form a secret could take in a stored object or a line of output. */
-const formsOf = (secret: string) => [
-  { form: 'raw', text: secret },
-  { form: 'JSON-escaped', text: JSON.stringify(secret).slice(1, -1) },
-  { form: 'URL-encoded', text: encodeURIComponent(secret) },
-  ...[0, 1, 2].map((offset) => ({ form: `base64@${offset}`, text: base64At(secret, offset) })),
-];
 
 const expectNoSecret = (text: string, where: string) => {
   for (const secret of SECRETS) for (const { form, text: encoded } of formsOf(secret)) expect(text.includes(encoded), `${where} holds ${secret.slice(0, 12)}… (${form})`).toBe(false);

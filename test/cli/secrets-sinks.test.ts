@@ -15,6 +15,7 @@ import { startTestCluster, type TestCluster } from '../k8s/helpers.js';
 import { startReceiver, type Receiver } from '../telemetry/receiver.js';
 import { fixture, makeTempDir, type TempDir } from './fixtures.js';
 import { fleetIdIn, startClusters, writeFleet } from './fleet-helpers.js';
+import { formsOf } from '../helpers/secret-forms.js';
 
 const unpack = promisify(gunzip);
 const TOKEN = 'tok-sinks-9b4e61c0';
@@ -39,20 +40,6 @@ spec:
       env: { TOKEN: "\${{ inputs.token }}" }
       run: echo "failing with $TOKEN" >&2; exit 1
 `;
-
-/** The base64 characters that depend only on `secret`'s bytes when it starts `offset` bytes into a group of three. */
-function base64At(secret: string, offset: number): string {
-  const bytes = Buffer.byteLength(secret);
-  const text = Buffer.concat([Buffer.alloc(offset), Buffer.from(secret)]).toString('base64');
-  return text.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes) * 8) / 6));
-}
-
-const formsOf = (secret: string) => [
-  { form: 'raw', text: secret },
-  { form: 'JSON-escaped', text: JSON.stringify(secret).slice(1, -1) },
-  { form: 'URL-encoded', text: encodeURIComponent(secret) },
-  ...[0, 1, 2].map((offset) => ({ form: `base64@${offset}`, text: base64At(secret, offset) })),
-];
 
 let management: TestCluster;
 let sims: Simulation[] = [];
